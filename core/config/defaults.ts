@@ -1,0 +1,104 @@
+import type { SignalForgeConfig } from './schema.js';
+
+/** The 25-symbol universe. SPX and the five vega-datasets tickers have real history; the rest are replayed synthetic. */
+export const DEFAULT_SYMBOLS = [
+  'SPX', 'AAPL', 'MSFT', 'AMZN', 'GOOG', 'IBM', 'NVDA', 'META', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT',
+  'PG', 'XOM', 'UNH', 'HD', 'MA', 'BAC', 'KO', 'PFE', 'DIS', 'CSCO', 'INTC', 'NFLX',
+];
+
+const topic = (partitions: number) => ({ partitions, replicationFactor: 3, retentionHours: 168 });
+
+export const defaultConfig: SignalForgeConfig = {
+  envName: 'dev',
+  region: 'us-east-1',
+  universe: { symbols: DEFAULT_SYMBOLS, timeframes: ['1h', '4h', '1d', '1w'] },
+  kafka: {
+    clientId: 'signalforge',
+    auth: 'iam',
+    cluster: 'serverless',
+    provisioned: { kafkaVersion: '3.9.x', brokerInstanceType: 'kafka.m7g.large', brokersPerAz: 1, volumeSizeGiB: 100 },
+    topics: {
+      'market-data': topic(6),
+      'financial-news': topic(4),
+      'social-sentiment': topic(4),
+      'regulatory-filings': topic(2),
+    },
+  },
+  ingest: {
+    batchSize: 500,
+    batchWindowSeconds: 5,
+    maxRecordBytes: 256 * 1024,
+    lakePrefix: 'lake',
+    deadLetterPrefix: 'dead-letter',
+  },
+  schedules: {
+    retrain: 'cron(0 2 ? * SUN *)',
+    batchInference: 'cron(30 21 ? * MON-FRI *)',
+    driftCheck: 'rate(4 hours)',
+    producers: {
+      marketData: 'rate(1 minute)',
+      news: 'rate(5 minutes)',
+      social: 'rate(5 minutes)',
+      filings: 'rate(15 minutes)',
+    },
+  },
+  training: {
+    backend: 'ec2',
+    instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'],
+    gpusPerInstance: 4,
+    configsPerShard: 25,
+    maxAttempts: 3,
+    heartbeatTimeoutSeconds: 600,
+    maxRunHours: 6,
+    hyperparameters: {
+      models: ['lstm', 'gru', 'dense'],
+      windowSize: 32,
+      hiddenUnits: 32,
+      epochs: 20,
+      batchSize: 256,
+      learningRate: 0.001,
+      checkpointEverySteps: 50,
+      purgeGapBars: 5,
+      validationFraction: 0.15,
+      testFraction: 0.15,
+    },
+  },
+  thresholds: {
+    promotionMinImprovement: 0.01,
+    canaryWeight: 0.1,
+    canaryMaxErrorRate: 0.02,
+    bakeSeconds: 3600,
+    driftPsi: 0.2,
+    minRowsPerConfig: 500,
+    maxNanFraction: 0.01,
+    maxGapFraction: 0.05,
+  },
+  inference: {
+    minBars: 60,
+    maxBars: 1000,
+    maxBodyBytes: 256 * 1024,
+    aliasTtlSeconds: 30,
+    throttleRatePerSecond: 100,
+    throttleBurst: 200,
+    provisionedConcurrency: 0,
+  },
+  pricing: {
+    spotPerHour: { 'p3.8xlarge': 3.67, 'p3.16xlarge': 7.34, 'g5.12xlarge': 2.27, 'g4dn.12xlarge': 1.64 },
+    onDemandPerHour: { 'p3.8xlarge': 12.24, 'p3.16xlarge': 24.48, 'g5.12xlarge': 5.67, 'g4dn.12xlarge': 3.91 },
+  },
+};
+
+/** Overrides applied when SIGNALFORGE_ENV=local: the sandbox broker has one node and no IAM. */
+export const localOverrides = {
+  envName: 'local',
+  kafka: {
+    auth: 'plaintext',
+    topics: {
+      'market-data': { replicationFactor: 1 },
+      'financial-news': { replicationFactor: 1 },
+      'social-sentiment': { replicationFactor: 1 },
+      'regulatory-filings': { replicationFactor: 1 },
+    },
+  },
+  training: { backend: 'local' },
+} as const;

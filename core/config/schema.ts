@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/** Kafka topic names are part of the wire contract with producers, sinks and the CDK topic resource. */
+export const TOPIC_NAMES = ['market-data', 'financial-news', 'social-sentiment', 'regulatory-filings'] as const;
+export type TopicName = (typeof TOPIC_NAMES)[number];
+
+export const TIMEFRAMES = ['1h', '4h', '1d', '1w'] as const;
+export type Timeframe = (typeof TIMEFRAMES)[number];
+
+const symbol = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'symbols are upper-case tickers such as AAPL');
+
+/** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
+const scheduleExpression = z
+  .string()
+  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\)|at\([^)]+\))$/, 'expected rate(...), cron(...) or at(...)');
+
+const topicSchema = z.object({
+  partitions: z.number().int().min(1).max(1000),
+  replicationFactor: z.number().int().min(1).max(5),
+  retentionHours: z.number().int().min(1),
+});
+
+export const configSchema = z
+  .object({
+    /** Deployment environment name; also the prefix of every resource name. */
+    envName: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/),
+    region: z.string().min(1),
+    universe: z.object({
+      symbols: z.array(symbol).min(1).max(500),
+      timeframes: z.array(z.enum(TIMEFRAMES)).min(1),
+    }),
+    kafka: z.object({
+      clientId: z.string().min(1),
+      /** `iam` on MSK (SASL/OAUTHBEARER via aws-msk-iam-sasl-signer-js), `plaintext` for the local broker. */
+      auth: z.enum(['iam', 'plaintext']),
+      cluster: z.enum(['serverless', 'provisioned']),
+      provisioned: z.object({
+        kafkaVersion: z.string(),
+        brokerInstanceType: z.string(),
+        brokersPerAz: z.number().int().min(1),
+        volumeSizeGiB: z.number().int().min(1),
+      }),
+      topics: z.object({
+        'market-data': topicSchema,
+        'financial-news': topicSchema,
+        'social-sentiment': topicSchema,
+        'regulatory-filings': topicSchema,
+      }),
+    }),
+    ingest: z.object({
+      batchSize: z.number().int().min(1).max(10_000),
+      batchWindowSeconds: z.number().int().min(0).max(300),
+      maxRecordBytes: z.number().int().min(1024),
+      lakePrefix: z.string().min(1),
+      deadLetterPrefix: z.string().min(1),
+    }),
+    schedules: z.object({
+      retrain: scheduleExpression,
+      batchInference: scheduleExpression,
+      driftCheck: scheduleExpression,
+      producers: z.object({
+        marketData: scheduleExpression,
+        news: scheduleExpression,
+        social: scheduleExpression,
+        filings: scheduleExpression,
+      }),
+    }),
+    training: z.object({
+      backend: z.enum(['ec2', 'sagemaker', 'local']),
+      /** Tried in order until one launches; the first is the design's p3.8xlarge (4x V100). */
+      instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/)).min(1),
+      gpusPerInstance: z.number().int().min(1),
+      configsPerShard: z.number().int().min(1),
+      maxAttempts: z.number().int().min(1).max(10),
+      heartbeatTimeoutSeconds: z.number().int().min(30),
+      maxRunHours: z.number().min(0.1),
+      sagemakerImageUri: z.string().optional(),
+      hyperparameters: z.object({
+        models: z.array(z.enum(['lstm', 'gru', 'dense'])).min(1),
+        windowSize: z.number().int().min(2),
+        hiddenUnits: z.number().int().min(1),
+        epochs: z.number().int().min(1),
+        batchSize: z.number().int().min(1),
+        learningRate: z.number().positive(),
+        checkpointEverySteps: z.number().int().min(1),
+        purgeGapBars: z.number().int().min(0),
+        validationFraction: z.number().gt(0).lt(1),
+        testFraction: z.number().gt(0).lt(1),
+      }),
+    }),
+    thresholds: z.object({
+      /** A candidate must beat production's validation MSE by this relative margin to be promoted. */
+      promotionMinImprovement: z.number().min(0).max(1),
+      canaryWeight: z.number().gt(0).lt(1),
+      canaryMaxErrorRate: z.number().min(0).max(1),
+      bakeSeconds: z.number().int().min(0),
+      driftPsi: z.number().positive(),
+      minRowsPerConfig: z.number().int().min(1),
+      maxNanFraction: z.number().min(0).max(1),
+      maxGapFraction: z.number().min(0).max(1),
+    }),
+    inference: z.object({
+      minBars: z.number().int().min(2),
+      maxBars: z.number().int().min(2),
+      maxBodyBytes: z.number().int().min(1024),
+      aliasTtlSeconds: z.number().int().min(0),
+      throttleRatePerSecond: z.number().int().min(1),
+      throttleBurst: z.number().int().min(1),
+      provisionedConcurrency: z.number().int().min(0),
+    }),
+    /** USD per hour, used for the run report's cost estimate of the AWS equivalent. */
+    pricing: z.object({
+      spotPerHour: z.record(z.string(), z.number().nonnegative()),
+      onDemandPerHour: z.record(z.string(), z.number().nonnegative()),
+    }),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.inference.minBars > cfg.inference.maxBars) {
+      ctx.addIssue({ code: 'custom', path: ['inference', 'minBars'], message: 'must not exceed inference.maxBars' });
+    }
+    if (new Set(cfg.universe.symbols).size !== cfg.universe.symbols.length) {
+      ctx.addIssue({ code: 'custom', path: ['universe', 'symbols'], message: 'symbols must be unique' });
+    }
+    const hp = cfg.training.hyperparameters;
+    if (hp.validationFraction + hp.testFraction >= 0.9) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'hyperparameters', 'testFraction'], message: 'validation + test fractions leave too little training data' });
+    }
+  });
+
+export type SignalForgeConfig = z.infer<typeof configSchema>;
