@@ -31,9 +31,13 @@ function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.signalforge-lock-sha256');
   const want = createHash('sha256').update(readFileSync(lockPath)).digest('hex');
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === want) return;
-  process.stderr.write('signalforge: installing node modules (npm ci)...\n');
+  // A fresh clone gets the exact lock (npm ci); an existing tree is topped up in place, so a run
+  // in one terminal never has its modules wiped by another.
+  const fresh = !existsSync(join(root, 'node_modules'));
+  const args = fresh ? ['ci'] : ['install'];
+  process.stderr.write(`signalforge: installing node modules (npm ${args[0]})...\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const res = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+  const res = spawnSync(npm, [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
