@@ -7,6 +7,7 @@ export default defineConfig({
     reporters: process.env.CI ? ['default'] : ['default'],
     pool: 'forks',
     maxWorkers: 2,
+    passWithNoTests: true,
     projects: [
       {
         test: {
@@ -22,7 +23,6 @@ export default defineConfig({
           globalSetup: ['test/setup/services.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
-          passWithNoTests: true,
         },
       },
     ],
