@@ -1,0 +1,53 @@
+import type { ModelMetadata } from '../../core/artifacts/metadata.js';
+import type { ModelHead, ModelVersion } from '../../core/registry/schema.js';
+import type { ModelReport, RegistryRow } from './report-data.js';
+
+/**
+ * Optional mappings from the trainer's and the registry's records into report rows. The renderer
+ * never imports these modules; only these type-level mappings do, so the sandbox can use them or
+ * build the rows itself.
+ */
+
+/** One config's charts and headline metrics from its metadata.json. */
+export type MetadataForReport = Pick<ModelMetadata, 'key' | 'hyperparameters' | 'lossCurves' | 'equityCurves' | 'metrics'>;
+export type VersionForReport = Pick<ModelVersion, 'key' | 'version' | 'metrics'>;
+export type HeadForReport = Pick<ModelHead, 'production' | 'canary'>;
+
+export function modelReportFromMetadata(meta: MetadataForReport): ModelReport {
+  const { validation, test } = meta.metrics;
+  return {
+    key: meta.key,
+    modelType: meta.hyperparameters.model,
+    trainLoss: meta.lossCurves.train,
+    valLoss: meta.lossCurves.validation,
+    equity: meta.equityCurves.model,
+    baselineEquity: meta.equityCurves.naive,
+    metrics: {
+      valMse: validation.model.mse,
+      // The trading figures come from the test split, the same bars as the equity curves.
+      directionalAccuracy: test.model.directionalAccuracy,
+      sharpe: test.model.sharpe,
+      maxDrawdown: test.model.maxDrawdown,
+      baselineSharpe: test.naive.sharpe,
+      baselineValMse: validation.naive.mse,
+      testMse: test.model.mse,
+    },
+  };
+}
+
+/** Registry rows for one model's versions, with the alias each holds according to its head item. */
+export function registryRowsFromVersions(versions: readonly VersionForReport[], head?: HeadForReport): RegistryRow[] {
+  return [...versions]
+    .sort((a, b) => b.version - a.version)
+    .map((v) => {
+      const production = head?.production?.version === v.version;
+      const canary = !production && head?.canary?.version === v.version;
+      return {
+        key: v.key,
+        version: v.version,
+        alias: production ? 'production' : canary ? 'canary' : null,
+        ...(canary && head?.canary ? { canaryWeight: head.canary.weight } : {}),
+        metrics: { ...v.metrics },
+      };
+    });
+}

@@ -1,0 +1,4 @@
+export { renderRunReport, writeRunReport, REPORT_FILE_NAME, REPORT_DATA_FILE_NAME } from './render.js';
+export * from './report-data.js';
+export { estimateCost, defaultPricedInstanceType, type CostEstimateOptions } from './cost.js';
+export { modelReportFromMetadata, registryRowsFromVersions } from './adapters.js';

@@ -1,0 +1,48 @@
+// Writes the sample report (deterministic, labelled as sample data) and optionally a screenshot of it:
+//   node --import tsx local/report/render-sample.ts [--out dir] [--configs N] [--screenshot file.png] [--height px]
+// docs/report-screenshot.png comes from: --configs 8 --screenshot docs/report-screenshot.png
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { loadConfig, modelConfigKeys } from '../../core/config/index.js';
+import { defaultPricedInstanceType } from './cost.js';
+import { ensureChromium } from './ensure-chromium.js';
+import { writeRunReport } from './render.js';
+import { sampleRunReportData } from './sample-report-data.js';
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'test-output/report-sample' },
+    configs: { type: 'string' },
+    screenshot: { type: 'string' },
+    width: { type: 'string', default: '1440' },
+    height: { type: 'string', default: '2200' },
+  },
+});
+
+const config = loadConfig();
+const keys = modelConfigKeys(config)
+  .map((k) => k.key)
+  .slice(0, values.configs ? Number(values.configs) : undefined);
+const file = await writeRunReport(
+  values.out,
+  sampleRunReportData({ keys, pricing: config.pricing, instanceType: defaultPricedInstanceType(config) }),
+);
+process.stdout.write(`${file}\n`);
+
+if (values.screenshot) {
+  const context = await chromium.launchPersistentContext('', {
+    executablePath: ensureChromium(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    viewport: { width: Number(values.width), height: Number(values.height) },
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`file://${resolve(file)}`);
+    await page.screenshot({ path: values.screenshot });
+    process.stdout.write(`${values.screenshot}\n`);
+  } finally {
+    await context.close();
+  }
+}

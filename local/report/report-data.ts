@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * Everything the run report shows, in one plain shape. The sandbox maps trainer metadata, registry
+ * items and the state machine's history into it, so the renderer depends on none of those modules
+ * and a change in one of them breaks the mapping, not the page.
+ */
+
+/** Metric values may be null where a figure is undefined (e.g. Sharpe of a flat equity curve). */
+const metricValue = z.number().nullable();
+
+const isoTimestamp = z.iso.datetime({ offset: true });
+
+export const stageTimingSchema = z.object({
+  /** Pipeline stage, e.g. "services", "provision", "replay", "train", "promote", "serve". */
+  name: z.string().min(1),
+  durationSeconds: z.number().nonnegative(),
+  status: z.enum(['succeeded', 'failed', 'skipped']).default('succeeded'),
+});
+
+export const ingestFiguresSchema = z.object({
+  eventsIngested: z.number().int().nonnegative(),
+  lakeObjects: z.number().int().nonnegative(),
+  /** Dead-lettered records grouped by the sink's reason (e.g. "schema", "oversize", "json"). */
+  deadLetters: z.array(z.object({ reason: z.string().min(1), count: z.number().int().nonnegative() })),
+  /** Optional per-topic event counts. */
+  byTopic: z.array(z.object({ topic: z.string().min(1), events: z.number().int().nonnegative() })).default([]),
+});
+
+export const modelMetricsSchema = z
+  .object({
+    valMse: metricValue,
+    directionalAccuracy: metricValue,
+    sharpe: metricValue,
+    maxDrawdown: metricValue,
+    baselineSharpe: metricValue,
+  })
+  // Further figures (baselineValMse, testMse, ...) are shown in the metrics table as they come.
+  .catchall(metricValue);
+
+export const modelReportSchema = z.object({
+  /** Model config key, `<SYMBOL>#<timeframe>` such as `AAPL#1d`. */
+  key: z.string().min(1),
+  modelType: z.string().min(1),
+  trainLoss: z.array(z.number()),
+  valLoss: z.array(z.number()),
+  /** Walk-forward equity of the sign strategy on held-out bars, starting at 1. */
+  equity: z.array(z.number()),
+  /** Equity of the naive baseline over the same bars. */
+  baselineEquity: z.array(z.number()),
+  metrics: modelMetricsSchema,
+});
+
+export const registryAliasSchema = z.enum(['production', 'canary']).nullable();
+
+export const registryRowSchema = z.object({
+  key: z.string().min(1),
+  version: z.union([z.string().min(1), z.number().int()]),
+  alias: registryAliasSchema,
+  /** Traffic share for a canary, 0..1. */
+  canaryWeight: z.number().min(0).max(1).optional(),
+  metrics: z.record(z.string(), metricValue),
+});
+
+export const stateVisitSchema = z.object({
+  name: z.string().min(1),
+  status: z.enum(['succeeded', 'failed', 'running', 'skipped', 'caught', 'retried']),
+  /** State type from the ASL definition (Task, Map, Choice, ...), when known. */
+  type: z.string().optional(),
+  enteredAt: isoTimestamp,
+  exitedAt: isoTimestamp.optional(),
+  /** A short reason for a failure or a Choice branch. */
+  detail: z.string().optional(),
+});
+
+export const stateMachinePathSchema = z.object({
+  executionName: z.string().optional(),
+  status: z.enum(['SUCCEEDED', 'FAILED', 'RUNNING', 'ABORTED', 'TIMED_OUT']),
+  visits: z.array(stateVisitSchema),
+});
+
+export const costEstimateSchema = z.object({
+  instanceType: z.string().min(1),
+  spotPerHour: z.number().nonnegative(),
+  onDemandPerHour: z.number().nonnegative(),
+  hours: z.number().nonnegative(),
+  spotUsd: z.number().nonnegative(),
+  onDemandUsd: z.number().nonnegative(),
+  /** Instances the AWS run would use; the USD figures already include it. */
+  instances: z.number().int().positive().default(1),
+});
+
+export const runReportDataSchema = z.object({
+  runId: z.string().min(1),
+  startedAt: isoTimestamp,
+  durationSeconds: z.number().nonnegative(),
+  /** Overall outcome of the sandbox run. */
+  status: z.enum(['succeeded', 'failed', 'running']).default('succeeded'),
+  /** Free-form context such as "local sandbox · moto + Kafka 3.9"; shown under the title. */
+  environment: z.string().optional(),
+  stages: z.array(stageTimingSchema),
+  ingest: ingestFiguresSchema,
+  models: z.array(modelReportSchema),
+  registry: z.array(registryRowSchema),
+  stateMachine: stateMachinePathSchema,
+  cost: costEstimateSchema,
+});
+
+/** What the sandbox passes in (defaults may be omitted). */
+export type RunReportInput = z.input<typeof runReportDataSchema>;
+/** The validated report data the renderer works on. */
+export type RunReportData = z.output<typeof runReportDataSchema>;
+export type StageTiming = z.output<typeof stageTimingSchema>;
+export type IngestFigures = z.output<typeof ingestFiguresSchema>;
+export type ModelReport = z.output<typeof modelReportSchema>;
+export type ModelMetrics = z.output<typeof modelMetricsSchema>;
+export type RegistryRow = z.output<typeof registryRowSchema>;
+export type StateVisit = z.output<typeof stateVisitSchema>;
+export type StateMachinePath = z.output<typeof stateMachinePathSchema>;
+export type CostEstimate = z.output<typeof costEstimateSchema>;
+
+/** Validate report data at the module's edge; the error lists every offending field. */
+export function parseRunReportData(candidate: unknown): RunReportData {
+  return runReportDataSchema.parse(candidate);
+}

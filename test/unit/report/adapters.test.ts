@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { modelReportFromMetadata, registryRowsFromVersions, type MetadataForReport } from '../../../local/report/adapters.js';
+import { parseRunReportData } from '../../../local/report/report-data.js';
+
+const evaluation = (mse: number, sharpe: number) => ({ mse, directionalAccuracy: 0.52, sharpe, maxDrawdown: 0.1, samples: 300 });
+
+const meta: MetadataForReport = {
+  key: 'AAPL#1d',
+  hyperparameters: { model: 'gru', windowSize: 32, hiddenUnits: 32, learningRate: 0.001, batchSize: 256, epochs: 3, seed: 1 },
+  lossCurves: { train: [1, 0.5, 0.4], validation: [1.1, 0.6, 0.55] },
+  equityCurves: { model: [1, 1.02, 1.05], naive: [1, 0.99, 1.01] },
+  metrics: {
+    validation: { model: evaluation(0.0004, 0.9), naive: evaluation(0.0006, 0.2), split: 'validation' },
+    test: { model: evaluation(0.0005, 1.1), naive: evaluation(0.0007, 0.3), split: 'test' },
+  },
+};
+
+describe('report adapters', () => {
+  it('maps trainer metadata to a model row: curves as stored, trading metrics from the test split', () => {
+    const row = modelReportFromMetadata(meta);
+    expect(row).toMatchObject({
+      key: 'AAPL#1d',
+      modelType: 'gru',
+      trainLoss: meta.lossCurves.train,
+      valLoss: meta.lossCurves.validation,
+      equity: meta.equityCurves.model,
+      baselineEquity: meta.equityCurves.naive,
+    });
+    expect(row.metrics).toMatchObject({ valMse: 0.0004, sharpe: 1.1, baselineSharpe: 0.3, baselineValMse: 0.0006, testMse: 0.0005 });
+  });
+
+  it('marks the production and canary versions from the head item, newest first', () => {
+    const versions = [1, 2, 3].map((version) => ({ key: 'AAPL#1d', version, metrics: { valMse: 0.001 / version } }));
+    const rows = registryRowsFromVersions(versions, {
+      production: { version: 2, artifactUri: 's3://a', metadataUri: 's3://m', sha256: 'x', since: '2025-01-01T00:00:00Z' },
+      canary: { version: 3, weight: 0.1, artifactUri: 's3://a', metadataUri: 's3://m', sha256: 'x', since: '2025-01-01T00:00:00Z' },
+    });
+    expect(rows.map((r) => [r.version, r.alias, r.canaryWeight])).toEqual([
+      [3, 'canary', 0.1],
+      [2, 'production', undefined],
+      [1, null, undefined],
+    ]);
+    expect(registryRowsFromVersions(versions).every((r) => r.alias === null)).toBe(true);
+  });
+
+  it('produces rows the report schema accepts', () => {
+    const parsed = parseRunReportData({
+      runId: 'r',
+      startedAt: '2025-01-01T00:00:00Z',
+      durationSeconds: 1,
+      stages: [],
+      ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] },
+      models: [modelReportFromMetadata(meta)],
+      registry: registryRowsFromVersions([{ key: 'AAPL#1d', version: 1, metrics: { valMse: 0.1 } }]),
+      stateMachine: { status: 'SUCCEEDED', visits: [] },
+      cost: { instanceType: 'p3.8xlarge', spotPerHour: 1, onDemandPerHour: 2, hours: 0, spotUsd: 0, onDemandUsd: 0 },
+    });
+    expect(parsed.models[0]!.key).toBe('AAPL#1d');
+  });
+});
