@@ -30,6 +30,7 @@ export const defaultConfig: SignalForgeConfig = {
     maxRecordBytes: 256 * 1024,
     lakePrefix: 'lake',
     deadLetterPrefix: 'dead-letter',
+    startingPosition: 'TRIM_HORIZON',
   },
   schedules: {
     retrain: 'cron(0 2 ? * SUN *)',
@@ -72,6 +73,23 @@ export const defaultConfig: SignalForgeConfig = {
     minRowsPerConfig: 500,
     maxNanFraction: 0.01,
     maxGapFraction: 0.05,
+  },
+  sources: {
+    marketData: { baseUrl: 'https://api.polygon.io', apiKeySecretId: 'signalforge/sources/polygon-api-key', lookbackMinutes: 120 },
+    news: { baseUrl: 'https://newsapi.org', apiKeySecretId: 'signalforge/sources/newsapi-key', lookbackMinutes: 60 },
+    filings: {
+      submissionsBaseUrl: 'https://data.sec.gov',
+      tickersUrl: 'https://www.sec.gov/files/company_tickers.json',
+      userAgent: 'SignalForge research contact@example.com',
+      lookbackMinutes: 1440,
+    },
+    social: {
+      authUrl: 'https://www.reddit.com',
+      apiBaseUrl: 'https://oauth.reddit.com',
+      subreddits: ['stocks', 'investing', 'wallstreetbets'],
+      credentialsSecretId: 'signalforge/sources/reddit-credentials',
+      lookbackMinutes: 60,
+    },
   },
   inference: {
     minBars: 60,

@@ -53,6 +53,8 @@ export const configSchema = z
       maxRecordBytes: z.number().int().min(1024),
       lakePrefix: z.string().min(1),
       deadLetterPrefix: z.string().min(1),
+      /** Where a new sink event source mapping starts reading (infra engineer). */
+      startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
     }),
     schedules: z.object({
       retrain: scheduleExpression,
@@ -99,6 +101,41 @@ export const configSchema = z
       maxNanFraction: z.number().min(0).max(1),
       maxGapFraction: z.number().min(0).max(1),
     }),
+    /** External data vendors the producers poll (ingest engineer). Keys live in Secrets Manager, named here, never in code. */
+    sources: z
+      .object({
+        marketData: z.object({
+          /** Polygon-style aggregates API: `<baseUrl>/v2/aggs/ticker/<SYM>/range/<n>/<span>/<from>/<to>`. */
+          baseUrl: z.string().url(),
+          apiKeySecretId: z.string().min(1),
+          lookbackMinutes: z.number().int().min(1),
+        }),
+        news: z.object({
+          /** NewsAPI `<baseUrl>/v2/everything`. */
+          baseUrl: z.string().url(),
+          apiKeySecretId: z.string().min(1),
+          lookbackMinutes: z.number().int().min(1),
+        }),
+        filings: z.object({
+          /** SEC EDGAR submissions API (`<submissionsBaseUrl>/submissions/CIK##########.json`). */
+          submissionsBaseUrl: z.string().url(),
+          /** `company_tickers.json`, the ticker -> CIK map. */
+          tickersUrl: z.string().url(),
+          /** SEC asks every client to identify itself with a contact address. */
+          userAgent: z.string().min(1),
+          lookbackMinutes: z.number().int().min(1),
+        }),
+        social: z.object({
+          /** Reddit OAuth (application-only) and API hosts. */
+          authUrl: z.string().url(),
+          apiBaseUrl: z.string().url(),
+          subreddits: z.array(z.string().regex(/^[A-Za-z0-9_]{2,21}$/)).min(1),
+          /** Secret JSON `{"clientId": "...", "clientSecret": "..."}`. */
+          credentialsSecretId: z.string().min(1),
+          lookbackMinutes: z.number().int().min(1),
+        }),
+      })
+      .optional(),
     inference: z.object({
       minBars: z.number().int().min(2),
       maxBars: z.number().int().min(2),

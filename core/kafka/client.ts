@@ -7,6 +7,8 @@ export interface KafkaClientOptions {
   brokers?: string[];
   clientId?: string;
   env?: NodeJS.ProcessEnv;
+  /** Merged over the default retry policy, e.g. to ride out a broker restart (connects are retried with it). */
+  retry?: KafkaConfig['retry'];
 }
 
 export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -28,7 +30,7 @@ export function createKafka(config: SignalForgeConfig, options: KafkaClientOptio
     clientId: options.clientId ?? config.kafka.clientId,
     brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { initialRetryTime: 200, retries: 8, ...options.retry },
   };
   if (config.kafka.auth === 'plaintext') return new Kafka(base);
   const region = env.AWS_REGION ?? config.region;

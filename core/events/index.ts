@@ -1,0 +1,2 @@
+export * from './schemas.js';
+export { eventIdFor } from './ids.js';

@@ -1,0 +1,4 @@
+export * from './keys.js';
+export * from './parquet.js';
+export * from './store.js';
+export * from './audit.js';

@@ -1,0 +1,2 @@
+export type { SentimentScorer } from './scorer.js';
+export { LexiconSentimentScorer, lexiconValence, normaliseValence, tokenize } from './lexicon.js';

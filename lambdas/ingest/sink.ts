@@ -1,0 +1,259 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { kafkaConsumer } from '@aws-lambda-powertools/kafka';
+import type { ConsumerRecord, ConsumerRecords, MSKEvent } from '@aws-lambda-powertools/kafka/types';
+import type { Context } from 'aws-lambda';
+import type { SignalForgeConfig } from '../../core/config/index.js';
+import { logicalTopic, sentimentText, type SignalEvent } from '../../core/events/index.js';
+import {
+  batchLedgerKey,
+  deadLetterKey,
+  deleteObjects,
+  encodeLakeFile,
+  getObjectBytes,
+  lakeObjectKey,
+  mapLimit,
+  putObjectBytes,
+  utcDate,
+  type LakeRow,
+} from '../../core/lake/index.js';
+import type { SentimentScorer } from '../../core/sentiment/index.js';
+import { decodeRecord, type DeadLetterReason } from './decode.js';
+
+export interface KafkaBatchItemFailure {
+  itemIdentifier: { 'topic-partition': string; offset: number };
+}
+export interface KafkaBatchResponse {
+  batchItemFailures: KafkaBatchItemFailure[];
+}
+
+export interface LakeWrite {
+  key: string;
+  rows: readonly LakeRow[];
+  writtenAtMs: number;
+}
+
+export interface SinkDeps {
+  config: SignalForgeConfig;
+  s3: S3Client;
+  lakeBucket: string;
+  /** Defaults to the lake bucket (under config.ingest.deadLetterPrefix). */
+  deadLetterBucket?: string;
+  scorer: SentimentScorer;
+  logger: Logger;
+  metrics?: Metrics;
+  /** S3 writes in flight per invocation. */
+  writeConcurrency?: number;
+  /** Called after each lake object lands; the benchmark measures latency with it. */
+  onLakeWrite?: (write: LakeWrite) => void;
+}
+
+export interface SinkStats {
+  received: number;
+  written: number;
+  deadLettered: Partial<Record<DeadLetterReason, number>>;
+  duplicatesDropped: number;
+  objectsWritten: number;
+  failedPartitions: string[];
+}
+
+type Record_ = ConsumerRecord<unknown, unknown>;
+
+interface DeadLetter {
+  record: Record_;
+  reason: DeadLetterReason;
+  detail: string;
+}
+
+interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: Record_[];
+}
+
+function groupByPartition(records: readonly Record_[]): PartitionBatch[] {
+  const byKey = new Map<string, PartitionBatch>();
+  for (const r of records) {
+    const id = `${r.topic}-${r.partition}`;
+    let batch = byKey.get(id);
+    if (!batch) byKey.set(id, (batch = { topic: r.topic, partition: r.partition, records: [] }));
+    batch.records.push(r);
+  }
+  return [...byKey.values()];
+}
+
+function deadLetterBody(letter: DeadLetter): string {
+  const r = letter.record;
+  return JSON.stringify({
+    reason: letter.reason,
+    detail: letter.detail,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    timestampType: r.timestampType,
+    // The original bytes exactly as Kafka delivered them (base64), so the record can be inspected or replayed.
+    keyBase64: r.originalKey ?? null,
+    valueBase64: r.originalValue ?? null,
+    headers: r.originalHeaders ?? null,
+    deadLetteredAt: new Date().toISOString(),
+  });
+}
+
+async function scoreSentiment(events: SignalEvent[], scorer: SentimentScorer): Promise<void> {
+  const pending = events.filter((e) => (e.type === 'news' || e.type === 'social-post') && !e.sentiment);
+  if (pending.length === 0) return;
+  const scores = await scorer.scoreBatch(pending.map((e) => sentimentText(e) ?? ''));
+  pending.forEach((e, i) => {
+    if (e.type === 'news' || e.type === 'social-post') e.sentiment = scores[i];
+  });
+}
+
+/**
+ * Writes one partition's slice of the batch. Object keys come from (topic, partition, first and last
+ * offset), so the same batch retried overwrites itself. A retry can also arrive with different boundaries
+ * (a crashed poller re-reads from the committed offset with whatever has arrived since); the batch ledger,
+ * written BEFORE the data and keyed by the first offset, lists every key any attempt from that offset may
+ * have written, and the keys this attempt does not rewrite are deleted. Together they make the lake an
+ * exact function of the committed Kafka log: no record twice, none lost.
+ */
+async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: DeadLetter[], deps: SinkDeps): Promise<number> {
+  const { config, s3, lakeBucket } = deps;
+  const dlqBucket = deps.deadLetterBucket ?? lakeBucket;
+  const offsets = batch.records.map((r) => r.offset);
+  const firstOffset = Math.min(...offsets);
+  const lastOffset = Math.max(...offsets);
+  const topic = logicalTopic(batch.topic) ?? batch.topic;
+
+  const groups = new Map<string, LakeRow[]>();
+  for (const row of rows) {
+    const key = lakeObjectKey(config.ingest.lakePrefix, {
+      topic,
+      symbol: row.event.symbol,
+      date: utcDate(row.event.ingestTime),
+      partition: batch.partition,
+      firstOffset,
+      lastOffset,
+    });
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(row);
+  }
+  const keys = [...groups.keys()];
+
+  const ledgerKey = batchLedgerKey(config.ingest.lakePrefix, batch.topic, batch.partition, firstOffset);
+  const previousBytes = await getObjectBytes(s3, lakeBucket, ledgerKey);
+  const previous: string[] = previousBytes ? (JSON.parse(Buffer.from(previousBytes).toString('utf8')) as { keys: string[] }).keys : [];
+  const stale = previous.filter((k) => !groups.has(k));
+  if (keys.some((k) => !previous.includes(k))) {
+    const ledger = { topic: batch.topic, partition: batch.partition, firstOffset, keys: [...new Set([...previous, ...keys])] };
+    await putObjectBytes(s3, lakeBucket, ledgerKey, JSON.stringify(ledger), 'application/json');
+  }
+
+  const jobs: (() => Promise<void>)[] = [
+    ...[...groups].map(([key, groupRows]) => async () => {
+      await putObjectBytes(s3, lakeBucket, key, encodeLakeFile(groupRows), 'application/vnd.apache.parquet');
+      deps.onLakeWrite?.({ key, rows: groupRows, writtenAtMs: Date.now() });
+    }),
+    ...letters.map((letter) => async () => {
+      const key = deadLetterKey(config.ingest.deadLetterPrefix, {
+        topic,
+        partition: batch.partition,
+        offset: letter.record.offset,
+        date: utcDate(letter.record.timestamp),
+      });
+      await putObjectBytes(s3, dlqBucket, key, deadLetterBody(letter), 'application/json');
+    }),
+  ];
+  await mapLimit(jobs, deps.writeConcurrency ?? 8, (job) => job());
+  if (stale.length > 0) await deleteObjects(s3, lakeBucket, stale);
+  return groups.size;
+}
+
+/**
+ * The sink's logic on Powertools-deserialised records: validate, dead-letter poison, drop duplicate event
+ * ids, score sentiment, write the lake. A partition whose writes fail is reported from its FIRST offset,
+ * because its lake objects span the whole slice and only a retry from there rewrites them consistently.
+ */
+export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): Promise<{ response: KafkaBatchResponse; stats: SinkStats }> {
+  const stats: SinkStats = { received: records.length, written: 0, deadLettered: {}, duplicatesDropped: 0, objectsWritten: 0, failedPartitions: [] };
+  const seen = new Set<string>();
+  const batches = groupByPartition(records).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const prepared = batches.map((batch) => {
+    const rows: LakeRow[] = [];
+    const letters: DeadLetter[] = [];
+    for (const record of batch.records) {
+      const decoded = decodeRecord(record, deps.config.ingest.maxRecordBytes);
+      if (!decoded.ok) {
+        letters.push({ record, reason: decoded.reason, detail: decoded.detail });
+        stats.deadLettered[decoded.reason] = (stats.deadLettered[decoded.reason] ?? 0) + 1;
+        continue;
+      }
+      if (seen.has(decoded.event.eventId)) {
+        stats.duplicatesDropped += 1;
+        continue;
+      }
+      seen.add(decoded.event.eventId);
+      rows.push({ event: decoded.event, kafkaPartition: record.partition, kafkaOffset: record.offset });
+    }
+    return { batch, rows, letters };
+  });
+  await scoreSentiment(prepared.flatMap((p) => p.rows.map((r) => r.event)), deps.scorer);
+
+  const failures: KafkaBatchItemFailure[] = [];
+  await Promise.all(
+    prepared.map(async ({ batch, rows, letters }) => {
+      try {
+        stats.objectsWritten += await writePartition(batch, rows, letters, deps);
+        stats.written += rows.length;
+      } catch (err) {
+        const id = `${batch.topic}-${batch.partition}`;
+        stats.failedPartitions.push(id);
+        deps.logger.error('lake write failed; partition will be retried from its first offset', { topicPartition: id, error: err as Error });
+        failures.push({ itemIdentifier: { 'topic-partition': id, offset: Math.min(...batch.records.map((r) => r.offset)) } });
+      }
+    }),
+  );
+
+  for (const letter of prepared.flatMap((p) => p.letters)) {
+    deps.logger.warn('record dead-lettered', {
+      reason: letter.reason,
+      detail: letter.detail.slice(0, 500),
+      topic: letter.record.topic,
+      partition: letter.record.partition,
+      offset: letter.record.offset,
+    });
+  }
+  const m = deps.metrics;
+  if (m) {
+    m.addMetric('RecordsReceived', MetricUnit.Count, stats.received);
+    m.addMetric('EventsWritten', MetricUnit.Count, stats.written);
+    m.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicatesDropped);
+    m.addMetric('DeadLettered', MetricUnit.Count, Object.values(stats.deadLettered).reduce((a, b) => a + b, 0));
+    m.addMetric('LakeObjectsWritten', MetricUnit.Count, stats.objectsWritten);
+    m.addMetric('FailedPartitions', MetricUnit.Count, stats.failedPartitions.length);
+  }
+  return { response: { batchItemFailures: failures }, stats };
+}
+
+/**
+ * The Lambda-shaped sink: Powertools' kafkaConsumer decodes the MSK event (records grouped by
+ * `topic-partition`, base64 keys/values, byte-array headers) into flat records, then sinkRecords runs.
+ * No value schema is given to kafkaConsumer on purpose: its JSON deserialiser logs and passes through
+ * unparseable text, and its parser error does not say which check failed; decodeRecord keeps both precise.
+ */
+export function createSinkHandler(deps: SinkDeps): (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse> {
+  const wrapped = kafkaConsumer<unknown, unknown>(async (event: ConsumerRecords<unknown, unknown>) => {
+    const { response, stats } = await sinkRecords(event.records, deps);
+    deps.logger.info('batch processed', { ...stats });
+    return response;
+  });
+  return async (event, context) => {
+    try {
+      return (await wrapped(event, context)) as KafkaBatchResponse;
+    } finally {
+      deps.metrics?.publishStoredMetrics();
+    }
+  };
+}

@@ -1,0 +1,310 @@
+import type { SignalForgeConfig, Timeframe, TopicName } from '../../../core/config/index.js';
+import { eventIdFor, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../../core/events/index.js';
+import { gaussian, pick, seededRandom, seedFor } from './random.js';
+import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
+
+/** A deliberately invalid record, for exercising the sink's dead-letter path. */
+export interface PoisonRecord {
+  topic: TopicName;
+  key: string;
+  value: Buffer;
+  /** The dead-letter reason the sink is expected to give it. */
+  expectedReason: 'invalid-json' | 'schema-violation' | 'oversized' | 'wrong-topic';
+}
+
+export type ReplayItem = { kind: 'event'; event: SignalEvent } | { kind: 'poison'; poison: PoisonRecord };
+
+export interface ReplayOptions {
+  config: SignalForgeConfig;
+  /** Valid events to emit (poison records come on top). */
+  events: number;
+  poison?: number;
+  seed?: number;
+  /** Share of events per kind; the rest are market bars. */
+  mix?: { news: number; social: number; filings: number };
+}
+
+export interface ReplayPlan {
+  bars: number;
+  realBars: number;
+  news: number;
+  social: number;
+  filings: number;
+  poison: number;
+}
+
+const DEFAULT_MIX = { news: 0.07, social: 0.1, filings: 0.03 };
+/** The synthetic series end where the real S&P 500 data ends, so real and generated history line up. */
+const ANCHOR = Date.parse('2020-04-17T00:00:00.000Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const YEAR_FRACTION: Record<Timeframe, number> = { '1h': 1 / (252 * 7), '4h': 1 / (252 * 2), '1d': 1 / 252, '1w': 1 / 52 };
+/** UTC hours at which intraday bars open (US cash session, roughly). */
+const INTRADAY_HOURS: Partial<Record<Timeframe, number[]>> = { '1h': [14, 15, 16, 17, 18, 19, 20], '4h': [13, 17] };
+/** Placeholder; the sender stamps the real ingest time as it sends. */
+const UNSENT = '1970-01-01T00:00:00.000Z';
+
+let sp500Cache: { daily: DailyBar[]; weekly: DailyBar[] } | undefined;
+function sp500() {
+  if (!sp500Cache) {
+    const daily = loadSp500Daily();
+    sp500Cache = { daily, weekly: resampleWeekly(daily) };
+  }
+  return sp500Cache;
+}
+
+/** Bar open times (ms), oldest first, `count` of them ending at or before ANCHOR on weekdays. */
+export function timeGrid(timeframe: Timeframe, count: number): number[] {
+  const times: number[] = [];
+  let day = ANCHOR;
+  const isWeekday = (t: number) => ![0, 6].includes(new Date(t).getUTCDay());
+  while (times.length < count) {
+    if (timeframe === '1w') {
+      if (new Date(day).getUTCDay() === 1) times.push(day);
+    } else if (isWeekday(day)) {
+      const hours = INTRADAY_HOURS[timeframe];
+      if (!hours) times.push(day);
+      else for (let i = hours.length - 1; i >= 0 && times.length < count; i--) times.push(day + hours[i]! * HOUR);
+    }
+    day -= DAY;
+  }
+  return times.reverse();
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function realBar(symbol: string, timeframe: Timeframe, bar: DailyBar): MarketBarEvent {
+  const eventTime = `${bar.date}T00:00:00.000Z`;
+  return {
+    eventId: eventIdFor('vega-datasets', `${symbol}|${timeframe}|${eventTime}`),
+    type: 'market-bar',
+    schemaVersion: SCHEMA_VERSION,
+    symbol,
+    timeframe,
+    eventTime,
+    ingestTime: UNSENT,
+    source: 'vega-datasets',
+    synthetic: false,
+    o: bar.o,
+    h: bar.h,
+    l: bar.l,
+    c: bar.c,
+    v: bar.v,
+  };
+}
+
+function* syntheticBars(symbol: string, timeframe: Timeframe, count: number, seed: number, calibration: Map<string, ReturnType<typeof calibrate>>): Generator<MarketBarEvent> {
+  const rand = seededRandom(seedFor(seed, 'bars', symbol, timeframe));
+  const cal = calibration.get(symbol);
+  const drift = cal?.drift ?? 0.04 + rand() * 0.08;
+  const vol = cal?.vol ?? 0.18 + rand() * 0.25;
+  const dt = YEAR_FRACTION[timeframe];
+  const times = timeGrid(timeframe, count);
+  // Walk backwards from the calibrated last price so each series ends near today's real level.
+  let close = (cal?.last ?? 20 + rand() * 480) * Math.exp(-drift * dt * count);
+  const baseVolume = 1e6 * (1 + rand() * 20) * (dt * 252);
+  for (const t of times) {
+    const open = close;
+    close = open * Math.exp((drift - (vol * vol) / 2) * dt + vol * Math.sqrt(dt) * gaussian(rand));
+    const wiggle = vol * Math.sqrt(dt) * 0.5;
+    const o = round(open);
+    const c = round(close);
+    const h = Math.max(o, c, round(Math.max(open, close) * Math.exp(Math.abs(gaussian(rand)) * wiggle)));
+    const l = Math.min(o, c, round(Math.min(open, close) * Math.exp(-Math.abs(gaussian(rand)) * wiggle)));
+    const eventTime = new Date(t).toISOString();
+    yield {
+      eventId: eventIdFor('synthetic-gbm', `${symbol}|${timeframe}|${eventTime}`),
+      type: 'market-bar',
+      schemaVersion: SCHEMA_VERSION,
+      symbol,
+      timeframe,
+      eventTime,
+      ingestTime: UNSENT,
+      source: 'synthetic-gbm',
+      synthetic: true,
+      o,
+      h,
+      l,
+      c,
+      v: Math.round(baseVolume * Math.exp(0.3 * gaussian(rand))),
+    };
+  }
+}
+
+const POSITIVE = ['beats earnings estimates', 'raises full-year guidance', 'shares surge on strong demand', 'wins major contract', 'announces record profit', 'upgraded to buy by analysts'];
+const NEGATIVE = ['misses revenue estimates', 'cuts guidance amid weak demand', 'shares plunge after downgrade', 'faces regulatory probe', 'reports loss as costs rise', 'recalls products over defects'];
+const NEUTRAL = ['schedules quarterly earnings call', 'names new chief financial officer', 'to present at industry conference', 'files routine disclosure', 'updates shareholder meeting date'];
+const SOCIAL = ['to the moon, great quarter ahead', 'this stock is a disaster, selling everything', 'holding long term, solid fundamentals', 'bearish, terrible guidance', 'bullish breakout, strong buy', 'meh, sideways until earnings'];
+const FORMS = ['10-K', '10-Q', '8-K', '4', 'S-3'];
+
+function textEventTime(rand: () => number): string {
+  return new Date(ANCHOR - Math.floor(rand() * 365 * DAY)).toISOString();
+}
+
+function news(symbol: string, i: number, rand: () => number): NewsEvent {
+  const tone = rand();
+  const phrase = tone < 0.4 ? pick(rand, POSITIVE) : tone < 0.8 ? pick(rand, NEGATIVE) : pick(rand, NEUTRAL);
+  return {
+    eventId: eventIdFor('synthetic-news', `${symbol}|${i}`),
+    type: 'news',
+    schemaVersion: SCHEMA_VERSION,
+    symbol,
+    eventTime: textEventTime(rand),
+    ingestTime: UNSENT,
+    source: 'synthetic-news',
+    synthetic: true,
+    headline: `${symbol} ${phrase}`,
+    summary: `Synthetic article ${i} about ${symbol}: the company ${phrase}.`,
+    publisher: 'SignalForge Synthetic Wire',
+  };
+}
+
+function social(symbol: string, i: number, rand: () => number): SocialPostEvent {
+  return {
+    eventId: eventIdFor('synthetic-social', `${symbol}|${i}`),
+    type: 'social-post',
+    schemaVersion: SCHEMA_VERSION,
+    symbol,
+    eventTime: textEventTime(rand),
+    ingestTime: UNSENT,
+    source: 'synthetic-social',
+    synthetic: true,
+    platform: 'synthetic/reddit',
+    text: `$${symbol} ${pick(rand, SOCIAL)}`,
+    author: `user${Math.floor(rand() * 10_000)}`,
+    engagement: Math.floor(rand() * 500),
+  };
+}
+
+function filing(symbol: string, i: number, rand: () => number, seed: number): FilingEvent {
+  const cik = String(seedFor(seed, 'cik', symbol) % 2_000_000);
+  const accession = `${cik.padStart(10, '0')}-20-${String(i).padStart(6, '0')}`;
+  const formType = pick(rand, FORMS);
+  return {
+    eventId: eventIdFor('synthetic-filings', accession),
+    type: 'filing',
+    schemaVersion: SCHEMA_VERSION,
+    symbol,
+    eventTime: textEventTime(rand),
+    ingestTime: UNSENT,
+    source: 'synthetic-filings',
+    synthetic: true,
+    formType,
+    accessionNumber: accession,
+    cik,
+    companyName: `${symbol} Inc. (synthetic)`,
+    title: `${formType} filing ${i}`,
+  };
+}
+
+export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord {
+  const symbol = config.universe.symbols[i % config.universe.symbols.length]!;
+  switch (i % 4) {
+    case 0:
+      return { topic: 'market-data', key: symbol, value: Buffer.from(`{"type":"market-bar","symbol":"${symbol}",`), expectedReason: 'invalid-json' };
+    case 1:
+      return {
+        topic: 'financial-news',
+        key: symbol,
+        value: Buffer.from(JSON.stringify({ type: 'news', symbol, headline: 42, eventTime: 'yesterday' })),
+        expectedReason: 'schema-violation',
+      };
+    case 2:
+      return { topic: 'social-sentiment', key: symbol, value: Buffer.alloc(config.ingest.maxRecordBytes + 4096, 0x61), expectedReason: 'oversized' };
+    default: {
+      // A valid filing sent to the market-data topic.
+      const rand = seededRandom(seedFor('poison', i));
+      const event = { ...filing(symbol, 1_000_000 + i, rand, 1), ingestTime: new Date(0).toISOString() };
+      return { topic: 'market-data', key: symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'wrong-topic' };
+    }
+  }
+}
+
+export function replayPlan(options: ReplayOptions): ReplayPlan {
+  const mix = options.mix ?? DEFAULT_MIX;
+  const total = options.events;
+  const news = Math.round(total * mix.news);
+  const social = Math.round(total * mix.social);
+  const filings = Math.round(total * mix.filings);
+  const bars = total - news - social - filings;
+  const { symbols, timeframes } = options.config.universe;
+  const spx = symbols.includes('SPX') ? sp500() : undefined;
+  const realAvailable = spx ? (timeframes.includes('1d') ? spx.daily.length : 0) + (timeframes.includes('1w') ? spx.weekly.length : 0) : 0;
+  return { bars, realBars: Math.min(bars, Math.floor(bars / 2), realAvailable), news, social, filings, poison: options.poison ?? 0 };
+}
+
+/**
+ * Deterministic stream of replay events: the real S&P 500 (daily, and weekly resampled) for SPX, seeded
+ * GBM bars for every other symbol/timeframe of the universe (drift and volatility calibrated from the real
+ * monthly closes where vega-datasets has them), seeded news/social/filings, and `poison` invalid records
+ * spread evenly through the stream. Same options, same events and ids.
+ */
+export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
+  const seed = options.seed ?? 42;
+  const plan = replayPlan(options);
+  const { symbols, timeframes } = options.config.universe;
+  const total = plan.bars + plan.news + plan.social + plan.filings + plan.poison;
+  const poisonEvery = plan.poison > 0 ? Math.floor(total / plan.poison) : Infinity;
+  let emitted = 0;
+  let poisoned = 0;
+  function* withPoison(event: SignalEvent): Generator<ReplayItem> {
+    emitted += 1;
+    if (poisoned < plan.poison && emitted % poisonEvery === 0) yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
+    yield { kind: 'event', event };
+  }
+
+  const real: MarketBarEvent[] = [];
+  if (plan.realBars > 0) {
+    const spx = sp500();
+    if (timeframes.includes('1w')) real.push(...spx.weekly.map((b) => realBar('SPX', '1w', b)));
+    if (timeframes.includes('1d')) real.push(...spx.daily.map((b) => realBar('SPX', '1d', b)));
+  }
+  const realUsed = real.slice(-plan.realBars);
+  const realSeries = new Set(realUsed.map((b) => `${b.symbol}#${b.timeframe}`));
+  const syntheticSeries = symbols.flatMap((s) => timeframes.map((tf) => ({ symbol: s, timeframe: tf }))).filter((k) => !realSeries.has(`${k.symbol}#${k.timeframe}`));
+  const syntheticBarsTotal = plan.bars - realUsed.length;
+  const calibration = new Map([...loadMonthlyCloses()].map(([s, closes]) => [s, calibrate(closes)]));
+
+  // Interleave kinds so every topic sees traffic throughout the replay.
+  const textKinds = [
+    { count: plan.news, make: (sym: string, i: number, r: () => number) => news(sym, i, r) },
+    { count: plan.social, make: (sym: string, i: number, r: () => number) => social(sym, i, r) },
+    { count: plan.filings, make: (sym: string, i: number, r: () => number) => filing(sym, i, r, seed) },
+  ];
+  const textRand = seededRandom(seedFor(seed, 'text'));
+  const textIndex = [0, 0, 0];
+  const textTotal = plan.news + plan.social + plan.filings;
+  let textEmitted = 0;
+  function* text(upTo: number): Generator<ReplayItem> {
+    while (textEmitted < upTo) {
+      const k = textEmitted % 3;
+      const kind = textKinds[k]!;
+      textEmitted += 1;
+      if (textIndex[k]! >= kind.count) continue;
+      const i = textIndex[k]!++;
+      yield* withPoison(kind.make(symbols[i % symbols.length]!, i, textRand));
+    }
+  }
+  const textSlots = textTotal + 2 * Math.max(plan.news, plan.social, plan.filings);
+  let barsEmitted = 0;
+  const afterBar = () => Math.floor((textSlots * barsEmitted) / Math.max(1, plan.bars));
+
+  for (const bar of realUsed) {
+    barsEmitted += 1;
+    yield* withPoison(bar);
+    yield* text(afterBar());
+  }
+  const base = Math.floor(syntheticBarsTotal / Math.max(1, syntheticSeries.length));
+  const extra = syntheticBarsTotal - base * syntheticSeries.length;
+  for (const [n, series] of syntheticSeries.entries()) {
+    const count = base + (n < extra ? 1 : 0);
+    if (count === 0) continue;
+    for (const bar of syntheticBars(series.symbol, series.timeframe, count, seed, calibration)) {
+      barsEmitted += 1;
+      yield* withPoison(bar);
+      yield* text(afterBar());
+    }
+  }
+  yield* text(textSlots);
+  while (poisoned < plan.poison) yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
+}
