@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['starting', 'running', 'succeeded', 'failed', 'interrupted'] as const;
+
+export const evaluationMetricsSchema = z.object({
+  mse: z.number(),
+  directionalAccuracy: z.number().min(0).max(1),
+  /** Annualised Sharpe ratio of the sign strategy (long when the prediction is positive, short when negative). */
+  sharpe: z.number(),
+  /** Largest peak-to-trough loss of the sign strategy's equity curve, as a fraction in [0, 1]. */
+  maxDrawdown: z.number().min(0).max(1),
+  samples: z.number().int().nonnegative(),
+});
+export type EvaluationMetrics = z.infer<typeof evaluationMetricsSchema>;
+
+export const configMetricsSchema = z.object({
+  model: evaluationMetricsSchema,
+  /** Persistence forecast: the next return equals the last one. */
+  naive: evaluationMetricsSchema,
+  split: z.enum(['validation', 'test']),
+});
+export type ConfigMetrics = z.infer<typeof configMetricsSchema>;
+
+/**
+ * `runs/<runId>/run.json`: written by the trainer at start, on every heartbeat and at the end; the
+ * orchestrator reads heartbeatAt to tell a live trainer from a dead one.
+ */
+export const runRecordSchema = z.object({
+  runId: z.string().min(1),
+  status: z.enum(RUN_STATUSES),
+  heartbeatAt: z.iso.datetime({ offset: true }),
+  attempt: z.number().int().min(1),
+  configsTotal: z.number().int().nonnegative(),
+  configsDone: z.number().int().nonnegative(),
+  checkpointUri: z.string(),
+  startedAt: z.iso.datetime({ offset: true }),
+  finishedAt: z.iso.datetime({ offset: true }).optional(),
+  error: z.string().optional(),
+  results: z.array(
+    z.object({
+      key: z.string(),
+      artifactUri: z.string(),
+      metadataUri: z.string(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      /** Test-split metrics of the selected model, with the naive baseline's. */
+      metrics: configMetricsSchema,
+    }),
+  ),
+  /** Configs that failed (too little data, ...), with the reason; the run still succeeds for the rest. */
+  skipped: z.array(z.object({ key: z.string(), reason: z.string() })).default([]),
+  /** Progress detail for humans: the step each active config group is at. */
+  progress: z.record(z.string(), z.object({ trial: z.number(), epoch: z.number(), step: z.number() })).optional(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;

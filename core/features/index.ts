@@ -1,0 +1,4 @@
+export * from './indicators.js';
+export * from './spec.js';
+export * from './compute.js';
+export * from './model-input.js';

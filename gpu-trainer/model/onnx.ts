@@ -1,0 +1,137 @@
+import onnxPackage from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
+
+// onnx-proto is CommonJS without statically detectable named exports, so Node's ESM loader only offers the default.
+const { onnx } = onnxPackage as unknown as { onnx: typeof Onnx };
+import { paramLayout, type ModelSpec } from './spec.js';
+
+export const ONNX_OPSET = 14;
+export const INPUT_NAME = 'features';
+export const OUTPUT_NAME = 'prediction';
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+const A = onnx.AttributeProto.AttributeType;
+
+function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
+  const copy = new Float32Array(values);
+  return { name, dims, dataType: FLOAT, rawData: new Uint8Array(copy.buffer) };
+}
+
+function int64Tensor(name: string, values: number[]): Onnx.ITensorProto {
+  return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
+}
+
+function node(opType: string, inputs: string[], outputs: string[], attribute: Onnx.IAttributeProto[] = []): Onnx.INodeProto {
+  return { opType, input: inputs, output: outputs, name: `${opType}_${outputs[0]}`, attribute };
+}
+
+/** Transposes a [rows, cols] row-major kernel slice into [cols, rows] (ONNX RNN weights are [gates*H, in]). */
+function transposeBlock(src: Float32Array, rows: number, cols: number, colStart: number, colCount: number, dst: Float32Array, dstRowOffset: number): void {
+  for (let c = 0; c < colCount; c++) {
+    for (let r = 0; r < rows; r++) dst[(dstRowOffset + c) * rows + r] = src[r * cols + colStart + c]!;
+  }
+}
+
+export interface ExportOptions {
+  /** The model is trained on standardised targets; the graph maps back: out * targetStd + targetMean. */
+  targetMean: number;
+  targetStd: number;
+  docString?: string;
+}
+
+/**
+ * Builds the ONNX model in TypeScript. Input `features` [batch, window, features] (already z-scored by
+ * core/features' buildModelInput), output `prediction` [batch, 1] = predicted next-bar return.
+ */
+export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOptions): Uint8Array {
+  const { windowSize: T, features: F, hidden: H } = spec;
+  const p = Object.fromEntries(paramLayout(spec).map((l) => [l.name, flat.subarray(l.offset, l.offset + l.size)]));
+  const initializer: Onnx.ITensorProto[] = [];
+  const nodes: Onnx.INodeProto[] = [];
+  let last: string;
+
+  if (spec.kind === 'dense') {
+    initializer.push(int64Tensor('flat_shape', [-1, T * F]), floatTensor('w1', [T * F, H], p.w1!), floatTensor('b1', [H], p.b1!));
+    nodes.push(
+      node('Reshape', [INPUT_NAME, 'flat_shape'], ['flat']),
+      node('MatMul', ['flat', 'w1'], ['h1_mm']),
+      node('Add', ['h1_mm', 'b1'], ['h1_pre']),
+      node('Relu', ['h1_pre'], ['h_last']),
+    );
+  } else {
+    const gates = spec.kind === 'lstm' ? 4 : 3;
+    // Our column blocks -> ONNX row blocks. LSTM: ours i,f,g,o; ONNX i,o,f,c. GRU: both z,r,h.
+    const order = spec.kind === 'lstm' ? [0, 3, 1, 2] : [0, 1, 2];
+    const W = new Float32Array(gates * H * F);
+    const R = new Float32Array(gates * H * H);
+    const B = new Float32Array(2 * gates * H);
+    order.forEach((src, dst) => {
+      transposeBlock(p.w!, F, gates * H, src * H, H, W, dst * H);
+      transposeBlock(p.r!, H, gates * H, src * H, H, R, dst * H);
+      B.set(p.b!.subarray(src * H, (src + 1) * H), dst * H); // Wb; Rb stays zero
+    });
+    initializer.push(
+      floatTensor('W', [1, gates * H, F], W),
+      floatTensor('R', [1, gates * H, H], R),
+      floatTensor('B', [1, 2 * gates * H], B),
+      int64Tensor('h_shape', [-1, H]),
+    );
+    const attrs: Onnx.IAttributeProto[] = [
+      { name: 'hidden_size', type: A.INT, i: H },
+      { name: 'direction', type: A.STRING, s: new TextEncoder().encode('forward') },
+    ];
+    if (spec.kind === 'gru') attrs.push({ name: 'linear_before_reset', type: A.INT, i: 0 });
+    nodes.push(
+      node('Transpose', [INPUT_NAME], ['x_tnf'], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]),
+      node(spec.kind === 'lstm' ? 'LSTM' : 'GRU', ['x_tnf', 'W', 'R', 'B'], ['rnn_y', 'rnn_h'], attrs),
+      node('Reshape', ['rnn_h', 'h_shape'], ['h_last']),
+    );
+  }
+  initializer.push(
+    floatTensor('w_out', [H, 1], p.wOut!),
+    floatTensor('b_out', [1], p.bOut!),
+    floatTensor('target_std', [1], Float32Array.of(opts.targetStd)),
+    floatTensor('target_mean', [1], Float32Array.of(opts.targetMean)),
+  );
+  nodes.push(
+    node('MatMul', ['h_last', 'w_out'], ['out_mm']),
+    node('Add', ['out_mm', 'b_out'], ['out_std']),
+    node('Mul', ['out_std', 'target_std'], ['out_scaled']),
+    node('Add', ['out_scaled', 'target_mean'], [OUTPUT_NAME]),
+  );
+  last = OUTPUT_NAME;
+
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'signalforge-gpu-trainer',
+    producerVersion: '1',
+    docString: opts.docString ?? `${spec.kind} window=${T} features=${F} hidden=${H}`,
+    graph: {
+      name: `signalforge_${spec.kind}`,
+      node: nodes,
+      initializer,
+      input: [
+        {
+          name: INPUT_NAME,
+          type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: T }, { dimValue: F }] } } },
+        },
+      ],
+      output: [{ name: last, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } }],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The float initializers of an exported model, by name; tests use it to compare weights. */
+export function readOnnxInitializers(bytes: Uint8Array): Record<string, Float32Array> {
+  const model = onnx.ModelProto.decode(bytes);
+  const out: Record<string, Float32Array> = {};
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.dataType !== FLOAT || !t.rawData) continue;
+    const raw = t.rawData;
+    out[t.name!] = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  }
+  return out;
+}

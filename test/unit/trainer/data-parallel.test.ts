@@ -1,0 +1,50 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeFeatureSpec } from '../../../core/features/index.js';
+import { buildDataset } from '../../../gpu-trainer/dataset.js';
+import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
+import { DataParallelGroup, shard } from '../../../gpu-trainer/group.js';
+import { newAdamState } from '../../../gpu-trainer/model/adam.js';
+import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
+import { Rng } from '../../../gpu-trainer/rng.js';
+import { maxAbsDiff } from './helpers.js';
+
+const spec0 = makeFeatureSpec();
+const ds = buildDataset(syntheticSeries('AAPL#1h', 500, 3).bars, spec0, { windowSize: 12, purgeGapBars: 2, validationFraction: 0.15, testFraction: 0.15 });
+const groups: DataParallelGroup[] = [];
+afterAll(async () => {
+  await Promise.all(groups.map((g) => g.close()));
+});
+
+async function train(group: DataParallelGroup, kind: ModelKind, steps: number): Promise<Float32Array> {
+  const spec: ModelSpec = { kind, windowSize: 12, features: ds.width, hidden: 8 };
+  const params = initParams(spec, new Rng(11));
+  await group.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
+  await group.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: 0.01, clipNorm: 1 } });
+  const rng = new Rng(5);
+  const perm = rng.shuffle(Uint32Array.from({ length: ds.split.train.end }, (_, i) => i));
+  for (let s = 0; s < steps; s++) await group.step(perm.subarray(s * 60, (s + 1) * 60));
+  return (await group.state()).params;
+}
+
+describe('data parallelism', () => {
+  it('shards a global batch contiguously, uneven sizes first', () => {
+    const parts = shard(Uint32Array.from([1, 2, 3, 4, 5, 6, 7]), 3);
+    expect(parts.map((p) => Array.from(p))).toEqual([[1, 2, 3], [4, 5], [6, 7]]);
+  });
+
+  it('N worker processes give the same weights as 1 worker on the same global batch (float rounding)', async () => {
+    const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
+    const two = await DataParallelGroup.start({ size: 2, backend: 'wasm' });
+    const three = await DataParallelGroup.start({ size: 3, backend: 'wasm' });
+    groups.push(one, two, three);
+    for (const kind of ['lstm', 'gru', 'dense'] as ModelKind[]) {
+      const w1 = await train(one, kind, 5);
+      const w2 = await train(two, kind, 5);
+      const w3 = await train(three, kind, 5);
+      const start = initParams({ kind, windowSize: 12, features: ds.width, hidden: 8 }, new Rng(11));
+      expect(maxAbsDiff(w1, start)).toBeGreaterThan(1e-3); // it did train
+      expect(maxAbsDiff(w1, w2)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(w1, w3)).toBeLessThan(1e-5);
+    }
+  });
+});

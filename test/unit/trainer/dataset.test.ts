@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { computeFeatures, makeFeatureSpec } from '../../../core/features/index.js';
+import { LocalDirStore, checkpointKey, datasetManifestSchema } from '../../../core/artifacts/index.js';
+import { buildDataset, DatasetError, gatherWindows } from '../../../gpu-trainer/dataset.js';
+import { normaliseBars, syntheticSeries } from '../../../gpu-trainer/data-source.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../../gpu-trainer/checkpoint.js';
+import { trialList } from '../../../gpu-trainer/run.js';
+import { ROOT } from './helpers.js';
+
+const spec = makeFeatureSpec();
+const bars = syntheticSeries('AAPL#1h', 300, 5).bars;
+const split = { windowSize: 10, purgeGapBars: 4, validationFraction: 0.2, testFraction: 0.1 };
+
+describe('dataset builder', () => {
+  const ds = buildDataset(bars, spec, split);
+  const samples = 300 - spec.warmupBars - 10;
+
+  it('splits walk-forward with a purge gap between train, validation and test', () => {
+    const { train, validation, test } = ds.split;
+    expect(test.end).toBe(samples);
+    expect(test.end - test.start).toBe(Math.floor(samples * 0.1));
+    expect(validation.end - validation.start).toBe(Math.floor(samples * 0.2));
+    expect(validation.start - train.end).toBe(4);
+    expect(test.start - validation.end).toBe(4);
+    expect(train.start).toBe(0);
+  });
+
+  it('targets are the next bar return of each window; the naive forecast is the window bar return', () => {
+    const s = 17;
+    const bar = ds.firstBar + s + 10 - 1;
+    expect(ds.targets[s]).toBeCloseTo(bars[bar + 1]!.c / bars[bar]!.c - 1, 14);
+    expect(ds.lastReturn[s]).toBeCloseTo(bars[bar]!.c / bars[bar - 1]!.c - 1, 14);
+    expect(ds.direction[s]).toBe(Math.sign(ds.targets[s]!));
+  });
+
+  it('fits normalisation on the training rows only', () => {
+    const fm = computeFeatures(bars, spec);
+    const rows = ds.split.train.end - 1 + 10;
+    const col = 2; // rsi
+    let mean = 0;
+    for (let r = 0; r < rows; r++) mean += fm.values[r * fm.width + col]! / rows;
+    expect(ds.normalisation.mean[col]).toBeCloseTo(mean, 12);
+    // Changing bars after the training rows leaves the statistics alone.
+    const changed = bars.map((b, i) => (i > ds.firstBar + rows + 5 ? { ...b, c: b.c * 3, h: b.h * 3, l: b.l * 3, o: b.o * 3 } : b));
+    const ds2 = buildDataset(changed, spec, split);
+    expect(ds2.normalisation).toEqual(ds.normalisation);
+    let trainTargetMean = 0;
+    for (let s = 0; s < ds.split.train.end; s++) trainTargetMean += ds.targets[s]! / ds.split.train.end;
+    expect(ds.targetMean).toBeCloseTo(trainTargetMean, 14);
+  });
+
+  it('gathers windows row-major [n, window, features]', () => {
+    const x = gatherWindows(ds.features, ds.width, 10, [3]);
+    expect(x.length).toBe(10 * ds.width);
+    expect(x[9 * ds.width]).toBe(ds.features[(3 + 9) * ds.width]);
+  });
+
+  it('refuses series too short to split', () => {
+    expect(() => buildDataset(bars.slice(0, 60), spec, split)).toThrow(DatasetError);
+  });
+
+  it('deduplicates bars by time, last write wins, and sorts them', () => {
+    const out = normaliseBars([
+      { t: 2000, o: 1, h: 1, l: 1, c: 1, v: 1 },
+      { t: '1970-01-01T00:00:01.000Z', o: 2, h: 2, l: 2, c: 2, v: 2 },
+      { t: 2000, o: 3, h: 3, l: 3, c: 3, v: 3 },
+    ]);
+    expect(out.map((b) => [b.t, b.c])).toEqual([
+      [1000, 2],
+      [2000, 3],
+    ]);
+  });
+});
+
+describe('checkpoint container and store', () => {
+  it('round-trips typed arrays bit for bit, including NaN payloads and -0', () => {
+    const params = Float32Array.from([1.5, -0, Number.NaN, 3.4028234663852886e38, 1e-45]);
+    const state = { step: 7, nested: { perm: Uint32Array.from([3, 1, 2]), params }, list: [{ w: new Float64Array([Math.PI]) }], none: null };
+    const back = decodeCheckpoint<typeof state>(encodeCheckpoint(state));
+    expect(back.step).toBe(7);
+    expect(Array.from(back.nested.perm)).toEqual([3, 1, 2]);
+    expect(new Uint8Array(back.nested.params.buffer)).toEqual(new Uint8Array(params.buffer));
+    expect(back.list[0]!.w[0]).toBe(Math.PI);
+    expect(back.none).toBeNull();
+  });
+
+  it('writes atomically to a local dir (temp file renamed into place)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sf-store-'));
+    const store = new LocalDirStore(dir);
+    const key = checkpointKey('r1', 'AAPL#1h');
+    expect(key).toBe('runs/r1/checkpoints/AAPL_1h.ckpt');
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.write(key, `version ${i}`)));
+    expect(await readdir(join(dir, 'runs/r1/checkpoints'))).toEqual(['AAPL_1h.ckpt']);
+    expect(await readFile(join(dir, key), 'utf8')).toMatch(/^version \d$/);
+    expect(await store.read('missing')).toBeUndefined();
+  });
+
+  it('dataset manifests are validated at the edge', () => {
+    expect(() => datasetManifestSchema.parse({ manifestId: 'm', createdAt: 'yesterday', bucket: 'b', objects: [] })).toThrow();
+  });
+});
+
+describe('search and CLI', () => {
+  it('tries each model kind first, then variants', () => {
+    const base = { windowSize: 8, hiddenUnits: 16, learningRate: 0.001, batchSize: 32, epochs: 2, seed: 1 };
+    const trials = trialList(base, ['lstm', 'gru', 'dense'], 5);
+    expect(trials.map((t) => t.model)).toEqual(['lstm', 'gru', 'dense', 'lstm', 'lstm']);
+    expect(trials[3]!.learningRate).toBeCloseTo(0.003, 12);
+    expect(trials[4]!.hiddenUnits).toBe(32);
+  });
+
+  it('--help documents every flag the contract names', () => {
+    const help = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'gpu-trainer/cli.ts'), '--help'], { cwd: ROOT, encoding: 'utf8' });
+    for (const flag of ['--data', '--out', '--configs', '--workers', '--dp-size', '--backend', '--epochs', '--checkpoint-every', '--resume', '--seed', '--run-id', '--spot-watch']) {
+      expect(help).toContain(flag);
+    }
+  });
+});
