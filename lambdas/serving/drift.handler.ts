@@ -1,4 +1,51 @@
-// Scaffolding so the CDK app can synthesize while this path is being built; replaced by the real adapter.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/serving/drift.handler.ts is not implemented yet');
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { awsClientConfig } from '../../core/aws/clients.js';
+import { loadConfig } from '../../core/config/index.js';
+import { startRetrain } from '../training/start-retrain.js';
+import { runDriftCheck, type ConfigDrift, type DriftReport } from './drift/drift-check.js';
+import { createInferenceServiceFromEnv } from './inference/runtime.js';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-drift';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: 'SignalForge', serviceName });
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** Per-config PSI as metrics, so a CloudWatch alarm can watch drift as well as this function acting on it. */
+function emitConfigMetrics(c: ConfigDrift): void {
+  if (c.status !== 'checked') return;
+  const single = metrics.singleMetric();
+  single.addDimensions({ ModelKey: c.key });
+  if (c.featurePsiMax !== null) single.addMetric('FeaturePsiMax', MetricUnit.NoUnit, c.featurePsiMax);
+  if (c.predictionPsi !== null) single.addMetric('PredictionPsi', MetricUnit.NoUnit, c.predictionPsi);
+}
+
+
+/** EventBridge Scheduler (every 4 h by default): PSI of live features and predictions against each model's baseline. */
+export const handler = async (): Promise<DriftReport> => {
+  const config = loadConfig();
+  const s3 = new S3Client(awsClientConfig());
+  const service = createInferenceServiceFromEnv({ config, s3, log: (level, message, fields) => logger[level](message, fields ?? {}) });
+  const sfn = new SFNClient(awsClientConfig());
+  const stateMachineArn = required('RETRAIN_STATE_MACHINE_ARN');
+  const report = await runDriftCheck({
+    config,
+    service,
+    s3,
+    lakeBucket: required('LAKE_BUCKET'),
+    startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn }),
+    onConfig: emitConfigMetrics,
+  });
+  metrics.addMetric('ConfigsChecked', MetricUnit.Count, report.configs.filter((c) => c.status === 'checked').length);
+  metrics.addMetric('ConfigsDrifted', MetricUnit.Count, report.drifted.length);
+  metrics.publishStoredMetrics();
+  logger.info('drift check finished', { drifted: report.drifted, retrain: report.retrain, threshold: report.threshold });
+  return report;
 };

@@ -1,4 +1,34 @@
-// Scaffolding so the CDK app can synthesize while this path is being built; replaced by the real adapter.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/serving/inference.handler.ts is not implemented yet');
-};
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { SERVING_METRICS } from '../../core/registry/live-metrics.js';
+import { createApiGatewayHandler } from './inference/apigw.js';
+import { createInferenceServiceFromEnv } from './inference/runtime.js';
+import type { InferenceService, PredictionOutcome } from './inference/service.js';
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-inference' });
+const metrics = new Metrics({ namespace: SERVING_METRICS.namespace, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-inference' });
+const dim = SERVING_METRICS.dimensions;
+
+/**
+ * Per version and alias: the retrain state machine's canary bake reads these (core/registry/live-metrics.ts).
+ * Published per outcome (one EMF line each), because a request whose canary fails to load records two
+ * outcomes (the canary's error, then production's answer) that must not share dimensions.
+ */
+export function recordOutcome(o: PredictionOutcome, sink: Metrics = metrics): void {
+  sink.addDimensions({ [dim.modelKey]: o.key, [dim.alias]: o.alias, [dim.modelVersion]: String(o.version) });
+  sink.addMetric(SERVING_METRICS.predictions, MetricUnit.Count, 1);
+  sink.addMetric(SERVING_METRICS.predictionErrors, MetricUnit.Count, o.ok ? 0 : 1);
+  sink.addMetric('ModelLatency', MetricUnit.Milliseconds, o.latencyMs);
+  sink.publishStoredMetrics();
+}
+
+// Built once per container, outside the handler, so sessions and alias lookups survive across invocations.
+let service: InferenceService | undefined;
+const getService = async (): Promise<InferenceService> =>
+  (service ??= createInferenceServiceFromEnv({
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+    onOutcome: (o) => recordOutcome(o),
+  }));
+
+export const handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> = createApiGatewayHandler(getService);

@@ -13,15 +13,26 @@ export interface SignalForgeFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** Packages kept out of the bundle and installed as node_modules instead (native add-ons such as onnxruntime-node). */
-  readonly nodeModules?: string[];
-  /** esbuild command hooks, e.g. to prune onnxruntime-node to its linux-x64 binary. */
-  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+  /**
+   * Packages kept out of the esbuild bundle and copied, offline, from the repository's node_modules into
+   * the asset (native add-ons such as onnxruntime-node). Each entry names the package and the paths
+   * inside it to copy, so platform binaries the Lambda cannot load are left behind.
+   * @example [{ name: 'onnxruntime-node', paths: ['package.json', 'dist', 'bin/napi-v6/linux/x64'] }]
+   */
+  readonly vendoredModules?: VendoredModule[];
   readonly vpc?: IVpc;
   readonly vpcSubnets?: SubnetSelection;
   readonly securityGroups?: ISecurityGroup[];
-  /** Key that encrypts the log group and environment. */
-  readonly encryptionKey?: IKey;
+  /** Key that encrypts the function's log group. @default AWS-owned key */
+  readonly logKey?: IKey;
   /** @default undefined (unreserved) */
   readonly reservedConcurrentExecutions?: number;
+}
+
+/** A package copied into the Lambda asset's node_modules after bundling. */
+export interface VendoredModule {
+  /** Package name, e.g. `onnxruntime-node`. */
+  readonly name: string;
+  /** Paths inside the package folder to copy; everything else is left out. */
+  readonly paths: string[];
 }

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** A model config key: `<SYMBOL>#<timeframe>`, e.g. `AAPL#1h`. It is the partition key of the model's item collection. */
+export const modelKeySchema = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}#(1h|4h|1d|1w)$/, 'model keys look like AAPL#1h');
+export type ModelKey = z.infer<typeof modelKeySchema>;
+
+const s3Uri = z.string().regex(/^(s3|file):\/\/.+/, 'expected an s3:// (or file://) URI');
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256');
+
+/** Metrics are numbers only; `valMse` is the one the promotion gate compares (lower is better). */
+export const versionMetricsSchema = z
+  .object({ valMse: z.number().finite().nonnegative() })
+  .catchall(z.number().finite().nullable());
+export type VersionMetrics = z.infer<typeof versionMetricsSchema>;
+
+/** What `register` needs: everything that makes a version reproducible and traceable. */
+export const registerInputSchema = z.object({
+  key: modelKeySchema,
+  artifactUri: s3Uri,
+  metadataUri: s3Uri,
+  sha256,
+  metrics: versionMetricsSchema,
+  hyperparameters: z.record(z.string(), z.unknown()),
+  datasetManifest: z.object({ id: z.string().min(1), uri: s3Uri }),
+  codeVersion: z.string().min(1),
+  trainingRunId: z.string().min(1),
+});
+export type RegisterInput = z.infer<typeof registerInputSchema>;
+
+/** An immutable model version as stored (sk `VERSION#<zero-padded n>`). Only `archivedAt` is ever added later. */
+export interface ModelVersion extends RegisterInput {
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  archivedAt?: string;
+}
+
+export interface ProductionAlias {
+  version: number;
+  artifactUri: string;
+  metadataUri: string;
+  sha256: string;
+  since: string;
+  /** The version production pointed at before, so `rollback` knows where to go back to. */
+  previousVersion?: number;
+}
+
+export interface CanaryAlias {
+  version: number;
+  artifactUri: string;
+  metadataUri: string;
+  sha256: string;
+  /** Share of traffic in (0, 1) the canary receives while production exists; it serves everything when there is none. */
+  weight: number;
+  since: string;
+}
+
+/** The model's head item (sk `HEAD`): version counter plus both aliases; `revision` guards alias moves. */
+export interface ModelHead {
+  key: string;
+  latestVersion: number;
+  revision: number;
+  production?: ProductionAlias;
+  canary?: CanaryAlias;
+  updatedAt: string;
+}
+
+export interface AliasState {
+  production?: number;
+  canary?: { version: number; weight: number };
+}
+
+export type TransitionAction = 'register' | 'setCanary' | 'promote' | 'rollback' | 'archive';
+
+/** One audit entry per transition (sk `AUDIT#<iso time>#<id>`). */
+export interface AuditEntry {
+  key: string;
+  action: TransitionAction;
+  version: number;
+  who: string;
+  why: string;
+  at: string;
+  from: AliasState;
+  to: AliasState;
+}
+
+/** Who made a transition and why; every transition takes one. */
+export const actorSchema = z.object({ who: z.string().min(1), why: z.string().min(1) });
+export type Actor = z.infer<typeof actorSchema>;
+
+/** What serving needs to route a request. */
+export interface ServingAliases {
+  production?: { version: number; artifactUri: string; metadataUri: string; sha256: string };
+  canary?: { version: number; weight: number; artifactUri: string; metadataUri: string; sha256: string };
+}

@@ -1,0 +1,36 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig } from '../../../core/aws/clients.js';
+import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
+import { ModelRegistry, registryFromEnv } from '../../../core/registry/index.js';
+import { createArtifactReader, metadataInputAdapter } from './model-input.js';
+import { createInferenceService, type InferenceService, type InferenceServiceDeps } from './service.js';
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  config?: SignalForgeConfig;
+  /** Defaults to the table named by REGISTRY_TABLE. */
+  registry?: Pick<ModelRegistry, 'getServingAliases'>;
+  s3?: S3Client;
+  log?: InferenceServiceDeps['log'];
+  onOutcome?: InferenceServiceDeps['onOutcome'];
+}
+
+/**
+ * The service wired to the deployed dependencies: config from SIGNALFORGE_CONFIG_JSON, aliases from the
+ * DynamoDB registry, artifacts from S3 (or file:// locally), features from the shared module.
+ * The Lambda handler, the local server and the benchmark all build it here.
+ */
+export function createInferenceServiceFromEnv(options: RuntimeOptions = {}): InferenceService {
+  const env = options.env ?? process.env;
+  const config = options.config ?? loadConfig({ env });
+  const registry = options.registry ?? registryFromEnv(env);
+  const s3 = options.s3 ?? new S3Client(awsClientConfig(env));
+  return createInferenceService({
+    config,
+    getServingAliases: (key) => registry.getServingAliases(key),
+    readArtifact: createArtifactReader(s3),
+    createAdapter: metadataInputAdapter,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+  });
+}

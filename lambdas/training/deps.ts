@@ -1,0 +1,53 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig } from '../../core/aws/clients.js';
+import { loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
+import { CloudWatchLiveMetrics, ModelRegistry, type LiveMetricsSource } from '../../core/registry/index.js';
+import { launcherFromEnv, type TrainerLauncher } from './launchers/index.js';
+import { ConsoleNotifier, SnsNotifier, type Notifier } from './notifier.js';
+
+/** Everything the retrain tasks touch; Lambda builds it from the environment, tests and the sandbox pass their own. */
+export interface TrainingDeps {
+  config: SignalForgeConfig;
+  s3: S3Client;
+  lakeBucket: string;
+  artifactBucket: string;
+  registry: ModelRegistry;
+  launcher: TrainerLauncher;
+  notifier: Notifier;
+  liveMetrics: LiveMetricsSource;
+  now: () => Date;
+}
+
+/** Builds the launcher on first use, so tasks that never launch do not need the launcher's environment. */
+function lazyLauncher(config: SignalForgeConfig, env: NodeJS.ProcessEnv): TrainerLauncher {
+  let launcher: TrainerLauncher | undefined;
+  const get = () => (launcher ??= launcherFromEnv(config, env));
+  return {
+    backend: config.training.backend,
+    launch: (request) => get().launch(request),
+    describe: (handle) => get().describe(handle),
+    terminate: (handle) => get().terminate(handle),
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** From LAKE_BUCKET, ARTIFACT_BUCKET, REGISTRY_TABLE, ALERT_TOPIC_ARN and SIGNALFORGE_CONFIG_JSON (plus launcher variables). */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<TrainingDeps> = {}): TrainingDeps {
+  const config = overrides.config ?? loadConfig({ env });
+  return {
+    config,
+    s3: overrides.s3 ?? new S3Client(awsClientConfig(env)),
+    lakeBucket: overrides.lakeBucket ?? required(env, 'LAKE_BUCKET'),
+    artifactBucket: overrides.artifactBucket ?? required(env, 'ARTIFACT_BUCKET'),
+    registry: overrides.registry ?? new ModelRegistry({ tableName: required(env, 'REGISTRY_TABLE') }),
+    launcher: overrides.launcher ?? lazyLauncher(config, env),
+    notifier: overrides.notifier ?? (env.ALERT_TOPIC_ARN ? new SnsNotifier(env.ALERT_TOPIC_ARN) : new ConsoleNotifier()),
+    liveMetrics: overrides.liveMetrics ?? new CloudWatchLiveMetrics(),
+    now: overrides.now ?? (() => new Date()),
+  };
+}

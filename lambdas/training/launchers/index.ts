@@ -1,0 +1,65 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SignalForgeConfig } from '../../../core/config/index.js';
+import { Ec2SpotLauncher } from './ec2.js';
+import { LocalProcessLauncher } from './local.js';
+import { SageMakerLauncher } from './sagemaker.js';
+import type { TrainerLauncher } from './types.js';
+
+export * from './types.js';
+export { Ec2SpotLauncher, type Ec2LauncherOptions } from './ec2.js';
+export { SageMakerLauncher, trainingJobName, type SageMakerLauncherOptions } from './sagemaker.js';
+export { LocalProcessLauncher, type LocalLauncherOptions } from './local.js';
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set (needed by the ${env.TRAINER_BACKEND ?? ''} trainer launcher)`);
+  return value;
+}
+
+/** SAGEMAKER_SETTINGS_JSON from the infra's SageMakerTraining construct (only the fields the launcher uses). */
+interface SageMakerSettingsEnv {
+  roleArn?: string;
+  imageUri?: string | null;
+  maxRuntimeSeconds?: number;
+  maxWaitSeconds?: number;
+  volumeKmsKeyId?: string;
+}
+
+/**
+ * The launcher for config.training.backend, configured from the environment the construct sets:
+ * TRAINER_LAUNCH_TEMPLATE_ID, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS, TRAINER_SETUP_SCRIPT (ec2);
+ * SAGEMAKER_ROLE_ARN, SAGEMAKER_SETTINGS_JSON, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS, TRAINER_KMS_KEY_ID
+ * (sagemaker); TRAINER_LOG_DIR (local).
+ */
+export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEnv = process.env): TrainerLauncher {
+  switch (config.training.backend) {
+    case 'ec2':
+      return new Ec2SpotLauncher({
+        config,
+        launchTemplateId: required(env, 'TRAINER_LAUNCH_TEMPLATE_ID'),
+        subnetIds: list(required(env, 'TRAINER_SUBNET_IDS')),
+        securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),
+        setupScript: env.TRAINER_SETUP_SCRIPT,
+      });
+    case 'sagemaker': {
+      const settings = JSON.parse(env.SAGEMAKER_SETTINGS_JSON ?? '{}') as SageMakerSettingsEnv;
+      return new SageMakerLauncher({
+        config,
+        roleArn: settings.roleArn ?? required(env, 'SAGEMAKER_ROLE_ARN'),
+        imageUri: settings.imageUri ?? undefined,
+        subnetIds: list(env.TRAINER_SUBNET_IDS),
+        securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),
+        volumeKmsKeyId: settings.volumeKmsKeyId ?? env.TRAINER_KMS_KEY_ID,
+        maxRuntimeSeconds: settings.maxRuntimeSeconds,
+        maxWaitSeconds: settings.maxWaitSeconds,
+      });
+    }
+    case 'local':
+      return new LocalProcessLauncher({ config, logDir: env.TRAINER_LOG_DIR ?? join(tmpdir(), 'signalforge-trainer-logs') });
+  }
+}

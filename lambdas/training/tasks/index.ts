@@ -1,0 +1,38 @@
+import type { ShardOutcome, ShardState, RunContext, RetrainSummary, TrainerStatus } from '../contracts.js';
+import type { TrainingDeps } from '../deps.js';
+import type { RetrainTaskName } from '../task-catalog.js';
+import { finishCanaries, judgeCanaries, startCanaries, type CanaryResult, type BakeDecision } from './deployment.js';
+import { evaluateCandidates } from './evaluate.js';
+import { notify, type NotifyState } from './notify.js';
+import { planShards } from './plan.js';
+import { checkDataQuality } from './quality-gate.js';
+import { gateCandidates, registerCandidates, type GateDecision } from './registration.js';
+import { snapshotDataset } from './snapshot.js';
+import { checkTrainer, launchTrainer, prepareRelaunch } from './trainer.js';
+
+// Each task takes its own payload type; the map is keyed by name, so the common signature stays loose.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskHandler = (input: any) => Promise<unknown>;
+export type TaskHandlers = Record<RetrainTaskName, TaskHandler>;
+
+/**
+ * The plain functions behind every Task state, keyed by task name; the Lambda adapters, the tests and
+ * the sandbox all call these. Each takes exactly what the state machine passes (see the construct).
+ */
+export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
+  return {
+    snapshot: (input: unknown) => snapshotDataset(deps, input),
+    quality: (input: { run: RunContext }) => checkDataQuality(deps, input.run),
+    plan: async (input: { run: RunContext }) => planShards(deps, input.run),
+    launch: (input: ShardState) => launchTrainer(deps, input),
+    check: (input: ShardState): Promise<TrainerStatus> => checkTrainer(deps, input),
+    relaunch: (input: ShardState) => prepareRelaunch(deps, input),
+    evaluate: (input: { run: RunContext; training: ShardOutcome[] }) => evaluateCandidates(deps, input),
+    register: (input: { run: RunContext }) => registerCandidates(deps, input),
+    gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),
+    canary: (input: { run: RunContext; gate: { promotable: GateDecision[] } }) => startCanaries(deps, input),
+    bake: (input: { run: RunContext; canary: CanaryResult }) => judgeCanaries(deps, input),
+    finish: (input: { run: RunContext; bake: { decisions: BakeDecision[] } }) => finishCanaries(deps, input),
+    notify: (input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> => notify(deps, input),
+  };
+}

@@ -1,0 +1,109 @@
+import { checkpointPrefix, runRecordKey, runRecordSchema, type RunRecord } from '../../../core/artifacts/index.js';
+import type { ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
+import type { TrainingDeps } from '../deps.js';
+import type { TrainerLaunchRequest, TrainerProcessStatus } from '../launchers/index.js';
+import { artifactStore } from './run-docs.js';
+
+/** Trainer and orchestrator clocks differ a little; a heartbeat this much before launch still belongs to the launch. */
+const CLOCK_SKEW_MS = 2_000;
+
+export function launchRequestFor(deps: TrainingDeps, state: ShardState): TrainerLaunchRequest {
+  const out = `s3://${deps.artifactBucket}`;
+  return {
+    runId: state.shard.shardRunId,
+    configs: state.shard.configs,
+    manifestUri: state.run.manifest.uri,
+    outUri: out,
+    checkpointUri: `${out}/${checkpointPrefix(state.shard.shardRunId)}`,
+    resume: state.resume,
+    attempt: state.attempt,
+    instanceTypeIndex: state.instanceTypeIndex,
+    epochs: state.run.epochs,
+    parentRunId: state.run.runId,
+    shardId: state.shard.shardId,
+  };
+}
+
+/** LaunchTrainer: starts one trainer for the shard and returns the shard state with its handle. */
+export async function launchTrainer(deps: TrainingDeps, state: ShardState): Promise<ShardState> {
+  const trainer = await deps.launcher.launch(launchRequestFor(deps, state));
+  const { status: _previous, ...rest } = state;
+  return { ...rest, trainer, instanceTypeIndex: trainer.instanceTypeIndex, firstLaunchedAt: state.firstLaunchedAt ?? trainer.launchedAt };
+}
+
+export async function readRunRecord(deps: TrainingDeps, shardRunId: string): Promise<RunRecord | undefined> {
+  const bytes = await artifactStore(deps).read(runRecordKey(shardRunId));
+  if (!bytes) return undefined;
+  const parsed = runRecordSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+  // A half-written or foreign record is no evidence of life; the heartbeat timeout still applies.
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Tells progress from death. The run record is the trainer's own word (status, heartbeat); the
+ * launcher's view (instance/job/process gone) catches deaths the trainer could not report. A record
+ * whose heartbeat predates this launch belongs to an earlier attempt and says nothing about this one.
+ */
+export function assessTrainer(input: {
+  record: RunRecord | undefined;
+  process: TrainerProcessStatus;
+  trainer: TrainerHandle;
+  firstLaunchedAt: string;
+  now: Date;
+  heartbeatTimeoutSeconds: number;
+  maxRunHours: number;
+  configsTotal: number;
+}): TrainerStatus {
+  const launchedAt = Date.parse(input.trainer.launchedAt);
+  const record = input.record && Date.parse(input.record.heartbeatAt) >= launchedAt - CLOCK_SKEW_MS ? input.record : undefined;
+  const lastSign = record ? Date.parse(record.heartbeatAt) : launchedAt;
+  const heartbeatAgeSeconds = Math.max(0, Math.round((input.now.getTime() - lastSign) / 1000));
+  const progress = { heartbeatAgeSeconds: record ? heartbeatAgeSeconds : null, configsDone: record?.configsDone ?? 0, configsTotal: record?.configsTotal ?? input.configsTotal };
+  if (record?.status === 'succeeded') return { state: 'succeeded', detail: `trained ${record.results.length} configs (${record.skipped.length} skipped)`, ...progress };
+  if (record?.status === 'failed') return { state: 'failed', detail: `trainer failed: ${record.error ?? 'no error message'}`, ...progress };
+  if (record?.status === 'interrupted') return { state: 'interrupted', detail: `trainer reported an interruption${record.error ? `: ${record.error}` : ''}`, ...progress };
+  if (input.process.state === 'gone') return { state: 'interrupted', detail: `trainer stopped without finishing: ${input.process.reason ?? 'unknown reason'}`, ...progress };
+  if (heartbeatAgeSeconds > input.heartbeatTimeoutSeconds) {
+    return { state: 'dead', detail: `no heartbeat for ${heartbeatAgeSeconds}s (limit ${input.heartbeatTimeoutSeconds}s)`, ...progress };
+  }
+  const runSeconds = (input.now.getTime() - Date.parse(input.firstLaunchedAt)) / 1000;
+  if (runSeconds > input.maxRunHours * 3600) {
+    return { state: 'expired', detail: `shard has run ${Math.round(runSeconds)}s, over maxRunHours ${input.maxRunHours}`, ...progress };
+  }
+  return { state: 'running', detail: record ? `${record.status}: ${record.configsDone}/${record.configsTotal} configs` : 'starting', ...progress };
+}
+
+/** CheckTrainer: the Wait loop's probe. */
+export async function checkTrainer(deps: TrainingDeps, state: ShardState): Promise<TrainerStatus> {
+  if (!state.trainer) throw new Error('CheckTrainer needs a launched trainer');
+  // The launcher is asked first: a trainer that finishes between the two reads then shows as succeeded, not interrupted.
+  const process = await deps.launcher.describe(state.trainer);
+  const record = await readRunRecord(deps, state.shard.shardRunId);
+  return assessTrainer({
+    record,
+    process,
+    trainer: state.trainer,
+    firstLaunchedAt: state.firstLaunchedAt ?? state.trainer.launchedAt,
+    now: deps.now(),
+    heartbeatTimeoutSeconds: deps.config.training.heartbeatTimeoutSeconds,
+    maxRunHours: deps.config.training.maxRunHours,
+    configsTotal: state.shard.configs.length,
+  });
+}
+
+/**
+ * PrepareRelaunch: stops what is left of the previous trainer and sets up the next attempt with
+ * --resume. After an interruption or a dead instance the next attempt starts at the next instance type.
+ */
+export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Promise<ShardState> {
+  if (state.trainer) await deps.launcher.terminate(state.trainer);
+  const types = deps.config.training.instanceTypes.length;
+  const moveOn = state.status?.state === 'interrupted' || state.status?.state === 'dead';
+  const { trainer: _trainer, status: _status, ...rest } = state;
+  return {
+    ...rest,
+    attempt: state.attempt + 1,
+    resume: true,
+    instanceTypeIndex: moveOn ? ((state.trainer?.instanceTypeIndex ?? state.instanceTypeIndex) + 1) % types : state.instanceTypeIndex,
+  };
+}

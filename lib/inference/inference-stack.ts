@@ -1,0 +1,78 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alias } from 'aws-cdk-lib/aws-lambda';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Construct } from 'constructs';
+import { SignalForgeFunction, type VendoredModule } from '../constructs/signalforge-function.js';
+import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { dataNames } from '../data/data-names.js';
+import { runtimeEnvironment } from '../runtime-environment.js';
+import type { InferenceStackProps } from './inference-stack-props.js';
+import { PredictionApi } from './prediction-api.js';
+
+export type { InferenceStackProps } from './inference-stack-props.js';
+
+/**
+ * onnxruntime-node ships binaries for five platforms (about 290 MB); the Lambda gets the JS and the
+ * linux-x64 binary only, plus onnxruntime-common, copied from node_modules without a network install.
+ */
+export const ONNXRUNTIME_MODULES: VendoredModule[] = [
+  { name: 'onnxruntime-node', paths: ['package.json', 'dist', 'bin/napi-v6/linux/x64'] },
+  { name: 'onnxruntime-common', paths: ['package.json', 'dist'] },
+];
+
+/** The prediction API and its Lambda, the daily batch inference and the 4-hourly drift check. */
+export class InferenceStack extends Stack {
+  readonly api: PredictionApi;
+  readonly inferenceFunction: SignalForgeFunction;
+  readonly inferenceAlias: Alias;
+  readonly batchFunction: SignalForgeFunction;
+  readonly driftFunction: SignalForgeFunction;
+
+  constructor(scope: Construct, id: string, props: InferenceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const names = dataNames(config.envName);
+    const env = runtimeEnvironment(config, { LAKE_BUCKET: names.lakeBucket, ARTIFACT_BUCKET: names.artifactBucket, REGISTRY_TABLE: names.registryTable });
+    const lake = { bucketName: names.lakeBucket, key: props.dataKey };
+    const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
+    const readModels = 'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';
+
+    const serving = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof SignalForgeFunction>[2]> = {}) => {
+      const fn = new SignalForgeFunction(this, id, { entry, description, logKey: props.logKey, environment: env, memorySize: 1536, vendoredModules: ONNXRUNTIME_MODULES, ...extra });
+      grantObjectRead(fn, artifacts, ['models'], readModels);
+      grantItemReadWrite(fn, names.registryTable, props.dataKey, { write: false });
+      return fn;
+    };
+
+    this.inferenceFunction = serving('Inference', 'lambdas/serving/inference.handler.ts', 'POST /v1/predict, GET /openapi.json, GET /health', { timeout: Duration.seconds(29) });
+    // An alias gives provisioned concurrency a target and the API a stable version.
+    this.inferenceAlias = new Alias(this, 'InferenceLive', {
+      aliasName: 'live',
+      version: this.inferenceFunction.currentVersion,
+      provisionedConcurrentExecutions: config.inference.provisionedConcurrency > 0 ? config.inference.provisionedConcurrency : undefined,
+    });
+    this.api = new PredictionApi(this, 'Api', { inference: config.inference, timeframes: config.universe.timeframes, envName: config.envName, handler: this.inferenceAlias, logKey: props.logKey });
+
+    this.batchFunction = serving('BatchInference', 'lambdas/serving/batch-inference.handler.ts', 'Daily batch predictions for every model config', { timeout: Duration.minutes(15) });
+    grantObjectRead(this.batchFunction, lake, [config.ingest.lakePrefix], 'Batch inference reads the latest lake bars per symbol (keys by date, chosen at run time); read-only, lake prefix only.');
+    grantObjectWrite(this.batchFunction, lake, ['predictions/batch'], 'Batch inference writes predictions/batch/date=<day>/run=<runId>/ objects; keys are chosen at run time.');
+    new Schedule(this, 'DailyBatchInference', {
+      description: 'Daily batch inference',
+      schedule: ScheduleExpression.expression(config.schedules.batchInference),
+      target: new LambdaInvoke(this.batchFunction, { retryAttempts: 1, maxEventAge: Duration.hours(1) }),
+    });
+
+    this.driftFunction = serving('DriftCheck', 'lambdas/serving/drift.handler.ts', 'Feature and prediction PSI against each model baseline; starts a retrain on drift', {
+      timeout: Duration.minutes(10),
+      environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
+    });
+    grantObjectRead(this.driftFunction, lake, [config.ingest.lakePrefix, 'predictions'], 'The drift check reads recent lake bars and logged predictions (keys by date, chosen at run time); read-only.');
+    props.retrainStateMachine.grantStartExecution(this.driftFunction);
+    new Schedule(this, 'DriftCheckSchedule', {
+      description: 'Drift check (feature and prediction PSI)',
+      schedule: ScheduleExpression.expression(config.schedules.driftCheck),
+      target: new LambdaInvoke(this.driftFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
+    });
+  }
+}

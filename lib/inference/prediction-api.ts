@@ -1,0 +1,142 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  JsonSchemaType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestValidator,
+  RestApi,
+  type IResource,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Effect, PolicyDocument, PolicyStatement, AnyPrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag/acknowledge.js';
+import type { PredictionApiProps } from './prediction-api-props.js';
+
+export type { PredictionApiProps } from './prediction-api-props.js';
+
+/**
+ * The inference REST API: POST /v1/predict (body validated against a JSON schema built from
+ * config.inference), GET /openapi.json and GET /health, all with IAM (SigV4) authorization, stage
+ * throttling from config, access logs, X-Ray, and a WAF web ACL with AWS managed rules plus a
+ * per-IP rate limit.
+ */
+export class PredictionApi extends Construct {
+  readonly api: RestApi;
+
+  constructor(scope: Construct, id: string, props: PredictionApiProps) {
+    super(scope, id);
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `signalforge-${props.envName}-inference`,
+      description: 'SignalForge model predictions',
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: props.inference.throttleRatePerSecond,
+        throttlingBurstLimit: props.inference.throttleBurst,
+        tracingEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        metricsEnabled: true,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      // Only signed calls from this account reach the integration, whatever the caller's own policy says.
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            principals: [new AnyPrincipal()],
+            actions: ['execute-api:Invoke'],
+            resources: ['execute-api:/*'],
+            conditions: { StringEquals: { 'aws:PrincipalAccount': Stack.of(this).account } },
+          }),
+        ],
+      }),
+    });
+    acknowledge(this.api, 'AwsSolutions-COG4', 'Every method uses IAM (SigV4) authorization instead of a Cognito authorizer: callers are services and analysts with IAM identities, access is granted per role with grantInvoke, and calls are attributable in CloudTrail.');
+    const cwRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cwRole) acknowledge(cwRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', 'API Gateway needs this account-level role to write execution and access logs; the AWS managed policy grants only CloudWatch Logs delivery actions.');
+    const integration = new LambdaIntegration(props.handler, { proxy: true });
+    const bodyValidator = new RequestValidator(this, 'BodyValidator', { restApi: this.api, validateRequestBody: true, validateRequestParameters: true });
+    const paramsValidator = new RequestValidator(this, 'ParamsValidator', { restApi: this.api, validateRequestBody: false, validateRequestParameters: true });
+    const predictModel = this.api.addModel('PredictRequest', {
+      contentType: 'application/json',
+      modelName: 'PredictRequest',
+      schema: {
+        type: JsonSchemaType.OBJECT,
+        required: ['symbol', 'timeframe', 'bars'],
+        properties: {
+          symbol: { type: JsonSchemaType.STRING, pattern: '^[A-Z][A-Z0-9.]{0,9}$' },
+          timeframe: { type: JsonSchemaType.STRING, enum: [...props.timeframes] },
+          bars: {
+            type: JsonSchemaType.ARRAY,
+            minItems: props.inference.minBars,
+            maxItems: props.inference.maxBars,
+            items: {
+              type: JsonSchemaType.OBJECT,
+              required: ['t', 'o', 'h', 'l', 'c', 'v'],
+              properties: {
+                t: { type: [JsonSchemaType.STRING, JsonSchemaType.NUMBER] },
+                o: { type: JsonSchemaType.NUMBER },
+                h: { type: JsonSchemaType.NUMBER },
+                l: { type: JsonSchemaType.NUMBER },
+                c: { type: JsonSchemaType.NUMBER },
+                v: { type: JsonSchemaType.NUMBER, minimum: 0 },
+              },
+            },
+          },
+        },
+      },
+    });
+    const v1 = this.api.root.addResource('v1');
+    v1.addResource('predict').addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': predictModel } });
+    const get = (resource: IResource) => resource.addMethod('GET', integration, { requestValidator: paramsValidator });
+    get(this.api.root.addResource('openapi.json'));
+    get(this.api.root.addResource('health'));
+
+    const webAcl = new CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `signalforge-${props.envName}-inference` },
+      rules: [
+        {
+          // Body-size rule off: a predict body legitimately carries up to config.inference.maxBars bars
+          // (256 KiB by default), far over the rule's 8 KiB; API Gateway's own model validation bounds it.
+          name: 'aws-common',
+          priority: 0,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet', excludedRules: [{ name: 'SizeRestrictions_BODY' }] } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'aws-common' },
+        },
+        {
+          // Log4Shell and other known-bad request patterns.
+          name: 'aws-known-bad-inputs',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'aws-known-bad-inputs' },
+        },
+        {
+          name: 'per-ip-rate',
+          priority: 2,
+          action: { block: {} },
+          // Requests per 5 minutes per source IP: ten times the sustained stage limit over that window.
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: Math.max(100, props.inference.throttleRatePerSecond * 300 * 10) } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'per-ip-rate' },
+        },
+      ],
+    });
+    new CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: webAcl.attrArn });
+  }
+
+  /** Let `grantee` call the API (execute-api:Invoke on its routes). */
+  grantInvoke(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['execute-api:Invoke'], resources: [this.api.arnForExecuteApi('*', '/*', 'prod')] }));
+  }
+}

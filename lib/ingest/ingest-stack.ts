@@ -1,0 +1,115 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { EventSourceMapping, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
+import { SignalForgeFunction } from '../constructs/signalforge-function.js';
+import { grantItemReadWrite, grantObjectWrite } from '../data/data-grants.js';
+import { dataNames } from '../data/data-names.js';
+import { acknowledge } from '../nag/acknowledge.js';
+import { constructIdFor, PRODUCER_SOURCES, runtimeEnvironment } from '../runtime-environment.js';
+import type { IngestStackProps } from './ingest-stack-props.js';
+
+export type { IngestStackProps } from './ingest-stack-props.js';
+
+/** One scheduled producer per source and one sink per topic on an MSK event source mapping. */
+export class IngestStack extends Stack {
+  readonly producers = new Map<string, SignalForgeFunction>();
+  readonly sinks = new Map<TopicName, SignalForgeFunction>();
+  /** Records the sinks gave up on, with the mapping's failure context. */
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: IngestStackProps) {
+    super(scope, id, props);
+    const { config, cluster } = props;
+    const names = dataNames(config.envName);
+    const env = runtimeEnvironment(config, { MSK_CLUSTER_ARN: cluster.clusterArn, LAKE_BUCKET: names.lakeBucket, IDEMPOTENCY_TABLE: names.idempotencyTable });
+
+    const producerSg = new SecurityGroup(this, 'ProducerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'SignalForge producers: HTTPS to data vendors and AWS APIs, IAM listener on MSK',
+      allowAllOutbound: true,
+    });
+    for (const p of PRODUCER_SOURCES) {
+      const fn = new SignalForgeFunction(this, `${p.id}Producer`, {
+        entry: 'lambdas/ingest/producer.handler.ts',
+        description: `Polls ${p.source} and produces to Kafka topic ${p.topic}`,
+        timeout: Duration.seconds(55),
+        vpc: props.vpc,
+        vpcSubnets: props.producerSubnets,
+        securityGroups: [producerSg],
+        logKey: props.logKey,
+        environment: { ...env, SOURCE: p.source },
+      });
+      cluster.grantProduce(fn, [p.topic]);
+      this.grantVendorSecret(fn, p.source, config);
+      new Schedule(this, `${p.id}Schedule`, {
+        description: `Run the ${p.source} producer`,
+        schedule: ScheduleExpression.expression(config.schedules.producers[p.scheduleKey]),
+        target: new LambdaInvoke(fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      });
+      this.producers.set(p.source, fn);
+    }
+    cluster.allowFrom(producerSg, 'SignalForge producers');
+
+    this.deadLetterQueue = new Queue(this, 'SinkDeadLetters', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter destination of the sink event source mappings; a DLQ for the DLQ would only move the same records again.');
+
+    for (const topic of TOPIC_NAMES) {
+      const partitions = config.kafka.topics[topic].partitions;
+      const fn = new SignalForgeFunction(this, `${constructIdFor(topic)}Sink`, {
+        entry: 'lambdas/ingest/sink.handler.ts',
+        description: `Writes Kafka topic ${topic} to the S3 lake`,
+        timeout: Duration.minutes(2),
+        memorySize: 1024,
+        logKey: props.logKey,
+        environment: { ...env, TOPIC: topic },
+      });
+      const lake = { bucketName: names.lakeBucket, key: props.dataKey };
+      grantObjectWrite(fn, lake, [`${config.ingest.lakePrefix}/topic=${topic}`, `${config.ingest.deadLetterPrefix}/topic=${topic}`], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake and dead-letter prefixes.`);
+      grantItemReadWrite(fn, names.idempotencyTable, props.dataKey);
+      this.attachSink(fn, topic, partitions, props);
+      this.sinks.set(topic, fn);
+    }
+  }
+
+  private attachSink(fn: SignalForgeFunction, topic: TopicName, partitions: number, props: IngestStackProps): void {
+    const { config, cluster } = props;
+    const groupId = `signalforge-${config.envName}-sink-${topic}`;
+    cluster.grantConsume(fn, topic, groupId);
+    new EventSourceMapping(this, `${constructIdFor(topic)}Mapping`, {
+      target: fn as IFunction,
+      eventSourceArn: cluster.clusterArn,
+      kafkaTopic: topic,
+      kafkaConsumerGroupId: groupId,
+      startingPosition: config.ingest.startingPosition === 'LATEST' ? StartingPosition.LATEST : StartingPosition.TRIM_HORIZON,
+      batchSize: config.ingest.batchSize,
+      maxBatchingWindow: Duration.seconds(config.ingest.batchWindowSeconds),
+      onFailure: new SqsDlq(this.deadLetterQueue),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: 3,
+      provisionedPollerConfig: { minimumPollers: props.pollers?.minimumPollers ?? 1, maximumPollers: props.pollers?.maximumPollers ?? Math.max(partitions, props.pollers?.minimumPollers ?? 1) },
+    });
+  }
+
+  /** Producers read their vendor credentials from Secrets Manager, by the names config gives. */
+  private grantVendorSecret(fn: SignalForgeFunction, source: string, config: IngestStackProps['config']): void {
+    const sources = config.sources;
+    if (!sources) return;
+    const secretId = source === 'market-data' ? sources.marketData.apiKeySecretId : source === 'news' ? sources.news.apiKeySecretId : source === 'social' ? sources.social.credentialsSecretId : undefined;
+    if (!secretId) return;
+    // Secrets Manager appends a random 6-character suffix to every secret ARN.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [`arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${secretId}-??????`] }));
+  }
+}

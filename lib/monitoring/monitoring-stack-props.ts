@@ -1,0 +1,27 @@
+import type { StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { Rule } from 'aws-cdk-lib/aws-events';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+
+export interface MonitoringStackProps extends StackProps {
+  readonly envName: string;
+  /** Every alarm notifies this (KMS-encrypted) topic. */
+  readonly alertTopic: ITopic;
+  readonly producers: IFunction[];
+  /** Sink functions by topic; their OffsetLag metric is the consumer lag of the MSK event source mapping. */
+  readonly sinks: Map<string, IFunction>;
+  readonly deadLetterQueue: IQueue;
+  readonly api: RestApi;
+  readonly inferenceFunction: IFunction;
+  readonly batchFunction: IFunction;
+  readonly driftFunction: IFunction;
+  readonly retrainStateMachine: IStateMachine;
+  readonly spotInterruptionRule: Rule;
+  /** Records behind the head of a topic before the lag alarm fires. @default 10000 */
+  readonly maxOffsetLag?: number;
+  /** p99 latency of POST /v1/predict in ms before the latency alarm fires. @default 1000 */
+  readonly maxP99LatencyMs?: number;
+}

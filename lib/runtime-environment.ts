@@ -1,0 +1,24 @@
+import type { SignalForgeConfig } from '../core/config/index.js';
+
+/**
+ * Environment variables shared by SignalForge handlers (names from the shared contract). The deployed
+ * config travels as SIGNALFORGE_CONFIG_JSON so handlers' loadConfig() sees the values CDK used.
+ */
+export function runtimeEnvironment(config: SignalForgeConfig, resources: Partial<Record<'LAKE_BUCKET' | 'ARTIFACT_BUCKET' | 'REGISTRY_TABLE' | 'IDEMPOTENCY_TABLE' | 'MSK_CLUSTER_ARN' | 'ALERT_TOPIC_ARN' | 'RETRAIN_STATE_MACHINE_ARN', string>>): Record<string, string> {
+  const env: Record<string, string> = { SIGNALFORGE_CONFIG_JSON: JSON.stringify(config) };
+  for (const [key, value] of Object.entries(resources)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/** Producer sources and the config keys and topics they map to. */
+export const PRODUCER_SOURCES = [
+  { source: 'market-data', scheduleKey: 'marketData', topic: 'market-data', id: 'MarketData' },
+  { source: 'news', scheduleKey: 'news', topic: 'financial-news', id: 'News' },
+  { source: 'social', scheduleKey: 'social', topic: 'social-sentiment', id: 'Social' },
+  { source: 'filings', scheduleKey: 'filings', topic: 'regulatory-filings', id: 'Filings' },
+] as const;
+
+/** PascalCase construct id for a kebab-case name, e.g. `market-data` -> `MarketData`. */
+export function constructIdFor(name: string): string {
+  return name.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}

@@ -1,0 +1,240 @@
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { SignalForgeFunction } from '../constructs/signalforge-function.js';
+import { acknowledge } from '../nag/acknowledge.js';
+import { runtimeEnvironment } from '../runtime-environment.js';
+import { RETRAIN_TASKS, TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
+import type { RetrainStateMachineProps } from './retrain-state-machine-props.js';
+
+export type { RetrainStateMachineProps, IDynamoTable } from './retrain-state-machine-props.js';
+
+/** Errors that are verdicts, not glitches: retrying cannot change them. */
+const NON_RETRYABLE = ['InvalidRetrainInputError', 'ZodError'];
+const J = sfn.JsonPath.stringAt;
+
+/**
+ * The retraining workflow: snapshot -> quality gate -> plan shards -> Map(launch, heartbeat loop,
+ * relaunch with --resume) -> evaluate -> register -> gate -> canary -> bake -> promote or roll back
+ * -> notify. Every Task retries transient errors and routes anything else to a failure notification.
+ * It uses only features aws-local-stepfunctions runs (no task tokens, no JSONata, inline Map), so
+ * local/stepfunctions executes this exact definition.
+ */
+export class RetrainStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  /** The task Lambdas by task name. */
+  readonly functions: Record<RetrainTaskName, SignalForgeFunction>;
+
+  constructor(scope: Construct, id: string, props: RetrainStateMachineProps) {
+    super(scope, id);
+    const { config } = props;
+    const training = config.training;
+    this.functions = this.createFunctions(props);
+    this.grantTaskAccess(props);
+
+    const pollSeconds = props.pollIntervalSeconds ?? Math.min(120, Math.max(15, Math.round(training.heartbeatTimeoutSeconds / 5)));
+    const notifyFailure = this.task('NotifyFailure', 'notify', { payload: { kind: 'failure', 'state.$': '$' }, resultPath: '$.summary' });
+    const failed = new sfn.Fail(this, 'RetrainFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+    notifyFailure.addCatch(failed, { resultPath: '$.notifyError' });
+    notifyFailure.next(failed);
+    const fail = (task: tasks.LambdaInvoke) => task.addCatch(notifyFailure, { resultPath: '$.failure' });
+
+    const snapshot = fail(this.task('SnapshotDataset', 'snapshot', { resultPath: '$.run' }));
+    const quality = fail(this.task('QualityGate', 'quality', { payload: { 'run.$': '$.run' }, resultPath: '$.quality' }));
+    const qualityFailed = new sfn.Pass(this, 'QualityGateFailed', { parameters: { Error: 'DataQualityGateFailed', Cause: J('$.quality.message') }, resultPath: '$.failure' }).next(notifyFailure);
+    const plan = fail(this.task('PlanShards', 'plan', { payload: { 'run.$': '$.run' }, resultPath: '$.plan' }));
+
+    // One Map iteration per shard: launch, then poll the run record until it succeeds or the trainer dies.
+    // No spot capacity in any instance type: wait minutes, not seconds, before asking again.
+    const launch = this.task('LaunchTrainer', 'launch', { retries: [{ errors: ['InsufficientCapacityError'], interval: Duration.minutes(2), backoffRate: 2, maxAttempts: 3 }] });
+    const waitForTrainer = new sfn.Wait(this, 'WaitForTrainer', { time: sfn.WaitTime.duration(Duration.seconds(pollSeconds)) });
+    const check = this.task('CheckTrainer', 'check', { resultPath: '$.status' });
+    const relaunch = this.task('PrepareRelaunch', 'relaunch', {});
+    const shardSucceeded = new sfn.Pass(this, 'ShardSucceeded', {
+      parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'succeeded', attempts: J('$.attempt') },
+    });
+    const shardGaveUp = new sfn.Pass(this, 'ShardGaveUp', {
+      parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'failed', attempts: J('$.attempt'), error: { Error: 'TrainerAttemptsExhausted', Cause: J('$.status.detail') } },
+    });
+    const shardFailed = new sfn.Pass(this, 'ShardFailed', {
+      parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'failed', attempts: J('$.attempt'), error: J('$.failure') },
+    });
+    for (const t of [launch, check, relaunch]) t.addCatch(shardFailed, { resultPath: '$.failure' });
+    const trainerStatus = new sfn.Choice(this, 'TrainerStatus')
+      .when(sfn.Condition.stringEquals('$.status.state', 'running'), waitForTrainer)
+      .when(sfn.Condition.stringEquals('$.status.state', 'succeeded'), shardSucceeded)
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.numberLessThan('$.attempt', training.maxAttempts),
+          sfn.Condition.or(...['interrupted', 'dead', 'failed'].map((s) => sfn.Condition.stringEquals('$.status.state', s))),
+        ),
+        relaunch,
+      )
+      .otherwise(shardGaveUp);
+    relaunch.next(launch);
+    const shardChain = launch.next(waitForTrainer).next(check).next(trainerStatus);
+    const trainShards = new sfn.Map(this, 'TrainShards', {
+      itemsPath: '$.plan.shards',
+      itemSelector: { run: J('$.run'), shard: J('$$.Map.Item.Value'), attempt: 1, resume: false, instanceTypeIndex: 0 },
+      maxConcurrency: props.maxConcurrentShards ?? 10,
+      resultPath: '$.training',
+    });
+    trainShards.itemProcessor(shardChain);
+    trainShards.addCatch(notifyFailure, { resultPath: '$.failure' });
+
+    const evaluate = fail(this.task('EvaluateCandidates', 'evaluate', { payload: { 'run.$': '$.run', 'training.$': '$.training' }, resultPath: '$.evaluation' }));
+    const noCandidates = new sfn.Pass(this, 'NoCandidates', { parameters: { Error: 'NoCandidates', Cause: J('$.evaluation.message') }, resultPath: '$.failure' }).next(notifyFailure);
+    const register = fail(this.task('RegisterCandidates', 'register', { payload: { 'run.$': '$.run' }, resultPath: '$.registration' }));
+    const gate = fail(this.task('GateCandidates', 'gate', { payload: { 'run.$': '$.run', 'registration.$': '$.registration' }, resultPath: '$.gate' }));
+    const canary = fail(this.task('StartCanary', 'canary', { payload: { 'run.$': '$.run', 'gate.$': '$.gate' }, resultPath: '$.canary' }));
+    const bake = new sfn.Wait(this, 'BakeCanary', { time: sfn.WaitTime.secondsPath('$.run.bakeSeconds') });
+    const judge = fail(this.task('JudgeCanary', 'bake', { payload: { 'run.$': '$.run', 'canary.$': '$.canary' }, resultPath: '$.bake' }));
+    const finish = fail(this.task('PromoteOrRollback', 'finish', { payload: { 'run.$': '$.run', 'bake.$': '$.bake' }, resultPath: '$.finish' }));
+    const notifyOutcome = fail(this.task('NotifyOutcome', 'notify', { payload: { kind: 'outcome', 'state.$': '$' }, resultPath: '$.summary' }));
+    const succeeded = new sfn.Succeed(this, 'RetrainSucceeded', { outputPath: '$.summary' });
+
+    snapshot.next(quality).next(new sfn.Choice(this, 'QualityPassed').when(sfn.Condition.booleanEquals('$.quality.passed', true), plan).otherwise(qualityFailed));
+    plan.next(trainShards).next(evaluate).next(new sfn.Choice(this, 'HasCandidates').when(sfn.Condition.numberGreaterThan('$.evaluation.candidates', 0), register).otherwise(noCandidates));
+    register.next(gate).next(new sfn.Choice(this, 'AnyPromotable').when(sfn.Condition.numberGreaterThan('$.gate.promotableCount', 0), canary).otherwise(notifyOutcome));
+    canary.next(bake).next(judge).next(finish).next(notifyOutcome);
+    notifyOutcome.next(succeeded);
+
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, encryptionKey: props.encryptionKey, removalPolicy: RemovalPolicy.DESTROY });
+    const maxTrainingSeconds = training.maxRunHours * 3600 * training.maxAttempts;
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName ?? `signalforge-${config.envName}-retrain`,
+      definitionBody: sfn.DefinitionBody.fromChainable(snapshot),
+      timeout: Duration.seconds(Math.ceil(maxTrainingSeconds + config.thresholds.bakeSeconds + 4 * 3600)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+
+  /** Lets `grantee` (the drift checker, an operator role) start retrain executions. */
+  grantStartExecution(grantee: IGrantable): void {
+    this.stateMachine.grantStartExecution(grantee);
+  }
+
+  private task(id: string, name: RetrainTaskName, options: { payload?: Record<string, unknown>; resultPath?: string; retries?: sfn.RetryProps[] }): tasks.LambdaInvoke {
+    const spec = RETRAIN_TASKS[name];
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.functions[name],
+      // The Task's Resource is the function ARN itself, which is what the local runner maps to handlers.
+      payloadResponseOnly: true,
+      ...(options.payload ? { payload: sfn.TaskInput.fromObject(options.payload) } : {}),
+      // No resultPath means the task's output replaces the state; an explicit ResultPath "$" is
+      // mishandled by aws-local-stepfunctions 3.0 (it sets a key named "$"), so it is never emitted.
+      ...(options.resultPath ? { resultPath: options.resultPath } : {}),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(spec.timeoutSeconds + 30)),
+      retryOnServiceExceptions: true,
+    });
+    task.addRetry({ errors: NON_RETRYABLE, maxAttempts: 0 });
+    for (const retry of options.retries ?? []) task.addRetry(retry);
+    task.addRetry({ errors: ['States.TaskFailed', 'States.Timeout'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
+    return task;
+  }
+
+  private createFunctions(props: RetrainStateMachineProps): Record<RetrainTaskName, SignalForgeFunction> {
+    const environment: Record<string, string> = {
+      ...runtimeEnvironment(props.config, {
+        LAKE_BUCKET: props.lakeBucket.bucketName,
+        ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+        REGISTRY_TABLE: props.registryTable.tableName,
+        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+      }),
+      ...(props.trainerLaunchTemplate?.launchTemplateId ? { TRAINER_LAUNCH_TEMPLATE_ID: props.trainerLaunchTemplate.launchTemplateId } : {}),
+      ...(props.trainerSubnets?.length ? { TRAINER_SUBNET_IDS: props.trainerSubnets.map((s) => s.subnetId).join(',') } : {}),
+      ...(props.trainerSecurityGroup ? { TRAINER_SECURITY_GROUP_IDS: props.trainerSecurityGroup.securityGroupId } : {}),
+      ...(props.sagemakerRole ? { SAGEMAKER_ROLE_ARN: props.sagemakerRole.roleArn, TRAINER_KMS_KEY_ID: props.encryptionKey.keyArn } : {}),
+    };
+    const out = {} as Record<RetrainTaskName, SignalForgeFunction>;
+    for (const [name, spec] of Object.entries(RETRAIN_TASKS) as [RetrainTaskName, (typeof RETRAIN_TASKS)[RetrainTaskName]][]) {
+      const fnId = `${name[0]!.toUpperCase()}${name.slice(1)}Task`;
+      const fn = new SignalForgeFunction(this, fnId, {
+        entry: spec.entry,
+        description: spec.description,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        memorySize: spec.memoryMb,
+        environment,
+        logKey: props.encryptionKey,
+      });
+      (fn.node.defaultChild as CfnResource).addMetadata(TASK_METADATA_KEY, name);
+      out[name] = fn;
+    }
+    return out;
+  }
+
+  private grantTaskAccess(props: RetrainStateMachineProps): void {
+    const f = this.functions;
+    const key = props.encryptionKey;
+    const lake = { bucketName: props.lakeBucket.bucketName, key };
+    const artifacts = { bucketName: props.artifactBucket.bucketName, key };
+    const lakePrefix = props.config.ingest.lakePrefix;
+    const readLake = 'The retrain snapshot and quality gate read the lake objects (and their versions) under the lake prefix only.';
+    const rwArtifacts = 'Retrain tasks read and write run records, manifests, reports and model artifacts under runs/ and models/ of the artifact bucket only.';
+    for (const fn of [f.snapshot, f.quality]) grantObjectRead(fn, lake, [lakePrefix], readLake);
+    f.snapshot.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [props.lakeBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${lakePrefix}/*`] } } }));
+    for (const fn of [f.snapshot, f.quality, f.check, f.evaluate, f.register, f.gate, f.bake, f.notify]) {
+      grantObjectRead(fn, artifacts, ['runs', 'models'], rwArtifacts);
+      grantObjectWrite(fn, artifacts, ['runs'], rwArtifacts);
+    }
+    for (const fn of [f.register, f.canary, f.finish]) grantItemReadWrite(fn, props.registryTable.tableName, key);
+    for (const fn of [f.gate, f.bake]) grantItemReadWrite(fn, props.registryTable.tableName, key, { write: false });
+    props.alertTopic.grantPublish(f.notify);
+    // CloudWatch metric reads have no resource-level permissions.
+    f.bake.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:ListMetrics', 'cloudwatch:GetMetricStatistics'], resources: ['*'] }));
+
+    const backend = props.config.training.backend;
+    const trainerFns = [f.launch, f.check, f.relaunch];
+    if (backend === 'ec2') this.grantEc2(props, trainerFns);
+    if (backend === 'sagemaker') this.grantSageMaker(props, trainerFns);
+  }
+
+  private grantEc2(props: RetrainStateMachineProps, [launch, check, relaunch]: SignalForgeFunction[]): void {
+    if (!props.trainerLaunchTemplate?.launchTemplateId || !props.trainerSubnets?.length || !props.trainerInstanceRole) {
+      throw new Error('RetrainStateMachine: the ec2 backend needs trainerLaunchTemplate, trainerInstanceRole and trainerSubnets');
+    }
+    const stack = Stack.of(this);
+    const arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
+    const envTag = { 'aws:ResourceTag/signalforge:env': props.config.envName };
+    launch!.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [
+          arn('instance'), arn('volume'), arn('network-interface'), arn('spot-instances-request'),
+          stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
+          stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: props.trainerLaunchTemplate.launchTemplateId }),
+          ...props.trainerSubnets.map((s) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId })),
+          ...(props.trainerSecurityGroup ? [stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: props.trainerSecurityGroup.securityGroupId })] : []),
+        ],
+      }),
+    );
+    launch!.addToRolePolicy(
+      new PolicyStatement({ actions: ['ec2:CreateTags'], resources: [arn('instance'), arn('volume'), arn('spot-instances-request')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }),
+    );
+    props.trainerInstanceRole.grantPassRole(launch!.grantPrincipal);
+    for (const fn of [check!, relaunch!]) fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    relaunch!.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:TerminateInstances'], resources: [arn('instance')], conditions: { StringEquals: envTag } }));
+    for (const fn of [launch!, relaunch!]) {
+      acknowledge(fn, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]', 'RunInstances creates instances whose ids are unknown beforehand; TerminateInstances is limited by the signalforge:env tag the launcher sets.');
+    }
+    acknowledge(launch!, 'AwsSolutions-IAM5', 'RunInstances needs the new instance, volume, network interface and spot request ARNs (ids unknown until launch) and AMIs of the launch template; tags only at RunInstances time.');
+  }
+
+  private grantSageMaker(props: RetrainStateMachineProps, [launch, check, relaunch]: SignalForgeFunction[]): void {
+    if (!props.sagemakerRole) throw new Error('RetrainStateMachine: the sagemaker backend needs sagemakerRole');
+    const stack = Stack.of(this);
+    const anyJob = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });
+    launch!.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:AddTags'], resources: [anyJob], conditions: { StringEquals: { 'aws:RequestTag/project': 'signalforge' } } }));
+    props.sagemakerRole.grantPassRole(launch!.grantPrincipal);
+    for (const fn of [check!, relaunch!]) fn.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }));
+    relaunch!.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:StopTrainingJob'], resources: [anyJob] }));
+    for (const fn of [launch!, check!, relaunch!]) {
+      acknowledge(fn, 'AwsSolutions-IAM5', 'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; creation requires the project=signalforge tag.');
+    }
+  }
+}

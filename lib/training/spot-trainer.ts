@@ -1,0 +1,98 @@
+import { Stack } from 'aws-cdk-lib';
+import {
+  BlockDeviceVolume,
+  EbsDeviceVolumeType,
+  InstanceInitiatedShutdownBehavior,
+  InstanceType,
+  LaunchTemplate,
+  LaunchTemplateHttpTokens,
+  MachineImage,
+  OperatingSystemType,
+  SecurityGroup,
+  SpotInstanceInterruption,
+  SpotRequestType,
+  UserData,
+} from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { dataNames } from '../data/data-names.js';
+import type { SpotTrainerProps } from './spot-trainer-props.js';
+import { TrainerBundle } from './trainer-bundle.js';
+import { trainerSetupScript } from './trainer-user-data.js';
+
+export type { SpotTrainerProps } from './spot-trainer-props.js';
+
+export const DEFAULT_GPU_AMI_PARAMETER = '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id';
+
+/**
+ * GPU spot trainers: a launch template (spot, IMDSv2 only, encrypted root volume, terminate on
+ * shutdown), the trainer bundle as an S3 asset, a least-privilege instance role, and the ordered
+ * instance-type fallbacks the launcher walks through on capacity errors.
+ */
+export class SpotTrainer extends Construct {
+  readonly launchTemplate: LaunchTemplate;
+  readonly role: Role;
+  readonly securityGroup: SecurityGroup;
+  readonly bundle: TrainerBundle;
+  /** Shell the launcher puts before its per-run command (RunInstances user data replaces the template's). */
+  readonly setupScript: string;
+  private readonly props: SpotTrainerProps;
+
+  constructor(scope: Construct, id: string, props: SpotTrainerProps) {
+    super(scope, id);
+    this.props = props;
+    const names = dataNames(props.envName);
+    this.bundle = new TrainerBundle(this, 'Bundle');
+    this.role = new Role(this, 'InstanceRole', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+      description: 'SignalForge GPU trainer: read the bundle and the lake, write checkpoints, run records and models',
+    });
+    // Exactly the bundle object, rather than Asset.grantRead's s3:GetObject* / s3:List* on the staging bucket.
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:${Stack.of(this).partition}:s3:::${this.bundle.asset.s3BucketName}/${this.bundle.asset.s3ObjectKey}`] }));
+    const lake = { bucketName: names.lakeBucket, key: props.dataKey };
+    const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
+    grantObjectRead(this.role, lake, [props.lakePrefix], 'Trainers read the lake objects a dataset manifest lists (keys by symbol/date/offsets, chosen at run time); read-only and limited to the lake prefix.');
+    grantObjectRead(this.role, artifacts, ['runs'], 'Trainers read their run record, dataset manifest and checkpoints under runs/<runId>/ to resume; the run id is chosen at run time.');
+    grantObjectWrite(this.role, artifacts, ['runs', 'models'], 'Trainers write checkpoints and heartbeats under runs/<runId>/ and models under models/<SYMBOL>/<tf>/<runId>/; ids are chosen at run time.');
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'SignalForge GPU trainers: no inbound; outbound HTTPS for S3, npm and nodejs.org',
+      allowAllOutbound: true,
+    });
+
+    const s3Uri = `s3://${this.bundle.asset.s3BucketName}/${this.bundle.asset.s3ObjectKey}`;
+    this.setupScript = trainerSetupScript({ bundleS3Uri: s3Uri, region: props.region, envName: props.envName });
+    const userData = UserData.forLinux();
+    userData.addCommands(this.setupScript, 'echo "trainer ready; runs are started by the launcher user data" >> /var/log/signalforge-setup.log');
+
+    const instanceType = props.training.instanceTypes[0]!;
+    this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+      launchTemplateName: `signalforge-${props.envName}-trainer`,
+      instanceType: new InstanceType(instanceType),
+      machineImage: MachineImage.fromSsmParameter(props.amiParameterName ?? DEFAULT_GPU_AMI_PARAMETER, { os: OperatingSystemType.LINUX }),
+      role: this.role,
+      securityGroup: this.securityGroup,
+      userData,
+      spotOptions: { requestType: SpotRequestType.ONE_TIME, interruptionBehavior: SpotInstanceInterruption.TERMINATE },
+      instanceInitiatedShutdownBehavior: InstanceInitiatedShutdownBehavior.TERMINATE,
+      requireImdsv2: true,
+      httpTokens: LaunchTemplateHttpTokens.REQUIRED,
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: true,
+      detailedMonitoring: true,
+      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(props.rootVolumeGiB ?? 200, { encrypted: true, kmsKey: props.dataKey, volumeType: EbsDeviceVolumeType.GP3, deleteOnTermination: true }) }],
+    });
+  }
+
+  /** Instance types in fallback order (config.training.instanceTypes). */
+  get instanceTypes(): string[] {
+    return [...this.props.training.instanceTypes];
+  }
+
+  /** Environment for the launcher Lambda: the ordered fallbacks and the setup script to prepend to its user data. */
+  launcherEnvironment(): Record<string, string> {
+    return { TRAINER_INSTANCE_TYPES: this.instanceTypes.join(','), TRAINER_SETUP_SCRIPT: this.setupScript };
+  }
+}

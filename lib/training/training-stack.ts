@@ -1,0 +1,82 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { dataNames } from '../data/data-names.js';
+import { RetrainStateMachine } from './retrain-state-machine.js';
+import type { Construct } from 'constructs';
+import { SageMakerTraining } from './sagemaker-training.js';
+import { SpotTrainer } from './spot-trainer.js';
+import type { TrainingStackProps } from './training-stack-props.js';
+
+export type { TrainingStackProps } from './training-stack-props.js';
+
+/** Spot trainers, the SageMaker alternative, spot interruption events, and the retrain state machine with its weekly schedule. */
+export class TrainingStack extends Stack {
+  readonly spotTrainer: SpotTrainer;
+  readonly sagemaker: SageMakerTraining;
+  readonly interruptionRule: Rule;
+  readonly retrain: RetrainStateMachine;
+  readonly retrainStateMachine: IStateMachine;
+  readonly weeklyRetrain: Schedule;
+
+  constructor(scope: Construct, id: string, props: TrainingStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.spotTrainer = new SpotTrainer(this, 'SpotTrainer', {
+      training: config.training,
+      envName: config.envName,
+      region: config.region,
+      vpc: props.vpc,
+      subnets: props.trainerSubnets,
+      dataKey: props.dataKey,
+      lakePrefix: config.ingest.lakePrefix,
+      amiParameterName: props.amiParameterName,
+    });
+    this.sagemaker = new SageMakerTraining(this, 'SageMaker', { training: config.training, envName: config.envName, dataKey: props.dataKey, lakePrefix: config.ingest.lakePrefix });
+
+    // Two-minute warnings before EC2 reclaims a spot instance. The trainer itself watches IMDS and
+    // checkpoints, and the state machine relaunches with --resume; the rule tells people and feeds the dashboard.
+    this.interruptionRule = new Rule(this, 'SpotInterruptionWarning', {
+      description: 'EC2 Spot Instance Interruption Warning (SignalForge trainers checkpoint and are relaunched)',
+      eventPattern: { source: ['aws.ec2'], detailType: ['EC2 Spot Instance Interruption Warning'] },
+      targets: [new SnsTopic(props.alertTopic)],
+    });
+
+    const names = dataNames(config.envName);
+    const trainerSubnets = props.vpc.selectSubnets(props.trainerSubnets).subnets;
+    // Imported by their deterministic names so every grant resolves without cross-stack exports.
+    this.retrain = new RetrainStateMachine(this, 'Retrain', {
+      config,
+      lakeBucket: Bucket.fromBucketName(this, 'LakeBucket', names.lakeBucket),
+      artifactBucket: Bucket.fromBucketName(this, 'ArtifactBucket', names.artifactBucket),
+      registryTable: Table.fromTableName(this, 'RegistryTable', names.registryTable),
+      alertTopic: props.alertTopic,
+      encryptionKey: props.dataKey,
+      trainerLaunchTemplate: this.spotTrainer.launchTemplate,
+      trainerInstanceRole: this.spotTrainer.role,
+      trainerSubnets,
+      trainerSecurityGroup: this.spotTrainer.securityGroup,
+      sagemakerRole: this.sagemaker.role,
+    });
+    // The launcher's RunInstances user data replaces the template's, so it gets the setup script to prepend.
+    const launcherEnv = config.training.backend === 'sagemaker' ? this.sagemaker.launcherEnvironment() : this.spotTrainer.launcherEnvironment();
+    for (const fn of [this.retrain.functions.launch, this.retrain.functions.relaunch]) {
+      for (const [k, v] of Object.entries(launcherEnv)) fn.addEnvironment(k, v);
+    }
+    this.retrainStateMachine = this.retrain.stateMachine;
+    this.weeklyRetrain = new Schedule(this, 'WeeklyRetrain', {
+      description: 'Weekly retrain of every model config',
+      schedule: ScheduleExpression.expression(config.schedules.retrain),
+      target: new StepFunctionsStartExecution(this.retrainStateMachine, {
+        input: ScheduleTargetInput.fromObject({ trigger: 'schedule', reason: `weekly schedule ${config.schedules.retrain}` }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+  }
+}

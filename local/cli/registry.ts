@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { ConcurrentModificationError, InvalidTransitionError, ModelRegistry, NotFoundError, type ModelHead } from '../../core/registry/index.js';
+
+export const REGISTRY_HELP = `signalforge registry: inspect and move model versions (DynamoDB registry)
+
+Usage: npm run registry -- <command> [arguments] [options]
+
+Commands
+  list                          Every model: production, canary (weight) and latest version
+  show <KEY>                    One model (e.g. AAPL#1h): aliases, versions with metrics, recent audit
+  promote <KEY> [VERSION]       Point production at VERSION (default: the current canary)
+  rollback <KEY>                Move production back to the version it replaced (or --to VERSION)
+  rollback <KEY> --canary       Withdraw the canary; production keeps serving
+
+Options
+  --reason <text>               Why (required for promote and rollback; kept in the audit trail)
+  --as <name>                   Who (default: $USER)
+  --to <version>                rollback: the production version to restore
+  --canary                      rollback: withdraw the canary instead of moving production
+  --table <name>                Registry table (default: $REGISTRY_TABLE)
+  --json                        Machine-readable output
+  --help                        Show this help
+
+Every move is a conditional write on the model's head revision: if someone else moved an alias since
+this command read it, the command fails (exit 1) instead of overwriting their change.
+Exit codes: 0 done, 1 refused or failed, 2 usage error.`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Injected in tests; built from --table / REGISTRY_TABLE otherwise. */
+  registry?: ModelRegistry;
+}
+
+function describeHead(h: ModelHead): string {
+  const prod = h.production ? `v${h.production.version}` : '-';
+  const canary = h.canary ? `v${h.canary.version} @ ${(h.canary.weight * 100).toFixed(0)}%` : '-';
+  return `${h.key.padEnd(12)} production ${prod.padEnd(6)} canary ${canary.padEnd(12)} latest v${h.latestVersion}`;
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function runRegistryCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        reason: { type: 'string' },
+        as: { type: 'string' },
+        to: { type: 'string' },
+        canary: { type: 'boolean', default: false },
+        table: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${REGISTRY_HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, key, versionArg] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.out : io.err)(REGISTRY_HELP);
+    return values.help ? 0 : 2;
+  }
+  const env = io.env ?? process.env;
+  const usage = (message: string) => {
+    io.err(`${message}\n\nRun with --help for usage.`);
+    return 2;
+  };
+  const tableName = values.table ?? env.REGISTRY_TABLE;
+  if (!io.registry && !tableName) return usage('no registry table: pass --table or set REGISTRY_TABLE');
+  const registry = io.registry ?? new ModelRegistry({ tableName: tableName! });
+  const actor = { who: values.as ?? env.USER ?? 'operator', why: values.reason ?? '' };
+  const print = (value: unknown, text: string) => io.out(values.json ? JSON.stringify(value, null, 2) : text);
+  const needKey = () => (key ? undefined : usage(`${command} needs a model key such as AAPL#1h`));
+  const needReason = () => (values.reason ? undefined : usage(`${command} needs --reason "<why>" for the audit trail`));
+  const version = (raw: string | undefined, what: string) => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what} must be a positive integer, got ${raw}`);
+    return n;
+  };
+
+  try {
+    switch (command) {
+      case 'list': {
+        const models = (await registry.listModels()).sort((a, b) => a.key.localeCompare(b.key));
+        print(models, models.length ? models.map(describeHead).join('\n') : 'no models registered');
+        return 0;
+      }
+      case 'show': {
+        const missing = needKey();
+        if (missing !== undefined) return missing;
+        const head = await registry.getHead(key!);
+        if (!head) throw new NotFoundError(`no model ${key} in the registry`);
+        const [versions, audit] = await Promise.all([registry.listVersions(key!), registry.listAudit(key!, 20)]);
+        const lines = [
+          describeHead(head),
+          '',
+          'versions:',
+          ...versions.map((v) => `  v${v.version}  valMse ${v.metrics.valMse.toPrecision(4)}  run ${v.trainingRunId}  ${v.createdAt}${v.archivedAt ? '  (archived)' : ''}  ${v.artifactUri}`),
+          '',
+          'audit (newest first):',
+          ...audit.map((a) => `  ${a.at}  ${a.action.padEnd(9)} v${a.version}  by ${a.who}: ${a.why}`),
+        ];
+        print({ head, versions, audit }, lines.join('\n'));
+        return 0;
+      }
+      case 'promote': {
+        const missing = needKey() ?? needReason();
+        if (missing !== undefined) return missing;
+        const head = await registry.promote(key!, actor, { version: version(versionArg, 'VERSION') });
+        print(head, `promoted: ${describeHead(head)}`);
+        return 0;
+      }
+      case 'rollback': {
+        const missing = needKey() ?? needReason();
+        if (missing !== undefined) return missing;
+        const head = await registry.rollback(key!, actor, values.canary ? { target: 'canary' } : { target: 'production', toVersion: version(values.to, '--to') });
+        print(head, `rolled back: ${describeHead(head)}`);
+        return 0;
+      }
+      default:
+        return usage(`unknown command ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    if (err instanceof ConcurrentModificationError || err instanceof InvalidTransitionError || err instanceof NotFoundError) {
+      io.err(`refused: ${err.message}`);
+      return 1;
+    }
+    io.err(`failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+class UsageError extends Error {}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runRegistryCli(process.argv.slice(2), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }).then((code) => {
+    process.exitCode = code;
+  });
+}

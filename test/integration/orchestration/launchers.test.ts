@@ -1,0 +1,119 @@
+import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSubnetsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeTrainingJobCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { awsClientConfig } from '../../../core/aws/clients.js';
+import { Ec2SpotLauncher, InsufficientCapacityError, SageMakerLauncher, type TrainerLaunchRequest } from '../../../lambdas/training/launchers/index.js';
+import { testConfig } from './support/retrain-world.js';
+import { uniqueName } from './support/aws-fixtures.js';
+
+const config = testConfig({ training: { instanceTypes: ['p3.8xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } });
+
+function request(overrides: Partial<TrainerLaunchRequest> = {}): TrainerLaunchRequest {
+  const runId = uniqueName('rt-test');
+  return {
+    runId: `${runId}-s000`,
+    configs: ['AAPL#1d', 'MSFT#1d'],
+    manifestUri: `s3://artifacts/runs/${runId}/dataset-manifest.json`,
+    outUri: 's3://artifacts',
+    checkpointUri: `s3://artifacts/runs/${runId}-s000/checkpoints`,
+    resume: false,
+    attempt: 1,
+    instanceTypeIndex: 0,
+    epochs: 5,
+    parentRunId: runId,
+    shardId: 's000',
+    ...overrides,
+  };
+}
+
+/** Fails RunInstances for the listed instance types the way EC2 does; moto always has capacity. */
+function ec2WithoutCapacityFor(types: string[], code = 'InsufficientInstanceCapacity'): EC2Client {
+  const client = new EC2Client(awsClientConfig());
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  client.send = (async (command: unknown) => {
+    if (command instanceof RunInstancesCommand && types.includes(String(command.input.InstanceType))) {
+      throw Object.assign(new Error(`There is no Spot capacity available that matches your request (${command.input.InstanceType}).`), { name: code });
+    }
+    return send(command);
+  }) as EC2Client['send'];
+  return client;
+}
+
+describe('EC2 spot launcher against moto', () => {
+  const ec2 = new EC2Client(awsClientConfig());
+  let launchTemplateId: string;
+  let subnetIds: string[];
+
+  beforeAll(async () => {
+    const images = await ec2.send(new DescribeImagesCommand({}));
+    const template = await ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('trainer'), LaunchTemplateData: { ImageId: images.Images![0]!.ImageId!, InstanceInitiatedShutdownBehavior: 'terminate' } }),
+    );
+    launchTemplateId = template.LaunchTemplate!.LaunchTemplateId!;
+    subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2).map((s) => s.SubnetId!);
+  });
+
+  it('runs a tagged one-time spot instance from the launch template, sees it running, then gone after terminate', async () => {
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [] });
+    const req = request();
+    const handle = await launcher.launch(req);
+    expect(handle).toMatchObject({ backend: 'ec2', instanceType: 'p3.8xlarge', instanceTypeIndex: 0 });
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [handle.id] }));
+    const instance = described.Reservations![0]!.Instances![0]!;
+    expect(instance.InstanceLifecycle).toBe('spot');
+    expect(instance.InstanceType).toBe('p3.8xlarge');
+    expect(subnetIds).toContain(instance.SubnetId);
+    const tags = Object.fromEntries(instance.Tags!.map((t) => [t.Key, t.Value]));
+    expect(tags).toMatchObject({ project: 'signalforge', 'signalforge:retrain-run': req.parentRunId, 'signalforge:trainer-run': req.runId, 'signalforge:shard': 's000', 'signalforge:attempt': '1', 'signalforge:configs': '2' });
+    expect(await launcher.describe(handle)).toEqual({ state: 'running' });
+    await launcher.terminate(handle);
+    expect((await launcher.describe(handle)).state).toBe('gone');
+  });
+
+  it('user data runs the trainer CLI with the run id, configs, manifest and --resume on relaunch', () => {
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId: 'lt-1', subnetIds: ['subnet-1'], securityGroupIds: [] });
+    const script = launcher.userData(request({ runId: 'rt-x-s000', resume: true, attempt: 2 }));
+    expect(script).toContain("npm run train -- '--data' 's3://artifacts/runs/");
+    expect(script).toContain("'--run-id' 'rt-x-s000'");
+    expect(script).toContain("'--configs' 'AAPL#1d,MSFT#1d'");
+    expect(script).toContain("'--resume'");
+    expect(script).toContain("'--spot-watch'");
+    expect(script.trimEnd().endsWith('shutdown -h now')).toBe(true);
+  });
+
+  it('falls back through instance types on capacity and price errors, starting at the requested index', async () => {
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], client: ec2WithoutCapacityFor(['g5.12xlarge']) });
+    const handle = await launcher.launch(request({ instanceTypeIndex: 1 }));
+    expect(handle).toMatchObject({ instanceType: 'g4dn.12xlarge', instanceTypeIndex: 2 });
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [handle.id] }))).Reservations![0]!.Instances![0]!;
+    expect(instance).toMatchObject({ InstanceType: 'g4dn.12xlarge', InstanceLifecycle: 'spot' });
+    const priced = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], client: ec2WithoutCapacityFor(['p3.8xlarge'], 'SpotMaxPriceTooLow') });
+    expect((await priced.launch(request())).instanceType).toBe('g5.12xlarge');
+  });
+
+  it('reports InsufficientCapacityError when every type in every subnet is out of capacity', async () => {
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], client: ec2WithoutCapacityFor(config.training.instanceTypes) });
+    const err = await launcher.launch(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InsufficientCapacityError);
+    expect((err as Error).message).toContain('g4dn.12xlarge');
+  });
+});
+
+describe('SageMaker launcher against moto', () => {
+  it('creates a managed-spot training job with the checkpoint URI, stopping limits and tags', async () => {
+    const sagemaker = new SageMakerClient(awsClientConfig());
+    const launcher = new SageMakerLauncher({ config, roleArn: 'arn:aws:iam::123456789012:role/trainer', imageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/signalforge-trainer:latest' });
+    const req = request({ attempt: 2, resume: true });
+    const handle = await launcher.launch(req);
+    expect(handle).toMatchObject({ backend: 'sagemaker', id: `${req.runId}-a2`, instanceType: 'ml.p3.8xlarge' });
+    const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: handle.id }));
+    expect(job.EnableManagedSpotTraining).toBe(true);
+    expect(job.CheckpointConfig).toMatchObject({ S3Uri: req.checkpointUri, LocalPath: '/opt/ml/checkpoints' });
+    expect(job.StoppingCondition).toMatchObject({ MaxRuntimeInSeconds: config.training.maxRunHours * 3600, MaxWaitTimeInSeconds: config.training.maxRunHours * 7200 });
+    expect(job.ResourceConfig).toMatchObject({ InstanceType: 'ml.p3.8xlarge', InstanceCount: 1 });
+    const tags = await sagemaker.send(new ListTagsCommand({ ResourceArn: job.TrainingJobArn! }));
+    expect(Object.fromEntries(tags.Tags!.map((t) => [t.Key, t.Value]))).toMatchObject({ project: 'signalforge', 'signalforge:trainer-run': req.runId, 'signalforge:attempt': '2' });
+    // moto completes jobs at once; the run record, not the job state, decides success.
+    expect((await launcher.describe(handle)).state).toBe('gone');
+  });
+});

@@ -1,0 +1,82 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig } from '../../../../core/aws/clients.js';
+import { deepMerge, loadConfig, type SignalForgeConfig } from '../../../../core/config/index.js';
+import { CloudWatchLiveMetrics, ModelRegistry } from '../../../../core/registry/index.js';
+import type { TrainingDeps } from '../../../../lambdas/training/deps.js';
+import type { TrainerLauncher } from '../../../../lambdas/training/launchers/index.js';
+import { SnsNotifier } from '../../../../lambdas/training/notifier.js';
+import { createTaskHandlers, type TaskHandlers } from '../../../../lambdas/training/tasks/index.js';
+import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from './aws-fixtures.js';
+import { FakeTrainerLauncher, SimClock, type FakeBehaviour } from './fake-trainer.js';
+import { writeLake, type BarSeriesSpec } from './lake-fixtures.js';
+
+export const TEST_SYMBOLS = ['AAPL', 'MSFT'];
+
+/** A small universe (2 configs, one per shard) with thresholds a 40-bar fixture can meet. */
+export function testConfig(overrides: Record<string, unknown> = {}): SignalForgeConfig {
+  return loadConfig({
+    env: { SIGNALFORGE_ENV: 'local' },
+    overrides: deepMerge(
+      {
+        universe: { symbols: TEST_SYMBOLS, timeframes: ['1d'] },
+        training: { configsPerShard: 1, maxAttempts: 3, heartbeatTimeoutSeconds: 60, instanceTypes: ['p3.8xlarge', 'g5.12xlarge'] },
+        thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, promotionMinImprovement: 0.01, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
+      },
+      overrides,
+    ),
+  });
+}
+
+export interface RetrainWorld {
+  config: SignalForgeConfig;
+  deps: TrainingDeps;
+  handlers: TaskHandlers;
+  registry: ModelRegistry;
+  alerts: Awaited<ReturnType<typeof createAlertTopic>>;
+  fake?: FakeTrainerLauncher;
+  clock: SimClock;
+  /** CloudWatch namespace the bake reads; unique per world because every test file shares one moto. */
+  metricsNamespace: string;
+}
+
+export interface WorldOptions {
+  config?: SignalForgeConfig;
+  lake?: BarSeriesSpec[];
+  behaviour?: (attempt: number, shardId: string) => FakeBehaviour;
+  valMse?: (key: string) => number;
+  /** Use this launcher instead of the fake (e.g. the real local process launcher). */
+  launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string }) => TrainerLauncher;
+}
+
+/** Fresh buckets, table and topic in moto, a lake fixture, and the real task handlers over them. */
+export async function createRetrainWorld(options: WorldOptions = {}): Promise<RetrainWorld> {
+  const config = options.config ?? testConfig();
+  const [lakeBucket, artifactBucket, tableName, alerts] = await Promise.all([createBucket('lake'), createBucket('artifacts'), createRegistryTable(), createAlertTopic()]);
+  await writeLake(lakeBucket, config.ingest.lakePrefix, options.lake ?? TEST_SYMBOLS.map((symbol) => ({ symbol, timeframe: '1d' as const, bars: 40 })));
+  const s3 = new S3Client(awsClientConfig());
+  const clock = new SimClock();
+  const registry = new ModelRegistry({ tableName });
+  const metricsNamespace = uniqueName('SignalForgeTest');
+  const fake = options.launcher
+    ? undefined
+    : new FakeTrainerLauncher({
+        s3,
+        artifactBucket,
+        clock,
+        heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds,
+        behaviour: (req) => options.behaviour?.(req.attempt, req.shardId) ?? 'succeed',
+        valMse: options.valMse ?? (() => 0.5),
+      });
+  const deps: TrainingDeps = {
+    config,
+    s3,
+    lakeBucket,
+    artifactBucket,
+    registry,
+    launcher: fake ?? options.launcher!({ config, artifactBucket }),
+    notifier: new SnsNotifier(alerts.topicArn),
+    liveMetrics: new CloudWatchLiveMetrics({ namespace: metricsNamespace }),
+    now: clock.now,
+  };
+  return { config, deps, handlers: createTaskHandlers(deps), registry, alerts, fake, clock, metricsNamespace };
+}

@@ -1,0 +1,112 @@
+// A real model artifact for serving tests and the inference benchmark: the trainer's own dataset
+// builder, parameter init and TypeScript ONNX exporter, with metadata.json validated by the trainer's
+// schema. The weights are initialised, not trained; serving does not care how good they are.
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import { modelMetadataSchema, type ModelMetadata } from '../../../core/artifacts/index.js';
+import type { Timeframe } from '../../../core/config/index.js';
+import { makeFeatureSpec, type FeatureSpec, type OhlcvBar } from '../../../core/features/index.js';
+import { buildDataset, gatherWindows, rangeIndices, type Dataset } from '../../../gpu-trainer/dataset.js';
+import { evaluatePredictions, histogram } from '../../../gpu-trainer/evaluate.js';
+import { exportOnnx, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
+import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
+import { Rng } from '../../../gpu-trainer/rng.js';
+
+export interface RealModel {
+  onnx: Uint8Array;
+  sha256: string;
+  metadata: ModelMetadata;
+  spec: ModelSpec;
+  params: Float32Array;
+  dataset: Dataset;
+  featureSpec: FeatureSpec;
+}
+
+export interface RealModelOptions {
+  symbol: string;
+  timeframe: Timeframe;
+  runId: string;
+  bars: readonly OhlcvBar[];
+  kind?: ModelKind;
+  windowSize?: number;
+  hidden?: number;
+  seed?: number;
+}
+
+async function predictWindows(onnx: Uint8Array, ds: Dataset, idx: Uint32Array): Promise<Float64Array> {
+  const session = await ort.InferenceSession.create(onnx);
+  try {
+    const x = gatherWindows(ds.features, ds.width, ds.windowSize, idx);
+    const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [idx.length, ds.windowSize, ds.width]) });
+    return Float64Array.from(out[OUTPUT_NAME]!.data as Float32Array);
+  } finally {
+    await session.release();
+  }
+}
+
+export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
+  const windowSize = o.windowSize ?? 16;
+  const featureSpec = makeFeatureSpec();
+  const ds = buildDataset(o.bars, featureSpec, { windowSize, purgeGapBars: 2, validationFraction: 0.15, testFraction: 0.15 });
+  const spec: ModelSpec = { kind: o.kind ?? 'lstm', windowSize, features: ds.width, hidden: o.hidden ?? 16 };
+  const params = initParams(spec, new Rng(o.seed ?? 1));
+  const onnx = exportOnnx(spec, params, { targetMean: ds.targetMean, targetStd: ds.targetStd });
+  const sha256 = createHash('sha256').update(onnx).digest('hex');
+
+  const valIdx = rangeIndices(ds.split.validation);
+  const testIdx = rangeIndices(ds.split.test);
+  const valPred = await predictWindows(onnx, ds, valIdx);
+  const testPred = await predictWindows(onnx, ds, testIdx);
+  const metricsFor = (pred: Float64Array, idx: Uint32Array, split: 'validation' | 'test') => ({
+    model: evaluatePredictions(pred, Float64Array.from(idx, (i) => ds.targets[i]!), o.timeframe),
+    naive: evaluatePredictions(Float64Array.from(idx, (i) => ds.lastReturn[i]!), Float64Array.from(idx, (i) => ds.targets[i]!), o.timeframe),
+    split,
+  });
+  // As gpu-trainer/export.ts: histograms of the z-scored training rows and of validation predictions.
+  const trainRows = ds.split.train.end - 1 + ds.windowSize;
+  const featureHists = Object.fromEntries(
+    featureSpec.names.map((name, f) => {
+      const col = new Float64Array(trainRows);
+      for (let r = 0; r < trainRows; r++) col[r] = ds.features[r * ds.width + f]!;
+      return [name, histogram(col)];
+    }),
+  );
+  const hp = { model: spec.kind, windowSize, hiddenUnits: spec.hidden, learningRate: 0.001, batchSize: 64, epochs: 1, seed: o.seed ?? 1 };
+  const metadata = modelMetadataSchema.parse({
+    schemaVersion: 1,
+    key: `${o.symbol}#${o.timeframe}`,
+    symbol: o.symbol,
+    timeframe: o.timeframe,
+    runId: o.runId,
+    createdAt: new Date().toISOString(),
+    target: 'next-bar simple return',
+    featureSpec,
+    normalisation: ds.normalisation,
+    windowSize,
+    minBars: featureSpec.warmupBars + windowSize,
+    input: { name: INPUT_NAME, shape: ['batch', windowSize, ds.width] },
+    output: { name: OUTPUT_NAME, shape: ['batch', 1] },
+    onnx: { opset: ONNX_OPSET, sha256, bytes: onnx.length },
+    hyperparameters: hp,
+    search: [{ hyperparameters: hp, validationMse: 0, epochsRun: 0 }],
+    metrics: { validation: metricsFor(valPred, valIdx, 'validation'), test: metricsFor(testPred, testIdx, 'test') },
+    lossCurves: { train: [], validation: [] },
+    equityCurves: { model: [1], naive: [1] },
+    driftBaseline: { features: featureHists, prediction: histogram(valPred) },
+    dataset: {
+      manifestId: `manifest-${o.runId}`,
+      bars: o.bars.length,
+      firstBarTime: new Date(o.bars[0]!.t).toISOString(),
+      lastBarTime: new Date(o.bars[o.bars.length - 1]!.t).toISOString(),
+      samples: {
+        train: ds.split.train.end - ds.split.train.start,
+        validation: ds.split.validation.end - ds.split.validation.start,
+        test: ds.split.test.end - ds.split.test.start,
+      },
+      purgeGapBars: 2,
+    },
+    codeVersion: 'test',
+    backend: 'onnx-export-only',
+  });
+  return { onnx, sha256, metadata, spec, params, dataset: ds, featureSpec };
+}
