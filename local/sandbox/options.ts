@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+
+/** What one sandbox run does; the CLI flags map onto it one to one, and the e2e test builds it directly. */
+export interface SandboxOptions {
+  /** Run the pipeline, print the final JSON line and exit instead of serving. */
+  once: boolean;
+  /** Train the whole configured universe (100 configs by default) instead of the small sandbox one. */
+  full: boolean;
+  /** Wipe the sandbox state (registry and artifact snapshot, run history) before starting. */
+  fresh: boolean;
+  /** Port of the local API on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Valid events the replay sends (poison records come on top). */
+  events: number;
+  /** Deliberately invalid records mixed into the replay; each must end up as exactly one dead letter. */
+  poison: number;
+  /** Trainer epochs per trial. */
+  epochs: number;
+  /** Canary bake time. */
+  bakeSeconds: number;
+  /** Symbols and timeframes of the small universe (ignored with `full`). */
+  symbols: string[];
+  timeframes: string[];
+  /**
+   * Keeps several sandboxes apart on one broker and one emulator (topic namespace, env name of the
+   * bucket and table names); the e2e test sets one, `npm start` leaves it empty.
+   */
+  namespace?: string;
+  /** Where run history, trainer logs and the state snapshot live; defaults to `.cache/sandbox`. */
+  stateDir?: string;
+}
+
+export const DEFAULT_OPTIONS: SandboxOptions = {
+  once: false,
+  full: false,
+  fresh: false,
+  port: 8787,
+  events: 6_000,
+  poison: 8,
+  epochs: 3,
+  bakeSeconds: 2,
+  symbols: ['SPX', 'AAPL'],
+  timeframes: ['1d', '1w'],
+};
+
+export const HELP = `signalforge sandbox: the whole pipeline on this machine, ending with the inference API on 127.0.0.1
+
+Usage: npm start [-- flags]
+
+  --once              Run the pipeline once, print one JSON summary line and exit (0 = success).
+  --full              Train every configured model (25 symbols x 4 timeframes = 100 configs) instead of
+                      the small sandbox universe. Takes far longer on a laptop.
+  --fresh             Forget the saved sandbox state (registry, artifacts, run history) and start clean.
+  --port <n>          Port of the local API on 127.0.0.1; 0 picks a free one.          (default: ${DEFAULT_OPTIONS.port})
+  --events <n>        Valid events to replay into Kafka.                                (default: ${DEFAULT_OPTIONS.events})
+  --poison <n>        Deliberately invalid records mixed into the replay; each must land
+                      in the dead-letter prefix.                                         (default: ${DEFAULT_OPTIONS.poison})
+  --epochs <n>        Trainer epochs per trial.                                          (default: ${DEFAULT_OPTIONS.epochs})
+  --bake-seconds <n>  Canary bake time before promotion.                                 (default: ${DEFAULT_OPTIONS.bakeSeconds})
+  --symbols <list>    Symbols of the small universe, comma list.                         (default: ${DEFAULT_OPTIONS.symbols.join(',')})
+  --timeframes <list> Timeframes of the small universe: 1h,4h,1d,1w.                     (default: ${DEFAULT_OPTIONS.timeframes.join(',')})
+  --help              Show this help.
+
+Environment
+  KAFKA_BROKERS       Use this Kafka cluster instead of starting a local broker.
+  AWS_ENDPOINT_URL    Use this AWS endpoint (LocalStack, or unset it for real AWS) instead of starting moto.
+
+Ctrl-C stops the API, the trainer processes, Kafka and moto. A second run restores the saved registry
+and artifacts, so its retrain competes with the models the first run promoted.`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${raw}`);
+  return n;
+}
+
+const list = (raw: string | undefined, fallback: string[]) => (raw === undefined ? fallback : raw.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Parses argv (without node and the script); returns undefined for --help. */
+export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        once: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        fresh: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        events: { type: 'string' },
+        poison: { type: 'string' },
+        epochs: { type: 'string' },
+        'bake-seconds': { type: 'string' },
+        symbols: { type: 'string' },
+        timeframes: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return undefined;
+  return {
+    once: v.once,
+    full: v.full,
+    fresh: v.fresh,
+    port: positiveInt('port', v.port, DEFAULT_OPTIONS.port),
+    events: positiveInt('events', v.events, DEFAULT_OPTIONS.events, 1),
+    poison: positiveInt('poison', v.poison, DEFAULT_OPTIONS.poison),
+    epochs: positiveInt('epochs', v.epochs, DEFAULT_OPTIONS.epochs, 1),
+    bakeSeconds: positiveInt('bake-seconds', v['bake-seconds'], DEFAULT_OPTIONS.bakeSeconds),
+    symbols: list(v.symbols, DEFAULT_OPTIONS.symbols),
+    timeframes: list(v.timeframes, DEFAULT_OPTIONS.timeframes),
+  };
+}

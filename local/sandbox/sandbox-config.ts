@@ -1,0 +1,34 @@
+import { loadConfig, modelConfigKeys, type ConfigOverrides, type SignalForgeConfig } from '../../core/config/index.js';
+import type { SandboxOptions } from './options.js';
+
+/**
+ * The sandbox's departures from the `local` profile, as loadConfig overrides (never code forks): a
+ * small universe, few epochs, one model kind, one trainer worker on a shared laptop and a bake of
+ * seconds instead of an hour. `--full` keeps the configured universe and model search.
+ */
+export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
+  const overrides: ConfigOverrides = {
+    training: {
+      gpusPerInstance: 1,
+      hyperparameters: { epochs: options.epochs, ...(options.full ? {} : { models: ['dense'] }) },
+    },
+    thresholds: { bakeSeconds: options.bakeSeconds },
+    // Promotions should reach the local API within a second or two, not the deployed 30 s alias cache.
+    inference: { aliasTtlSeconds: 1 },
+  };
+  if (!options.full) overrides.universe = { symbols: options.symbols, timeframes: options.timeframes };
+  // Bucket and table names derive from envName, so a namespaced sandbox gets its own.
+  if (options.namespace) overrides.envName = `sbx-${options.namespace}`.slice(0, 21);
+  return overrides;
+}
+
+/** The config every part of this sandbox run sees: handlers in-process, and the trainer via SIGNALFORGE_CONFIG_JSON. */
+export function sandboxConfig(options: SandboxOptions, env: NodeJS.ProcessEnv = process.env): SignalForgeConfig {
+  return loadConfig({ env: { ...env, SIGNALFORGE_ENV: 'local' }, overrides: sandboxOverrides(options) });
+}
+
+/** Enough events that every config clears the quality gate's minimum rows with room for the feature window. */
+export function replayEventCount(options: SandboxOptions, config: SignalForgeConfig): number {
+  const configs = modelConfigKeys(config).length;
+  return Math.max(options.events, Math.ceil((configs * config.thresholds.minRowsPerConfig * 2) / 0.8));
+}

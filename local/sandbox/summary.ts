@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxOutcome } from './run-sandbox.js';
+
+function table(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** The human summary printed at the end of a run: figures, stage times, the report and a request to try. */
+/** `requestFileDir` set: the API keeps serving, so print a request (its body saved there) to try. */
+export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string): string {
+  const s = outcome.summary;
+  const rows: [string, string][] = [
+    ['run', outcome.runId],
+    ['result', s.ok ? 'OK' : `FAILED${outcome.error ? `: ${outcome.error}` : ''}`],
+    ['events ingested', String(s.events_ingested)],
+    ['lake objects', String(s.lake_objects)],
+    ['dead letters', `${s.dlq_records} (poison records sent: ${outcome.poisonSent})`],
+    ['configs trained', `${s.configs_trained} of ${outcome.configs.length}`],
+    ['retrain execution', s.execution_status],
+    ['models promoted', outcome.promoted.map((p) => `${p.key} v${p.version}`).join(', ') || '0'],
+    ['serving (production)', outcome.serving.map((p) => `${p.key} v${p.version}`).join(', ') || 'none'],
+    ['duration', `${s.duration_s} s (${Object.entries(outcome.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`],
+  ];
+  const lines = ['', 'SignalForge sandbox summary', table(rows), ''];
+  if (outcome.reportUrl) lines.push(`Run report:  ${outcome.reportUrl}`, `             (also ${outcome.reportS3Uri} and ${outcome.reportFile})`);
+  if (outcome.example && s.api_url && requestFileDir) {
+    const what = `${outcome.example.key}, ${outcome.example.body.bars.length} ${outcome.example.synthetic ? 'replayed synthetic' : 'real (vega-datasets S&P 500)'} bars from the lake`;
+    const file = join(requestFileDir, 'predict-request.json');
+    writeFileSync(file, JSON.stringify(outcome.example.body));
+    lines.push(
+      '',
+      `Try a prediction (${what}):`,
+      `  curl -s -X POST ${s.api_url}/v1/predict -H 'content-type: application/json' -d @${file}`,
+      `  curl -s ${s.api_url}/health`,
+      `  curl -s ${s.api_url}/openapi.json`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
