@@ -135,9 +135,15 @@ export function renderLog4j2Properties(logFile: string): string {
   ].join('\n');
 }
 
-/** Kafka cluster ids are 16 random bytes, URL-safe base64 without padding (22 characters). */
+/**
+ * Kafka cluster ids are 16 random bytes, URL-safe base64 without padding (22 characters). One in 64 starts
+ * with '-', which the storage tool's argument parser reads as an option, so those are drawn again.
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export function jvmOptions(heapMb: number, log4jConfig: string, logsDir: string): string[] {
