@@ -17,6 +17,7 @@ const commands = {
   start: ['--import', 'tsx', 'local/sandbox/main.ts'],
   train: ['--import', 'tsx', 'gpu-trainer/cli.ts'],
   services: ['--import', 'tsx', 'local/services/cli.ts'],
+  registry: ['--import', 'tsx', 'local/cli/registry.ts'],
   typecheck: ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'],
   synth: ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet'],
 };
@@ -67,10 +68,13 @@ if (!command || !(command in commands)) {
 }
 ensureNodeModules();
 const node = runtimeNode();
+// kafkajs 2.2.4 schedules timers with negative delays, which Node >= 24 reports on every Kafka client; harmless.
+// Through NODE_OPTIONS so test workers and trainer processes inherit it.
+const nodeOptions = [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' ');
 const child = spawn(node, [...commands[command], ...rest], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, SIGNALFORGE_NODE: node, PATH: `${dirname(node)}:${process.env.PATH}` },
+  env: { ...process.env, NODE_OPTIONS: nodeOptions, SIGNALFORGE_NODE: node, PATH: `${dirname(node)}:${process.env.PATH}` },
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
