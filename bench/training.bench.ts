@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadConfig, modelConfigKeys } from '../core/config/index.js';
-import { buildModelInput, makeFeatureSpec } from '../core/features/index.js';
+import { buildModelInput, makeFeatureSpec, minBarsForWindow } from '../core/features/index.js';
 import { initBackend } from '../gpu-trainer/backend.js';
 import { buildDataset, type Dataset } from '../gpu-trainer/dataset.js';
 import { syntheticSeries } from '../gpu-trainer/data-source.js';
@@ -119,15 +119,28 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const loadAtStart = Number(loadavg()[0]!.toFixed(2));
   log(`cores=${cores} loadavg(1m)=${loadavg()[0]!.toFixed(2)} (other engineers share this machine)`);
 
-  // Shared feature module: per-request cost on 100 bars.
-  const bars = syntheticSeries('AAPL#1h', 100, 1).bars;
+  // Shared feature module: per-request cost with the fewest bars a request may carry and with a full
+  // 1000-bar request (only the last historyBars + window - 1 are read), p50 of single calls.
+  const need = minBarsForWindow(featureSpec, hp.windowSize);
   const norm = { mean: featureSpec.names.map(() => 0), std: featureSpec.names.map(() => 1) };
-  for (let i = 0; i < 200; i++) buildModelInput(bars, { featureSpec, normalisation: norm, windowSize: 32 });
-  const fIters = 5000;
+  const p50Us = (bars: ReturnType<typeof syntheticSeries>['bars']) => {
+    for (let i = 0; i < 200; i++) buildModelInput(bars, { featureSpec, normalisation: norm, windowSize: hp.windowSize });
+    const times = new Float64Array(5000);
+    for (let i = 0; i < times.length; i++) {
+      const t0 = performance.now();
+      buildModelInput(bars, { featureSpec, normalisation: norm, windowSize: hp.windowSize });
+      times[i] = performance.now() - t0;
+    }
+    times.sort();
+    return times[times.length >> 1]! * 1000;
+  };
+  const featuresUsMin = p50Us(syntheticSeries('AAPL#1h', need, 1).bars);
+  const featuresUs1000 = p50Us(syntheticSeries('AAPL#1h', 1000, 1).bars);
+  log(`features + model window (historyBars ${featureSpec.historyBars}, window ${hp.windowSize}): p50 ${featuresUsMin.toFixed(1)} us at ${need} bars, ${featuresUs1000.toFixed(1)} us at 1000 bars`);
   let t = performance.now();
-  for (let i = 0; i < fIters; i++) buildModelInput(bars, { featureSpec, normalisation: norm, windowSize: 32 });
-  const featuresMs = (performance.now() - t) / fIters;
-  log(`features + model window, 100 bars: ${(featuresMs * 1000).toFixed(1)} us`);
+  buildDataset(syntheticSeries('AAPL#1h', 5000, 1).bars, featureSpec, { windowSize: hp.windowSize, purgeGapBars: hp.purgeGapBars, validationFraction: hp.validationFraction, testFraction: hp.testFraction });
+  const datasetMs5000 = performance.now() - t;
+  log(`dataset build (every row from its own ${featureSpec.historyBars}-bar history), 5000 bars: ${datasetMs5000.toFixed(1)} ms`);
 
   // Throughput and data parallelism on the same global batch stream (default LSTM, batch 256).
   const ds = dataset(3000);
@@ -183,7 +196,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const figures: Record<string, number | string | boolean | null | object> = {
     cores,
     backend: 'wasm',
-    features_us_100_bars: Number((featuresMs * 1000).toFixed(2)),
+    features_p50_us_min_bars: Number(featuresUsMin.toFixed(2)),
+    features_p50_us_1000_bars: Number(featuresUs1000.toFixed(2)),
+    dataset_build_ms_5000_bars: Number(datasetMs5000.toFixed(1)),
     samples_per_s: Math.round(samplesPerS),
     // Load-independent: samples per second of CPU time the worker actually got.
     samples_per_cpu_s: Math.round((batch * steps) / (t1.maxCpuMs / 1000)),

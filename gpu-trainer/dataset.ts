@@ -1,4 +1,4 @@
-import { computeFeatures, type FeatureSpec, type Normalisation, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
+import { computeFeatures, minBarsForWindow, type FeatureSpec, type Normalisation, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
 
 export interface SplitConfig {
   windowSize: number;
@@ -42,7 +42,9 @@ export interface Dataset {
 export class DatasetError extends Error {}
 
 /**
- * Walk-forward split in time order: train | gap | validation | gap | test. The purge gap drops samples
+ * Feature rows come from core/features: with a version-2 spec every row (so every row of every sample's
+ * window) is computed from its own trailing `historyBars` bars only, exactly as serving computes it
+ * from a request. Walk-forward split in time order: train | gap | validation | gap | test. The purge gap drops samples
  * whose targets sit next to the following split, so no training label is adjacent to evaluated data.
  * Feature and target statistics are fitted on the training rows only.
  */
@@ -50,7 +52,7 @@ export function buildDataset(bars: readonly OhlcvBar[], spec: FeatureSpec, split
   const T = split.windowSize;
   const fm = computeFeatures(bars, spec, sentiment);
   const samples = fm.rows - T; // the last row has no next bar
-  if (samples <= 0) throw new DatasetError(`too few bars (${bars.length}) for warm-up ${spec.warmupBars} + window ${T}`);
+  if (samples <= 0) throw new DatasetError(`too few bars (${bars.length}): one window of ${T} needs ${minBarsForWindow(spec, T)} and one more bar for its target`);
   const gap = split.purgeGapBars;
   const nTest = Math.floor(samples * split.testFraction);
   const nVal = Math.floor(samples * split.validationFraction);

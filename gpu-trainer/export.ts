@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Timeframe } from '../core/config/index.js';
-import type { FeatureSpec } from '../core/features/index.js';
+import { minBarsForWindow, type FeatureSpec } from '../core/features/index.js';
 import { metadataKey, modelKey, modelMetadataSchema, writeJson, type ArtifactStore, type ConfigMetrics, type ModelMetadata } from '../core/artifacts/index.js';
 import { rangeIndices, type Dataset } from './dataset.js';
 import { downsample, equityCurve, evaluatePredictions, histogram, signStrategyReturns } from './evaluate.js';
@@ -86,7 +86,7 @@ export async function evaluateAndExport(args: {
     featureSpec: args.featureSpec,
     normalisation: ds.normalisation,
     windowSize: ds.windowSize,
-    minBars: args.featureSpec.warmupBars + ds.windowSize,
+    minBars: minBarsForWindow(args.featureSpec, ds.windowSize),
     input: { name: INPUT_NAME, shape: ['batch', ds.windowSize, ds.width] },
     output: { name: OUTPUT_NAME, shape: ['batch', 1] },
     onnx: { opset: ONNX_OPSET, sha256, bytes: onnxBytes.length },

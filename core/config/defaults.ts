@@ -92,7 +92,8 @@ export const defaultConfig: SignalForgeConfig = {
     },
   },
   inference: {
-    minBars: 60,
+    // historyBars (140, core/features/spec.ts) + training windowSize (32) - 1: the default model's need.
+    minBars: 171,
     maxBars: 1000,
     maxBodyBytes: 256 * 1024,
     aliasTtlSeconds: 30,

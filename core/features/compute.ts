@@ -1,5 +1,6 @@
 import { bollinger, macd, rollingStd, rsi } from './indicators.js';
-import type { FeatureSpec } from './spec.js';
+import { writeFeatureRow, type BarColumns, type SentimentColumns } from './row.js';
+import type { FeatureSpec, FeatureSpecV1, FeatureSpecV2 } from './spec.js';
 
 /** One OHLCV bar; `t` is the bar's open time in epoch milliseconds (ISO strings are accepted and parsed). */
 export interface OhlcvBar {
@@ -57,8 +58,54 @@ function sentimentColumns(times: Float64Array, points: readonly SentimentPoint[]
  * The feature matrix of a bar series, oldest first. Pure and deterministic; the trainer and the
  * inference handler both call it, so the columns cannot drift apart. MACD values are divided by the
  * close so one model's scale does not depend on the price level.
+ *
+ * Version-2 specs (all new models): row r is bar `historyBars - 1 + r`, computed from that bar's
+ * trailing `historyBars` bars alone, so a bar's features are identical in a 5000-bar training series
+ * and in a request carrying just enough history. Version-1 specs keep their legacy whole-series
+ * computation so older artifacts serve as before.
  */
 export function computeFeatures(bars: readonly OhlcvBar[], spec: FeatureSpec, sentiment?: readonly SentimentPoint[]): FeatureMatrix {
+  return spec.version === 2 ? computeWindowedFeatures(bars, spec, sentiment) : computeSeriesFeatures(bars, spec, sentiment);
+}
+
+function computeWindowedFeatures(bars: readonly OhlcvBar[], spec: FeatureSpecV2, sentiment?: readonly SentimentPoint[]): FeatureMatrix {
+  const p = spec.params;
+  const n = bars.length;
+  const width = spec.names.length;
+  const firstBar = spec.historyBars - 1;
+  const rows = Math.max(0, n - firstBar);
+  const values = new Float64Array(rows * width);
+  if (rows === 0) return { names: spec.names, values, rows, width, firstBar };
+
+  const cols: BarColumns = {
+    close: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    volume: new Float64Array(n),
+    logret: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const b = bars[i]!;
+    cols.close[i] = b.c;
+    cols.high[i] = b.h;
+    cols.low[i] = b.l;
+    cols.volume[i] = b.v;
+  }
+  cols.logret[0] = Number.NaN;
+  for (let i = 1; i < n; i++) cols.logret[i] = Math.log(cols.close[i]! / cols.close[i - 1]!);
+  let sent: SentimentColumns | undefined;
+  if (p.sentimentWindowBars > 0) {
+    cols.times = new Float64Array(n);
+    for (let i = 0; i < n; i++) cols.times[i] = barTime(bars[i]!.t);
+    const points = sentiment ?? [];
+    sent = { times: Float64Array.from(points, (q) => q.t), scores: Float64Array.from(points, (q) => q.score) };
+  }
+  for (let r = 0; r < rows; r++) writeFeatureRow(cols, firstBar + r, spec.historyBars, p, values, r * width, sent);
+  return { names: spec.names, values, rows, width, firstBar };
+}
+
+/** Legacy (version 1): every indicator runs once over the whole series, seeded at its first bar. */
+function computeSeriesFeatures(bars: readonly OhlcvBar[], spec: FeatureSpecV1, sentiment?: readonly SentimentPoint[]): FeatureMatrix {
   const p = spec.params;
   const n = bars.length;
   const width = spec.names.length;

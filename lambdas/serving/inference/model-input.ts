@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { barTimeMs, type SentimentInput } from '../../../core/api/index.js';
 import { modelMetadataSchema, readUri } from '../../../core/artifacts/index.js';
-import { buildModelInput, FeatureWindowError, type SentimentPoint } from '../../../core/features/index.js';
+import { buildModelInput, FeatureWindowError, minBarsForWindow, type SentimentPoint } from '../../../core/features/index.js';
 import { FeatureInputError, type ModelInputAdapter } from './model-cache.js';
 
 function toSentimentPoints(input: readonly SentimentInput[] | undefined): SentimentPoint[] | undefined {
@@ -23,10 +23,12 @@ export function metadataInputAdapter(metadata: unknown): ModelInputAdapter {
     throw new Error(`metadata input shape ${JSON.stringify(meta.input.shape)} does not match window ${meta.windowSize} x ${width} features`);
   }
   const dims = [1, meta.windowSize, width] as const;
+  // The feature spec is the authority on history: a stale or hand-written metadata.minBars can only raise it.
+  const minBars = Math.max(meta.minBars, minBarsForWindow(meta.featureSpec, meta.windowSize));
   return {
     inputName: meta.input.name,
     outputName: meta.output.name,
-    minBars: meta.minBars,
+    minBars,
     target: meta.target,
     declaredSha256: meta.onnx.sha256,
     buildInput(bars, sentiment) {

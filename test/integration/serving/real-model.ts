@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { modelMetadataSchema, type ModelMetadata } from '../../../core/artifacts/index.js';
 import type { Timeframe } from '../../../core/config/index.js';
-import { makeFeatureSpec, type FeatureSpec, type OhlcvBar } from '../../../core/features/index.js';
+import { makeFeatureSpec, minBarsForWindow, type FeatureSpec, type OhlcvBar } from '../../../core/features/index.js';
 import { buildDataset, gatherWindows, rangeIndices, type Dataset } from '../../../gpu-trainer/dataset.js';
 import { evaluatePredictions, histogram } from '../../../gpu-trainer/evaluate.js';
 import { exportOnnx, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
@@ -83,7 +83,7 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
     featureSpec,
     normalisation: ds.normalisation,
     windowSize,
-    minBars: featureSpec.warmupBars + windowSize,
+    minBars: minBarsForWindow(featureSpec, windowSize),
     input: { name: INPUT_NAME, shape: ['batch', windowSize, ds.width] },
     output: { name: OUTPUT_NAME, shape: ['batch', 1] },
     onnx: { opset: ONNX_OPSET, sha256, bytes: onnx.length },

@@ -123,7 +123,7 @@ const health = async () => {
 
 // Request bars continue the training series: same process, later in time.
 const liveBars = makeBars(400, 43, TRAIN_START + 700 * HOUR);
-const request = { symbol: 'AAPL', timeframe: '1h', bars: liveBars.slice(-120) };
+const request = { symbol: 'AAPL', timeframe: '1h', bars: liveBars.slice(-200) };
 
 beforeAll(async () => {
   s3 = new S3Client(awsClientConfig());

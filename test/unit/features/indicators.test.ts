@@ -80,54 +80,57 @@ describe('indicators against published reference values', () => {
 });
 
 describe('feature matrix', () => {
-  const closes = randomWalk(120, 3);
+  const closes = randomWalk(400, 3);
   const bars: OhlcvBar[] = closes.map((c, i) => ({ t: Date.UTC(2024, 0, 1) + i * 3_600_000, o: c, h: c * 1.01, l: c * 0.99, c, v: 1000 + i }));
+  const spec = makeFeatureSpec();
+  const H = spec.historyBars;
 
-  it('rows start after the warm-up and every value is finite', () => {
-    const spec = makeFeatureSpec();
+  it('rows start once a full history is available and every value is finite', () => {
     const fm = computeFeatures(bars, spec);
+    expect(spec.version).toBe(2);
     expect(spec.warmupBars).toBe(33);
-    expect(fm.rows).toBe(120 - 33);
+    expect(fm.firstBar).toBe(H - 1);
+    expect(fm.rows).toBe(400 - (H - 1));
     expect(fm.width).toBe(spec.names.length);
     expect(fm.values.every((v) => Number.isFinite(v))).toBe(true);
     // ret_1 and logret_1 of the first feature row, by hand.
-    expect(fm.values[0]).toBeCloseTo(closes[33]! / closes[32]! - 1, 12);
-    expect(fm.values[1]).toBeCloseTo(Math.log(closes[33]! / closes[32]!), 12);
+    expect(fm.values[0]).toBeCloseTo(closes[H - 1]! / closes[H - 2]! - 1, 12);
+    expect(fm.values[1]).toBeCloseTo(Math.log(closes[H - 1]! / closes[H - 2]!), 12);
     // The first lag column is the previous row's log return.
     expect(fm.values[fm.width + spec.names.indexOf('logret_lag_1')]).toBe(fm.values[1]);
   });
 
   it('is deterministic and only looks backwards (appending bars does not change earlier rows)', () => {
-    const spec = makeFeatureSpec();
-    const a = computeFeatures(bars.slice(0, 100), spec);
+    const a = computeFeatures(bars.slice(0, 300), spec);
     const b = computeFeatures(bars, spec);
     expect(Array.from(b.values.slice(0, a.values.length))).toEqual(Array.from(a.values));
   });
 
   it('aggregates sentiment over the trailing window of bars', () => {
-    const spec = makeFeatureSpec({ sentimentWindowBars: 2 });
-    const t0 = bars[40]!.t as number;
+    const sspec = makeFeatureSpec({ sentimentWindowBars: 2 });
+    const at = H + 40;
+    const t0 = bars[at]!.t as number;
     const points = [
-      { t: t0 - 1, score: 0.5 }, // inside (t[39], t[40]]
+      { t: t0 - 1, score: 0.5 }, // inside (t[at-1], t[at]]
       { t: t0, score: -0.1 },
-      { t: t0 + 3_600_000, score: 0.3 }, // bar 41
+      { t: t0 + 3_600_000, score: 0.3 }, // bar at+1
     ];
-    const fm = computeFeatures(bars, spec, points);
-    const col = spec.names.indexOf('sent_mean_2');
+    const fm = computeFeatures(bars, sspec, points);
+    const col = sspec.names.indexOf('sent_mean_2');
     const row = (bar: number) => (bar - fm.firstBar) * fm.width;
-    expect(fm.values[row(40) + col]).toBeCloseTo(0.2, 12);
-    expect(fm.values[row(41) + col]).toBeCloseTo((0.5 - 0.1 + 0.3) / 3, 12);
-    expect(fm.values[row(43) + col]).toBe(0);
-    expect(fm.values[row(41) + col + 1]).toBeCloseTo(Math.log(4), 12);
+    expect(fm.values[row(at) + col]).toBeCloseTo(0.2, 12);
+    expect(fm.values[row(at + 1) + col]).toBeCloseTo((0.5 - 0.1 + 0.3) / 3, 12);
+    expect(fm.values[row(at + 3) + col]).toBe(0);
+    expect(fm.values[row(at + 1) + col + 1]).toBeCloseTo(Math.log(4), 12);
   });
 
   it('builds a normalised model window and rejects too few bars', () => {
-    const spec = makeFeatureSpec();
     const normalisation = { mean: spec.names.map(() => 0), std: spec.names.map(() => 2) };
     const input = buildModelInput(bars, { featureSpec: spec, normalisation, windowSize: 8 });
     const fm = computeFeatures(bars, spec);
     expect(input.length).toBe(8 * spec.names.length);
     expect(input[input.length - 1]).toBeCloseTo(fm.values[fm.values.length - 1]! / 2, 6);
-    expect(() => buildModelInput(bars.slice(0, 40), { featureSpec: spec, normalisation, windowSize: 8 })).toThrow(FeatureWindowError);
+    expect(() => buildModelInput(bars.slice(0, H + 6), { featureSpec: spec, normalisation, windowSize: 8 })).toThrow(FeatureWindowError);
+    expect(() => buildModelInput(bars.slice(0, H + 7), { featureSpec: spec, normalisation, windowSize: 8 })).not.toThrow();
   });
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe('metadata input adapter (shared features + training stats)', () => {
   it('builds exactly the normalised window core/features builds for training', () => {
     const adapter = metadataInputAdapter(model.metadata);
-    const bars = makeBars(120, 9);
+    const bars = makeBars(200, 9); // more than the model's minBars: only the last historyBars + window - 1 count
     const { data, dims } = adapter.buildInput(bars);
     expect(dims).toEqual([1, 8, model.featureSpec.names.length]);
     expect(Array.from(data)).toEqual(Array.from(buildModelInput(bars, model.metadata)));

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { computeFeatures, makeFeatureSpec } from '../../../core/features/index.js';
+import { computeFeatures, makeFeatureSpec, minBarsForWindow } from '../../../core/features/index.js';
 import { LocalDirStore, checkpointKey, datasetManifestSchema } from '../../../core/artifacts/index.js';
 import { buildDataset, DatasetError, gatherWindows } from '../../../gpu-trainer/dataset.js';
 import { normaliseBars, syntheticSeries } from '../../../gpu-trainer/data-source.js';
@@ -17,7 +17,7 @@ const split = { windowSize: 10, purgeGapBars: 4, validationFraction: 0.2, testFr
 
 describe('dataset builder', () => {
   const ds = buildDataset(bars, spec, split);
-  const samples = 300 - spec.warmupBars - 10;
+  const samples = 300 - minBarsForWindow(spec, 10); // rows from bar historyBars - 1, the last row has no target
 
   it('splits walk-forward with a purge gap between train, validation and test', () => {
     const { train, validation, test } = ds.split;

@@ -9,7 +9,7 @@ import { maxAbsDiff, onnxWeights, startCli } from './helpers.js';
 
 const KEY = 'MSFT#1d';
 // Two trials (LSTM, then GRU), a dp group of 2 worker processes, checkpoints every 7 steps.
-const TRAIN_ARGS = ['--data', 'synthetic:450:9', '--configs', KEY, '--epochs', '2', '--batch-size', '32', '--window', '10', '--hidden', '8', '--models', 'lstm,gru', '--workers', '2', '--dp-size', '2', '--checkpoint-every', '7', '--seed', '4', '--log-every-steps', '1', '--patience', '10'];
+const TRAIN_ARGS = ['--data', 'synthetic:560:9', '--configs', KEY, '--epochs', '2', '--batch-size', '32', '--window', '10', '--hidden', '8', '--models', 'lstm,gru', '--workers', '2', '--dp-size', '2', '--checkpoint-every', '7', '--seed', '4', '--log-every-steps', '1', '--patience', '10'];
 
 async function record(out: string, runId: string) {
   return runRecordSchema.parse(JSON.parse(await readFile(join(out, 'runs', runId, 'run.json'), 'utf8')));
