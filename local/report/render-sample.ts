@@ -3,10 +3,9 @@
 // docs/report-screenshot.png comes from: --configs 8 --screenshot docs/report-screenshot.png
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { loadConfig, modelConfigKeys } from '../../core/config/index.js';
 import { defaultPricedInstanceType } from './cost.js';
-import { ensureChromium } from './ensure-chromium.js';
+import { screenshotReport } from './screenshot.js';
 import { writeRunReport } from './render.js';
 import { sampleRunReportData } from './sample-report-data.js';
 
@@ -31,18 +30,6 @@ const file = await writeRunReport(
 process.stdout.write(`${file}\n`);
 
 if (values.screenshot) {
-  const context = await chromium.launchPersistentContext('', {
-    executablePath: ensureChromium(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    viewport: { width: Number(values.width), height: Number(values.height) },
-  });
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`file://${resolve(file)}`);
-    await page.screenshot({ path: values.screenshot });
-    process.stdout.write(`${values.screenshot}\n`);
-  } finally {
-    await context.close();
-  }
+  await screenshotReport(file, values.screenshot, { width: Number(values.width), height: Number(values.height) });
+  process.stdout.write(`${values.screenshot}\n`);
 }

@@ -169,7 +169,7 @@ function metricColumns(rows: readonly { metrics: Record<string, number | null> }
 }
 
 function registry(data: RunReportData): string {
-  const columns = metricColumns(data.registry);
+  const columns = metricColumns(data.registry, 4);
   const rows = data.registry
     .map((row) => {
       const alias =
