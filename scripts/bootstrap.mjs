@@ -76,7 +76,10 @@ const child = spawn(node, [...commands[command], ...rest], {
   stdio: 'inherit',
   env: { ...process.env, NODE_OPTIONS: nodeOptions, SIGNALFORGE_NODE: node, PATH: `${dirname(node)}:${process.env.PATH}` },
 });
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+// Ctrl-C reaches the whole foreground process group, the child included, so SIGINT is not forwarded
+// (that would deliver it twice); the runner only waits for the child to finish its cleanup.
+process.on('SIGINT', () => {});
+for (const signal of ['SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
 }
 child.on('exit', (code, signal) => {

@@ -23,13 +23,17 @@ const opts = options;
 
 let lifecycle: Lifecycle | undefined;
 let stopping = false;
+let firstSignalAt = 0;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) {
+    // One Ctrl-C arrives twice: from the terminal to the process group, and forwarded by the bootstrap runner.
+    if (Date.now() - firstSignalAt < 1_000) return;
     // A second Ctrl-C while cleaning up: give up waiting, the services die with this process anyway.
     process.exit(130);
   }
   stopping = true;
-  process.stderr.write(`\n${signal}: stopping the API, trainers, sink, Kafka and moto...\n`);
+  firstSignalAt = Date.now();
+  process.stderr.write(`\n${signal}: aborting the retrain execution, then stopping trainers, sink, API, Kafka and moto...\n`);
   const failed = (await lifecycle?.closeAll()) ?? [];
   if (failed.length) process.stderr.write(`could not stop cleanly: ${failed.join('; ')}\n`);
   if (opts.once) process.stdout.write(`${JSON.stringify({ ok: false, error: `interrupted by ${signal}` })}\n`);
@@ -38,6 +42,8 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
 const running = await runSandbox(opts, { onLifecycle: (l) => (lifecycle = l) });
+// Interrupted: the run unwound because the signal handler stopped it; that handler prints the last line and exits.
+if (stopping) await new Promise<never>(() => undefined);
 const { outcome } = running;
 if (opts.once) {
   process.stderr.write(renderSummary(outcome));

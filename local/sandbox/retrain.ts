@@ -5,8 +5,9 @@ import type { RetrainSummary, TrainerHandle } from '../../lambdas/training/contr
 import { LocalProcessLauncher, type TrainerLauncher } from '../../lambdas/training/launchers/index.js';
 import type { Notifier } from '../../lambdas/training/notifier.js';
 import { createTaskHandlers } from '../../lambdas/training/tasks/index.js';
-import type { StateMachinePath, StateVisit } from '../report/index.js';
-import { runRetrainLocally } from '../stepfunctions/index.js';
+import type { StateMachinePath } from '../report/index.js';
+import { runRetrainLocally, type RetrainStateEvent } from '../stepfunctions/index.js';
+import { StatePathBuilder } from './state-path.js';
 
 /** The local launcher, remembering every trainer it started so an interrupt can kill their process groups. */
 export class TrackingLauncher implements TrainerLauncher {
@@ -40,42 +41,8 @@ export class TrackingLauncher implements TrainerLauncher {
   }
 }
 
-/** States the trainer poll loop repeats every second or so; the report shows each once with a count. */
-const POLL_LOOP = new Set(['WaitForTrainer', 'CheckTrainer', 'TrainerStatus']);
-
-/** Records the state path with times as states are entered; a state ends when the next one starts. */
-export class PathRecorder {
-  private readonly visits: (StateVisit & { repeats: number })[] = [];
-
-  enter(name: string, type: string, at = new Date()): void {
-    const last = this.visits[this.visits.length - 1];
-    if (last && !last.exitedAt) last.exitedAt = at.toISOString();
-    const earlier = POLL_LOOP.has(name) ? this.visits.findLast((v) => v.name === name) : undefined;
-    if (earlier) {
-      earlier.repeats += 1;
-      earlier.exitedAt = undefined;
-      // Keep the loop's states together: move it to the end so the next state closes it.
-      this.visits.splice(this.visits.indexOf(earlier), 1);
-      this.visits.push(earlier);
-      return;
-    }
-    this.visits.push({ name, type, status: 'succeeded', enteredAt: at.toISOString(), repeats: 1 });
-  }
-
-  path(status: StateMachinePath['status'], executionName: string, failure?: string): StateMachinePath {
-    const now = new Date().toISOString();
-    const visits: StateVisit[] = this.visits.map(({ repeats, ...v }, i) => ({
-      ...v,
-      exitedAt: v.exitedAt ?? now,
-      ...(repeats > 1 ? { detail: `${repeats} polls` } : {}),
-      ...(status === 'FAILED' && i === this.visits.length - 1 ? { status: 'failed' as const, detail: failure } : {}),
-    }));
-    return { executionName, status, visits };
-  }
-}
-
 export interface RetrainStageResult {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   summary?: RetrainSummary;
   error?: string;
   path: StateMachinePath;
@@ -93,7 +60,10 @@ export interface RunRetrainInput {
   configs: string[];
   runId: string;
   notifier: Notifier;
-  onState?: (name: string, type: string) => void;
+  /** Every state event of the execution (entered, exited, failed, retried, caught), as it happens. */
+  onState?: (event: RetrainStateEvent) => void;
+  /** Aborts the execution (Ctrl-C); the stage then resolves with status ABORTED. */
+  signal?: AbortSignal;
   /** Live traffic for the canaries while the bake waits (the deployed API gets it from clients). */
   onCanary?: () => Promise<void>;
   onTaskError?: (task: string, error: Error) => void;
@@ -149,23 +119,24 @@ export async function runRetrain(input: RunRetrainInput): Promise<RetrainStageRe
     await input.onCanary?.();
     return out;
   };
-  const recorder = new PathRecorder();
+  const pathBuilder = new StatePathBuilder();
   const result = await runRetrainLocally({
     config: input.config,
     handlers,
     input: { trigger: 'manual', reason: 'npm start (local sandbox)', requestedBy: 'signalforge-sandbox', configs: input.configs, runId: input.runId },
     pollMs: 1_000,
-    onState: (name, type) => {
-      recorder.enter(name, type);
-      input.onState?.(name, type);
+    ...(input.signal ? { signal: input.signal } : {}),
+    onState: (event) => {
+      pathBuilder.add(event);
+      input.onState?.(event);
     },
   });
-  const failure = result.status === 'FAILED' ? `${result.error}: ${result.cause}` : result.output?.error ? `${result.output.error.Error}: ${result.output.error.Cause}` : undefined;
+  const failure = result.status === 'ABORTED' ? 'execution aborted' : result.status !== 'SUCCEEDED' ? `${result.error}: ${result.cause}` : result.output?.error ? `${result.output.error.Error}: ${result.output.error.Cause}` : undefined;
   return {
     status: result.status,
     ...(result.output ? { summary: result.output } : {}),
     ...(failure ? { error: failure } : {}),
-    path: recorder.path(result.status, input.runId, failure),
+    path: pathBuilder.path(result.status, input.runId),
     shards,
   };
 }

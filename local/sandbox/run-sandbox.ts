@@ -217,11 +217,19 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
 
     const launcher = sandboxLauncher(config, state.trainerLogs);
     lifecycle.add('trainer processes', () => launcher.terminateAll());
+    // Stopped before the trainers (closers run newest first): abort the execution, let the Task
+    // handlers already running return, so every trainer they launched is known, then terminate those.
+    const retrainAbort = new AbortController();
+    let execution: Promise<unknown> | undefined;
+    lifecycle.add('retrain execution', async () => {
+      retrainAbort.abort();
+      await execution?.catch(() => undefined);
+    });
     retrain = await stages.run(
       'train',
       async (stage) => {
         let entered = 0;
-        const result = await runRetrain({
+        const running = runRetrain({
           config,
           s3: s3Client,
           registry: reg,
@@ -232,7 +240,10 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
           configs,
           runId,
           notifier: { publish: async (subject) => progress.info(`notification: ${subject}`) },
-          onState: (name) => stage.update(++entered, name),
+          signal: retrainAbort.signal,
+          onState: (event) => {
+            if (event.kind === 'entered') stage.update(++entered, event.state);
+          },
           onTaskError: (task, error) => progress.info(`retrain task ${task} failed: ${error.name}: ${error.message}`),
           onCanary: async () => {
             // Canary traffic through the real HTTP API, so the bake has live metrics to judge.
@@ -249,6 +260,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
             }
           },
         });
+        execution = running;
+        const result = await running;
         if (result.status !== 'SUCCEEDED') throw Object.assign(new Error(`retrain execution ${result.status}: ${result.error ?? 'unknown error'}`), { retrain: result });
         return { value: result, summary: `${result.summary?.outcome}: ${result.summary?.registered.length ?? 0} registered, ${result.summary?.promoted.length ?? 0} promoted (${result.path.visits.length} states)` };
       },
@@ -281,8 +294,9 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     if (retrain) outcome.summary.execution_status = retrain.status;
   }
 
-  // The report is written for failed runs too: it shows how far the run got.
-  if (s3 && resources && registry && api) {
+  // The report is written for failed runs too: it shows how far the run got. Not once interrupted:
+  // the services are being stopped under it.
+  if (s3 && resources && registry && api && !lifecycle.closed) {
     const res = resources;
     const s3Client = s3;
     const reg = registry;
@@ -316,7 +330,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     }
   }
 
-  if (saveState) {
+  if (saveState && !lifecycle.closed) {
     await saveState().catch((err: Error) => progress.info(`could not save the sandbox state for the next run: ${err.message}`));
   }
   outcome.summary.duration_s = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;

@@ -8,6 +8,7 @@ import type { SignalForgeConfig } from '../../core/config/index.js';
 import { deepMerge } from '../../core/config/index.js';
 import { TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
 import { RetrainStateMachine } from '../../lib/training/retrain-state-machine.js';
+import { definitionCacheDir, readCachedDefinition, retrainDefinitionCacheKey, retrainSourcesDigest, writeCachedDefinition } from './definition-cache.js';
 
 export const FAKE_ACCOUNT = '123456789012';
 export const FAKE_REGION = 'us-east-1';
@@ -43,18 +44,58 @@ export function resolveIntrinsics(value: CfnValue, arnFor: (logicalId: string) =
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, arnFor)]));
 }
 
-const cache = new Map<string, SynthesizedRetrain>();
+/** The config the definition is synthesised from: the `local` backend, whatever the caller's (see synthesize). */
+function asSynthesised(config: SignalForgeConfig): SignalForgeConfig {
+  return deepMerge(config, { training: { backend: 'local' } }) as SignalForgeConfig;
+}
+
+/** The on-disk cache key this process uses for the config (sources as read when the module loaded). */
+export function retrainDefinitionKeyFor(config: SignalForgeConfig): string {
+  return retrainDefinitionCacheKey(JSON.stringify(asSynthesised(config)), SOURCES_DIGEST);
+}
+
+const memoryCache = new Map<string, SynthesizedRetrain>();
+// Read when this module loads, right after the construct's modules: the key then describes the code
+// this process synthesises with, even if the files are edited while it runs.
+const SOURCES_DIGEST = retrainSourcesDigest();
+
+export interface SynthesizeOptions {
+  /** Folder of the on-disk cache; `false` turns it off. @default definitionCacheDir() (<repo>/.cache/stepfunctions) */
+  cacheDir?: string | false;
+}
+
+/**
+ * The definition RetrainStateMachine synthesises for this config. Synthesis takes seconds, so results
+ * are cached in memory and on disk under a key over the config and the sources that shape the
+ * definition (see retrainDefinitionCacheKey): any edit to them or to the config misses the cache.
+ */
+export function synthesizeRetrainDefinition(config: SignalForgeConfig, options: SynthesizeOptions = {}): SynthesizedRetrain {
+  const localConfig = asSynthesised(config);
+  const configJson = JSON.stringify(localConfig);
+  const cacheDir = options.cacheDir ?? definitionCacheDir();
+  const key = cacheDir === false ? undefined : retrainDefinitionCacheKey(configJson, SOURCES_DIGEST);
+  const memoryKey = key ?? `nokey:${configJson}`;
+  const hit = memoryCache.get(memoryKey);
+  if (hit) return hit;
+  const cached = cacheDir !== false && key ? readCachedDefinition(cacheDir, key) : undefined;
+  const result = cached ?? synthesize(localConfig);
+  if (!cached && cacheDir !== false && key) {
+    try {
+      writeCachedDefinition(cacheDir, key, result);
+    } catch {
+      // A read-only checkout still works; it synthesises every run.
+    }
+  }
+  memoryCache.set(memoryKey, result);
+  return result;
+}
 
 /**
  * Synthesises RetrainStateMachine in a throwaway stack (bundling skipped) and returns its definition.
  * The definition does not depend on the trainer backend, only the IAM around it does, so it is
  * synthesised with the `local` backend, which needs no EC2 or SageMaker resources.
  */
-export function synthesizeRetrainDefinition(config: SignalForgeConfig): SynthesizedRetrain {
-  const localConfig = deepMerge(config, { training: { backend: 'local' } }) as SignalForgeConfig;
-  const cacheKey = JSON.stringify(localConfig);
-  const hit = cache.get(cacheKey);
-  if (hit) return hit;
+function synthesize(localConfig: SignalForgeConfig): SynthesizedRetrain {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'SignalForgeLocalRetrain', { env: { account: FAKE_ACCOUNT, region: FAKE_REGION } });
   const key = new Key(stack, 'Key');
@@ -81,7 +122,5 @@ export function synthesizeRetrainDefinition(config: SignalForgeConfig): Synthesi
     if (resource.Type === 'AWS::StepFunctions::StateMachine') definitionString = resource.Properties?.DefinitionString;
   }
   if (definitionString === undefined) throw new Error('no state machine in the synthesised template');
-  const result = { definition: JSON.parse(String(resolveIntrinsics(definitionString, arnFor))) as Record<string, unknown>, taskByArn };
-  cache.set(cacheKey, result);
-  return result;
+  return { definition: JSON.parse(String(resolveIntrinsics(definitionString, arnFor))) as Record<string, unknown>, taskByArn };
 }

@@ -1,9 +1,10 @@
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 import type { RetrainInput, RetrainSummary } from '../../lambdas/training/contracts.js';
 import type { RetrainTaskName } from '../../lambdas/training/task-catalog.js';
 import type { TaskHandlers } from '../../lambdas/training/tasks/index.js';
 import { synthesizeRetrainDefinition } from './retrain-definition.js';
+import { toStateEvent, type RetrainStateEvent } from './state-events.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type StateDef = { Type: string; Resource?: string; Retry?: unknown[]; ItemProcessor?: { States: Record<string, StateDef> }; Iterator?: { States: Record<string, StateDef> } };
@@ -19,18 +20,35 @@ export interface RunRetrainLocallyOptions {
   bakeMs?: number;
   /** Milliseconds before each retry instead of the definition's backoff. @default 20 */
   retryMs?: number;
-  /** Every state entered, as it happens (progress output). */
-  onState?: (name: string, type: string) => void;
+  /** Every state event (entered, exited, failed, retried, caught) with its time, as it happens. */
+  onState?: (event: RetrainStateEvent) => void;
+  /**
+   * Aborts the execution (StopExecution): no state starts after it, a Wait ends at once, and the run
+   * resolves with status ABORTED once the Task handlers already running have returned.
+   */
+  signal?: AbortSignal;
+  /** How long an abort waits for running Task handlers (whatever they launched is then known to the caller). @default 15000 */
+  abortGraceMs?: number;
 }
 
 export interface LocalRetrainResult {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   /** The execution output (the run summary) when it succeeded. */
   output?: RetrainSummary;
   error?: string;
   cause?: string;
   /** Names of the states entered, in order (Map iterations interleave). */
   path: string[];
+  /** Every state event in the order the executor reported it. */
+  events: RetrainStateEvent[];
+}
+
+/** Thrown into a Task handler invoked after the abort (a Map iteration queued behind the concurrency limit). */
+export class RetrainAbortedError extends Error {
+  override readonly name = 'RetrainAborted';
+  constructor() {
+    super('the execution was aborted');
+  }
 }
 
 function walkStates(states: Record<string, StateDef>, visit: (name: string, state: StateDef) => void): void {
@@ -52,7 +70,11 @@ function viaJson<T>(value: T): Json {
  * run short; nothing else about the definition changes.
  */
 export async function runRetrainLocally(options: RunRetrainLocallyOptions): Promise<LocalRetrainResult> {
+  const { signal } = options;
+  if (signal?.aborted) return { status: 'ABORTED', error: 'ExecutionAborted', path: [], events: [] };
   const { definition, taskByArn } = synthesizeRetrainDefinition(options.config);
+  // Handler calls still running; an abort cannot interrupt them, so it waits for them before resolving.
+  const inFlight = new Set<Promise<unknown>>();
   const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   walkStates((definition as { States: Record<string, StateDef> }).States, (name, state) => {
@@ -61,29 +83,63 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
     const task: RetrainTaskName | undefined = state.Resource ? taskByArn[state.Resource] : undefined;
     if (!task) throw new Error(`Task state ${name} has no local handler for ${state.Resource}`);
     const handler = options.handlers[task];
-    taskResourceLocalHandlers[name] = async (input) => viaJson(await handler(viaJson(input)));
+    taskResourceLocalHandlers[name] = async (input) => {
+      if (signal?.aborted) throw new RetrainAbortedError();
+      const call = handler(viaJson(input));
+      inFlight.add(call);
+      try {
+        return viaJson(await call);
+      } finally {
+        inFlight.delete(call);
+      }
+    };
   });
   const waitTimeOverrides: Record<string, number> = { WaitForTrainer: options.pollMs ?? 250 };
   if (options.bakeMs !== undefined) waitTimeOverrides.BakeCanary = options.bakeMs;
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  let abortExecution: (() => void) | undefined;
+  const onAbort = () => abortExecution?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // run() invokes the first Task handler synchronously, so an abort may already have happened when it returns.
   const execution = machine.run(viaJson(options.input), { overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides } });
+  abortExecution = execution.abort;
+  if (signal?.aborted) execution.abort();
   const path: string[] = [];
+  const events: RetrainStateEvent[] = [];
   const collecting = (async () => {
-    for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered') {
-        path.push(event.state.name);
-        options.onState?.(event.state.name, event.state.type);
-      }
+    for await (const entry of execution.eventLogs) {
+      const event = toStateEvent(entry);
+      if (!event) continue;
+      events.push(event);
+      if (event.kind === 'entered') path.push(event.state);
+      options.onState?.(event);
     }
   })();
   try {
     const output = (await execution.result) as unknown as RetrainSummary;
     await collecting.catch(() => undefined);
-    return { status: 'SUCCEEDED', output, path };
+    return { status: 'SUCCEEDED', output, path, events };
   } catch (err) {
+    if (err instanceof ExecutionAbortedError) {
+      await settle(inFlight, options.abortGraceMs ?? 15_000);
+      await collecting.catch(() => undefined);
+      return { status: 'ABORTED', error: 'ExecutionAborted', path, events };
+    }
     await collecting.catch(() => undefined);
+    if (err instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout', cause: err.message, path, events };
     const cause = err instanceof ExecutionError ? (err.cause as Error) : (err as Error);
-    return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message, path };
+    return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message, path, events };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Waits until the given calls have settled, or the grace period is over. */
+async function settle(calls: Set<Promise<unknown>>, graceMs: number): Promise<void> {
+  if (calls.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  await Promise.race([Promise.allSettled([...calls]), grace]);
+  clearTimeout(timer);
 }

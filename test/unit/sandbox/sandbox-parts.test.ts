@@ -3,7 +3,6 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { modelConfigKeys } from '../../../core/config/index.js';
 import { DEFAULT_OPTIONS, parseSandboxArgs, UsageError } from '../../../local/sandbox/options.js';
 import { sandboxResourceNames } from '../../../local/sandbox/resources.js';
-import { PathRecorder } from '../../../local/sandbox/retrain.js';
 import { replayEventCount, sandboxConfig } from '../../../local/sandbox/sandbox-config.js';
 import { statsFor, withReportRoute } from '../../../local/sandbox/serve.js';
 
@@ -42,26 +41,6 @@ describe('sandbox config', () => {
     expect(names.artifactBucket).toBe('sf-sbx-abc123-artifacts-000000000000-us-east-1');
     expect(names.registryTable).toBe('signalforge-sbx-abc123-registry');
     expect(names.topics['market-data']).toBe('abc123.market-data');
-  });
-});
-
-describe('state path recorder', () => {
-  it('folds the trainer poll loop into one visit per state with a count, and marks the last state failed', () => {
-    const rec = new PathRecorder();
-    const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-    rec.enter('SnapshotDataset', 'Task', t(0));
-    rec.enter('LaunchTrainer', 'Task', t(1));
-    for (let i = 0; i < 3; i++) {
-      rec.enter('WaitForTrainer', 'Wait', t(2 + i * 3));
-      rec.enter('CheckTrainer', 'Task', t(3 + i * 3));
-      rec.enter('TrainerStatus', 'Choice', t(4 + i * 3));
-    }
-    rec.enter('EvaluateCandidates', 'Task', t(20));
-    const path = rec.path('FAILED', 'run-1', 'Boom: it broke');
-    expect(path.visits.map((v) => v.name)).toEqual(['SnapshotDataset', 'LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'EvaluateCandidates']);
-    expect(path.visits.find((v) => v.name === 'CheckTrainer')?.detail).toBe('3 polls');
-    expect(path.visits[0]!.exitedAt).toBe(t(1).toISOString());
-    expect(path.visits.at(-1)).toMatchObject({ status: 'failed', detail: 'Boom: it broke' });
   });
 });
 
