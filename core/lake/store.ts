@@ -12,6 +12,22 @@ export async function putObjectBytes(s3: S3Client, bucket: string, key: string, 
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }
 
+/**
+ * Creates the object only if the key is free (S3 conditional write, If-None-Match: *). Returns false when
+ * it already exists: 412, or 409 when a concurrent conditional write to the same key is in progress.
+ */
+export async function putObjectIfAbsent(s3: S3Client, bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<boolean> {
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }));
+    return true;
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    if (status === 412 || status === 409 || e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict') return false;
+    throw err;
+  }
+}
+
 export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

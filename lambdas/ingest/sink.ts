@@ -15,6 +15,7 @@ import {
   lakeObjectKey,
   mapLimit,
   putObjectBytes,
+  putObjectIfAbsent,
   utcDate,
   type LakeRow,
 } from '../../core/lake/index.js';
@@ -142,13 +143,18 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
   }
   const keys = [...groups.keys()];
 
+  // The usual case is a first attempt, where a conditional create writes the ledger in one request; only
+  // when a ledger from an earlier attempt exists is it read, merged and rewritten.
   const ledgerKey = batchLedgerKey(config.ingest.lakePrefix, batch.topic, batch.partition, firstOffset);
-  const previousBytes = await getObjectBytes(s3, lakeBucket, ledgerKey);
-  const previous: string[] = previousBytes ? (JSON.parse(Buffer.from(previousBytes).toString('utf8')) as { keys: string[] }).keys : [];
-  const stale = previous.filter((k) => !groups.has(k));
-  if (keys.some((k) => !previous.includes(k))) {
-    const ledger = { topic: batch.topic, partition: batch.partition, firstOffset, keys: [...new Set([...previous, ...keys])] };
-    await putObjectBytes(s3, lakeBucket, ledgerKey, JSON.stringify(ledger), 'application/json');
+  const ledgerBody = (ledgerKeys: string[]) => JSON.stringify({ topic: batch.topic, partition: batch.partition, firstOffset, keys: ledgerKeys });
+  let stale: string[] = [];
+  if (!(await putObjectIfAbsent(s3, lakeBucket, ledgerKey, ledgerBody(keys), 'application/json'))) {
+    const previousBytes = await getObjectBytes(s3, lakeBucket, ledgerKey);
+    const previous: string[] = previousBytes ? (JSON.parse(Buffer.from(previousBytes).toString('utf8')) as { keys: string[] }).keys : [];
+    stale = previous.filter((k) => !groups.has(k));
+    if (keys.some((k) => !previous.includes(k))) {
+      await putObjectBytes(s3, lakeBucket, ledgerKey, ledgerBody([...new Set([...previous, ...keys])]), 'application/json');
+    }
   }
 
   const jobs: (() => Promise<void>)[] = [

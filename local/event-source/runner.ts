@@ -38,6 +38,8 @@ export interface EventSourceRunnerStats {
 
 export interface EventSourceRunner {
   readonly stats: EventSourceRunnerStats;
+  /** Resolves when the consumer first joins its group (partitions assigned), so fetching has begun. */
+  readonly joined: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,9 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
     heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     retry: { initialRetryTime: 200, retries: 30, maxRetryTime: 5_000 },
   });
+  let markJoined: () => void = () => undefined;
+  const joined = new Promise<void>((resolve) => (markJoined = resolve));
+  const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => markJoined());
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
 
@@ -144,7 +149,9 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
 
   return {
     stats,
+    joined,
     async stop() {
+      removeJoinListener();
       await consumer.disconnect();
     },
   };
