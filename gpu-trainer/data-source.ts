@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { datasetManifestSchema, readUri, type DatasetManifest } from '../core/artifacts/index.js';
 import { TIMEFRAMES, type Timeframe } from '../core/config/index.js';
 import { barTime, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
+import { gaussian } from '../core/random/index.js';
 import { Rng, deriveSeed } from './rng.js';
 
 /** The bars (and optional sentiment) of one (symbol, timeframe), oldest first, one bar per time. */
@@ -84,10 +85,7 @@ const BAR_MS: Record<Timeframe, number> = { '1h': 3_600_000, '4h': 14_400_000, '
 export function syntheticSeries(key: string, bars: number, seed: number): SeriesData {
   const { symbol, timeframe } = splitKey(key);
   const rng = new Rng(deriveSeed(seed, key));
-  const gauss = () => {
-    const u = Math.max(rng.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-  };
+  const gauss = () => gaussian(() => rng.next());
   const out: OhlcvBar[] = [];
   let price = 50 + rng.next() * 200;
   let ret = 0;

@@ -1,18 +1,7 @@
-/**
- * mulberry32: a 32-bit seeded generator whose whole state is one integer, so a checkpoint can hold it
- * and a resumed run draws the same numbers as an uninterrupted one.
- */
-export class Rng {
-  constructor(public state: number) {
-    this.state = state >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+import { Mulberry32 } from '../core/random/index.js';
+
+/** The trainer's generator: the shared mulberry32 (state is one integer a checkpoint can hold) plus shuffling. */
+export class Rng extends Mulberry32 {
   /** Fisher-Yates in place. */
   shuffle(values: Uint32Array): Uint32Array {
     for (let i = values.length - 1; i > 0; i--) {

@@ -1,6 +1,7 @@
 import type { SignalForgeConfig } from '../../core/config/index.js';
 import { estimateCost } from './cost.js';
 import type { RunReportInput } from './report-data.js';
+import { gaussian, seededRandom } from '../../core/random/index.js';
 
 /**
  * A deterministic, realistic-looking report for tests and the README screenshot. It is labelled as a
@@ -18,22 +19,6 @@ export interface SampleReportOptions {
   runId?: string;
 }
 
-/** mulberry32: small, seedable, good enough for plausible noise. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
 
 function randomWalk(rand: () => number, bars: number, drift: number, vol: number): number[] {
   const out = [1];
@@ -61,7 +46,7 @@ function sharpe(equity: readonly number[], periodsPerYear: number): number {
 const PERIODS_PER_YEAR: Record<string, number> = { '1h': 1638, '4h': 410, '1d': 252, '1w': 52 };
 
 export function sampleRunReportData(options: SampleReportOptions): RunReportInput {
-  const rand = rng(options.seed ?? 7);
+  const rand = seededRandom(options.seed ?? 7);
   const epochs = options.epochs ?? 20;
   const bars = options.heldOutBars ?? 260;
   const modelTypes = options.models ?? ['lstm', 'gru', 'dense'];
