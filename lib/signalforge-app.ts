@@ -1,10 +1,10 @@
 import { Aspects, Tags, Validations, type App, type Environment, type Stack } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { SignalForgeConfig } from '../core/config/index.js';
 import { DataStack } from './data/data-stack.js';
 import { InferenceStack } from './inference/inference-stack.js';
 import { IngestStack } from './ingest/ingest-stack.js';
 import { MonitoringStack } from './monitoring/monitoring-stack.js';
+import { AuditedAwsSolutionsChecks } from './nag/audited-checks.js';
 import { AcknowledgeWildcards } from './nag/wildcard-acknowledgements.js';
 import { WILDCARD_RULES } from './nag/wildcard-rules.js';
 import { StreamingStack } from './streaming/streaming-stack.js';
@@ -24,8 +24,15 @@ export interface BuildOptions {
   readonly nag?: boolean;
 }
 
+/** The stacks as a list (what `cdk` iterates) plus by part, and the registered cdk-nag pack. */
+export type SignalForgeBuild = Stack[] & {
+  stacks: SignalForgeStacks;
+  /** Undefined with `nag: false`; after `app.synth()` it lists acknowledgements that matched nothing. */
+  nag?: AuditedAwsSolutionsChecks;
+};
+
 /** Builds every SignalForge stack into `app`, named `SignalForge-<envName>-<Part>`. */
-export function buildSignalForge(app: App, config: SignalForgeConfig, env: Environment, options: BuildOptions = {}): Stack[] & { stacks: SignalForgeStacks } {
+export function buildSignalForge(app: App, config: SignalForgeConfig, env: Environment, options: BuildOptions = {}): SignalForgeBuild {
   const name = (part: string) => `SignalForge-${config.envName}-${part}`;
   const data = new DataStack(app, name('Data'), { env, config, description: 'SignalForge keys, data lake, artifacts, model registry, alert topic and VPC' });
   const { network } = data;
@@ -91,6 +98,7 @@ export function buildSignalForge(app: App, config: SignalForgeConfig, env: Envir
   }
   // Runs before validation and acknowledges only the CDK-generated wildcards listed in WILDCARD_RULES.
   Aspects.of(app).add(new AcknowledgeWildcards(WILDCARD_RULES));
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return Object.assign(list, { stacks });
+  const nag = options.nag ?? true ? new AuditedAwsSolutionsChecks(app) : undefined;
+  if (nag) Validations.of(app).addPlugins(nag);
+  return Object.assign(list, { stacks, nag });
 }

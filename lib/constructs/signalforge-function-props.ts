@@ -20,6 +20,14 @@ export interface SignalForgeFunctionProps {
    * @example [{ name: 'onnxruntime-node', paths: ['package.json', 'dist', 'bin/napi-v6/linux/x64'] }]
    */
   readonly vendoredModules?: VendoredModule[];
+  /**
+   * Bundle the AWS SDK v3 into the function instead of importing the copy the nodejs24.x runtime ships
+   * (`@aws-sdk/*` stays external otherwise). Set it where the code needs an SDK feature newer than the
+   * runtime's SDK may be, or must pin the tested version. Functions with vendored modules always bundle
+   * it: with a node_modules folder next to the handler, ESM imports no longer reach the runtime's SDK.
+   * @default true when vendoredModules is non-empty, else false
+   */
+  readonly bundleAwsSdk?: boolean;
   readonly vpc?: IVpc;
   readonly vpcSubnets?: SubnetSelection;
   readonly securityGroups?: ISecurityGroup[];

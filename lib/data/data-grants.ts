@@ -1,24 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
-import { acknowledge } from '../nag/acknowledge.js';
-import { flattenReference } from '../nag/wildcard-acknowledgements.js';
+import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import { bucketArn, tableArn } from './data-names.js';
-
-/**
- * Acknowledge the IAM5 findings of wildcard resources this module grants, on the grantee's role, with
- * the reason the caller gives. The ARNs use only pseudo parameters, so the finding id is known here.
- */
-function acknowledgeResources(grantee: IGrantable, resources: readonly string[], reason: string): void {
-  const principal = grantee.grantPrincipal;
-  if (!Construct.isConstruct(principal)) return;
-  const stack = Stack.of(principal);
-  for (const r of resources) {
-    const flat = flattenReference(stack.resolve(r));
-    if (flat.includes('*')) acknowledge(principal, `AwsSolutions-IAM5[Resource::${flat}]`, reason);
-  }
-}
 
 /**
  * Least-privilege grants on the data stores, with exact actions (no `s3:*Object*` families) and
@@ -39,7 +22,7 @@ export function grantObjectRead(grantee: IGrantable, access: DataAccess, prefixe
   const p = grantee.grantPrincipal;
   const objects = objectArns(access.bucketName, prefixes);
   p.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: objects }));
-  acknowledgeResources(grantee, objects, reason);
+  acknowledgeWildcardResources(grantee, objects, reason);
   p.addToPrincipalPolicy(
     new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn(access.bucketName)], conditions: { StringLike: { 's3:prefix': prefixes.map((x) => `${x.replace(/\/+$/, '')}/*`) } } }),
   );
@@ -51,7 +34,7 @@ export function grantObjectWrite(grantee: IGrantable, access: DataAccess, prefix
   const p = grantee.grantPrincipal;
   const objects = objectArns(access.bucketName, prefixes);
   p.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects }));
-  acknowledgeResources(grantee, objects, reason);
+  acknowledgeWildcardResources(grantee, objects, reason);
   p.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [access.key.keyArn] }));
 }
 
@@ -62,6 +45,6 @@ export function grantItemReadWrite(grantee: IGrantable, tableName: string, key: 
   const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   const indexes = `${tableArn(tableName)}/index/*`;
   p.addToPrincipalPolicy(new PolicyStatement({ actions: options.write === false ? read : [...read, ...write], resources: [tableArn(tableName), indexes] }));
-  acknowledgeResources(grantee, [indexes], `Queries go to the table's global secondary indexes (e.g. gsi1 of the registry); index/* is limited to indexes of table ${tableName}.`);
+  acknowledgeWildcardResources(grantee, [indexes], `Queries go to the table's global secondary indexes (e.g. gsi1 of the registry); index/* is limited to indexes of table ${tableName}.`);
   p.addToPrincipalPolicy(new PolicyStatement({ actions: options.write === false ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }));
 }

@@ -4,7 +4,6 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../nag/acknowledge.js';
 import type { DataStackProps } from './data-stack-props.js';
 import { dataNames } from './data-names.js';
 import { Network } from './network.js';
@@ -90,7 +89,8 @@ export class DataStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     });
-    acknowledge(accessLogs, 'AwsSolutions-S1', 'This bucket is the server-access-log target of the lake and artifact buckets; logging it into itself would create an endless log loop.');
+    // No AwsSolutions-S1 acknowledgement: cdk-nag already exempts a bucket that other buckets in the
+    // stack log into (logging it into itself would loop).
 
     const names = dataNames(config.envName);
     this.lakeBucket = new SecureBucket(this, 'Lake', {

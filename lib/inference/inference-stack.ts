@@ -52,7 +52,7 @@ export class InferenceStack extends Stack {
       version: this.inferenceFunction.currentVersion,
       provisionedConcurrentExecutions: config.inference.provisionedConcurrency > 0 ? config.inference.provisionedConcurrency : undefined,
     });
-    this.api = new PredictionApi(this, 'Api', { inference: config.inference, timeframes: config.universe.timeframes, envName: config.envName, handler: this.inferenceAlias, logKey: props.logKey });
+    this.api = new PredictionApi(this, 'Api', { config, handler: this.inferenceAlias, logKey: props.logKey });
 
     this.batchFunction = serving('BatchInference', 'lambdas/serving/batch-inference.handler.ts', 'Daily batch predictions for every model config', { timeout: Duration.minutes(15) });
     grantObjectRead(this.batchFunction, lake, [config.ingest.lakePrefix], 'Batch inference reads the latest lake bars per symbol (keys by date, chosen at run time); read-only, lake prefix only.');

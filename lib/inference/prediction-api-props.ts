@@ -3,10 +3,11 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 
 export interface PredictionApiProps {
-  /** `config.inference`: throttling, body size and bar-count limits for request validation. */
-  readonly inference: SignalForgeConfig['inference'];
-  readonly timeframes: readonly string[];
-  readonly envName: string;
+  /**
+   * The deployed config: `inference` sets throttling, `envName` the API name, and the predict request
+   * model is generated from core/api's zod schema for it (universe, timeframes, bar limits).
+   */
+  readonly config: SignalForgeConfig;
   /** Handles every route (POST /v1/predict, GET /openapi.json, GET /health). */
   readonly handler: IFunction;
   /** Key of the access-log group. */

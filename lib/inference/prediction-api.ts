@@ -2,26 +2,38 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
-  JsonSchemaType,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestValidator,
+  ResponseType,
   RestApi,
   type IResource,
+  type JsonSchema,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Effect, PolicyDocument, PolicyStatement, AnyPrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { predictRequestJsonSchemaDraft4 } from '../../core/api/index.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import type { PredictionApiProps } from './prediction-api-props.js';
 
 export type { PredictionApiProps } from './prediction-api-props.js';
 
 /**
- * The inference REST API: POST /v1/predict (body validated against a JSON schema built from
- * config.inference), GET /openapi.json and GET /health, all with IAM (SigV4) authorization, stage
+ * Body of the gateway's own 400s, in the API's error shape ({error: {code, message, field?, requestId?}}).
+ * Gateway response templates get plain variable substitution, no VTL: `validationErrorString` is
+ * substituted already quoted and escaped (like `messageString`), e.g.
+ * `"[object has missing required properties ([\"bars\"])]"`, so it is not wrapped in quotes here.
+ */
+export function gatewayValidationErrorTemplate(field?: string): string {
+  return `{"error":{"code":"invalid_request","message":$context.error.validationErrorString,${field ? `"field":${JSON.stringify(field)},` : ''}"requestId":"$context.requestId"}}`;
+}
+
+/**
+ * The inference REST API: POST /v1/predict (body validated against the JSON schema core/api generates
+ * from its zod request schema; rejections answer in the API's error shape), GET /openapi.json and GET /health, all with IAM (SigV4) authorization, stage
  * throttling from config, access logs, X-Ray, and a WAF web ACL with AWS managed rules plus a
  * per-IP rate limit.
  */
@@ -32,13 +44,13 @@ export class PredictionApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new RestApi(this, 'Api', {
-      restApiName: `signalforge-${props.envName}-inference`,
+      restApiName: `signalforge-${props.config.envName}-inference`,
       description: 'SignalForge model predictions',
       cloudWatchRole: true,
       deployOptions: {
         stageName: 'prod',
-        throttlingRateLimit: props.inference.throttleRatePerSecond,
-        throttlingBurstLimit: props.inference.throttleBurst,
+        throttlingRateLimit: props.config.inference.throttleRatePerSecond,
+        throttlingBurstLimit: props.config.inference.throttleBurst,
         tracingEnabled: true,
         loggingLevel: MethodLoggingLevel.ERROR,
         metricsEnabled: true,
@@ -65,35 +77,17 @@ export class PredictionApi extends Construct {
     const integration = new LambdaIntegration(props.handler, { proxy: true });
     const bodyValidator = new RequestValidator(this, 'BodyValidator', { restApi: this.api, validateRequestBody: true, validateRequestParameters: true });
     const paramsValidator = new RequestValidator(this, 'ParamsValidator', { restApi: this.api, validateRequestBody: false, validateRequestParameters: true });
+    // Generated from the zod schema the handler validates with: one source of truth, so the gateway
+    // can never accept what the handler rejects or the other way round.
     const predictModel = this.api.addModel('PredictRequest', {
       contentType: 'application/json',
       modelName: 'PredictRequest',
-      schema: {
-        type: JsonSchemaType.OBJECT,
-        required: ['symbol', 'timeframe', 'bars'],
-        properties: {
-          symbol: { type: JsonSchemaType.STRING, pattern: '^[A-Z][A-Z0-9.]{0,9}$' },
-          timeframe: { type: JsonSchemaType.STRING, enum: [...props.timeframes] },
-          bars: {
-            type: JsonSchemaType.ARRAY,
-            minItems: props.inference.minBars,
-            maxItems: props.inference.maxBars,
-            items: {
-              type: JsonSchemaType.OBJECT,
-              required: ['t', 'o', 'h', 'l', 'c', 'v'],
-              properties: {
-                t: { type: [JsonSchemaType.STRING, JsonSchemaType.NUMBER] },
-                o: { type: JsonSchemaType.NUMBER },
-                h: { type: JsonSchemaType.NUMBER },
-                l: { type: JsonSchemaType.NUMBER },
-                c: { type: JsonSchemaType.NUMBER },
-                v: { type: JsonSchemaType.NUMBER, minimum: 0 },
-              },
-            },
-          },
-        },
-      },
+      description: 'POST /v1/predict body, generated from core/api predictRequestSchema',
+      schema: predictRequestJsonSchemaDraft4(props.config) as JsonSchema,
     });
+    // Requests the gateway rejects answer in the API's own error shape, naming the problem.
+    this.api.addGatewayResponse('BadRequestBody', { type: ResponseType.BAD_REQUEST_BODY, statusCode: '400', templates: { 'application/json': gatewayValidationErrorTemplate('body') } });
+    this.api.addGatewayResponse('BadRequestParameters', { type: ResponseType.BAD_REQUEST_PARAMETERS, statusCode: '400', templates: { 'application/json': gatewayValidationErrorTemplate() } });
     const v1 = this.api.root.addResource('v1');
     v1.addResource('predict').addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': predictModel } });
     const get = (resource: IResource) => resource.addMethod('GET', integration, { requestValidator: paramsValidator });
@@ -103,7 +97,7 @@ export class PredictionApi extends Construct {
     const webAcl = new CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `signalforge-${props.envName}-inference` },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `signalforge-${props.config.envName}-inference` },
       rules: [
         {
           // Body-size rule off: a predict body legitimately carries up to config.inference.maxBars bars
@@ -127,7 +121,7 @@ export class PredictionApi extends Construct {
           priority: 2,
           action: { block: {} },
           // Requests per 5 minutes per source IP: ten times the sustained stage limit over that window.
-          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: Math.max(100, props.inference.throttleRatePerSecond * 300 * 10) } },
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: Math.max(100, props.config.inference.throttleRatePerSecond * 300 * 10) } },
           visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'per-ip-rate' },
         },
       ],

@@ -74,6 +74,9 @@ export class IngestStack extends Stack {
         memorySize: 1024,
         logKey: props.logKey,
         environment: { ...env, TOPIC: topic },
+        // The lake writer relies on S3 conditional writes (PutObject IfNoneMatch) for exactly-once
+        // objects; ship the SDK version the tests ran rather than whatever the runtime carries.
+        bundleAwsSdk: true,
       });
       const lake = { bucketName: names.lakeBucket, key: props.dataKey };
       grantObjectWrite(fn, lake, [`${config.ingest.lakePrefix}/topic=${topic}`, `${config.ingest.deadLetterPrefix}/topic=${topic}`], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake and dead-letter prefixes.`);

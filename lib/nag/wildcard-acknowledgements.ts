@@ -1,6 +1,7 @@
 import { CfnResource, Stack, type IAspect } from 'aws-cdk-lib';
 import { CfnManagedPolicy, CfnPolicy, CfnRole } from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from './acknowledge.js';
 
 /** A wildcard that AwsSolutions-IAM5 reports, and why it is acceptable here. */
@@ -27,6 +28,21 @@ export function flattenReference(node: unknown): string {
   if (o['Fn::ImportValue']) return flattenReference(o['Fn::ImportValue']);
   if (o.Ref) return `<${flattenReference(o.Ref)}>`;
   return JSON.stringify(node);
+}
+
+/**
+ * Acknowledge the AwsSolutions-IAM5 finding of each wildcard resource in `resources`, on the grantee's
+ * principal (the role whose default policy carries the statement), with the exact id cdk-nag reports.
+ * Only for ARNs whose rendering is known at construction (pseudo parameters, same-stack references).
+ */
+export function acknowledgeWildcardResources(grantee: IGrantable, resources: readonly string[], reason: string): void {
+  const principal = grantee.grantPrincipal;
+  if (!Construct.isConstruct(principal)) return;
+  const stack = Stack.of(principal);
+  for (const r of resources) {
+    const flat = flattenReference(stack.resolve(r));
+    if (flat.includes('*')) acknowledge(principal, `AwsSolutions-IAM5[Resource::${flat}]`, reason);
+  }
 }
 
 interface Statement {

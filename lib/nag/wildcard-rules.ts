@@ -20,6 +20,6 @@ export const WILDCARD_RULES: readonly WildcardRule[] = [
   },
   {
     pattern: /^Resource::arn:<AWS::Partition>:ec2:[^:]+:(<AWS::AccountId>)?:(instance|volume|network-interface|spot-instances-request|image)\/\*$/,
-    reason: 'The retrain launcher calls RunInstances, which creates instances, volumes, network interfaces and spot requests whose ids do not exist before the call (and reads public AMIs); subnets, security group and launch template are pinned, tags are only allowed at launch and TerminateInstances requires the signalforge:env tag.',
+    reason: 'The retrain launcher calls RunInstances, which creates instances, volumes, network interfaces and spot requests whose ids do not exist before the call (and reads public AMIs); the statement requires the SignalForge trainer launch template (ec2:LaunchTemplate condition), subnets and security group are pinned, tags are only allowed at launch and TerminateInstances requires the signalforge:env tag.',
   },
 ];

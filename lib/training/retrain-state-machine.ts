@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
-import { acknowledge } from '../nag/acknowledge.js';
+import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
 import { RETRAIN_TASKS, TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
 import type { RetrainStateMachineProps } from './retrain-state-machine-props.js';
@@ -201,16 +201,22 @@ export class RetrainStateMachine extends Construct {
     const stack = Stack.of(this);
     const arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
     const envTag = { 'aws:ResourceTag/signalforge:env': props.config.envName };
+    const launchTemplateArn = stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: props.trainerLaunchTemplate.launchTemplateId });
     launch!.addToRolePolicy(
       new PolicyStatement({
         actions: ['ec2:RunInstances'],
         resources: [
           arn('instance'), arn('volume'), arn('network-interface'), arn('spot-instances-request'),
           stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
-          stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: props.trainerLaunchTemplate.launchTemplateId }),
+          launchTemplateArn,
           ...props.trainerSubnets.map((s) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId })),
           ...(props.trainerSecurityGroup ? [stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: props.trainerSecurityGroup.securityGroupId })] : []),
         ],
+        // Every resource of the call must come through our launch template: the wildcard instance,
+        // volume, interface, spot request and image ARNs cannot be used for any other launch. The
+        // launcher still overrides instance type, subnet and user data, so the template is not
+        // required to be the source of every parameter (no ec2:IsLaunchTemplateResource).
+        conditions: { ArnLike: { 'ec2:LaunchTemplate': launchTemplateArn } },
       }),
     );
     launch!.addToRolePolicy(
@@ -219,10 +225,8 @@ export class RetrainStateMachine extends Construct {
     props.trainerInstanceRole.grantPassRole(launch!.grantPrincipal);
     for (const fn of [check!, relaunch!]) fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     relaunch!.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:TerminateInstances'], resources: [arn('instance')], conditions: { StringEquals: envTag } }));
-    for (const fn of [launch!, relaunch!]) {
-      acknowledge(fn, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]', 'RunInstances creates instances whose ids are unknown beforehand; TerminateInstances is limited by the signalforge:env tag the launcher sets.');
-    }
-    acknowledge(launch!, 'AwsSolutions-IAM5', 'RunInstances needs the new instance, volume, network interface and spot request ARNs (ids unknown until launch) and AMIs of the launch template; tags only at RunInstances time.');
+    // The ec2 instance/volume/network-interface/spot-request/image wildcards are acknowledged by
+    // WILDCARD_RULES (lib/nag/wildcard-rules.ts) on the policies that carry them.
   }
 
   private grantSageMaker(props: RetrainStateMachineProps, [launch, check, relaunch]: SignalForgeFunction[]): void {
@@ -234,7 +238,7 @@ export class RetrainStateMachine extends Construct {
     for (const fn of [check!, relaunch!]) fn.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }));
     relaunch!.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:StopTrainingJob'], resources: [anyJob] }));
     for (const fn of [launch!, check!, relaunch!]) {
-      acknowledge(fn, 'AwsSolutions-IAM5', 'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; creation requires the project=signalforge tag.');
+      acknowledgeWildcardResources(fn, [anyJob], 'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; creation requires the project=signalforge tag.');
     }
   }
 }

@@ -15,6 +15,7 @@ try {
     seen.add(key);
     console.log(`ack ${a.stack} ${a.path.split('/').slice(1).join('/')} :: ${a.id} :: ${a.reason}`);
   }
+  for (const u of s.nag.unusedAcknowledgements()) console.log(`UNUSED ack ${u.path} :: ${u.id}`);
 } catch (e) {
   console.log(String((e as Error).message).slice(0, 30000));
 }
