@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from './kafka.js';
 import { ensureDir } from './paths.js';
 import { LOOPBACK, pickFreePort } from './ports.js';
 import { installVenvSpec, MOTO_VENV, venvDir, venvTool } from './python-venv.js';
 import { spawnSupervised } from './supervised-process.js';
+
+const MOTO_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'moto_server.py');
 
 export { installVenv, venvDir, venvInstalled, venvTool } from './python-venv.js';
 
@@ -60,7 +63,7 @@ function tail(file: string, lines = 30): string {
 export async function startMoto(options: StartMotoOptions): Promise<RunningMoto> {
   const env = options.env ?? process.env;
   await installVenvSpec(MOTO_VENV, { log: options.log, env });
-  const server = venvTool('moto_server', env);
+  const server = venvTool('python', env);
   if (!existsSync(server)) throw new Error(`${server} is missing; delete ${venvDir(MOTO_VENV, env)} and start again`);
   const dir = ensureDir(join(options.stateDir, 'moto'));
   const logFile = join(dir, 'server.log');
@@ -68,7 +71,8 @@ export async function startMoto(options: StartMotoOptions): Promise<RunningMoto>
     const port = await pickFreePort();
     const proc = spawnSupervised({
       command: server,
-      args: ['-H', LOOPBACK, '-p', String(port)],
+      // Our entry point: moto_server with DynamoDB writes serialised (see moto_server.py).
+      args: [MOTO_ENTRY, '-H', LOOPBACK, '-p', String(port)],
       cwd: dir,
       // Dummy credentials: the emulator must never see a developer's real ones.
       env: { ...env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: undefined, AWS_DEFAULT_REGION: 'us-east-1' },
