@@ -31,7 +31,6 @@ interface AutocannonResult {
 }
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-const REQUEST_BARS = 100;
 const HANDLER_WARMUP = 500;
 /** Rounds of HANDLER_SAMPLES; on a shared machine one round can land in another process's burst. */
 const HANDLER_ROUNDS = 3;
@@ -73,7 +72,8 @@ async function prepareArtifacts(dir: string) {
       sha256: model.sha256,
     },
   };
-  const requestBars = makeBars(REQUEST_BARS, 7);
+  // As many bars as the model needs (its feature history plus window), the least a client may send.
+  const requestBars = makeBars(model.metadata.minBars, 7);
   const body = JSON.stringify({ symbol: 'AAPL', timeframe: '1h', bars: requestBars });
   return { model, aliases, body, requestBars };
 }
@@ -240,7 +240,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     for (let r = 0; r < HANDLER_ROUNDS; r++) rounds.push(await timeAsync(HANDLER_SAMPLES, () => handler(proxyEvent(body, ++i))));
     const handlerTimes = rounds.flat().sort((a, b) => a - b);
     const roundP99 = rounds.map((r) => percentile(r, 99)).sort((a, b) => a - b);
-    log(`handler: ${HANDLER_ROUNDS} x ${HANDLER_SAMPLES} warm requests of ${REQUEST_BARS} bars (${body.length} bytes); p99 per round ${roundP99.map((v) => v.toFixed(3)).join(', ')} ms`);
+    log(`handler: ${HANDLER_ROUNDS} x ${HANDLER_SAMPLES} warm requests of ${requestBars.length} bars (${body.length} bytes); p99 per round ${roundP99.map((v) => v.toFixed(3)).join(', ')} ms`);
 
     // --- the model alone in onnxruntime and in tfjs-wasm, same input ------------------------------
     const input = buildModelInput(requestBars, model.metadata);
@@ -315,7 +315,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
         http_max_p99_ms: max.latency.p99,
         http_max_clean: ok(max),
         machine: `${os.cpus().length} cores; 1-min load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after (shared with other engineers' builds and tests)`,
-        model: `${model.spec.kind} window ${model.spec.windowSize} x ${model.spec.features} features, hidden ${model.spec.hidden}; request ${REQUEST_BARS} bars`,
+        model: `${model.spec.kind} window ${model.spec.windowSize} x ${model.spec.features} features, hidden ${model.spec.hidden}; request ${requestBars.length} bars`,
         goals: {
           handler_p99_le_1ms: handlerP99 <= 1,
           speedup_ge_100x: tfjsP50 / ortPairedP50 >= 100,
