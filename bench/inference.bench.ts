@@ -3,6 +3,7 @@
 // The model is a real export: the trainer's dataset builder, init and TypeScript ONNX exporter, with the
 // default hyperparameters' shape (LSTM, window 32, 32 hidden units, 14 features).
 import { spawn } from 'node:child_process';
+import { pacedHttpInChild } from './paced-http.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -282,8 +283,10 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
       const request = { url: `${url}/v1/predict`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body };
       await autocannon({ ...request, connections: 4, duration: 2 }); // warm the server's sessions and JIT
       const fixed = await autocannon({ ...request, connections: 10, overallRate: 500, duration: HTTP_SECONDS });
+      const paced = await pacedHttpInChild({ url: request.url, body, ratePerSecond: 500, durationSeconds: HTTP_SECONDS });
       const max = await autocannon({ ...request, connections: 32, duration: HTTP_SECONDS });
       const ok = (r: AutocannonResult) => r.non2xx === 0 && r.errors === 0 && r.timeouts === 0;
+      log(`http @500/s paced (open loop): ${paced.requests} requests, ${paced.failed} failed, p50 ${paced.p50Ms.toFixed(2)} ms, p99 ${paced.p99Ms.toFixed(2)} ms, max ${paced.maxMs.toFixed(2)} ms`);
       log(`http @500/s: ${fixed.requests.total} requests, non2xx ${fixed.non2xx}, errors ${fixed.errors}; max: ${max.requests.total} requests, non2xx ${max.non2xx}`);
 
       const handlerP50 = percentile(handlerTimes, 50);
@@ -307,10 +310,16 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
         ort_tfjs_abs_diff: round(Math.abs(ortOutput - tfjs.output), 9),
         cold_start_ms: round(coldMedian.coldStartMs, 1),
         cold_start_process_ms: round(coldMedian.processUptimeMs, 1),
-        http_p50_ms: fixed.latency.p50,
-        http_p99_ms: fixed.latency.p99,
-        http_rate_achieved_rps: round(fixed.requests.average, 1),
-        http_fixed_rate_clean: ok(fixed),
+        // Open-loop paced client: steady 500 req/s, latency from each request's due time.
+        http_p50_ms: round(paced.p50Ms),
+        http_p99_ms: round(paced.p99Ms),
+        http_p999_ms: round(paced.p999Ms),
+        http_rate_achieved_rps: round(paced.achievedRps, 1),
+        http_fixed_rate_clean: paced.failed === 0 && paced.ok === paced.requests,
+        // autocannon's overallRate fires each connection's per-second quota in one burst (1 ms resolution).
+        http_autocannon_burst_p50_ms: fixed.latency.p50,
+        http_autocannon_burst_p99_ms: fixed.latency.p99,
+        http_autocannon_clean: ok(fixed),
         http_max_rps: round(max.requests.average, 1),
         http_max_p99_ms: max.latency.p99,
         http_max_clean: ok(max),
@@ -320,7 +329,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
           handler_p99_le_1ms: handlerP99 <= 1,
           speedup_ge_100x: tfjsP50 / ortPairedP50 >= 100,
           cold_start_le_300ms: coldMedian.coldStartMs <= 300,
-          http_p99_le_5ms_at_500rps: fixed.latency.p99 <= 5,
+          http_p99_le_5ms_at_500rps: paced.p99Ms <= 5,
         },
       };
     } finally {
