@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventIdFor, marketBarSchema, SCHEMA_VERSION, type MarketBarEvent } from '../../../core/events/index.js';
+import { marketBarEvent, marketBarSchema, type MarketBarEvent } from '../../../core/events/index.js';
 import type { Timeframe } from '../../../core/config/index.js';
 import type { FetchWindow, SecretResolver, SourceAdapter } from './adapter.js';
 import { fetchJson, joinUrl } from './http.js';
@@ -37,24 +37,22 @@ export class PolygonBarsAdapter implements SourceAdapter {
         for (let page = 0; url && page < 20; page++) {
           const body = aggregatesResponse.parse(await fetchJson(url, { headers: { Authorization: `Bearer ${apiKey}` } }));
           for (const bar of body.results ?? []) {
-            const eventTime = new Date(bar.t).toISOString();
             out.push(
-              marketBarSchema.parse({
-                eventId: eventIdFor(this.name, `${symbol}|${timeframe}|${eventTime}`),
-                type: 'market-bar',
-                schemaVersion: SCHEMA_VERSION,
-                symbol,
-                timeframe,
-                eventTime,
-                ingestTime: window.now.toISOString(),
-                source: this.name,
-                synthetic: false,
-                o: bar.o,
-                h: bar.h,
-                l: bar.l,
-                c: bar.c,
-                v: bar.v,
-              }),
+              marketBarSchema.parse(
+                marketBarEvent({
+                  source: this.name,
+                  synthetic: false,
+                  symbol,
+                  timeframe,
+                  eventTime: new Date(bar.t).toISOString(),
+                  ingestTime: window.now.toISOString(),
+                  o: bar.o,
+                  h: bar.h,
+                  l: bar.l,
+                  c: bar.c,
+                  v: bar.v,
+                }),
+              ),
             );
           }
           url = body.next_url;

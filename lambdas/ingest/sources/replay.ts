@@ -1,5 +1,5 @@
 import type { SignalForgeConfig, Timeframe, TopicName } from '../../../core/config/index.js';
-import { eventIdFor, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../../core/events/index.js';
+import { eventIdFor, marketBarEvent, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../../core/events/index.js';
 import { gaussian, pick, seededRandom, seedFor } from '../../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
 
@@ -74,23 +74,8 @@ export function timeGrid(timeframe: Timeframe, count: number): number[] {
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 function realBar(symbol: string, timeframe: Timeframe, bar: DailyBar): MarketBarEvent {
-  const eventTime = `${bar.date}T00:00:00.000Z`;
-  return {
-    eventId: eventIdFor('vega-datasets', `${symbol}|${timeframe}|${eventTime}`),
-    type: 'market-bar',
-    schemaVersion: SCHEMA_VERSION,
-    symbol,
-    timeframe,
-    eventTime,
-    ingestTime: UNSENT,
-    source: 'vega-datasets',
-    synthetic: false,
-    o: bar.o,
-    h: bar.h,
-    l: bar.l,
-    c: bar.c,
-    v: bar.v,
-  };
+  const { o, h, l, c, v } = bar;
+  return marketBarEvent({ source: 'vega-datasets', synthetic: false, symbol, timeframe, eventTime: `${bar.date}T00:00:00.000Z`, ingestTime: UNSENT, o, h, l, c, v });
 }
 
 function* syntheticBars(symbol: string, timeframe: Timeframe, count: number, seed: number, calibration: Map<string, ReturnType<typeof calibrate>>): Generator<MarketBarEvent> {
@@ -111,23 +96,8 @@ function* syntheticBars(symbol: string, timeframe: Timeframe, count: number, see
     const c = round(close);
     const h = Math.max(o, c, round(Math.max(open, close) * Math.exp(Math.abs(gaussian(rand)) * wiggle)));
     const l = Math.min(o, c, round(Math.min(open, close) * Math.exp(-Math.abs(gaussian(rand)) * wiggle)));
-    const eventTime = new Date(t).toISOString();
-    yield {
-      eventId: eventIdFor('synthetic-gbm', `${symbol}|${timeframe}|${eventTime}`),
-      type: 'market-bar',
-      schemaVersion: SCHEMA_VERSION,
-      symbol,
-      timeframe,
-      eventTime,
-      ingestTime: UNSENT,
-      source: 'synthetic-gbm',
-      synthetic: true,
-      o,
-      h,
-      l,
-      c,
-      v: Math.round(baseVolume * Math.exp(0.3 * gaussian(rand))),
-    };
+    const v = Math.round(baseVolume * Math.exp(0.3 * gaussian(rand)));
+    yield marketBarEvent({ source: 'synthetic-gbm', synthetic: true, symbol, timeframe, eventTime: new Date(t).toISOString(), ingestTime: UNSENT, o, h, l, c, v });
   }
 }
 
