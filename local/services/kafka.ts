@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +9,7 @@ import { cacheRoot, ensureDir, PROJECT_ROOT } from './paths.js';
 import { LOOPBACK, pickFreePorts } from './ports.js';
 import { requireJava, requireMaven } from './prerequisites.js';
 import { spawnSupervised, type SupervisedProcess } from './supervised-process.js';
+import { captureCommand, runCommand } from './run-command.js';
 
 export const KAFKA_POM = join(PROJECT_ROOT, 'local', 'services', 'kafka', 'pom.xml');
 /** Pinned so the copy step does not depend on whichever plugin version Maven would pick today. */
@@ -31,17 +31,7 @@ export interface KafkaInstall {
 }
 
 function runMaven(args: string[]): Promise<void> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(requireMaven(), args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolveRun();
-      else reject(new Error(`mvn ${args.join(' ')} exited ${code}:\n${output.slice(-4000)}`));
-    });
-  });
+  return runCommand(requireMaven(), args, { cwd: PROJECT_ROOT });
 }
 
 /** Resolve the broker jars into `.cache/kafka/<version>/libs` once; later calls reuse them. */
@@ -169,14 +159,7 @@ function tail(file: string, lines = 30): string {
 }
 
 function runJava(java: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolveRun) => {
-    const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (err) => resolveRun({ code: 127, output: String(err) }));
-    child.once('exit', (code) => resolveRun({ code, output }));
-  });
+  return captureCommand(java, args);
 }
 
 export interface KafkaReadyOptions {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { installOnce } from './install-lock.js';
 import type { Log } from './kafka.js';
 import { cacheRoot, ensureDir, PROJECT_ROOT } from './paths.js';
 import { MissingPrerequisiteError, requirePython } from './prerequisites.js';
+import { runCommand } from './run-command.js';
 
 /** A project virtualenv under `.cache/venvs/` built from one pinned requirements file. */
 export interface VenvSpec {
@@ -56,17 +56,7 @@ export function venvInstalled(spec: VenvSpec = MOTO_VENV, env: NodeJS.ProcessEnv
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolveRun();
-      else reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-4000)}`));
-    });
-  });
+  return runCommand(command, args, { cwd: PROJECT_ROOT, env });
 }
 
 /** Create one venv with its pinned requirements once; later calls (any process) reuse it. */
