@@ -8,7 +8,7 @@ import type { Bar } from '../../../core/api/index.js';
 import { modelKey, metadataKey } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
-import { eventIdFor } from '../../../core/events/index.js';
+import { marketBarEvent } from '../../../core/events/index.js';
 import { buildModelInput } from '../../../core/features/index.js';
 import { encodeLakeFile, lakeObjectKey, type LakeRow } from '../../../core/lake/index.js';
 import { ModelRegistry, registryTableDefinition } from '../../../core/registry/index.js';
@@ -78,22 +78,7 @@ async function writeLake(lakeBucket: string, symbol: string, timeframe: string, 
   const byDate = new Map<string, LakeRow[]>();
   bars.forEach((b, i) => {
     const time = new Date(b.t).toISOString();
-    const event = {
-      eventId: eventIdFor('test', `${symbol}|${timeframe}|${time}`),
-      type: 'market-bar' as const,
-      schemaVersion: 1 as const,
-      symbol,
-      timeframe: timeframe as '1h',
-      eventTime: time,
-      ingestTime: time,
-      source: 'serving-test',
-      synthetic: true,
-      o: b.o,
-      h: b.h,
-      l: b.l,
-      c: b.c,
-      v: b.v,
-    };
+    const event = marketBarEvent({ source: 'serving-test', synthetic: true, symbol, timeframe: timeframe as '1h', eventTime: time, ingestTime: time, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v });
     const date = time.slice(0, 10);
     byDate.set(date, [...(byDate.get(date) ?? []), { event, kafkaPartition: 0, kafkaOffset: i }]);
   });

@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Cl
 import * as ort from 'onnxruntime-node';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig } from '../../../core/config/index.js';
-import { eventIdFor, type SignalEvent } from '../../../core/events/index.js';
+import { marketBarEvent, type SignalEvent } from '../../../core/events/index.js';
 import { encodeLakeFile } from '../../../core/lake/index.js';
 import { buildModelInput } from '../../../core/features/index.js';
 import { modelMetadataSchema, openStore, readUri, runRecordSchema, type DatasetManifest } from '../../../core/artifacts/index.js';
@@ -16,22 +16,10 @@ const s3 = new S3Client(awsClientConfig());
 
 function barEvents(key: string, bars: number, seed: number): SignalEvent[] {
   const s = syntheticSeries(key, bars, seed);
-  return s.bars.map((b) => ({
-    eventId: eventIdFor('test', `${key}|${b.t}`),
-    type: 'market-bar',
-    schemaVersion: 1,
-    symbol: s.symbol,
-    timeframe: s.timeframe,
-    eventTime: new Date(b.t).toISOString(),
-    ingestTime: new Date(b.t).toISOString(),
-    source: 'test',
-    synthetic: true,
-    o: b.o,
-    h: b.h,
-    l: b.l,
-    c: b.c,
-    v: b.v,
-  })) as SignalEvent[];
+  return s.bars.map((b) => {
+    const time = new Date(b.t).toISOString();
+    return marketBarEvent({ source: 'test', synthetic: true, symbol: s.symbol, timeframe: s.timeframe, eventTime: time, ingestTime: time, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v });
+  });
 }
 
 async function putLake(bucket: string, key: string, events: SignalEvent[]): Promise<{ versionId: string; size: number }> {

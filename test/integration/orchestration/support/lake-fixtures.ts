@@ -1,7 +1,7 @@
 import { PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '../../../../core/aws/clients.js';
 import type { Timeframe } from '../../../../core/config/index.js';
-import { eventIdFor, type MarketBarEvent } from '../../../../core/events/index.js';
+import { marketBarEvent, type MarketBarEvent } from '../../../../core/events/index.js';
 import { encodeLakeFile, lakeObjectKey, utcDate } from '../../../../core/lake/index.js';
 
 export interface BarSeriesSpec {
@@ -24,22 +24,21 @@ export function barSeries(spec: BarSeriesSpec): MarketBarEvent[] {
     const open = price;
     price = price * (1 + Math.sin(i * 1.7 + spec.symbol.length) * 0.01);
     const close = spec.nanAt?.includes(i) ? Number.NaN : price;
-    out.push({
-      eventId: eventIdFor('test', `${spec.symbol}|${spec.timeframe}|${eventTime}`),
-      type: 'market-bar',
-      schemaVersion: 1,
-      symbol: spec.symbol,
-      timeframe: spec.timeframe,
-      eventTime,
-      ingestTime: eventTime,
-      source: 'test-fixture',
-      synthetic: true,
-      o: open,
-      h: Math.max(open, price) * 1.002,
-      l: Math.min(open, price) * 0.998,
-      c: close,
-      v: 1000 + i,
-    } as MarketBarEvent);
+    out.push(
+      marketBarEvent({
+        source: 'test-fixture',
+        synthetic: true,
+        symbol: spec.symbol,
+        timeframe: spec.timeframe,
+        eventTime,
+        ingestTime: eventTime,
+        o: open,
+        h: Math.max(open, price) * 1.002,
+        l: Math.min(open, price) * 0.998,
+        c: close,
+        v: 1000 + i,
+      }),
+    );
   }
   return out;
 }
