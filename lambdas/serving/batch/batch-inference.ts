@@ -7,7 +7,10 @@ import type { InferenceService } from '../inference/service.js';
 import { readRecentBars } from './recent-bars.js';
 
 export const BATCH_OUTPUT_PREFIX = 'predictions/batch';
-/** Bars read beyond a model's minimum; EMA-based features forget their seed within a few hundred bars. */
+/**
+ * Bars read beyond a model's minimum. Spec v2 models use exactly their last `minBars` and ignore these;
+ * spec v1 artifacts compute features over the whole request, and this history lets their EMAs settle.
+ */
 const HISTORY_BARS = 250;
 
 export type BatchStatus = 'predicted' | 'no_model' | 'insufficient_data' | 'failed';
@@ -71,7 +74,6 @@ export async function runBatchInference(deps: BatchInferenceDeps): Promise<Batch
       }
     }
     if (needs.size === 0) return results;
-    // Extra history beyond the window lets the EMA-based features settle as they did in training.
     const limit = Math.min(config.inference.maxBars, Math.max(...needs.values()) + HISTORY_BARS);
     let series: Map<Timeframe, Bar[]>;
     try {
