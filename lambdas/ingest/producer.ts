@@ -32,22 +32,41 @@ export interface EventProducerOptions {
   lanes?: number;
 }
 
-/** One idempotent producer that sends its requests strictly one after another. */
+/**
+ * One idempotent producer that sends its requests strictly one after another. Sends that arrive while a
+ * request is in flight wait together and go out as one request (in arrival order) once it is acknowledged,
+ * as the Java producer's accumulator batches behind its in-flight request: under load the request rate
+ * follows the broker's round trip instead of the callers' send rate, and nothing waits on a linger timer.
+ */
 class Lane {
-  private queue: Promise<void> = Promise.resolve();
+  private waiting: { messages: readonly OutgoingMessage[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private pumping: Promise<void> | undefined;
   constructor(
     readonly producer: Producer,
     private readonly maxRequestBytes: number,
   ) {}
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
-    const next = this.queue.then(() => this.sendNow(messages));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ messages, resolve, reject });
+      this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+    });
   }
 
-  drain(): Promise<void> {
-    return this.queue;
+  async drain(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0);
+      try {
+        await this.sendNow(group.length === 1 ? group[0]!.messages : group.flatMap((g) => g.messages));
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
   }
 
   // kafkajs does not split requests, so cut them by payload size.
