@@ -45,6 +45,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
 async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -172,9 +173,14 @@ const COMPARE_BLOCKS = 30;
 const TFJS_PER_BLOCK = 10;
 /** Calls discarded at the start of each block, after the runtime's process sat idle during the other's block. */
 const TFJS_WARMUP_PER_BLOCK = 1;
-const ORT_WARMUP_PER_BLOCK = 20;
+const ORT_WARMUP_PER_BLOCK = 300;
 const ORT_WARMUP = 500;
-const ORT_PER_BLOCK = 200;
+/**
+ * Pause after each block before the other runtime's: V8 goes on collecting tfjs-wasm's garbage on a
+ * background thread after its calls return, and onnxruntime ran up to 1.5x slower beside it.
+ */
+const SETTLE_MS = 150;
+const ORT_PER_BLOCK = 500;
 
 interface Comparison {
   tfjsSorted: number[];
@@ -215,7 +221,9 @@ async function tfjsVersusOrt(dir: string, model: Awaited<ReturnType<typeof build
     const c: Comparison = { tfjsSorted: [], ortSorted: [], blockRatios: [], cpuBlockRatios: [], tfjsCpuMs: 0, ortCpuMs: 0, tfjsOutput: 0, ortOutput: 0 };
     for (let block = 0; block < COMPARE_BLOCKS; block++) {
       const t = await tfjs.block(TFJS_WARMUP_PER_BLOCK, TFJS_PER_BLOCK);
+      await sleep(SETTLE_MS);
       const o = await ort.block(ORT_WARMUP_PER_BLOCK, ORT_PER_BLOCK);
+      await sleep(SETTLE_MS);
       const tSorted = t.times.sort((a, b) => a - b);
       const oSorted = o.times.sort((a, b) => a - b);
       c.blockRatios.push(percentile(tSorted, 50) / percentile(oSorted, 50));
