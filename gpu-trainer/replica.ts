@@ -1,7 +1,8 @@
 import type { Tf } from './backend.js';
 import { gatherWindows } from './dataset.js';
 import { adamStep, type AdamOptions, type AdamState } from './model/adam.js';
-import { lossAndGradient, predict } from './model/forward.js';
+import { predict } from './model/forward.js';
+import { trainingLossAndGradient } from './model/gradient.js';
 import type { ModelSpec } from './model/spec.js';
 
 export interface ReplicaData {
@@ -54,7 +55,7 @@ export class Replica {
     const x = gatherWindows(data.features, data.width, data.windowSize, indices);
     const y = new Float32Array(indices.length);
     for (let i = 0; i < indices.length; i++) y[i] = data.targetsStd[indices[i]!]!;
-    const { loss, grad } = lossAndGradient(this.tf, model.spec, model.params, x, y, indices.length);
+    const { loss, grad } = trainingLossAndGradient(this.tf, model.spec, model.params, x, y, indices.length);
     const used = process.cpuUsage(cpu);
     return { loss, count: indices.length, grad, computeMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
   }

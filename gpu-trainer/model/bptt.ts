@@ -1,0 +1,372 @@
+import type * as tfTypes from '@tensorflow/tfjs';
+import { sigmoid, tanh } from './activations.js';
+import type { ModelSpec } from './spec.js';
+
+type Tf = typeof tfTypes;
+
+/**
+ * Mean-squared-error loss and gradient of the LSTM and GRU models by explicit backpropagation through
+ * time: the same function as forward.ts (logistic sigmoid recurrent activation, ONNX gate semantics,
+ * GRU linear_before_reset = 0), differentiated by hand.
+ *
+ * Why hand-written (measured on tfjs-wasm, 2-core Xeon, default LSTM window 32 hidden 32 batch 256):
+ * tfjs' autodiff of the per-step graph dispatches ~2400 small kernels per step at ~18 us of engine
+ * overhead each, ~40 ms of fixed cost per step that does not shrink with the data-parallel shard, and
+ * wasm's tanh is a scalar loop (~1 ms per 32k values, 10x its sigmoid). Here only the matMuls go to
+ * tfjs (XNNPACK on wasm): per time step one recurrent matMul forward and one backward (two each for
+ * GRU), plus one input projection for all time steps and one matMul for all weight gradients
+ * ([X | H_prev]^T dZ, batched over time steps). The elementwise gate math runs in plain JS over
+ * Float32Arrays, in time proportional to the batch, so per-step cost scales with the shard.
+ *
+ * Row order of every [time * batch, ...] buffer is (t, b): row t * B + b.
+ */
+export interface RecurrentGradient {
+  loss: number;
+  grad: Float32Array;
+}
+
+/** a [m, k] in JS memory times b [k, n] on the tfjs backend: a new [m, n] Float32Array. */
+type MatMul = (a: Float32Array, m: number, k: number, b: tfTypes.Tensor2D) => Float32Array;
+
+function tfMatMul(tf: Tf): MatMul {
+  return (a, m, k, b) => {
+    const at = tf.tensor2d(a, [m, k]);
+    const out = tf.matMul(at, b);
+    // The cpu backend hands back its own buffer: we own it once the tensor is disposed; wasm copies.
+    const data = out.dataSync() as Float32Array;
+    at.dispose();
+    out.dispose();
+    return data;
+  };
+}
+
+/** [rows, cols] row-major block src[r0.., c0..] (of a matrix with `stride` columns) copied out. */
+function block(src: Float32Array, stride: number, r0: number, rows: number, c0: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.set(src.subarray((r0 + r) * stride + c0, (r0 + r) * stride + c0 + cols), r * cols);
+  return out;
+}
+
+function transpose(src: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c]!;
+  return out;
+}
+
+/**
+ * Reused buffers: an LSTM step at batch 256 needs ~12 MB of activations; allocating them per step kept
+ * V8's GC threads busy (CPU time up to 1.5x wall time), which competes with the other replica's core.
+ */
+class Scratch {
+  private readonly f32 = new Map<string, Float32Array>();
+  private readonly f64 = new Map<string, Float64Array>();
+  /** A zero-filled Float32Array of `length`, reused across calls. */
+  zeros(name: string, length: number): Float32Array {
+    let b = this.f32.get(name);
+    if (!b || b.length !== length) this.f32.set(name, (b = new Float32Array(length)));
+    else b.fill(0);
+    return b;
+  }
+  /** Like zeros, but its contents are left as they are: for buffers that are fully overwritten. */
+  any(name: string, length: number): Float32Array {
+    let b = this.f32.get(name);
+    if (!b || b.length !== length) this.f32.set(name, (b = new Float32Array(length)));
+    return b;
+  }
+  zeros64(name: string, length: number): Float64Array {
+    let b = this.f64.get(name);
+    if (!b || b.length !== length) this.f64.set(name, (b = new Float64Array(length)));
+    else b.fill(0);
+    return b;
+  }
+}
+const scratch = new Scratch();
+
+/**
+ * The step input [x_t | v] for every sample into a [B, F + H] row block of `a`, and the same values into
+ * columns t * B + b of left (the transposed [F + H + extra, T * B] operand of the weight-gradient matMul).
+ * x is [B, T, F] as gatherWindows builds it; v is [B, H] (h_{t-1}, or r * h_{t-1} for GRU's candidate).
+ */
+function stepInput(x: Float32Array, v: Float32Array, B: number, T: number, F: number, H: number, t: number, a: Float32Array, left: Float32Array | undefined, vRow: number): void {
+  const K = F + H;
+  const TB = T * B;
+  for (let b = 0; b < B; b++) {
+    const src = (b * T + t) * F;
+    const col = t * B + b;
+    for (let f = 0; f < F; f++) {
+      const xv = x[src + f]!;
+      a[b * K + f] = xv;
+      if (left && vRow === F) left[f * TB + col] = xv;
+    }
+    for (let j = 0; j < H; j++) {
+      const hv = v[b * H + j]!;
+      a[b * K + F + j] = hv;
+      if (left) left[(vRow + j) * TB + col] = hv;
+    }
+  }
+}
+
+/** Output layer, loss and its gradient: fills dwOut/dbOut in grad and returns dLoss/dh_T. */
+function head(hT: Float32Array, y: Float32Array, B: number, H: number, wOut: Float32Array, bOut: number, grad: Float32Array, wOutAt: number): { loss: number; dh: Float32Array } {
+  const dh = new Float32Array(B * H);
+  let loss = 0;
+  let dbOut = 0;
+  for (let b = 0; b < B; b++) {
+    let p = bOut;
+    for (let j = 0; j < H; j++) p += hT[b * H + j]! * wOut[j]!;
+    const e = Math.fround(p) - y[b]!;
+    loss += e * e;
+    const dy = (2 * e) / B;
+    dbOut += dy;
+    for (let j = 0; j < H; j++) {
+      grad[wOutAt + j] = grad[wOutAt + j]! + hT[b * H + j]! * dy;
+      dh[b * H + j] = dy * wOut[j]!;
+    }
+  }
+  grad[wOutAt + H] = dbOut;
+  return { loss: loss / B, dh };
+}
+
+function columnSums(m: Float32Array, rows: number, cols: number, out: Float32Array, at: number): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) acc[c]! += m[r * cols + c]!;
+  for (let c = 0; c < cols; c++) out[at + c] = acc[c]!;
+}
+
+/**
+ * One LSTM time step's gate math for every sample, from the pre-activations z = [x_t | h_{t-1}] [W; R].
+ * Kept as small functions so V8 inlines the activations into them (inside one large function it ran
+ * out of inlining budget). No closures inside: tsx/esbuild keepNames wraps every closure it creates
+ * (measured 40% of the step).
+ */
+function lstmCellForward(z: Float32Array, bias: Float32Array, t: number, B: number, H: number, acts: Float32Array, cs: Float32Array, tcs: Float32Array, h: Float32Array): void {
+  const G = 4 * H;
+  const cPrev = t * B * H;
+  const cNext = (t + 1) * B * H;
+  for (let b = 0; b < B; b++) {
+    const zo = b * G;
+    const so = (t * B + b) * G;
+    for (let j = 0; j < H; j++) {
+      const i = sigmoid(z[zo + j]! + bias[j]!);
+      const f = sigmoid(z[zo + H + j]! + bias[H + j]!);
+      const g = tanh(z[zo + 2 * H + j]! + bias[2 * H + j]!);
+      const o = sigmoid(z[zo + 3 * H + j]! + bias[3 * H + j]!);
+      const hc = b * H + j;
+      const c = Math.fround(f * cs[cPrev + hc]! + i * g);
+      const tc = tanh(c);
+      acts[so + j] = i;
+      acts[so + H + j] = f;
+      acts[so + 2 * H + j] = g;
+      acts[so + 3 * H + j] = o;
+      cs[cNext + hc] = c;
+      tcs[cPrev + hc] = tc;
+      h[hc] = o * tc;
+    }
+  }
+}
+
+/** Pre-activation gradients dz of step t from dh_t and the running dc (updated to dc_{t-1}). */
+function lstmCellBackward(dh: Float32Array, t: number, B: number, H: number, acts: Float32Array, cs: Float32Array, tcs: Float32Array, dc: Float64Array, dz: Float32Array): void {
+  const G = 4 * H;
+  const cPrev = t * B * H;
+  for (let b = 0; b < B; b++) {
+    const zo = (t * B + b) * G;
+    for (let j = 0; j < H; j++) {
+      const hc = b * H + j;
+      const i = acts[zo + j]!;
+      const f = acts[zo + H + j]!;
+      const g = acts[zo + 2 * H + j]!;
+      const o = acts[zo + 3 * H + j]!;
+      const tc = tcs[cPrev + hc]!;
+      const dhv = dh[hc]!;
+      const dcv = dc[hc]! + dhv * o * (1 - tc * tc);
+      dz[zo + j] = dcv * g * i * (1 - i);
+      dz[zo + H + j] = dcv * cs[cPrev + hc]! * f * (1 - f);
+      dz[zo + 2 * H + j] = dcv * i * (1 - g * g);
+      dz[zo + 3 * H + j] = dhv * tc * o * (1 - o);
+      dc[hc] = dcv * f;
+    }
+  }
+}
+
+function lstm(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): RecurrentGradient {
+  const { windowSize: T, features: F, hidden: H } = spec;
+  const G = 4 * H;
+  const K = F + H;
+  const TB = T * B;
+  // Layout (spec.ts): w [F, 4H], r [H, 4H], b [4H], wOut [H, 1], bOut [1]; gate blocks i, f, g, o.
+  // w and r are adjacent, so flat[0, K * G) is [W; R]: one matMul of [x_t | h_{t-1}] per step.
+  const oR = F * G;
+  const oB = oR + H * G;
+  const oWOut = oB + G;
+  const bias = flat.subarray(oB, oB + G);
+  const wOut = flat.subarray(oWOut, oWOut + H);
+  const grad = new Float32Array(flat.length);
+
+  const wrT = tf.tensor2d(flat.subarray(0, K * G), [K, G]);
+  const rtT = tf.tensor2d(transpose(flat.subarray(oR, oR + H * G), H, G), [G, H]);
+  try {
+    const left = scratch.any('left', K * TB); // [x_t | h_{t-1}]^T for every (t, b): fully written below
+    const a = scratch.any('a', B * K);
+    const acts = scratch.any('acts', TB * G); // activated gates i, f, g, o
+    const cs = scratch.zeros('cs', (T + 1) * B * H); // c_{t-1} at t: cs[0] = 0
+    const tcs = scratch.any('tcs', TB * H); // tanh(c_t)
+    let h = scratch.zeros('h', B * H);
+    for (let t = 0; t < T; t++) {
+      stepInput(x, h, B, T, F, H, t, a, left, F);
+      const z = mm(a, B, K, wrT);
+      h = scratch.any(t % 2 ? 'h' : 'h2', B * H);
+      lstmCellForward(z, bias, t, B, H, acts, cs, tcs, h);
+    }
+    const { loss, dh: dhT } = head(h, y, B, H, wOut, flat[oWOut + H]!, grad, oWOut);
+
+    const dz = scratch.any('dz', TB * G); // fully written below
+    const dc = scratch.zeros64('dc', B * H);
+    let dh = dhT;
+    for (let t = T - 1; t >= 0; t--) {
+      lstmCellBackward(dh, t, B, H, acts, cs, tcs, dc, dz);
+      if (t > 0) dh = mm(dz.subarray(t * B * G, (t + 1) * B * G), B, G, rtT);
+    }
+    // [dW; dR] = [X | H_prev]^T dZ over all time steps: rows 0..F are w, F..F+H are r, as in the layout.
+    const dzT = tf.tensor2d(dz, [TB, G]);
+    try {
+      grad.set(mm(left, K, TB, dzT), 0);
+    } finally {
+      dzT.dispose();
+    }
+    columnSums(dz, TB, G, grad, oB);
+    return { loss, grad };
+  } finally {
+    wrT.dispose();
+    rtT.dispose();
+  }
+}
+
+function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): RecurrentGradient {
+  const { windowSize: T, features: F, hidden: H } = spec;
+  const G = 3 * H;
+  const K = F + H;
+  const TB = T * B;
+  // Layout: w [F, 3H], r [H, 3H], b [3H], wOut, bOut; gate blocks z, r, h (candidate).
+  const oR = F * G;
+  const oB = oR + H * G;
+  const oWOut = oB + G;
+  const wr = flat.subarray(0, K * G); // [W; R], [K, 3H]
+  const bias = flat.subarray(oB, oB + G);
+  const wOut = flat.subarray(oWOut, oWOut + H);
+  const grad = new Float32Array(flat.length);
+
+  const wrZr = tf.tensor2d(block(wr, G, 0, K, 0, 2 * H), [K, 2 * H]); // [x_t | h_{t-1}] -> z, r
+  const wrH = tf.tensor2d(block(wr, G, 0, K, 2 * H, H), [K, H]); // [x_t | r * h_{t-1}] -> candidate
+  const rzrTT = tf.tensor2d(transpose(block(wr, G, F, H, 0, 2 * H), H, 2 * H), [2 * H, H]);
+  const rhTT = tf.tensor2d(transpose(block(wr, G, F, H, 2 * H, H), H, H), [H, H]);
+  try {
+    // left = [X | H_prev | r * H_prev]^T: the weight gradient of every block in one matMul.
+    const left = scratch.any('left', (F + 2 * H) * TB);
+    const a = scratch.any('a', B * K);
+    const zs = scratch.any('zs', TB * H);
+    const rs = scratch.any('rs', TB * H);
+    const ns = scratch.any('ns', TB * H);
+    const hs = scratch.any('hs', (T + 1) * B * H); // h_{t-1} at t
+    hs.fill(0, 0, B * H);
+    const rhp = scratch.any('rhp', B * H);
+    for (let t = 0; t < T; t++) {
+      const hp = hs.subarray(t * B * H, (t + 1) * B * H);
+      stepInput(x, hp, B, T, F, H, t, a, left, F);
+      const zr = mm(a, B, K, wrZr);
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        for (let j = 0; j < H; j++) {
+          const hc = b * H + j;
+          const zv = sigmoid(zr[b * 2 * H + j]! + bias[j]!);
+          const rv = sigmoid(zr[b * 2 * H + H + j]! + bias[H + j]!);
+          zs[row * H + j] = zv;
+          rs[row * H + j] = rv;
+          rhp[hc] = rv * hp[hc]!;
+        }
+      }
+      stepInput(x, rhp, B, T, F, H, t, a, left, F + H);
+      const nPre = mm(a, B, K, wrH);
+      const hNext = hs.subarray((t + 1) * B * H, (t + 2) * B * H);
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        for (let j = 0; j < H; j++) {
+          const hc = b * H + j;
+          const n = tanh(nPre[hc]! + bias[2 * H + j]!);
+          const zv = zs[row * H + j]!;
+          ns[row * H + j] = n;
+          hNext[hc] = (1 - zv) * n + zv * hp[hc]!;
+        }
+      }
+    }
+    const { loss, dh: dhT } = head(hs.subarray(T * B * H), y, B, H, wOut, flat[oWOut + H]!, grad, oWOut);
+
+    const dz = scratch.any('dz', TB * G); // pre-activation gradients [dz, dr, dn] per (t, b)
+    const dzrStep = scratch.any('dzrStep', B * 2 * H);
+    const dnStep = scratch.any('dnStep', B * H);
+    let dh = dhT;
+    for (let t = T - 1; t >= 0; t--) {
+      const hp = hs.subarray(t * B * H, (t + 1) * B * H);
+      const dhPrev = scratch.any(t % 2 ? 'dhPrev' : 'dhPrev2', B * H);
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        for (let j = 0; j < H; j++) {
+          const hc = b * H + j;
+          const zv = zs[row * H + j]!;
+          const n = ns[row * H + j]!;
+          const dhv = dh[hc]!;
+          const dn = dhv * (1 - zv) * (1 - n * n);
+          dnStep[hc] = dn;
+          dz[row * G + 2 * H + j] = dn;
+          const dzv = dhv * (hp[hc]! - n) * zv * (1 - zv);
+          dz[row * G + j] = dzv;
+          dzrStep[b * 2 * H + j] = dzv;
+          dhPrev[hc] = dhv * zv;
+        }
+      }
+      if (t === 0) {
+        // h_{-1} = 0: the reset gate had nothing to scale, so its gradient is 0; dh_{-1} is not needed.
+        for (let b = 0; b < B; b++) dz.fill(0, b * G + H, b * G + 2 * H);
+        continue;
+      }
+      const drh = mm(dnStep, B, H, rhTT); // d(r * h_prev)
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        for (let j = 0; j < H; j++) {
+          const hc = b * H + j;
+          const rv = rs[row * H + j]!;
+          const drv = drh[hc]! * hp[hc]! * rv * (1 - rv);
+          dz[row * G + H + j] = drv;
+          dzrStep[b * 2 * H + H + j] = drv;
+          dhPrev[hc] = dhPrev[hc]! + drh[hc]! * rv;
+        }
+      }
+      const viaGates = mm(dzrStep, B, 2 * H, rzrTT);
+      for (let k = 0; k < dhPrev.length; k++) dhPrev[k] = dhPrev[k]! + viaGates[k]!;
+      dh = dhPrev;
+    }
+    const dzT = tf.tensor2d(dz, [TB, G]);
+    let m: Float32Array;
+    try {
+      m = mm(left, F + 2 * H, TB, dzT); // [F + 2H, 3H]
+    } finally {
+      dzT.dispose();
+    }
+    grad.set(m.subarray(0, F * G), 0); // dW: x rows, every gate
+    for (let i = 0; i < H; i++) {
+      grad.set(m.subarray((F + i) * G, (F + i) * G + 2 * H), oR + i * G); // dR z, r: h_prev rows
+      grad.set(m.subarray((F + H + i) * G + 2 * H, (F + H + i) * G + 3 * H), oR + i * G + 2 * H); // dR h: (r * h_prev) rows
+    }
+    columnSums(dz, TB, G, grad, oB);
+    return { loss, grad };
+  } finally {
+    for (const t of [wrZr, wrH, rzrTT, rhTT]) t.dispose();
+  }
+}
+
+/** Loss and flat gradient of an LSTM or GRU spec (layout order of spec.ts). */
+export function recurrentLossAndGradient(tf: Tf, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): RecurrentGradient {
+  if (spec.kind === 'dense') throw new Error('recurrentLossAndGradient: dense has no recurrence (use forward.ts lossAndGradient)');
+  const mm = tfMatMul(tf);
+  return spec.kind === 'lstm' ? lstm(tf, mm, spec, flat, x, y, batch) : gru(tf, mm, spec, flat, x, y, batch);
+}
