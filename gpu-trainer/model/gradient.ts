@@ -8,9 +8,10 @@ import type { ModelSpec } from './spec.js';
  * explicit BPTT of bptt.ts (matMuls on tfjs, gate math in JS), whose cost scales with the shard; on
  * `tensorflow` (GPU) and for the dense model, tfjs autodiff of forward.ts, which keeps the whole graph
  * on the device instead of copying every step's gates to JS. Both differentiate the same function
- * (test/unit/trainer/bptt.test.ts).
+ * (test/unit/trainer/bptt.test.ts). SIGNALFORGE_GRADIENT=autodiff forces the autodiff path everywhere (for
+ * A/B measurements and as a fallback); workers inherit it from the coordinator's environment.
  */
 export function trainingLossAndGradient(tf: typeof tfTypes, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): { loss: number; grad: Float32Array } {
-  if (spec.kind !== 'dense' && tf.getBackend() !== 'tensorflow') return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
+  if (spec.kind !== 'dense' && tf.getBackend() !== 'tensorflow' && process.env.SIGNALFORGE_GRADIENT !== 'autodiff') return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
   return lossAndGradient(tf, spec, flat, x, y, batch);
 }
