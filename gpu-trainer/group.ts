@@ -53,6 +53,8 @@ class ChildReplica implements ReplicaHandle {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exited = false;
+  /** The last averaged gradient, sent with the next request (see protocol.ts). */
+  private pendingApply: Float32Array | undefined;
 
   constructor(private readonly child: ChildProcess) {
     this.pid = child.pid;
@@ -74,9 +76,11 @@ class ChildReplica implements ReplicaHandle {
   private request(msg: DistributiveOmit<WorkerRequest, 'id'>): Promise<WorkerReply> {
     if (this.exited) return Promise.reject(new Error(`worker ${this.child.pid} has exited`));
     const id = this.nextId++;
+    const apply = this.pendingApply;
+    this.pendingApply = undefined;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.child.send({ ...msg, id } as WorkerRequest);
+      this.child.send({ ...msg, id, ...(apply ? { apply } : {}) } as WorkerRequest);
     });
   }
 
@@ -93,7 +97,10 @@ class ChildReplica implements ReplicaHandle {
     return ((await this.request({ op: 'grad', indices })) as Extract<WorkerReply, { op: 'grad' }>).result;
   }
   apply(grad: Float32Array) {
-    if (!this.exited) this.child.send({ id: 0, op: 'apply', grad } satisfies WorkerRequest);
+    if (this.exited) return;
+    // Two updates with no request between them: the older one goes on its own (IPC keeps the order).
+    if (this.pendingApply) this.child.send({ id: 0, op: 'apply', grad: this.pendingApply } satisfies WorkerRequest);
+    this.pendingApply = grad;
   }
   async state() {
     return ((await this.request({ op: 'state' })) as Extract<WorkerReply, { op: 'state' }>).state;

@@ -17,6 +17,7 @@ process.on('disconnect', () => process.exit(0));
 process.on('message', async (raw) => {
   const msg = raw as WorkerRequest;
   try {
+    if (msg.apply) replica!.apply(msg.apply);
     switch (msg.op) {
       case 'init': {
         const tf = await initBackend(msg.backend as BackendName);
