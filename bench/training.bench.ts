@@ -35,6 +35,8 @@ function dataset(bars: number, key = 'AAPL#1h'): Dataset {
   return buildDataset(syntheticSeries(key, bars, 7).bars, featureSpec, { windowSize: hp.windowSize, purgeGapBars: hp.purgeGapBars, validationFraction: hp.validationFraction, testFraction: hp.testFraction });
 }
 
+const WARMUP_STEPS = 6;
+
 interface Timed {
   ms: number;
   steps: number;
@@ -58,7 +60,9 @@ async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: numb
   for (const g of groups) {
     await g.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
     await g.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: hp.learningRate, clipNorm: 1 } });
-    await g.step(batchAt(0)); // warm-up (kernel compilation, first allocations)
+    // Warm-up, not timed: kernel compilation, first allocations, and V8 optimising the JS gate loops of
+    // model/bptt.ts (its first calls run unoptimised, up to 3x slower).
+    for (let s = 0; s < WARMUP_STEPS; s++) await g.step(batchAt(0));
   }
   for (let b = 0; b < blocks; b++) {
     for (const [i, g] of groups.entries()) {
