@@ -152,8 +152,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
   const two = await DataParallelGroup.start({ size: 2, backend: 'wasm' });
   const { timed, weights } = await interleaved([one, two], ds, batch, 4, 4);
-  // The same at a 4x larger global batch: tfjs spends a fixed ~40 ms of CPU per step on op dispatch
-  // (about 2400 kernels for a 32-step LSTM), which a bigger batch amortises.
+  // The same at a 4x larger global batch, which amortises what a step costs regardless of its shard
+  // (IPC round trip, ~64 tfjs matMul dispatches of the BPTT path; tfjs autodiff, SIGNALFORGE_GRADIENT=autodiff,
+  // spends ~40 ms of CPU per step on ~2400 kernel dispatches).
   const big = await interleaved([one, two], ds, batch * 4, 2, 2);
   await Promise.all([one.close(), two.close()]);
   const [b1, b2] = big.timed as [Timed, Timed];
