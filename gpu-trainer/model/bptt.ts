@@ -31,17 +31,39 @@ export interface RecurrentGradient {
  * measured ~20 us per 16k values against ~420 us for the same sigmoid in JS (Math.exp ~20 ns), which was
  * a third of an LSTM step; tanh gates use tanh(v) = 2 sigmoid(2v) - 1 with their columns doubled.
  */
-type MatMul = (a: Float32Array, m: number, k: number, b: tfTypes.Tensor2D, sigmoidBias?: tfTypes.Tensor1D) => Float32Array;
+type MatMul = (a: Float32Array, m: number, k: number, b: tfTypes.Tensor2D, into: Float32Array, sigmoidBias?: tfTypes.Tensor1D) => Float32Array;
+
+/**
+ * Copies a float32 tensor's values into `into`. On wasm it reads the backend's heap view
+ * (BackendWasm.typedArrayFromHeap) instead of dataSync, which allocates a fresh ArrayBuffer per call:
+ * ~64 per training step, whose allocation and release cost CPU time on the other core too.
+ */
+function reader(tf: Tf): (t: tfTypes.Tensor, into: Float32Array) => Float32Array {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tfTypes.Tensor) => Float32Array };
+  if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') {
+    const heap = backend.typedArrayFromHeap.bind(backend);
+    return (t, into) => {
+      into.set(heap(t));
+      return into;
+    };
+  }
+  return (t, into) => {
+    into.set(t.dataSync() as Float32Array);
+    return into;
+  };
+}
 
 function tfMatMul(tf: Tf): MatMul {
-  return (a, m, k, b, sigmoidBias) => {
+  const read = reader(tf);
+  return (a, m, k, b, into, sigmoidBias) => {
     const at = tf.tensor2d(a, [m, k]);
     const out = sigmoidBias ? tf.fused.matMul({ a: at, b, bias: sigmoidBias, activation: 'sigmoid' }) : tf.matMul(at, b);
-    // The cpu backend hands back its own buffer: we own it once the tensor is disposed; wasm copies.
-    const data = out.dataSync() as Float32Array;
-    at.dispose();
-    out.dispose();
-    return data;
+    try {
+      return read(out, into);
+    } finally {
+      at.dispose();
+      out.dispose();
+    }
   };
 }
 
@@ -227,7 +249,7 @@ function lstm(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float3
     let h = scratch.zeros('h', B * H);
     for (let t = 0; t < T; t++) {
       stepInput(x, h, B, T, F, H, t, a, left, F);
-      const act = mm(a, B, K, wrT, biasT);
+      const act = mm(a, B, K, wrT, scratch.any('act', B * G), biasT);
       h = scratch.any(t % 2 ? 'h' : 'h2', B * H);
       lstmCellForward(act, t, B, H, acts, cs, tcs, h);
     }
@@ -238,12 +260,12 @@ function lstm(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float3
     let dh = dhT;
     for (let t = T - 1; t >= 0; t--) {
       lstmCellBackward(dh, t, B, H, acts, cs, tcs, dc, dz);
-      if (t > 0) dh = mm(dz.subarray(t * B * G, (t + 1) * B * G), B, G, rtT);
+      if (t > 0) dh = mm(dz.subarray(t * B * G, (t + 1) * B * G), B, G, rtT, scratch.any('dhStep', B * H));
     }
     // [dW; dR] = [X | H_prev]^T dZ over all time steps: rows 0..F are w, F..F+H are r, as in the layout.
     const dzT = tf.tensor2d(dz, [TB, G]);
     try {
-      grad.set(mm(left, K, TB, dzT), 0);
+      mm(left, K, TB, dzT, grad.subarray(0, K * G));
     } finally {
       dzT.dispose();
     }
@@ -290,7 +312,7 @@ function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32
     for (let t = 0; t < T; t++) {
       const hp = hs.subarray(t * B * H, (t + 1) * B * H);
       stepInput(x, hp, B, T, F, H, t, a, left, F);
-      const zr = mm(a, B, K, wrZr, bZr);
+      const zr = mm(a, B, K, wrZr, scratch.any('zrAct', B * 2 * H), bZr);
       for (let b = 0; b < B; b++) {
         const row = t * B + b;
         for (let j = 0; j < H; j++) {
@@ -303,7 +325,7 @@ function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32
         }
       }
       stepInput(x, rhp, B, T, F, H, t, a, left, F + H);
-      const nAct = mm(a, B, K, wrH, bH);
+      const nAct = mm(a, B, K, wrH, scratch.any('nAct', B * H), bH);
       const hNext = hs.subarray((t + 1) * B * H, (t + 2) * B * H);
       for (let b = 0; b < B; b++) {
         const row = t * B + b;
@@ -346,7 +368,7 @@ function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32
         for (let b = 0; b < B; b++) dz.fill(0, b * G + H, b * G + 2 * H);
         continue;
       }
-      const drh = mm(dnStep, B, H, rhTT); // d(r * h_prev)
+      const drh = mm(dnStep, B, H, rhTT, scratch.any('drh', B * H)); // d(r * h_prev)
       for (let b = 0; b < B; b++) {
         const row = t * B + b;
         for (let j = 0; j < H; j++) {
@@ -358,14 +380,14 @@ function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32
           dhPrev[hc] = dhPrev[hc]! + drh[hc]! * rv;
         }
       }
-      const viaGates = mm(dzrStep, B, 2 * H, rzrTT);
+      const viaGates = mm(dzrStep, B, 2 * H, rzrTT, scratch.any('viaGates', B * H));
       for (let k = 0; k < dhPrev.length; k++) dhPrev[k] = dhPrev[k]! + viaGates[k]!;
       dh = dhPrev;
     }
     const dzT = tf.tensor2d(dz, [TB, G]);
     let m: Float32Array;
     try {
-      m = mm(left, F + 2 * H, TB, dzT); // [F + 2H, 3H]
+      m = mm(left, F + 2 * H, TB, dzT, scratch.any('m', (F + 2 * H) * G)); // [F + 2H, 3H]
     } finally {
       dzT.dispose();
     }
