@@ -1,6 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { tanh } from './activations.js';
-import type { ModelSpec } from './spec.js';
+import { paramLayout, type ModelSpec } from './spec.js';
 
 type Tf = typeof tfTypes;
 
@@ -224,16 +224,24 @@ function lstmCellBackward(dh: Float32Array, t: number, B: number, H: number, act
   }
 }
 
+/**
+ * Offsets in the flat parameter vector of r, b and wOut (bOut follows wOut's H values), from the layout
+ * spec.ts defines; w starts at 0 and r follows it, which the [W; R] matMul relies on.
+ */
+function recurrentOffsets(spec: ModelSpec): { oR: number; oB: number; oWOut: number } {
+  const at = Object.fromEntries(paramLayout(spec).map((p) => [p.name, p.offset]));
+  if (at.w !== 0 || at.r !== spec.features * (spec.kind === 'lstm' ? 4 : 3) * spec.hidden) throw new Error(`unexpected ${spec.kind} parameter layout`);
+  return { oR: at.r!, oB: at.b!, oWOut: at.wOut! };
+}
+
 function lstm(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): RecurrentGradient {
   const { windowSize: T, features: F, hidden: H } = spec;
   const G = 4 * H;
   const K = F + H;
   const TB = T * B;
-  // Layout (spec.ts): w [F, 4H], r [H, 4H], b [4H], wOut [H, 1], bOut [1]; gate blocks i, f, g, o.
-  // w and r are adjacent, so flat[0, K * G) is [W; R]: one matMul of [x_t | h_{t-1}] per step.
-  const oR = F * G;
-  const oB = oR + H * G;
-  const oWOut = oB + G;
+  // Gate blocks i, f, g, o. w and r are adjacent, so flat[0, K * G) is [W; R]: one matMul of
+  // [x_t | h_{t-1}] per step.
+  const { oR, oB, oWOut } = recurrentOffsets(spec);
   const wOut = flat.subarray(oWOut, oWOut + H);
   const grad = new Float32Array(flat.length);
 
@@ -283,10 +291,8 @@ function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32
   const G = 3 * H;
   const K = F + H;
   const TB = T * B;
-  // Layout: w [F, 3H], r [H, 3H], b [3H], wOut, bOut; gate blocks z, r, h (candidate).
-  const oR = F * G;
-  const oB = oR + H * G;
-  const oWOut = oB + G;
+  // Gate blocks z, r, h (candidate).
+  const { oR, oB, oWOut } = recurrentOffsets(spec);
   const wr = flat.subarray(0, K * G); // [W; R], [K, 3H]
   const bias = flat.subarray(oB, oB + G);
   const wOut = flat.subarray(oWOut, oWOut + H);
