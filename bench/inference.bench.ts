@@ -171,16 +171,17 @@ function runChild(file: string, onLine: (line: string, child: ReturnType<typeof 
 /** Blocks of the comparison; each block times TFJS_PER_BLOCK tfjs calls, then ORT_PER_BLOCK onnxruntime calls. */
 const COMPARE_BLOCKS = 30;
 const TFJS_PER_BLOCK = 10;
+const ORT_PER_BLOCK = 500;
 /** Calls discarded at the start of each block, after the runtime's process sat idle during the other's block. */
 const TFJS_WARMUP_PER_BLOCK = 1;
 const ORT_WARMUP_PER_BLOCK = 300;
+/** onnxruntime calls discarded once, before the first block (tfjs' first calls: TFJS_WARMUP). */
 const ORT_WARMUP = 500;
 /**
  * Pause after each block before the other runtime's: V8 goes on collecting tfjs-wasm's garbage on a
  * background thread after its calls return, and onnxruntime ran up to 1.5x slower beside it.
  */
 const SETTLE_MS = 150;
-const ORT_PER_BLOCK = 500;
 
 interface Comparison {
   tfjsSorted: number[];

@@ -96,10 +96,7 @@ class Scratch {
   private readonly f64 = new Map<string, Float64Array>();
   /** A zero-filled Float32Array of `length`, reused across calls. */
   zeros(name: string, length: number): Float32Array {
-    let b = this.f32.get(name);
-    if (!b || b.length !== length) this.f32.set(name, (b = new Float32Array(length)));
-    else b.fill(0);
-    return b;
+    return this.any(name, length).fill(0);
   }
   /** Like zeros, but its contents are left as they are: for buffers that are fully overwritten. */
   any(name: string, length: number): Float32Array {
