@@ -49,7 +49,6 @@ export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOpti
   const p = Object.fromEntries(paramLayout(spec).map((l) => [l.name, flat.subarray(l.offset, l.offset + l.size)]));
   const initializer: Onnx.ITensorProto[] = [];
   const nodes: Onnx.INodeProto[] = [];
-  let last: string;
 
   if (spec.kind === 'dense') {
     initializer.push(int64Tensor('flat_shape', [-1, T * F]), floatTensor('w1', [T * F, H], p.w1!), floatTensor('b1', [H], p.b1!));
@@ -88,19 +87,12 @@ export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOpti
       node('Reshape', ['rnn_h', 'h_shape'], ['h_last']),
     );
   }
-  initializer.push(
-    floatTensor('w_out', [H, 1], p.wOut!),
-    floatTensor('b_out', [1], p.bOut!),
-    floatTensor('target_std', [1], Float32Array.of(opts.targetStd)),
-    floatTensor('target_mean', [1], Float32Array.of(opts.targetMean)),
-  );
-  nodes.push(
-    node('MatMul', ['h_last', 'w_out'], ['out_mm']),
-    node('Add', ['out_mm', 'b_out'], ['out_std']),
-    node('Mul', ['out_std', 'target_std'], ['out_scaled']),
-    node('Add', ['out_scaled', 'target_mean'], [OUTPUT_NAME]),
-  );
-  last = OUTPUT_NAME;
+  // The output layer absorbs the de-standardisation, out = (h.w + b) * std + mean = h.(w * std) + (b * std + mean),
+  // folded in float64: two graph nodes fewer on every prediction (each costs onnxruntime ~1 µs).
+  const wOut = Float32Array.from(p.wOut!, (w) => w * opts.targetStd);
+  const bOut = Float32Array.of(p.bOut![0]! * opts.targetStd + opts.targetMean);
+  initializer.push(floatTensor('w_out', [H, 1], wOut), floatTensor('b_out', [1], bOut));
+  nodes.push(node('MatMul', ['h_last', 'w_out'], ['out_mm']), node('Add', ['out_mm', 'b_out'], [OUTPUT_NAME]));
 
   const model = onnx.ModelProto.create({
     irVersion: 7,
@@ -118,7 +110,7 @@ export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOpti
           type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: T }, { dimValue: F }] } } },
         },
       ],
-      output: [{ name: last, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } }],
+      output: [{ name: OUTPUT_NAME, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } }],
     },
   });
   return onnx.ModelProto.encode(model).finish();
