@@ -9,12 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
-import * as ort from 'onnxruntime-node';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { loadConfig } from '../core/config/index.js';
 import { buildModelInput } from '../core/features/index.js';
 import { createApiGatewayHandler } from '../lambdas/serving/inference/apigw.js';
 import { DEFAULT_SESSION_OPTIONS } from '../lambdas/serving/inference/model-cache.js';
+import { createOrtSession } from '../lambdas/serving/inference/ort-session.js';
+import { INPUT_NAME, OUTPUT_NAME } from '../gpu-trainer/model/onnx.js';
 import { createArtifactReader, metadataInputAdapter } from '../lambdas/serving/inference/model-input.js';
 import { createInferenceService } from '../lambdas/serving/inference/service.js';
 import { buildRealModel } from '../test/integration/serving/real-model.js';
@@ -277,11 +278,12 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
 
     // --- the model alone in onnxruntime and in tfjs-wasm, same input ------------------------------
     const input = buildModelInput(requestBars, model.metadata);
-    const session = await ort.InferenceSession.create(model.onnx, DEFAULT_SESSION_OPTIONS);
-    const feeds = { features: new ort.Tensor('float32', input, [1, model.spec.windowSize, model.spec.features]) };
-    for (let k = 0; k < 200; k++) await session.run(feeds);
-    const ortTimes = await timeAsync(HANDLER_SAMPLES, () => session.run(feeds));
-    const ortOutput = Number((await session.run(feeds)).prediction!.data[0]);
+    const session = await createOrtSession(model.onnx, DEFAULT_SESSION_OPTIONS);
+    const dims = [1, model.spec.windowSize, model.spec.features];
+    const runOrt = () => session.run(INPUT_NAME, input, dims, OUTPUT_NAME);
+    for (let k = 0; k < 200; k++) await runOrt();
+    const ortTimes = await timeAsync(HANDLER_SAMPLES, runOrt);
+    const ortOutput = Number((await runOrt())[0]);
     const featureTimes = await timeAsync(2000, async () => buildModelInput(requestBars, model.metadata));
     const tfjs = await tfjsVersusOrt(dir, model, input);
     await session.release();
@@ -342,6 +344,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
         handler_p99_best_round_ms: round(roundP99[0]!),
         features_p50_ms: round(percentile(featureTimes, 50)),
         ort_p50_ms: round(ortP50),
+        ort_run_path: session.path,
         ort_p99_ms: round(percentile(ortTimes, 99)),
         tfjs_p50_ms: round(tfjsP50),
         tfjs_p99_ms: round(percentile(tfjs.tfjsSorted, 99)),

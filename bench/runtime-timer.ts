@@ -42,12 +42,13 @@ async function prepare(name: RuntimeName, files: RuntimeModelFiles): Promise<() 
   const input = f32(files.inputPath);
   const { windowSize, features } = files.spec;
   if (name === 'onnxruntime') {
-    const ort = await import('onnxruntime-node');
+    // The session as serving runs it (model-cache.ts): same options, same run path.
     const { DEFAULT_SESSION_OPTIONS } = await import('../lambdas/serving/inference/model-cache.js');
-    const session = await ort.InferenceSession.create(readFileSync(files.onnxPath), DEFAULT_SESSION_OPTIONS);
-    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, windowSize, features]) };
-    const outName = session.outputNames[0]!;
-    return async () => Number((await session.run(feeds))[outName]!.data[0]);
+    const { createOrtSession } = await import('../lambdas/serving/inference/ort-session.js');
+    const session = await createOrtSession(readFileSync(files.onnxPath), DEFAULT_SESSION_OPTIONS);
+    const [inName, outName] = [session.inputNames[0]!, session.outputNames[0]!];
+    const dims = [1, windowSize, features];
+    return async () => Number((await session.run(inName, input, dims, outName))[0]);
   }
   const { initBackend } = await import('../gpu-trainer/backend.js');
   const { forward, paramTensors } = await import('../gpu-trainer/model/forward.js');

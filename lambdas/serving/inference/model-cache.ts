@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { Bar, SentimentInput } from '../../../core/api/index.js';
+import { createOrtSession, type OrtRunPath } from './ort-session.js';
 
 /** What the registry says an alias points at (the subset serving needs). */
 export interface ArtifactRef {
@@ -55,6 +56,8 @@ export interface ModelCacheOptions {
   readArtifact(uri: string): Promise<Uint8Array>;
   createAdapter: ModelInputAdapterFactory;
   sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** `native` (default) where the installed onnxruntime-node allows it; see ort-session.ts. */
+  ortRunPath?: OrtRunPath;
   /** How long a failed load is remembered before the next attempt; keeps a bad artifact from being re-downloaded per request. */
   retryAfterMs?: number;
   now?: () => number;
@@ -99,7 +102,7 @@ async function loadModel(ref: ArtifactRef, options: ModelCacheOptions): Promise<
   if (adapter.declaredSha256 !== undefined && adapter.declaredSha256.toLowerCase() !== actual) {
     throw new ArtifactIntegrityError(`metadata ${ref.metadataUri} describes a model with sha256 ${adapter.declaredSha256}, not ${actual}`);
   }
-  const session = await ort.InferenceSession.create(modelBytes, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS);
+  const session = await createOrtSession(modelBytes, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS, options.ortRunPath);
   if (!session.inputNames.includes(adapter.inputName) || !session.outputNames.includes(adapter.outputName)) {
     await session.release();
     throw new ArtifactIntegrityError(
@@ -112,10 +115,8 @@ async function loadModel(ref: ArtifactRef, options: ModelCacheOptions): Promise<
     metadata,
     async run(bars, sentiment) {
       const { data, dims } = adapter.buildInput(bars, sentiment);
-      const feeds = { [adapter.inputName]: new ort.Tensor('float32', data, dims) };
-      const out = await session.run(feeds, [adapter.outputName]);
-      const value = out[adapter.outputName]!.data[0];
-      return Number(value);
+      const out = await session.run(adapter.inputName, data, dims, adapter.outputName);
+      return Number(out[0]);
     },
     release: () => session.release(),
   };
