@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
 import type { Bar, SentimentInput } from '../../../core/api/index.js';
-import { createOrtSession, type OrtRunPath } from './ort-session.js';
+import { createOrtSession } from './ort-session.js';
 
 /** What the registry says an alias points at (the subset serving needs). */
 export interface ArtifactRef {
@@ -56,8 +56,6 @@ export interface ModelCacheOptions {
   readArtifact(uri: string): Promise<Uint8Array>;
   createAdapter: ModelInputAdapterFactory;
   sessionOptions?: ort.InferenceSession.SessionOptions;
-  /** `native` (default) where the installed onnxruntime-node allows it; see ort-session.ts. */
-  ortRunPath?: OrtRunPath;
   /** How long a failed load is remembered before the next attempt; keeps a bad artifact from being re-downloaded per request. */
   retryAfterMs?: number;
   now?: () => number;
@@ -102,7 +100,7 @@ async function loadModel(ref: ArtifactRef, options: ModelCacheOptions): Promise<
   if (adapter.declaredSha256 !== undefined && adapter.declaredSha256.toLowerCase() !== actual) {
     throw new ArtifactIntegrityError(`metadata ${ref.metadataUri} describes a model with sha256 ${adapter.declaredSha256}, not ${actual}`);
   }
-  const session = await createOrtSession(modelBytes, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS, options.ortRunPath);
+  const session = await createOrtSession(modelBytes, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS);
   if (!session.inputNames.includes(adapter.inputName) || !session.outputNames.includes(adapter.outputName)) {
     await session.release();
     throw new ArtifactIntegrityError(

@@ -57,16 +57,13 @@ function nativeSession(mod: NativeBinding, bytes: Uint8Array, options: ort.Infer
   mod.initOrt();
   const session = new mod.binding.InferenceSession();
   session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, options);
-  const fetches = new Map<string, Record<string, null>>();
   const runOptions = {};
   return {
     inputNames: session.inputMetadata.map((m) => m.name),
     outputNames: session.outputMetadata.map((m) => m.name),
     path: 'native',
     async run(inputName, data, dims, outputName) {
-      let fetch = fetches.get(outputName);
-      if (!fetch) fetches.set(outputName, (fetch = { [outputName]: null }));
-      const out = session.run({ [inputName]: new ort.Tensor('float32', data, dims) }, fetch, runOptions);
+      const out = session.run({ [inputName]: new ort.Tensor('float32', data, dims) }, { [outputName]: null }, runOptions);
       return out[outputName]!.data as Float32Array;
     },
     async release() {
