@@ -74,6 +74,16 @@ export const defaultConfig: SignalForgeConfig = {
     maxNanFraction: 0.01,
     maxGapFraction: 0.05,
   },
+  evaluation: {
+    folds: 5,
+    embargoBars: 5,
+    innerValidationFraction: 0.15,
+    costBps: 5,
+    alpha: 0.05,
+    minDeflatedSharpeProbability: 0.95,
+    championMargin: 0.01,
+  },
+  promotion: { approval: 'auto', approvalTimeoutSeconds: 24 * 3600, approvalPollSeconds: 300 },
   sources: {
     marketData: { baseUrl: 'https://api.polygon.io', apiKeySecretId: 'signalforge/sources/polygon-api-key', lookbackMinutes: 120 },
     news: { baseUrl: 'https://newsapi.org', apiKeySecretId: 'signalforge/sources/newsapi-key', lookbackMinutes: 60 },

@@ -101,6 +101,30 @@ export const configSchema = z
       maxNanFraction: z.number().min(0).max(1),
       maxGapFraction: z.number().min(0).max(1),
     }),
+    /** How candidates are evaluated out of sample and what the promotion gate demands. */
+    evaluation: z.object({
+      /** Expanding-window walk-forward folds. */
+      folds: z.number().int().min(2).max(20),
+      /** Samples skipped after each test fold before later training data resumes (purgeGapBars guards the other side). */
+      embargoBars: z.number().int().min(0),
+      /** Tail share of each fold's training part held out (after a purge gap) for early stopping; never a test fold. */
+      innerValidationFraction: z.number().gt(0).lt(0.5),
+      /** Trading cost in basis points per unit of turnover, in every backtest and in live PnL. */
+      costBps: z.number().min(0),
+      /** One-sided level of the Diebold-Mariano test against the naive forecast, family-wise over a run's configs. */
+      alpha: z.number().gt(0).lt(1),
+      /** Minimum deflated-Sharpe probability over the config's search trials. */
+      minDeflatedSharpeProbability: z.number().min(0).max(1),
+      /** Relative loss improvement a challenger needs over the champion re-scored on the same window. */
+      championMargin: z.number().min(0).max(1),
+    }),
+    /** Who lets a gated candidate go live. */
+    promotion: z.object({
+      approval: z.enum(['auto', 'manual']),
+      /** A pending approval not decided within this time is rejected. */
+      approvalTimeoutSeconds: z.number().int().min(60),
+      approvalPollSeconds: z.number().int().min(5),
+    }),
     /** External data vendors the producers poll (ingest engineer). Keys live in Secrets Manager, named here, never in code. */
     sources: z
       .object({
