@@ -33,7 +33,7 @@ export class KafkaTopics extends Construct {
       vpcSubnets: cluster.subnets,
       securityGroups: [clientSg],
       logKey: props.logKey,
-      environment: { SIGNALFORGE_CONFIG_JSON: JSON.stringify(props.config) },
+      config: props.config,
     });
     cluster.allowFrom(this.handler, 'topic custom resource');
     cluster.grantTopicAdmin(this.handler, this.topicNames);

@@ -140,7 +140,7 @@ export class RetrainStateMachine extends Construct {
 
   private createFunctions(props: RetrainStateMachineProps): Record<RetrainTaskName, SignalForgeFunction> {
     const environment: Record<string, string> = {
-      ...runtimeEnvironment(props.config, {
+      ...runtimeEnvironment({
         LAKE_BUCKET: props.lakeBucket.bucketName,
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
         REGISTRY_TABLE: props.registryTable.tableName,
@@ -156,6 +156,7 @@ export class RetrainStateMachine extends Construct {
       const fnId = `${name[0]!.toUpperCase()}${name.slice(1)}Task`;
       const fn = new SignalForgeFunction(this, fnId, {
         entry: spec.entry,
+        config: props.config,
         description: spec.description,
         timeout: Duration.seconds(spec.timeoutSeconds),
         memorySize: spec.memoryMb,
