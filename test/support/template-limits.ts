@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { INSTANCE_TYPES } from '../../core/config/instance-types.js';
 
 /**
  * Hard AWS limits a synthesized SignalForge app must stay under, measured on the cloud assembly
@@ -348,6 +349,27 @@ export function mapStates(templates: Record<string, CfnTemplate>, metadataKey: s
     walk(definition.States, '');
   }
   return out;
+}
+
+/**
+ * Problems with the trainer Maps' concurrency: each must be bounded (MaxConcurrency 0 is unbounded)
+ * and, on the EC2 backend, MaxConcurrency x the vCPUs of every fallback instance type must fit the
+ * spot quota of that type's group (all running shards may land on the same fallback).
+ */
+export function trainerConcurrencyProblems(maps: MapConcurrency[], training: { backend: string; instanceTypes: readonly string[]; spotVcpuQuota: Readonly<Record<string, number>> }): string[] {
+  const trainers = maps.filter((m) => m.launchesTrainers);
+  if (trainers.length === 0) return ['no Map state launches trainers'];
+  return trainers.flatMap((m) => {
+    if (m.maxConcurrency < 1) return [`${m.where}: MaxConcurrency ${m.maxConcurrency} is unbounded`];
+    if (training.backend !== 'ec2') return [];
+    return training.instanceTypes.flatMap((type) => {
+      const spec = INSTANCE_TYPES[type];
+      if (!spec) return [`${m.where}: ${type} has no vCPU entry`];
+      const quota = training.spotVcpuQuota[spec.spotQuota] ?? 0;
+      const vcpus = m.maxConcurrency * spec.vcpus;
+      return vcpus > quota ? [`${m.where}: ${m.maxConcurrency} x ${type} = ${vcpus} vCPUs > ${quota} (${spec.spotQuota})`] : [];
+    });
+  });
 }
 
 /** Measurements over their limit, as readable lines (empty when all fit). */

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TIMEFRAMES } from '../../../core/config/index.js';
+import { INSTANCE_TYPES, loadConfig, SPOT_QUOTA_GROUPS, TIMEFRAMES, type ConfigOverrides } from '../../../core/config/index.js';
 import { TASK_METADATA_KEY } from '../../../lambdas/training/task-catalog.js';
-import { largest, lambdaCodeSizes, lambdaEnvironmentSizes, overLimit, readTemplates, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
+import { largest, lambdaCodeSizes, lambdaEnvironmentSizes, mapStates, overLimit, readTemplates, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
 import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.js';
 
 /**
@@ -11,19 +11,23 @@ import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.
  * name (21 characters) and the longest region name.
  */
 const WORST_SYMBOLS = Array.from({ length: 25 }, (_, i) => `Z${String(i).padStart(2, '0')}XXXXXXX`);
-const worstCaseOverrides = {
+const worstCaseOverrides: ConfigOverrides = {
   envName: `w${'x'.repeat(19)}9`,
   region: WORST_CASE.region,
   universe: { symbols: WORST_SYMBOLS, timeframes: [...TIMEFRAMES] },
+  // Every type SignalForge knows as fallbacks; quotas that hold 4 of the largest (192 vCPUs) in each group.
+  training: { instanceTypes: Object.keys(INSTANCE_TYPES), spotVcpuQuota: Object.fromEntries(SPOT_QUOTA_GROUPS.map((g) => [g, 4 * 192])) },
 };
 
 interface Case {
   name: string;
+  overrides?: ConfigOverrides;
   synth: () => Synthesized;
 }
 const cases: Case[] = [
   { name: 'default config', synth: defaultSynthesis },
-  { name: 'worst case (100 configs, long names, longest region)', synth: () => synthesizeApp(worstCaseOverrides) },
+  { name: 'worst case (100 configs, all instance types, long names, longest region)', overrides: worstCaseOverrides, synth: () => synthesizeApp(worstCaseOverrides) },
+  { name: 'worst case on the SageMaker backend', overrides: { ...worstCaseOverrides, training: { ...(worstCaseOverrides.training as object), backend: 'sagemaker' } }, synth: () => synthesizeApp({ ...worstCaseOverrides, training: { ...(worstCaseOverrides.training as object), backend: 'sagemaker' } }) },
 ];
 
 const report = (label: string, measurements: Measurement[]) => {
@@ -31,7 +35,7 @@ const report = (label: string, measurements: Measurement[]) => {
   if (top) console.log(`${label}: largest ${top.bytes} B of ${top.limit} B (${top.where})`);
 };
 
-describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build }) => {
+describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build, overrides }) => {
   let synth: Synthesized;
   let templates: Record<string, CfnTemplate>;
   beforeAll(() => {
@@ -60,5 +64,12 @@ describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build
     expect(sizes.length).toBeGreaterThan(0);
     report('user data', sizes);
     expect(overLimit(sizes)).toEqual([]);
+  });
+
+  it('bounds the trainer Map so concurrent shards x vCPUs of every fallback fit its spot quota group', () => {
+    const config = loadConfig({ env: {}, overrides });
+    const maps = mapStates(templates, TASK_METADATA_KEY, 'launch');
+    console.log(`trainer Map MaxConcurrency: ${maps.filter((m) => m.launchesTrainers).map((m) => m.maxConcurrency).join(', ')} (${config.training.backend})`);
+    expect(trainerConcurrencyProblems(maps, config.training)).toEqual([]);
   });
 });
