@@ -244,6 +244,13 @@ function resources(templates: Record<string, CfnTemplate>, type: string): { stac
   );
 }
 
+/** A function's environment variables with references resolved to their worst case. */
+export function resolvedEnvironment(templates: Record<string, CfnTemplate>, stack: string, logicalId: string, worst: WorstCase = WORST_CASE): Record<string, string> {
+  const resolver = new WorstCaseResolver(templates, worst);
+  const vars = ((templates[stack]!.Resources[logicalId]!.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolver.str(stack, v)]));
+}
+
 /** Every Lambda function's environment (keys + values, UTF-8) with references resolved to their worst case. */
 export function lambdaEnvironmentSizes(templates: Record<string, CfnTemplate>, worst: WorstCase = WORST_CASE): Measurement[] {
   const resolver = new WorstCaseResolver(templates, worst);
