@@ -2,6 +2,8 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
+import { Ec2SpotLauncher } from '../../../lambdas/training/launchers/index.js';
+import { TASK_METADATA_KEY } from '../../../lambdas/training/task-catalog.js';
 import { DEPLOYED_CONFIG_FILE } from '../../../lib/constructs/deployed-config.js';
 import { readTemplates, resourcesOfType, type Template } from './template-helpers.js';
 import { synthesizeApp, type Synthesized } from './synthesize.js';
@@ -69,5 +71,17 @@ describe('synthesized into another region than config.region', () => {
     const userData = JSON.stringify(lt!.props.LaunchTemplateData.UserData);
     expect(userData).toContain(`--region ${STACK_REGION}`);
     expect(userData).toContain(`AWS_REGION=${STACK_REGION}`);
+  });
+
+  it('launches trainers whose user data exports the stack region (the launcher reads the bundled config)', () => {
+    const launch = signalForgeFunctions().find((f) => (templates[f.stack]!.Resources[f.id] as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] === 'launch')!;
+    const deployed = loadConfig({ env: { SIGNALFORGE_CONFIG_FILE: join(launch.asset, DEPLOYED_CONFIG_FILE) } });
+    const launcher = new Ec2SpotLauncher({ config: deployed, launchTemplateId: 'lt-0123456789abcdef0', subnetIds: ['subnet-1'], securityGroupIds: [] });
+    const userData = launcher.userData({
+      runId: 'rt-1-s000', configs: ['AAPL#1h'], manifestUri: 's3://a/m.json', outUri: 's3://a', checkpointUri: 's3://a/runs/rt-1-s000/ckpt',
+      resume: false, attempt: 1, instanceTypeIndex: 0, epochs: 1, parentRunId: 'rt-1', shardId: 's000',
+    });
+    expect(userData).toContain(`export AWS_REGION='${STACK_REGION}'`);
+    expect(userData).not.toContain(config.region);
   });
 });
