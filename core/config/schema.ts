@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INSTANCE_TYPES, SPOT_QUOTA_GROUPS, spotShardConcurrency } from './instance-types.js';
 
 /** Kafka topic names are part of the wire contract with producers, sinks and the CDK topic resource. */
 export const TOPIC_NAMES = ['market-data', 'financial-news', 'social-sentiment', 'regulatory-filings'] as const;
@@ -71,6 +72,11 @@ export const configSchema = z
       backend: z.enum(['ec2', 'sagemaker', 'local']),
       /** Tried in order until one launches; the first is the design's p3.8xlarge (4x V100). */
       instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/)).min(1),
+      /**
+       * The account's EC2 spot vCPU quotas in the deploy region, by quota name (Service Quotas). The
+       * retrain Map runs only as many shards at once as these hold on the largest fallback type.
+       */
+      spotVcpuQuota: z.partialRecord(z.enum(SPOT_QUOTA_GROUPS), z.number().int().min(0)),
       gpusPerInstance: z.number().int().min(1),
       configsPerShard: z.number().int().min(1),
       maxAttempts: z.number().int().min(1).max(10),
@@ -181,6 +187,16 @@ export const configSchema = z
     }
     if (new Set(cfg.universe.symbols).size !== cfg.universe.symbols.length) {
       ctx.addIssue({ code: 'custom', path: ['universe', 'symbols'], message: 'symbols must be unique' });
+    }
+    const unknownTypes = cfg.training.instanceTypes.map((type, i) => ({ type, i })).filter(({ type }) => !INSTANCE_TYPES[type]);
+    for (const { type, i } of unknownTypes) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'instanceTypes', i], message: `${type} has no vCPU entry in core/config/instance-types.ts` });
+    }
+    if (unknownTypes.length === 0 && cfg.training.backend === 'ec2') {
+      const { shards, limitedBy } = spotShardConcurrency(cfg.training);
+      if (shards < 1) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'spotVcpuQuota', limitedBy.group], message: `${limitedBy.quota} vCPUs cannot run one ${limitedBy.instanceType} (${limitedBy.vcpus} vCPUs); request more or drop the type from training.instanceTypes` });
+      }
     }
     const hp = cfg.training.hyperparameters;
     if (hp.validationFraction + hp.testFraction >= 0.9) {

@@ -1,5 +1,5 @@
 import { buildSync } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { VendoredModule } from './signalforge-function-props.js';
@@ -50,6 +50,26 @@ export class LambdaBundler {
     this.buildFolder(entry, options, group);
     const dir = this.built.get(key);
     if (!dir) throw new Error(`LambdaBundler: ${entry} was not produced by esbuild`);
+    return dir;
+  }
+
+  /**
+   * `bundleDir` plus `files` (name -> content), e.g. the deployed config, as a directory of its own: one
+   * per distinct content, so functions sharing an entry, options and files still share one asset. The
+   * bundle's files are hard-linked (the onnxruntime binary alone is ~20 MB) into a sibling folder at
+   * the same depth, so the relative source paths in the maps stay valid.
+   */
+  withFiles(bundleDir: string, files: Record<string, string>): string {
+    const digest = createHash('sha256').update(JSON.stringify(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 12);
+    const dir = join(`${dirname(bundleDir)}-${digest}`, basename(bundleDir));
+    if (!existsSync(dir)) {
+      linkTree(bundleDir, dir);
+      for (const [name, content] of Object.entries(files)) {
+        // Never write through a hard link into the shared bundle.
+        rmSync(join(dir, name), { force: true });
+        writeFileSync(join(dir, name), content);
+      }
+    }
     return dir;
   }
 
@@ -140,6 +160,23 @@ function isAlive(pid: number): boolean {
 function groupKey(options: BundleOptions): string {
   const id = JSON.stringify({ sdk: options.bundleAwsSdk, vendored: options.vendoredModules });
   return `${options.bundleAwsSdk ? 'sdk' : 'runtime-sdk'}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+}
+
+/** Mirrors `from` into `to` with hard links (copies where the filesystem cannot link). */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    const src = join(from, name);
+    const dst = join(to, name);
+    if (statSync(src).isDirectory()) linkTree(src, dst);
+    else {
+      try {
+        linkSync(src, dst);
+      } catch {
+        copyFileSync(src, dst);
+      }
+    }
+  }
 }
 
 /** Copies only the listed parts of each vendored package (e.g. one platform's native binary). */

@@ -1,12 +1,18 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { IVpc, SubnetSelection, ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { SignalForgeConfig } from '../../core/config/index.js';
 
 export interface SignalForgeFunctionProps {
   /** Handler entry, relative to the repository root, e.g. `lambdas/ingest/sink.handler.ts`. It must export `handler`. */
   readonly entry: string;
   /** Human-readable purpose, shown in the console. */
   readonly description: string;
+  /**
+   * The synth config. It is written into the asset (with the stack's region) and the handler's
+   * loadConfig() finds it through SIGNALFORGE_CONFIG_FILE; it never travels in the environment.
+   */
+  readonly config: SignalForgeConfig;
   /** Environment variables for the handler; POWERTOOLS_SERVICE_NAME is set from the construct id. */
   readonly environment?: Record<string, string>;
   /** @default Duration.seconds(30) */

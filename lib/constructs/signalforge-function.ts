@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEPLOYED_CONFIG_FILE, deployedConfig, deployedConfigEnvironment } from './deployed-config.js';
 import { LambdaBundler } from './lambda-bundles.js';
 import type { SignalForgeFunctionProps } from './signalforge-function-props.js';
 
@@ -20,7 +21,7 @@ const bundler = new LambdaBundler(repoRoot);
  * Every SignalForge Lambda: latest Node.js runtime, x86_64 (onnxruntime-node ships linux-x64),
  * source maps, X-Ray tracing, an explicit encrypted log group with retention, ESM bundles built
  * offline by the project's own esbuild (lambda-bundles.ts; the AWS SDK v3 comes from the runtime
- * unless `bundleAwsSdk`), and a role that may write only to its own log group
+ * unless `bundleAwsSdk`; the deployed config is a file in the asset), and a role that may write only to its own log group
  * (instead of the AWSLambdaBasicExecutionRole managed policy, which allows every log group).
  */
 export class SignalForgeFunction extends NodejsFunction {
@@ -38,12 +39,14 @@ export class SignalForgeFunction extends NodejsFunction {
     logGroup.grantWrite(role);
     const vendored = props.vendoredModules ?? [];
     const bundleOptions = { bundleAwsSdk: props.bundleAwsSdk ?? vendored.length > 0, vendoredModules: vendored };
+    const stack = Stack.of(scope);
     super(scope, id, {
       // Pre-built by LambdaBundler (esbuild JS API, one call per handler folder) rather than one
-      // `npx esbuild` per function: same esbuild flags, a fraction of the synth time. Stacks whose
-      // bundling CDK skips get a placeholder, as NodejsFunction's own bundling would.
-      code: Stack.of(scope).bundlingRequired
-        ? Code.fromAsset(bundler.bundleDir(props.entry, bundleOptions))
+      // `npx esbuild` per function: same esbuild flags, a fraction of the synth time. The deployed
+      // config is a file of the asset. Stacks whose bundling CDK skips get a placeholder, as
+      // NodejsFunction's own bundling would.
+      code: stack.bundlingRequired
+        ? Code.fromAsset(bundler.withFiles(bundler.bundleDir(props.entry, bundleOptions), { [DEPLOYED_CONFIG_FILE]: JSON.stringify(deployedConfig(props.config, stack)) }))
         : Code.fromAsset(bundler.placeholderDir(), { assetHashType: AssetHashType.CUSTOM, assetHash: `skipped:${props.entry}:${JSON.stringify(bundleOptions)}` }),
       handler: 'index.handler',
       description: props.description,
@@ -61,6 +64,7 @@ export class SignalForgeFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: id,
+        ...deployedConfigEnvironment(),
         ...props.environment,
       },
     });

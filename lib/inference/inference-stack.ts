@@ -33,13 +33,13 @@ export class InferenceStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const names = dataNames(config.envName);
-    const env = runtimeEnvironment(config, { LAKE_BUCKET: names.lakeBucket, ARTIFACT_BUCKET: names.artifactBucket, REGISTRY_TABLE: names.registryTable });
+    const env = runtimeEnvironment({ LAKE_BUCKET: names.lakeBucket, ARTIFACT_BUCKET: names.artifactBucket, REGISTRY_TABLE: names.registryTable });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
     const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
     const readModels = 'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';
 
     const serving = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof SignalForgeFunction>[2]> = {}) => {
-      const fn = new SignalForgeFunction(this, id, { entry, description, logKey: props.logKey, environment: env, memorySize: 1536, vendoredModules: ONNXRUNTIME_MODULES, ...extra });
+      const fn = new SignalForgeFunction(this, id, { entry, description, config, logKey: props.logKey, environment: env, memorySize: 1536, vendoredModules: ONNXRUNTIME_MODULES, ...extra });
       grantObjectRead(fn, artifacts, ['models'], readModels);
       grantItemReadWrite(fn, names.registryTable, props.dataKey, { write: false });
       return fn;

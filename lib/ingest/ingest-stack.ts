@@ -28,7 +28,7 @@ export class IngestStack extends Stack {
     super(scope, id, props);
     const { config, cluster } = props;
     const names = dataNames(config.envName);
-    const env = runtimeEnvironment(config, { MSK_CLUSTER_ARN: cluster.clusterArn, LAKE_BUCKET: names.lakeBucket, IDEMPOTENCY_TABLE: names.idempotencyTable });
+    const env = runtimeEnvironment({ MSK_CLUSTER_ARN: cluster.clusterArn, LAKE_BUCKET: names.lakeBucket, IDEMPOTENCY_TABLE: names.idempotencyTable });
 
     const producerSg = new SecurityGroup(this, 'ProducerSecurityGroup', {
       vpc: props.vpc,
@@ -38,6 +38,7 @@ export class IngestStack extends Stack {
     for (const p of PRODUCER_SOURCES) {
       const fn = new SignalForgeFunction(this, `${p.id}Producer`, {
         entry: 'lambdas/ingest/producer.handler.ts',
+        config,
         description: `Polls ${p.source} and produces to Kafka topic ${p.topic}`,
         timeout: Duration.seconds(55),
         vpc: props.vpc,
@@ -69,6 +70,7 @@ export class IngestStack extends Stack {
       const partitions = config.kafka.topics[topic].partitions;
       const fn = new SignalForgeFunction(this, `${constructIdFor(topic)}Sink`, {
         entry: 'lambdas/ingest/sink.handler.ts',
+        config,
         description: `Writes Kafka topic ${topic} to the S3 lake`,
         timeout: Duration.minutes(2),
         memorySize: 1024,

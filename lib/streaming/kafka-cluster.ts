@@ -1,5 +1,5 @@
 import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Peer, Port, SecurityGroup, type IConnectable } from 'aws-cdk-lib/aws-ec2';
+import { CfnSecurityGroupIngress, Peer, Port, SecurityGroup, type IConnectable } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnCluster, CfnServerlessCluster } from 'aws-cdk-lib/aws-msk';
@@ -88,11 +88,21 @@ export class KafkaCluster extends Construct {
     return this.arnFor('topic', topic);
   }
 
-  /** Let a client's security group reach the IAM listener. */
-  allowFrom(client: IConnectable, description: string): void {
+  /**
+   * Let a client's security group reach the IAM listener. Returns the ingress rules, for resources
+   * that must not outlive them (a custom resource whose Delete talks to the brokers).
+   */
+  allowFrom(client: IConnectable, description: string): CfnSecurityGroupIngress[] {
     // Called from the client's side so CDK places the ingress rule in the client's stack, which
     // already depends on this one; the other way round would make the stacks depend on each other.
     client.connections.allowTo(this.securityGroup, Port.tcp(MSK_IAM_PORT), description);
+    // CDK does not hand the rules back; they are children of one of the two groups (which one
+    // depends on the stacks), and are recognised by what they allow.
+    const clientGroups = new Set(client.connections.securityGroups.map((sg) => sg.securityGroupId));
+    return [this.securityGroup, ...client.connections.securityGroups]
+      .flatMap((sg) => sg.node.children)
+      .filter((c): c is CfnSecurityGroupIngress => c instanceof CfnSecurityGroupIngress)
+      .filter((r) => r.groupId === this.securityGroup.securityGroupId && clientGroups.has(r.sourceSecurityGroupId ?? '') && r.fromPort === MSK_IAM_PORT);
   }
 
   private grantCluster(grantee: IGrantable, actions: string[]): void {

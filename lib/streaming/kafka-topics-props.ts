@@ -6,7 +6,7 @@ export interface KafkaTopicsProps {
   readonly cluster: KafkaCluster;
   /** `config.kafka.topics`: name -> partitions, replication factor, retention. */
   readonly topics: SignalForgeConfig['kafka']['topics'];
-  /** Whole config, passed to the handler as SIGNALFORGE_CONFIG_JSON so it builds the same kafkajs client. */
+  /** Whole config, bundled with the handler so it builds the same kafkajs client. */
   readonly config: SignalForgeConfig;
   /** Delete the topics when the resource is removed from the stack. Updates never delete. @default true */
   readonly deleteTopicsOnRemoval?: boolean;

@@ -33,9 +33,9 @@ export class KafkaTopics extends Construct {
       vpcSubnets: cluster.subnets,
       securityGroups: [clientSg],
       logKey: props.logKey,
-      environment: { SIGNALFORGE_CONFIG_JSON: JSON.stringify(props.config) },
+      config: props.config,
     });
-    cluster.allowFrom(this.handler, 'topic custom resource');
+    const brokerAccess = cluster.allowFrom(this.handler, 'topic custom resource');
     cluster.grantTopicAdmin(this.handler, this.topicNames);
 
     this.resource = new CustomResource(this, 'Resource', {
@@ -52,5 +52,9 @@ export class KafkaTopics extends Construct {
         })),
       },
     });
+    // A stack delete must keep the handler's way to the brokers until the topics' Delete has run;
+    // without the dependency CloudFormation may remove the rule first and the Delete hangs to its timeout.
+    if (brokerAccess.length === 0) throw new Error('KafkaTopics: no ingress rule lets the topic handler reach the brokers');
+    this.resource.node.addDependency(...brokerAccess);
   }
 }

@@ -56,7 +56,7 @@ export interface RetrainStateMachineProps {
   readonly sagemakerRole?: IRole;
   /** Seconds between heartbeat checks of a running trainer. @default clamp(heartbeatTimeoutSeconds / 5, 15, 120) */
   readonly pollIntervalSeconds?: number;
-  /** Shards trained at once. @default 10 */
+  /** Shards trained at once. @default maxConcurrentShards(config.training): spot-quota bound on EC2, 10 otherwise */
   readonly maxConcurrentShards?: number;
   /** @default `signalforge-<envName>-retrain` */
   readonly stateMachineName?: string;

@@ -4,6 +4,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { maxConcurrentShards, modelConfigKeys } from '../../core/config/index.js';
 import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
@@ -77,10 +78,12 @@ export class RetrainStateMachine extends Construct {
       .otherwise(shardGaveUp);
     relaunch.next(launch);
     const shardChain = launch.next(waitForTrainer).next(check).next(trainerStatus);
+    // On EC2, as many shards as the spot vCPU quotas hold on the largest fallback (core/config/instance-types.ts).
+    const concurrentShards = props.maxConcurrentShards ?? maxConcurrentShards(training);
     const trainShards = new sfn.Map(this, 'TrainShards', {
       itemsPath: '$.plan.shards',
       itemSelector: { run: J('$.run'), shard: J('$$.Map.Item.Value'), attempt: 1, resume: false, instanceTypeIndex: 0 },
-      maxConcurrency: props.maxConcurrentShards ?? 10,
+      maxConcurrency: concurrentShards,
       resultPath: '$.training',
     });
     trainShards.itemProcessor(shardChain);
@@ -104,7 +107,9 @@ export class RetrainStateMachine extends Construct {
     notifyOutcome.next(succeeded);
 
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, encryptionKey: props.encryptionKey, removalPolicy: RemovalPolicy.DESTROY });
-    const maxTrainingSeconds = training.maxRunHours * 3600 * training.maxAttempts;
+    // Shards beyond the Map's concurrency wait for a free slot, so training takes one window per wave.
+    const waves = Math.ceil(Math.ceil(modelConfigKeys(config).length / training.configsPerShard) / concurrentShards);
+    const maxTrainingSeconds = training.maxRunHours * 3600 * training.maxAttempts * waves;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName ?? `signalforge-${config.envName}-retrain`,
       definitionBody: sfn.DefinitionBody.fromChainable(snapshot),
@@ -140,7 +145,7 @@ export class RetrainStateMachine extends Construct {
 
   private createFunctions(props: RetrainStateMachineProps): Record<RetrainTaskName, SignalForgeFunction> {
     const environment: Record<string, string> = {
-      ...runtimeEnvironment(props.config, {
+      ...runtimeEnvironment({
         LAKE_BUCKET: props.lakeBucket.bucketName,
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
         REGISTRY_TABLE: props.registryTable.tableName,
@@ -156,6 +161,7 @@ export class RetrainStateMachine extends Construct {
       const fnId = `${name[0]!.toUpperCase()}${name.slice(1)}Task`;
       const fn = new SignalForgeFunction(this, fnId, {
         entry: spec.entry,
+        config: props.config,
         description: spec.description,
         timeout: Duration.seconds(spec.timeoutSeconds),
         memorySize: spec.memoryMb,

@@ -30,7 +30,8 @@ export class TrainingStack extends Stack {
     this.spotTrainer = new SpotTrainer(this, 'SpotTrainer', {
       training: config.training,
       envName: config.envName,
-      region: config.region,
+      // The region this stack deploys into, which `cdk deploy` may choose differently from config.region.
+      region: this.region,
       vpc: props.vpc,
       subnets: props.trainerSubnets,
       dataKey: props.dataKey,

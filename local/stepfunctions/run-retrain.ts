@@ -23,6 +23,11 @@ export interface RunRetrainLocallyOptions {
   /** Every state event (entered, exited, failed, retried, caught) with its time, as it happens. */
   onState?: (event: RetrainStateEvent) => void;
   /**
+   * The size of every state's input (on entry) and output (on exit), and of the execution's, as
+   * Step Functions counts it against its 256 KiB payload limit (UTF-8 JSON).
+   */
+  onPayload?: (payload: StatePayload) => void;
+  /**
    * Aborts the execution (StopExecution): no state starts after it, a Wait ends at once, and the run
    * resolves with status ABORTED once the Task handlers already running have returned.
    */
@@ -41,6 +46,14 @@ export interface LocalRetrainResult {
   path: string[];
   /** Every state event in the order the executor reported it. */
   events: RetrainStateEvent[];
+}
+
+export interface StatePayload {
+  /** The state's name, or `(execution)` for the execution's own input and output. */
+  state: string;
+  kind: 'input' | 'output';
+  bytes: number;
+  mapIndex?: number;
 }
 
 /** Thrown into a Task handler invoked after the abort (a Map iteration queued behind the concurrency limit). */
@@ -109,6 +122,7 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
   const events: RetrainStateEvent[] = [];
   const collecting = (async () => {
     for await (const entry of execution.eventLogs) {
+      if (options.onPayload) reportPayload(entry, options.onPayload);
       const event = toStateEvent(entry);
       if (!event) continue;
       events.push(event);
@@ -133,6 +147,17 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+function reportPayload(entry: EventLog, report: (payload: StatePayload) => void): void {
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+  const index = 'index' in entry && entry.index !== undefined ? { mapIndex: entry.index } : {};
+  if (entry.type === 'ExecutionStarted') report({ state: '(execution)', kind: 'input', bytes: bytes(entry.input) });
+  if (entry.type === 'ExecutionSucceeded') report({ state: '(execution)', kind: 'output', bytes: bytes(entry.output) });
+  if (entry.type === 'StateEntered') report({ state: entry.state.name, kind: 'input', bytes: bytes(entry.state.input), ...index });
+  if (entry.type === 'StateExited') report({ state: entry.state.name, kind: 'output', bytes: bytes(entry.state.output), ...index });
 }
 
 /** Waits until the given calls have settled, or the grace period is over. */

@@ -6,7 +6,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
-import { KafkaCluster } from '../../../lib/streaming/kafka-cluster.js';
+import { KafkaCluster, MSK_IAM_PORT } from '../../../lib/streaming/kafka-cluster.js';
+import { KafkaTopics } from '../../../lib/streaming/kafka-topics.js';
 
 /** The construct alone in a bare stack (no Lambda bundling), so each variant synthesizes in well under a second. */
 function clusterStack(cluster: 'serverless' | 'provisioned', options: { nag?: boolean } = {}) {
@@ -71,5 +72,25 @@ describe('KafkaCluster', () => {
       expect(report).toMatch(/AwsSolutions-VPC7/);
       expect(report.split('\n').filter((l) => /Kafka\/Cluster\//.test(l)), kind).toEqual([]);
     }
+  });
+});
+
+describe('KafkaTopics', () => {
+  it('keeps the handler-to-broker ingress rule until the topics custom resource is deleted (DependsOn)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Streaming', { env: { region: 'us-east-1', account: '111111111111' } });
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED }] });
+    const config = loadConfig({ env: {} });
+    const cluster = new KafkaCluster(stack, 'Cluster', { kafka: config.kafka, clusterName: 'sf-test', vpc, subnets: { subnetGroupName: 'data' } });
+    new KafkaTopics(stack, 'Topics', { cluster, topics: config.kafka.topics, config });
+    const template = Template.fromStack(stack);
+    const handlerSg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) => id.startsWith('TopicsClientSecurityGroup'))![0];
+    const brokerSg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) => id.startsWith('ClusterBrokerSecurityGroup'))![0];
+    const rules = Object.entries(template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [brokerSg, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [handlerSg, 'GroupId'] }, FromPort: MSK_IAM_PORT },
+    }));
+    expect(rules.length).toBe(1);
+    const [topics] = Object.values(template.findResources('Custom::KafkaTopics')) as { DependsOn?: string[] }[];
+    expect(topics!.DependsOn).toContain(rules[0]![0]);
   });
 });

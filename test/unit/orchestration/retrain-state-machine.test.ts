@@ -94,7 +94,7 @@ describe('RetrainStateMachine construct', () => {
     expect(policies).toContain('iam:PassRole');
     const fns = template.findResources('AWS::Lambda::Function');
     const launch = Object.values(fns).find((f) => (f as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] === 'launch') as { Properties: { Environment: { Variables: Record<string, unknown> } } };
-    expect(Object.keys(launch.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TRAINER_LAUNCH_TEMPLATE_ID', 'TRAINER_SUBNET_IDS', 'TRAINER_SECURITY_GROUP_IDS', 'REGISTRY_TABLE', 'ARTIFACT_BUCKET', 'SIGNALFORGE_CONFIG_JSON']));
+    expect(Object.keys(launch.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TRAINER_LAUNCH_TEMPLATE_ID', 'TRAINER_SUBNET_IDS', 'TRAINER_SECURITY_GROUP_IDS', 'REGISTRY_TABLE', 'ARTIFACT_BUCKET', 'SIGNALFORGE_CONFIG_FILE']));
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
   });
 

@@ -1,0 +1,63 @@
+/**
+ * GPU instance types the trainer may run on, with what EC2 counts against spot quotas: vCPUs, and
+ * the quota each type's family falls under. Spot quotas are vCPU totals per family group (EC2 User
+ * Guide, "Spot Instance quotas"); a fresh account starts at 0 for every GPU group.
+ */
+export const SPOT_QUOTA_GROUPS = ['All P4, P3 and P2 Spot Instance Requests', 'All P5 Spot Instance Requests', 'All G and VT Spot Instance Requests'] as const;
+export type SpotQuotaGroup = (typeof SPOT_QUOTA_GROUPS)[number];
+
+const [P4_P3_P2, P5, G_VT] = SPOT_QUOTA_GROUPS;
+
+export interface InstanceTypeSpec {
+  readonly vcpus: number;
+  readonly spotQuota: SpotQuotaGroup;
+}
+
+const sized = (family: string, quota: SpotQuotaGroup, vcpusBySize: Record<string, number>): [string, InstanceTypeSpec][] =>
+  Object.entries(vcpusBySize).map(([size, vcpus]) => [`${family}.${size}`, { vcpus, spotQuota: quota }]);
+
+/** vCPUs per supported instance type (AWS instance type specifications). */
+export const INSTANCE_TYPES: Readonly<Record<string, InstanceTypeSpec>> = Object.fromEntries([
+  ...sized('p3', P4_P3_P2, { '2xlarge': 8, '8xlarge': 32, '16xlarge': 64 }),
+  ...sized('p3dn', P4_P3_P2, { '24xlarge': 96 }),
+  ...sized('p4d', P4_P3_P2, { '24xlarge': 96 }),
+  ...sized('p5', P5, { '48xlarge': 192 }),
+  ...sized('g4dn', G_VT, { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, metal: 96 }),
+  ...sized('g5', G_VT, { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, '24xlarge': 96, '48xlarge': 192 }),
+  ...sized('g6', G_VT, { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, '24xlarge': 96, '48xlarge': 192 }),
+]);
+
+/** Shards a non-EC2 backend trains at once (SageMaker counts its quotas in instances per type; local is one machine). */
+export const DEFAULT_CONCURRENT_SHARDS = 10;
+
+export interface ShardConcurrency {
+  /** Shards that may train at once; 0 when a quota cannot hold even one instance of some fallback. */
+  readonly shards: number;
+  /** The quota group, and its largest fallback type, that set the bound. */
+  readonly limitedBy: { group: SpotQuotaGroup; instanceType: string; vcpus: number; quota: number };
+}
+
+/**
+ * How many shards may run at once on EC2 spot so that, whichever fallbacks they land on, the running
+ * trainers' vCPUs stay within each quota group: every shard may end up on the largest fallback of
+ * any one group, so the bound is the smallest floor(quota / largest vCPUs) over the groups used.
+ */
+export function spotShardConcurrency(training: { instanceTypes: readonly string[]; spotVcpuQuota: Readonly<Record<string, number>> }): ShardConcurrency {
+  let best: ShardConcurrency | undefined;
+  for (const type of training.instanceTypes) {
+    const spec = INSTANCE_TYPES[type];
+    if (!spec) throw new Error(`no vCPU entry for instance type ${type} (core/config/instance-types.ts)`);
+    const quota = training.spotVcpuQuota[spec.spotQuota] ?? 0;
+    const shards = Math.floor(quota / spec.vcpus);
+    if (!best || shards < best.shards || (shards === best.shards && spec.vcpus > best.limitedBy.vcpus)) {
+      best = { shards, limitedBy: { group: spec.spotQuota, instanceType: type, vcpus: spec.vcpus, quota } };
+    }
+  }
+  if (!best) throw new Error('training.instanceTypes is empty');
+  return best;
+}
+
+/** The retrain Map's MaxConcurrency for this training config. */
+export function maxConcurrentShards(training: Parameters<typeof spotShardConcurrency>[0] & { backend: string }): number {
+  return training.backend === 'ec2' ? spotShardConcurrency(training).shards : DEFAULT_CONCURRENT_SHARDS;
+}

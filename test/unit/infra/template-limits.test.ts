@@ -1,0 +1,109 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTANCE_TYPES, loadConfig, modelConfigKeys, SPOT_QUOTA_GROUPS, TIMEFRAMES, type ConfigOverrides } from '../../../core/config/index.js';
+import { Ec2SpotLauncher, launcherFromEnv } from '../../../lambdas/training/launchers/index.js';
+import { DEPLOYED_CONFIG_FILE } from '../../../lib/constructs/deployed-config.js';
+import { TASK_METADATA_KEY } from '../../../lambdas/training/task-catalog.js';
+import { base64Size, largest, lambdaCodeSizes, lambdaEnvironmentSizes, LIMITS, mapStates, overLimit, readTemplates, resolvedEnvironment, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
+import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.js';
+
+/**
+ * The worst case the limits must hold for: 100 model configs whose symbols have the longest ticker the
+ * schema allows (10 characters), every instance type SignalForge knows as fallbacks, the longest env
+ * name (21 characters) and the longest region name.
+ */
+const WORST_SYMBOLS = Array.from({ length: 25 }, (_, i) => `Z${String(i).padStart(2, '0')}XXXXXXX`);
+const worstCaseOverrides: ConfigOverrides = {
+  envName: `w${'x'.repeat(19)}9`,
+  region: WORST_CASE.region,
+  universe: { symbols: WORST_SYMBOLS, timeframes: [...TIMEFRAMES] },
+  // Every type SignalForge knows as fallbacks; quotas that hold 4 of the largest (192 vCPUs) in each group.
+  training: { instanceTypes: Object.keys(INSTANCE_TYPES), spotVcpuQuota: Object.fromEntries(SPOT_QUOTA_GROUPS.map((g) => [g, 4 * 192])) },
+};
+
+interface Case {
+  name: string;
+  overrides?: ConfigOverrides;
+  synth: () => Synthesized;
+}
+const cases: Case[] = [
+  { name: 'default config', synth: defaultSynthesis },
+  { name: 'worst case (100 configs, all instance types, long names, longest region)', overrides: worstCaseOverrides, synth: () => synthesizeApp(worstCaseOverrides) },
+  { name: 'worst case on the SageMaker backend', overrides: { ...worstCaseOverrides, training: { ...(worstCaseOverrides.training as object), backend: 'sagemaker' } }, synth: () => synthesizeApp({ ...worstCaseOverrides, training: { ...(worstCaseOverrides.training as object), backend: 'sagemaker' } }) },
+];
+
+const report = (label: string, measurements: Measurement[]) => {
+  const top = largest(measurements);
+  if (top) console.log(`${label}: largest ${top.bytes} B of ${top.limit} B (${top.where})`);
+};
+
+describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build, overrides }) => {
+  let synth: Synthesized;
+  let templates: Record<string, CfnTemplate>;
+  beforeAll(() => {
+    synth = build();
+    templates = readTemplates(synth.outdir);
+  }, 900_000);
+  afterAll(() => {
+    if (synth) rmSync(synth.outdir, { recursive: true, force: true });
+  });
+
+  it('keeps every Lambda environment within 4 KB with references at their longest concrete values', () => {
+    const sizes = lambdaEnvironmentSizes(templates);
+    expect(sizes.length).toBeGreaterThan(20);
+    report('Lambda environment', sizes);
+    expect(overLimit(sizes)).toEqual([]);
+  });
+
+  it('keeps every function package (code and layers) within 250 MB unzipped', () => {
+    const sizes = lambdaCodeSizes(synth.outdir, templates);
+    report('Lambda code, unzipped', sizes);
+    expect(overLimit(sizes)).toEqual([]);
+  });
+
+  it('keeps EC2 user data within 16 KB base64-encoded', () => {
+    const sizes = userDataSizes(templates);
+    expect(sizes.length).toBeGreaterThan(0);
+    report('user data', sizes);
+    expect(overLimit(sizes)).toEqual([]);
+  });
+
+  // RunInstances replaces the template's user data with the launcher's, so that is what EC2 counts.
+  it.runIf((overrides?.training as { backend?: string } | undefined)?.backend !== 'sagemaker')('keeps the user data of every trainer launch within 16 KB base64-encoded', () => {
+    const [stack, template] = Object.entries(templates).find(([name]) => name.endsWith('-Training'))!;
+    const [launchId, launch] = Object.entries(template.Resources).find(([, r]) => r.Metadata?.[TASK_METADATA_KEY] === 'launch')!;
+    // What the deployed launcher sees: its bundled config and its environment at the worst case.
+    const asset = join(synth.outdir, `asset.${String((launch.Properties!.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
+    const deployed = loadConfig({ env: { SIGNALFORGE_CONFIG_FILE: join(asset, DEPLOYED_CONFIG_FILE) } });
+    const env = resolvedEnvironment(templates, stack, launchId);
+    const launcher = launcherFromEnv(deployed, env);
+    expect(launcher).toBeInstanceOf(Ec2SpotLauncher);
+    const runId = `rt-${'9'.repeat(13)}-ffffffff`;
+    const shardRunId = `${runId}-s999`;
+    const out = `s3://${env.ARTIFACT_BUCKET}`;
+    const userData = (launcher as Ec2SpotLauncher).userData({
+      runId: shardRunId,
+      configs: modelConfigKeys(deployed).slice(0, deployed.training.configsPerShard).map((k) => k.key),
+      manifestUri: `${out}/runs/${runId}/manifest.json`,
+      outUri: out,
+      checkpointUri: `${out}/runs/${shardRunId}/checkpoints`,
+      resume: true,
+      attempt: deployed.training.maxAttempts,
+      instanceTypeIndex: deployed.training.instanceTypes.length - 1,
+      epochs: deployed.training.hyperparameters.epochs,
+      parentRunId: runId,
+      shardId: 's999',
+    });
+    const measured = { where: `${stack}/${launchId} RunInstances user data`, bytes: base64Size(userData), limit: LIMITS.userDataBase64Bytes };
+    report('launcher user data', [measured]);
+    expect(overLimit([measured])).toEqual([]);
+  });
+
+  it('bounds the trainer Map so concurrent shards x vCPUs of every fallback fit its spot quota group', () => {
+    const config = loadConfig({ env: {}, overrides });
+    const maps = mapStates(templates, TASK_METADATA_KEY, 'launch');
+    console.log(`trainer Map MaxConcurrency: ${maps.filter((m) => m.launchesTrainers).map((m) => m.maxConcurrency).join(', ')} (${config.training.backend})`);
+    expect(trainerConcurrencyProblems(maps, config.training)).toEqual([]);
+  });
+});
