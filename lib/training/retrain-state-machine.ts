@@ -9,7 +9,7 @@ import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
 import { RETRAIN_TASKS, TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
-import type { RetrainStateMachineProps } from './retrain-state-machine-props.js';
+import { DEFAULT_MAX_CONCURRENT_SHARDS, type RetrainStateMachineProps } from './retrain-state-machine-props.js';
 
 export type { RetrainStateMachineProps, IDynamoTable } from './retrain-state-machine-props.js';
 
@@ -80,7 +80,7 @@ export class RetrainStateMachine extends Construct {
     const trainShards = new sfn.Map(this, 'TrainShards', {
       itemsPath: '$.plan.shards',
       itemSelector: { run: J('$.run'), shard: J('$$.Map.Item.Value'), attempt: 1, resume: false, instanceTypeIndex: 0 },
-      maxConcurrency: props.maxConcurrentShards ?? 10,
+      maxConcurrency: props.maxConcurrentShards ?? DEFAULT_MAX_CONCURRENT_SHARDS,
       resultPath: '$.training',
     });
     trainShards.itemProcessor(shardChain);
