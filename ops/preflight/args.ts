@@ -11,7 +11,7 @@ Options
   --json              One JSON object instead of the table
   --help              Show this help
 
-Checks: CDK bootstrap stack and version, EC2 spot vCPU quotas for the training shards, the EC2 spot
+Checks: config region matches --region, CDK bootstrap stack and version, EC2 spot vCPU quotas for the training shards, the EC2 spot
 service-linked role, the GPU AMI parameter, MSK Serverless in the region, the vendor secrets.
 Nothing is created or changed; secret values are never read.
 Exit codes: 0 no check failed (warnings allowed), 1 a check failed or the account could not be reached,

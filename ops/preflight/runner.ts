@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 import { checkCdkBootstrap } from './checks/cdk-bootstrap.js';
+import { checkConfigRegion } from './checks/config-region.js';
 import { checkGpuAmi } from './checks/gpu-ami.js';
 import { checkMskServerless } from './checks/msk-serverless.js';
 import { checkSpotQuotas } from './checks/spot-quotas.js';
@@ -10,6 +11,7 @@ import type { CheckResult, PreflightCheck, PreflightClients } from './types.js';
 
 /** In the order the table prints them; ids and titles for failures come from here too. */
 export const PREFLIGHT_CHECKS: readonly { id: string; title: string; run: PreflightCheck }[] = [
+  { id: 'config-region', title: 'Config region', run: checkConfigRegion },
   { id: 'cdk-bootstrap', title: 'CDK bootstrap stack', run: checkCdkBootstrap },
   { id: 'spot-vcpu-quotas', title: 'EC2 spot vCPU quotas', run: checkSpotQuotas },
   { id: 'spot-service-linked-role', title: 'EC2 spot service-linked role', run: checkSpotServiceLinkedRole },

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
 import { checkCdkBootstrap } from '../../../ops/preflight/checks/cdk-bootstrap.js';
+import { checkConfigRegion } from '../../../ops/preflight/checks/config-region.js';
 import { checkGpuAmi } from '../../../ops/preflight/checks/gpu-ami.js';
 import { checkMskServerless } from '../../../ops/preflight/checks/msk-serverless.js';
 import { checkSpotQuotas } from '../../../ops/preflight/checks/spot-quotas.js';
@@ -62,6 +63,7 @@ describe('preflight against moto: whole accounts', () => {
     const report = JSON.parse(out) as PreflightReport;
     expect(report).toMatchObject({ account, region: 'us-east-1', envName: 'dev', ok: true });
     expect(report.results.map((r) => [r.id, r.status])).toEqual([
+      ['config-region', 'pass'],
       ['cdk-bootstrap', 'pass'],
       ['spot-vcpu-quotas', 'pass'],
       ['spot-service-linked-role', 'pass'],
@@ -103,7 +105,7 @@ describe('preflight against moto: whole accounts', () => {
     expect(out).toMatch(/^FAIL {2}CDK bootstrap stack +no CDKToolkit stack in us-east-1$/m);
     expect(out).toMatch(/^ +fix: npx cdk bootstrap aws:\/\/\d{12}\/us-east-1$/m);
     expect(out).toMatch(/^WARN {2}EC2 spot service-linked role/m);
-    expect(out).toContain('1 passed, 1 warning(s), 4 failed, 0 skipped: fix the failures before cdk deploy');
+    expect(out).toContain('2 passed, 1 warning(s), 4 failed, 0 skipped: fix the failures before cdk deploy');
   });
 
   it('a check that cannot read its data fails with the reason instead of passing (moto has no EC2 quotas)', async () => {
@@ -117,6 +119,15 @@ describe('preflight against moto: whole accounts', () => {
 
 describe('preflight checks one by one', () => {
   const ctx = (account: string) => ({ account });
+
+  it('config-region: the config must name the region the stacks deploy to', async () => {
+    const { account, clients } = freshAccount('eu-west-1');
+    const wrong = await checkConfigRegion(clients, defaults, ctx(account));
+    expect(wrong).toMatchObject({ status: 'fail', detail: 'config.region is us-east-1 but the deploy targets eu-west-1: trainers would call AWS in us-east-1' });
+    expect(wrong.fix).toContain(`npx cdk deploy --all -c config='{"region":"eu-west-1"}'`);
+    const right = loadConfig({ env: {}, overrides: { region: 'eu-west-1' } });
+    expect((await checkConfigRegion(clients, right, ctx(account))).status).toBe('pass');
+  });
 
   it('cdk-bootstrap: the real bootstrap template passes; an old version and a missing parameter fail', async () => {
     const ready = freshAccount();
