@@ -1,23 +1,23 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SignalForgeConfig } from '../../core/config/index.js';
-import { checkCdkBootstrap } from './checks/cdk-bootstrap.js';
-import { checkConfigRegion } from './checks/config-region.js';
-import { checkGpuAmi } from './checks/gpu-ami.js';
-import { checkMskServerless } from './checks/msk-serverless.js';
-import { checkSpotQuotas } from './checks/spot-quotas.js';
-import { checkSpotServiceLinkedRole } from './checks/spot-service-linked-role.js';
-import { checkVendorSecrets } from './checks/vendor-secrets.js';
+import { CDK_BOOTSTRAP, checkCdkBootstrap } from './checks/cdk-bootstrap.js';
+import { CONFIG_REGION, checkConfigRegion } from './checks/config-region.js';
+import { GPU_AMI, checkGpuAmi } from './checks/gpu-ami.js';
+import { MSK_SERVERLESS, checkMskServerless } from './checks/msk-serverless.js';
+import { SPOT_VCPU_QUOTAS, checkSpotQuotas } from './checks/spot-quotas.js';
+import { SPOT_SERVICE_LINKED_ROLE, checkSpotServiceLinkedRole } from './checks/spot-service-linked-role.js';
+import { VENDOR_SECRETS, checkVendorSecrets } from './checks/vendor-secrets.js';
 import type { CheckResult, PreflightCheck, PreflightClients } from './types.js';
 
-/** In the order the table prints them; ids and titles for failures come from here too. */
+/** In the order the table prints them; a check that throws is reported under its id and title. */
 export const PREFLIGHT_CHECKS: readonly { id: string; title: string; run: PreflightCheck }[] = [
-  { id: 'config-region', title: 'Config region', run: checkConfigRegion },
-  { id: 'cdk-bootstrap', title: 'CDK bootstrap stack', run: checkCdkBootstrap },
-  { id: 'spot-vcpu-quotas', title: 'EC2 spot vCPU quotas', run: checkSpotQuotas },
-  { id: 'spot-service-linked-role', title: 'EC2 spot service-linked role', run: checkSpotServiceLinkedRole },
-  { id: 'gpu-ami', title: 'GPU AMI parameter', run: checkGpuAmi },
-  { id: 'msk-serverless', title: 'MSK Serverless in region', run: checkMskServerless },
-  { id: 'vendor-secrets', title: 'Vendor secrets', run: checkVendorSecrets },
+  { ...CONFIG_REGION, run: checkConfigRegion },
+  { ...CDK_BOOTSTRAP, run: checkCdkBootstrap },
+  { ...SPOT_VCPU_QUOTAS, run: checkSpotQuotas },
+  { ...SPOT_SERVICE_LINKED_ROLE, run: checkSpotServiceLinkedRole },
+  { ...GPU_AMI, run: checkGpuAmi },
+  { ...MSK_SERVERLESS, run: checkMskServerless },
+  { ...VENDOR_SECRETS, run: checkVendorSecrets },
 ];
 
 export interface PreflightReport {

@@ -3,8 +3,9 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { bootstrapRequirement, CDK_TOOLKIT_STACK_NAME } from '../bootstrap-requirement.js';
 import { errorName, type CheckResult, type PreflightCheck } from '../types.js';
 
-const id = 'cdk-bootstrap';
-const title = 'CDK bootstrap stack';
+/** The check's row in the report. */
+export const CDK_BOOTSTRAP = { id: 'cdk-bootstrap', title: 'CDK bootstrap stack' } as const;
+const { id, title } = CDK_BOOTSTRAP;
 
 /** Statuses in which the toolkit stack's bucket and roles exist and a deploy can use them. */
 const USABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);

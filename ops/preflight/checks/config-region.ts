@@ -1,7 +1,8 @@
 import type { PreflightCheck } from '../types.js';
 
-const id = 'config-region';
-const title = 'Config region';
+/** The check's row in the report. */
+export const CONFIG_REGION = { id: 'config-region', title: 'Config region' } as const;
+const { id, title } = CONFIG_REGION;
 
 /**
  * The stacks deploy to the CLI's region (CDK_DEFAULT_REGION) but trainers get config.region as

@@ -2,8 +2,9 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DEFAULT_GPU_AMI_PARAMETER } from '../../../lib/training/spot-trainer.js';
 import { errorName, type PreflightCheck } from '../types.js';
 
-const id = 'gpu-ami';
-const title = 'GPU AMI parameter';
+/** The check's row in the report. */
+export const GPU_AMI = { id: 'gpu-ami', title: 'GPU AMI parameter' } as const;
+const { id, title } = GPU_AMI;
 
 /** The default AMI ships NVIDIA's open kernel driver, which supports Turing and newer only (docs/INFRA.md). */
 const OPEN_DRIVER_AMI = /oss-nvidia-driver/;

@@ -1,8 +1,9 @@
 import { ListClustersV2Command } from '@aws-sdk/client-kafka';
 import type { PreflightCheck } from '../types.js';
 
-const id = 'msk-serverless';
-const title = 'MSK Serverless in region';
+/** The check's row in the report. */
+export const MSK_SERVERLESS = { id: 'msk-serverless', title: 'MSK Serverless in region' } as const;
+const { id, title } = MSK_SERVERLESS;
 
 /**
  * Regions the MSK developer guide ("What is MSK Serverless?") lists. ListClustersV2 answers in every

@@ -4,8 +4,9 @@ import { DEFAULT_MAX_CONCURRENT_SHARDS } from '../../../lib/training/retrain-sta
 import { GPU_INSTANCE_VCPUS, placeConcurrentTrainers, SPOT_QUOTA_FAMILIES, spotQuotaFamily, type SpotQuotaFamily, type SpotType } from '../spot-capacity.js';
 import { errorName, type PreflightCheck, type PreflightClients } from '../types.js';
 
-const id = 'spot-vcpu-quotas';
-const title = 'EC2 spot vCPU quotas';
+/** The check's row in the report. */
+export const SPOT_VCPU_QUOTAS = { id: 'spot-vcpu-quotas', title: 'EC2 spot vCPU quotas' } as const;
+const { id, title } = SPOT_VCPU_QUOTAS;
 
 /** The applied quota; an account that never changed it has none applied, so fall back to the AWS default. */
 async function spotQuota(clients: PreflightClients, family: SpotQuotaFamily): Promise<number> {

@@ -1,8 +1,9 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { errorName, type PreflightCheck, type PreflightClients } from '../types.js';
 
-const id = 'vendor-secrets';
-const title = 'Vendor secrets';
+/** The check's row in the report. */
+export const VENDOR_SECRETS = { id: 'vendor-secrets', title: 'Vendor secrets' } as const;
+const { id, title } = VENDOR_SECRETS;
 
 interface SecretNeed {
   secretId: string;

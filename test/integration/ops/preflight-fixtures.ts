@@ -8,6 +8,7 @@ import type { HttpRequest } from '@smithy/types';
 import { DEFAULT_GPU_AMI_PARAMETER } from '../../../lib/training/spot-trainer.js';
 import { CDK_TOOLKIT_STACK_NAME } from '../../../ops/preflight/bootstrap-requirement.js';
 import { createPreflightClients } from '../../../ops/preflight/clients.js';
+import { SPOT_SERVICE_LINKED_ROLE_NAME } from '../../../ops/preflight/checks/spot-service-linked-role.js';
 import { SPOT_QUOTA_FAMILIES, type SpotQuotaFamily } from '../../../ops/preflight/spot-capacity.js';
 import type { PreflightClients } from '../../../ops/preflight/types.js';
 
@@ -95,7 +96,7 @@ export async function bootstrapAtVersion(clients: PreflightClients, version: num
  */
 export async function createSpotServiceLinkedRole(clients: PreflightClients): Promise<void> {
   const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'spot.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-  await clients.iam.send(new CreateRoleCommand({ RoleName: 'AWSServiceRoleForEC2Spot', Path: '/aws-service-role/spot.amazonaws.com/', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  await clients.iam.send(new CreateRoleCommand({ RoleName: SPOT_SERVICE_LINKED_ROLE_NAME, Path: '/aws-service-role/spot.amazonaws.com/', AssumeRolePolicyDocument: JSON.stringify(trust) }));
 }
 
 export async function createSecret(clients: PreflightClients, name: string, value?: string): Promise<void> {
