@@ -5,6 +5,8 @@ import { bootstrapRequirement } from '../../../ops/preflight/bootstrap-requireme
 import { runPreflightCli } from '../../../ops/preflight/cli.js';
 import { GPU_INSTANCE_VCPUS, placeConcurrentTrainers, spotQuotaFamily, type SpotType } from '../../../ops/preflight/spot-capacity.js';
 import { defaultConfig } from '../../../core/config/index.js';
+import { STSClient } from '@aws-sdk/client-sts';
+import { createPreflightClients } from '../../../ops/preflight/clients.js';
 
 const spotType = (type: string): SpotType => ({ type, family: spotQuotaFamily(type)!, vcpus: GPU_INSTANCE_VCPUS[type]! });
 
@@ -29,6 +31,20 @@ describe('preflight arguments', () => {
     expect(await runPreflightCli(['--region', 'us-east-1', '--config', '{"training":{"configsPerShard":0}}'], io)).toBe(2);
     expect(err[1]).toContain('training.configsPerShard');
     expect(err.every((e) => e.includes('Usage: npm run preflight'))).toBe(true);
+  });
+});
+
+describe('an account that cannot be reached', () => {
+  it('stops before the checks with the reason and exits 1', async () => {
+    const clients = createPreflightClients('us-east-1', {});
+    // A name under .invalid never resolves (RFC 6761): what a mistyped or unknown region's endpoint does.
+    clients.sts = new STSClient({ region: 'us-east-1', endpoint: 'http://sts.preflight.invalid', maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runPreflightCli(['--region', 'us-east-1', '--json'], { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, clients: () => clients });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/^preflight: no AWS endpoint answers for region us-east-1 \((ENOTFOUND|EAI_AGAIN)\)/);
+    expect(JSON.parse(out[0]!)).toMatchObject({ region: 'us-east-1', ok: false });
   });
 });
 
