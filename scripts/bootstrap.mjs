@@ -18,6 +18,7 @@ const commands = {
   train: ['--import', 'tsx', 'gpu-trainer/cli.ts'],
   services: ['--import', 'tsx', 'local/services/cli.ts'],
   registry: ['--import', 'tsx', 'local/cli/registry.ts'],
+  preflight: ['--import', 'tsx', 'ops/preflight/cli.ts'],
   typecheck: ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'],
   synth: ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet'],
 };

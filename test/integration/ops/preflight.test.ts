@@ -1,0 +1,225 @@
+import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { describe, expect, it } from 'vitest';
+import { awsClientConfig } from '../../../core/aws/clients.js';
+import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
+import { checkCdkBootstrap } from '../../../ops/preflight/checks/cdk-bootstrap.js';
+import { checkConfigRegion } from '../../../ops/preflight/checks/config-region.js';
+import { checkGpuAmi } from '../../../ops/preflight/checks/gpu-ami.js';
+import { checkMskServerless } from '../../../ops/preflight/checks/msk-serverless.js';
+import { checkSpotQuotas } from '../../../ops/preflight/checks/spot-quotas.js';
+import { checkSpotServiceLinkedRole } from '../../../ops/preflight/checks/spot-service-linked-role.js';
+import { checkVendorSecrets } from '../../../ops/preflight/checks/vendor-secrets.js';
+import { bootstrapRequirement } from '../../../ops/preflight/bootstrap-requirement.js';
+import { runPreflightCli } from '../../../ops/preflight/cli.js';
+import { runPreflight, type PreflightReport } from '../../../ops/preflight/runner.js';
+import type { PreflightClients } from '../../../ops/preflight/types.js';
+import {
+  bootstrapAtVersion,
+  bootstrapWithCdkTemplate,
+  createSecret,
+  createSpotServiceLinkedRole,
+  freshAccount,
+  withPublishedGpuAmi,
+  withSpotQuotas,
+} from './preflight-fixtures.js';
+
+const defaults = loadConfig({ env: {} });
+/** G types first: the default AMI's open driver does not run the default p3 (checked separately below). */
+const gFirst = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] } } });
+const secretIds = (c: SignalForgeConfig) => [c.sources!.marketData.apiKeySecretId, c.sources!.news.apiKeySecretId, c.sources!.social.credentialsSecretId];
+
+async function readyAccount(): Promise<{ account: string; clients: PreflightClients }> {
+  const acct = freshAccount();
+  await bootstrapWithCdkTemplate(acct.clients);
+  await createSpotServiceLinkedRole(acct.clients);
+  await createSecret(acct.clients, gFirst.sources!.marketData.apiKeySecretId, 'pk-test');
+  await createSecret(acct.clients, gFirst.sources!.news.apiKeySecretId, 'na-test');
+  await createSecret(acct.clients, gFirst.sources!.social.credentialsSecretId, JSON.stringify({ clientId: 'id', clientSecret: 'secret' }));
+  // 4 shards of 25 configs at once: 4 x g5.12xlarge = 192 G vCPUs.
+  withSpotQuotas(acct.clients, { P: 0, G: 192 });
+  withPublishedGpuAmi(acct.clients);
+  return acct;
+}
+
+async function cli(args: string[], clients: PreflightClients, config: SignalForgeConfig) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runPreflightCli([...args, '--config', JSON.stringify({ training: { instanceTypes: config.training.instanceTypes } })], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: {},
+    clients: () => clients,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const byId = (report: PreflightReport) => Object.fromEntries(report.results.map((r) => [r.id, r]));
+
+describe('preflight against moto: whole accounts', () => {
+  it('a ready account passes every check and the command exits 0', async () => {
+    const { account, clients } = await readyAccount();
+    const { code, out } = await cli(['--region', 'us-east-1', '--json'], clients, gFirst);
+    const report = JSON.parse(out) as PreflightReport;
+    expect(report).toMatchObject({ account, region: 'us-east-1', envName: 'dev', ok: true });
+    expect(report.results.map((r) => [r.id, r.status])).toEqual([
+      ['config-region', 'pass'],
+      ['cdk-bootstrap', 'pass'],
+      ['spot-vcpu-quotas', 'pass'],
+      ['spot-service-linked-role', 'pass'],
+      ['gpu-ami', 'pass'],
+      ['msk-serverless', 'pass'],
+      ['vendor-secrets', 'pass'],
+    ]);
+    expect(byId(report)['spot-vcpu-quotas']!.detail).toContain('fits 4 x g5.12xlarge');
+    expect(code).toBe(0);
+  });
+
+  it('a fresh account fails with a fix for each gap and the command exits 1', async () => {
+    const { account, clients } = freshAccount();
+    withSpotQuotas(clients, { P: 0, G: 0 });
+    const { code, out } = await cli(['--region', 'us-east-1', '--json'], clients, defaults);
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as PreflightReport;
+    const r = byId(report);
+    expect(report.ok).toBe(false);
+    expect(r['cdk-bootstrap']).toMatchObject({ status: 'fail', fix: `npx cdk bootstrap aws://${account}/us-east-1` });
+    expect(r['spot-vcpu-quotas']).toMatchObject({ status: 'fail' });
+    expect(r['spot-vcpu-quotas']!.detail).toContain('4 shard(s) would get no instance');
+    // p3.8xlarge is first: 4 shards x 32 vCPUs.
+    expect(r['spot-vcpu-quotas']!.fix).toContain('--quota-code L-7212CCBC --desired-value 128 --region us-east-1');
+    expect(r['spot-service-linked-role']).toMatchObject({ status: 'warn', fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com' });
+    expect(r['gpu-ami']).toMatchObject({ status: 'fail' });
+    expect(r['gpu-ami']!.detail).toContain('is not published in us-east-1');
+    expect(r['msk-serverless']).toMatchObject({ status: 'pass' });
+    expect(r['vendor-secrets']).toMatchObject({ status: 'fail' });
+    for (const id of secretIds(defaults)) expect(r['vendor-secrets']!.fix).toContain(`aws secretsmanager create-secret --name ${id} `);
+  });
+
+  it('prints a table with a fix under each failing row', async () => {
+    const { account, clients } = freshAccount();
+    withSpotQuotas(clients, { P: 0, G: 0 });
+    const { code, out } = await cli(['--region', 'us-east-1'], clients, defaults);
+    expect(code).toBe(1);
+    expect(out).toContain(`account ${account}, region us-east-1, env dev`);
+    expect(out).toMatch(/^FAIL {2}CDK bootstrap stack +no CDKToolkit stack in us-east-1$/m);
+    expect(out).toMatch(/^ +fix: npx cdk bootstrap aws:\/\/\d{12}\/us-east-1$/m);
+    expect(out).toMatch(/^WARN {2}EC2 spot service-linked role/m);
+    expect(out).toContain('2 passed, 1 warning(s), 4 failed, 0 skipped: fix the failures before cdk deploy');
+  });
+
+  it('a check that cannot read its data fails with the reason instead of passing (moto has no EC2 quotas)', async () => {
+    const { clients } = freshAccount();
+    const report = await runPreflight(clients, gFirst);
+    const quotas = byId(report)['spot-vcpu-quotas']!;
+    expect(quotas.status).toBe('fail');
+    expect(quotas.detail).toMatch(/^could not check: /);
+  });
+});
+
+describe('preflight checks one by one', () => {
+  const ctx = (account: string) => ({ account });
+
+  it('config-region: the config must name the region the stacks deploy to', async () => {
+    const { account, clients } = freshAccount('eu-west-1');
+    const wrong = await checkConfigRegion(clients, defaults, ctx(account));
+    expect(wrong).toMatchObject({ status: 'fail', detail: 'config.region is us-east-1 but the deploy targets eu-west-1: trainers would call AWS in us-east-1' });
+    expect(wrong.fix).toContain(`npx cdk deploy --all -c config='{"region":"eu-west-1"}'`);
+    const right = loadConfig({ env: {}, overrides: { region: 'eu-west-1' } });
+    expect((await checkConfigRegion(clients, right, ctx(account))).status).toBe('pass');
+  });
+
+  it('cdk-bootstrap: the real bootstrap template passes; an old version and a missing parameter fail', async () => {
+    const ready = freshAccount();
+    await bootstrapWithCdkTemplate(ready.clients);
+    const pass = await checkCdkBootstrap(ready.clients, defaults, ctx(ready.account));
+    expect(pass.status).toBe('pass');
+    expect(pass.detail).toMatch(new RegExp(`CDKToolkit CREATE_COMPLETE, /cdk-bootstrap/hnb659fds/version = \\d+ \\(app needs >= ${bootstrapRequirement().minVersion}\\)`));
+
+    const old = freshAccount();
+    await bootstrapAtVersion(old.clients, bootstrapRequirement().minVersion - 1);
+    const tooOld = await checkCdkBootstrap(old.clients, defaults, ctx(old.account));
+    expect(tooOld).toMatchObject({ status: 'fail', fix: `npx cdk bootstrap aws://${old.account}/us-east-1 (upgrades the toolkit stack in place)` });
+    expect(tooOld.detail).toContain(`the app needs >= ${bootstrapRequirement().minVersion}`);
+
+    const noParam = freshAccount();
+    await bootstrapAtVersion(noParam.clients, 30, false);
+    const missing = await checkCdkBootstrap(noParam.clients, defaults, ctx(noParam.account));
+    expect(missing.status).toBe('fail');
+    expect(missing.detail).toContain('/cdk-bootstrap/hnb659fds/version is missing');
+  });
+
+  it('spot-vcpu-quotas: room for every shard on the first type passes, fallbacks warn, too little fails, other backends skip', async () => {
+    const cases: [Partial<Record<'P' | 'G', number>>, string, string][] = [
+      [{ P: 128, G: 0 }, 'pass', 'fits 4 x p3.8xlarge'],
+      [{ P: 32, G: 144 }, 'warn', 'fits 1 x p3.8xlarge + 3 x g5.12xlarge; 3 shard(s) fall back from p3.8xlarge'],
+      [{ P: 96, G: 0 }, 'fail', 'fits 3 x p3.8xlarge; 1 shard(s) would get no instance and fail'],
+    ];
+    for (const [quotas, status, detail] of cases) {
+      const { account, clients } = freshAccount();
+      withSpotQuotas(clients, quotas);
+      const result = await checkSpotQuotas(clients, defaults, ctx(account));
+      expect(result.status).toBe(status);
+      expect(result.detail).toContain(detail);
+    }
+    const { account, clients } = freshAccount();
+    const sagemaker = loadConfig({ env: {}, overrides: { training: { backend: 'sagemaker' } } });
+    expect((await checkSpotQuotas(clients, sagemaker, ctx(account))).status).toBe('skip');
+  });
+
+  it('spot-service-linked-role: present passes, missing warns with the create command', async () => {
+    const with_ = freshAccount();
+    await createSpotServiceLinkedRole(with_.clients);
+    const pass = await checkSpotServiceLinkedRole(with_.clients, defaults, ctx(with_.account));
+    expect(pass.status).toBe('pass');
+    expect(pass.detail).toContain(`arn:aws:iam::${with_.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`);
+    const without = freshAccount();
+    expect(await checkSpotServiceLinkedRole(without.clients, defaults, ctx(without.account))).toMatchObject({ status: 'warn', fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com' });
+  });
+
+  it('gpu-ami: published passes for G types; p3 first fails and p3 as fallback warns (open driver); unpublished fails', async () => {
+    const { account, clients } = freshAccount();
+    withPublishedGpuAmi(clients, 'ami-0123456789abcdef0');
+    expect(await checkGpuAmi(clients, gFirst, ctx(account))).toMatchObject({ status: 'pass', detail: expect.stringContaining('= ami-0123456789abcdef0') });
+    expect((await checkGpuAmi(clients, defaults, ctx(account))).status).toBe('fail');
+    const p3Fallback = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'p3.8xlarge'] } } });
+    expect((await checkGpuAmi(clients, p3Fallback, ctx(account))).status).toBe('warn');
+    const bare = freshAccount();
+    expect((await checkGpuAmi(bare.clients, gFirst, ctx(bare.account))).status).toBe('fail');
+  });
+
+  it('msk-serverless: a documented region passes, an undocumented one warns, an unreachable endpoint fails, provisioned skips', async () => {
+    const east = freshAccount('us-east-1');
+    expect((await checkMskServerless(east.clients, defaults, ctx(east.account))).status).toBe('pass');
+    const saoPaulo = freshAccount('sa-east-1');
+    const warn = await checkMskServerless(saoPaulo.clients, defaults, ctx(saoPaulo.account));
+    expect(warn.status).toBe('warn');
+    expect(warn.detail).toContain('MSK API answers in sa-east-1');
+    // A name under .invalid never resolves (RFC 6761): the same error as a region without an MSK endpoint.
+    const nowhere = freshAccount('us-east-1');
+    nowhere.clients.kafka = new KafkaClient({ ...awsClientConfig(), region: 'us-east-1', endpoint: 'http://kafka.preflight.invalid', maxAttempts: 1 });
+    const fail = await checkMskServerless(nowhere.clients, defaults, ctx(nowhere.account));
+    expect(fail.status).toBe('fail');
+    expect(fail.detail).toMatch(/kafka:ListClustersV2 failed in us-east-1: .*(ENOTFOUND|EAI_AGAIN)/);
+    const provisioned = loadConfig({ env: {}, overrides: { kafka: { cluster: 'provisioned' } } });
+    expect((await checkMskServerless(east.clients, provisioned, ctx(east.account))).status).toBe('skip');
+  });
+
+  it('vendor-secrets: all present passes; missing, valueless and deleted secrets fail with their own fix; no sources skips', async () => {
+    const { account, clients } = freshAccount();
+    const [market, news, social] = secretIds(defaults) as [string, string, string];
+    await createSecret(clients, market, 'pk');
+    await createSecret(clients, news);
+    await createSecret(clients, social, '{}');
+    await clients.secretsManager.send(new DeleteSecretCommand({ SecretId: social, RecoveryWindowInDays: 7 }));
+    const result = await checkVendorSecrets(clients, defaults, ctx(account));
+    expect(result.status).toBe('fail');
+    expect(result.detail).toBe(`${news} has no current value; ${social} is scheduled for deletion`);
+    expect(result.fix).toBe(
+      [`aws secretsmanager put-secret-value --secret-id ${news} --secret-string '<newsapi key>' --region us-east-1`, `aws secretsmanager restore-secret --secret-id ${social} --region us-east-1`].join('\n'),
+    );
+    const ready = await readyAccount();
+    expect((await checkVendorSecrets(ready.clients, defaults, ctx(ready.account))).status).toBe('pass');
+    expect((await checkVendorSecrets(clients, { ...defaults, sources: undefined }, ctx(account))).status).toBe('skip');
+  });
+});
