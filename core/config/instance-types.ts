@@ -8,6 +8,16 @@ export type SpotQuotaGroup = (typeof SPOT_QUOTA_GROUPS)[number];
 
 const [P4_P3_P2, P5, G_VT] = SPOT_QUOTA_GROUPS;
 
+/**
+ * Service Quotas codes (service `ec2`) of the groups, for GetServiceQuota and increase requests. P5's
+ * code is the one the EC2 User Guide's quota table links to (servicequotas/.../ec2/quotas/L-C4BD4855).
+ */
+export const SPOT_QUOTA_CODES: Readonly<Record<SpotQuotaGroup, string>> = {
+  [P4_P3_P2]: 'L-7212CCBC',
+  [P5]: 'L-C4BD4855',
+  [G_VT]: 'L-3819A6DF',
+};
+
 export interface InstanceTypeSpec {
   readonly vcpus: number;
   readonly spotQuota: SpotQuotaGroup;
@@ -37,6 +47,25 @@ export interface ShardConcurrency {
   readonly limitedBy: { group: SpotQuotaGroup; instanceType: string; vcpus: number; quota: number };
 }
 
+/** A quota group the fallbacks use, with its largest fallback: the type a shard may need the most vCPUs for. */
+export interface QuotaGroupUse {
+  readonly group: SpotQuotaGroup;
+  readonly instanceType: string;
+  readonly vcpus: number;
+}
+
+/** The quota groups `instanceTypes` launch under, in the order first used, each with its largest type. */
+export function quotaGroupsUsed(instanceTypes: readonly string[]): QuotaGroupUse[] {
+  const byGroup = new Map<SpotQuotaGroup, QuotaGroupUse>();
+  for (const type of instanceTypes) {
+    const spec = INSTANCE_TYPES[type];
+    if (!spec) throw new Error(`no vCPU entry for instance type ${type} (core/config/instance-types.ts)`);
+    const current = byGroup.get(spec.spotQuota);
+    if (!current || spec.vcpus > current.vcpus) byGroup.set(spec.spotQuota, { group: spec.spotQuota, instanceType: type, vcpus: spec.vcpus });
+  }
+  return [...byGroup.values()];
+}
+
 /**
  * How many shards may run at once on EC2 spot so that, whichever fallbacks they land on, the running
  * trainers' vCPUs stay within each quota group: every shard may end up on the largest fallback of
@@ -44,13 +73,11 @@ export interface ShardConcurrency {
  */
 export function spotShardConcurrency(training: { instanceTypes: readonly string[]; spotVcpuQuota: Readonly<Record<string, number>> }): ShardConcurrency {
   let best: ShardConcurrency | undefined;
-  for (const type of training.instanceTypes) {
-    const spec = INSTANCE_TYPES[type];
-    if (!spec) throw new Error(`no vCPU entry for instance type ${type} (core/config/instance-types.ts)`);
-    const quota = training.spotVcpuQuota[spec.spotQuota] ?? 0;
-    const shards = Math.floor(quota / spec.vcpus);
-    if (!best || shards < best.shards || (shards === best.shards && spec.vcpus > best.limitedBy.vcpus)) {
-      best = { shards, limitedBy: { group: spec.spotQuota, instanceType: type, vcpus: spec.vcpus, quota } };
+  for (const { group, instanceType, vcpus } of quotaGroupsUsed(training.instanceTypes)) {
+    const quota = training.spotVcpuQuota[group] ?? 0;
+    const shards = Math.floor(quota / vcpus);
+    if (!best || shards < best.shards || (shards === best.shards && vcpus > best.limitedBy.vcpus)) {
+      best = { shards, limitedBy: { group, instanceType, vcpus, quota } };
     }
   }
   if (!best) throw new Error('training.instanceTypes is empty');

@@ -6,9 +6,6 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 
-/** Map concurrency of the TrainShards state when the stack sets none; preflight sizes spot quotas from it. */
-export const DEFAULT_MAX_CONCURRENT_SHARDS = 10;
-
 /** Either DynamoDB table construct flavour; both grant the same way. */
 export type IDynamoTable = ITable | ITableV2;
 

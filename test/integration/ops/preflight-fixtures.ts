@@ -5,11 +5,11 @@ import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { HttpRequest } from '@smithy/types';
+import { SPOT_QUOTA_CODES, SPOT_QUOTA_GROUPS, type SpotQuotaGroup } from '../../../core/config/index.js';
 import { DEFAULT_GPU_AMI_PARAMETER } from '../../../lib/training/spot-trainer.js';
 import { CDK_TOOLKIT_STACK_NAME } from '../../../ops/preflight/bootstrap-requirement.js';
 import { createPreflightClients } from '../../../ops/preflight/clients.js';
 import { SPOT_SERVICE_LINKED_ROLE_NAME } from '../../../ops/preflight/checks/spot-service-linked-role.js';
-import { SPOT_QUOTA_FAMILIES, type SpotQuotaFamily } from '../../../ops/preflight/spot-capacity.js';
 import type { PreflightClients } from '../../../ops/preflight/types.js';
 
 interface MiddlewareClient {
@@ -54,11 +54,11 @@ function answerCommand(client: unknown, commandName: string, answer: Answer): vo
 }
 
 /** moto's Service Quotas serves only the `vpc` service code, so EC2 quota values are answered here. */
-export function withSpotQuotas(clients: PreflightClients, vcpus: Partial<Record<SpotQuotaFamily, number>>): void {
+export function withSpotQuotas(clients: PreflightClients, vcpus: Partial<Record<SpotQuotaGroup, number>>): void {
   answerCommand(clients.serviceQuotas, 'GetServiceQuotaCommand', (input) => {
-    const family = (Object.keys(SPOT_QUOTA_FAMILIES) as SpotQuotaFamily[]).find((f) => SPOT_QUOTA_FAMILIES[f].quotaCode === input.QuotaCode);
-    if (input.ServiceCode !== 'ec2' || !family || vcpus[family] === undefined) return undefined;
-    return { Quota: { ServiceCode: 'ec2', QuotaCode: input.QuotaCode, QuotaName: SPOT_QUOTA_FAMILIES[family].quotaName, Value: vcpus[family], Unit: 'None', Adjustable: true } };
+    const group = SPOT_QUOTA_GROUPS.find((g) => SPOT_QUOTA_CODES[g] === input.QuotaCode);
+    if (input.ServiceCode !== 'ec2' || !group || vcpus[group] === undefined) return undefined;
+    return { Quota: { ServiceCode: 'ec2', QuotaCode: input.QuotaCode, QuotaName: group, Value: vcpus[group], Unit: 'None', Adjustable: true } };
   });
 }
 

@@ -24,6 +24,8 @@ import {
   withSpotQuotas,
 } from './preflight-fixtures.js';
 
+const P = 'All P4, P3 and P2 Spot Instance Requests';
+const G = 'All G and VT Spot Instance Requests';
 const defaults = loadConfig({ env: {} });
 /** G types first: the default AMI's open driver does not run the default p3 (checked separately below). */
 const gFirst = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] } } });
@@ -36,8 +38,8 @@ async function readyAccount(): Promise<{ account: string; clients: PreflightClie
   await createSecret(acct.clients, gFirst.sources!.marketData.apiKeySecretId, 'pk-test');
   await createSecret(acct.clients, gFirst.sources!.news.apiKeySecretId, 'na-test');
   await createSecret(acct.clients, gFirst.sources!.social.credentialsSecretId, JSON.stringify({ clientId: 'id', clientSecret: 'secret' }));
-  // 4 shards of 25 configs at once: 4 x g5.12xlarge = 192 G vCPUs.
-  withSpotQuotas(acct.clients, { P: 0, G: 192 });
+  // The configured G quota (default 192) holds 192 / 48 = 4 of the largest G fallback: all 4 shards at once.
+  withSpotQuotas(acct.clients, { [P]: 0, [G]: 192 });
   withPublishedGpuAmi(acct.clients);
   return acct;
 }
@@ -71,13 +73,15 @@ describe('preflight against moto: whole accounts', () => {
       ['msk-serverless', 'pass'],
       ['vendor-secrets', 'pass'],
     ]);
-    expect(byId(report)['spot-vcpu-quotas']!.detail).toContain('fits 4 x g5.12xlarge');
+    expect(byId(report)['spot-vcpu-quotas']!.detail).toBe(
+      `the Map runs 4 shard(s) at once (maxConcurrentShards; 4 shard(s) of 25 configs), limited by "${G}" on g5.12xlarge; "${G}" 192 vCPUs (applied), configured 192, largest fallback g5.12xlarge (48)`,
+    );
     expect(code).toBe(0);
   });
 
   it('a fresh account fails with a fix for each gap and the command exits 1', async () => {
     const { account, clients } = freshAccount();
-    withSpotQuotas(clients, { P: 0, G: 0 });
+    withSpotQuotas(clients, { [P]: 0, [G]: 0 });
     const { code, out } = await cli(['--region', 'us-east-1', '--json'], clients, defaults);
     expect(code).toBe(1);
     const report = JSON.parse(out) as PreflightReport;
@@ -85,9 +89,14 @@ describe('preflight against moto: whole accounts', () => {
     expect(report.ok).toBe(false);
     expect(r['cdk-bootstrap']).toMatchObject({ status: 'fail', fix: `npx cdk bootstrap aws://${account}/us-east-1` });
     expect(r['spot-vcpu-quotas']).toMatchObject({ status: 'fail' });
-    expect(r['spot-vcpu-quotas']!.detail).toContain('4 shard(s) would get no instance');
-    // p3.8xlarge is first: 4 shards x 32 vCPUs.
-    expect(r['spot-vcpu-quotas']!.fix).toContain('--quota-code L-7212CCBC --desired-value 128 --region us-east-1');
+    expect(r['spot-vcpu-quotas']!.detail).toContain(`"${P}" cannot run one p3.16xlarge: nothing launches on it; "${G}" cannot run one g5.12xlarge`);
+    // The increase asked for is what the deployed stack assumes: the configured 128 and 192.
+    expect(r['spot-vcpu-quotas']!.fix).toBe(
+      [
+        `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-7212CCBC --desired-value 128 --region us-east-1  # "${P}"`,
+        `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region us-east-1  # "${G}"`,
+      ].join('\n'),
+    );
     expect(r['spot-service-linked-role']).toMatchObject({ status: 'warn', fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com' });
     expect(r['gpu-ami']).toMatchObject({ status: 'fail' });
     expect(r['gpu-ami']!.detail).toContain('is not published in us-east-1');
@@ -98,7 +107,7 @@ describe('preflight against moto: whole accounts', () => {
 
   it('prints a table with a fix under each failing row', async () => {
     const { account, clients } = freshAccount();
-    withSpotQuotas(clients, { P: 0, G: 0 });
+    withSpotQuotas(clients, { [P]: 0, [G]: 0 });
     const { code, out } = await cli(['--region', 'us-east-1'], clients, defaults);
     expect(code).toBe(1);
     expect(out).toContain(`account ${account}, region us-east-1, env dev`);
@@ -149,18 +158,49 @@ describe('preflight checks one by one', () => {
     expect(missing.detail).toContain('/cdk-bootstrap/hnb659fds/version is missing');
   });
 
-  it('spot-vcpu-quotas: room for every shard on the first type passes, fallbacks warn, too little fails, other backends skip', async () => {
-    const cases: [Partial<Record<'P' | 'G', number>>, string, string][] = [
-      [{ P: 128, G: 0 }, 'pass', 'fits 4 x p3.8xlarge'],
-      [{ P: 32, G: 144 }, 'warn', 'fits 1 x p3.8xlarge + 3 x g5.12xlarge; 3 shard(s) fall back from p3.8xlarge'],
-      [{ P: 96, G: 0 }, 'fail', 'fits 3 x p3.8xlarge; 1 shard(s) would get no instance and fail'],
+  it('spot-vcpu-quotas: quotas as configured pass; short of the Map concurrency or one instance fail; more than configured warns when it would save waves', async () => {
+    // Defaults: configured P 128 / G 192, largest fallbacks p3.16xlarge (64) and g5.12xlarge (48): the Map runs 2 of 4 shards at once.
+    const head = `the Map runs 2 shard(s) at once (maxConcurrentShards; 4 shard(s) of 25 configs), limited by "${P}" on p3.16xlarge`;
+    const group = (g: string, vcpus: number, configured: number, type: string, largest: number) => `"${g}" ${vcpus} vCPUs (applied), configured ${configured}, largest fallback ${type} (${largest})`;
+    const increase = (code: string, vcpus: number, g: string) => `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${code} --desired-value ${vcpus} --region us-east-1  # "${g}"`;
+    const cases: [Partial<Record<string, number>>, string, string, string | undefined][] = [
+      [{ [P]: 128, [G]: 192 }, 'pass', `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 192, 192, 'g5.12xlarge', 48)}`, undefined],
+      // Only G raised: P still bounds the Map at 2, so nothing to gain.
+      [{ [P]: 128, [G]: 384 }, 'pass', `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 384, 192, 'g5.12xlarge', 48)}`, undefined],
+      // P 256: 256 / 64 = 4 and 192 / 48 = 4, so 2 more at once and all 4 shards in one wave.
+      [
+        { [P]: 256, [G]: 192 },
+        'warn',
+        `${head}; ${group(P, 256, 128, 'p3.16xlarge', 64)}; ${group(G, 192, 192, 'g5.12xlarge', 48)}; 2 more shard(s) could run at once with training.spotVcpuQuota raised to the account's quotas (fewer waves for the 4 shard(s))`,
+        `raise training.spotVcpuQuota to {"${P}":256,"${G}":192} (cdk deploy -c config=..., and the same --config here)`,
+      ],
+      // G 96 holds two g5.12xlarge: exactly the 2 at once, but below the configured 192.
+      [
+        { [P]: 128, [G]: 96 },
+        'warn',
+        `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 96, 192, 'g5.12xlarge', 48)}; "${G}" is 96 vCPUs, below the configured 192 (the current 2 shard(s) at once still fit)`,
+        `${increase('L-3819A6DF', 192, G)}\nor lower training.spotVcpuQuota["${G}"] to 96 (the Map then runs 2 shard(s) at once)`,
+      ],
+      // P 100 holds one p3.16xlarge; 2 at once need 128.
+      [
+        { [P]: 100, [G]: 192 },
+        'fail',
+        `${head}; ${group(P, 100, 128, 'p3.16xlarge', 64)}; ${group(G, 192, 192, 'g5.12xlarge', 48)}; "${P}" holds 1 p3.16xlarge, the Map runs 2 shard(s) at once (128 vCPUs): the launches past 1 fail`,
+        `${increase('L-7212CCBC', 128, P)}\nor lower training.spotVcpuQuota["${P}"] to 100 (the Map then runs 1 shard(s) at once)`,
+      ],
+      // G 32 cannot hold one g5.12xlarge (48).
+      [
+        { [P]: 128, [G]: 32 },
+        'fail',
+        `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 32, 192, 'g5.12xlarge', 48)}; "${G}" cannot run one g5.12xlarge: nothing launches on it`,
+        increase('L-3819A6DF', 192, G),
+      ],
     ];
-    for (const [quotas, status, detail] of cases) {
+    for (const [quotas, status, detail, fix] of cases) {
       const { account, clients } = freshAccount();
       withSpotQuotas(clients, quotas);
       const result = await checkSpotQuotas(clients, defaults, ctx(account));
-      expect(result.status).toBe(status);
-      expect(result.detail).toContain(detail);
+      expect(result, JSON.stringify(quotas)).toEqual({ id: 'spot-vcpu-quotas', title: 'EC2 spot vCPU quotas', status, detail, ...(fix ? { fix } : {}) });
     }
     const { account, clients } = freshAccount();
     const sagemaker = loadConfig({ env: {}, overrides: { training: { backend: 'sagemaker' } } });

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parsePreflightArgs, UsageError } from '../../../ops/preflight/args.js';
 import { bootstrapRequirement } from '../../../ops/preflight/bootstrap-requirement.js';
 import { runPreflightCli } from '../../../ops/preflight/cli.js';
-import { GPU_INSTANCE_VCPUS, placeConcurrentTrainers, spotQuotaFamily, type SpotType } from '../../../ops/preflight/spot-capacity.js';
-import { defaultConfig } from '../../../core/config/index.js';
+import { assessSpotQuotas, type AccountQuota } from '../../../ops/preflight/checks/spot-quotas.js';
+import { defaultConfig, quotaGroupsUsed, SPOT_QUOTA_CODES, SPOT_QUOTA_GROUPS, type SpotQuotaGroup } from '../../../core/config/index.js';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createPreflightClients } from '../../../ops/preflight/clients.js';
 
-const spotType = (type: string): SpotType => ({ type, family: spotQuotaFamily(type)!, vcpus: GPU_INSTANCE_VCPUS[type]! });
+const P = 'All P4, P3 and P2 Spot Instance Requests';
+const G = 'All G and VT Spot Instance Requests';
+const quotas = (entries: [SpotQuotaGroup, number, AccountQuota['source']][]) => new Map(entries.map(([g, vcpus, source]) => [g, { vcpus, source }]));
 
 describe('preflight arguments', () => {
   it('accepts a region, config overrides and --json', () => {
@@ -48,27 +50,55 @@ describe('an account that cannot be reached', () => {
   });
 });
 
-describe('spot capacity', () => {
-  it('maps instance types to the P or G spot quota, and others to none', () => {
-    expect(['p3.8xlarge', 'p3dn.24xlarge', 'p4d.24xlarge', 'g4dn.12xlarge', 'g5.12xlarge', 'g6e.xlarge'].map(spotQuotaFamily)).toEqual(['P', 'P', 'P', 'G', 'G', 'G']);
-    expect(spotQuotaFamily('p5.48xlarge')).toBeUndefined();
-    expect(spotQuotaFamily('m5.large')).toBeUndefined();
+describe('spot quotas: one model with the stack', () => {
+  it('has a Service Quotas code for every quota group', () => {
+    expect(SPOT_QUOTA_CODES).toEqual({ [P]: 'L-7212CCBC', 'All P5 Spot Instance Requests': 'L-C4BD4855', [G]: 'L-3819A6DF' });
+    expect(Object.keys(SPOT_QUOTA_CODES).sort()).toEqual([...SPOT_QUOTA_GROUPS].sort());
   });
 
-  it('has a vCPU figure and a quota family for every default instance type', () => {
-    for (const type of defaultConfig.training.instanceTypes) {
-      expect(GPU_INSTANCE_VCPUS[type], type).toBeGreaterThan(0);
-      expect(spotQuotaFamily(type), type).toBeDefined();
-    }
+  it('takes the largest fallback of each group the instance types use, in first-use order', () => {
+    expect(quotaGroupsUsed(defaultConfig.training.instanceTypes)).toEqual([
+      { group: P, instanceType: 'p3.16xlarge', vcpus: 64 },
+      { group: G, instanceType: 'g5.12xlarge', vcpus: 48 },
+    ]);
+    expect(quotaGroupsUsed(['g4dn.xlarge', 'p5.48xlarge', 'g6.2xlarge'])).toEqual([
+      { group: G, instanceType: 'g6.2xlarge', vcpus: 8 },
+      { group: 'All P5 Spot Instance Requests', instanceType: 'p5.48xlarge', vcpus: 192 },
+    ]);
+    expect(() => quotaGroupsUsed(['m5.large'])).toThrow('no vCPU entry for instance type m5.large');
   });
 
-  it('fills quotas in launcher order, fallbacks included, and counts the shards left over', () => {
-    const types = ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'].map(spotType);
-    expect(placeConcurrentTrainers(types, 4, { P: 128, G: 0 })).toEqual({ placed: [{ type: 'p3.8xlarge', count: 4 }], unplaced: 0 });
-    // 80 P vCPUs: two p3.8xlarge (64), the 16 left fit no P type; 100 G vCPUs take two g5.12xlarge (96).
-    expect(placeConcurrentTrainers(types, 4, { P: 80, G: 100 })).toEqual({ placed: [{ type: 'p3.8xlarge', count: 2 }, { type: 'g5.12xlarge', count: 2 }], unplaced: 0 });
-    expect(placeConcurrentTrainers(types, 4, { P: 40, G: 47 })).toEqual({ placed: [{ type: 'p3.8xlarge', count: 1 }], unplaced: 3 });
-    expect(placeConcurrentTrainers(types, 3, {})).toEqual({ placed: [], unplaced: 3 });
+  it('reads an untouched quota as the AWS default, and checks only the groups the types use', () => {
+    const gOnly = { ...defaultConfig.training, instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] };
+    const result = assessSpotQuotas(gOnly, 4, quotas([[G, 192, 'AWS default']]), 'eu-west-1');
+    expect(result).toEqual({
+      status: 'pass',
+      detail: `the Map runs 4 shard(s) at once (maxConcurrentShards; 4 shard(s) of 25 configs), limited by "${G}" on g5.12xlarge; "${G}" 192 vCPUs (AWS default), configured 192, largest fallback g5.12xlarge (48)`,
+    });
+  });
+
+  it('notes a larger quota without warning when every shard already runs at once', () => {
+    const gOnly = { ...defaultConfig.training, instanceTypes: ['g5.12xlarge'] };
+    // 192 / 48 = 4 at once for 3 shards; the account's 480 would allow 10.
+    const result = assessSpotQuotas(gOnly, 3, quotas([[G, 480, 'applied']]), 'eu-west-1');
+    expect(result.status).toBe('pass');
+    expect(result.fix).toBeUndefined();
+    expect(result.detail).toContain("6 more shard(s) could run at once with training.spotVcpuQuota raised to the account's quotas (no gain for today's 3 shard(s))");
+  });
+
+  it('reports every failing group with its own fix, in the target region', () => {
+    const result = assessSpotQuotas(defaultConfig.training, 4, quotas([[P, 64, 'applied'], [G, 0, 'AWS default']]), 'ap-south-1');
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain(`"${P}" holds 1 p3.16xlarge, the Map runs 2 shard(s) at once (128 vCPUs): the launches past 1 fail; "${G}" cannot run one g5.12xlarge: nothing launches on it`);
+    expect(result.fix!.split('\n')).toEqual([
+      `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-7212CCBC --desired-value 128 --region ap-south-1  # "${P}"`,
+      `or lower training.spotVcpuQuota["${P}"] to 64 (the Map then runs 1 shard(s) at once)`,
+      `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region ap-south-1  # "${G}"`,
+    ]);
+  });
+
+  it('refuses to judge a group it has no account quota for', () => {
+    expect(() => assessSpotQuotas(defaultConfig.training, 4, quotas([[P, 128, 'applied']]), 'us-east-1')).toThrow(`no account quota read for "${G}"`);
   });
 });
 
