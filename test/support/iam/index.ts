@@ -1,0 +1,32 @@
+import { expect } from 'vitest';
+import type { ConfigOverrides } from '../../../core/config/index.js';
+import { loadConfig } from '../../../core/config/index.js';
+import { synthesizeApp, type Synthesized } from '../../unit/infra/synthesize.js';
+import { checkRecordedCalls, type NameMap } from './check-calls.js';
+import { DeployedApp, type FunctionRole } from './deployed-app.js';
+import { clearRecordedCalls, recordedCalls } from './recorder.js';
+
+export { asHandler, installAwsCallRecorder, recordedCalls, runAs, type RecordedCall } from './recorder.js';
+export { DeployedApp, DEPLOY_ACCOUNT, type FunctionRole, type PolicyDocument } from './deployed-app.js';
+export { checkRecordedCalls, deployedCall, type IamFailure, type NameMap } from './check-calls.js';
+export { iamRequestsFor, type IamRequest } from './iam-requests.js';
+
+/** The app synthesized once for a test file (no bundling: templates only) and resolved as deployed. */
+export function deployedApp(overrides?: ConfigOverrides): { synth: Synthesized; app: DeployedApp } {
+  const config = loadConfig({ env: {}, overrides });
+  clearRecordedCalls();
+  const synth = synthesizeApp(overrides, { bundling: false });
+  return { synth, app: new DeployedApp(synth, config.region) };
+}
+
+/**
+ * Fails the test with every call a handler made that its deployed role would not allow, and if any
+ * of `roles` made no AWS call at all (a run that exercised nothing proves nothing).
+ */
+export async function expectCallsAllowed(app: DeployedApp, roles: readonly FunctionRole[], names: NameMap = {}): Promise<{ checked: number }> {
+  const { failures, checked, handlers } = await checkRecordedCalls({ app, roles, calls: recordedCalls(), names });
+  const idle = roles.filter((r) => !handlers.has(r.handler)).map((r) => r.handler);
+  expect(idle, 'handlers that made no AWS call during the run').toEqual([]);
+  expect(failures.map((f) => f.message), `${failures.length} call(s) the deployed policies do not allow`).toEqual([]);
+  return { checked };
+}
