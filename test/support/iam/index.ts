@@ -6,7 +6,7 @@ import { checkRecordedCalls, type NameMap } from './check-calls.js';
 import { DeployedApp, type FunctionRole } from './deployed-app.js';
 import { clearRecordedCalls, recordedCalls } from './recorder.js';
 
-export { asHandler, installAwsCallRecorder, recordedCalls, runAs, type RecordedCall } from './recorder.js';
+export { asHandler, installAwsCallRecorder, outsideHandler, recordedCalls, runAs, type RecordedCall } from './recorder.js';
 export { DeployedApp, DEPLOY_ACCOUNT, type FunctionRole, type PolicyDocument } from './deployed-app.js';
 export { checkRecordedCalls, deployedCall, type IamFailure, type NameMap } from './check-calls.js';
 export { iamRequestsFor, type IamRequest } from './iam-requests.js';
@@ -21,12 +21,15 @@ export function deployedApp(overrides?: ConfigOverrides): { synth: Synthesized; 
 
 /**
  * Fails the test with every call a handler made that its deployed role would not allow, and if any
- * of `roles` made no AWS call at all (a run that exercised nothing proves nothing).
+ * of `roles` made no AWS call at all (a run that exercised nothing proves nothing), except those in
+ * `options.noCalls`, which must have made none (e.g. a task that only computes).
  */
-export async function expectCallsAllowed(app: DeployedApp, roles: readonly FunctionRole[], names: NameMap = {}): Promise<{ checked: number }> {
-  const { failures, checked, handlers } = await checkRecordedCalls({ app, roles, calls: recordedCalls(), names });
+export async function expectCallsAllowed(app: DeployedApp, roles: readonly FunctionRole[], names: NameMap = {}, options: { noCalls?: readonly FunctionRole[] } = {}): Promise<{ checked: number }> {
+  const all = [...roles, ...(options.noCalls ?? [])];
+  const { failures, checked, handlers } = await checkRecordedCalls({ app, roles: all, calls: recordedCalls(), names });
   const idle = roles.filter((r) => !handlers.has(r.handler)).map((r) => r.handler);
   expect(idle, 'handlers that made no AWS call during the run').toEqual([]);
+  expect((options.noCalls ?? []).filter((r) => handlers.has(r.handler)).map((r) => r.handler), 'handlers expected to make no AWS call').toEqual([]);
   expect(failures.map((f) => f.message), `${failures.length} call(s) the deployed policies do not allow`).toEqual([]);
   return { checked };
 }

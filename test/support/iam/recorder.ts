@@ -57,6 +57,14 @@ export function asHandler<T>(handler: string, fn: () => T): T {
   return scope.run(handler, fn);
 }
 
+/**
+ * Runs `fn` outside any handler: for work a test fixture starts from inside a handler's call that
+ * belongs to another principal (a fake trainer writing as the instance, not as the launcher).
+ */
+export function outsideHandler<T>(fn: () => T): T {
+  return scope.exit(fn);
+}
+
 /** Wraps a handler so that each invocation runs as `handler`. */
 export function runAs<A extends unknown[], R>(handler: string, fn: (...args: A) => R): (...args: A) => R {
   return (...args: A) => asHandler(handler, () => fn(...args));
