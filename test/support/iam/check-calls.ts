@@ -57,6 +57,24 @@ function statementsFor(role: FunctionRole, action: string): string[] {
   );
 }
 
+/** IAM's decision for `request` made by `role`: 'Allowed', 'ImplicitlyDenied', 'ExplicitlyDenied' or why it could not be simulated. */
+export async function simulateRequest(app: DeployedApp, role: Pick<FunctionRole, 'roleArn' | 'policies'>, request: IamRequest): Promise<string> {
+  const simulation = {
+    identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: resourcePolicyFor(app, request),
+    request: {
+      principal: role.roleArn,
+      action: request.action,
+      resource: { resource: request.resource, accountId: app.account },
+      contextVariables: { 'aws:SecureTransport': 'true', 'aws:PrincipalAccount': app.account, ...request.context },
+    },
+  } as Simulation;
+  const result = await runSimulation(simulation, {});
+  return result.resultType === 'error' ? `invalid simulation: ${JSON.stringify(result.errors)}` : result.overallResult;
+}
+
 /**
  * Evaluates every AWS call each handler made against the IAM policies the synthesized template gives
  * that function's role (plus the key or bucket policy for KMS and S3), with @cloud-copilot/iam-simulate.
@@ -77,20 +95,7 @@ export async function checkRecordedCalls(options: { app: DeployedApp; roles: rea
       const id = JSON.stringify([call.handler, request.action, request.resource, request.context]);
       if (seen.has(id)) continue;
       seen.add(id);
-      const simulation: Simulation = {
-        identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        resourcePolicy: resourcePolicyFor(app, request),
-        request: {
-          principal: role.roleArn,
-          action: request.action,
-          resource: { resource: request.resource, accountId: app.account },
-          contextVariables: { 'aws:SecureTransport': 'true', 'aws:PrincipalAccount': app.account, ...request.context },
-        },
-      } as Simulation;
-      const result = await runSimulation(simulation, {});
-      const decision = result.resultType === 'error' ? `invalid simulation: ${JSON.stringify(result.errors)}` : result.overallResult;
+      const decision = await simulateRequest(app, role, request);
       if (decision === 'Allowed') continue;
       const callName = `${call.client.replace(/Client$/, '')} ${call.command}`;
       const existing = statementsFor(role, request.action);

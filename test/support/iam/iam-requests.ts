@@ -205,7 +205,8 @@ const MAPPERS: Record<string, Record<string, Mapper>> = {
     GetSecretValue: (i, ctx) => [{ action: 'secretsmanager:GetSecretValue', resource: String(i.SecretId).startsWith('arn:') ? i.SecretId : `arn:${ctx.app.partition}:secretsmanager:${ctx.app.region}:${ctx.app.account}:secret:${i.SecretId}-AbCdEf`, context: {} }],
   },
   KafkaClient: {
-    GetBootstrapBrokers: (i) => [{ action: 'kafka:GetBootstrapBrokers', resource: i.ClusterArn, context: {} }],
+    // No resource-level permissions: IAM authorizes it on "*" whatever cluster the call names.
+    GetBootstrapBrokers: () => [{ action: 'kafka:GetBootstrapBrokers', resource: '*', context: {} }],
     DescribeClusterV2: (i) => [{ action: 'kafka:DescribeClusterV2', resource: i.ClusterArn, context: {} }],
   },
 };

@@ -8,7 +8,7 @@ import { clearRecordedCalls, recordedCalls } from './recorder.js';
 
 export { asHandler, installAwsCallRecorder, outsideHandler, recordedCalls, runAs, type RecordedCall } from './recorder.js';
 export { DeployedApp, DEPLOY_ACCOUNT, type FunctionRole, type PolicyDocument } from './deployed-app.js';
-export { checkRecordedCalls, deployedCall, type IamFailure, type NameMap } from './check-calls.js';
+export { checkRecordedCalls, deployedCall, simulateRequest, type IamFailure, type NameMap } from './check-calls.js';
 export { iamRequestsFor, type IamRequest } from './iam-requests.js';
 
 /** The app synthesized once for a test file (no bundling: templates only) and resolved as deployed. */
