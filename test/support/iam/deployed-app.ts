@@ -177,6 +177,12 @@ export class DeployedApp {
     return { ...this.roleByLogicalId(stack, roleRef['Fn::GetAtt'][0]), handler: `${stack}/${logicalId}`, environment: this.resolve(stack, fn.Properties!.Environment?.Variables ?? {}) };
   }
 
+  /** A role construct (e.g. the SageMaker execution role) and its identity policies, resolved. */
+  role(construct: IConstruct): Omit<FunctionRole, 'handler' | 'environment'> {
+    const { stack, logicalId } = DeployedApp.locate(construct);
+    return this.roleByLogicalId(stack, logicalId);
+  }
+
   roleByLogicalId(stack: string, roleId: string): Omit<FunctionRole, 'handler' | 'environment'> {
     const role = this.resource(stack, roleId);
     const policies: FunctionRole['policies'] = [];

@@ -71,3 +71,34 @@ describe('EC2 launcher (retrain launch task)', () => {
     expect(await decide(launch, { action: 'iam:PassRole', resource: launch.roleArn, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } })).not.toBe('Allowed');
   });
 });
+
+describe('SageMaker backend (experimental)', () => {
+  const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/signalforge-trainer:1';
+
+  it('fails synth with a clear error when no trainer image is configured', () => {
+    expect(() => deployedApp({ training: { backend: 'sagemaker' } })).toThrow(/training\.backend 'sagemaker' is experimental and needs training\.sagemakerImageUri/);
+  });
+
+  it('lets the execution role create job ENIs in the trainer subnets and use the volume key; the launcher may pass only that role', async () => {
+    const sm = deployedApp({ training: { backend: 'sagemaker', sagemakerImageUri: image } });
+    const execution = sm.app.role(sm.synth.stacks.training.sagemaker.role);
+    const smLaunch = sm.app.functionRole(sm.synth.stacks.training.retrain.functions.launch);
+    const subnets = smLaunch.environment.TRAINER_SUBNET_IDS!.split(',');
+    const group = smLaunch.environment.TRAINER_SECURITY_GROUP_IDS!;
+    const at = (type: string, id: string) => `arn:aws:ec2:${sm.app.region}:${sm.app.account}:${type}/${id}`;
+    const decideSm = (request: Omit<IamRequest, 'context'> & { context?: IamRequest['context'] }) => simulateRequest(sm.app, execution, { context: {}, ...request });
+    const requests: (Omit<IamRequest, 'context'> & { context?: IamRequest['context'] })[] = [
+      ...[at('network-interface', 'eni-1'), ...subnets.map((s) => at('subnet', s)), at('security-group', group)].map((resource) => ({ action: 'ec2:CreateNetworkInterface', resource })),
+      ...['CreateNetworkInterfacePermission', 'DeleteNetworkInterface', 'DeleteNetworkInterfacePermission'].map((a) => ({ action: `ec2:${a}`, resource: at('network-interface', 'eni-1') })),
+      ...['DescribeNetworkInterfaces', 'DescribeVpcs', 'DescribeDhcpOptions', 'DescribeSubnets', 'DescribeSecurityGroups'].map((a) => ({ action: `ec2:${a}`, resource: '*' })),
+    ];
+    const key = JSON.parse(smLaunch.environment.SAGEMAKER_SETTINGS_JSON!).volumeKmsKeyId as string;
+    requests.push({ action: 'kms:CreateGrant', resource: key, context: { 'kms:GrantIsForAWSResource': 'true' } });
+    for (const action of ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']) requests.push({ action, resource: key });
+    for (const r of requests) expect(await decideSm(r), `${r.action} on ${r.resource}`).toBe('Allowed');
+    expect(await decideSm({ action: 'ec2:CreateNetworkInterface', resource: at('subnet', 'subnet-elsewhere') })).not.toBe('Allowed');
+    expect(await decideSm({ action: 'kms:CreateGrant', resource: key, context: { 'kms:GrantIsForAWSResource': 'false' } })).not.toBe('Allowed');
+    expect(await simulateRequest(sm.app, smLaunch, { action: 'iam:PassRole', resource: execution.roleArn, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } })).toBe('Allowed');
+    expect(await simulateRequest(sm.app, smLaunch, { action: 'iam:PassRole', resource: smLaunch.roleArn, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } })).not.toBe('Allowed');
+  });
+});
