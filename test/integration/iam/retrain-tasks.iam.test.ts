@@ -2,12 +2,10 @@ import { CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeImages
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
-import type { TrainerHandle } from '../../../lambdas/training/contracts.js';
-import { Ec2SpotLauncher, type TrainerLaunchRequest, type TrainerLauncher } from '../../../lambdas/training/launchers/index.js';
-import { RETRAIN_TASKS, type RetrainTaskName } from '../../../lambdas/training/task-catalog.js';
-import type { TaskHandlers } from '../../../lambdas/training/tasks/index.js';
-import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { asHandler, deployedApp, expectCallsAllowed, outsideHandler, recordedCalls, type FunctionRole } from '../../support/iam/index.js';
+import { Ec2SpotLauncher } from '../../../lambdas/training/launchers/index.js';
+import { deployedApp, expectCallsAllowed, recordedCalls } from '../../support/iam/index.js';
+import { RealLauncherFakeTrainer } from './support/real-launcher-fake-trainer.js';
+import { retrainTaskRoles, retrainWorldNames, runRetrainAsDeployed } from './support/retrain-as-deployed.js';
 import { uniqueName } from '../orchestration/support/aws-fixtures.js';
 import { FakeTrainerLauncher, SimClock } from '../orchestration/support/fake-trainer.js';
 import { createRetrainWorld, testConfig, type RetrainWorld } from '../orchestration/support/retrain-world.js';
@@ -15,29 +13,11 @@ import { createRetrainWorld, testConfig, type RetrainWorld } from '../orchestrat
 /**
  * The real EC2 spot launcher against moto's EC2 (RunInstances, DescribeInstances, TerminateInstances,
  * and IAM's CreateServiceLinkedRole), with the fake trainer standing in for what runs on the instance.
- * The fake writes as the instance would, outside any task's scope, so only the tasks' calls are checked.
  */
-class Ec2WithFakeTrainer implements TrainerLauncher {
-  readonly backend = 'ec2';
-  constructor(private readonly ec2: Ec2SpotLauncher, private readonly trainer: FakeTrainerLauncher) {}
-  async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
-    const handle = await this.ec2.launch(request);
-    await outsideHandler(() => this.trainer.launch(request));
-    return handle;
-  }
-  describe(handle: TrainerHandle) {
-    return this.ec2.describe(handle);
-  }
-  terminate(handle: TrainerHandle) {
-    return this.ec2.terminate(handle);
-  }
-}
-
 describe('retrain tasks run under their deployed IAM policies (EC2 backend)', () => {
   // Deployed under the test world's env name, so the signalforge:env tag the launcher sets matches the policy.
   const { synth, app } = deployedApp({ envName: testConfig().envName });
-  const functions = synth.stacks.training.retrain.functions;
-  const roles = Object.fromEntries((Object.keys(RETRAIN_TASKS) as RetrainTaskName[]).map((t) => [t, app.functionRole(functions[t])])) as Record<RetrainTaskName, FunctionRole>;
+  const roles = retrainTaskRoles(synth, app);
   const deployedEnv = roles.launch.environment;
   const ec2 = new EC2Client(awsClientConfig());
   let world: RetrainWorld;
@@ -54,7 +34,7 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
     world = await createRetrainWorld({
       config,
       launcher: ({ artifactBucket }) =>
-        new Ec2WithFakeTrainer(
+        new RealLauncherFakeTrainer(
           new Ec2SpotLauncher({ config, launchTemplateId: moto.launchTemplateId, subnetIds: moto.subnetIds, securityGroupIds: [moto.securityGroupId] }),
           // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard relaunches.
           new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5 }),
@@ -63,8 +43,7 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
   });
 
   it('runs the synthesized state machine end to end with every task as its own function', async () => {
-    const handlers = Object.fromEntries(Object.entries(world.handlers).map(([name, h]) => [name, (event: unknown) => asHandler(roles[name as RetrainTaskName].handler, () => h(event))])) as TaskHandlers;
-    const result = await runRetrainLocally({ config: world.config, handlers, input: { trigger: 'manual', reason: 'iam harness', requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
+    const result = await runRetrainAsDeployed(world, roles);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.path).toContain('PrepareRelaunch');
     const ec2Calls = recordedCalls().filter((c) => c.client === 'EC2Client' || c.client === 'IAMClient').map((c) => c.command);
@@ -74,10 +53,7 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
   it('every call each task made is allowed by its role in the synthesized Training stack', async () => {
     const names = {
       exact: {
-        [world.deps.lakeBucket]: deployedEnv.LAKE_BUCKET!,
-        [world.deps.artifactBucket]: deployedEnv.ARTIFACT_BUCKET!,
-        [world.registry.tableName]: deployedEnv.REGISTRY_TABLE!,
-        [world.alerts.topicArn]: deployedEnv.ALERT_TOPIC_ARN!,
+        ...retrainWorldNames(world, deployedEnv),
         [moto.launchTemplateId]: deployedEnv.TRAINER_LAUNCH_TEMPLATE_ID!,
         [moto.securityGroupId]: deployedEnv.TRAINER_SECURITY_GROUP_IDS!,
         ...Object.fromEntries(moto.subnetIds.map((s, i) => [s, deployedEnv.TRAINER_SUBNET_IDS!.split(',')[i]!])),

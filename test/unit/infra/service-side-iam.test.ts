@@ -33,6 +33,14 @@ describe('MSK event source mapping (runs with each sink role)', () => {
   });
 });
 
+describe('Kafka clients outside the mapping (producers, the topic custom resource)', () => {
+  it('may look up the bootstrap brokers, which IAM authorizes only on "*"', async () => {
+    const clients = [...synth.stacks.ingest.producers.values(), synth.stacks.streaming.topics.handler].map((fn) => app.functionRole(fn));
+    expect(clients).toHaveLength(5);
+    for (const role of clients) expect(await decide(role, { action: 'kafka:GetBootstrapBrokers', resource: '*' }), role.handler).toBe('Allowed');
+  });
+});
+
 describe('EC2 launcher (retrain launch task)', () => {
   it('may have EC2 use the data key for the encrypted root volume, only through EC2 and only for a grant to an AWS resource', async () => {
     expect(launchTemplate.volumeKeys).toHaveLength(1);
