@@ -15,7 +15,12 @@ export class RealLauncherFakeTrainer implements TrainerLauncher {
   }
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
     const handle = await this.launcher.launch(request);
-    await outsideHandler(() => this.trainer.launch(request));
+    // The trainer's records are written before the launch returns: a moto training job is complete at
+    // once, and a check that saw the job gone before the record would take it for an interruption.
+    await outsideHandler(async () => {
+      await this.trainer.launch(request);
+      await this.trainer.settle();
+    });
     return handle;
   }
   describe(handle: TrainerHandle) {
