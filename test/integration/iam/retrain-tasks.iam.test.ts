@@ -48,6 +48,10 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
     expect(result.path).toContain('PrepareRelaunch');
     const ec2Calls = recordedCalls().filter((c) => c.client === 'EC2Client' || c.client === 'IAMClient').map((c) => c.command);
     expect(new Set(ec2Calls)).toEqual(new Set(['CreateServiceLinkedRole', 'RunInstances', 'DescribeInstances', 'TerminateInstances']));
+    // The registry goes through @aws-sdk/lib-dynamodb: its document commands are seen, with their table names.
+    const documentCalls = recordedCalls().filter((c) => c.client === 'DynamoDBDocumentClient');
+    expect(documentCalls.map((c) => c.command)).toEqual(expect.arrayContaining(['TransactWrite', 'Get']));
+    expect(documentCalls.filter((c) => c.command === 'TransactWrite').flatMap((c) => c.input.TransactItems.map((i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName))).toContain(world.registry.tableName);
   });
 
   it('every call each task made is allowed by its role in the synthesized Training stack', async () => {
