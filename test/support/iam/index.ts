@@ -1,22 +1,28 @@
+import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ConfigOverrides } from '../../../core/config/index.js';
 import { loadConfig } from '../../../core/config/index.js';
 import { synthesizeApp, type Synthesized } from '../../unit/infra/synthesize.js';
 import { checkRecordedCalls, type NameMap } from './check-calls.js';
 import { DeployedApp, type FunctionRole } from './deployed-app.js';
-import { clearRecordedCalls, recordedCalls } from './recorder.js';
+import { recordedCalls } from './recorder.js';
 
-export { asHandler, installAwsCallRecorder, outsideHandler, recordedCalls, runAs, type RecordedCall } from './recorder.js';
+export { asHandler, clearRecordedCalls, installAwsCallRecorder, outsideHandler, recordedCalls, runAs, type RecordedCall } from './recorder.js';
 export { DeployedApp, DEPLOY_ACCOUNT, type FunctionRole, type PolicyDocument } from './deployed-app.js';
 export { checkRecordedCalls, deployedCall, simulateRequest, type IamFailure, type NameMap } from './check-calls.js';
 export { iamRequestsFor, type IamRequest } from './iam-requests.js';
 
-/** The app synthesized once for a test file (no bundling: templates only) and resolved as deployed. */
+/**
+ * The app synthesized once for a test file (no bundling: templates only) and resolved as deployed.
+ * Recorded calls are per process (vitest isolates test files); `clearRecordedCalls` starts over.
+ */
 export function deployedApp(overrides?: ConfigOverrides): { synth: Synthesized; app: DeployedApp } {
   const config = loadConfig({ env: {}, overrides });
-  clearRecordedCalls();
   const synth = synthesizeApp(overrides, { bundling: false });
-  return { synth, app: new DeployedApp(synth, config.region) };
+  const app = new DeployedApp(synth, config.region);
+  // The templates are read; the cloud assembly on disk is not needed any more.
+  rmSync(synth.outdir, { recursive: true, force: true });
+  return { synth, app };
 }
 
 /**
