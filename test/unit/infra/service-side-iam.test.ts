@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TOPIC_NAMES } from '../../../core/config/index.js';
+import { PRODUCER_SOURCES } from '../../../lib/runtime-environment.js';
 import { deployedApp, simulateRequest, type FunctionRole, type IamRequest } from '../../support/iam/index.js';
 
 /**
@@ -31,6 +32,31 @@ describe('MSK event source mapping (runs with each sink role)', () => {
     // Creation is pinned to the cluster's subnets and group, not any subnet of the account.
     expect(await decide(role, { action: 'ec2:CreateNetworkInterface', resource: ec2Arn('subnet', 'subnet-elsewhere') })).not.toBe('Allowed');
   });
+
+  it.each(TOPIC_NAMES)('the %s sink role lets the pollers read its topic as its group, and send failed batches to the encrypted DLQ', async (topic) => {
+    const role = app.functionRole(synth.stacks.ingest.sinks.get(topic)!);
+    const mapping = app.resourcesOfType('AWS::Lambda::EventSourceMapping').find((m) => m.props.Topics[0] === topic)!;
+    const [, name, uuid] = clusterArn.split(':').at(-1)!.split('/') as [string, string, string];
+    const kafka = (kind: string, id: string) => `arn:aws:kafka:${app.region}:${app.account}:${kind}/${name}/${uuid}/${id}`;
+    const group = mapping.props.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId as string;
+    const dlq = mapping.props.DestinationConfig.OnFailure.Destination as string;
+    const queueKey = app.resourcesOfType('AWS::SQS::Queue').find((q) => app.resolve(q.stack, { 'Fn::GetAtt': [q.logicalId, 'Arn'] }) === dlq)!.props.KmsMasterKeyId as string;
+    const viaSqs = { 'kms:ViaService': `sqs.${app.region}.amazonaws.com` };
+    const requests: (Omit<IamRequest, 'context'> & { context?: IamRequest['context'] })[] = [
+      { action: 'kafka-cluster:Connect', resource: clusterArn },
+      { action: 'kafka-cluster:DescribeClusterDynamicConfiguration', resource: clusterArn },
+      { action: 'kafka-cluster:DescribeTopic', resource: kafka('topic', topic) },
+      { action: 'kafka-cluster:ReadData', resource: kafka('topic', topic) },
+      { action: 'kafka-cluster:DescribeGroup', resource: kafka('group', group) },
+      { action: 'kafka-cluster:AlterGroup', resource: kafka('group', group) },
+      { action: 'sqs:SendMessage', resource: dlq },
+      { action: 'kms:GenerateDataKey', resource: queueKey, context: viaSqs },
+      { action: 'kms:Decrypt', resource: queueKey, context: viaSqs },
+    ];
+    for (const r of requests) expect(await decide(role, r), `${r.action} on ${r.resource}`).toBe('Allowed');
+    const other = TOPIC_NAMES.find((t) => t !== topic)!;
+    expect(await decide(role, { action: 'kafka-cluster:ReadData', resource: kafka('topic', other) })).not.toBe('Allowed');
+  });
 });
 
 describe('Kafka clients outside the mapping (producers, the topic custom resource)', () => {
@@ -38,6 +64,26 @@ describe('Kafka clients outside the mapping (producers, the topic custom resourc
     const clients = [...synth.stacks.ingest.producers.values(), synth.stacks.streaming.topics.handler].map((fn) => app.functionRole(fn));
     expect(clients).toHaveLength(5);
     for (const role of clients) expect(await decide(role, { action: 'kafka:GetBootstrapBrokers', resource: '*' }), role.handler).toBe('Allowed');
+  });
+
+  it('each producer may write only its own topic, idempotently', async () => {
+    const [cluster] = app.resourcesOfType('AWS::MSK::ServerlessCluster');
+    const clusterArn = app.resolve(cluster!.stack, { 'Fn::GetAtt': [cluster!.logicalId, 'Arn'] }) as string;
+    const [, name, uuid] = clusterArn.split(':').at(-1)!.split('/') as [string, string, string];
+    const topicArn = (t: string) => `arn:aws:kafka:${app.region}:${app.account}:topic/${name}/${uuid}/${t}`;
+    for (const p of PRODUCER_SOURCES) {
+      const role = app.functionRole(synth.stacks.ingest.producers.get(p.source)!);
+      for (const r of [
+        { action: 'kafka-cluster:Connect', resource: clusterArn },
+        { action: 'kafka-cluster:WriteDataIdempotently', resource: clusterArn },
+        { action: 'kafka-cluster:DescribeTopic', resource: topicArn(p.topic) },
+        { action: 'kafka-cluster:WriteData', resource: topicArn(p.topic) },
+      ]) {
+        expect(await decide(role, r), `${p.source}: ${r.action} on ${r.resource}`).toBe('Allowed');
+      }
+      const other = TOPIC_NAMES.find((t) => t !== p.topic)!;
+      expect(await decide(role, { action: 'kafka-cluster:WriteData', resource: topicArn(other) })).not.toBe('Allowed');
+    }
   });
 });
 
