@@ -38,6 +38,25 @@ export function grantObjectWrite(grantee: IGrantable, access: DataAccess, prefix
   p.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [access.key.keyArn] }));
 }
 
+/** Get objects by key under `prefixes`: no listing, no older versions (e.g. a ledger read back by its key). */
+export function grantObjectGet(grantee: IGrantable, access: DataAccess, prefixes: readonly string[], reason: string): void {
+  const p = grantee.grantPrincipal;
+  const objects = objectArns(access.bucketName, prefixes);
+  p.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+  acknowledgeWildcardResources(grantee, objects, reason);
+  p.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [access.key.keyArn] }));
+}
+
+/**
+ * Delete objects under `prefixes`. s3:DeleteObject only: in a versioned bucket that adds a delete
+ * marker, and without s3:DeleteObjectVersion the grantee cannot remove the history.
+ */
+export function grantObjectDelete(grantee: IGrantable, access: DataAccess, prefixes: readonly string[], reason: string): void {
+  const objects = objectArns(access.bucketName, prefixes);
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects }));
+  acknowledgeWildcardResources(grantee, objects, reason);
+}
+
 /** Item-level read/write on a table and its indexes (no Scan, no table management). */
 export function grantItemReadWrite(grantee: IGrantable, tableName: string, key: IKey, options: { write?: boolean } = {}): void {
   const p = grantee.grantPrincipal;

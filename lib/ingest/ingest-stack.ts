@@ -9,7 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
-import { grantItemReadWrite, grantObjectWrite } from '../data/data-grants.js';
+import { grantItemReadWrite, grantObjectDelete, grantObjectGet, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import { constructIdFor, PRODUCER_SOURCES, runtimeEnvironment } from '../runtime-environment.js';
@@ -81,7 +81,13 @@ export class IngestStack extends Stack {
         bundleAwsSdk: true,
       });
       const lake = { bucketName: names.lakeBucket, key: props.dataKey };
-      grantObjectWrite(fn, lake, [`${config.ingest.lakePrefix}/topic=${topic}`, `${config.ingest.deadLetterPrefix}/topic=${topic}`], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake and dead-letter prefixes.`);
+      const lakeObjects = `${config.ingest.lakePrefix}/topic=${topic}`;
+      // The batch ledger (core/lake batchLedgerKey): created before the data, read back and rewritten
+      // when a retry starts at the same offset, whose stale lake objects are then deleted.
+      const ledger = `${config.ingest.lakePrefix}/_batches/topic=${topic}`;
+      grantObjectWrite(fn, lake, [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, ledger], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter and batch-ledger prefixes.`);
+      grantObjectGet(fn, lake, [ledger], `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`);
+      grantObjectDelete(fn, lake, [lakeObjects], `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`);
       grantItemReadWrite(fn, names.idempotencyTable, props.dataKey);
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);

@@ -4,6 +4,7 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnCluster, CfnServerlessCluster } from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import type { KafkaClusterProps } from './kafka-cluster-props.js';
 
 export type { KafkaClusterProps } from './kafka-cluster-props.js';
@@ -111,7 +112,10 @@ export class KafkaCluster extends Construct {
 
   /** Bootstrap-broker lookup (control plane) for clients that resolve brokers from the cluster ARN. */
   grantBootstrap(grantee: IGrantable): void {
-    this.grantCluster(grantee, ['kafka:GetBootstrapBrokers', 'kafka:DescribeCluster', 'kafka:DescribeClusterV2']);
+    this.grantCluster(grantee, ['kafka:DescribeCluster', 'kafka:DescribeClusterV2']);
+    // GetBootstrapBrokers has no resource-level permissions (service authorization reference): on the
+    // cluster ARN it is never allowed, so producers, the topic resource and the mapping could not start.
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['kafka:GetBootstrapBrokers'], resources: ['*'] }));
   }
 
   /** Produce to `topics`, idempotently (kafkajs idempotent producers need WriteDataIdempotently). */
@@ -134,6 +138,25 @@ export class KafkaCluster extends Construct {
     this.grantCluster(grantee, ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration']);
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resources: [this.topicArn(topic)] }));
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], resources: [this.arnFor('group', groupId)] }));
+    this.grantMappingNetwork(grantee);
+  }
+
+  /**
+   * The event source mapping's pollers reach the brokers through ENIs that Lambda creates in the
+   * cluster's subnets with the cluster's security group, using the function's role (the actions of
+   * AWSLambdaMSKExecutionRole). Creation is pinned to those subnets and that group; the Describe
+   * calls have no resource-level permissions, and ENI ids are only known once created.
+   */
+  private grantMappingNetwork(grantee: IGrantable): void {
+    const stack = Stack.of(this);
+    const p = grantee.grantPrincipal;
+    const eni = `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:network-interface/*`;
+    const subnets = this.vpc.selectSubnets(this.subnets).subnetIds.map((id) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:subnet/${id}`);
+    const group = `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:security-group/${this.securityGroup.securityGroupId}`;
+    p.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [eni, ...subnets, group] }));
+    p.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:DeleteNetworkInterface'], resources: [eni] }));
+    p.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] }));
+    acknowledgeWildcardResources(grantee, [eni], `The MSK event source mapping creates and deletes its poller ENIs with this role; their ids exist only after creation. Creation is limited to the cluster ${this.clusterName} subnets and security group in the same statement.`);
   }
 
   /** Create, grow and delete `topics` (the topic custom resource). */

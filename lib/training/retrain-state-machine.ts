@@ -212,7 +212,7 @@ export class RetrainStateMachine extends Construct {
       new PolicyStatement({
         actions: ['ec2:RunInstances'],
         resources: [
-          arn('instance'), arn('volume'), arn('network-interface'), arn('spot-instances-request'),
+          arn('instance'), arn('volume'), arn('network-interface'),
           stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
           launchTemplateArn,
           ...props.trainerSubnets.map((s) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId })),
@@ -224,6 +224,26 @@ export class RetrainStateMachine extends Construct {
         // required to be the source of every parameter (no ec2:IsLaunchTemplateResource).
         conditions: { ArnLike: { 'ec2:LaunchTemplate': launchTemplateArn } },
       }),
+    );
+    // The spot request RunInstances creates has no ec2:LaunchTemplate condition key (service
+    // authorization reference), so under the statement above it would always be denied. It gets its own
+    // statement; a launch still needs the instance ARN, which only the launch-template statement allows.
+    launch!.addToRolePolicy(new PolicyStatement({ actions: ['ec2:RunInstances'], resources: [arn('spot-instances-request')] }));
+    // A fresh account has no AWSServiceRoleForEC2Spot; the launcher creates it before its first spot
+    // request (lambdas/training/launchers/spot-service-role.ts), and may create nothing else.
+    launch!.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot' })],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'spot.amazonaws.com' } },
+      }),
+    );
+    // The root volume is encrypted with the data key (SpotTrainer's launch template): EC2 uses the key
+    // with the caller's permissions, and only through EC2 (kms:ViaService); the grant it creates is for the volume.
+    const viaEc2 = { 'kms:ViaService': `ec2.${stack.region}.amazonaws.com` };
+    launch!.addToRolePolicy(new PolicyStatement({ actions: ['kms:CreateGrant'], resources: [props.encryptionKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': true }, StringEquals: viaEc2 } }));
+    launch!.addToRolePolicy(
+      new PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'], resources: [props.encryptionKey.keyArn], conditions: { StringEquals: viaEc2 } }),
     );
     launch!.addToRolePolicy(
       new PolicyStatement({ actions: ['ec2:CreateTags'], resources: [arn('instance'), arn('volume'), arn('spot-instances-request')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }),

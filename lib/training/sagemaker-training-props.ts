@@ -7,4 +7,6 @@ export interface SageMakerTrainingProps {
   readonly envName: string;
   readonly dataKey: IKey;
   readonly lakePrefix: string;
+  /** Where training jobs run (the launcher's VpcConfig): their ENIs may be created only there. */
+  readonly network: { readonly subnetIds: string[]; readonly securityGroupId: string };
 }

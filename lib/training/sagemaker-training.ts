@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { acknowledge } from '../nag/acknowledge.js';
-import { flattenReference } from '../nag/wildcard-acknowledgements.js';
+import { acknowledgeWildcardResources, flattenReference } from '../nag/wildcard-acknowledgements.js';
 import type { SageMakerTrainingProps } from './sagemaker-training-props.js';
 
 export type { SageMakerTrainingProps } from './sagemaker-training-props.js';
@@ -36,6 +36,12 @@ export class SageMakerTraining extends Construct {
   constructor(scope: Construct, id: string, props: SageMakerTrainingProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    if (props.training.backend === 'sagemaker' && !props.training.sagemakerImageUri) {
+      throw new Error(
+        "training.backend 'sagemaker' is experimental and needs training.sagemakerImageUri: this repository builds no trainer image. " +
+          "Build and push one as docs/INFRA.md ('SageMaker backend') describes and set its URI, or use training.backend 'ec2'.",
+      );
+    }
     const names = dataNames(props.envName);
     this.role = new Role(this, 'ExecutionRole', {
       assumedBy: new ServicePrincipal('sagemaker.amazonaws.com'),
@@ -57,6 +63,12 @@ export class SageMakerTraining extends Construct {
     );
     acknowledge(this.role, `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(`arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/signalforge-*`))}]`, 'Image pulls are limited to this account\'s signalforge-* ECR repositories, where the trainer image is pushed per environment.');
 
+    this.grantJobNetwork(props);
+    // The training volume (ResourceConfig.VolumeKmsKeyId) and output are encrypted with the data key,
+    // which SageMaker uses with this role; the grant it creates is for the job's volume.
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:CreateGrant'], resources: [props.dataKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': true } } }));
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'], resources: [props.dataKey.keyArn] }));
+
     const maxRuntimeSeconds = Math.round(props.training.maxRunHours * 3600);
     this.settings = {
       roleArn: this.role.roleArn,
@@ -69,6 +81,22 @@ export class SageMakerTraining extends Construct {
       outputS3Uri: `s3://${names.artifactBucket}/models/`,
       volumeKmsKeyId: props.dataKey.keyArn,
     };
+  }
+
+  /**
+   * Jobs with a VpcConfig get their ENIs from SageMaker acting as this role. Creation is pinned to the
+   * trainer subnets and security group; the Describe calls have no resource-level
+   * permissions, and interface ids exist only once created.
+   */
+  private grantJobNetwork(props: SageMakerTrainingProps): void {
+    const stack = Stack.of(this);
+    const ec2 = (resource: string) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:${resource}`;
+    const eni = ec2('network-interface/*');
+    const placement = [...props.network.subnetIds.map((id) => ec2(`subnet/${id}`)), ec2(`security-group/${props.network.securityGroupId}`)];
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [eni, ...placement] }));
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'], resources: [eni] }));
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] }));
+    acknowledgeWildcardResources(this.role, [eni], 'SageMaker creates, shares and deletes the training job ENIs with this role; their ids exist only after creation, and creation is limited to the trainer subnets and security group in the same statement.');
   }
 
   /** Environment for the launcher Lambda. */

@@ -38,7 +38,14 @@ export class TrainingStack extends Stack {
       lakePrefix: config.ingest.lakePrefix,
       amiParameterName: props.amiParameterName,
     });
-    this.sagemaker = new SageMakerTraining(this, 'SageMaker', { training: config.training, envName: config.envName, dataKey: props.dataKey, lakePrefix: config.ingest.lakePrefix });
+    this.sagemaker = new SageMakerTraining(this, 'SageMaker', {
+      training: config.training,
+      envName: config.envName,
+      dataKey: props.dataKey,
+      lakePrefix: config.ingest.lakePrefix,
+      // The launcher runs jobs in the trainer subnets with the trainer security group (TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS).
+      network: { subnetIds: props.vpc.selectSubnets(props.trainerSubnets).subnetIds, securityGroupId: this.spotTrainer.securityGroup.securityGroupId },
+    });
 
     // Two-minute warnings before EC2 reclaims a spot instance. The trainer itself watches IMDS and
     // checkpoints, and the state machine relaunches with --resume; the rule tells people and feeds the dashboard.

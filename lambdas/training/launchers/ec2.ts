@@ -1,8 +1,10 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
 import { gpuRuntime, InsufficientCapacityError, instanceTypeOrder, isCapacityError, trainerCliArgs, trainerTags, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
+import { ensureSpotServiceLinkedRole } from './spot-service-role.js';
 
 export interface Ec2LauncherOptions {
   config: SignalForgeConfig;
@@ -21,6 +23,8 @@ export interface Ec2LauncherOptions {
    */
   setupScript?: string;
   client?: EC2Client;
+  /** For the spot service-linked role (ensureSpotServiceLinkedRole). */
+  iam?: IAMClient;
 }
 
 function shellQuote(arg: string): string {
@@ -34,6 +38,7 @@ function shellQuote(arg: string): string {
 export class Ec2SpotLauncher implements TrainerLauncher {
   readonly backend = 'ec2';
   private readonly client: EC2Client;
+  private spotRole?: Promise<unknown>;
 
   constructor(private readonly options: Ec2LauncherOptions) {
     this.client = options.client ?? new EC2Client(awsClientConfig());
@@ -61,6 +66,11 @@ export class Ec2SpotLauncher implements TrainerLauncher {
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
     const tags = Object.entries(trainerTags(request, this.options.config)).map(([Key, Value]) => ({ Key, Value }));
+    // Once per container; a failure is not cached, so the next launch asks again.
+    await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? new IAMClient(awsClientConfig())).catch((err: unknown) => {
+      this.spotRole = undefined;
+      throw err;
+    }));
     const failures: string[] = [];
     for (const { type, index } of instanceTypeOrder(this.options.config.training.instanceTypes, request.instanceTypeIndex)) {
       for (const subnetId of this.options.subnetIds) {

@@ -41,7 +41,7 @@ describe('AuditedAwsSolutionsChecks', () => {
   });
 
   it('synthesizes the SageMaker training backend nag-clean, with its training-job acknowledgements all used', () => {
-    const synth = synthesizeApp({ training: { backend: 'sagemaker' } }, { bundling: false });
+    const synth = synthesizeApp({ training: { backend: 'sagemaker', sagemakerImageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/signalforge-trainer:1' } }, { bundling: false });
     try {
       expect(synth.nag.unusedAcknowledgements()).toEqual([]);
       const templates = readTemplates(synth.outdir);
