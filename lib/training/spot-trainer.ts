@@ -19,7 +19,8 @@ import { grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import type { SpotTrainerProps } from './spot-trainer-props.js';
 import { TrainerBundle } from './trainer-bundle.js';
-import { trainerSetupScript } from './trainer-user-data.js';
+import { maxInstanceLifetimeMinutes } from '../../lambdas/training/launchers/launch-doc.js';
+import { trainerUserData } from './trainer-user-data.js';
 
 export type { SpotTrainerProps } from './spot-trainer-props.js';
 
@@ -35,8 +36,8 @@ export class SpotTrainer extends Construct {
   readonly role: Role;
   readonly securityGroup: SecurityGroup;
   readonly bundle: TrainerBundle;
-  /** Shell the launcher puts before its per-run command (RunInstances user data replaces the template's). */
-  readonly setupScript: string;
+  /** The whole bootstrap (launch template user data); the launcher never overrides it. */
+  readonly userDataScript: string;
   private readonly props: SpotTrainerProps;
 
   constructor(scope: Construct, id: string, props: SpotTrainerProps) {
@@ -58,14 +59,17 @@ export class SpotTrainer extends Construct {
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'SignalForge GPU trainers: no inbound; outbound HTTPS for S3, npm and nodejs.org',
+      description: 'SignalForge GPU trainers: no inbound; outbound HTTPS for S3, npm, PyPI and nodejs.org',
       allowAllOutbound: true,
     });
 
-    const s3Uri = `s3://${this.bundle.asset.s3BucketName}/${this.bundle.asset.s3ObjectKey}`;
-    this.setupScript = trainerSetupScript({ bundleS3Uri: s3Uri, region: props.region, envName: props.envName });
-    const userData = UserData.forLinux();
-    userData.addCommands(this.setupScript, 'echo "trainer ready; runs are started by the launcher user data" >> /var/log/signalforge-setup.log');
+    this.userDataScript = trainerUserData({
+      bundleS3Uri: `s3://${this.bundle.asset.s3BucketName}/${this.bundle.asset.s3ObjectKey}`,
+      region: props.region,
+      envName: props.envName,
+      watchdogMinutes: maxInstanceLifetimeMinutes(props.training),
+    });
+    const userData = UserData.custom(this.userDataScript);
 
     const instanceType = props.training.instanceTypes[0]!;
     this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
@@ -91,8 +95,12 @@ export class SpotTrainer extends Construct {
     return [...this.props.training.instanceTypes];
   }
 
-  /** Environment for the launcher Lambda: the ordered fallbacks and the setup script to prepend to its user data. */
+  /**
+   * Environment for the launch and relaunch Lambdas: only the ordered instance-type fallbacks (for
+   * operators reading the console; the launcher itself walks config.training.instanceTypes). Per-run
+   * parameters travel in the launch document, the bootstrap in the template's user data.
+   */
   launcherEnvironment(): Record<string, string> {
-    return { TRAINER_INSTANCE_TYPES: this.instanceTypes.join(','), TRAINER_SETUP_SCRIPT: this.setupScript };
+    return { TRAINER_INSTANCE_TYPES: this.instanceTypes.join(',') };
   }
 }

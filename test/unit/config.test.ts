@@ -13,7 +13,12 @@ describe('config', () => {
       'social-sentiment': 4,
       'regulatory-filings': 2,
     });
-    expect(cfg.training.instanceTypes[0]).toBe('p3.8xlarge');
+    // The default AMI (OSS NVIDIA driver) drives G4dn/G5 but not P3 (V100): docs/INFRA.md.
+    expect(cfg.training.instanceTypes).toEqual(['g5.12xlarge', 'g4dn.12xlarge']);
+    expect(cfg.training.instanceTypes.some((t) => t.startsWith('p3.'))).toBe(false);
+    // Every instance type has a price, and nothing is priced that is never launched.
+    expect(Object.keys(cfg.pricing.spotPerHour).sort()).toEqual([...cfg.training.instanceTypes].sort());
+    expect(Object.keys(cfg.pricing.onDemandPerHour).sort()).toEqual([...cfg.training.instanceTypes].sort());
   });
 
   it('the local profile switches to plaintext Kafka and single replicas', () => {

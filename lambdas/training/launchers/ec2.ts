@@ -1,7 +1,10 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openStore } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
+import { EXECUTION_TAG, LAUNCH_DOC_TAG, LAUNCH_DOC_VERSION, launchDocKey, launchDocSchema, type LaunchDoc } from './launch-doc.js';
 import { gpuRuntime, InsufficientCapacityError, instanceTypeOrder, isCapacityError, trainerCliArgs, trainerTags, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
 
 export interface Ec2LauncherOptions {
@@ -12,24 +15,16 @@ export interface Ec2LauncherOptions {
   /** Tried in order per instance type: capacity differs by AZ. */
   subnetIds: string[];
   securityGroupIds: string[];
-  /** Where the trainer code lives on the instance. @default /opt/signalforge */
-  workDir?: string;
-  /**
-   * Shell that prepares the instance (Node, trainer bundle, packages); RunInstances user data replaces
-   * the template's, so the infra's setup script (TRAINER_SETUP_SCRIPT) is prepended. Without one the
-   * code is assumed at workDir and only packages are installed.
-   */
-  setupScript?: string;
   client?: EC2Client;
-}
-
-function shellQuote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  /** Writes the launch document to the artifact bucket (request.outUri). */
+  s3?: S3Client;
 }
 
 /**
  * EC2 spot trainer: one-time spot request from the launch template, tagged; on capacity or price
  * errors it falls through config.training.instanceTypes (starting at the request's index) and subnets.
+ * The template's user data is the whole bootstrap and is never overridden; the run's flags and config
+ * go into a launch document in S3 whose URI is an instance tag (gpu-trainer reads it through IMDS).
  */
 export class Ec2SpotLauncher implements TrainerLauncher {
   readonly backend = 'ec2';
@@ -39,28 +34,30 @@ export class Ec2SpotLauncher implements TrainerLauncher {
     this.client = options.client ?? new EC2Client(awsClientConfig());
   }
 
-  userData(request: TrainerLaunchRequest): string {
+  /** The launch document for a request: the trainer flags (GPU runtime) and the deployed config. */
+  launchDoc(request: TrainerLaunchRequest): LaunchDoc {
     const { config } = this.options;
-    const args = trainerCliArgs(request, config, gpuRuntime(config)).map(shellQuote).join(' ');
-    const workDir = this.options.workDir ?? '/opt/signalforge';
-    // Setup follows gpu-trainer/README.md (Deep Learning AMI, Node >= 22, code at workDir). The instance
-    // terminates itself when the trainer exits, so a finished or crashed trainer stops costing.
-    const setup = this.options.setupScript ?? [`cd ${shellQuote(workDir)}`, 'npm ci --no-audit --no-fund', 'npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0'].join('\n');
-    return [
-      '#!/bin/bash',
-      setup,
-      'exec >> /var/log/signalforge-trainer.log 2>&1',
-      `cd ${shellQuote(workDir)}`,
-      `export AWS_REGION=${shellQuote(config.region)} SIGNALFORGE_ENV=${shellQuote(config.envName)} SIGNALFORGE_CONFIG_JSON=${shellQuote(JSON.stringify(config))}`,
-      // A failing trainer must still reach the shutdown below (the setup may have enabled errexit).
-      `npm run train -- ${args} || echo "trainer exited with $?"`,
-      'shutdown -h now',
-      '',
-    ].join('\n');
+    return launchDocSchema.parse({
+      version: LAUNCH_DOC_VERSION,
+      runId: request.runId,
+      attempt: request.attempt,
+      args: trainerCliArgs(request, config, gpuRuntime(config)),
+      config,
+      writtenAt: new Date().toISOString(),
+    });
+  }
+
+  /** Writes the launch document before the instance exists, so its user data always finds it. */
+  async writeLaunchDoc(request: TrainerLaunchRequest): Promise<string> {
+    const store = openStore(request.outUri, this.options.s3);
+    return store.write(launchDocKey(request.runId, request.attempt), JSON.stringify(this.launchDoc(request)), 'application/json');
   }
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
-    const tags = Object.entries(trainerTags(request, this.options.config)).map(([Key, Value]) => ({ Key, Value }));
+    const launchDocUri = await this.writeLaunchDoc(request);
+    const tagValues: Record<string, string> = { ...trainerTags(request, this.options.config), [LAUNCH_DOC_TAG]: launchDocUri };
+    if (request.executionArn) tagValues[EXECUTION_TAG] = request.executionArn;
+    const tags = Object.entries(tagValues).map(([Key, Value]) => ({ Key, Value }));
     const failures: string[] = [];
     for (const { type, index } of instanceTypeOrder(this.options.config.training.instanceTypes, request.instanceTypeIndex)) {
       for (const subnetId of this.options.subnetIds) {
@@ -74,7 +71,6 @@ export class Ec2SpotLauncher implements TrainerLauncher {
               SubnetId: subnetId,
               SecurityGroupIds: this.options.securityGroupIds,
               InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } },
-              UserData: Buffer.from(this.userData(request)).toString('base64'),
               TagSpecifications: [
                 { ResourceType: 'instance', Tags: tags },
                 { ResourceType: 'volume', Tags: tags },

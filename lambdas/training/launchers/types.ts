@@ -19,6 +19,8 @@ export interface TrainerLaunchRequest {
   /** The retrain run this shard belongs to, for tags. */
   parentRunId: string;
   shardId: string;
+  /** The Step Functions execution running this shard; tagged so the sweeper can tell when it is over. */
+  executionArn?: string;
 }
 
 export interface TrainerProcessStatus {

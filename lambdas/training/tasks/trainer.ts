@@ -1,5 +1,5 @@
 import { checkpointPrefix, runRecordKey, runRecordSchema, type RunRecord } from '../../../core/artifacts/index.js';
-import type { ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
+import type { FinishingShardState, ShardOutcome, ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import type { TrainerLaunchRequest, TrainerProcessStatus } from '../launchers/index.js';
 import { artifactStore } from './run-docs.js';
@@ -21,6 +21,7 @@ export function launchRequestFor(deps: TrainingDeps, state: ShardState): Trainer
     epochs: state.run.epochs,
     parentRunId: state.run.runId,
     shardId: state.shard.shardId,
+    ...(state.executionArn ? { executionArn: state.executionArn } : {}),
   };
 }
 
@@ -106,4 +107,14 @@ export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Pr
     resume: true,
     instanceTypeIndex: moveOn ? ((state.trainer?.instanceTypeIndex ?? state.instanceTypeIndex) + 1) % types : state.instanceTypeIndex,
   };
+}
+
+/**
+ * StopTrainer: every way out of a shard (succeeded, gave up, failed or caught) passes here, so no
+ * instance outlives its shard even when its own halt did not happen. Terminating a gone trainer is a
+ * no-op; the shard's outcome is returned unchanged.
+ */
+export async function stopTrainer(deps: TrainingDeps, state: FinishingShardState): Promise<ShardOutcome> {
+  if (state.trainer) await deps.launcher.terminate(state.trainer);
+  return state.outcome;
 }
