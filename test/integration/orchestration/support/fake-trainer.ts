@@ -5,7 +5,7 @@ import type { TrainerHandle } from '../../../../lambdas/training/contracts.js';
 import type { TrainerLaunchRequest, TrainerLauncher, TrainerProcessStatus } from '../../../../lambdas/training/launchers/index.js';
 
 /** What the fake trainer does on one attempt. */
-export type FakeBehaviour = 'succeed' | 'crash' | 'hang' | 'interrupt';
+export type FakeBehaviour = 'succeed' | 'crash' | 'hang' | 'interrupt' | 'fail';
 
 /** Real time plus an offset the fake can advance, so a hung trainer's heartbeat ages without waiting. */
 export class SimClock {
@@ -91,6 +91,11 @@ export class FakeTrainerLauncher implements TrainerLauncher {
     if (behaviour === 'hang') {
       // The process lives on but stops heartbeating; time passes beyond the limit.
       clock.advance(this.options.heartbeatTimeoutSeconds + 30);
+      return;
+    }
+    if (behaviour === 'fail') {
+      await writeRecord(record('failed', 0, [], { error: 'CUDA_ERROR_OUT_OF_MEMORY', finishedAt: clock.now().toISOString() }));
+      this.gone.set(id, 'trainer process exited with code 1');
       return;
     }
     if (behaviour === 'interrupt') {
