@@ -86,6 +86,16 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     expect(await live(w.config)).toEqual([]);
   });
 
+  it('setup failure: CheckTrainer reads the instance bootstrap status, declares the shard dead and its instance is terminated', async () => {
+    const w = await ec2World(() => 'setup-fail', { maxAttempts: 1 });
+    const result = await run(w);
+    expect(result.status).toBe('FAILED');
+    // No trainer heartbeat and no clock advance: only the setup's failure report can end these shards
+    // (without it they would wait out the 30-minute startup grace).
+    expect(result.path.filter((s) => s === 'ShardGaveUp')).toHaveLength(2);
+    expect(await live(w.config)).toEqual([]);
+  });
+
   it('a task failure caught in the shard (ShardFailed) still terminates the instance', async () => {
     const w = await ec2World(() => 'hang');
     w.handlers.check = async () => {
