@@ -70,6 +70,8 @@ sf_on_exit() {
 
 mkdir -p "$SF_WORK_DIR" "$(dirname "$SF_LOG_FILE")"
 exec >>"$SF_LOG_FILE" 2>&1
+# cloud-init may run this without HOME; npm and pip need somewhere to cache.
+export HOME="\${HOME:-/root}" npm_config_cache="$SF_WORK_DIR/npm-cache" PIP_CACHE_DIR="$SF_WORK_DIR/pip-cache"
 
 TOKEN=$(curl -fsS -X PUT "$SF_IMDS/latest/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600')
 imds() { curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" "$SF_IMDS/latest/meta-data/$1"; }

@@ -73,6 +73,8 @@ export class LocalProcessLauncher implements TrainerLauncher {
   }
 
   async terminate(handle: TrainerHandle): Promise<void> {
+    // An exited group's id can be reused by an unrelated process group: never signal it again.
+    if (tracked.get(Number(handle.id))?.exited) return;
     try {
       process.kill(-Number(handle.id), 'SIGKILL');
     } catch {
