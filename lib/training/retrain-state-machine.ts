@@ -92,7 +92,11 @@ export class RetrainStateMachine extends Construct {
       resultPath: '$.training',
     });
     trainShards.itemProcessor(shardChain);
-    trainShards.addCatch(notifyFailure, { resultPath: '$.failure' });
+    // A failure that escapes an iteration loses the shards' handles: stop the run's trainers by tag.
+    const stopRunTrainers = this.task('StopRunTrainers', 'stopRun', { payload: { 'run.$': '$.run' }, resultPath: '$.stoppedTrainers' });
+    stopRunTrainers.addCatch(notifyFailure, { resultPath: '$.stopError' });
+    stopRunTrainers.next(notifyFailure);
+    trainShards.addCatch(stopRunTrainers, { resultPath: '$.failure' });
 
     const evaluate = fail(this.task('EvaluateCandidates', 'evaluate', { payload: { 'run.$': '$.run', 'training.$': '$.training' }, resultPath: '$.evaluation' }));
     const noCandidates = new sfn.Pass(this, 'NoCandidates', { parameters: { Error: 'NoCandidates', Cause: J('$.evaluation.message') }, resultPath: '$.failure' }).next(notifyFailure);
@@ -246,7 +250,10 @@ export class RetrainStateMachine extends Construct {
     const stop = this.functions.stop;
     if (props.config.training.backend === 'ec2') {
       const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
-      stop.addToRolePolicy(new PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [instances], conditions: { StringEquals: { 'aws:ResourceTag/signalforge:env': props.config.envName } } }));
+      for (const fn of [stop, this.functions.stopRun]) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [instances], conditions: { StringEquals: { 'aws:ResourceTag/signalforge:env': props.config.envName } } }));
+      }
+      this.functions.stopRun.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     }
     if (props.config.training.backend === 'sagemaker') {
       const anyJob = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });

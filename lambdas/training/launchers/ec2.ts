@@ -99,6 +99,27 @@ export class Ec2SpotLauncher implements TrainerLauncher {
     return { state: 'gone', reason: `instance ${state}${instance.StateReason?.Code ? ` (${instance.StateReason.Code})` : ''}` };
   }
 
+  async terminateRun(parentRunId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const res = await this.client.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:signalforge:env', Values: [this.options.config.envName] },
+            { Name: 'tag:signalforge:retrain-run', Values: [parentRunId] },
+            { Name: 'instance-state-name', Values: ['pending', 'running'] },
+          ],
+          NextToken,
+        }),
+      );
+      for (const r of res.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) ids.push(i.InstanceId);
+      NextToken = res.NextToken;
+    } while (NextToken);
+    if (ids.length) await this.client.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+    return ids;
+  }
+
   async terminate(handle: TrainerHandle): Promise<void> {
     try {
       await this.client.send(new TerminateInstancesCommand({ InstanceIds: [handle.id] }));

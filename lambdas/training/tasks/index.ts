@@ -8,7 +8,7 @@ import { planShards } from './plan.js';
 import { checkDataQuality } from './quality-gate.js';
 import { gateCandidates, registerCandidates, type GateDecision } from './registration.js';
 import { snapshotDataset } from './snapshot.js';
-import { checkTrainer, launchTrainer, prepareRelaunch, stopTrainer } from './trainer.js';
+import { checkTrainer, launchTrainer, prepareRelaunch, stopRunTrainers, stopTrainer } from './trainer.js';
 
 // Each task takes its own payload type; the map is keyed by name, so the common signature stays loose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,6 +28,7 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
     check: (input: ShardState): Promise<TrainerStatus> => checkTrainer(deps, input),
     relaunch: (input: ShardState) => prepareRelaunch(deps, input),
     stop: (input: FinishingShardState): Promise<ShardOutcome> => stopTrainer(deps, input),
+    stopRun: (input: { run: RunContext }) => stopRunTrainers(deps, input),
     evaluate: (input: { run: RunContext; training: ShardOutcome[] }) => evaluateCandidates(deps, input),
     register: (input: { run: RunContext }) => registerCandidates(deps, input),
     gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),

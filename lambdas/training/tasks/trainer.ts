@@ -1,5 +1,5 @@
 import { checkpointPrefix, runRecordKey, runRecordSchema, type RunRecord } from '../../../core/artifacts/index.js';
-import type { FinishingShardState, ShardOutcome, ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
+import type { FinishingShardState, RunContext, ShardOutcome, ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import { bootstrapStatusKey, bootstrapStatusSchema, type BootstrapStatus, type TrainerLaunchRequest, type TrainerProcessStatus } from '../launchers/index.js';
 import { artifactStore } from './run-docs.js';
@@ -134,6 +134,14 @@ export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Pr
     resume: true,
     instanceTypeIndex: moveOn ? ((state.trainer?.instanceTypeIndex ?? state.instanceTypeIndex) + 1) % types : state.instanceTypeIndex,
   };
+}
+
+/**
+ * StopRunTrainers: the Map-level catch, where the shards' handles are lost; stops whatever of this
+ * run the launcher can still find by its tags. The sweeper remains the backstop for the rest.
+ */
+export async function stopRunTrainers(deps: TrainingDeps, input: { run: RunContext }): Promise<{ terminated: string[] }> {
+  return { terminated: (await deps.launcher.terminateRun?.(input.run.runId)) ?? [] };
 }
 
 /**

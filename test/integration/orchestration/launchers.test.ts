@@ -98,6 +98,18 @@ describe('EC2 spot launcher against moto', () => {
     await launcher.terminate(handle);
   });
 
+  it('terminateRun stops every running trainer of one retrain run, found by its tags, and no other', async () => {
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [] });
+    const run = uniqueName('rt-run');
+    const mine = [await launcher.launch(request({ parentRunId: run, runId: `${run}-s000` })), await launcher.launch(request({ parentRunId: run, runId: `${run}-s001`, shardId: 's001' }))];
+    const other = await launcher.launch(request());
+    expect((await launcher.terminateRun(run)).sort()).toEqual(mine.map((h) => h.id).sort());
+    for (const h of mine) expect((await launcher.describe(h)).state).toBe('gone');
+    expect(await launcher.describe(other)).toEqual({ state: 'running' });
+    expect(await launcher.terminateRun(run)).toEqual([]);
+    await launcher.terminate(other);
+  });
+
   it('falls back through instance types on capacity and price errors, starting at the requested index', async () => {
     const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], client: ec2WithoutCapacityFor(['g5.12xlarge']) });
     const handle = await launcher.launch(request({ instanceTypeIndex: 1 }));

@@ -107,6 +107,19 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     expect(await live(w.config)).toEqual([]);
   });
 
+  it('a States.Runtime error in a shard fails the execution uncaught (as in Step Functions); the sweeper stops its trainers', async () => {
+    const w = await ec2World(() => 'hang');
+    // A status without a state: the TrainerStatus Choice fails with States.Runtime, which no Catch can handle.
+    w.handlers.check = async () => ({});
+    const executionArn = `arn:aws:states:${w.config.region}:000000000000:execution:signalforge-${w.config.envName}-retrain:${uniqueName('runtime')}`;
+    const result = await run(w, { executionArn });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(await live(w.config)).toHaveLength(2);
+    const sweep = await sweepTrainers({ config: w.config, ec2, s3: w.deps.s3, artifactBucket: w.deps.artifactBucket, executionStatus: async (arn) => (arn === executionArn ? result.status : 'RUNNING'), now: () => new Date() });
+    expect(sweep.terminated).toHaveLength(2);
+    expect(await live(w.config)).toEqual([]);
+  });
+
   it('aborted execution: the instances keep running until the sweeper sees the execution is over', async () => {
     const w = await ec2World(() => 'hang');
     const controller = new AbortController();
