@@ -106,7 +106,7 @@ else echo zip > "$dst"; fi`,
   chmodSync(join(dir, 'pip'), 0o755);
   stub(bin, 'python3', `mkdir -p "$3/bin" && cp "${join(dir, 'pip')}" "$3/bin/pip"`);
   stub(bin, 'nvidia-smi', `printf 'GPU 0: NVIDIA A10G (UUID: GPU-1)\\nGPU 1: NVIDIA A10G (UUID: GPU-2)\\n'`);
-  stub(bin, 'npm', `if [ "$1" = run ]; then { echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "CONFIG=$(cat "$SIGNALFORGE_CONFIG_FILE")"; printf 'ARG<%s>\\n' "\${@:5}"; } > "${join(dir, 'trainer-env')}"; [ "\${SF_FAIL:-}" = trainer ] && exit 1; fi`);
+  stub(bin, 'npm', `if [ "$1" = run ]; then { echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "CONFIG=$(cat "$SIGNALFORGE_CONFIG_FILE")"; echo "CODE_VERSION=$SIGNALFORGE_CODE_VERSION"; printf 'ARG<%s>\\n' "\${@:5}"; } > "${join(dir, 'trainer-env')}"; [ "\${SF_FAIL:-}" = trainer ] && exit 1; fi`);
   const res = spawnSync('bash', ['-c', script], {
     env: { PATH: `${bin}:${process.env.PATH}`, SF_CALLS: calls, SF_FAIL: fail ?? '', SF_WORK_DIR: join(dir, 'opt'), SF_LOG_FILE: join(dir, 'log', 'trainer.log'), SF_IMDS: 'http://imds.test', SF_HEARTBEAT_SECONDS: '3600', HOME: dir },
     encoding: 'utf8',
@@ -146,6 +146,7 @@ describe('trainer user data (the launch template string, run with bash and stub 
     expect(r.trainerEnv).toContain('ARG<--run-id>\nARG<rt-1-s000>\nARG<--configs>\nARG<AAPL#1h,MSFT#1d>\nARG<--note>\nARG<it\'s two words>');
     expect(r.trainerEnv).toMatch(/LD_LIBRARY_PATH=.*nvidia\/cublas\/lib.*nvidia\/cudnn\/lib/);
     expect(r.trainerEnv).toContain('CONFIG={"envName":"dev"}');
+    expect(r.trainerEnv).toMatch(/CODE_VERSION=trainer-bundle:[0-9a-f]{64}\n/);
     expect(r.statuses.map((s) => s.phase)).toEqual(['booted', 'node', 'bundle', 'cuda', 'packages', 'gpu-check', 'launch-doc', 'training', 'exited']);
   });
 
