@@ -27,6 +27,23 @@ export type { SpotTrainerProps } from './spot-trainer-props.js';
 export const DEFAULT_GPU_AMI_PARAMETER = '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id';
 
 /**
+ * Instance families the default AMI drives: `supported_ec2_instances` of the DLAMI Base OSS NVIDIA
+ * Driver GPU AMI (Amazon Linux 2023) release notes (docs/INFRA.md). Not P3/P2/G3: the open-source
+ * kernel driver does not drive Volta and older cards, so such an instance would boot without a GPU.
+ */
+export const DEFAULT_AMI_INSTANCE_FAMILIES = ['g4dn', 'g5', 'g6', 'gr6', 'g6e', 'g7e', 'p4d', 'p4de', 'p5', 'p5e', 'p5en'] as const;
+
+/** Fails synth when the default AMI would be launched on an instance type it does not drive. */
+export function assertDefaultAmiDrives(instanceTypes: readonly string[]): void {
+  const undriven = instanceTypes.filter((t) => !(DEFAULT_AMI_INSTANCE_FAMILIES as readonly string[]).includes(t.split('.')[0]!));
+  if (undriven.length) {
+    throw new Error(
+      `training.instanceTypes ${undriven.join(', ')} are not driven by the default GPU AMI (${DEFAULT_AMI_INSTANCE_FAMILIES.join(', ')}); pick those families or pass amiParameterName with an AMI that drives them (docs/INFRA.md)`,
+    );
+  }
+}
+
+/**
  * GPU spot trainers: a launch template (spot, IMDSv2 only, encrypted root volume, terminate on
  * shutdown), the trainer bundle as an S3 asset, a least-privilege instance role, and the ordered
  * instance-type fallbacks the launcher walks through on capacity errors.
@@ -43,6 +60,7 @@ export class SpotTrainer extends Construct {
   constructor(scope: Construct, id: string, props: SpotTrainerProps) {
     super(scope, id);
     this.props = props;
+    if (!props.amiParameterName) assertDefaultAmiDrives(props.training.instanceTypes);
     const names = dataNames(props.envName);
     this.bundle = new TrainerBundle(this, 'Bundle');
     this.role = new Role(this, 'InstanceRole', {
