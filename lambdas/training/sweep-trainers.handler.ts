@@ -34,6 +34,6 @@ export const handler = async (): Promise<unknown> => {
     };
   }
   const result = await sweepTrainers(deps);
-  console.log(JSON.stringify({ msg: 'trainer sweep', examined: result.examined.length, terminated: result.terminated }));
+  console.log(JSON.stringify({ msg: 'trainer sweep', examined: result.examined.length, terminated: result.terminated, errors: result.errors }));
   return result;
 };

@@ -21,6 +21,8 @@ export interface SweepResult {
   /** Running or pending trainer instances of this environment that were looked at. */
   examined: string[];
   terminated: { instanceId: string; reason: string }[];
+  /** Instances whose run could not be judged this time (e.g. an execution it may not describe); kept, retried next sweep. */
+  errors: { instanceId: string; error: string }[];
 }
 
 const tagsOf = (instance: Instance) => Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
@@ -80,10 +82,17 @@ export async function sweepReason(deps: SweepDeps, instance: Instance): Promise<
 export async function sweepTrainers(deps: SweepDeps): Promise<SweepResult> {
   const instances = await trainerInstances(deps);
   const terminated: SweepResult['terminated'] = [];
+  const errors: SweepResult['errors'] = [];
   for (const instance of instances) {
-    const reason = await sweepReason(deps, instance);
-    if (reason && instance.InstanceId) terminated.push({ instanceId: instance.InstanceId, reason });
+    const instanceId = instance.InstanceId ?? '';
+    try {
+      const reason = await sweepReason(deps, instance);
+      if (reason) terminated.push({ instanceId, reason });
+    } catch (err) {
+      // One instance that cannot be judged must not shield the others; the lifetime rule still catches it later.
+      errors.push({ instanceId, error: `${(err as Error).name}: ${(err as Error).message}` });
+    }
   }
   if (terminated.length) await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: terminated.map((t) => t.instanceId) }));
-  return { examined: instances.map((i) => i.InstanceId ?? ''), terminated };
+  return { examined: instances.map((i) => i.InstanceId ?? ''), terminated, errors };
 }

@@ -80,6 +80,24 @@ describe('trainer sweeper against moto (EC2, S3, Step Functions)', () => {
     for (const id of [live, relaunched]) expect(await state(id)).toBe('running');
   });
 
+  it('keeps judging the other trainers when one execution cannot be described', async () => {
+    const aborted = await execution();
+    await sfn.send(new StopExecutionCommand({ executionArn: aborted }));
+    const unknowable = await launch(uniqueName('rt-denied'), 1, 'arn:aws:states:us-east-1:123456789012:execution:someone-elses-machine:x');
+    const over = await launch(uniqueName('rt-over'), 1, aborted);
+    const denying: SweepDeps = {
+      ...deps(),
+      executionStatus: async (arn) => {
+        if (arn.includes('someone-elses-machine')) throw Object.assign(new Error('not authorized to perform states:DescribeExecution'), { name: 'AccessDeniedException' });
+        return sfnExecutionStatus(sfn)(arn);
+      },
+    };
+    const result = await sweepTrainers(denying);
+    expect(result.errors).toEqual([{ instanceId: unknowable, error: 'AccessDeniedException: not authorized to perform states:DescribeExecution' }]);
+    expect(result.terminated.map((t) => t.instanceId)).toContain(over);
+    expect(await state(unknowable)).toBe('running');
+  });
+
   it('terminates any trainer older than the maximum lifetime, whatever its run says', async () => {
     const running = await execution();
     const old = await launch(uniqueName('rt-old'), 1, running);
