@@ -1,6 +1,7 @@
 // The umbrella package, because its Node bundle is what registers the gradient functions
 // (tfjs-core's own register_all_gradients is ESM without file extensions, which Node cannot load).
 import * as tf from '@tensorflow/tfjs';
+import { assertBackendOnGpu, probeBackend } from './gpu-check.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -20,11 +21,13 @@ export async function initBackend(name: BackendName): Promise<Tf> {
       await import(TFJS_NODE_GPU);
     } catch (err) {
       throw new Error(
-        `backend "tensorflow" needs ${TFJS_NODE_GPU}: install it with \`npm install --no-save ${TFJS_NODE_GPU}@4.22.0\` (done by the GPU instance user data); ${(err as Error).message}`,
+        `backend "tensorflow" needs ${TFJS_NODE_GPU}: the GPU instance installs it with npm ci from gpu-trainer/instance/package-lock.json; ${(err as Error).message}`,
       );
     }
   }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
   await tf.ready();
+  // No silent CPU fallback at GPU prices: every replica on tensorflow must be placed on a GPU.
+  if (name === 'tensorflow') assertBackendOnGpu(probeBackend(tf), Number(process.env.SIGNALFORGE_WORKER_RANK ?? 0));
   return tf;
 }

@@ -9,11 +9,14 @@ import { availableParallelism } from 'node:os';
 import { BACKENDS, type BackendName } from './backend.js';
 import { runTraining, newRunId, FAST_PRESET } from './run.js';
 import { createLog } from './log.js';
+import { assertGpuCount, GpuCheckError, listNvidiaGpus } from './gpu-check.js';
+import { runSmoke } from './smoke.js';
 import type { Hyperparameters } from '../core/artifacts/index.js';
 
 const HELP = `signalforge gpu-trainer: data-parallel training of the model configs, with checkpoints and ONNX export
 
 Usage: npm run train -- --data <source> --out <dir|s3://bucket/prefix> [flags]
+       npm run train -- --smoke [--backend tensorflow] [--workers <n>]
 
 Data and output
   --data <source>          Training data: a dataset manifest (local path or s3:// URI) listing lake objects
@@ -38,6 +41,14 @@ Parallelism and backend
   --backend <name>         wasm | cpu | tensorflow. tensorflow needs @tensorflow/tfjs-node-gpu (installed
                            by the GPU instance's user data; see gpu-trainer/README.md).    (default: wasm)
   --in-process             With --workers 1, train in this process instead of a forked worker.
+                           With --backend tensorflow the trainer first checks that nvidia-smi lists at least
+                           --workers GPUs and that every replica runs on a GPU (no silent CPU fallback).
+
+Host check
+  --smoke                  ~30 s check of this host: load the backend, assert the GPUs, train a few steps of
+                           the default LSTM per worker (per GPU on tensorflow) on synthetic data in a temp
+                           dir; prints one JSON line {ok, backend, gpus, workers, steps, stepsPerSecondPerWorker, ...}
+                           and exits 0 when ok. --data and --out are not needed.
 
 Training
   --preset fast            Small fast settings (2 epochs, window 16, hidden 16, batch 128, GRU + dense,
@@ -84,7 +95,7 @@ const { values } = parseArgs({
     'max-bars': { type: 'string', default: '0' },
     'sentiment-window': { type: 'string', default: '0' },
     preset: { type: 'string' },
-    workers: { type: 'string', default: '1' },
+    workers: { type: 'string' },
     'dp-size': { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
     'in-process': { type: 'boolean', default: false },
@@ -105,6 +116,7 @@ const { values } = parseArgs({
     'spot-poll-ms': { type: 'string', default: '2000' },
     'heartbeat-s': { type: 'string', default: '30' },
     'log-every-steps': { type: 'string', default: '0' },
+    smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -113,6 +125,15 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(HELP + '\n');
   process.exit(0);
+}
+const smokeBackend = values.backend as BackendName;
+if (values.smoke) {
+  if (!BACKENDS.includes(smokeBackend)) fail(`--backend must be one of ${BACKENDS.join(', ')}`);
+  const smokeWorkers = values.workers === undefined ? undefined : Number(values.workers);
+  if (smokeWorkers !== undefined && !(Number.isInteger(smokeWorkers) && smokeWorkers >= 1)) fail('--workers must be an integer >= 1');
+  const result = await runSmoke({ backend: smokeBackend, workers: smokeWorkers });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(result.ok ? 0 : 1);
 }
 if (!values.data) fail('--data is required');
 if (!values.out) fail('--out is required');
@@ -128,7 +149,7 @@ function int(name: string, raw: string | undefined, min = 0): number | undefined
 }
 const models = values.models?.split(',').map((m) => m.trim()) as Hyperparameters['model'][] | undefined;
 if (models?.some((m) => !['lstm', 'gru', 'dense'].includes(m))) fail('--models takes lstm, gru and/or dense');
-const workers = int('workers', values.workers, 1)!;
+const workers = int('workers', values.workers ?? '1', 1)!;
 if (workers > availableParallelism() * 4) fail(`--workers ${workers} is far above this machine's ${availableParallelism()} cores`);
 const runId = values['run-id'] ?? newRunId();
 const lr = values.lr === undefined ? undefined : Number(values.lr);
@@ -137,6 +158,16 @@ if (lr !== undefined && !(lr > 0)) fail('--lr must be a positive number');
 if (values.preset !== undefined && values.preset !== 'fast') fail('--preset takes: fast');
 const preset = values.preset === 'fast' ? FAST_PRESET : {};
 const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+if (backend === 'tensorflow') {
+  try {
+    assertGpuCount(listNvidiaGpus(), workers);
+  } catch (err) {
+    if (!(err instanceof GpuCheckError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
 
 const outcome = await runTraining({
   ...preset,

@@ -166,13 +166,16 @@ export class DataParallelGroup {
       if (opts.size !== 1) throw new Error('an in-process group has exactly one replica');
       return new DataParallelGroup([new InProcessReplica(new Replica(await initBackend(opts.backend)))]);
     }
-    const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
-    const tsx = import.meta.resolve('tsx');
+    // From source the worker is TypeScript run through tsx; in the instance bundle (trainer-bundle.ts)
+    // this module is part of dist/cli.mjs and the worker is dist/worker.mjs next to it, plain JS.
+    const bundled = !import.meta.url.endsWith('.ts');
+    const workerPath = fileURLToPath(new URL(bundled ? './worker.mjs' : './worker.ts', import.meta.url));
+    const execArgv = bundled ? ['--enable-source-maps'] : ['--import', import.meta.resolve('tsx')];
     const replicas = Array.from({ length: opts.size }, (_, rank) => {
       const device = opts.deviceIds?.[rank];
       const child = fork(workerPath, [], {
         serialization: 'advanced',
-        execArgv: ['--import', tsx],
+        execArgv,
         env: { ...process.env, ...(device !== undefined ? { CUDA_VISIBLE_DEVICES: device } : {}), SIGNALFORGE_WORKER_RANK: String(rank) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });

@@ -70,7 +70,7 @@ export const configSchema = z
     }),
     training: z.object({
       backend: z.enum(['ec2', 'sagemaker', 'local']),
-      /** Tried in order until one launches; the first is the design's p3.8xlarge (4x V100). */
+      /** Tried in order until one launches; the first goes into the launch template. Each must be driven by the trainer AMI. */
       instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/)).min(1),
       /**
        * The account's EC2 spot vCPU quotas in the deploy region, by quota name (Service Quotas). The
@@ -82,6 +82,10 @@ export const configSchema = z
       maxAttempts: z.number().int().min(1).max(10),
       heartbeatTimeoutSeconds: z.number().int().min(30),
       maxRunHours: z.number().min(0.1),
+      /** A fresh instance's setup (Node, bundle, CUDA wheels, libtensorflow) may take this long before the trainer's first heartbeat. */
+      startupGraceSeconds: z.number().int().min(60),
+      /** The instance halts itself at maxRunHours plus this, whatever the orchestrator does (boot-time watchdog). */
+      watchdogGraceMinutes: z.number().int().min(1),
       sagemakerImageUri: z.string().optional(),
       hyperparameters: z.object({
         models: z.array(z.enum(['lstm', 'gru', 'dense'])).min(1),

@@ -61,6 +61,8 @@ export interface ShardState {
   attempt: number;
   resume: boolean;
   instanceTypeIndex: number;
+  /** The Step Functions execution (`$$.Execution.Id`), tagged on trainer instances for the sweeper. */
+  executionArn?: string;
   /** When the shard's first trainer launched; bounds total time by config.training.maxRunHours. */
   firstLaunchedAt?: string;
   trainer?: TrainerHandle;
@@ -74,6 +76,11 @@ export interface TrainerStatus {
   heartbeatAgeSeconds: number | null;
   configsDone: number;
   configsTotal: number;
+}
+
+/** A Map iteration's terminal state: the outcome waits in `$.outcome` while StopTrainer runs. */
+export interface FinishingShardState extends ShardState {
+  outcome: ShardOutcome;
 }
 
 /** What each Map iteration returns. */

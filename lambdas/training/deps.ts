@@ -27,6 +27,7 @@ function lazyLauncher(config: SignalForgeConfig, env: NodeJS.ProcessEnv): Traine
     launch: (request) => get().launch(request),
     describe: (handle) => get().describe(handle),
     terminate: (handle) => get().terminate(handle),
+    terminateRun: async (parentRunId) => (await get().terminateRun?.(parentRunId)) ?? [],
   };
 }
 

@@ -9,6 +9,8 @@ export const RETRAIN_TASKS = {
   plan: { entry: 'lambdas/training/plan-shards.handler.ts', description: 'Retrain: plan trainer shards', timeoutSeconds: 30, memoryMb: 256 },
   launch: { entry: 'lambdas/training/launch-trainer.handler.ts', description: 'Retrain: launch a trainer (EC2 spot, SageMaker or local)', timeoutSeconds: 120, memoryMb: 512 },
   check: { entry: 'lambdas/training/check-trainer.handler.ts', description: 'Retrain: read a trainer heartbeat and status', timeoutSeconds: 60, memoryMb: 512 },
+  stop: { entry: 'lambdas/training/stop-trainer.handler.ts', description: 'Retrain: terminate a finished, failed or abandoned trainer', timeoutSeconds: 60, memoryMb: 256 },
+  stopRun: { entry: 'lambdas/training/stop-run-trainers.handler.ts', description: 'Retrain: terminate every trainer of a run whose shards failed', timeoutSeconds: 120, memoryMb: 256 },
   relaunch: { entry: 'lambdas/training/relaunch-trainer.handler.ts', description: 'Retrain: stop a dead trainer and prepare a resumed attempt', timeoutSeconds: 60, memoryMb: 256 },
   evaluate: { entry: 'lambdas/training/evaluate-candidates.handler.ts', description: 'Retrain: verify artifacts and collect metrics', timeoutSeconds: 600, memoryMb: 1024 },
   register: { entry: 'lambdas/training/register-candidates.handler.ts', description: 'Retrain: register candidate versions', timeoutSeconds: 300, memoryMb: 512 },

@@ -55,15 +55,23 @@ export class RetrainStateMachine extends Construct {
     const waitForTrainer = new sfn.Wait(this, 'WaitForTrainer', { time: sfn.WaitTime.duration(Duration.seconds(pollSeconds)) });
     const check = this.task('CheckTrainer', 'check', { resultPath: '$.status' });
     const relaunch = this.task('PrepareRelaunch', 'relaunch', {});
+    // Every way out of a shard records its outcome in $.outcome and passes StopTrainer, which
+    // terminates the shard's instance (a no-op when it already halted itself) and returns the outcome.
+    const stopTrainer = this.task('StopTrainer', 'stop', {});
+    const stopFailed = new sfn.Pass(this, 'StopTrainerFailed', { outputPath: '$.outcome' });
+    stopTrainer.addCatch(stopFailed, { resultPath: '$.stopError' });
     const shardSucceeded = new sfn.Pass(this, 'ShardSucceeded', {
       parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'succeeded', attempts: J('$.attempt') },
-    });
+      resultPath: '$.outcome',
+    }).next(stopTrainer);
     const shardGaveUp = new sfn.Pass(this, 'ShardGaveUp', {
       parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'failed', attempts: J('$.attempt'), error: { Error: 'TrainerAttemptsExhausted', Cause: J('$.status.detail') } },
-    });
+      resultPath: '$.outcome',
+    }).next(stopTrainer);
     const shardFailed = new sfn.Pass(this, 'ShardFailed', {
       parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'failed', attempts: J('$.attempt'), error: J('$.failure') },
-    });
+      resultPath: '$.outcome',
+    }).next(stopTrainer);
     for (const t of [launch, check, relaunch]) t.addCatch(shardFailed, { resultPath: '$.failure' });
     const trainerStatus = new sfn.Choice(this, 'TrainerStatus')
       .when(sfn.Condition.stringEquals('$.status.state', 'running'), waitForTrainer)
@@ -82,12 +90,16 @@ export class RetrainStateMachine extends Construct {
     const concurrentShards = props.maxConcurrentShards ?? maxConcurrentShards(training);
     const trainShards = new sfn.Map(this, 'TrainShards', {
       itemsPath: '$.plan.shards',
-      itemSelector: { run: J('$.run'), shard: J('$$.Map.Item.Value'), attempt: 1, resume: false, instanceTypeIndex: 0 },
+      itemSelector: { run: J('$.run'), shard: J('$$.Map.Item.Value'), attempt: 1, resume: false, instanceTypeIndex: 0, executionArn: J('$$.Execution.Id') },
       maxConcurrency: concurrentShards,
       resultPath: '$.training',
     });
     trainShards.itemProcessor(shardChain);
-    trainShards.addCatch(notifyFailure, { resultPath: '$.failure' });
+    // A failure that escapes an iteration loses the shards' handles: stop the run's trainers by tag.
+    const stopRunTrainers = this.task('StopRunTrainers', 'stopRun', { payload: { 'run.$': '$.run' }, resultPath: '$.stoppedTrainers' });
+    stopRunTrainers.addCatch(notifyFailure, { resultPath: '$.stopError' });
+    stopRunTrainers.next(notifyFailure);
+    trainShards.addCatch(stopRunTrainers, { resultPath: '$.failure' });
 
     const evaluate = fail(this.task('EvaluateCandidates', 'evaluate', { payload: { 'run.$': '$.run', 'training.$': '$.training' }, resultPath: '$.evaluation' }));
     const noCandidates = new sfn.Pass(this, 'NoCandidates', { parameters: { Error: 'NoCandidates', Cause: J('$.evaluation.message') }, resultPath: '$.failure' }).next(notifyFailure);
@@ -194,7 +206,10 @@ export class RetrainStateMachine extends Construct {
     // CloudWatch metric reads have no resource-level permissions.
     f.bake.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:ListMetrics', 'cloudwatch:GetMetricStatistics'], resources: ['*'] }));
 
+    // The launcher writes each attempt's launch document under runs/<shardRunId>/.
+    grantObjectWrite(f.launch, artifacts, ['runs'], rwArtifacts);
     const backend = props.config.training.backend;
+    this.grantStop(props);
     const trainerFns = [f.launch, f.check, f.relaunch];
     if (backend === 'ec2') this.grantEc2(props, trainerFns);
     if (backend === 'sagemaker') this.grantSageMaker(props, trainerFns);
@@ -253,6 +268,24 @@ export class RetrainStateMachine extends Construct {
     relaunch!.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:TerminateInstances'], resources: [arn('instance')], conditions: { StringEquals: envTag } }));
     // The ec2 instance/volume/network-interface/spot-request/image wildcards are acknowledged by
     // WILDCARD_RULES (lib/nag/wildcard-rules.ts) on the policies that carry them.
+  }
+
+  /** StopTrainer terminates what the launcher started, with the same scoping as PrepareRelaunch. */
+  private grantStop(props: RetrainStateMachineProps): void {
+    const stack = Stack.of(this);
+    const stop = this.functions.stop;
+    if (props.config.training.backend === 'ec2') {
+      const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+      for (const fn of [stop, this.functions.stopRun]) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [instances], conditions: { StringEquals: { 'aws:ResourceTag/signalforge:env': props.config.envName } } }));
+      }
+      this.functions.stopRun.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    }
+    if (props.config.training.backend === 'sagemaker') {
+      const anyJob = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });
+      stop.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:StopTrainingJob'], resources: [anyJob] }));
+      acknowledgeWildcardResources(stop, [anyJob], 'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; the task only stops jobs.');
+    }
   }
 
   private grantSageMaker(props: RetrainStateMachineProps, [launch, check, relaunch]: SignalForgeFunction[]): void {

@@ -3,7 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 
 export interface SpotTrainerProps {
-  /** instanceTypes (ordered fallbacks; the first, p3.8xlarge, goes into the template), gpusPerInstance. */
+  /** instanceTypes (ordered fallbacks; the first goes into the template), gpusPerInstance. */
   readonly training: SignalForgeConfig['training'];
   readonly envName: string;
   readonly region: string;

@@ -19,11 +19,29 @@ import { grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import type { SpotTrainerProps } from './spot-trainer-props.js';
 import { TrainerBundle } from './trainer-bundle.js';
-import { trainerSetupScript } from './trainer-user-data.js';
+import { maxInstanceLifetimeMinutes } from '../../lambdas/training/launchers/launch-doc.js';
+import { trainerUserData } from './trainer-user-data.js';
 
 export type { SpotTrainerProps } from './spot-trainer-props.js';
 
 export const DEFAULT_GPU_AMI_PARAMETER = '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id';
+
+/**
+ * Instance families the default AMI drives: `supported_ec2_instances` of the DLAMI Base OSS NVIDIA
+ * Driver GPU AMI (Amazon Linux 2023) release notes (docs/INFRA.md). Not P3/P2/G3: the open-source
+ * kernel driver does not drive Volta and older cards, so such an instance would boot without a GPU.
+ */
+export const DEFAULT_AMI_INSTANCE_FAMILIES = ['g4dn', 'g5', 'g6', 'gr6', 'g6e', 'g7e', 'p4d', 'p4de', 'p5', 'p5e', 'p5en'] as const;
+
+/** Fails synth when the default AMI would be launched on an instance type it does not drive. */
+export function assertDefaultAmiDrives(instanceTypes: readonly string[]): void {
+  const undriven = instanceTypes.filter((t) => !(DEFAULT_AMI_INSTANCE_FAMILIES as readonly string[]).includes(t.split('.')[0]!));
+  if (undriven.length) {
+    throw new Error(
+      `training.instanceTypes ${undriven.join(', ')} are not driven by the default GPU AMI (${DEFAULT_AMI_INSTANCE_FAMILIES.join(', ')}); pick those families or pass amiParameterName with an AMI that drives them (docs/INFRA.md)`,
+    );
+  }
+}
 
 /**
  * GPU spot trainers: a launch template (spot, IMDSv2 only, encrypted root volume, terminate on
@@ -35,13 +53,14 @@ export class SpotTrainer extends Construct {
   readonly role: Role;
   readonly securityGroup: SecurityGroup;
   readonly bundle: TrainerBundle;
-  /** Shell the launcher puts before its per-run command (RunInstances user data replaces the template's). */
-  readonly setupScript: string;
+  /** The whole bootstrap (launch template user data); the launcher never overrides it. */
+  readonly userDataScript: string;
   private readonly props: SpotTrainerProps;
 
   constructor(scope: Construct, id: string, props: SpotTrainerProps) {
     super(scope, id);
     this.props = props;
+    if (!props.amiParameterName) assertDefaultAmiDrives(props.training.instanceTypes);
     const names = dataNames(props.envName);
     this.bundle = new TrainerBundle(this, 'Bundle');
     this.role = new Role(this, 'InstanceRole', {
@@ -58,14 +77,18 @@ export class SpotTrainer extends Construct {
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'SignalForge GPU trainers: no inbound; outbound HTTPS for S3, npm and nodejs.org',
+      description: 'SignalForge GPU trainers: no inbound; outbound HTTPS for S3, npm, PyPI and nodejs.org',
       allowAllOutbound: true,
     });
 
-    const s3Uri = `s3://${this.bundle.asset.s3BucketName}/${this.bundle.asset.s3ObjectKey}`;
-    this.setupScript = trainerSetupScript({ bundleS3Uri: s3Uri, region: props.region, envName: props.envName });
-    const userData = UserData.forLinux();
-    userData.addCommands(this.setupScript, 'echo "trainer ready; runs are started by the launcher user data" >> /var/log/signalforge-setup.log');
+    this.userDataScript = trainerUserData({
+      bundleS3Uri: `s3://${this.bundle.asset.s3BucketName}/${this.bundle.asset.s3ObjectKey}`,
+      region: props.region,
+      envName: props.envName,
+      watchdogMinutes: maxInstanceLifetimeMinutes(props.training),
+      codeVersion: `trainer-bundle:${this.bundle.asset.assetHash}`,
+    });
+    const userData = UserData.custom(this.userDataScript);
 
     const instanceType = props.training.instanceTypes[0]!;
     this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
@@ -91,8 +114,12 @@ export class SpotTrainer extends Construct {
     return [...this.props.training.instanceTypes];
   }
 
-  /** Environment for the launcher Lambda: the ordered fallbacks and the setup script to prepend to its user data. */
+  /**
+   * Environment for the launch and relaunch Lambdas: only the ordered instance-type fallbacks (for
+   * operators reading the console; the launcher itself walks config.training.instanceTypes). Per-run
+   * parameters travel in the launch document, the bootstrap in the template's user data.
+   */
   launcherEnvironment(): Record<string, string> {
-    return { TRAINER_INSTANCE_TYPES: this.instanceTypes.join(','), TRAINER_SETUP_SCRIPT: this.setupScript };
+    return { TRAINER_INSTANCE_TYPES: this.instanceTypes.join(',') };
   }
 }

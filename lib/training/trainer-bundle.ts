@@ -1,65 +1,59 @@
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { buildSync } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../constructs/signalforge-function.js';
+import { CUDA_REQUIREMENTS_PATH } from './trainer-user-data.js';
 
-/** Folders shipped to the trainer instance, as TypeScript source (the trainer forks workers through tsx). */
-export const TRAINER_SOURCE_DIRS = ['gpu-trainer', 'core'] as const;
+/** The instance package: package.json, its committed lockfile and the CUDA wheel pins. */
+export const INSTANCE_PACKAGE_DIR = 'gpu-trainer/instance';
 
 /** The GPU build of tfjs, installed on the instance (it downloads libtensorflow with CUDA at install). */
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
-  });
-}
-
-/** Bare package names that the shipped source imports (statically or dynamically). */
-export function importedPackages(dirs: readonly string[], root = repoRoot): string[] {
-  const names = new Set<string>();
-  const pattern = /(?:from\s+|import\s*\(\s*)'([^'.][^']*)'/g;
-  for (const file of dirs.flatMap((d) => walk(join(root, d)))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
-      const spec = match[1]!;
-      if (spec.startsWith('node:')) continue;
-      const parts = spec.split('/');
-      names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
-    }
-  }
-  return [...names].sort();
-}
-
 /**
- * package.json for the instance: exactly the packages the trainer imports, at the versions the
- * repository pins, plus tsx (to run the TypeScript source) and tfjs-node-gpu at the tfjs version.
+ * Left out of the JavaScript bundle and installed by `npm ci` from the lockfile: tfjs-node-gpu is
+ * native, and it registers its backend on the tfjs-core it resolves, so @tensorflow/tfjs (and the
+ * wasm backend) must be the installed packages too, not bundled copies.
  */
-export function trainerPackageJson(root = repoRoot): Record<string, unknown> {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-  const known = { ...pkg.devDependencies, ...pkg.dependencies };
-  const dependencies: Record<string, string> = {};
-  for (const name of importedPackages(TRAINER_SOURCE_DIRS, root)) {
-    if (name === TFJS_NODE_GPU) continue;
-    const version = known[name];
-    if (version) dependencies[name] = version;
-  }
-  dependencies.tsx = known.tsx!;
-  dependencies[TFJS_NODE_GPU] = known['@tensorflow/tfjs'] ?? '^4.22.0';
-  return {
-    name: 'signalforge-gpu-trainer',
-    private: true,
-    type: 'module',
-    scripts: { train: 'node --enable-source-maps --import tsx gpu-trainer/cli.ts' },
-    dependencies,
-  };
+export const TRAINER_EXTERNALS = ['@tensorflow/*'] as const;
+
+/** The trainer's entry points, bundled to dist/<name>.mjs (the coordinator forks dist/worker.mjs). */
+export const TRAINER_ENTRIES = { cli: 'gpu-trainer/cli.ts', worker: 'gpu-trainer/worker.ts' } as const;
+
+const BANNER = "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
+
+/**
+ * Writes the instance bundle into `outDir`: dist/cli.mjs and dist/worker.mjs (everything but
+ * @tensorflow/* inlined, so the instance needs neither tsx nor the repository's dependencies),
+ * package.json + package-lock.json (`npm ci` installs exactly the three tfjs packages) and the
+ * CUDA requirements file.
+ */
+export function buildTrainerBundle(outDir: string, root = repoRoot): void {
+  mkdirSync(join(outDir, 'dist'), { recursive: true });
+  buildSync({
+    entryPoints: Object.fromEntries(Object.entries(TRAINER_ENTRIES).map(([name, entry]) => [name, join(root, entry)])),
+    outdir: join(outDir, 'dist'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    external: [...TRAINER_EXTERNALS],
+    banner: { js: BANNER },
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'error',
+  });
+  for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(root, INSTANCE_PACKAGE_DIR, file), join(outDir, file));
+  copyFileSync(join(root, INSTANCE_PACKAGE_DIR, 'requirements-cuda.txt'), join(outDir, CUDA_REQUIREMENTS_PATH));
 }
 
 /**
- * CDK S3 asset with the trainer: gpu-trainer/ and core/ as source plus a package.json the instance
- * installs. Built by copying files locally, so synth needs no Docker and no network.
+ * CDK S3 asset with the trainer bundle. Built locally with esbuild, so synth needs no Docker and no
+ * network; the Docker image is only CDK's required fallback and is never used.
  */
 export class TrainerBundle extends Construct {
   readonly asset: Asset;
@@ -73,9 +67,7 @@ export class TrainerBundle extends Construct {
         image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24-slim'),
         local: {
           tryBundle(outputDir: string): boolean {
-            for (const dir of TRAINER_SOURCE_DIRS) cpSync(join(repoRoot, dir), join(outputDir, dir), { recursive: true, filter: (src) => !src.includes('node_modules') });
-            cpSync(join(repoRoot, 'tsconfig.json'), join(outputDir, 'tsconfig.json'));
-            writeFileSync(join(outputDir, 'package.json'), `${JSON.stringify(trainerPackageJson(), null, 2)}\n`);
+            buildTrainerBundle(outputDir);
             return true;
           },
         },

@@ -11,6 +11,7 @@ import { RetrainStateMachine } from './retrain-state-machine.js';
 import type { Construct } from 'constructs';
 import { SageMakerTraining } from './sagemaker-training.js';
 import { SpotTrainer } from './spot-trainer.js';
+import { TrainerSweeper } from './trainer-sweeper.js';
 import type { TrainingStackProps } from './training-stack-props.js';
 
 export type { TrainingStackProps } from './training-stack-props.js';
@@ -23,6 +24,8 @@ export class TrainingStack extends Stack {
   readonly retrain: RetrainStateMachine;
   readonly retrainStateMachine: IStateMachine;
   readonly weeklyRetrain: Schedule;
+  /** EC2 backend only: terminates trainer instances whose run is over. */
+  readonly trainerSweeper?: TrainerSweeper;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
@@ -71,12 +74,21 @@ export class TrainingStack extends Stack {
       trainerSecurityGroup: this.spotTrainer.securityGroup,
       sagemakerRole: this.sagemaker.role,
     });
-    // The launcher's RunInstances user data replaces the template's, so it gets the setup script to prepend.
+    // Only the instance-type list: the bootstrap is the launch template's user data, per-run data a launch document in S3.
     const launcherEnv = config.training.backend === 'sagemaker' ? this.sagemaker.launcherEnvironment() : this.spotTrainer.launcherEnvironment();
     for (const fn of [this.retrain.functions.launch, this.retrain.functions.relaunch]) {
       for (const [k, v] of Object.entries(launcherEnv)) fn.addEnvironment(k, v);
     }
     this.retrainStateMachine = this.retrain.stateMachine;
+    if (config.training.backend === 'ec2') {
+      this.trainerSweeper = new TrainerSweeper(this, 'TrainerSweeper', {
+        config,
+        artifactBucketName: names.artifactBucket,
+        dataKey: props.dataKey,
+        logKey: props.logKey,
+        stateMachineName: this.retrain.stateMachine.stateMachineName,
+      });
+    }
     this.weeklyRetrain = new Schedule(this, 'WeeklyRetrain', {
       description: 'Weekly retrain of every model config',
       schedule: ScheduleExpression.expression(config.schedules.retrain),

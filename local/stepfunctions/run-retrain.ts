@@ -32,6 +32,8 @@ export interface RunRetrainLocallyOptions {
    * resolves with status ABORTED once the Task handlers already running have returned.
    */
   signal?: AbortSignal;
+  /** `$$.Execution.Id` (trainers are tagged with it). @default a local ARN named after the state machine */
+  executionArn?: string;
   /** How long an abort waits for running Task handlers (whatever they launched is then known to the caller). @default 15000 */
   abortGraceMs?: number;
 }
@@ -115,7 +117,13 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
   const onAbort = () => abortExecution?.();
   signal?.addEventListener('abort', onAbort, { once: true });
   // run() invokes the first Task handler synchronously, so an abort may already have happened when it returns.
-  const execution = machine.run(viaJson(options.input), { overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides } });
+  const stateMachineName = `signalforge-${options.config.envName}-retrain`;
+  const executionArn = options.executionArn ?? `arn:aws:states:${options.config.region}:000000000000:execution:${stateMachineName}:local-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
+  const context = {
+    Execution: { Id: executionArn, Name: executionArn.split(':').at(-1)!, StartTime: new Date().toISOString(), Input: viaJson(options.input), RoleArn: 'arn:aws:iam::000000000000:role/local' },
+    StateMachine: { Id: executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''), Name: stateMachineName },
+  };
+  const execution = machine.run(viaJson(options.input), { overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides }, context: context as never });
   abortExecution = execution.abort;
   if (signal?.aborted) execution.abort();
   const path: string[] = [];

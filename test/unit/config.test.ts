@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, modelConfigKeys, parseConfig, defaultConfig, deepMerge } from '../../core/config/index.js';
+import { assertDefaultAmiDrives } from '../../lib/training/spot-trainer.js';
 
 describe('config', () => {
   it('defaults hold the design universe, topics and trainer preference', () => {
@@ -13,7 +14,17 @@ describe('config', () => {
       'social-sentiment': 4,
       'regulatory-filings': 2,
     });
-    expect(cfg.training.instanceTypes[0]).toBe('p3.8xlarge');
+    // The default AMI (OSS NVIDIA driver) drives G4dn/G5 but not P3 (V100): docs/INFRA.md.
+    expect(cfg.training.instanceTypes).toEqual(['g5.12xlarge', 'g4dn.12xlarge']);
+    expect(cfg.training.instanceTypes.some((t) => t.startsWith('p3.'))).toBe(false);
+    // Every instance type has a price, and nothing is priced that is never launched.
+    expect(Object.keys(cfg.pricing.spotPerHour).sort()).toEqual([...cfg.training.instanceTypes].sort());
+    expect(Object.keys(cfg.pricing.onDemandPerHour).sort()).toEqual([...cfg.training.instanceTypes].sort());
+    expect(() => assertDefaultAmiDrives(cfg.training.instanceTypes)).not.toThrow();
+  });
+
+  it('refuses instance types the default GPU AMI does not drive (P3 with the OSS driver)', () => {
+    expect(() => assertDefaultAmiDrives(['g5.12xlarge', 'p3.8xlarge', 'p3.16xlarge'])).toThrow(/training\.instanceTypes p3\.8xlarge, p3\.16xlarge are not driven by the default GPU AMI/);
   });
 
   it('the local profile switches to plaintext Kafka and single replicas', () => {

@@ -1,8 +1,11 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openStore } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
+import { EXECUTION_TAG, LAUNCH_DOC_TAG, LAUNCH_DOC_VERSION, launchDocKey, launchDocSchema, type LaunchDoc } from './launch-doc.js';
 import { gpuRuntime, InsufficientCapacityError, instanceTypeOrder, isCapacityError, trainerCliArgs, trainerTags, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
 import { ensureSpotServiceLinkedRole } from './spot-service-role.js';
 
@@ -14,26 +17,18 @@ export interface Ec2LauncherOptions {
   /** Tried in order per instance type: capacity differs by AZ. */
   subnetIds: string[];
   securityGroupIds: string[];
-  /** Where the trainer code lives on the instance. @default /opt/signalforge */
-  workDir?: string;
-  /**
-   * Shell that prepares the instance (Node, trainer bundle, packages); RunInstances user data replaces
-   * the template's, so the infra's setup script (TRAINER_SETUP_SCRIPT) is prepended. Without one the
-   * code is assumed at workDir and only packages are installed.
-   */
-  setupScript?: string;
   client?: EC2Client;
   /** For the spot service-linked role (ensureSpotServiceLinkedRole). */
   iam?: IAMClient;
-}
-
-function shellQuote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  /** Writes the launch document to the artifact bucket (request.outUri). */
+  s3?: S3Client;
 }
 
 /**
  * EC2 spot trainer: one-time spot request from the launch template, tagged; on capacity or price
  * errors it falls through config.training.instanceTypes (starting at the request's index) and subnets.
+ * The template's user data is the whole bootstrap and is never overridden; the run's flags and config
+ * go into a launch document in S3 whose URI is an instance tag (gpu-trainer reads it through IMDS).
  */
 export class Ec2SpotLauncher implements TrainerLauncher {
   readonly backend = 'ec2';
@@ -44,33 +39,35 @@ export class Ec2SpotLauncher implements TrainerLauncher {
     this.client = options.client ?? new EC2Client(awsClientConfig());
   }
 
-  userData(request: TrainerLaunchRequest): string {
+  /** The launch document for a request: the trainer flags (GPU runtime) and the deployed config. */
+  launchDoc(request: TrainerLaunchRequest): LaunchDoc {
     const { config } = this.options;
-    const args = trainerCliArgs(request, config, gpuRuntime(config)).map(shellQuote).join(' ');
-    const workDir = this.options.workDir ?? '/opt/signalforge';
-    // Setup follows gpu-trainer/README.md (Deep Learning AMI, Node >= 22, code at workDir). The instance
-    // terminates itself when the trainer exits, so a finished or crashed trainer stops costing.
-    const setup = this.options.setupScript ?? [`cd ${shellQuote(workDir)}`, 'npm ci --no-audit --no-fund', 'npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0'].join('\n');
-    return [
-      '#!/bin/bash',
-      setup,
-      'exec >> /var/log/signalforge-trainer.log 2>&1',
-      `cd ${shellQuote(workDir)}`,
-      `export AWS_REGION=${shellQuote(config.region)} SIGNALFORGE_ENV=${shellQuote(config.envName)} SIGNALFORGE_CONFIG_JSON=${shellQuote(JSON.stringify(config))}`,
-      // A failing trainer must still reach the shutdown below (the setup may have enabled errexit).
-      `npm run train -- ${args} || echo "trainer exited with $?"`,
-      'shutdown -h now',
-      '',
-    ].join('\n');
+    return launchDocSchema.parse({
+      version: LAUNCH_DOC_VERSION,
+      runId: request.runId,
+      attempt: request.attempt,
+      args: trainerCliArgs(request, config, gpuRuntime(config)),
+      config,
+      writtenAt: new Date().toISOString(),
+    });
+  }
+
+  /** Writes the launch document before the instance exists, so its user data always finds it. */
+  async writeLaunchDoc(request: TrainerLaunchRequest): Promise<string> {
+    const store = openStore(request.outUri, this.options.s3);
+    return store.write(launchDocKey(request.runId, request.attempt), JSON.stringify(this.launchDoc(request)), 'application/json');
   }
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
-    const tags = Object.entries(trainerTags(request, this.options.config)).map(([Key, Value]) => ({ Key, Value }));
     // Once per container; a failure is not cached, so the next launch asks again.
     await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? new IAMClient(awsClientConfig())).catch((err: unknown) => {
       this.spotRole = undefined;
       throw err;
     }));
+    const launchDocUri = await this.writeLaunchDoc(request);
+    const tagValues: Record<string, string> = { ...trainerTags(request, this.options.config), [LAUNCH_DOC_TAG]: launchDocUri };
+    if (request.executionArn) tagValues[EXECUTION_TAG] = request.executionArn;
+    const tags = Object.entries(tagValues).map(([Key, Value]) => ({ Key, Value }));
     const failures: string[] = [];
     for (const { type, index } of instanceTypeOrder(this.options.config.training.instanceTypes, request.instanceTypeIndex)) {
       for (const subnetId of this.options.subnetIds) {
@@ -84,7 +81,6 @@ export class Ec2SpotLauncher implements TrainerLauncher {
               SubnetId: subnetId,
               SecurityGroupIds: this.options.securityGroupIds,
               InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } },
-              UserData: Buffer.from(this.userData(request)).toString('base64'),
               TagSpecifications: [
                 { ResourceType: 'instance', Tags: tags },
                 { ResourceType: 'volume', Tags: tags },
@@ -111,6 +107,27 @@ export class Ec2SpotLauncher implements TrainerLauncher {
     const state = instance.State?.Name;
     if (state === 'pending' || state === 'running') return { state: 'running' };
     return { state: 'gone', reason: `instance ${state}${instance.StateReason?.Code ? ` (${instance.StateReason.Code})` : ''}` };
+  }
+
+  async terminateRun(parentRunId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const res = await this.client.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:signalforge:env', Values: [this.options.config.envName] },
+            { Name: 'tag:signalforge:retrain-run', Values: [parentRunId] },
+            { Name: 'instance-state-name', Values: ['pending', 'running'] },
+          ],
+          NextToken,
+        }),
+      );
+      for (const r of res.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) ids.push(i.InstanceId);
+      NextToken = res.NextToken;
+    } while (NextToken);
+    if (ids.length) await this.client.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+    return ids;
   }
 
   async terminate(handle: TrainerHandle): Promise<void> {

@@ -7,6 +7,7 @@ import { SageMakerLauncher } from './sagemaker.js';
 import type { TrainerLauncher } from './types.js';
 
 export * from './types.js';
+export * from './launch-doc.js';
 export { Ec2SpotLauncher, type Ec2LauncherOptions } from './ec2.js';
 export { SageMakerLauncher, trainingJobName, type SageMakerLauncherOptions } from './sagemaker.js';
 export { LocalProcessLauncher, type LocalLauncherOptions } from './local.js';
@@ -32,7 +33,7 @@ interface SageMakerSettingsEnv {
 
 /**
  * The launcher for config.training.backend, configured from the environment the construct sets:
- * TRAINER_LAUNCH_TEMPLATE_ID, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS, TRAINER_SETUP_SCRIPT (ec2);
+ * TRAINER_LAUNCH_TEMPLATE_ID, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS (ec2);
  * SAGEMAKER_ROLE_ARN, SAGEMAKER_SETTINGS_JSON, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS, TRAINER_KMS_KEY_ID
  * (sagemaker); TRAINER_LOG_DIR (local).
  */
@@ -44,7 +45,6 @@ export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEn
         launchTemplateId: required(env, 'TRAINER_LAUNCH_TEMPLATE_ID'),
         subnetIds: list(required(env, 'TRAINER_SUBNET_IDS')),
         securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),
-        setupScript: env.TRAINER_SETUP_SCRIPT,
       });
     case 'sagemaker': {
       const settings = JSON.parse(env.SAGEMAKER_SETTINGS_JSON ?? '{}') as SageMakerSettingsEnv;

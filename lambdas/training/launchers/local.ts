@@ -25,6 +25,8 @@ interface Tracked {
 
 /** Exit status of the trainers this process started; a pid alone cannot tell a zombie from a live process. */
 const tracked = new Map<number, Tracked>();
+/** Trainer process groups by retrain run, for terminateRun. */
+const byRun = new Map<string, number[]>();
 
 /**
  * The sandbox's trainer "instance": gpu-trainer/cli.ts as its own process group, so killing the
@@ -52,6 +54,7 @@ export class LocalProcessLauncher implements TrainerLauncher {
     if (pid === undefined) throw new Error(`could not start the trainer: ${logPath}`);
     const state: Tracked = { exited: false };
     tracked.set(pid, state);
+    byRun.set(request.parentRunId, [...(byRun.get(request.parentRunId) ?? []), pid]);
     child.on('exit', (code, signal) => {
       state.exited = true;
       state.detail = signal ? `trainer process killed by ${signal}` : `trainer process exited with code ${code}`;
@@ -72,7 +75,15 @@ export class LocalProcessLauncher implements TrainerLauncher {
     }
   }
 
+  async terminateRun(parentRunId: string): Promise<string[]> {
+    const live = (byRun.get(parentRunId) ?? []).filter((pid) => !tracked.get(pid)?.exited);
+    for (const pid of live) await this.terminate({ backend: this.backend, id: String(pid), instanceTypeIndex: 0, launchedAt: '' });
+    return live.map(String);
+  }
+
   async terminate(handle: TrainerHandle): Promise<void> {
+    // An exited group's id can be reused by an unrelated process group: never signal it again.
+    if (tracked.get(Number(handle.id))?.exited) return;
     try {
       process.kill(-Number(handle.id), 'SIGKILL');
     } catch {

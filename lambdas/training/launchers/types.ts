@@ -19,6 +19,8 @@ export interface TrainerLaunchRequest {
   /** The retrain run this shard belongs to, for tags. */
   parentRunId: string;
   shardId: string;
+  /** The Step Functions execution running this shard; tagged so the sweeper can tell when it is over. */
+  executionArn?: string;
 }
 
 export interface TrainerProcessStatus {
@@ -34,6 +36,12 @@ export interface TrainerLauncher {
   describe(handle: TrainerHandle): Promise<TrainerProcessStatus>;
   /** Best effort; an already-gone trainer is not an error. */
   terminate(handle: TrainerHandle): Promise<void>;
+  /**
+   * Stops every trainer of a retrain run that still runs, found by its tags rather than by a handle
+   * (the Map-level catch has lost the shards' state); returns their ids. Backends whose trainers
+   * cannot be found that way leave it out.
+   */
+  terminateRun?(parentRunId: string): Promise<string[]>;
 }
 
 /** Every launcher ran out of instance types (capacity or price); the state machine retries later. */

@@ -1,4 +1,4 @@
-import type { ShardOutcome, ShardState, RunContext, RetrainSummary, TrainerStatus } from '../contracts.js';
+import type { FinishingShardState, ShardOutcome, ShardState, RunContext, RetrainSummary, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import type { RetrainTaskName } from '../task-catalog.js';
 import { finishCanaries, judgeCanaries, startCanaries, type CanaryResult, type BakeDecision } from './deployment.js';
@@ -8,7 +8,7 @@ import { planShards } from './plan.js';
 import { checkDataQuality } from './quality-gate.js';
 import { gateCandidates, registerCandidates, type GateDecision } from './registration.js';
 import { snapshotDataset } from './snapshot.js';
-import { checkTrainer, launchTrainer, prepareRelaunch } from './trainer.js';
+import { checkTrainer, launchTrainer, prepareRelaunch, stopRunTrainers, stopTrainer } from './trainer.js';
 
 // Each task takes its own payload type; the map is keyed by name, so the common signature stays loose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,6 +27,8 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
     launch: (input: ShardState) => launchTrainer(deps, input),
     check: (input: ShardState): Promise<TrainerStatus> => checkTrainer(deps, input),
     relaunch: (input: ShardState) => prepareRelaunch(deps, input),
+    stop: (input: FinishingShardState): Promise<ShardOutcome> => stopTrainer(deps, input),
+    stopRun: (input: { run: RunContext }) => stopRunTrainers(deps, input),
     evaluate: (input: { run: RunContext; training: ShardOutcome[] }) => evaluateCandidates(deps, input),
     register: (input: { run: RunContext }) => registerCandidates(deps, input),
     gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),

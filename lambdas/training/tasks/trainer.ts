@@ -1,7 +1,7 @@
 import { checkpointPrefix, runRecordKey, runRecordSchema, type RunRecord } from '../../../core/artifacts/index.js';
-import type { ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
+import type { FinishingShardState, RunContext, ShardOutcome, ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
-import type { TrainerLaunchRequest, TrainerProcessStatus } from '../launchers/index.js';
+import { bootstrapStatusKey, bootstrapStatusSchema, type BootstrapStatus, type TrainerLaunchRequest, type TrainerProcessStatus } from '../launchers/index.js';
 import { artifactStore } from './run-docs.js';
 
 /** Trainer and orchestrator clocks differ a little; a heartbeat this much before launch still belongs to the launch. */
@@ -21,6 +21,7 @@ export function launchRequestFor(deps: TrainingDeps, state: ShardState): Trainer
     epochs: state.run.epochs,
     parentRunId: state.run.runId,
     shardId: state.shard.shardId,
+    ...(state.executionArn ? { executionArn: state.executionArn } : {}),
   };
 }
 
@@ -39,10 +40,21 @@ export async function readRunRecord(deps: TrainingDeps, shardRunId: string): Pro
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The instance's setup heartbeat for this attempt (EC2 user data); undefined before the first one or on other backends. */
+export async function readBootstrapStatus(deps: TrainingDeps, shardRunId: string, attempt: number): Promise<BootstrapStatus | undefined> {
+  const bytes = await artifactStore(deps).read(bootstrapStatusKey(shardRunId, attempt));
+  if (!bytes) return undefined;
+  const parsed = bootstrapStatusSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+  return parsed.success ? parsed.data : undefined;
+}
+
 /**
  * Tells progress from death. The run record is the trainer's own word (status, heartbeat); the
  * launcher's view (instance/job/process gone) catches deaths the trainer could not report. A record
  * whose heartbeat predates this launch belongs to an earlier attempt and says nothing about this one.
+ * Until the trainer's first heartbeat, a fresh instance is setting up (Node, bundle, CUDA wheels,
+ * libtensorflow): it gets startupGraceSeconds from launch, and its own setup heartbeat (bootstrap
+ * status) must stay younger than the heartbeat timeout; a setup that reported failure is dead at once.
  */
 export function assessTrainer(input: {
   record: RunRecord | undefined;
@@ -51,8 +63,10 @@ export function assessTrainer(input: {
   firstLaunchedAt: string;
   now: Date;
   heartbeatTimeoutSeconds: number;
+  startupGraceSeconds: number;
   maxRunHours: number;
   configsTotal: number;
+  bootstrap?: BootstrapStatus;
 }): TrainerStatus {
   const launchedAt = Date.parse(input.trainer.launchedAt);
   const record = input.record && Date.parse(input.record.heartbeatAt) >= launchedAt - CLOCK_SKEW_MS ? input.record : undefined;
@@ -63,14 +77,25 @@ export function assessTrainer(input: {
   if (record?.status === 'failed') return { state: 'failed', detail: `trainer failed: ${record.error ?? 'no error message'}`, ...progress };
   if (record?.status === 'interrupted') return { state: 'interrupted', detail: `trainer reported an interruption${record.error ? `: ${record.error}` : ''}`, ...progress };
   if (input.process.state === 'gone') return { state: 'interrupted', detail: `trainer stopped without finishing: ${input.process.reason ?? 'unknown reason'}`, ...progress };
-  if (heartbeatAgeSeconds > input.heartbeatTimeoutSeconds) {
+  const boot = record ? undefined : input.bootstrap && Date.parse(input.bootstrap.at) >= launchedAt - CLOCK_SKEW_MS ? input.bootstrap : undefined;
+  if (record && heartbeatAgeSeconds > input.heartbeatTimeoutSeconds) {
     return { state: 'dead', detail: `no heartbeat for ${heartbeatAgeSeconds}s (limit ${input.heartbeatTimeoutSeconds}s)`, ...progress };
+  }
+  if (!record) {
+    if (boot?.phase === 'failed') return { state: 'dead', detail: `instance setup failed: ${boot.detail ?? 'no detail'}`, ...progress };
+    if (heartbeatAgeSeconds > input.startupGraceSeconds) {
+      return { state: 'dead', detail: `no trainer heartbeat ${heartbeatAgeSeconds}s after launch (startup grace ${input.startupGraceSeconds}s)${boot ? `; setup reached ${boot.phase}` : ''}`, ...progress };
+    }
+    const bootAge = boot ? Math.max(0, Math.round((input.now.getTime() - Date.parse(boot.at)) / 1000)) : 0;
+    if (boot && bootAge > input.heartbeatTimeoutSeconds) {
+      return { state: 'dead', detail: `setup stalled in ${boot.phase}: no setup heartbeat for ${bootAge}s (limit ${input.heartbeatTimeoutSeconds}s)`, ...progress };
+    }
   }
   const runSeconds = (input.now.getTime() - Date.parse(input.firstLaunchedAt)) / 1000;
   if (runSeconds > input.maxRunHours * 3600) {
     return { state: 'expired', detail: `shard has run ${Math.round(runSeconds)}s, over maxRunHours ${input.maxRunHours}`, ...progress };
   }
-  return { state: 'running', detail: record ? `${record.status}: ${record.configsDone}/${record.configsTotal} configs` : 'starting', ...progress };
+  return { state: 'running', detail: record ? `${record.status}: ${record.configsDone}/${record.configsTotal} configs` : boot ? `starting: ${boot.phase}` : 'starting', ...progress };
 }
 
 /** CheckTrainer: the Wait loop's probe. */
@@ -79,7 +104,10 @@ export async function checkTrainer(deps: TrainingDeps, state: ShardState): Promi
   // The launcher is asked first: a trainer that finishes between the two reads then shows as succeeded, not interrupted.
   const process = await deps.launcher.describe(state.trainer);
   const record = await readRunRecord(deps, state.shard.shardRunId);
+  const bootstrap = await readBootstrapStatus(deps, state.shard.shardRunId, state.attempt);
   return assessTrainer({
+    bootstrap,
+    startupGraceSeconds: deps.config.training.startupGraceSeconds,
     record,
     process,
     trainer: state.trainer,
@@ -106,4 +134,22 @@ export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Pr
     resume: true,
     instanceTypeIndex: moveOn ? ((state.trainer?.instanceTypeIndex ?? state.instanceTypeIndex) + 1) % types : state.instanceTypeIndex,
   };
+}
+
+/**
+ * StopRunTrainers: the Map-level catch, where the shards' handles are lost; stops whatever of this
+ * run the launcher can still find by its tags. The sweeper remains the backstop for the rest.
+ */
+export async function stopRunTrainers(deps: TrainingDeps, input: { run: RunContext }): Promise<{ terminated: string[] }> {
+  return { terminated: (await deps.launcher.terminateRun?.(input.run.runId)) ?? [] };
+}
+
+/**
+ * StopTrainer: every way out of a shard (succeeded, gave up, failed or caught) passes here, so no
+ * instance outlives its shard even when its own halt did not happen. Terminating a gone trainer is a
+ * no-op; the shard's outcome is returned unchanged.
+ */
+export async function stopTrainer(deps: TrainingDeps, state: FinishingShardState): Promise<ShardOutcome> {
+  if (state.trainer) await deps.launcher.terminate(state.trainer);
+  return state.outcome;
 }

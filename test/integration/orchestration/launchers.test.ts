@@ -2,19 +2,22 @@ import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCo
 import { DescribeTrainingJobCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
-import { Ec2SpotLauncher, InsufficientCapacityError, SageMakerLauncher, type TrainerLaunchRequest } from '../../../lambdas/training/launchers/index.js';
+import { Ec2SpotLauncher, EXECUTION_TAG, InsufficientCapacityError, LAUNCH_DOC_TAG, launchDocKey, launchDocSchema, SageMakerLauncher, type TrainerLaunchRequest } from '../../../lambdas/training/launchers/index.js';
 import { testConfig } from './support/retrain-world.js';
-import { uniqueName } from './support/aws-fixtures.js';
+import { createBucket, uniqueName } from './support/aws-fixtures.js';
+import { readUri } from '../../../core/artifacts/index.js';
 
 const config = testConfig({ training: { instanceTypes: ['p3.8xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } });
+
+let bucket: string;
 
 function request(overrides: Partial<TrainerLaunchRequest> = {}): TrainerLaunchRequest {
   const runId = uniqueName('rt-test');
   return {
     runId: `${runId}-s000`,
     configs: ['AAPL#1d', 'MSFT#1d'],
-    manifestUri: `s3://artifacts/runs/${runId}/dataset-manifest.json`,
-    outUri: 's3://artifacts',
+    manifestUri: `s3://${bucket}/runs/${runId}/dataset-manifest.json`,
+    outUri: `s3://${bucket}`,
     checkpointUri: `s3://artifacts/runs/${runId}-s000/checkpoints`,
     resume: false,
     attempt: 1,
@@ -45,6 +48,7 @@ describe('EC2 spot launcher against moto', () => {
   let subnetIds: string[];
 
   beforeAll(async () => {
+    bucket = await createBucket('artifacts');
     const images = await ec2.send(new DescribeImagesCommand({}));
     const template = await ec2.send(
       new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('trainer'), LaunchTemplateData: { ImageId: images.Images![0]!.ImageId!, InstanceInitiatedShutdownBehavior: 'terminate' } }),
@@ -70,15 +74,40 @@ describe('EC2 spot launcher against moto', () => {
     expect((await launcher.describe(handle)).state).toBe('gone');
   });
 
-  it('user data runs the trainer CLI with the run id, configs, manifest and --resume on relaunch', () => {
-    const launcher = new Ec2SpotLauncher({ config, launchTemplateId: 'lt-1', subnetIds: ['subnet-1'], securityGroupIds: [] });
-    const script = launcher.userData(request({ runId: 'rt-x-s000', resume: true, attempt: 2 }));
-    expect(script).toContain("npm run train -- '--data' 's3://artifacts/runs/");
-    expect(script).toContain("'--run-id' 'rt-x-s000'");
-    expect(script).toContain("'--configs' 'AAPL#1d,MSFT#1d'");
-    expect(script).toContain("'--resume'");
-    expect(script).toContain("'--spot-watch'");
-    expect(script.trimEnd().endsWith('shutdown -h now')).toBe(true);
+  it('writes the launch document before the instance exists and tags the instance with it; the template user data is left alone', async () => {
+    const client = new EC2Client(awsClientConfig());
+    const sent: RunInstancesCommand[] = [];
+    const send = client.send.bind(client) as (c: unknown) => Promise<unknown>;
+    client.send = (async (c: unknown) => {
+      if (c instanceof RunInstancesCommand) sent.push(c);
+      return send(c);
+    }) as EC2Client['send'];
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], client });
+    const req = request({ resume: true, attempt: 2, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:signalforge-test-retrain:run-1' });
+    const handle = await launcher.launch(req);
+    expect(sent[0]!.input.UserData).toBeUndefined();
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [handle.id] }))).Reservations![0]!.Instances![0]!;
+    const tags = Object.fromEntries(instance.Tags!.map((t) => [t.Key, t.Value]));
+    expect(tags[EXECUTION_TAG]).toBe(req.executionArn);
+    const uri = tags[LAUNCH_DOC_TAG]!;
+    expect(uri).toBe(`s3://${bucket}/${launchDocKey(req.runId, 2)}`);
+    const doc = launchDocSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(uri))));
+    expect(doc).toMatchObject({ runId: req.runId, attempt: 2, config: { envName: config.envName } });
+    const args = doc.args.join(' ');
+    for (const flag of [`--run-id ${req.runId}`, '--configs AAPL#1d,MSFT#1d', `--data ${req.manifestUri}`, '--resume', '--spot-watch', '--backend tensorflow', `--workers ${config.training.gpusPerInstance}`]) expect(args).toContain(flag);
+    await launcher.terminate(handle);
+  });
+
+  it('terminateRun stops every running trainer of one retrain run, found by its tags, and no other', async () => {
+    const launcher = new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [] });
+    const run = uniqueName('rt-run');
+    const mine = [await launcher.launch(request({ parentRunId: run, runId: `${run}-s000` })), await launcher.launch(request({ parentRunId: run, runId: `${run}-s001`, shardId: 's001' }))];
+    const other = await launcher.launch(request());
+    expect((await launcher.terminateRun(run)).sort()).toEqual(mine.map((h) => h.id).sort());
+    for (const h of mine) expect((await launcher.describe(h)).state).toBe('gone');
+    expect(await launcher.describe(other)).toEqual({ state: 'running' });
+    expect(await launcher.terminateRun(run)).toEqual([]);
+    await launcher.terminate(other);
   });
 
   it('falls back through instance types on capacity and price errors, starting at the requested index', async () => {

@@ -73,15 +73,15 @@ describe('synthesized into another region than config.region', () => {
     expect(userData).toContain(`AWS_REGION=${STACK_REGION}`);
   });
 
-  it('launches trainers whose user data exports the stack region (the launcher reads the bundled config)', () => {
+  it('launches trainers whose launch document carries the stack region (the launcher reads the bundled config)', () => {
     const launch = signalForgeFunctions().find((f) => (templates[f.stack]!.Resources[f.id] as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] === 'launch')!;
     const deployed = loadConfig({ env: { SIGNALFORGE_CONFIG_FILE: join(launch.asset, DEPLOYED_CONFIG_FILE) } });
     const launcher = new Ec2SpotLauncher({ config: deployed, launchTemplateId: 'lt-0123456789abcdef0', subnetIds: ['subnet-1'], securityGroupIds: [] });
-    const userData = launcher.userData({
+    const doc = launcher.launchDoc({
       runId: 'rt-1-s000', configs: ['AAPL#1h'], manifestUri: 's3://a/m.json', outUri: 's3://a', checkpointUri: 's3://a/runs/rt-1-s000/ckpt',
       resume: false, attempt: 1, instanceTypeIndex: 0, epochs: 1, parentRunId: 'rt-1', shardId: 's000',
     });
-    expect(userData).toContain(`export AWS_REGION='${STACK_REGION}'`);
-    expect(userData).not.toContain(config.region);
+    expect(doc.config.region).toBe(STACK_REGION);
+    expect(JSON.stringify(doc)).not.toContain(config.region);
   });
 });

@@ -1,11 +1,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTANCE_TYPES, loadConfig, modelConfigKeys, SPOT_QUOTA_GROUPS, TIMEFRAMES, type ConfigOverrides } from '../../../core/config/index.js';
-import { Ec2SpotLauncher, launcherFromEnv } from '../../../lambdas/training/launchers/index.js';
-import { DEPLOYED_CONFIG_FILE } from '../../../lib/constructs/deployed-config.js';
+import { INSTANCE_TYPES, loadConfig, SPOT_QUOTA_GROUPS, TIMEFRAMES, type ConfigOverrides } from '../../../core/config/index.js';
 import { TASK_METADATA_KEY } from '../../../lambdas/training/task-catalog.js';
-import { base64Size, largest, lambdaCodeSizes, lambdaEnvironmentSizes, LIMITS, mapStates, overLimit, readTemplates, resolvedEnvironment, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
+import { largest, lambdaCodeSizes, lambdaEnvironmentSizes, LIMITS, mapStates, overLimit, readTemplates, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
 import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.js';
 
 /**
@@ -69,36 +67,6 @@ describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build
     expect(overLimit(sizes)).toEqual([]);
   });
 
-  // RunInstances replaces the template's user data with the launcher's, so that is what EC2 counts.
-  it.runIf((overrides?.training as { backend?: string } | undefined)?.backend !== 'sagemaker')('keeps the user data of every trainer launch within 16 KB base64-encoded', () => {
-    const [stack, template] = Object.entries(templates).find(([name]) => name.endsWith('-Training'))!;
-    const [launchId, launch] = Object.entries(template.Resources).find(([, r]) => r.Metadata?.[TASK_METADATA_KEY] === 'launch')!;
-    // What the deployed launcher sees: its bundled config and its environment at the worst case.
-    const asset = join(synth.outdir, `asset.${String((launch.Properties!.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
-    const deployed = loadConfig({ env: { SIGNALFORGE_CONFIG_FILE: join(asset, DEPLOYED_CONFIG_FILE) } });
-    const env = resolvedEnvironment(templates, stack, launchId);
-    const launcher = launcherFromEnv(deployed, env);
-    expect(launcher).toBeInstanceOf(Ec2SpotLauncher);
-    const runId = `rt-${'9'.repeat(13)}-ffffffff`;
-    const shardRunId = `${runId}-s999`;
-    const out = `s3://${env.ARTIFACT_BUCKET}`;
-    const userData = (launcher as Ec2SpotLauncher).userData({
-      runId: shardRunId,
-      configs: modelConfigKeys(deployed).slice(0, deployed.training.configsPerShard).map((k) => k.key),
-      manifestUri: `${out}/runs/${runId}/manifest.json`,
-      outUri: out,
-      checkpointUri: `${out}/runs/${shardRunId}/checkpoints`,
-      resume: true,
-      attempt: deployed.training.maxAttempts,
-      instanceTypeIndex: deployed.training.instanceTypes.length - 1,
-      epochs: deployed.training.hyperparameters.epochs,
-      parentRunId: runId,
-      shardId: 's999',
-    });
-    const measured = { where: `${stack}/${launchId} RunInstances user data`, bytes: base64Size(userData), limit: LIMITS.userDataBase64Bytes };
-    report('launcher user data', [measured]);
-    expect(overLimit([measured])).toEqual([]);
-  });
 
   it('bounds the trainer Map so concurrent shards x vCPUs of every fallback fit its spot quota group', () => {
     const config = loadConfig({ env: {}, overrides });

@@ -76,6 +76,20 @@ describe('RetrainStateMachine construct', () => {
     for (const [, s] of states.filter(([, x]) => x.Type === 'Task')) expect(s.Resource).toMatch(/^arn:aws:lambda:/);
   });
 
+  it('ends every shard through StopTrainer and sends the Map catch through StopRunTrainers before notifying', () => {
+    type Flow = State & { Next?: string; End?: boolean; ResultPath?: string; OutputPath?: string; Parameters?: Record<string, unknown> };
+    const top = (definition as { States: Record<string, Flow> }).States;
+    const iteration = top.TrainShards!.ItemProcessor!.States as Record<string, Flow>;
+    for (const name of ['ShardSucceeded', 'ShardGaveUp', 'ShardFailed']) expect(iteration[name], name).toMatchObject({ Type: 'Pass', ResultPath: '$.outcome', Next: 'StopTrainer' });
+    expect(iteration.StopTrainer).toMatchObject({ Type: 'Task', End: true });
+    expect(iteration.StopTrainer!.Catch![0]!.Next).toBe('StopTrainerFailed');
+    expect(iteration.StopTrainerFailed).toMatchObject({ Type: 'Pass', OutputPath: '$.outcome', End: true });
+    expect(top.TrainShards!.Catch![0]!.Next).toBe('StopRunTrainers');
+    expect(top.StopRunTrainers).toMatchObject({ Type: 'Task', Next: 'NotifyFailure' });
+    // Trainers are tagged with the execution, so the sweeper can tell when it is over.
+    expect(JSON.stringify(top.TrainShards)).toContain('"executionArn.$":"$$.Execution.Id"');
+  });
+
   it('polls the trainer in a Wait + check loop and relaunches only below maxAttempts', () => {
     const iteration = states.find(([n]) => n === 'TrainShards')![1].ItemProcessor!.States;
     expect(iteration.WaitForTrainer).toMatchObject({ Type: 'Wait', Seconds: 120, Next: 'CheckTrainer' });

@@ -62,7 +62,7 @@ function baseInput(overrides: Partial<RunReportInput> = {}): RunReportInput {
         { name: 'Promote', status: 'succeeded', type: 'Task', enteredAt: '2025-03-02T02:07:04Z', exitedAt: '2025-03-02T02:07:05Z' },
       ],
     },
-    cost: estimateCost({ pricing: config.pricing, instanceType: 'p3.8xlarge', seconds: 360 }),
+    cost: estimateCost({ pricing: config.pricing, instanceType: config.training.instanceTypes[0]!, seconds: 360 }),
     ...overrides,
   };
 }
@@ -112,12 +112,12 @@ describe('renderRunReport', () => {
 
   it('shows the cost estimate priced from config', () => {
     const html = renderRunReport(baseInput());
-    const spot = config.pricing.spotPerHour['p3.8xlarge']!;
-    const onDemand = config.pricing.onDemandPerHour['p3.8xlarge']!;
+    const spot = config.pricing.spotPerHour[config.training.instanceTypes[0]!]!;
+    const onDemand = config.pricing.onDemandPerHour[config.training.instanceTypes[0]!]!;
     expect(html).toContain(`data-cost="spot">$${(spot * 0.1).toFixed(2)}<`);
     expect(html).toContain(`data-cost="on-demand">$${(onDemand * 0.1).toFixed(2)}<`);
     expect(html).toContain(`$${spot.toFixed(2)} / hour`);
-    expect(html).toContain('p3.8xlarge');
+    expect(html).toContain(config.training.instanceTypes[0]!);
   });
 
   it('draws a loss and an equity chart per config with one point per value', () => {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { datasetManifestSchema, metadataKey, modelKey, readUri, runRecordKey, S3Store, type RunRecord } from '../../../../core/artifacts/index.js';
 import type { TrainerHandle } from '../../../../lambdas/training/contracts.js';
-import type { TrainerLaunchRequest, TrainerLauncher, TrainerProcessStatus } from '../../../../lambdas/training/launchers/index.js';
+import { bootstrapStatusKey, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from '../../../../lambdas/training/launchers/index.js';
 
 /** What the fake trainer does on one attempt. */
-export type FakeBehaviour = 'succeed' | 'crash' | 'hang' | 'interrupt';
+/** `setup-fail`: the instance setup reports failure (bootstrap status) before any trainer heartbeat. */
+export type FakeBehaviour = 'succeed' | 'crash' | 'hang' | 'interrupt' | 'fail' | 'setup-fail';
 
 /** Real time plus an offset the fake can advance, so a hung trainer's heartbeat ages without waiting. */
 export class SimClock {
@@ -83,6 +84,11 @@ export class FakeTrainerLauncher implements TrainerLauncher {
       ...extra,
     });
     const writeRecord = (r: RunRecord) => store.write(runRecordKey(request.runId), JSON.stringify(r), 'application/json');
+    if (behaviour === 'setup-fail') {
+      const status = { phase: 'failed', at: clock.now().toISOString(), instanceId: id, detail: 'cuda exit 1' };
+      await store.write(bootstrapStatusKey(request.runId, request.attempt), JSON.stringify(status), 'application/json');
+      return;
+    }
     await writeRecord(record('running', 0, []));
     if (behaviour === 'crash') {
       this.gone.set(id, 'trainer process killed by SIGKILL');
@@ -91,6 +97,11 @@ export class FakeTrainerLauncher implements TrainerLauncher {
     if (behaviour === 'hang') {
       // The process lives on but stops heartbeating; time passes beyond the limit.
       clock.advance(this.options.heartbeatTimeoutSeconds + 30);
+      return;
+    }
+    if (behaviour === 'fail') {
+      await writeRecord(record('failed', 0, [], { error: 'CUDA_ERROR_OUT_OF_MEMORY', finishedAt: clock.now().toISOString() }));
+      this.gone.set(id, 'trainer process exited with code 1');
       return;
     }
     if (behaviour === 'interrupt') {

@@ -45,7 +45,7 @@ export interface WorldOptions {
   behaviour?: (attempt: number, shardId: string) => FakeBehaviour;
   valMse?: (key: string) => number;
   /** Use this launcher instead of the fake (e.g. the real local process launcher). */
-  launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string }) => TrainerLauncher;
+  launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string; s3: S3Client; clock: SimClock }) => TrainerLauncher;
 }
 
 /** Fresh buckets, table and topic in moto, a lake fixture, and the real task handlers over them. */
@@ -73,7 +73,7 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
     lakeBucket,
     artifactBucket,
     registry,
-    launcher: fake ?? options.launcher!({ config, artifactBucket }),
+    launcher: fake ?? options.launcher!({ config, artifactBucket, s3, clock }),
     notifier: new SnsNotifier(alerts.topicArn),
     liveMetrics: new CloudWatchLiveMetrics({ namespace: metricsNamespace }),
     now: clock.now,

@@ -1,0 +1,39 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { awsClientConfig } from '../../core/aws/clients.js';
+import { loadConfig } from '../../core/config/index.js';
+import { sweepTrainers, type SweepDeps } from './sweeper.js';
+
+/** Step Functions' view of an execution; undefined when it does not exist (deleted state machine, another account). */
+export function sfnExecutionStatus(client: SFNClient): SweepDeps['executionStatus'] {
+  return async (executionArn) => {
+    try {
+      return (await client.send(new DescribeExecutionCommand({ executionArn }))).status;
+    } catch (err) {
+      if ((err as Error).name === 'ExecutionDoesNotExist') return undefined;
+      throw err;
+    }
+  };
+}
+
+let deps: SweepDeps | undefined;
+
+/** Scheduled sweeper (EventBridge): terminates trainer instances whose run is over. Needs ARTIFACT_BUCKET. */
+export const handler = async (): Promise<unknown> => {
+  if (!deps) {
+    const artifactBucket = process.env.ARTIFACT_BUCKET;
+    if (!artifactBucket) throw new Error('ARTIFACT_BUCKET is not set');
+    deps = {
+      config: loadConfig({ env: process.env }),
+      ec2: new EC2Client(awsClientConfig()),
+      s3: new S3Client(awsClientConfig()),
+      artifactBucket,
+      executionStatus: sfnExecutionStatus(new SFNClient(awsClientConfig())),
+      now: () => new Date(),
+    };
+  }
+  const result = await sweepTrainers(deps);
+  console.log(JSON.stringify({ msg: 'trainer sweep', examined: result.examined.length, terminated: result.terminated, errors: result.errors }));
+  return result;
+};
