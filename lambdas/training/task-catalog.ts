@@ -13,6 +13,7 @@ export const RETRAIN_TASKS = {
   evaluate: { entry: 'lambdas/training/evaluate-candidates.handler.ts', description: 'Retrain: verify artifacts and collect metrics', timeoutSeconds: 600, memoryMb: 1024 },
   register: { entry: 'lambdas/training/register-candidates.handler.ts', description: 'Retrain: register candidate versions', timeoutSeconds: 300, memoryMb: 512 },
   gate: { entry: 'lambdas/training/gate-candidates.handler.ts', description: 'Retrain: compare candidates with production', timeoutSeconds: 300, memoryMb: 512 },
+  approval: { entry: 'lambdas/training/approval.handler.ts', description: 'Retrain: park gated candidates for manual approval and poll their decisions', timeoutSeconds: 120, memoryMb: 256 },
   canary: { entry: 'lambdas/training/start-canary.handler.ts', description: 'Retrain: set canary aliases', timeoutSeconds: 300, memoryMb: 512 },
   bake: { entry: 'lambdas/training/judge-canary.handler.ts', description: 'Retrain: judge canaries on live metrics', timeoutSeconds: 300, memoryMb: 512 },
   finish: { entry: 'lambdas/training/finish-canary.handler.ts', description: 'Retrain: promote or roll back canaries', timeoutSeconds: 300, memoryMb: 512 },

@@ -1,6 +1,7 @@
 import type { ShardOutcome, ShardState, RunContext, RetrainSummary, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import type { RetrainTaskName } from '../task-catalog.js';
+import { approvalTask } from './approval.js';
 import { finishCanaries, judgeCanaries, startCanaries, type CanaryResult, type BakeDecision } from './deployment.js';
 import { evaluateCandidates } from './evaluate.js';
 import { notify, type NotifyState } from './notify.js';
@@ -30,6 +31,7 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
     evaluate: (input: { run: RunContext; training: ShardOutcome[] }) => evaluateCandidates(deps, input),
     register: (input: { run: RunContext }) => registerCandidates(deps, input),
     gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),
+    approval: (input: Parameters<typeof approvalTask>[1]) => approvalTask(deps, input),
     canary: (input: { run: RunContext; gate: { promotable: GateDecision[] } }) => startCanaries(deps, input),
     bake: (input: { run: RunContext; canary: CanaryResult }) => judgeCanaries(deps, input),
     finish: (input: { run: RunContext; bake: { decisions: BakeDecision[] } }) => finishCanaries(deps, input),
