@@ -13,6 +13,7 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
   const s = outcome.summary;
   const rows: [string, string][] = [
     ['run', outcome.runId],
+    ['scenario', `${s.scenario} (seed ${s.seed})`],
     ['result', s.ok ? 'OK' : `FAILED${outcome.error ? `: ${outcome.error}` : ''}`],
     ['events ingested', String(s.events_ingested)],
     ['lake objects', String(s.lake_objects)],
@@ -20,6 +21,9 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
     ['configs trained', `${s.configs_trained} of ${outcome.configs.length}`],
     ['retrain execution', s.execution_status],
     ['models promoted', outcome.promoted.map((p) => `${p.key} v${p.version}`).join(', ') || '0'],
+    ...s.verdicts
+      .filter((v) => !v.promoted)
+      .map((v): [string, string] => [`not promoted ${v.key} v${v.version}`, `${v.verdict}${v.adjusted_p_value === null ? '' : `, DM p ${v.p_value?.toFixed(4)} (Holm ${v.adjusted_p_value.toFixed(4)})`}: ${v.reason}`]),
     ['serving (production)', outcome.serving.map((p) => `${p.key} v${p.version}`).join(', ') || 'none'],
     ['duration', `${s.duration_s} s (${Object.entries(outcome.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`],
   ];

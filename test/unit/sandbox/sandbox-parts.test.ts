@@ -18,6 +18,14 @@ describe('sandbox flags', () => {
     expect(() => parseSandboxArgs(['--nope'])).toThrow(UsageError);
     expect(() => parseSandboxArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1/);
   });
+
+  it('takes --scenario default|noise|signal and --seed, and names the choices on an unknown scenario', () => {
+    expect(parseSandboxArgs([])).toMatchObject({ scenario: 'default', seed: 42 });
+    expect(parseSandboxArgs(['--scenario', 'noise', '--seed', '7'])).toMatchObject({ scenario: 'noise', seed: 7 });
+    expect(parseSandboxArgs(['--scenario', 'signal'])).toMatchObject({ scenario: 'signal' });
+    expect(() => parseSandboxArgs(['--scenario', 'bull'])).toThrow('--scenario must be one of default, noise, signal, got bull');
+    expect(() => parseSandboxArgs(['--seed', '1.5'])).toThrow(/--seed must be an integer >= 0/);
+  });
 });
 
 describe('sandbox config', () => {
