@@ -5,3 +5,4 @@ export * from './distributions.js';
 export * from './diebold-mariano.js';
 export * from './deflated-sharpe.js';
 export * from './holm.js';
+export * from './walk-forward.js';

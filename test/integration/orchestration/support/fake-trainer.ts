@@ -27,7 +27,7 @@ export interface FakeTrainerOptions {
   valMse: (key: string) => number;
 }
 
-const metrics = (mse: number) => ({ mse, directionalAccuracy: 0.55, sharpe: 0.8, maxDrawdown: 0.1, samples: 40 });
+const metrics = (mse: number) => ({ mse, mae: Math.sqrt(mse), directionalAccuracy: 0.55, hitRate: 0.55, sharpe: 0.8, grossSharpe: 1, roi: 0.05, maxDrawdown: 0.1, turnover: 0.4, samples: 40 });
 
 /**
  * A stand-in for gpu-trainer behind the real TrainerLauncher interface: it writes the contract's run
@@ -112,13 +112,13 @@ export class FakeTrainerLauncher implements TrainerLauncher {
           runId: request.runId,
           onnx: { opset: 17, sha256, bytes: model.byteLength },
           hyperparameters: { model: 'dense', windowSize: 8, hiddenUnits: 4, learningRate: 0.01, batchSize: 16, epochs: request.epochs, seed: 1 },
-          metrics: { validation: { model: metrics(valMse), naive: metrics(valMse * 2), split: 'validation' }, test: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), split: 'test' } },
+          metrics: { validation: { model: metrics(valMse), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'validation' }, test: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'walk-forward' } },
           dataset: { manifestId: manifest.manifestId, bars: 40, firstBarTime: '2025-01-06T00:00:00.000Z', lastBarTime: '2025-02-14T00:00:00.000Z', samples: { train: 20, validation: 6, test: 6 }, purgeGapBars: 1 },
           codeVersion: 'test-sha',
         }),
         'application/json',
       );
-      results.push({ key, artifactUri, metadataUri, sha256, metrics: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), split: 'test' } });
+      results.push({ key, artifactUri, metadataUri, sha256, metrics: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'walk-forward' } });
       await writeRecord(record('running', results.length, results));
     }
     await writeRecord(record('succeeded', results.length, results, { finishedAt: clock.now().toISOString() }));
