@@ -7,7 +7,8 @@ import { evaluateCandidates } from './evaluate.js';
 import { notify, type NotifyState } from './notify.js';
 import { planShards } from './plan.js';
 import { checkDataQuality } from './quality-gate.js';
-import { gateCandidates, registerCandidates, type GateDecision } from './registration.js';
+import { gateCandidates, type GateResult } from './gate.js';
+import { registerCandidates } from './registration.js';
 import { snapshotDataset } from './snapshot.js';
 import { checkTrainer, launchTrainer, prepareRelaunch } from './trainer.js';
 
@@ -32,7 +33,7 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
     register: (input: { run: RunContext }) => registerCandidates(deps, input),
     gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),
     approval: (input: Parameters<typeof approvalTask>[1]) => approvalTask(deps, input),
-    canary: (input: { run: RunContext; gate: { promotable: GateDecision[] } }) => startCanaries(deps, input),
+    canary: (input: { run: RunContext; gate: Pick<GateResult, 'promotable'> }) => startCanaries(deps, input),
     bake: (input: { run: RunContext; canary: CanaryResult }) => judgeCanaries(deps, input),
     finish: (input: { run: RunContext; bake: { decisions: BakeDecision[] } }) => finishCanaries(deps, input),
     notify: (input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> => notify(deps, input),

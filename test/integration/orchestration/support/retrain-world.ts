@@ -20,7 +20,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): SignalForge
       {
         universe: { symbols: TEST_SYMBOLS, timeframes: ['1d'] },
         training: { configsPerShard: 1, maxAttempts: 3, heartbeatTimeoutSeconds: 60, instanceTypes: ['p3.8xlarge', 'g5.12xlarge'] },
-        thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, promotionMinImprovement: 0.01, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
+        thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
       },
       overrides,
     ),
