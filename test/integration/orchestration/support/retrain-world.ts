@@ -44,6 +44,8 @@ export interface WorldOptions {
   lake?: BarSeriesSpec[];
   behaviour?: (attempt: number, shardId: string) => FakeBehaviour;
   valMse?: (key: string) => number;
+  /** The fake trainer's forecast skill per config (see FakeTrainerOptions.skill); 0.5 by default. */
+  skill?: (key: string) => number;
   /** Use this launcher instead of the fake (e.g. the real local process launcher). */
   launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string }) => TrainerLauncher;
 }
@@ -66,6 +68,7 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
         heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds,
         behaviour: (req) => options.behaviour?.(req.attempt, req.shardId) ?? 'succeed',
         valMse: options.valMse ?? (() => 0.5),
+        skill: options.skill ?? (() => 0.5),
       });
   const deps: TrainingDeps = {
     config,
