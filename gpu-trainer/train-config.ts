@@ -3,7 +3,7 @@ import { mse, rangesToIndices, type SampleRange } from '../core/evaluation/index
 import { fitView, type Dataset, type FittedView } from './dataset.js';
 import type { DataParallelGroup } from './group.js';
 import { newAdamState, type AdamState } from './model/adam.js';
-import { initParams, type ModelSpec } from './model/spec.js';
+import { initParams, paramLayout, type ModelSpec } from './model/spec.js';
 import { Rng, deriveSeed } from './rng.js';
 
 /** Thrown at a step boundary after the checkpoint is safely written, when a stop was requested. */
@@ -94,7 +94,14 @@ export function modelSpecFor(hp: Hyperparameters, features: number): ModelSpec {
 function newFit(trial: number, fold: number, hp: Hyperparameters, key: string, features: number): FitState {
   // The production refit keeps the seed the single-split trainer used; each fold gets its own.
   const rng = new Rng(fold < 0 ? deriveSeed(hp.seed, key, trial) : deriveSeed(hp.seed, key, trial, `fold${fold}`));
-  const params = initParams(modelSpecFor(hp, features), rng);
+  const spec = modelSpecFor(hp, features);
+  const params = initParams(spec, rng);
+  // Start from the training-mean forecast: a randomly initialised head forecasts noise with about the targets'
+  // own variance (twice the naive forecast's MSE), and early stopping on a short series often keeps an early
+  // epoch, so a fit that learns nothing would score far below the naive forecast instead of at it. The hidden
+  // layers keep their random init; the head's gradient is non-zero from the first step.
+  const head = paramLayout(spec).find((p) => p.name === 'wOut')!;
+  params.fill(0, head.offset, head.offset + head.size);
   return {
     trial,
     fold,
