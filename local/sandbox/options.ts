@@ -42,7 +42,7 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   port: 8787,
   events: 6_000,
   poison: 8,
-  epochs: 3,
+  epochs: 30,
   bakeSeconds: 2,
   scenario: 'default',
   seed: 42,
@@ -62,7 +62,7 @@ Usage: npm start [-- flags]
   --events <n>        Valid events to replay into Kafka.                                (default: ${DEFAULT_OPTIONS.events})
   --poison <n>        Deliberately invalid records mixed into the replay; each must land
                       in the dead-letter prefix.                                         (default: ${DEFAULT_OPTIONS.poison})
-  --epochs <n>        Trainer epochs per trial.                                          (default: ${DEFAULT_OPTIONS.epochs})
+  --epochs <n>        Trainer epochs per trial; early stopping usually ends sooner.      (default: ${DEFAULT_OPTIONS.epochs})
   --bake-seconds <n>  Canary bake time before promotion.                                 (default: ${DEFAULT_OPTIONS.bakeSeconds})
   --scenario <name>   The market data replayed:                                         (default: ${DEFAULT_OPTIONS.scenario})
                         default  today's data: real S&P 500 bars for SPX, calibrated GBM for the rest
