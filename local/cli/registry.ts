@@ -13,6 +13,7 @@ Commands
   show <KEY>                    One model (e.g. AAPL#1h): aliases; per version its status, the gate's verdict
                                 (Diebold-Mariano p-value, Holm-adjusted, net Sharpe vs naive, champion's loss
                                 on the same window, reasons) and any approval; recent audit
+  pending                       Every version waiting for manual approval, with its gate figures
   approve <KEY> <VERSION>       Approve a version waiting for manual approval (promotion.approval = manual)
   reject <KEY> <VERSION>        Reject a version waiting for manual approval; it stays registered
   promote <KEY> [VERSION]       Point production at VERSION (default: the current canary)
@@ -138,6 +139,12 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
           ...audit.map((a) => `  ${a.at}  ${a.action.padEnd(9)} v${a.version}  by ${a.who}: ${a.why}`),
         ];
         print({ head, versions: versions.map((v) => ({ ...v, status: versionStatus(v) })), audit }, lines.join('\n'));
+        return 0;
+      }
+      case 'pending': {
+        const models = (await registry.listModels()).sort((a, b) => a.key.localeCompare(b.key));
+        const pending = (await Promise.all(models.map((m) => registry.listVersions(m.key)))).flat().filter((v) => versionStatus(v) === 'pending-approval');
+        print(pending, pending.length ? pending.flatMap((v) => [`${v.key}`, ...describeVersion(v)]).join('\n') : 'nothing is waiting for approval');
         return 0;
       }
       case 'approve':

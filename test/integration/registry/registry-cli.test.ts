@@ -96,6 +96,10 @@ describe('registry operator CLI', () => {
     await registry.recordGate(gate(2, 'promotable', ['all checks passed']), run);
     await registry.recordGate(gate(3, 'rejected', ['net Sharpe -0.40 <= naive net Sharpe -0.12', 'Diebold-Mariano p 0.3100 (Holm 0.6200) >= alpha 0.05']), run);
     for (const v of [1, 2]) await registry.requestApproval(key, v, run);
+    const pending = await cli(['pending'], table);
+    expect(pending.code).toBe(0);
+    expect(pending.out.match(/^ {2}v\d+ {2}pending-approval/gm)).toHaveLength(2);
+    expect(pending.out).toContain('gate promotable: DM p 0.0021 (Holm 0.0084, n 240)');
 
     expect((await cli(['approve', key, '1'], table)).code).toBe(2);
     expect((await cli(['approve', key, '--reason', 'x'], table)).code).toBe(2);
@@ -117,6 +121,7 @@ describe('registry operator CLI', () => {
     expect(show.out).toContain('by quant-carol: DM and walk-forward folds reviewed');
     expect(show.out).toContain('- net Sharpe -0.40 <= naive net Sharpe -0.12');
     expect(show.out).toMatch(/reject\s+v2 {2}by ops-alice: turnover too high for the book/);
+    expect((await cli(['pending'], table)).out).toBe('nothing is waiting for approval');
     const json = JSON.parse((await cli(['show', key, '--json'], table)).out) as { versions: { version: number; status: string }[] };
     expect(json.versions.map((v) => [v.version, v.status])).toEqual([[1, 'approved'], [2, 'rejected'], [3, 'rejected']]);
   });
