@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { ONNXRUNTIME_MODULES } from '../constructs/onnxruntime-modules.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
@@ -193,6 +194,7 @@ export class RetrainStateMachine extends Construct {
         memorySize: spec.memoryMb,
         environment,
         logKey: props.encryptionKey,
+        ...('onnxruntime' in spec && spec.onnxruntime ? { vendoredModules: ONNXRUNTIME_MODULES } : {}),
       });
       (fn.node.defaultChild as CfnResource).addMetadata(TASK_METADATA_KEY, name);
       out[name] = fn;

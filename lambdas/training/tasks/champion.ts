@@ -29,6 +29,8 @@ export interface ChampionScore {
 
 export class ChampionScoringError extends Error {}
 
+export type ChampionScorer = typeof scoreChampion;
+
 /**
  * Re-scores the production model's own ONNX artifact (sha256-checked) on the samples of the candidate's latest
  * walk-forward test fold: its own feature spec, normalisation and window applied to the raw bars the candidate

@@ -3,7 +3,7 @@ import type { SignalForgeConfig, Timeframe } from '../../../core/config/index.js
 import { gateDecisionSchema, holmAdjust, type GateDecision } from '../../../core/evaluation/index.js';
 import type { RunContext } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
-import { scoreChampion, type ChampionScore } from './champion.js';
+import type { ChampionScore } from './champion.js';
 import { runActor } from './registration.js';
 import { writeRunDoc } from './run-docs.js';
 
@@ -131,8 +131,9 @@ export async function gateCandidates(deps: TrainingDeps, input: { run: RunContex
     if (evaluation && productionVersion !== undefined && productionVersion !== version) {
       const production = await deps.registry.getVersion(key, productionVersion);
       if (!production) champion = `production v${productionVersion} is not in the registry`;
+      else if (!deps.scoreChampion) champion = 'this runtime has no champion scorer (deps.scoreChampion)';
       else {
-        champion = await scoreChampion({
+        champion = await deps.scoreChampion({
           champion: { version: production.version, artifactUri: production.artifactUri, metadataUri: production.metadataUri, sha256: production.sha256 },
           evaluation,
           timeframe: parsed.data!.timeframe as Timeframe,

@@ -5,6 +5,7 @@ import { CloudWatchLiveMetrics, ModelRegistry } from '../../../../core/registry/
 import type { TrainingDeps } from '../../../../lambdas/training/deps.js';
 import type { TrainerLauncher } from '../../../../lambdas/training/launchers/index.js';
 import { SnsNotifier } from '../../../../lambdas/training/notifier.js';
+import { scoreChampion } from '../../../../lambdas/training/tasks/champion.js';
 import { createTaskHandlers, type TaskHandlers } from '../../../../lambdas/training/tasks/index.js';
 import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from './aws-fixtures.js';
 import { FakeTrainerLauncher, SimClock, type FakeBehaviour } from './fake-trainer.js';
@@ -80,6 +81,7 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
     notifier: new SnsNotifier(alerts.topicArn),
     liveMetrics: new CloudWatchLiveMetrics({ namespace: metricsNamespace }),
     now: clock.now,
+    scoreChampion,
   };
   return { config, deps, handlers: createTaskHandlers(deps), registry, alerts, fake, clock, metricsNamespace };
 }
