@@ -89,7 +89,8 @@ export function walkForwardEvaluation(x: {
     predictions: summary.predictions,
     latestFold: {
       times: Array.from(latestIdx, (s) => sampleTime(s)),
-      predictions: Array.from(latestIdx, (s) => oos[s - firstOos]!),
+      // Non-finite predictions are counted in `predictions` (the gate rejects on them); JSON carries them as 0.
+      predictions: Array.from(latestIdx, (s) => (Number.isFinite(oos[s - firstOos]!) ? oos[s - firstOos]! : 0)),
       actual: Array.from(latestIdx, (s) => ds.targets[s]!),
     },
     rescoreBars: x.bars.slice(fromBar, toBar + 1).map((b) => ({ t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v })),
@@ -128,7 +129,9 @@ export async function evaluateAndExport(args: {
   await args.group.setModel({ spec, params: best.params, adam: newAdamState(best.params.length), optimizer: { learningRate: best.hyperparameters.learningRate } });
   const valIdx = rangesToIndices(ds.final.validation);
   const valStd = await args.group.predict(valIdx);
-  const valPred = Float64Array.from(valStd, (v) => v * ds.targetStd + ds.targetMean);
+  const refitPred = Float64Array.from(valStd, (v) => v * ds.targetStd + ds.targetMean);
+  const refitNonFinite = refitPred.filter((v) => !Number.isFinite(v)).length;
+  const valPred = refitPred.map((v) => (Number.isFinite(v) ? v : 0));
   const valActual = Float64Array.from(valIdx, (i) => ds.targets[i]!);
   const valDrift = Float64Array.from(valIdx, (i) => ds.drift[i]!);
   const validation: ConfigMetrics = {
@@ -139,7 +142,7 @@ export async function evaluateAndExport(args: {
   };
 
   const selected = args.trials.indexOf(args.winner);
-  const { summary, evaluation } = walkForwardEvaluation({
+  const { summary, evaluation: wf } = walkForwardEvaluation({
     dataset: ds,
     bars: args.bars,
     ...(args.sentiment ? { sentiment: args.sentiment } : {}),
@@ -148,6 +151,8 @@ export async function evaluateAndExport(args: {
     timeframe,
     settings: args.evaluation,
   });
+  // The exported refit must be sane too: its own early-stopping predictions join the sanity counts.
+  const evaluation: WalkForwardEvaluation = { ...wf, predictions: { ...wf.predictions, nonFinite: wf.predictions.nonFinite + refitNonFinite } };
   const test: ConfigMetrics = { ...summary.pooled, split: 'walk-forward' };
   const firstOos = ds.folds[0]!.test.start;
   const iso = (t: number | string) => new Date(t).toISOString();
@@ -187,7 +192,7 @@ export async function evaluateAndExport(args: {
     evaluation,
     lossCurves: best.curves,
     equityCurves: {
-      model: downsample(equityCurve(signBacktest(args.winner.oos, oosActual, costBps, ppy).returns), 200),
+      model: downsample(equityCurve(signBacktest(args.winner.oos.map((v) => (Number.isFinite(v) ? v : 0)), oosActual, costBps, ppy).returns), 200),
       naive: downsample(equityCurve(signBacktest(naiveForecast(oosActual.length), oosActual, costBps, ppy).returns), 200),
       drift: downsample(equityCurve(signBacktest(ds.drift.subarray(firstOos), oosActual, costBps, ppy).returns), 200),
     },

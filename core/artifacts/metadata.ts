@@ -64,7 +64,10 @@ export const walkForwardEvaluationSchema = z.object({
   }),
   /** Every trial's pooled out-of-sample annualised net Sharpe, in search order: the deflated Sharpe's selection set. */
   trialNetSharpes: z.array(z.number()),
-  /** The selected trial's pooled out-of-sample predictions: non-finite count, standard deviation, distinct values. */
+  /**
+   * The selected trial's pooled out-of-sample predictions: standard deviation and distinct values of the finite
+   * ones, and how many are not finite (the production refit's early-stopping predictions included).
+   */
   predictions: z.object({ nonFinite: z.number().int(), std: z.number(), distinct: z.number().int() }),
   /** The latest fold's out-of-sample predictions with their bar times and realised targets: the champion's window. */
   latestFold: z.object({ times: z.array(z.string()), predictions: z.array(z.number()), actual: z.array(z.number()) }),

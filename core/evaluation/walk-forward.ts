@@ -58,17 +58,21 @@ export function summariseWalkForward(x: WalkForwardInput): WalkForwardSummary {
   const last = x.folds[x.folds.length - 1]!.test.end;
   const actual = Float64Array.from({ length: last - first }, (_, i) => x.targets[first + i]!);
   const drift = Float64Array.from({ length: last - first }, (_, i) => x.drift[first + i]!);
-  const oos = x.trialsOos[x.selected]!;
+  // A diverged fit's NaN/Infinity predictions are counted (the gate rejects on them) and scored as the naive
+  // forecast, so every statistic stays a number that metadata.json can carry.
+  const raw = x.trialsOos[x.selected]!;
+  const trialsOos = x.trialsOos.map((p) => Float64Array.from({ length: p.length }, (_, i) => (Number.isFinite(p[i]!) ? p[i]! : 0)));
+  const oos = trialsOos[x.selected]!;
   const perFold = x.folds.map((f) => {
     const a = f.test.start - first;
     const b = f.test.end - first;
-    return triple(Array.prototype.slice.call(oos, a, b) as number[], actual.subarray(a, b), drift.subarray(a, b), x.timeframe, x.costBps);
+    return triple(oos.subarray(a, b), actual.subarray(a, b), drift.subarray(a, b), x.timeframe, x.costBps);
   });
   const pooled = triple(oos, actual, drift, x.timeframe, x.costBps);
   const dm = dieboldMariano(squaredErrors(oos, actual), squaredErrors(naiveForecast(actual.length), actual), 1);
 
   const ppy = PERIODS_PER_YEAR[x.timeframe];
-  const perBar = x.trialsOos.map((p) => signBacktest(p, actual, x.costBps, ppy));
+  const perBar = trialsOos.map((p) => signBacktest(p, actual, x.costBps, ppy));
   const trialNetSharpes = perBar.map((b) => b.sharpe);
   const perBarSharpes = trialNetSharpes.map((s) => s / Math.sqrt(ppy));
   const selected = perBar[x.selected]!;
@@ -90,7 +94,7 @@ export function summariseWalkForward(x: WalkForwardInput): WalkForwardSummary {
       observations: actual.length,
     },
     trialNetSharpes,
-    predictions: predictionStats(oos),
+    predictions: predictionStats(raw),
   };
 }
 

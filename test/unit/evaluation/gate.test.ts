@@ -180,3 +180,21 @@ describe('gate decisions', () => {
     for (const d of family) expect(d.reasons.join('; ')).toMatch(/Holm-adjusted over 4 configs/);
   });
 });
+
+describe('sanity on diverged predictions', () => {
+  it('NaN out-of-sample predictions are counted, scored as the naive forecast, and rejected by the gate', () => {
+    const ev = cfg.evaluation;
+    const settings = { costBps: ev.costBps, purgeGapBars: cfg.training.hyperparameters.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars };
+    const bars = series(3, 0.3);
+    const ds = buildDataset(bars, spec, datasetConfig(cfg, 8));
+    const oos = ridgeAr(ds, bars, 1);
+    for (let i = 0; i < oos.length; i += 7) oos[i] = Number.NaN;
+    const { evaluation } = walkForwardEvaluation({ dataset: ds, bars, trialsOos: [oos], selected: 0, timeframe: '1d', settings });
+    expect(evaluation.predictions.nonFinite).toBe(Math.ceil(oos.length / 7));
+    expect(Number.isFinite(evaluation.pooled.model.mse)).toBe(true);
+    expect(JSON.parse(JSON.stringify(evaluation.latestFold.predictions)).every((v: unknown) => typeof v === 'number')).toBe(true);
+    const [d] = decideGate([{ key: 'N#1d', version: 1, evaluation, champion: null }], ev);
+    expect(d!.verdict).toBe('rejected');
+    expect(d!.reasons.join('; ')).toMatch(new RegExp(`${evaluation.predictions.nonFinite} out-of-sample predictions are not finite`));
+  });
+});
