@@ -23,6 +23,8 @@ export interface SandboxOptions {
   scenario: ScenarioName;
   /** Seed of every generated series (bars, news, posts, filings); same seed, same data. */
   seed: number;
+  /** `manual`: gated candidates wait for `npm run registry -- approve|reject` (sandbox timing, see sandboxOverrides). */
+  approval: 'auto' | 'manual';
   /** Symbols and timeframes of the small universe (ignored with `full`). */
   symbols: string[];
   timeframes: string[];
@@ -46,6 +48,7 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   bakeSeconds: 2,
   scenario: 'default',
   seed: 42,
+  approval: 'auto',
   symbols: ['SPX', 'AAPL'],
   timeframes: ['1d', '1w'],
 };
@@ -71,6 +74,10 @@ Usage: npm start [-- flags]
                         signal   every series AR(1) log returns, r[t] = ${SIGNAL_AR1_COEFFICIENT} r[t-1] + noise
                                  (${SCENARIO_ANNUAL_VOL * 100}% annual vol): learnable, so the gate should promote
   --seed <n>          Seed of the generated data; the same seed replays the same data.  (default: ${DEFAULT_OPTIONS.seed})
+  --approval <mode>   auto, or manual: each candidate the gate passes waits as pending-approval until
+                      \`npm run registry -- approve|reject <KEY> <VERSION> --reason "..."\` (the sandbox
+                      prints the environment to run it with); polled every 5 s, rejected after 15 min.
+                                                                                         (default: ${DEFAULT_OPTIONS.approval})
   --symbols <list>    Symbols of the small universe, comma list.                         (default: ${DEFAULT_OPTIONS.symbols.join(',')})
   --timeframes <list> Timeframes of the small universe: 1h,4h,1d,1w.                     (default: ${DEFAULT_OPTIONS.timeframes.join(',')})
   --help              Show this help.
@@ -114,6 +121,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
         timeframes: { type: 'string' },
         scenario: { type: 'string' },
         seed: { type: 'string' },
+        approval: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -125,6 +133,8 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
   if (v.help) return undefined;
   const scenario = v.scenario ?? DEFAULT_OPTIONS.scenario;
   if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got ${scenario}`);
+  const approval = v.approval ?? DEFAULT_OPTIONS.approval;
+  if (approval !== 'auto' && approval !== 'manual') throw new UsageError(`--approval must be auto or manual, got ${approval}`);
   return {
     once: v.once,
     full: v.full,
@@ -136,6 +146,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
     bakeSeconds: positiveInt('bake-seconds', v['bake-seconds'], DEFAULT_OPTIONS.bakeSeconds),
     scenario: scenario as ScenarioName,
     seed: positiveInt('seed', v.seed, DEFAULT_OPTIONS.seed),
+    approval,
     symbols: list(v.symbols, DEFAULT_OPTIONS.symbols),
     timeframes: list(v.timeframes, DEFAULT_OPTIONS.timeframes),
   };

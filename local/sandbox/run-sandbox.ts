@@ -307,6 +307,13 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
           signal: retrainAbort.signal,
           onState: (event) => {
             if (event.kind === 'entered') stage.update(++entered, event.state);
+            if (event.kind === 'entered' && event.state === 'RequestApproval') {
+              // The sandbox's moto takes any credentials; an external endpoint keeps the caller's own.
+              const cliEnv = services.external.aws
+                ? `REGISTRY_TABLE=${res.registryTable}`
+                : `REGISTRY_TABLE=${res.registryTable} AWS_ENDPOINT_URL=${awsEnv.AWS_ENDPOINT_URL ?? ''} AWS_REGION=${region} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`;
+              progress.info(`waiting for manual approval (${config.promotion.approvalTimeoutSeconds} s); in another terminal: ${cliEnv} npm run registry -- pending, then approve|reject <KEY> <VERSION> --reason "..."`);
+            }
           },
           onTaskError: (task, error) => progress.info(`retrain task ${task} failed: ${error.name}: ${error.message}`),
           onCanary: async () => {

@@ -9,6 +9,9 @@ import type { SandboxOptions } from './options.js';
  */
 export const SANDBOX_MODEL = { batchSize: 32, windowSize: 4, hiddenUnits: 8 } as const;
 
+/** Manual approval timing in the sandbox: poll every 5 s, reject after 15 min. */
+export const SANDBOX_APPROVAL = { approvalPollSeconds: 5, approvalTimeoutSeconds: 900 } as const;
+
 /**
  * The sandbox's departures from the `local` profile, as loadConfig overrides (never code forks): a
  * small universe, a small model (SANDBOX_MODEL), one model kind, one trainer worker on a shared laptop and a bake of
@@ -25,6 +28,8 @@ export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
     inference: { aliasTtlSeconds: 1 },
   };
   if (!options.full) overrides.universe = { symbols: options.symbols, timeframes: options.timeframes };
+  // A person at the terminal answers within minutes, not the deployed day.
+  if (options.approval === 'manual') overrides.promotion = { approval: 'manual', ...SANDBOX_APPROVAL };
   // Bucket and table names derive from envName, so a namespaced sandbox gets its own.
   if (options.namespace) overrides.envName = `sbx-${options.namespace}`.slice(0, 21);
   return overrides;

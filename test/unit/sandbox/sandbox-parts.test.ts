@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { modelConfigKeys } from '../../../core/config/index.js';
+import { approvalPolls } from '../../../lambdas/training/approval-polls.js';
 import { DEFAULT_OPTIONS, parseSandboxArgs, UsageError } from '../../../local/sandbox/options.js';
 import { sandboxResourceNames } from '../../../local/sandbox/resources.js';
 import { replayEventCount, sandboxConfig } from '../../../local/sandbox/sandbox-config.js';
@@ -25,6 +26,15 @@ describe('sandbox flags', () => {
     expect(parseSandboxArgs(['--scenario', 'signal'])).toMatchObject({ scenario: 'signal' });
     expect(() => parseSandboxArgs(['--scenario', 'bull'])).toThrow('--scenario must be one of default, noise, signal, got bull');
     expect(() => parseSandboxArgs(['--seed', '1.5'])).toThrow(/--seed must be an integer >= 0/);
+  });
+
+  it('--approval manual turns on manual promotion with sandbox timing that fits the poll budget', () => {
+    expect(parseSandboxArgs([])).toMatchObject({ approval: 'auto' });
+    expect(sandboxConfig(DEFAULT_OPTIONS, {}).promotion.approval).toBe('auto');
+    const manual = sandboxConfig(parseSandboxArgs(['--approval', 'manual'])!, {});
+    expect(manual.promotion).toEqual({ approval: 'manual', approvalPollSeconds: 5, approvalTimeoutSeconds: 900 });
+    expect(approvalPolls(manual.promotion)).toBe(180);
+    expect(() => parseSandboxArgs(['--approval', 'maybe'])).toThrow('--approval must be auto or manual, got maybe');
   });
 });
 
