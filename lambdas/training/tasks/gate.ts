@@ -70,7 +70,7 @@ export function decideGate(candidates: readonly GateCandidate[], t: EvaluationTh
       reasons.push(`production could not be re-scored on the same window, so the candidate cannot show it is better: ${c.champion}`);
     } else if (c.champion) {
       const ch = c.champion;
-      champion = { version: ch.version, loss: ch.loss, candidateLoss: ch.candidateLoss, improvement: ch.improvement, window: ch.window };
+      champion = { version: ch.version, loss: ch.loss, candidateLoss: ch.candidateLoss, improvement: ch.improvement, window: ch.window, netSharpe: ch.netSharpe, candidateNetSharpe: ch.candidateNetSharpe };
       if (!(ch.improvement >= t.championMargin)) {
         reasons.push(
           `vs production v${ch.version} on ${ch.window.from}..${ch.window.to} (${ch.window.samples} samples): MSE ${ch.candidateLoss.toExponential(3)} vs ${ch.loss.toExponential(3)}, improvement ${(ch.improvement * 100).toFixed(2)}% < required ${(t.championMargin * 100).toFixed(2)}% (net Sharpe ${fmt(ch.candidateNetSharpe, 2)} vs ${fmt(ch.netSharpe, 2)})`,

@@ -143,7 +143,7 @@ describe('gate decisions', () => {
   it('a skilled candidate passes; the same candidate short of the champion margin is rejected with both losses', () => {
     const [pass] = decideGate([{ key: 'A#1d', version: 4, evaluation: skilled, champion: champion(0.05) }], ev);
     expect(pass!.verdict).toBe('promotable');
-    expect(pass!.champion).toMatchObject({ version: 3, improvement: 0.05, window });
+    expect(pass!.champion).toMatchObject({ version: 3, improvement: 0.05, window, netSharpe: 0.5, candidateNetSharpe: 1 });
     expect(pass!.reasons[0]).toMatch(/^all checks passed: DM p = .* beats production v3 by 5\.00% >= 1\.00%/);
     const [fail] = decideGate([{ key: 'A#1d', version: 4, evaluation: skilled, champion: champion(0.005) }], ev);
     expect(fail!.verdict).toBe('rejected');
