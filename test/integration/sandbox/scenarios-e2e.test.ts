@@ -11,7 +11,7 @@ import { runSandbox, type RunningSandbox } from '../../../local/sandbox/run-sand
 /**
  * `npm start -- --scenario noise` end to end on the default small universe (SPX, AAPL x 1d, 1w): every
  * series is a random walk, so the gate must reject every config, with its reason and p-value, and the
- * run must still count as a success. (The signal scenario runs in sandbox-e2e.test.ts.)
+ * run must still count as a success, on another seed too. (The signal scenario runs in sandbox-e2e.test.ts.)
  */
 const stateDir = mkdtempSync(join(tmpdir(), 'sf-scenario-e2e-'));
 let sandbox: RunningSandbox | undefined;
@@ -22,14 +22,15 @@ afterAll(async () => {
 });
 
 describe('npm start -- --scenario noise end to end', () => {
-  it('rejects every config with a reason and a p-value, promotes nothing, and is ok', async () => {
+  it.each([11, 12])('seed %i: rejects every config with a reason and a p-value, promotes nothing, and is ok', async (seed) => {
+    await sandbox?.stop();
     sandbox = await runSandbox(
-      { ...DEFAULT_OPTIONS, port: 0, events: 6_000, poison: 2, epochs: 30, bakeSeconds: 0, scenario: 'noise', seed: 11, namespace: `nz${randomBytes(3).toString('hex')}`, stateDir },
+      { ...DEFAULT_OPTIONS, port: 0, events: 6_000, poison: 2, epochs: 30, bakeSeconds: 0, scenario: 'noise', seed, namespace: `nz${randomBytes(3).toString('hex')}`, stateDir },
       { progress: createProgressReporter(process.stderr) },
     );
     const { summary, error } = sandbox.outcome;
     expect(error).toBeUndefined();
-    expect(summary).toMatchObject({ ok: true, scenario: 'noise', seed: 11, models_promoted: 0, models_rejected: 4, configs_trained: 4, execution_status: 'SUCCEEDED' });
+    expect(summary).toMatchObject({ ok: true, scenario: 'noise', seed, models_promoted: 0, models_rejected: 4, configs_trained: 4, execution_status: 'SUCCEEDED' });
     expect(summary.verdicts.map((v) => v.key).sort()).toEqual([...sandbox.outcome.configs].sort());
     for (const v of summary.verdicts) {
       expect(v, v.key).toMatchObject({ verdict: 'rejected', promoted: false });
