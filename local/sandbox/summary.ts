@@ -29,6 +29,10 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
   ];
   const lines = ['', 'SignalForge sandbox summary', table(rows), ''];
   if (outcome.reportUrl) lines.push(`Run report:  ${outcome.reportUrl}`, `             (also ${outcome.reportS3Uri} and ${outcome.reportFile})`);
+  if (s.ok && outcome.serving.length === 0) {
+    lines.push('', `No model is serving: the gate found no out-of-sample edge in ${s.scenario === 'default' ? "today's data" : `the ${s.scenario} scenario`} (reasons above and in the report's gate table).`);
+    if (s.scenario !== 'signal') lines.push('`npm start -- --scenario signal` replays series with a planted, learnable signal.');
+  }
   if (outcome.example && s.api_url && requestFileDir) {
     const what = `${outcome.example.key}, ${outcome.example.body.bars.length} ${outcome.example.synthetic ? 'replayed synthetic' : 'real (vega-datasets S&P 500)'} bars from the lake`;
     const file = join(requestFileDir, 'predict-request.json');

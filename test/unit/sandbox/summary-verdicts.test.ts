@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GateDecision } from '../../../core/evaluation/gate-decision.js';
-import { summaryVerdicts } from '../../../local/sandbox/run-sandbox.js';
+import { summaryVerdicts, type SandboxOutcome } from '../../../local/sandbox/run-sandbox.js';
+import { renderSummary } from '../../../local/sandbox/summary.js';
 
 const decision = (key: string, verdict: GateDecision['verdict'], reasons: string[], dm: GateDecision['dm']): GateDecision => ({
   key,
@@ -34,5 +35,25 @@ describe('sandbox summary verdicts', () => {
       { key: 'SPX#1w', version: 2, verdict: 'promotable', p_value: 0.001, adjusted_p_value: 0.003, promoted: false, reason: 'rejected by quant-carol: not this week' },
       { key: 'AAPL#1w', version: 2, verdict: 'rejected', p_value: null, adjusted_p_value: null, promoted: false, reason: 'predictions are constant' },
     ]);
+  });
+});
+
+describe('sandbox summary table', () => {
+  it('lists each config that was not promoted with its p-values and reason, and says why nothing serves', () => {
+    const verdicts = summaryVerdicts([decision('AAPL#1d', 'rejected', ['Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05'], { statistic: 0.2, pValue: 0.41, adjustedPValue: 0.82, samples: 300 })], [], []);
+    const outcome = {
+      runId: 'sbx-1',
+      poisonSent: 2,
+      configs: ['AAPL#1d'],
+      promoted: [],
+      serving: [],
+      timings: { train: 3 },
+      summary: { ok: true, scenario: 'noise', seed: 7, events_ingested: 10, lake_objects: 1, dlq_records: 2, configs_trained: 1, models_promoted: 0, models_rejected: 1, execution_status: 'SUCCEEDED', duration_s: 4, api_url: '', verdicts },
+    } as unknown as SandboxOutcome;
+    const text = renderSummary(outcome);
+    expect(text).toMatch(/scenario\s+noise \(seed 7\)/);
+    expect(text).toMatch(/not promoted AAPL#1d v2\s+rejected, DM p 0\.4100 \(Holm 0\.8200\): Diebold-Mariano p 0\.4100 \(Holm 0\.8200\) >= alpha 0\.05/);
+    expect(text).toContain('No model is serving: the gate found no out-of-sample edge in the noise scenario');
+    expect(text).toContain('npm start -- --scenario signal');
   });
 });
