@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { loadConfig, modelConfigKeys } from '../core/config/index.js';
 import { buildModelInput, makeFeatureSpec, minBarsForWindow } from '../core/features/index.js';
 import { initBackend } from '../gpu-trainer/backend.js';
-import { buildDataset, type Dataset } from '../gpu-trainer/dataset.js';
+import { buildDataset, datasetConfig, type Dataset } from '../gpu-trainer/dataset.js';
 import { syntheticSeries } from '../gpu-trainer/data-source.js';
 import { DataParallelGroup } from '../gpu-trainer/group.js';
 import { newAdamState } from '../gpu-trainer/model/adam.js';
@@ -32,7 +32,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function dataset(bars: number, key = 'AAPL#1h'): Dataset {
-  return buildDataset(syntheticSeries(key, bars, 7).bars, featureSpec, { windowSize: hp.windowSize, purgeGapBars: hp.purgeGapBars, validationFraction: hp.validationFraction, testFraction: hp.testFraction });
+  return buildDataset(syntheticSeries(key, bars, 7).bars, featureSpec, datasetConfig(cfg, hp.windowSize));
 }
 
 const WARMUP_STEPS = 6;
@@ -51,7 +51,7 @@ interface Timed {
 async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: number, blocks: number, stepsPerBlock: number) {
   const spec: ModelSpec = { kind: 'lstm', windowSize: hp.windowSize, features: ds.width, hidden: hp.hiddenUnits };
   const params = initParams(spec, new Rng(3));
-  const perm = new Rng(9).shuffle(Uint32Array.from({ length: ds.split.train.end }, (_, i) => i));
+  const perm = new Rng(9).shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
   const batchAt = (s: number) => {
     const start = (s * batch) % (perm.length - batch);
     return perm.subarray(start, start + batch);
@@ -142,7 +142,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const featuresUs1000 = p50Us(syntheticSeries('AAPL#1h', 1000, 1).bars);
   log(`features + model window (historyBars ${featureSpec.historyBars}, window ${hp.windowSize}): p50 ${featuresUsMin.toFixed(1)} us at ${need} bars, ${featuresUs1000.toFixed(1)} us at 1000 bars`);
   let t = performance.now();
-  buildDataset(syntheticSeries('AAPL#1h', 5000, 1).bars, featureSpec, { windowSize: hp.windowSize, purgeGapBars: hp.purgeGapBars, validationFraction: hp.validationFraction, testFraction: hp.testFraction });
+  buildDataset(syntheticSeries('AAPL#1h', 5000, 1).bars, featureSpec, datasetConfig(cfg, hp.windowSize));
   const datasetMs5000 = performance.now() - t;
   log(`dataset build (every row from its own ${featureSpec.historyBars}-bar history), 5000 bars: ${datasetMs5000.toFixed(1)} ms`);
 

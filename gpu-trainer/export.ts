@@ -1,13 +1,28 @@
 import { createHash } from 'node:crypto';
 import type { Timeframe } from '../core/config/index.js';
-import { minBarsForWindow, type FeatureSpec } from '../core/features/index.js';
-import { metadataKey, modelKey, modelMetadataSchema, writeJson, type ArtifactStore, type ConfigMetrics, type ModelMetadata } from '../core/artifacts/index.js';
-import { rangeIndices, type Dataset } from './dataset.js';
-import { downsample, equityCurve, evaluatePredictions, histogram, signStrategyReturns } from './evaluate.js';
+import {
+  DM_METHOD,
+  DSR_METHOD,
+  equityCurve,
+  evaluatePredictions,
+  naiveForecast,
+  PERIODS_PER_YEAR,
+  rangeLength,
+  rangesToIndices,
+  signBacktest,
+  summariseWalkForward,
+  WALK_FORWARD_METHOD,
+  type SampleRange,
+  type WalkForwardSummary,
+} from '../core/evaluation/index.js';
+import { minBarsForWindow, type FeatureSpec, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
+import { metadataKey, modelKey, modelMetadataSchema, writeJson, type ArtifactStore, type ConfigMetrics, type ModelMetadata, type WalkForwardEvaluation } from '../core/artifacts/index.js';
+import { sampleBar, type Dataset } from './dataset.js';
+import { downsample, histogram } from './evaluate.js';
 import type { DataParallelGroup } from './group.js';
 import { exportOnnx, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from './model/onnx.js';
 import { newAdamState } from './model/adam.js';
-import type { TrialResult } from './train-config.js';
+import type { FinalFit, TrialResult } from './train-config.js';
 import { modelSpecFor } from './train-config.js';
 
 export interface ExportedModel {
@@ -24,18 +39,70 @@ export function codeVersion(): string {
   return process.env.SIGNALFORGE_CODE_VERSION ?? process.env.GITHUB_SHA ?? 'signalforge@0.1.0';
 }
 
-async function predictReturns(group: DataParallelGroup, ds: Dataset, idx: Uint32Array): Promise<Float64Array> {
-  const std = await group.predict(idx);
-  return Float64Array.from(std, (v) => v * ds.targetStd + ds.targetMean);
+export interface EvaluationSettings {
+  costBps: number;
+  purgeGapBars: number;
+  embargoBars: number;
+  innerValidationFraction: number;
+  rescoreHistoryBars: number;
 }
 
-function splitMetrics(pred: Float64Array, ds: Dataset, idx: Uint32Array, timeframe: Timeframe, split: 'validation' | 'test'): ConfigMetrics {
-  const actual = Float64Array.from(idx, (i) => ds.targets[i]!);
-  const naive = Float64Array.from(idx, (i) => ds.lastReturn[i]!);
-  return { model: evaluatePredictions(pred, actual, timeframe), naive: evaluatePredictions(naive, actual, timeframe), split };
+/**
+ * The metadata `evaluation` block of one config: per-fold and pooled metrics, Diebold-Mariano, deflated Sharpe,
+ * fold boundaries with bar times, the latest fold's predictions and the raw bars to re-score a champion on it.
+ */
+export function walkForwardEvaluation(x: {
+  dataset: Dataset;
+  bars: readonly OhlcvBar[];
+  sentiment?: readonly SentimentPoint[];
+  /** Each trial's pooled out-of-sample predictions, in search order. */
+  trialsOos: readonly ArrayLike<number>[];
+  selected: number;
+  timeframe: Timeframe;
+  settings: EvaluationSettings;
+}): { summary: WalkForwardSummary; evaluation: WalkForwardEvaluation } {
+  const ds = x.dataset;
+  const summary = summariseWalkForward({ folds: ds.folds, targets: ds.targets, drift: ds.drift, trialsOos: x.trialsOos, selected: x.selected, timeframe: x.timeframe, costBps: x.settings.costBps });
+  const iso = (t: number | string) => new Date(t).toISOString();
+  const sampleTime = (s: number) => iso(x.bars[sampleBar(ds, s)]!.t);
+  const span = (ranges: SampleRange[]) => ({ ranges, samples: rangeLength(ranges), from: sampleTime(ranges[0]!.start), to: sampleTime(ranges[ranges.length - 1]!.end - 1) });
+  const firstOos = ds.folds[0]!.test.start;
+  const latest = ds.folds[ds.folds.length - 1]!.test;
+  const latestIdx = rangesToIndices([latest]);
+  const fromBar = Math.max(0, sampleBar(ds, latest.start) - x.settings.rescoreHistoryBars);
+  const toBar = sampleBar(ds, latest.end - 1) + 1; // the last sample's target bar
+  const t0 = new Date(x.bars[fromBar]!.t).getTime();
+  const t1 = new Date(x.bars[toBar]!.t).getTime();
+  const rescoreSentiment = x.sentiment?.filter((p) => p.t >= t0 && p.t <= t1);
+  const oos = x.trialsOos[x.selected]!;
+  const evaluation: WalkForwardEvaluation = {
+    method: WALK_FORWARD_METHOD,
+    costBps: x.settings.costBps,
+    purgeGapBars: x.settings.purgeGapBars,
+    embargoBars: x.settings.embargoBars,
+    innerValidationFraction: x.settings.innerValidationFraction,
+    folds: ds.folds.map((f, k) => ({ index: f.index, train: span(f.train), validation: span(f.validation), test: span([f.test]), metrics: summary.perFold[k]! })),
+    pooled: summary.pooled,
+    dieboldMariano: { method: DM_METHOD, ...summary.dm },
+    deflatedSharpe: { method: DSR_METHOD, ...summary.deflatedSharpe },
+    trialNetSharpes: summary.trialNetSharpes,
+    predictions: summary.predictions,
+    latestFold: {
+      times: Array.from(latestIdx, (s) => sampleTime(s)),
+      // Non-finite predictions are counted in `predictions` (the gate rejects on them); JSON carries them as 0.
+      predictions: Array.from(latestIdx, (s) => (Number.isFinite(oos[s - firstOos]!) ? oos[s - firstOos]! : 0)),
+      actual: Array.from(latestIdx, (s) => ds.targets[s]!),
+    },
+    rescoreBars: x.bars.slice(fromBar, toBar + 1).map((b) => ({ t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v })),
+    ...(rescoreSentiment?.length ? { rescoreSentiment } : {}),
+  };
+  return { summary, evaluation };
 }
 
-/** Evaluates the selected trial on validation and test, writes model.onnx and metadata.json. */
+/**
+ * Scores the walk-forward results (per fold, pooled, Diebold-Mariano, deflated Sharpe), exports the production
+ * refit as model.onnx and writes metadata.json with the evaluation block the gate reads.
+ */
 export async function evaluateAndExport(args: {
   store: ArtifactStore;
   group: DataParallelGroup;
@@ -45,28 +112,55 @@ export async function evaluateAndExport(args: {
   runId: string;
   dataset: Dataset;
   featureSpec: FeatureSpec;
-  best: TrialResult;
+  best: FinalFit;
+  winner: TrialResult;
+  /** Every trial, in search order. */
   trials: TrialResult[];
   manifestId: string;
-  purgeGapBars: number;
+  evaluation: EvaluationSettings;
+  /** The series' raw bars and sentiment (the re-scoring window is cut from them). */
+  bars: readonly OhlcvBar[];
+  sentiment?: readonly SentimentPoint[];
   backend: string;
 }): Promise<ExportedModel> {
-  const { dataset: ds, best } = args;
-  // The replicas still hold the last trial's model; load the selected trial's (no further updates follow).
+  const { dataset: ds, best, timeframe } = args;
+  const { costBps } = args.evaluation;
   const spec = modelSpecFor(best.hyperparameters, ds.width);
   await args.group.setModel({ spec, params: best.params, adam: newAdamState(best.params.length), optimizer: { learningRate: best.hyperparameters.learningRate } });
-  const valIdx = rangeIndices(ds.split.validation);
-  const testIdx = rangeIndices(ds.split.test);
-  const valPred = await predictReturns(args.group, ds, valIdx);
-  const testPred = await predictReturns(args.group, ds, testIdx);
-  const validation = splitMetrics(valPred, ds, valIdx, args.timeframe, 'validation');
-  const test = splitMetrics(testPred, ds, testIdx, args.timeframe, 'test');
+  const valIdx = rangesToIndices(ds.final.validation);
+  const valStd = await args.group.predict(valIdx);
+  const refitPred = Float64Array.from(valStd, (v) => v * ds.targetStd + ds.targetMean);
+  const refitNonFinite = refitPred.filter((v) => !Number.isFinite(v)).length;
+  const valPred = refitPred.map((v) => (Number.isFinite(v) ? v : 0));
+  const valActual = Float64Array.from(valIdx, (i) => ds.targets[i]!);
+  const valDrift = Float64Array.from(valIdx, (i) => ds.drift[i]!);
+  const validation: ConfigMetrics = {
+    model: evaluatePredictions(valPred, valActual, timeframe, costBps),
+    naive: evaluatePredictions(naiveForecast(valIdx.length), valActual, timeframe, costBps),
+    drift: evaluatePredictions(valDrift, valActual, timeframe, costBps),
+    split: 'validation',
+  };
+
+  const selected = args.trials.indexOf(args.winner);
+  const { summary, evaluation: wf } = walkForwardEvaluation({
+    dataset: ds,
+    bars: args.bars,
+    ...(args.sentiment ? { sentiment: args.sentiment } : {}),
+    trialsOos: args.trials.map((t) => t.oos),
+    selected,
+    timeframe,
+    settings: args.evaluation,
+  });
+  // The exported refit must be sane too: its own early-stopping predictions join the sanity counts.
+  const evaluation: WalkForwardEvaluation = { ...wf, predictions: { ...wf.predictions, nonFinite: wf.predictions.nonFinite + refitNonFinite } };
+  const test: ConfigMetrics = { ...summary.pooled, split: 'walk-forward' };
+  const firstOos = ds.folds[0]!.test.start;
+  const iso = (t: number | string) => new Date(t).toISOString();
 
   const onnxBytes = exportOnnx(spec, best.params, { targetMean: ds.targetMean, targetStd: ds.targetStd, docString: `${args.key} ${best.hyperparameters.model} run ${args.runId}` });
   const sha256 = createHash('sha256').update(onnxBytes).digest('hex');
-  const testActual = Float64Array.from(testIdx, (i) => ds.targets[i]!);
-  const testNaive = Float64Array.from(testIdx, (i) => ds.lastReturn[i]!);
-  const trainRows = ds.split.train.end - 1 + ds.windowSize;
+  const oosActual = ds.targets.subarray(firstOos);
+  const trainRows = rangesToIndices(ds.final.train).reduce((m, s) => Math.max(m, s), 0) + ds.windowSize;
   const featureHists = Object.fromEntries(
     args.featureSpec.names.map((name, f) => {
       const col = new Float64Array(trainRows);
@@ -74,12 +168,12 @@ export async function evaluateAndExport(args: {
       return [name, histogram(col)];
     }),
   );
-  const iso = (t: number | string) => new Date(t).toISOString();
+  const ppy = PERIODS_PER_YEAR[timeframe];
   const metadata: ModelMetadata = modelMetadataSchema.parse({
     schemaVersion: 1,
     key: args.key,
     symbol: args.symbol,
-    timeframe: args.timeframe,
+    timeframe,
     runId: args.runId,
     createdAt: new Date().toISOString(),
     target: 'next-bar simple return',
@@ -91,12 +185,16 @@ export async function evaluateAndExport(args: {
     output: { name: OUTPUT_NAME, shape: ['batch', 1] },
     onnx: { opset: ONNX_OPSET, sha256, bytes: onnxBytes.length },
     hyperparameters: best.hyperparameters,
-    search: args.trials.map((t) => ({ hyperparameters: t.hyperparameters, validationMse: t.validationMse, epochsRun: t.epochsRun })),
+    search: [...args.trials]
+      .map((t, i) => ({ hyperparameters: t.hyperparameters, oosMse: t.oosMse, oosNetSharpe: summary.trialNetSharpes[i]!, epochsRun: t.folds.map((f) => f.epochsRun) }))
+      .sort((a, b) => a.oosMse - b.oosMse),
     metrics: { validation, test },
+    evaluation,
     lossCurves: best.curves,
     equityCurves: {
-      model: downsample(equityCurve(signStrategyReturns(testPred, testActual)), 200),
-      naive: downsample(equityCurve(signStrategyReturns(testNaive, testActual)), 200),
+      model: downsample(equityCurve(signBacktest(args.winner.oos.map((v) => (Number.isFinite(v) ? v : 0)), oosActual, costBps, ppy).returns), 200),
+      naive: downsample(equityCurve(signBacktest(naiveForecast(oosActual.length), oosActual, costBps, ppy).returns), 200),
+      drift: downsample(equityCurve(signBacktest(ds.drift.subarray(firstOos), oosActual, costBps, ppy).returns), 200),
     },
     driftBaseline: { features: featureHists, prediction: histogram(valPred) },
     dataset: {
@@ -104,12 +202,8 @@ export async function evaluateAndExport(args: {
       bars: ds.bars,
       firstBarTime: iso(ds.barTimes.first),
       lastBarTime: iso(ds.barTimes.last),
-      samples: {
-        train: ds.split.train.end - ds.split.train.start,
-        validation: ds.split.validation.end - ds.split.validation.start,
-        test: ds.split.test.end - ds.split.test.start,
-      },
-      purgeGapBars: args.purgeGapBars,
+      samples: { train: rangeLength(ds.final.train), validation: rangeLength(ds.final.validation), test: oosActual.length },
+      purgeGapBars: args.evaluation.purgeGapBars,
     },
     codeVersion: codeVersion(),
     backend: args.backend,

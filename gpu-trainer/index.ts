@@ -4,4 +4,4 @@ export { spawnTrainer, type TrainerProcess } from './launch.js';
 export { loadTrainingData, syntheticSeries, type SeriesData, type TrainingData } from './data-source.js';
 export { BACKENDS, type BackendName } from './backend.js';
 export { createLog, type TrainerLog } from './log.js';
-export { PERIODS_PER_YEAR } from './evaluate.js';
+export { PERIODS_PER_YEAR } from '../core/evaluation/index.js';

@@ -15,7 +15,7 @@ import {
 } from '../core/artifacts/index.js';
 import type { BackendName } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { buildDataset, DatasetError } from './dataset.js';
+import { buildDataset, datasetConfig, DatasetError } from './dataset.js';
 import { loadTrainingData, type TrainingData } from './data-source.js';
 import { evaluateAndExport } from './export.js';
 import { DataParallelGroup } from './group.js';
@@ -111,6 +111,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   const started = performance.now();
   const cfg = options.config ?? loadConfig();
   const hp = cfg.training.hyperparameters;
+  const ev = cfg.evaluation;
   const runId = options.runId ?? newRunId();
   const log = options.log ?? createLog({ runId });
   const store: ArtifactStore = openStore(options.out);
@@ -217,7 +218,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
         const bars = options.maxBars ? series.bars.slice(-options.maxBars) : series.bars;
         let dataset;
         try {
-          dataset = buildDataset(bars, featureSpec, { windowSize: baseHp.windowSize, purgeGapBars: hp.purgeGapBars, validationFraction: hp.validationFraction, testFraction: hp.testFraction }, series.sentiment);
+          dataset = buildDataset(bars, featureSpec, datasetConfig(cfg, baseHp.windowSize), series.sentiment);
         } catch (err) {
           if (!(err instanceof DatasetError)) throw err;
           record.skipped.push({ key, reason: err.message });
@@ -227,11 +228,11 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
         const ckKey = checkpointKey(runId, key);
         const saved = options.resume ? await store.read(ckKey) : undefined;
         const resumeFrom = saved ? decodeCheckpoint<ConfigCheckpoint>(saved) : undefined;
-        if (resumeFrom) log.info('resuming config from checkpoint', { key, step: resumeFrom.step, trial: resumeFrom.done.length });
+        if (resumeFrom) log.info('resuming config from checkpoint', { key, step: resumeFrom.step, trial: resumeFrom.done.length, fold: resumeFrom.partial?.folds.length ?? null });
         let lastLog = 0;
         const trainStarted = performance.now();
         try {
-          const { best, trials: results } = await trainConfig({
+          const { best, winner, trials: results } = await trainConfig({
             key,
             dataset,
             group,
@@ -250,23 +251,41 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
               stats.steps++;
               stats.samples += s.samples;
               stats.allreduceMs += s.allreduceMs;
-              record.progress![key] = { trial: s.trial, epoch: s.epoch, step: s.step };
+              record.progress![key] = { trial: s.trial, fold: s.fold, epoch: s.epoch, step: s.step };
               const every = options.logEverySteps ?? 0;
               if ((every > 0 && s.step % every === 0) || (every === 0 && performance.now() - lastLog > 5000)) {
                 lastLog = performance.now();
-                log.info('step', { key, trial: s.trial, epoch: s.epoch, step: s.step, loss: s.loss });
+                log.info('step', { key, trial: s.trial, fold: s.fold, epoch: s.epoch, step: s.step, loss: s.loss });
               }
               log.progress(record.results.length, keys.length, { key, step: s.step, loss: s.loss });
             },
           });
           stats.trainMs += performance.now() - trainStarted;
-          const exported = await evaluateAndExport({ store, group, key, symbol, timeframe, runId, dataset, featureSpec, best, trials: results, manifestId: data.manifestId, purgeGapBars: hp.purgeGapBars, backend });
+          const exported = await evaluateAndExport({
+            store,
+            group,
+            key,
+            symbol,
+            timeframe,
+            runId,
+            dataset,
+            featureSpec,
+            best,
+            winner,
+            trials: results,
+            manifestId: data.manifestId,
+            evaluation: { costBps: ev.costBps, purgeGapBars: hp.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars },
+            bars,
+            ...(series.sentiment ? { sentiment: series.sentiment } : {}),
+            backend,
+          });
           record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics });
           record.configsDone = record.results.length;
           delete record.progress![key];
           await saveRecord();
           await store.remove(ckKey);
-          log.info('config done', { key, model: best.hyperparameters.model, validationMse: best.validationMse, test: exported.metrics.model, naive: exported.metrics.naive });
+          const wf = exported.metadata.evaluation;
+          log.info('config done', { key, model: best.hyperparameters.model, oos: exported.metrics.model, naive: exported.metrics.naive, dmPValue: wf.dieboldMariano.pValue, deflatedSharpe: wf.deflatedSharpe.probability });
         } catch (err) {
           // One config failing (diverged, degenerate data) must not sink the other 99; a dead worker or an
           // interruption ends the group.

@@ -1,8 +1,9 @@
 import type { Hyperparameters } from '../core/artifacts/index.js';
-import { rangeIndices, type Dataset } from './dataset.js';
+import { mse, rangesToIndices, type SampleRange } from '../core/evaluation/index.js';
+import { fitView, type Dataset, type FittedView } from './dataset.js';
 import type { DataParallelGroup } from './group.js';
 import { newAdamState, type AdamState } from './model/adam.js';
-import { initParams, type ModelSpec } from './model/spec.js';
+import { initParams, paramLayout, type ModelSpec } from './model/spec.js';
 import { Rng, deriveSeed } from './rng.js';
 
 /** Thrown at a step boundary after the checkpoint is safely written, when a stop was requested. */
@@ -13,7 +14,17 @@ export class InterruptedError extends Error {
   }
 }
 
+/** One trial of the search, scored walk-forward: fitted per fold, predicting each fold's test block. */
 export interface TrialResult {
+  hyperparameters: Hyperparameters;
+  /** Out-of-sample predictions (returns) of all test folds, in time order. */
+  oos: Float64Array;
+  oosMse: number;
+  folds: { validationMse: number; epochsRun: number }[];
+}
+
+/** The selected trial refitted on all samples but the final early-stopping slice: the production model. */
+export interface FinalFit {
   hyperparameters: Hyperparameters;
   validationMse: number;
   epochsRun: number;
@@ -22,8 +33,10 @@ export interface TrialResult {
   curves: { train: number[]; validation: number[] };
 }
 
-interface TrialState {
-  index: number;
+interface FitState {
+  trial: number;
+  /** Walk-forward fold index, or -1 for the production refit. */
+  fold: number;
   hyperparameters: Hyperparameters;
   epoch: number;
   /** Next batch within the epoch's permutation. */
@@ -40,15 +53,18 @@ interface TrialState {
   curves: { train: number[]; validation: number[] };
 }
 
-/** Everything needed to continue one config exactly where it stopped. */
+/** Everything needed to continue one config exactly where it stopped, fold progress included. */
 export interface ConfigCheckpoint {
-  version: 1;
+  version: 2;
   key: string;
-  /** Steps taken in this config, over all trials. */
+  /** Steps taken in this config, over all fits. */
   step: number;
   elapsedMs: number;
   done: TrialResult[];
-  current: TrialState | null;
+  /** The trial being scored: its finished folds and their test predictions so far. */
+  partial: { folds: TrialResult['folds']; oos: Float64Array } | null;
+  current: FitState | null;
+  final: FinalFit | null;
 }
 
 export interface TrainConfigOptions {
@@ -64,7 +80,7 @@ export interface TrainConfigOptions {
   resumeFrom?: ConfigCheckpoint;
   saveCheckpoint(cp: ConfigCheckpoint): Promise<void>;
   stopRequested(): string | undefined;
-  onStep?(info: { trial: number; epoch: number; step: number; loss: number; allreduceMs: number; wallMs: number; samples: number }): void;
+  onStep?(info: { trial: number; fold: number; epoch: number; step: number; loss: number; allreduceMs: number; wallMs: number; samples: number }): void;
 }
 
 function finiteOrMax(v: number): number {
@@ -75,11 +91,20 @@ export function modelSpecFor(hp: Hyperparameters, features: number): ModelSpec {
   return { kind: hp.model, windowSize: hp.windowSize, features, hidden: hp.hiddenUnits };
 }
 
-function newTrial(index: number, hp: Hyperparameters, key: string, features: number): TrialState {
-  const rng = new Rng(deriveSeed(hp.seed, key, index));
-  const params = initParams(modelSpecFor(hp, features), rng);
+function newFit(trial: number, fold: number, hp: Hyperparameters, key: string, features: number): FitState {
+  // The production refit keeps the seed the single-split trainer used; each fold gets its own.
+  const rng = new Rng(fold < 0 ? deriveSeed(hp.seed, key, trial) : deriveSeed(hp.seed, key, trial, `fold${fold}`));
+  const spec = modelSpecFor(hp, features);
+  const params = initParams(spec, rng);
+  // Start from the training-mean forecast: a randomly initialised head forecasts noise with about the targets'
+  // own variance (twice the naive forecast's MSE), and early stopping on a short series often keeps an early
+  // epoch, so a fit that learns nothing would score far below the naive forecast instead of at it. The hidden
+  // layers keep their random init; the head's gradient is non-zero from the first step.
+  const head = paramLayout(spec).find((p) => p.name === 'wOut')!;
+  params.fill(0, head.offset, head.offset + head.size);
   return {
-    index,
+    trial,
+    fold,
     hyperparameters: hp,
     epoch: 0,
     cursor: 0,
@@ -97,16 +122,16 @@ function newTrial(index: number, hp: Hyperparameters, key: string, features: num
 }
 
 /**
- * Trains one config: the trials of the search one after another, each with early stopping on
- * validation MSE (standardised units). Deterministic given the seed: batch order comes from a
- * checkpointed RNG, so a resumed run takes the same steps as an uninterrupted one.
+ * Trains one config. Each trial of the search is scored walk-forward: per fold, normalisation and target
+ * standardisation come from that fold's training part only, early stopping watches its inner validation
+ * slice, and the best epoch predicts the fold's test block. The trial with the lowest pooled out-of-sample MSE
+ * wins and is refitted on all samples but the final early-stopping slice. Deterministic given the seed: batch
+ * order comes from a checkpointed RNG, so a resumed run takes the same steps as an uninterrupted one.
  */
-export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: TrialResult; trials: TrialResult[]; steps: number }> {
+export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: FinalFit; winner: TrialResult; trials: TrialResult[]; steps: number }> {
   const { dataset: ds, group } = opts;
-  const cp: ConfigCheckpoint = opts.resumeFrom ?? { version: 1, key: opts.key, step: 0, elapsedMs: 0, done: [], current: null };
-  const trainIdx = rangeIndices(ds.split.train);
-  const valIdx = rangeIndices(ds.split.validation);
-  await group.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
+  const cp: ConfigCheckpoint = opts.resumeFrom ?? { version: 2, key: opts.key, step: 0, elapsedMs: 0, done: [], partial: null, current: null, final: null };
+  if (cp.version !== 2) throw new Error(`checkpoint version ${String(cp.version)} predates walk-forward training; start the config afresh`);
   let sliceStart = performance.now();
   const elapsed = () => cp.elapsedMs + (performance.now() - sliceStart);
   const checkpoint = async () => {
@@ -119,14 +144,20 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: Tri
     sliceStart = performance.now();
     await opts.saveCheckpoint(cp);
   };
+  let loaded: number | null = null;
+  const useView = async (fold: number, view: FittedView) => {
+    if (loaded === fold) return;
+    await group.setData({ features: view.features, width: ds.width, windowSize: ds.windowSize, targetsStd: view.targetsStd });
+    loaded = fold;
+  };
+  const testSamples = ds.folds.reduce((n, f) => n + f.test.end - f.test.start, 0);
 
-  while (cp.current || cp.done.length < opts.trials.length) {
-    if (!cp.current) {
-      if (cp.done.length > 0 && opts.budgetMs > 0 && elapsed() > opts.budgetMs) break;
-      cp.current = newTrial(cp.done.length, opts.trials[cp.done.length]!, opts.key, ds.width);
-    }
-    const tr = cp.current;
+  /** Runs (or continues) cp.current to its end; returns the best epoch's parameters and validation MSE. */
+  const runFit = async (trainRanges: SampleRange[], valRanges: SampleRange[], view: FittedView) => {
+    const tr = cp.current!;
     const hp = tr.hyperparameters;
+    const trainIdx = rangesToIndices(trainRanges);
+    const valIdx = rangesToIndices(valRanges);
     await group.setModel({ spec: modelSpecFor(hp, ds.width), params: tr.params, adam: tr.adam, optimizer: { learningRate: hp.learningRate, clipNorm: opts.clipNorm } });
     const batchesPerEpoch = Math.ceil(trainIdx.length / hp.batchSize);
     let stopEarly = false;
@@ -143,15 +174,15 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: Tri
         cp.step++;
         tr.epochLossSum += res.loss * batch.length;
         tr.epochLossCount += batch.length;
-        opts.onStep?.({ trial: tr.index, epoch: tr.epoch, step: cp.step, loss: res.loss, allreduceMs: res.allreduceMs, wallMs: res.wallMs, samples: batch.length });
+        opts.onStep?.({ trial: tr.trial, fold: tr.fold, epoch: tr.epoch, step: cp.step, loss: res.loss, allreduceMs: res.allreduceMs, wallMs: res.wallMs, samples: batch.length });
         const stop = opts.stopRequested();
         if (stop || cp.step % opts.checkpointEvery === 0) await checkpoint();
         if (stop) throw new InterruptedError(stop);
       }
       const pred = await group.predict(valIdx);
       let val = 0;
-      for (let i = 0; i < valIdx.length; i++) val += (pred[i]! - ds.targetsStd[valIdx[i]!]!) ** 2 / valIdx.length;
-      // A diverged trial (NaN/Infinity) must still compare, serialise and lose the search.
+      for (let i = 0; i < valIdx.length; i++) val += (pred[i]! - view.targetsStd[valIdx[i]!]!) ** 2 / valIdx.length;
+      // A diverged fit (NaN/Infinity) must still compare, serialise and lose the search.
       val = finiteOrMax(val);
       tr.curves.train.push(finiteOrMax(tr.epochLossSum / Math.max(1, tr.epochLossCount)));
       tr.curves.validation.push(val);
@@ -168,9 +199,44 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: Tri
       tr.cursor = 0;
       tr.perm = null;
     }
-    cp.done.push({ hyperparameters: hp, validationMse: tr.bestValidation!, epochsRun: tr.epoch, params: tr.bestParams!, curves: tr.curves });
+    return { params: tr.bestParams!, validationMse: tr.bestValidation!, epochsRun: tr.epoch, curves: tr.curves };
+  };
+
+  while (cp.partial || cp.current || (cp.done.length < opts.trials.length && !cp.final)) {
+    if (cp.current?.fold === -1) break; // resumed inside the production refit
+    const trial = cp.done.length;
+    if (!cp.partial) {
+      if (trial > 0 && opts.budgetMs > 0 && elapsed() > opts.budgetMs) break;
+      cp.partial = { folds: [], oos: new Float64Array(testSamples) };
+    }
+    const hp = opts.trials[trial]!;
+    for (let k = cp.partial.folds.length; k < ds.folds.length; k++) {
+      const fold = ds.folds[k]!;
+      const view = fitView(ds, fold.train);
+      await useView(k, view);
+      cp.current ??= newFit(trial, k, hp, opts.key, ds.width);
+      const fit = await runFit(fold.train, fold.validation, view);
+      await group.setModel({ spec: modelSpecFor(hp, ds.width), params: fit.params, adam: newAdamState(fit.params.length), optimizer: { learningRate: hp.learningRate } });
+      const testIdx = rangesToIndices([fold.test]);
+      const pred = await group.predict(testIdx);
+      const at = fold.test.start - ds.folds[0]!.test.start;
+      for (let i = 0; i < pred.length; i++) cp.partial.oos[at + i] = pred[i]! * view.targetStd + view.targetMean;
+      cp.partial.folds.push({ validationMse: fit.validationMse, epochsRun: fit.epochsRun });
+      cp.current = null;
+    }
+    const actual = ds.targets.subarray(ds.folds[0]!.test.start);
+    cp.done.push({ hyperparameters: hp, oos: cp.partial.oos, oosMse: finiteOrMax(mse(cp.partial.oos, actual)), folds: cp.partial.folds });
+    cp.partial = null;
+  }
+
+  const winner = cp.done.reduce((a, b) => (b.oosMse < a.oosMse ? b : a));
+  if (!cp.final) {
+    const winnerIndex = cp.done.indexOf(winner);
+    await useView(-1, ds);
+    cp.current ??= newFit(winnerIndex, -1, winner.hyperparameters, opts.key, ds.width);
+    const fit = await runFit(ds.final.train, ds.final.validation, ds);
+    cp.final = { hyperparameters: winner.hyperparameters, validationMse: fit.validationMse, epochsRun: fit.epochsRun, params: fit.params, curves: fit.curves };
     cp.current = null;
   }
-  const trials = [...cp.done].sort((a, b) => a.validationMse - b.validationMse);
-  return { best: trials[0]!, trials, steps: cp.step };
+  return { best: cp.final, winner, trials: cp.done, steps: cp.step };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TIMEFRAMES } from '../config/index.js';
 import { featureSpecSchema, normalisationSchema } from '../features/index.js';
-import { configMetricsSchema } from './run-record.js';
+import { configMetricsSchema, evaluationMetricsSchema } from './run-record.js';
 
 const histogramSchema = z.object({
   /** Bin edges, ascending, length counts + 1; values outside fall in the first/last bin. */
@@ -20,6 +20,66 @@ export const hyperparametersSchema = z.object({
   seed: z.number().int(),
 });
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
+
+const rangeSchema = z.object({ start: z.number().int(), end: z.number().int() });
+const foldRangeSchema = z.object({ ranges: z.array(rangeSchema), samples: z.number().int(), from: z.string(), to: z.string() });
+const metricsTripleSchema = z.object({ model: evaluationMetricsSchema, naive: evaluationMetricsSchema, drift: evaluationMetricsSchema });
+
+/** How the model was scored out of sample, with everything the gate needs to judge it and re-score a champion. */
+export const walkForwardEvaluationSchema = z.object({
+  method: z.string(),
+  costBps: z.number(),
+  purgeGapBars: z.number().int(),
+  embargoBars: z.number().int(),
+  innerValidationFraction: z.number(),
+  /** Sample indices (half-open) and bar times (the samples' own bars) of every fold. */
+  folds: z.array(
+    z.object({
+      index: z.number().int(),
+      train: foldRangeSchema,
+      validation: foldRangeSchema,
+      test: foldRangeSchema,
+      metrics: metricsTripleSchema,
+    }),
+  ),
+  pooled: metricsTripleSchema,
+  dieboldMariano: z.object({
+    method: z.string(),
+    statistic: z.number(),
+    pValue: z.number().min(0).max(1),
+    samples: z.number().int(),
+    horizon: z.number().int(),
+  }),
+  deflatedSharpe: z.object({
+    method: z.string(),
+    probability: z.number().min(0).max(1),
+    trials: z.number().int().min(1),
+    /** Variance of the trials' per-bar net Sharpe ratios, and the selected trial's per-bar Sharpe and return moments. */
+    sharpeVariance: z.number().min(0),
+    sharpe: z.number(),
+    expectedMaxSharpe: z.number(),
+    skewness: z.number(),
+    kurtosis: z.number(),
+    observations: z.number().int(),
+  }),
+  /** Every trial's pooled out-of-sample annualised net Sharpe, in search order: the deflated Sharpe's selection set. */
+  trialNetSharpes: z.array(z.number()),
+  /**
+   * The selected trial's pooled out-of-sample predictions: standard deviation and distinct values of the finite
+   * ones, and how many are not finite (the production refit's early-stopping predictions included).
+   */
+  predictions: z.object({ nonFinite: z.number().int(), std: z.number(), distinct: z.number().int() }),
+  /** The latest fold's out-of-sample predictions with their bar times and realised targets: the champion's window. */
+  latestFold: z.object({ times: z.array(z.string()), predictions: z.array(z.number()), actual: z.array(z.number()) }),
+  /**
+   * Raw bars from `rescoreHistoryBars` before the latest fold's first sample bar through its last target bar, so a
+   * champion with its own feature spec and window can be scored on exactly those samples.
+   */
+  rescoreBars: z.array(z.object({ t: z.union([z.number(), z.string()]), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() })),
+  /** Sentiment points over the same span, when the series has any (a champion's spec may use them). */
+  rescoreSentiment: z.array(z.object({ t: z.number(), score: z.number() })).optional(),
+});
+export type WalkForwardEvaluation = z.infer<typeof walkForwardEvaluationSchema>;
 
 /** `models/<SYMBOL>/<timeframe>/<runId>/metadata.json`: everything serving and the registry need beside model.onnx. */
 export const modelMetadataSchema = z.object({
@@ -40,12 +100,14 @@ export const modelMetadataSchema = z.object({
   output: z.object({ name: z.string(), shape: z.tuple([z.literal('batch'), z.literal(1)]) }),
   onnx: z.object({ opset: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive() }),
   hyperparameters: hyperparametersSchema,
-  /** The trials of the search, best first by validation MSE. */
-  search: z.array(z.object({ hyperparameters: hyperparametersSchema, validationMse: z.number(), epochsRun: z.number().int() })),
+  /** The trials of the search, best first by pooled walk-forward out-of-sample MSE. */
+  search: z.array(z.object({ hyperparameters: hyperparametersSchema, oosMse: z.number(), oosNetSharpe: z.number(), epochsRun: z.array(z.number().int()) })),
+  /** `test` is the walk-forward estimate (pooled out-of-sample); `validation` the production refit's early-stopping slice. */
   metrics: z.object({ validation: configMetricsSchema, test: configMetricsSchema }),
+  evaluation: walkForwardEvaluationSchema,
   lossCurves: z.object({ train: z.array(z.number()), validation: z.array(z.number()) }),
-  /** Test-split equity of the sign strategy and of the naive baseline, downsampled to at most 200 points. */
-  equityCurves: z.object({ model: z.array(z.number()), naive: z.array(z.number()) }),
+  /** Pooled out-of-sample net equity of the sign strategy and of the baselines' (naive stays flat), at most 200 points each. */
+  equityCurves: z.object({ model: z.array(z.number()), naive: z.array(z.number()), drift: z.array(z.number()).optional() }),
   driftBaseline: z.object({
     features: z.record(z.string(), histogramSchema),
     prediction: histogramSchema,
@@ -55,6 +117,7 @@ export const modelMetadataSchema = z.object({
     bars: z.number().int(),
     firstBarTime: z.string(),
     lastBarTime: z.string(),
+    /** Samples of the production refit (train, early-stopping slice) and pooled out-of-sample test samples. */
     samples: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
     purgeGapBars: z.number().int(),
   }),
@@ -62,3 +125,24 @@ export const modelMetadataSchema = z.object({
   backend: z.string(),
 });
 export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
+
+/**
+ * What serving, drift checks and champion re-scoring read from metadata.json. Parsed on its own so a model
+ * trained before walk-forward evaluation (no `evaluation` block, older metric fields) still serves.
+ */
+export const servingMetadataSchema = modelMetadataSchema.pick({
+  key: true,
+  symbol: true,
+  timeframe: true,
+  runId: true,
+  target: true,
+  featureSpec: true,
+  normalisation: true,
+  windowSize: true,
+  minBars: true,
+  input: true,
+  output: true,
+  onnx: true,
+  driftBaseline: true,
+});
+export type ServingMetadata = z.infer<typeof servingMetadataSchema>;

@@ -4,20 +4,32 @@ export const RUN_STATUSES = ['starting', 'running', 'succeeded', 'failed', 'inte
 
 export const evaluationMetricsSchema = z.object({
   mse: z.number(),
+  mae: z.number(),
   directionalAccuracy: z.number().min(0).max(1),
-  /** Annualised Sharpe ratio of the sign strategy (long when the prediction is positive, short when negative). */
+  /** Share of the bars the sign strategy holds a position on that make money before costs. */
+  hitRate: z.number().min(0).max(1),
+  /** Annualised Sharpe ratio of the sign strategy (long when the prediction is positive, short when negative), net of costs. */
   sharpe: z.number(),
-  /** Largest peak-to-trough loss of the sign strategy's equity curve, as a fraction in [0, 1]. */
+  /** The same strategy before costs. */
+  grossSharpe: z.number(),
+  /** Compounded net return of the sign strategy over the samples. */
+  roi: z.number(),
+  /** Largest peak-to-trough loss of the sign strategy's net equity curve, as a fraction in [0, 1]. */
   maxDrawdown: z.number().min(0).max(1),
+  /** Mean |position change| per bar. */
+  turnover: z.number().min(0),
   samples: z.number().int().nonnegative(),
 });
 export type EvaluationMetrics = z.infer<typeof evaluationMetricsSchema>;
 
 export const configMetricsSchema = z.object({
   model: evaluationMetricsSchema,
-  /** Persistence forecast: the next return equals the last one. */
+  /** Naive forecast: the next return is zero (its sign strategy stays flat). */
   naive: evaluationMetricsSchema,
-  split: z.enum(['validation', 'test']),
+  /** Drift forecast: the trailing mean bar return (config evaluation.driftWindowBars). */
+  drift: evaluationMetricsSchema,
+  /** `walk-forward`: pooled over the out-of-sample test folds; `validation`: the production refit's early-stopping slice. */
+  split: z.enum(['validation', 'walk-forward']),
 });
 export type ConfigMetrics = z.infer<typeof configMetricsSchema>;
 
@@ -42,13 +54,13 @@ export const runRecordSchema = z.object({
       artifactUri: z.string(),
       metadataUri: z.string(),
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      /** Test-split metrics of the selected model, with the naive baseline's. */
+      /** Pooled walk-forward out-of-sample metrics of the selected model, with the baselines'. */
       metrics: configMetricsSchema,
     }),
   ),
   /** Configs that failed (too little data, ...), with the reason; the run still succeeds for the rest. */
   skipped: z.array(z.object({ key: z.string(), reason: z.string() })).default([]),
   /** Progress detail for humans: the step each active config group is at. */
-  progress: z.record(z.string(), z.object({ trial: z.number(), epoch: z.number(), step: z.number() })).optional(),
+  progress: z.record(z.string(), z.object({ trial: z.number(), fold: z.number().optional(), epoch: z.number(), step: z.number() })).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;

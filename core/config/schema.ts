@@ -96,13 +96,9 @@ export const configSchema = z
         learningRate: z.number().positive(),
         checkpointEverySteps: z.number().int().min(1),
         purgeGapBars: z.number().int().min(0),
-        validationFraction: z.number().gt(0).lt(1),
-        testFraction: z.number().gt(0).lt(1),
       }),
     }),
     thresholds: z.object({
-      /** A candidate must beat production's validation MSE by this relative margin to be promoted. */
-      promotionMinImprovement: z.number().min(0).max(1),
       canaryWeight: z.number().gt(0).lt(1),
       canaryMaxErrorRate: z.number().min(0).max(1),
       bakeSeconds: z.number().int().min(0),
@@ -123,6 +119,13 @@ export const configSchema = z
       costBps: z.number().min(0),
       /** One-sided level of the Diebold-Mariano test against the naive forecast, family-wise over a run's configs. */
       alpha: z.number().gt(0).lt(1),
+      /** The drift baseline forecasts the mean of this many trailing bar returns. */
+      driftWindowBars: z.number().int().min(1).max(130),
+      /**
+       * Raw bars saved in metadata.json before the latest test fold, so the gate can re-score a champion whose
+       * feature history and window differ from the candidate's (it needs historyBars + window - 1 of them).
+       */
+      rescoreHistoryBars: z.number().int().min(2),
       /** Minimum deflated-Sharpe probability over the config's search trials. */
       minDeflatedSharpeProbability: z.number().min(0).max(1),
       /** Relative loss improvement a challenger needs over the champion re-scored on the same window. */
@@ -201,10 +204,6 @@ export const configSchema = z
       if (shards < 1) {
         ctx.addIssue({ code: 'custom', path: ['training', 'spotVcpuQuota', limitedBy.group], message: `${limitedBy.quota} vCPUs cannot run one ${limitedBy.instanceType} (${limitedBy.vcpus} vCPUs); request more or drop the type from training.instanceTypes` });
       }
-    }
-    const hp = cfg.training.hyperparameters;
-    if (hp.validationFraction + hp.testFraction >= 0.9) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'hyperparameters', 'testFraction'], message: 'validation + test fractions leave too little training data' });
     }
   });
 

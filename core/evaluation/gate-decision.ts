@@ -34,6 +34,9 @@ export const gateDecisionSchema = z.object({
       candidateLoss: z.number(),
       improvement: z.number(),
       window: z.object({ from: z.string(), to: z.string(), samples: z.number().int() }),
+      /** Annualised net Sharpe of the champion's and the candidate's sign strategies on the same window, same costs. */
+      netSharpe: z.number().optional(),
+      candidateNetSharpe: z.number().optional(),
     })
     .nullable(),
   folds: z.number().int().min(1),

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from '../aws/clients.js';
+import { approvalSchema, gateDecisionSchema, type Approval, type GateDecision } from '../evaluation/gate-decision.js';
 import { ConcurrentModificationError, InvalidTransitionError, NotFoundError } from './errors.js';
 import { auditGsiPk, auditSk, HEAD_SK, MODELS_GSI_PK, runGsiPk, runSk, versionSk } from './keys.js';
 import {
   actorSchema,
   modelKeySchema,
   registerInputSchema,
+  servingRefusal,
   type Actor,
   type AliasState,
   type AuditEntry,
@@ -25,6 +27,17 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
 /** Register races only with other registers of the same model; a few re-reads settle the counter. */
 const REGISTER_ATTEMPTS = 5;
+
+/** How a pending approval ends, and the audit action that records it. */
+export type ApprovalOutcome = Exclude<Approval['state'], 'pending'>;
+const OUTCOME_ACTION: Record<ApprovalOutcome, TransitionAction> = { approved: 'approve', rejected: 'reject', 'timed-out': 'approvalTimeout' };
+
+/**
+ * A version an alias newly points at must not have been rejected or be waiting for a decision, checked
+ * again inside the transaction so a reject that lands between our read and our write still wins.
+ */
+const SERVABLE_CONDITION =
+  '(attribute_not_exists(gate) OR gate.verdict = :promotable) AND (attribute_not_exists(approval) OR approval.#approvalState = :approved)';
 
 function stripKeys<T>(item: Record<string, unknown>): T {
   const out = { ...item };
@@ -189,7 +202,7 @@ export class ModelRegistry {
   async setCanary(key: string, version: number, weight: number, actor: Actor, guard: RevisionGuard = {}): Promise<ModelHead> {
     if (!(weight > 0 && weight < 1)) throw new InvalidTransitionError(`canary weight must be in (0, 1), got ${weight}`);
     return this.moveAliases(key, version, 'setCanary', actor, guard, async (head) => {
-      const target = await this.liveVersion(key, version);
+      const target = await this.servableVersion(key, version);
       if (head.production?.version === version) throw new InvalidTransitionError(`${key} v${version} is already production`);
       const canary: CanaryAlias = { version, weight, artifactUri: target.artifactUri, metadataUri: target.metadataUri, sha256: target.sha256, since: this.now().toISOString() };
       return { production: head.production, canary };
@@ -212,7 +225,7 @@ export class ModelRegistry {
       options,
       async (current) => {
         if (current.production?.version === chosen) throw new InvalidTransitionError(`${key} v${chosen} is already production`);
-        const target = await this.liveVersion(key, chosen);
+        const target = await this.servableVersion(key, chosen);
         const production: ProductionAlias = {
           version: chosen,
           artifactUri: target.artifactUri,
@@ -279,6 +292,110 @@ export class ModelRegistry {
     return { ...target, archivedAt: at };
   }
 
+  /**
+   * Stores the promotion gate's verdict on the version it judged, with an audit entry. A retried gate
+   * may write it again until someone has been asked to approve the version; after that it is fixed.
+   */
+  async recordGate(decision: GateDecision, actor: Actor): Promise<ModelVersion> {
+    const gate = gateDecisionSchema.parse(decision);
+    actorSchema.parse(actor);
+    const { key, version } = gate;
+    const head = await this.requireHead(key);
+    const target = await this.liveVersion(key, version);
+    if (target.approval) throw new InvalidTransitionError(`${key} v${version} already went to approval (${target.approval.state}); its gate verdict is fixed`);
+    const at = this.now().toISOString();
+    await this.transact(key, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: key, sk: versionSk(version) },
+          UpdateExpression: 'SET gate = :gate',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(archivedAt) AND attribute_not_exists(approval)',
+          ExpressionAttributeValues: { ':gate': gate },
+        },
+      },
+      this.auditPut({ key, action: 'gate', version, who: actor.who, why: `${gate.verdict}: ${gate.reasons.join('; ')}`, at, from: aliasState(head), to: aliasState(head) }),
+    ]);
+    return { ...target, gate };
+  }
+
+  /**
+   * Parks a version the gate found promotable as `pending-approval`. Idempotent: asking again while it is
+   * pending returns it unchanged (a retried task), asking after a decision is refused.
+   */
+  async requestApproval(key: string, version: number, actor: Actor): Promise<ModelVersion> {
+    actorSchema.parse(actor);
+    const head = await this.requireHead(key);
+    const target = await this.liveVersion(key, version);
+    if (target.approval?.state === 'pending') return target;
+    if (target.approval) throw new InvalidTransitionError(`${key} v${version} was already ${target.approval.state} by ${target.approval.who ?? 'unknown'}`);
+    if (target.gate?.verdict !== 'promotable') throw new InvalidTransitionError(`${key} v${version} is not promotable by the gate (${target.gate ? target.gate.reasons.join('; ') : 'not gated yet'})`);
+    const at = this.now().toISOString();
+    const approval: Approval = approvalSchema.parse({ state: 'pending', requestedAt: at });
+    await this.transact(key, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: key, sk: versionSk(version) },
+          UpdateExpression: 'SET approval = :approval',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(archivedAt) AND attribute_not_exists(approval) AND gate.verdict = :promotable',
+          ExpressionAttributeValues: { ':approval': approval, ':promotable': 'promotable' },
+        },
+      },
+      this.auditPut({ key, action: 'requestApproval', version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(head) }),
+    ]);
+    return { ...target, approval };
+  }
+
+  /** A reviewer approves a pending version; who and why go on the version and into the audit trail. */
+  approve(key: string, version: number, actor: Actor): Promise<ModelVersion> {
+    return this.decideApproval(key, version, 'approved', actor);
+  }
+
+  /** A reviewer rejects a pending version; it stays registered, with the reason. */
+  reject(key: string, version: number, actor: Actor): Promise<ModelVersion> {
+    return this.decideApproval(key, version, 'rejected', actor);
+  }
+
+  /** Nobody decided within `promotion.approvalTimeoutSeconds`: the version is rejected as timed out. */
+  expireApproval(key: string, version: number, actor: Actor): Promise<ModelVersion> {
+    return this.decideApproval(key, version, 'timed-out', actor);
+  }
+
+  /** Exactly one decision wins: the write is conditional on the approval still being pending. */
+  private async decideApproval(key: string, version: number, outcome: ApprovalOutcome, actor: Actor): Promise<ModelVersion> {
+    actorSchema.parse(actor);
+    const head = await this.requireHead(key);
+    const target = await this.liveVersion(key, version);
+    if (target.approval?.state !== 'pending') {
+      throw new InvalidTransitionError(
+        target.approval ? `${key} v${version} was already ${target.approval.state} by ${target.approval.who ?? 'unknown'} (${target.approval.why ?? ''})` : `${key} v${version} is not waiting for approval`,
+      );
+    }
+    const at = this.now().toISOString();
+    const approval: Approval = approvalSchema.parse({ ...target.approval, state: outcome, decidedAt: at, who: actor.who, why: actor.why });
+    try {
+      await this.transact(key, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: key, sk: versionSk(version) },
+            UpdateExpression: 'SET approval = :approval',
+            ConditionExpression: 'attribute_exists(pk) AND approval.#approvalState = :pending',
+            ExpressionAttributeNames: { '#approvalState': 'state' },
+            ExpressionAttributeValues: { ':approval': approval, ':pending': 'pending' },
+          },
+        },
+        this.auditPut({ key, action: OUTCOME_ACTION[outcome], version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(head) }),
+      ]);
+    } catch (err) {
+      if (!(err instanceof ConcurrentModificationError)) throw err;
+      const now = await this.getVersion(key, version);
+      throw new InvalidTransitionError(`${key} v${version} was decided meanwhile: ${now?.approval?.state ?? 'unknown'} by ${now?.approval?.who ?? 'unknown'}`);
+    }
+    return { ...target, approval };
+  }
+
   private async moveAliases(
     key: string,
     version: number,
@@ -320,9 +437,16 @@ export class ModelRegistry {
     ];
     const aliased = [after.production?.version, after.canary?.version].filter((v): v is number => v !== undefined);
     for (const v of new Set(aliased)) {
-      // The version an alias points at must still exist unarchived when the transaction commits.
+      // The version an alias points at must still exist unarchived when the transaction commits; one
+      // that setCanary or promote newly aliases must also still be servable (not rejected, not pending).
+      const servable = v === version && (action === 'setCanary' || action === 'promote');
       items.push({
-        ConditionCheck: { TableName: this.tableName, Key: { pk: key, sk: versionSk(v) }, ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(archivedAt)' },
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: key, sk: versionSk(v) },
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(archivedAt)${servable ? ` AND ${SERVABLE_CONDITION}` : ''}`,
+          ...(servable ? { ExpressionAttributeNames: { '#approvalState': 'state' }, ExpressionAttributeValues: { ':promotable': 'promotable', ':approved': 'approved' } } : {}),
+        },
       });
     }
     await this.transact(key, items);
@@ -356,6 +480,13 @@ export class ModelRegistry {
     const head = await this.getHead(key);
     if (!head) throw new NotFoundError(`no model ${key} in the registry`);
     return head;
+  }
+
+  private async servableVersion(key: string, version: number): Promise<ModelVersion> {
+    const found = await this.liveVersion(key, version);
+    const refusal = servingRefusal(found);
+    if (refusal) throw new InvalidTransitionError(refusal);
+    return found;
   }
 
   private async liveVersion(key: string, version: number): Promise<ModelVersion> {

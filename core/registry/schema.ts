@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Approval, GateDecision } from '../evaluation/gate-decision.js';
 
 /** A model config key: `<SYMBOL>#<timeframe>`, e.g. `AAPL#1h`. It is the partition key of the model's item collection. */
 export const modelKeySchema = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}#(1h|4h|1d|1w)$/, 'model keys look like AAPL#1h');
@@ -27,12 +28,51 @@ export const registerInputSchema = z.object({
 });
 export type RegisterInput = z.infer<typeof registerInputSchema>;
 
-/** An immutable model version as stored (sk `VERSION#<zero-padded n>`). Only `archivedAt` is ever added later. */
+/**
+ * A model version as stored (sk `VERSION#<zero-padded n>`). What makes it reproducible never changes;
+ * later transitions only add `gate` (the promotion gate's verdict, once), `approval` (a human decision
+ * when promotion is manual) and `archivedAt`.
+ */
 export interface ModelVersion extends RegisterInput {
   version: number;
   createdAt: string;
   createdBy: string;
   archivedAt?: string;
+  gate?: GateDecision;
+  approval?: Approval;
+}
+
+/**
+ * Where a version stands in its promotion: `registered` (not gated yet, or registered before the gate
+ * existed), `rejected` (by the gate, by a reviewer or by the approval timeout), `promotable` (gate passed,
+ * no approval needed or asked), `pending-approval`, `approved`.
+ */
+export type VersionStatus = 'registered' | 'rejected' | 'promotable' | 'pending-approval' | 'approved';
+
+export function versionStatus(v: Pick<ModelVersion, 'gate' | 'approval'>): VersionStatus {
+  if (!v.gate) return 'registered';
+  if (v.gate.verdict === 'rejected') return 'rejected';
+  switch (v.approval?.state) {
+    case undefined:
+      return 'promotable';
+    case 'pending':
+      return 'pending-approval';
+    case 'approved':
+      return 'approved';
+    default:
+      return 'rejected';
+  }
+}
+
+/** Why a version may not serve traffic, or undefined when it may (the gate and any approval both allow it). */
+export function servingRefusal(v: Pick<ModelVersion, 'key' | 'version' | 'gate' | 'approval'>): string | undefined {
+  const status = versionStatus(v);
+  if (status === 'rejected') {
+    const why = v.approval && v.approval.state !== 'approved' ? `approval ${v.approval.state}: ${v.approval.why ?? ''}` : (v.gate?.reasons.join('; ') ?? '');
+    return `${v.key} v${v.version} was rejected (${why})`;
+  }
+  if (status === 'pending-approval') return `${v.key} v${v.version} is waiting for approval`;
+  return undefined;
 }
 
 export interface ProductionAlias {
@@ -70,7 +110,17 @@ export interface AliasState {
   canary?: { version: number; weight: number };
 }
 
-export type TransitionAction = 'register' | 'setCanary' | 'promote' | 'rollback' | 'archive';
+export type TransitionAction =
+  | 'register'
+  | 'gate'
+  | 'requestApproval'
+  | 'approve'
+  | 'reject'
+  | 'approvalTimeout'
+  | 'setCanary'
+  | 'promote'
+  | 'rollback'
+  | 'archive';
 
 /** One audit entry per transition (sk `AUDIT#<iso time>#<id>`). */
 export interface AuditEntry {

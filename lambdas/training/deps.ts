@@ -4,6 +4,7 @@ import { loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
 import { CloudWatchLiveMetrics, ModelRegistry, type LiveMetricsSource } from '../../core/registry/index.js';
 import { launcherFromEnv, type TrainerLauncher } from './launchers/index.js';
 import { ConsoleNotifier, SnsNotifier, type Notifier } from './notifier.js';
+import type { ChampionScorer } from './tasks/champion.js';
 
 /** Everything the retrain tasks touch; Lambda builds it from the environment, tests and the sandbox pass their own. */
 export interface TrainingDeps {
@@ -16,6 +17,12 @@ export interface TrainingDeps {
   notifier: Notifier;
   liveMetrics: LiveMetricsSource;
   now: () => Date;
+  /**
+   * Re-scores a production model on a candidate's latest fold (tasks/champion.ts). Injected rather than imported
+   * by the gate so that only the gate's Lambda bundles onnxruntime; without it the gate fails closed whenever a
+   * production version exists.
+   */
+  scoreChampion?: ChampionScorer;
 }
 
 /** Builds the launcher on first use, so tasks that never launch do not need the launcher's environment. */
@@ -50,5 +57,6 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Par
     notifier: overrides.notifier ?? (env.ALERT_TOPIC_ARN ? new SnsNotifier(env.ALERT_TOPIC_ARN) : new ConsoleNotifier()),
     liveMetrics: overrides.liveMetrics ?? new CloudWatchLiveMetrics(),
     now: overrides.now ?? (() => new Date()),
+    ...(overrides.scoreChampion ? { scoreChampion: overrides.scoreChampion } : {}),
   };
 }

@@ -14,7 +14,9 @@ export const RETRAIN_TASKS = {
   relaunch: { entry: 'lambdas/training/relaunch-trainer.handler.ts', description: 'Retrain: stop a dead trainer and prepare a resumed attempt', timeoutSeconds: 60, memoryMb: 256 },
   evaluate: { entry: 'lambdas/training/evaluate-candidates.handler.ts', description: 'Retrain: verify artifacts and collect metrics', timeoutSeconds: 600, memoryMb: 1024 },
   register: { entry: 'lambdas/training/register-candidates.handler.ts', description: 'Retrain: register candidate versions', timeoutSeconds: 300, memoryMb: 512 },
-  gate: { entry: 'lambdas/training/gate-candidates.handler.ts', description: 'Retrain: compare candidates with production', timeoutSeconds: 300, memoryMb: 512 },
+  // Runs the production model with onnxruntime to re-score it on each candidate's latest fold.
+  gate: { entry: 'lambdas/training/gate/gate-candidates.handler.ts', description: 'Retrain: promotion gate (walk-forward statistics, champion re-scored on the same window)', timeoutSeconds: 600, memoryMb: 1536, onnxruntime: true },
+  approval: { entry: 'lambdas/training/approval.handler.ts', description: 'Retrain: park gated candidates for manual approval and poll their decisions', timeoutSeconds: 120, memoryMb: 256 },
   canary: { entry: 'lambdas/training/start-canary.handler.ts', description: 'Retrain: set canary aliases', timeoutSeconds: 300, memoryMb: 512 },
   bake: { entry: 'lambdas/training/judge-canary.handler.ts', description: 'Retrain: judge canaries on live metrics', timeoutSeconds: 300, memoryMb: 512 },
   finish: { entry: 'lambdas/training/finish-canary.handler.ts', description: 'Retrain: promote or roll back canaries', timeoutSeconds: 300, memoryMb: 512 },

@@ -3,7 +3,8 @@ import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
-import { SignalForgeFunction, type VendoredModule } from '../constructs/signalforge-function.js';
+import { ONNXRUNTIME_MODULES } from '../constructs/onnxruntime-modules.js';
+import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
@@ -12,14 +13,7 @@ import { PredictionApi } from './prediction-api.js';
 
 export type { InferenceStackProps } from './inference-stack-props.js';
 
-/**
- * onnxruntime-node ships binaries for five platforms (about 290 MB); the Lambda gets the JS and the
- * linux-x64 binary only, plus onnxruntime-common, copied from node_modules without a network install.
- */
-export const ONNXRUNTIME_MODULES: VendoredModule[] = [
-  { name: 'onnxruntime-node', paths: ['package.json', 'dist', 'bin/napi-v6/linux/x64'] },
-  { name: 'onnxruntime-common', paths: ['package.json', 'dist'] },
-];
+export { ONNXRUNTIME_MODULES };
 
 /** The prediction API and its Lambda, the daily batch inference and the 4-hourly drift check. */
 export class InferenceStack extends Stack {

@@ -6,9 +6,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { maxConcurrentShards, modelConfigKeys } from '../../core/config/index.js';
 import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { ONNXRUNTIME_MODULES } from '../constructs/onnxruntime-modules.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
+import { approvalPolls } from '../../lambdas/training/approval-polls.js';
 import { RETRAIN_TASKS, TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
 import type { RetrainStateMachineProps } from './retrain-state-machine-props.js';
 
@@ -20,8 +22,9 @@ const J = sfn.JsonPath.stringAt;
 
 /**
  * The retraining workflow: snapshot -> quality gate -> plan shards -> Map(launch, heartbeat loop,
- * relaunch with --resume) -> evaluate -> register -> gate -> canary -> bake -> promote or roll back
- * -> notify. Every Task retries transient errors and routes anything else to a failure notification.
+ * relaunch with --resume) -> evaluate -> register -> gate -> [manual approval: request, then a Wait +
+ * check loop on the registry until every candidate is decided or the timeout passes] -> canary -> bake
+ * -> promote or roll back -> notify. Every Task retries transient errors and routes anything else to a failure notification.
  * It uses only features aws-local-stepfunctions runs (no task tokens, no JSONata, inline Map), so
  * local/stepfunctions executes this exact definition.
  */
@@ -105,7 +108,9 @@ export class RetrainStateMachine extends Construct {
     const noCandidates = new sfn.Pass(this, 'NoCandidates', { parameters: { Error: 'NoCandidates', Cause: J('$.evaluation.message') }, resultPath: '$.failure' }).next(notifyFailure);
     const register = fail(this.task('RegisterCandidates', 'register', { payload: { 'run.$': '$.run' }, resultPath: '$.registration' }));
     const gate = fail(this.task('GateCandidates', 'gate', { payload: { 'run.$': '$.run', 'registration.$': '$.registration' }, resultPath: '$.gate' }));
-    const canary = fail(this.task('StartCanary', 'canary', { payload: { 'run.$': '$.run', 'gate.$': '$.gate' }, resultPath: '$.canary' }));
+    const manual = config.promotion.approval === 'manual';
+    // With manual approval the canary takes the approved versions, which the loop keeps in the gate's shape.
+    const canary = fail(this.task('StartCanary', 'canary', { payload: { 'run.$': '$.run', 'gate.$': manual ? '$.approval' : '$.gate' }, resultPath: '$.canary' }));
     const bake = new sfn.Wait(this, 'BakeCanary', { time: sfn.WaitTime.secondsPath('$.run.bakeSeconds') });
     const judge = fail(this.task('JudgeCanary', 'bake', { payload: { 'run.$': '$.run', 'canary.$': '$.canary' }, resultPath: '$.bake' }));
     const finish = fail(this.task('PromoteOrRollback', 'finish', { payload: { 'run.$': '$.run', 'bake.$': '$.bake' }, resultPath: '$.finish' }));
@@ -114,7 +119,8 @@ export class RetrainStateMachine extends Construct {
 
     snapshot.next(quality).next(new sfn.Choice(this, 'QualityPassed').when(sfn.Condition.booleanEquals('$.quality.passed', true), plan).otherwise(qualityFailed));
     plan.next(trainShards).next(evaluate).next(new sfn.Choice(this, 'HasCandidates').when(sfn.Condition.numberGreaterThan('$.evaluation.candidates', 0), register).otherwise(noCandidates));
-    register.next(gate).next(new sfn.Choice(this, 'AnyPromotable').when(sfn.Condition.numberGreaterThan('$.gate.promotableCount', 0), canary).otherwise(notifyOutcome));
+    const afterGate = manual ? this.approvalLoop(config.promotion, fail, canary, notifyOutcome) : canary;
+    register.next(gate).next(new sfn.Choice(this, 'AnyPromotable').when(sfn.Condition.numberGreaterThan('$.gate.promotableCount', 0), afterGate).otherwise(notifyOutcome));
     canary.next(bake).next(judge).next(finish).next(notifyOutcome);
     notifyOutcome.next(succeeded);
 
@@ -122,13 +128,40 @@ export class RetrainStateMachine extends Construct {
     // Shards beyond the Map's concurrency wait for a free slot, so training takes one window per wave.
     const waves = Math.ceil(Math.ceil(modelConfigKeys(config).length / training.configsPerShard) / concurrentShards);
     const maxTrainingSeconds = training.maxRunHours * 3600 * training.maxAttempts * waves;
+    const approvalSeconds = manual ? config.promotion.approvalTimeoutSeconds + config.promotion.approvalPollSeconds : 0;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName ?? `signalforge-${config.envName}-retrain`,
       definitionBody: sfn.DefinitionBody.fromChainable(snapshot),
-      timeout: Duration.seconds(Math.ceil(maxTrainingSeconds + config.thresholds.bakeSeconds + 4 * 3600)),
+      timeout: Duration.seconds(Math.ceil(maxTrainingSeconds + config.thresholds.bakeSeconds + approvalSeconds + 4 * 3600)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+  }
+
+  /**
+   * RequestApproval parks the gate's promotable candidates as pending-approval; then Wait
+   * `approvalPollSeconds` -> CheckApproval (which rejects what is still pending once the timeout or the
+   * poll budget is reached) -> ApprovalDecided, until nothing is pending. No task tokens: the registry
+   * record is the signal, so the local executor runs the same loop. The poll count is bounded
+   * (approvalPolls), which bounds the execution history.
+   */
+  private approvalLoop(
+    promotion: RetrainStateMachineProps['config']['promotion'],
+    fail: (task: tasks.LambdaInvoke) => sfn.TaskStateBase,
+    canary: sfn.IChainable,
+    notifyOutcome: sfn.IChainable,
+  ): sfn.IChainable {
+    approvalPolls(promotion);
+    const request = fail(this.task('RequestApproval', 'approval', { payload: { action: 'request', 'run.$': '$.run', 'gate.$': '$.gate' }, resultPath: '$.approval' }));
+    const wait = new sfn.Wait(this, 'WaitForApproval', { time: sfn.WaitTime.duration(Duration.seconds(promotion.approvalPollSeconds)) });
+    const check = fail(this.task('CheckApproval', 'approval', { payload: { action: 'check', 'run.$': '$.run', 'approval.$': '$.approval' }, resultPath: '$.approval' }));
+    const decided = new sfn.Choice(this, 'ApprovalDecided')
+      .when(sfn.Condition.numberGreaterThan('$.approval.pendingCount', 0), wait)
+      .when(sfn.Condition.numberGreaterThan('$.approval.approvedCount', 0), canary)
+      .otherwise(notifyOutcome);
+    request.next(decided);
+    wait.next(check).next(decided);
+    return request;
   }
 
   /** Lets `grantee` (the drift checker, an operator role) start retrain executions. */
@@ -179,6 +212,7 @@ export class RetrainStateMachine extends Construct {
         memorySize: spec.memoryMb,
         environment,
         logKey: props.encryptionKey,
+        ...('onnxruntime' in spec && spec.onnxruntime ? { vendoredModules: ONNXRUNTIME_MODULES } : {}),
       });
       (fn.node.defaultChild as CfnResource).addMetadata(TASK_METADATA_KEY, name);
       out[name] = fn;
@@ -196,12 +230,13 @@ export class RetrainStateMachine extends Construct {
     const rwArtifacts = 'Retrain tasks read and write run records, manifests, reports and model artifacts under runs/ and models/ of the artifact bucket only.';
     for (const fn of [f.snapshot, f.quality]) grantObjectRead(fn, lake, [lakePrefix], readLake);
     f.snapshot.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [props.lakeBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${lakePrefix}/*`] } } }));
-    for (const fn of [f.snapshot, f.quality, f.check, f.evaluate, f.register, f.gate, f.bake, f.notify]) {
+    for (const fn of [f.snapshot, f.quality, f.check, f.evaluate, f.register, f.gate, f.approval, f.bake, f.notify]) {
       grantObjectRead(fn, artifacts, ['runs', 'models'], rwArtifacts);
       grantObjectWrite(fn, artifacts, ['runs'], rwArtifacts);
     }
-    for (const fn of [f.register, f.canary, f.finish]) grantItemReadWrite(fn, props.registryTable.tableName, key);
-    for (const fn of [f.gate, f.bake]) grantItemReadWrite(fn, props.registryTable.tableName, key, { write: false });
+    // The gate records its verdict on each version; the approval task parks and expires approvals.
+    for (const fn of [f.register, f.gate, f.approval, f.canary, f.finish]) grantItemReadWrite(fn, props.registryTable.tableName, key);
+    grantItemReadWrite(f.bake, props.registryTable.tableName, key, { write: false });
     props.alertTopic.grantPublish(f.notify);
     // CloudWatch metric reads have no resource-level permissions.
     f.bake.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:ListMetrics', 'cloudwatch:GetMetricStatistics'], resources: ['*'] }));

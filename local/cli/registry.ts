@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { ConcurrentModificationError, InvalidTransitionError, ModelRegistry, NotFoundError, type ModelHead } from '../../core/registry/index.js';
+import { userInfo } from 'node:os';
+import { ConcurrentModificationError, InvalidTransitionError, ModelRegistry, NotFoundError, versionStatus, type ModelHead, type ModelVersion } from '../../core/registry/index.js';
 
 export const REGISTRY_HELP = `signalforge registry: inspect and move model versions (DynamoDB registry)
 
@@ -9,14 +10,19 @@ Usage: npm run registry -- <command> [arguments] [options]
 
 Commands
   list                          Every model: production, canary (weight) and latest version
-  show <KEY>                    One model (e.g. AAPL#1h): aliases, versions with metrics, recent audit
+  show <KEY>                    One model (e.g. AAPL#1h): aliases; per version its status, the gate's verdict
+                                (Diebold-Mariano p-value, Holm-adjusted, net Sharpe vs naive, champion's loss
+                                on the same window, reasons) and any approval; recent audit
+  pending                       Every version waiting for manual approval, with its gate figures
+  approve <KEY> <VERSION>       Approve a version waiting for manual approval (promotion.approval = manual)
+  reject <KEY> <VERSION>        Reject a version waiting for manual approval; it stays registered
   promote <KEY> [VERSION]       Point production at VERSION (default: the current canary)
   rollback <KEY>                Move production back to the version it replaced (or --to VERSION)
   rollback <KEY> --canary       Withdraw the canary; production keeps serving
 
 Options
-  --reason <text>               Why (required for promote and rollback; kept in the audit trail)
-  --as <name>                   Who (default: $USER)
+  --reason <text>               Why (required for approve, reject, promote and rollback; kept in the audit trail)
+  --who <name>                  Who (default: the OS user); --as is the same
   --to <version>                rollback: the production version to restore
   --canary                      rollback: withdraw the canary instead of moving production
   --table <name>                Registry table (default: $REGISTRY_TABLE)
@@ -24,7 +30,9 @@ Options
   --help                        Show this help
 
 Every move is a conditional write on the model's head revision: if someone else moved an alias since
-this command read it, the command fails (exit 1) instead of overwriting their change.
+this command read it, the command fails (exit 1) instead of overwriting their change. Approve and reject
+are conditional on the version still pending: of two reviewers, exactly one decides. A version the gate
+rejected, or one still pending or rejected in review, cannot be made canary or production.
 Exit codes: 0 done, 1 refused or failed, 2 usage error.`;
 
 export interface CliIo {
@@ -33,6 +41,26 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** Injected in tests; built from --table / REGISTRY_TABLE otherwise. */
   registry?: ModelRegistry;
+}
+
+const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+/** One version's lines for `show`: status, metrics, the gate's numbers and reasons, the approval. */
+function describeVersion(v: ModelVersion): string[] {
+  const lines = [`  v${v.version}  ${versionStatus(v)}  valMse ${v.metrics.valMse.toPrecision(4)}  run ${v.trainingRunId}  ${v.createdAt}${v.archivedAt ? '  (archived)' : ''}  ${v.artifactUri}`];
+  const g = v.gate;
+  if (g) {
+    const dm = g.dm ? `DM p ${num(g.dm.pValue, 4)} (Holm ${num(g.dm.adjustedPValue, 4)}, n ${g.dm.samples})` : 'DM -';
+    const champion = g.champion
+      ? `champion v${g.champion.version} loss ${g.champion.loss.toPrecision(4)} vs ${g.champion.candidateLoss.toPrecision(4)} (${num(g.champion.improvement * 100, 2)}%) on ${g.champion.window.from}..${g.champion.window.to}`
+      : 'no champion';
+    const dsr = g.deflatedSharpe ? `deflated Sharpe P ${num(g.deflatedSharpe.probability)} over ${g.deflatedSharpe.trials} trials` : 'deflated Sharpe -';
+    lines.push(`        gate ${g.verdict}: ${dm}; net Sharpe ${num(g.netSharpe, 2)} vs naive ${num(g.naiveNetSharpe, 2)}; ${dsr}; ${champion}; ${g.folds} folds`);
+    for (const reason of g.reasons) lines.push(`          - ${reason}`);
+  }
+  const a = v.approval;
+  if (a) lines.push(`        approval ${a.state} (requested ${a.requestedAt}${a.decidedAt ? `, decided ${a.decidedAt} by ${a.who ?? '?'}: ${a.why ?? ''}` : ''})`);
+  return lines;
 }
 
 function describeHead(h: ModelHead): string {
@@ -51,6 +79,7 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
       options: {
         reason: { type: 'string' },
         as: { type: 'string' },
+        who: { type: 'string' },
         to: { type: 'string' },
         canary: { type: 'boolean', default: false },
         table: { type: 'string' },
@@ -76,7 +105,7 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
   const tableName = values.table ?? env.REGISTRY_TABLE;
   if (!io.registry && !tableName) return usage('no registry table: pass --table or set REGISTRY_TABLE');
   const registry = io.registry ?? new ModelRegistry({ tableName: tableName! });
-  const actor = { who: values.as ?? env.USER ?? 'operator', why: values.reason ?? '' };
+  const actor = { who: values.who ?? values.as ?? env.USER ?? osUser() ?? 'operator', why: values.reason ?? '' };
   const print = (value: unknown, text: string) => io.out(values.json ? JSON.stringify(value, null, 2) : text);
   const needKey = () => (key ? undefined : usage(`${command} needs a model key such as AAPL#1h`));
   const needReason = () => (values.reason ? undefined : usage(`${command} needs --reason "<why>" for the audit trail`));
@@ -104,12 +133,28 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
           describeHead(head),
           '',
           'versions:',
-          ...versions.map((v) => `  v${v.version}  valMse ${v.metrics.valMse.toPrecision(4)}  run ${v.trainingRunId}  ${v.createdAt}${v.archivedAt ? '  (archived)' : ''}  ${v.artifactUri}`),
+          ...versions.flatMap(describeVersion),
           '',
           'audit (newest first):',
           ...audit.map((a) => `  ${a.at}  ${a.action.padEnd(9)} v${a.version}  by ${a.who}: ${a.why}`),
         ];
-        print({ head, versions, audit }, lines.join('\n'));
+        print({ head, versions: versions.map((v) => ({ ...v, status: versionStatus(v) })), audit }, lines.join('\n'));
+        return 0;
+      }
+      case 'pending': {
+        const models = (await registry.listModels()).sort((a, b) => a.key.localeCompare(b.key));
+        const pending = (await Promise.all(models.map((m) => registry.listVersions(m.key)))).flat().filter((v) => versionStatus(v) === 'pending-approval');
+        print(pending, pending.length ? pending.flatMap((v) => [`${v.key}`, ...describeVersion(v)]).join('\n') : 'nothing is waiting for approval');
+        return 0;
+      }
+      case 'approve':
+      case 'reject': {
+        const missing = needKey() ?? needReason();
+        if (missing !== undefined) return missing;
+        const v = version(versionArg, 'VERSION');
+        if (v === undefined) return usage(`${command} needs a version: ${command} ${key} <VERSION> --reason "<why>"`);
+        const decided = command === 'approve' ? await registry.approve(key!, v, actor) : await registry.reject(key!, v, actor);
+        print(decided, `${key} v${v} ${decided.approval!.state} by ${actor.who}: ${actor.why}`);
         return 0;
       }
       case 'promote': {
@@ -141,6 +186,14 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
 }
 
 class UsageError extends Error {}
+
+function osUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runRegistryCli(process.argv.slice(2), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }).then((code) => {

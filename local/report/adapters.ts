@@ -1,6 +1,6 @@
 import type { ModelMetadata } from '../../core/artifacts/metadata.js';
-import type { ModelHead, ModelVersion } from '../../core/registry/schema.js';
-import type { ModelReport, RegistryRow } from './report-data.js';
+import { versionStatus, type ModelHead, type ModelVersion } from '../../core/registry/schema.js';
+import type { GateRow, ModelReport, RegistryRow } from './report-data.js';
 
 /**
  * Optional mappings from the trainer's and the registry's records into report rows. The renderer
@@ -48,6 +48,32 @@ export function registryRowsFromVersions(versions: readonly VersionForReport[], 
         alias: production ? 'production' : canary ? 'canary' : null,
         ...(canary && head?.canary ? { canaryWeight: head.canary.weight } : {}),
         metrics: { ...v.metrics },
+      };
+    });
+}
+
+/** Gate-table rows for the versions that carry a gate verdict, newest first, with where each one ended. */
+export function gateRowsFromVersions(versions: readonly Pick<ModelVersion, 'key' | 'version' | 'gate' | 'approval'>[], head?: HeadForReport): GateRow[] {
+  return [...versions]
+    .filter((v) => v.gate)
+    .sort((a, b) => b.version - a.version)
+    .map((v) => {
+      const g = v.gate!;
+      const alias = head?.production?.version === v.version ? 'production' : head?.canary?.version === v.version ? 'canary' : undefined;
+      const a = v.approval;
+      return {
+        key: v.key,
+        version: v.version,
+        verdict: g.verdict,
+        outcome: alias ?? versionStatus(v),
+        pValue: g.dm?.pValue ?? null,
+        adjustedPValue: g.dm?.adjustedPValue ?? null,
+        netSharpe: g.netSharpe,
+        naiveNetSharpe: g.naiveNetSharpe,
+        deflatedSharpeProbability: g.deflatedSharpe?.probability ?? null,
+        champion: g.champion ? { version: g.champion.version, loss: g.champion.loss, candidateLoss: g.champion.candidateLoss } : null,
+        reasons: g.reasons,
+        ...(a && a.state !== 'pending' ? { review: `${a.state} by ${a.who ?? 'unknown'}: ${a.why ?? ''}` } : a ? { review: `pending since ${a.requestedAt}` } : {}),
       };
     });
 }

@@ -11,7 +11,7 @@ import {
   secondsBetween,
   slug,
 } from './format.js';
-import { parseRunReportData, type ModelReport, type RunReportData, type RunReportInput } from './report-data.js';
+import { parseRunReportData, type GateRow, type ModelReport, type RunReportData, type RunReportInput } from './report-data.js';
 import { REPORT_CSS } from './styles.js';
 import { lineChart } from './svg-chart.js';
 
@@ -68,6 +68,7 @@ function header(data: RunReportData): string {
     ['summary', 'Summary'],
     ['pipeline', 'Pipeline'],
     ['state-machine', 'State machine'],
+    ['gate', 'Gate'],
     ['registry', 'Registry'],
     ['cost', 'Cost'],
     ['models', `Models (${data.models.length})`],
@@ -96,6 +97,7 @@ function summary(data: RunReportData): string {
     card('Lake objects', formatInteger(data.ingest.lakeObjects)),
     card('Dead letters', formatInteger(deadLetters), `${data.ingest.deadLetters.length} reason(s)`),
     card('Configs trained', formatInteger(data.models.length)),
+    card('Passed the gate', `${data.gate.filter((g) => g.verdict === 'promotable').length} / ${data.gate.length}`, 'DM (Holm), net Sharpe, deflated Sharpe, champion'),
     card('In production', formatInteger(production), canary ? `${canary} canary` : 'no canary'),
     card('Beat baseline', `${beat} / ${data.models.length}`, 'Sharpe above naive baseline'),
     card('Median Sharpe', formatNumber(sharpe ?? null, 2)),
@@ -157,6 +159,36 @@ function stateMachinePath(data: RunReportData): string {
     sm.executionName ? ` <span class="mono">${esc(sm.executionName)}</span>` : ''
   }</p>
 ${steps ? `<ol class="flow">${steps}</ol>` : '<p class="empty">The execution visited no states.</p>'}</div></section>`;
+}
+
+/** The statistics behind the gate, named so a reader can look each one up. */
+export const GATE_METHODS = [
+  'Diebold-Mariano test of squared-error loss, model vs the naive forecast (next return = 0), one-sided, on the pooled walk-forward out-of-sample predictions; Newey-West long-run variance, Harvey-Leybourne-Newbold small-sample correction, Student t',
+  'Holm-Bonferroni adjustment of the p-values across the run\'s configs (family-wise error)',
+  'Deflated Sharpe ratio (Bailey & López de Prado, 2014) over the config\'s search trials and the variance of their Sharpe ratios',
+  'Sign strategy backtest net of trading costs; champion (production) re-scored on the candidate\'s latest out-of-sample fold with the same features and costs',
+] as const;
+
+function gateRow(g: GateRow): string {
+  const p = g.pValue === null ? '–' : `${formatNumber(g.pValue, 4)} <small>(${esc(formatNumber(g.adjustedPValue, 4))})</small>`;
+  const sharpeCls = g.netSharpe > g.naiveNetSharpe ? 'better' : 'worse';
+  const champion = g.champion ? `${esc(formatNumber(g.champion.loss, 6))} <small>v${esc(g.champion.version)} · candidate ${esc(formatNumber(g.champion.candidateLoss, 6))}</small>` : '<small>no production</small>';
+  const reasons = `<ul class="reasons">${g.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>${g.review ? `<div class="sub">review: ${esc(g.review)}</div>` : ''}`;
+  return `<tr data-gate-key="${esc(g.key)}" data-verdict="${esc(g.verdict)}"><td><code>${esc(g.key)}</code></td><td class="mono">v${esc(g.version)}</td>
+<td>${pill(g.verdict, g.verdict === 'promotable' ? 'v-pass' : 'v-fail')} <small>${esc(g.outcome)}</small></td><td class="num">${p}</td>
+<td class="num ${sharpeCls}">${esc(formatNumber(g.netSharpe, 2))} <small>vs ${esc(formatNumber(g.naiveNetSharpe, 2))}</small></td><td class="num">${esc(formatNumber(g.deflatedSharpeProbability, 3))}</td>
+<td class="num">${champion}</td><td>${reasons}</td></tr>`;
+}
+
+function gate(data: RunReportData): string {
+  const s = data.gateSettings;
+  const thresholds = s
+    ? `Promotable only when the Holm-adjusted p &lt; ${esc(s.alpha)}, net Sharpe beats the naive strategy's, the deflated Sharpe probability ≥ ${esc(s.minDeflatedSharpeProbability)}, predictions are not degenerate and, with a production version, the candidate beats it by ${esc(formatPercent(s.championMargin))} on the same window. ${esc(s.folds)} walk-forward folds, costs ${esc(s.costBps)} bps per unit of turnover, approval ${esc(s.approval)}.`
+    : '';
+  const rows = data.gate.map(gateRow).join('');
+  return `<section id="gate"><div class="panel"><h2>Promotion gate</h2><p class="sub">${thresholds}</p>
+<ul class="methods" data-methods>${GATE_METHODS.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>
+${rows ? `<div class="scroll"><table data-gate><thead><tr><th>Config</th><th>Version</th><th>Verdict</th><th class="num">DM p (Holm)</th><th class="num">Net Sharpe vs naive</th><th class="num">Deflated Sharpe P</th><th class="num">Champion loss, same window</th><th>Reasons</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="empty">No candidate reached the gate.</p>'}</div></section>`;
 }
 
 /** Metric columns: the known ones first, then whatever else the rows carry, capped to stay readable. */
@@ -270,6 +302,7 @@ export function renderRunReport(input: RunReportInput | RunReportData): string {
 ${summary(data)}
 ${pipeline(data)}
 ${stateMachinePath(data)}
+${gate(data)}
 <section><div class="two">${registry(data)}${cost(data)}</div></section>
 ${models(data)}
 <footer>Generated by SignalForge from run <span class="mono">${esc(data.runId)}</span>. Self-contained: no scripts, no network.</footer>

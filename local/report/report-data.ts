@@ -90,6 +90,36 @@ export const costEstimateSchema = z.object({
   instances: z.number().int().positive().default(1),
 });
 
+/** One candidate's promotion-gate verdict (and review), as the gate table shows it. */
+export const gateRowSchema = z.object({
+  key: z.string().min(1),
+  version: z.number().int().min(1),
+  verdict: z.enum(['promotable', 'rejected']),
+  /** Where the version ended: the registry's status after the run, or the alias it holds. */
+  outcome: z.string().min(1),
+  /** Diebold-Mariano one-sided p-value vs naive and its Holm-adjusted value; null without a test. */
+  pValue: metricValue,
+  adjustedPValue: metricValue,
+  netSharpe: z.number(),
+  naiveNetSharpe: z.number(),
+  deflatedSharpeProbability: metricValue,
+  /** Production's loss and the candidate's on the candidate's latest out-of-sample fold. */
+  champion: z.object({ version: z.number().int(), loss: z.number(), candidateLoss: z.number() }).nullable(),
+  reasons: z.array(z.string()).min(1),
+  /** Manual review, e.g. `approved by quant-carol: ...`. */
+  review: z.string().optional(),
+});
+
+/** The gate's thresholds for this run, shown with the table. */
+export const gateSettingsSchema = z.object({
+  alpha: z.number(),
+  minDeflatedSharpeProbability: z.number(),
+  championMargin: z.number(),
+  costBps: z.number(),
+  folds: z.number().int(),
+  approval: z.enum(['auto', 'manual']),
+});
+
 export const runReportDataSchema = z.object({
   runId: z.string().min(1),
   startedAt: isoTimestamp,
@@ -102,6 +132,9 @@ export const runReportDataSchema = z.object({
   ingest: ingestFiguresSchema,
   models: z.array(modelReportSchema),
   registry: z.array(registryRowSchema),
+  /** The promotion gate's verdict on every candidate of the run; empty for runs before the gate. */
+  gate: z.array(gateRowSchema).default([]),
+  gateSettings: gateSettingsSchema.optional(),
   stateMachine: stateMachinePathSchema,
   cost: costEstimateSchema,
 });
@@ -115,6 +148,8 @@ export type IngestFigures = z.output<typeof ingestFiguresSchema>;
 export type ModelReport = z.output<typeof modelReportSchema>;
 export type ModelMetrics = z.output<typeof modelMetricsSchema>;
 export type RegistryRow = z.output<typeof registryRowSchema>;
+export type GateRow = z.output<typeof gateRowSchema>;
+export type GateSettings = z.output<typeof gateSettingsSchema>;
 export type StateVisit = z.output<typeof stateVisitSchema>;
 export type StateMachinePath = z.output<typeof stateMachinePathSchema>;
 export type CostEstimate = z.output<typeof costEstimateSchema>;

@@ -2,6 +2,7 @@ import type { SignalForgeConfig } from '../../core/config/index.js';
 import { estimateCost } from './cost.js';
 import type { RunReportInput } from './report-data.js';
 import { gaussian, seededRandom } from '../../core/random/index.js';
+import { holmAdjust } from '../../core/evaluation/holm.js';
 
 /**
  * A deterministic, realistic-looking report for tests and the README screenshot. It is labelled as a
@@ -98,6 +99,30 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
     };
   });
 
+  // Sample verdicts: promotable where the sample model beats its baseline with a small p-value.
+  const pValues = models.map((m) => ((m.metrics.sharpe ?? 0) > (m.metrics.baselineSharpe ?? 0) ? 0.0004 + rand() * 0.004 : 0.05 + rand() * 0.9));
+  const adjusted = holmAdjust(pValues);
+  const gate = models.map((m, i) => {
+    const pass = adjusted[i]! < 0.05 && (m.metrics.sharpe ?? 0) > (m.metrics.baselineSharpe ?? 0);
+    const hasChampion = i % 2 === 0;
+    const candidateLoss = m.metrics.valMse;
+    return {
+      key: m.key,
+      version: 1 + (i % 3),
+      verdict: pass ? ('promotable' as const) : ('rejected' as const),
+      outcome: pass ? 'production' : 'rejected',
+      pValue: pValues[i]!,
+      adjustedPValue: adjusted[i]!,
+      netSharpe: (m.metrics.sharpe ?? 0) - 0.1,
+      naiveNetSharpe: (m.metrics.baselineSharpe ?? 0) - 0.05,
+      deflatedSharpeProbability: pass ? 0.96 + rand() * 0.04 : rand() * 0.9,
+      champion: hasChampion ? { version: 1, loss: candidateLoss * (pass ? 1.04 : 0.98), candidateLoss } : null,
+      reasons: pass
+        ? ['all checks passed']
+        : [`Diebold-Mariano p ${pValues[i]!.toFixed(4)} (Holm ${adjusted[i]!.toFixed(4)}) >= alpha 0.05`, ...(hasChampion ? ['loses to production v1 on the same window'] : [])],
+    };
+  });
+
   const stageSeconds: [string, number][] = [
     ['services', 21.4],
     ['provision', 3.2],
@@ -155,6 +180,8 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
     },
     models,
     registry,
+    gate,
+    gateSettings: { alpha: 0.05, minDeflatedSharpeProbability: 0.95, championMargin: 0.01, costBps: 5, folds: 5, approval: 'auto' },
     stateMachine: { executionName: 'manual-20250302T020110Z', status: 'SUCCEEDED', visits },
     cost: estimateCost({ pricing: options.pricing, instanceType: options.instanceType, seconds: trainSeconds }),
   };

@@ -46,6 +46,11 @@ h2 { font-size: 17px; font-weight: 600; margin: 0 0 4px; }
 .a-production { color: var(--ok); background: var(--ok-bg); }
 .a-canary { color: var(--warn); background: var(--warn-bg); }
 .a-none { color: var(--faint); }
+.v-pass { color: var(--ok); background: var(--ok-bg); }
+.v-fail { color: var(--fail); background: var(--fail-bg); }
+[data-gate] td { vertical-align: top; }
+ul.reasons { margin: 0; padding-left: 16px; white-space: normal; min-width: 280px; }
+ul.methods { margin: 4px 0 12px; padding-left: 18px; color: var(--muted); font-size: 12.5px; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; }
 table + table { margin-top: 14px; }
 th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; border-bottom: 1px solid var(--border); padding: 6px 8px; white-space: nowrap; }

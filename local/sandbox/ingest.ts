@@ -4,6 +4,7 @@ import type { SignalForgeConfig, TopicName } from '../../core/config/index.js';
 import { getObjectBytes, listKeys, listLakeObjects, readLakeEvents } from '../../core/lake/index.js';
 import { connectEventProducer } from '../../lambdas/ingest/producer.js';
 import { produceReplay, type ReplayReport } from '../../lambdas/ingest/replay-producer.js';
+import type { BarSeriesModel } from '../../lambdas/ingest/sources/replay.js';
 import { startLocalSink, waitForDrain } from '../event-source/index.js';
 import type { SandboxResources } from './resources.js';
 
@@ -34,6 +35,8 @@ export interface RunIngestInput {
   events: number;
   poison: number;
   seed?: number;
+  /** Generating model of every bar series (a scenario); today's data when absent. */
+  barModel?: BarSeriesModel;
   drainTimeoutMs?: number;
   progress?: IngestProgress;
   /** Called with the running sink so the caller can stop it on an interrupt. */
@@ -81,6 +84,7 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
         events: input.events,
         poison: input.poison,
         seed: input.seed ?? 42,
+        ...(input.barModel ? { barModel: input.barModel } : {}),
         namespace: resources.namespace,
         chunkSize: 1_000,
         onProgress: (sent) => input.progress?.produced(sent, total),

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SCENARIOS, SCENARIO_ANNUAL_VOL, SIGNAL_AR1_COEFFICIENT, type ScenarioName } from './scenarios.js';
 
 /** What one sandbox run does; the CLI flags map onto it one to one, and the e2e test builds it directly. */
 export interface SandboxOptions {
@@ -18,6 +19,12 @@ export interface SandboxOptions {
   epochs: number;
   /** Canary bake time. */
   bakeSeconds: number;
+  /** What the market bars are: today's data, pure noise, or a planted learnable signal (see scenarios.ts). */
+  scenario: ScenarioName;
+  /** Seed of every generated series (bars, news, posts, filings); same seed, same data. */
+  seed: number;
+  /** `manual`: gated candidates wait for `npm run registry -- approve|reject` (sandbox timing, see sandboxOverrides). */
+  approval: 'auto' | 'manual';
   /** Symbols and timeframes of the small universe (ignored with `full`). */
   symbols: string[];
   timeframes: string[];
@@ -37,8 +44,11 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   port: 8787,
   events: 6_000,
   poison: 8,
-  epochs: 3,
+  epochs: 30,
   bakeSeconds: 2,
+  scenario: 'default',
+  seed: 42,
+  approval: 'auto',
   symbols: ['SPX', 'AAPL'],
   timeframes: ['1d', '1w'],
 };
@@ -55,8 +65,19 @@ Usage: npm start [-- flags]
   --events <n>        Valid events to replay into Kafka.                                (default: ${DEFAULT_OPTIONS.events})
   --poison <n>        Deliberately invalid records mixed into the replay; each must land
                       in the dead-letter prefix.                                         (default: ${DEFAULT_OPTIONS.poison})
-  --epochs <n>        Trainer epochs per trial.                                          (default: ${DEFAULT_OPTIONS.epochs})
+  --epochs <n>        Trainer epochs per trial; early stopping usually ends sooner.      (default: ${DEFAULT_OPTIONS.epochs})
   --bake-seconds <n>  Canary bake time before promotion.                                 (default: ${DEFAULT_OPTIONS.bakeSeconds})
+  --scenario <name>   The market data replayed:                                         (default: ${DEFAULT_OPTIONS.scenario})
+                        default  today's data: real S&P 500 bars for SPX, calibrated GBM for the rest
+                        noise    every series (SPX too) a Gaussian random walk in log price
+                                 (${SCENARIO_ANNUAL_VOL * 100}% annual vol): nothing is predictable, so nothing may be promoted
+                        signal   every series AR(1) log returns, r[t] = ${SIGNAL_AR1_COEFFICIENT} r[t-1] + noise
+                                 (${SCENARIO_ANNUAL_VOL * 100}% annual vol): learnable, so the gate should promote
+  --seed <n>          Seed of the generated data; the same seed replays the same data.  (default: ${DEFAULT_OPTIONS.seed})
+  --approval <mode>   auto, or manual: each candidate the gate passes waits as pending-approval until
+                      \`npm run registry -- approve|reject <KEY> <VERSION> --reason "..."\` (the sandbox
+                      prints the environment to run it with); polled every 5 s, rejected after 15 min.
+                                                                                         (default: ${DEFAULT_OPTIONS.approval})
   --symbols <list>    Symbols of the small universe, comma list.                         (default: ${DEFAULT_OPTIONS.symbols.join(',')})
   --timeframes <list> Timeframes of the small universe: 1h,4h,1d,1w.                     (default: ${DEFAULT_OPTIONS.timeframes.join(',')})
   --help              Show this help.
@@ -98,6 +119,9 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
         'bake-seconds': { type: 'string' },
         symbols: { type: 'string' },
         timeframes: { type: 'string' },
+        scenario: { type: 'string' },
+        seed: { type: 'string' },
+        approval: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -107,6 +131,10 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
   }
   const v = parsed.values;
   if (v.help) return undefined;
+  const scenario = v.scenario ?? DEFAULT_OPTIONS.scenario;
+  if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got ${scenario}`);
+  const approval = v.approval ?? DEFAULT_OPTIONS.approval;
+  if (approval !== 'auto' && approval !== 'manual') throw new UsageError(`--approval must be auto or manual, got ${approval}`);
   return {
     once: v.once,
     full: v.full,
@@ -116,6 +144,9 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
     poison: positiveInt('poison', v.poison, DEFAULT_OPTIONS.poison),
     epochs: positiveInt('epochs', v.epochs, DEFAULT_OPTIONS.epochs, 1),
     bakeSeconds: positiveInt('bake-seconds', v['bake-seconds'], DEFAULT_OPTIONS.bakeSeconds),
+    scenario: scenario as ScenarioName,
+    seed: positiveInt('seed', v.seed, DEFAULT_OPTIONS.seed),
+    approval,
     symbols: list(v.symbols, DEFAULT_OPTIONS.symbols),
     timeframes: list(v.timeframes, DEFAULT_OPTIONS.timeframes),
   };

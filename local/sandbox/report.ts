@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../../core/registry/index.js';
 import {
   defaultPricedInstanceType,
   estimateCost,
+  gateRowsFromVersions,
   modelReportFromMetadata,
   registryRowsFromVersions,
   renderRunReport,
@@ -44,9 +45,12 @@ async function loadMetadata(s3: S3Client, uri: string): Promise<ModelMetadata | 
 export async function buildReportData(input: ReportInput): Promise<RunReportInput> {
   const models: RunReportInput['models'] = [];
   const registry: RunReportInput['registry'] = [];
+  const gate: NonNullable<RunReportInput['gate']> = [];
   for (const key of input.keys) {
     const [versions, head] = await Promise.all([input.registry.listVersions(key), input.registry.getHead(key)]);
     registry.push(...registryRowsFromVersions(versions, head));
+    // The gate table shows this run's candidates (their trainer runs are `<runId>-s<shard>`).
+    gate.push(...gateRowsFromVersions(versions.filter((v) => v.trainingRunId.startsWith(`${input.runId}-`)), head));
     // The charts show the version this run registered (the newest), whether or not it was promoted.
     const newest = [...versions].sort((a, b) => b.version - a.version)[0];
     const meta = newest ? await loadMetadata(input.s3, newest.metadataUri) : undefined;
@@ -73,6 +77,15 @@ export async function buildReportData(input: ReportInput): Promise<RunReportInpu
     },
     models,
     registry,
+    gate,
+    gateSettings: {
+      alpha: input.config.evaluation.alpha,
+      minDeflatedSharpeProbability: input.config.evaluation.minDeflatedSharpeProbability,
+      championMargin: input.config.evaluation.championMargin,
+      costBps: input.config.evaluation.costBps,
+      folds: input.config.evaluation.folds,
+      approval: input.config.promotion.approval,
+    },
     stateMachine: input.stateMachine ?? { status: 'FAILED', visits: [] },
     cost: estimateCost({
       pricing: input.config.pricing,

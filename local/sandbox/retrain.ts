@@ -4,6 +4,7 @@ import type { LiveMetricsSource, ModelRegistry } from '../../core/registry/index
 import type { RetrainSummary, TrainerHandle } from '../../lambdas/training/contracts.js';
 import { LocalProcessLauncher, type TrainerLauncher } from '../../lambdas/training/launchers/index.js';
 import type { Notifier } from '../../lambdas/training/notifier.js';
+import { scoreChampion } from '../../lambdas/training/tasks/champion.js';
 import { createTaskHandlers } from '../../lambdas/training/tasks/index.js';
 import type { StateMachinePath } from '../report/index.js';
 import { runRetrainLocally, type RetrainStateEvent } from '../stepfunctions/index.js';
@@ -92,6 +93,8 @@ export async function runRetrain(input: RunRetrainInput): Promise<RetrainStageRe
     launcher: input.launcher,
     notifier: input.notifier,
     liveMetrics: input.liveMetrics,
+    // The gate re-scores production on each candidate's latest fold with onnxruntime, as the gate Lambda does.
+    scoreChampion,
     now: () => new Date(),
   });
   // A Lambda's error reaches the execution only as Error/Cause; print it where the sandbox user sees it.

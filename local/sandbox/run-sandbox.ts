@@ -1,6 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readJson, runRecordSchema, S3Store } from '../../core/artifacts/index.js';
+import { gateDecisionSchema, type GateDecision } from '../../core/evaluation/index.js';
+import { runDocKey } from '../../lambdas/training/tasks/run-docs.js';
 import { awsClientConfig } from '../../core/aws/clients.js';
 import { modelConfigKeys, type SignalForgeConfig } from '../../core/config/index.js';
 import { createKafka } from '../../core/kafka/client.js';
@@ -16,20 +18,39 @@ import { provisionResources, sandboxResourceNames, type SandboxResources } from 
 import { runRetrain, sandboxLauncher, type RetrainStageResult } from './retrain.js';
 import { replayEventCount, sandboxConfig } from './sandbox-config.js';
 import { startSandboxApi, type SandboxApi } from './serve.js';
+import { scenarioBarModel, type ScenarioName } from './scenarios.js';
 import { restoreSnapshot, saveSnapshot } from './snapshot.js';
 import { newSandboxRunId, openSandboxState } from './state.js';
+
+/** One config's gate verdict in the summary line: what was decided and why. */
+export interface SummaryVerdict {
+  key: string;
+  version: number;
+  verdict: 'promotable' | 'rejected';
+  /** Diebold-Mariano p-value vs naive, and Holm-adjusted over the run's configs; null without a DM test. */
+  p_value: number | null;
+  adjusted_p_value: number | null;
+  /** Whether the version is production after the run (the gate, the approval and the canary all passed). */
+  promoted: boolean;
+  reason: string;
+}
 
 /** The final JSON line of `npm start -- --once` (field names are the external contract). */
 export interface SandboxSummary {
   ok: boolean;
+  scenario: ScenarioName;
+  seed: number;
   events_ingested: number;
   lake_objects: number;
   dlq_records: number;
   configs_trained: number;
   models_promoted: number;
+  /** Candidates of this run that were not promoted: rejected by the gate, in review, or rolled back. */
+  models_rejected: number;
   execution_status: string;
   duration_s: number;
   api_url: string;
+  verdicts: SummaryVerdict[];
 }
 
 /** Everything the run found out, for the summary table, the e2e test and the final line. */
@@ -90,6 +111,32 @@ function stageRunner(progress: ProgressReporter) {
   };
 }
 
+/** The gate's decisions of the run (its `gate` run doc); none when the run did not get that far. */
+async function gateDecisions(s3: S3Client, artifactBucket: string, runId: string): Promise<GateDecision[]> {
+  const doc = await readJson(new S3Store(artifactBucket, '', s3), runDocKey(runId, 'gate'), (v) => v as { decisions?: unknown[] }).catch(() => undefined);
+  return (doc?.decisions ?? []).flatMap((d) => {
+    const parsed = gateDecisionSchema.safeParse(d);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/** Per config: the gate's verdict and p-values, whether it ended in production, and the reason it did not. */
+export function summaryVerdicts(decisions: GateDecision[], promoted: { key: string; version: number }[], later: { key: string; reason: string }[]): SummaryVerdict[] {
+  return decisions.map((d) => {
+    const isPromoted = promoted.some((p) => p.key === d.key && p.version === d.version);
+    const after = d.verdict === 'promotable' && !isPromoted ? later.find((r) => r.key === d.key)?.reason : undefined;
+    return {
+      key: d.key,
+      version: d.version,
+      verdict: d.verdict,
+      p_value: d.dm?.pValue ?? null,
+      adjusted_p_value: d.dm?.adjustedPValue ?? null,
+      promoted: isPromoted,
+      reason: after ?? d.reasons.join('; '),
+    };
+  });
+}
+
 async function configsTrained(s3: S3Client, artifactBucket: string, runId: string, shards: number): Promise<number> {
   const store = new S3Store(artifactBucket, '', s3);
   let trained = 0;
@@ -117,8 +164,23 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
   const config = sandboxConfig(options, env);
   const configs = modelConfigKeys(config).map((k) => k.key);
   const events = replayEventCount(options, config);
+  const barModel = scenarioBarModel(options.scenario);
   const outcome: SandboxOutcome = {
-    summary: { ok: false, events_ingested: 0, lake_objects: 0, dlq_records: 0, configs_trained: 0, models_promoted: 0, execution_status: 'NOT_STARTED', duration_s: 0, api_url: '' },
+    summary: {
+      ok: false,
+      scenario: options.scenario,
+      seed: options.seed,
+      events_ingested: 0,
+      lake_objects: 0,
+      dlq_records: 0,
+      configs_trained: 0,
+      models_promoted: 0,
+      models_rejected: 0,
+      execution_status: 'NOT_STARTED',
+      duration_s: 0,
+      api_url: '',
+      verdicts: [],
+    },
     runId,
     poisonSent: 0,
     configs,
@@ -199,6 +261,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
           resources: res,
           events,
           poison: options.poison,
+          seed: options.seed,
+          ...(barModel ? { barModel } : {}),
           progress: {
             produced: (sent, total) => stage.update(sent, `sent ${sent}/${total}`),
             landed: () => undefined,
@@ -243,6 +307,13 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
           signal: retrainAbort.signal,
           onState: (event) => {
             if (event.kind === 'entered') stage.update(++entered, event.state);
+            if (event.kind === 'entered' && event.state === 'RequestApproval') {
+              // The sandbox's moto takes any credentials; an external endpoint keeps the caller's own.
+              const cliEnv = services.external.aws
+                ? `REGISTRY_TABLE=${res.registryTable}`
+                : `REGISTRY_TABLE=${res.registryTable} AWS_ENDPOINT_URL=${awsEnv.AWS_ENDPOINT_URL ?? ''} AWS_REGION=${region} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`;
+              progress.info(`waiting for manual approval (${config.promotion.approvalTimeoutSeconds} s); in another terminal: ${cliEnv} npm run registry -- pending, then approve|reject <KEY> <VERSION> --reason "..."`);
+            }
           },
           onTaskError: (task, error) => progress.info(`retrain task ${task} failed: ${error.name}: ${error.message}`),
           onCanary: async () => {
@@ -273,6 +344,9 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     outcome.summary.execution_status = retrain.status;
     outcome.summary.models_promoted = outcome.promoted.length;
     outcome.summary.configs_trained = await configsTrained(s3Client, res.artifactBucket, runId, retrain.shards);
+    const verdicts = summaryVerdicts(await gateDecisions(s3Client, res.artifactBucket, runId), outcome.promoted, [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake (error rate ${r.errorRate})` }))]);
+    outcome.summary.verdicts = verdicts;
+    outcome.summary.models_rejected = verdicts.filter((v) => !v.promoted).length;
 
     await stages.run('serve', async () => {
       const serving: { key: string; version: number }[] = [];
@@ -281,6 +355,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
         if (head?.production) serving.push({ key, version: head.production.version });
       }
       outcome.serving = serving;
+      // Nothing may serve when no candidate passed the gate (the noise scenario); /health then says 503.
+      if (serving.length === 0) return { value: 0, summary: 'no production model: no candidate passed the gate' };
       const loaded = await liveApi.service.warmUp(serving.map((s) => s.key));
       const health = await liveApi.service.health();
       if (health.statusCode !== 200) throw new Error(`/health answers ${health.statusCode} after promotion`);
@@ -334,16 +410,19 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     await saveState().catch((err: Error) => progress.info(`could not save the sandbox state for the next run: ${err.message}`));
   }
   outcome.summary.duration_s = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
+  // Promoting nothing is a success when the gate decided every config with a reason (pure noise must
+  // promote nothing); a config trained but never decided is not.
+  const undecided = outcome.summary.configs_trained - outcome.summary.verdicts.length;
   outcome.summary.ok =
     !outcome.error &&
     outcome.summary.execution_status === 'SUCCEEDED' &&
-    outcome.serving.length > 0 &&
+    undecided === 0 &&
     outcome.summary.dlq_records === outcome.poisonSent;
   if (!outcome.error && !outcome.summary.ok) {
     outcome.error =
       outcome.summary.dlq_records !== outcome.poisonSent
         ? `dead letters ${outcome.summary.dlq_records} != poison records sent ${outcome.poisonSent}`
-        : 'no model is serving after the retrain';
+        : `${undecided} trained configs have no gate verdict`;
   }
   state.recordRun({ runId, startedAt: startedAt.toISOString(), ...outcome.summary, error: outcome.error, timings: outcome.timings });
   return { outcome, api, barsFor, stop: () => lifecycle.closeAll() };

@@ -2,21 +2,34 @@ import { loadConfig, modelConfigKeys, type ConfigOverrides, type SignalForgeConf
 import type { SandboxOptions } from './options.js';
 
 /**
+ * The model size for the sandbox's series of about a thousand bars, not the deployed tens of thousands:
+ * at the deployed batch of 256 an epoch is a few gradient steps, and a 32-bar window of every feature
+ * into 32 hidden units overfits the early walk-forward folds (their out-of-sample MSE then loses to the
+ * naive forecast even on the `signal` scenario).
+ */
+export const SANDBOX_MODEL = { batchSize: 32, windowSize: 4, hiddenUnits: 8 } as const;
+
+/** Manual approval timing in the sandbox: poll every 5 s, reject after 15 min. */
+export const SANDBOX_APPROVAL = { approvalPollSeconds: 5, approvalTimeoutSeconds: 900 } as const;
+
+/**
  * The sandbox's departures from the `local` profile, as loadConfig overrides (never code forks): a
- * small universe, few epochs, one model kind, one trainer worker on a shared laptop and a bake of
+ * small universe, a small model (SANDBOX_MODEL), one model kind, one trainer worker on a shared laptop and a bake of
  * seconds instead of an hour. `--full` keeps the configured universe and model search.
  */
 export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
   const overrides: ConfigOverrides = {
     training: {
       gpusPerInstance: 1,
-      hyperparameters: { epochs: options.epochs, ...(options.full ? {} : { models: ['dense'] }) },
+      hyperparameters: { epochs: options.epochs, ...SANDBOX_MODEL, ...(options.full ? {} : { models: ['dense'] }) },
     },
     thresholds: { bakeSeconds: options.bakeSeconds },
     // Promotions should reach the local API within a second or two, not the deployed 30 s alias cache.
     inference: { aliasTtlSeconds: 1 },
   };
   if (!options.full) overrides.universe = { symbols: options.symbols, timeframes: options.timeframes };
+  // A person at the terminal answers within minutes, not the deployed day.
+  if (options.approval === 'manual') overrides.promotion = { approval: 'manual', ...SANDBOX_APPROVAL };
   // Bucket and table names derive from envName, so a namespaced sandbox gets its own.
   if (options.namespace) overrides.envName = `sbx-${options.namespace}`.slice(0, 21);
   return overrides;

@@ -7,6 +7,7 @@ import { CloudWatchLiveMetrics, ModelRegistry, type LiveMetricsSource } from '..
 import type { TrainingDeps } from '../../lambdas/training/deps.js';
 import { LocalProcessLauncher, type TrainerLauncher, type TrainerRuntime } from '../../lambdas/training/launchers/index.js';
 import { ConsoleNotifier, SnsNotifier } from '../../lambdas/training/notifier.js';
+import { scoreChampion } from '../../lambdas/training/tasks/champion.js';
 import { createTaskHandlers, type TaskHandlers } from '../../lambdas/training/tasks/index.js';
 
 export interface LocalRetrainSetup {
@@ -47,6 +48,7 @@ export function localRetrainHandlers(setup: LocalRetrainSetup): { deps: Training
     notifier: setup.alertTopicArn ? new SnsNotifier(setup.alertTopicArn) : new ConsoleNotifier(),
     liveMetrics: setup.liveMetrics ?? new CloudWatchLiveMetrics(),
     now: () => new Date(),
+    scoreChampion,
   };
   return { deps, handlers: createTaskHandlers(deps) };
 }

@@ -16,6 +16,8 @@ export interface RunRetrainLocallyOptions {
   input: RetrainInput;
   /** Milliseconds the WaitForTrainer poll waits instead of its configured seconds. @default 250 */
   pollMs?: number;
+  /** Milliseconds the WaitForApproval poll waits (manual approval); by default the definition's own (`promotion.approvalPollSeconds`). */
+  approvalPollMs?: number;
   /** Milliseconds the BakeCanary wait lasts; by default the definition's own (`$.run.bakeSeconds`). */
   bakeMs?: number;
   /** Milliseconds before each retry instead of the definition's backoff. @default 20 */
@@ -111,6 +113,7 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
   });
   const waitTimeOverrides: Record<string, number> = { WaitForTrainer: options.pollMs ?? 250 };
   if (options.bakeMs !== undefined) waitTimeOverrides.BakeCanary = options.bakeMs;
+  if (options.approvalPollMs !== undefined) waitTimeOverrides.WaitForApproval = options.approvalPollMs;
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   let abortExecution: (() => void) | undefined;

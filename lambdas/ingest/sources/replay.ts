@@ -14,8 +14,21 @@ export interface PoisonRecord {
 
 export type ReplayItem = { kind: 'event'; event: SignalEvent } | { kind: 'poison'; poison: PoisonRecord };
 
+/**
+ * A generating model for every bar series: when set, it replaces both the calibrated GBM and the real
+ * S&P 500 bars, so the data's predictability is known (the sandbox's `noise` and `signal` scenarios).
+ */
+export interface BarSeriesModel {
+  /** Recorded as each bar's `source`, e.g. `scenario-noise`. */
+  source: string;
+  /** `count` consecutive log returns of one series at bar length `dt` (in years), from its own seeded stream. */
+  logReturns(rand: () => number, count: number, dt: number): number[];
+}
+
 export interface ReplayOptions {
   config: SignalForgeConfig;
+  /** Generate every bar series from this model instead of GBM and real data. */
+  barModel?: BarSeriesModel;
   /** Valid events to emit (poison records come on top). */
   events: number;
   poison?: number;
@@ -78,26 +91,37 @@ function realBar(symbol: string, timeframe: Timeframe, bar: DailyBar): MarketBar
   return marketBarEvent({ source: 'vega-datasets', synthetic: false, symbol, timeframe, eventTime: `${bar.date}T00:00:00.000Z`, ingestTime: UNSENT, o, h, l, c, v });
 }
 
-function* syntheticBars(symbol: string, timeframe: Timeframe, count: number, seed: number, calibration: Map<string, ReturnType<typeof calibrate>>): Generator<MarketBarEvent> {
+function* syntheticBars(
+  symbol: string,
+  timeframe: Timeframe,
+  count: number,
+  seed: number,
+  calibration: Map<string, ReturnType<typeof calibrate>>,
+  model?: BarSeriesModel,
+): Generator<MarketBarEvent> {
   const rand = seededRandom(seedFor(seed, 'bars', symbol, timeframe));
   const cal = calibration.get(symbol);
   const drift = cal?.drift ?? 0.04 + rand() * 0.08;
   const vol = cal?.vol ?? 0.18 + rand() * 0.25;
   const dt = YEAR_FRACTION[timeframe];
   const times = timeGrid(timeframe, count);
+  const gbm = () => (drift - (vol * vol) / 2) * dt + vol * Math.sqrt(dt) * gaussian(rand);
+  // The model draws from its own stream, so the bars' shape (wicks, volume) does not shift its returns.
+  const returns = model ? model.logReturns(seededRandom(seedFor(seed, 'returns', symbol, timeframe)), count, dt) : undefined;
+  const total = returns ? returns.reduce((a, r) => a + r, 0) : drift * dt * count;
   // Walk backwards from the calibrated last price so each series ends near today's real level.
-  let close = (cal?.last ?? 20 + rand() * 480) * Math.exp(-drift * dt * count);
+  let close = (cal?.last ?? 20 + rand() * 480) * Math.exp(-total);
   const baseVolume = 1e6 * (1 + rand() * 20) * (dt * 252);
-  for (const t of times) {
+  for (const [i, t] of times.entries()) {
     const open = close;
-    close = open * Math.exp((drift - (vol * vol) / 2) * dt + vol * Math.sqrt(dt) * gaussian(rand));
+    close = open * Math.exp(returns ? returns[i]! : gbm());
     const wiggle = vol * Math.sqrt(dt) * 0.5;
     const o = round(open);
     const c = round(close);
     const h = Math.max(o, c, round(Math.max(open, close) * Math.exp(Math.abs(gaussian(rand)) * wiggle)));
     const l = Math.min(o, c, round(Math.min(open, close) * Math.exp(-Math.abs(gaussian(rand)) * wiggle)));
     const v = Math.round(baseVolume * Math.exp(0.3 * gaussian(rand)));
-    yield marketBarEvent({ source: 'synthetic-gbm', synthetic: true, symbol, timeframe, eventTime: new Date(t).toISOString(), ingestTime: UNSENT, o, h, l, c, v });
+    yield marketBarEvent({ source: model?.source ?? 'synthetic-gbm', synthetic: true, symbol, timeframe, eventTime: new Date(t).toISOString(), ingestTime: UNSENT, o, h, l, c, v });
   }
 }
 
@@ -198,7 +222,7 @@ export function replayPlan(options: ReplayOptions): ReplayPlan {
   const filings = Math.round(total * mix.filings);
   const bars = total - news - social - filings;
   const { symbols, timeframes } = options.config.universe;
-  const spx = symbols.includes('SPX') ? sp500() : undefined;
+  const spx = symbols.includes('SPX') && !options.barModel ? sp500() : undefined;
   const realAvailable = spx ? (timeframes.includes('1d') ? spx.daily.length : 0) + (timeframes.includes('1w') ? spx.weekly.length : 0) : 0;
   return { bars, realBars: Math.min(bars, Math.floor(bars / 2), realAvailable), news, social, filings, poison: options.poison ?? 0 };
 }
@@ -269,7 +293,7 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
   for (const [n, series] of syntheticSeries.entries()) {
     const count = base + (n < extra ? 1 : 0);
     if (count === 0) continue;
-    for (const bar of syntheticBars(series.symbol, series.timeframe, count, seed, calibration)) {
+    for (const bar of syntheticBars(series.symbol, series.timeframe, count, seed, calibration, options.barModel)) {
       barsEmitted += 1;
       yield* withPoison(bar);
       yield* text(afterBar());

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Bar } from '../../../core/api/index.js';
-import { modelMetadataSchema, type ModelMetadata } from '../../../core/artifacts/index.js';
+import { servingMetadataSchema, type ServingMetadata } from '../../../core/artifacts/index.js';
 import type { SignalForgeConfig, Timeframe } from '../../../core/config/index.js';
 import { computeFeatures } from '../../../core/features/index.js';
 import { mapLimit } from '../../../core/lake/index.js';
@@ -53,7 +53,7 @@ export interface DriftDeps {
  * Live feature rows in the space the trainer built its baseline in (gpu-trainer/export.ts bins the
  * z-scored float32 training rows): core/features' matrix, normalised with the model's own stats.
  */
-function featureColumns(bars: readonly Bar[], meta: ModelMetadata, samples: number): Record<string, Float64Array> {
+function featureColumns(bars: readonly Bar[], meta: ServingMetadata, samples: number): Record<string, Float64Array> {
   const fm = computeFeatures(bars, meta.featureSpec);
   const { mean, std } = meta.normalisation;
   const rows = Math.min(samples, fm.rows);
@@ -76,7 +76,7 @@ async function livePredictions(model: LoadedModel, bars: readonly Bar[], samples
 }
 
 export async function checkConfigDrift(model: LoadedModel, bars: readonly Bar[], threshold: number, samples: number): Promise<Omit<ConfigDrift, 'key'>> {
-  const meta = modelMetadataSchema.parse(model.metadata);
+  const meta = servingMetadataSchema.parse(model.metadata);
   const base = { modelVersion: model.ref.version, featurePsi: {}, featurePsiMax: null, featurePsiMedian: null, worstFeature: null, predictionPsi: null, drifted: false };
   if (bars.length < model.adapter.minBars + 10) {
     return { ...base, status: 'insufficient_data', samples: 0, error: `${bars.length} bars, need at least ${model.adapter.minBars + 10}` };

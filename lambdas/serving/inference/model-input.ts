@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { barTimeMs, type SentimentInput } from '../../../core/api/index.js';
-import { modelMetadataSchema, readUri } from '../../../core/artifacts/index.js';
+import { servingMetadataSchema, readUri } from '../../../core/artifacts/index.js';
 import { buildModelInput, FeatureWindowError, minBarsForWindow, type SentimentPoint } from '../../../core/features/index.js';
 import { FeatureInputError, type ModelInputAdapter } from './model-cache.js';
 
@@ -17,7 +17,7 @@ function toSentimentPoints(input: readonly SentimentInput[] | undefined): Sentim
  * columns (and scaling) the model was trained on.
  */
 export function metadataInputAdapter(metadata: unknown): ModelInputAdapter {
-  const meta = modelMetadataSchema.parse(metadata);
+  const meta = servingMetadataSchema.parse(metadata);
   const width = meta.featureSpec.names.length;
   if (meta.input.shape[1] !== meta.windowSize || meta.input.shape[2] !== width) {
     throw new Error(`metadata input shape ${JSON.stringify(meta.input.shape)} does not match window ${meta.windowSize} x ${width} features`);

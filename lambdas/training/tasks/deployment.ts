@@ -1,7 +1,7 @@
 import { ConcurrentModificationError, InvalidTransitionError } from '../../../core/registry/index.js';
 import type { RunContext } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
-import type { GateResult } from './registration.js';
+import type { GateResult } from './gate.js';
 import { runActor } from './registration.js';
 import { writeRunDoc } from './run-docs.js';
 

@@ -7,7 +7,7 @@ import { writeRunDoc } from './run-docs.js';
 import { readRunRecord } from './trainer.js';
 
 /** The parts of metadata.json the orchestrator relies on; serving validates the rest. */
-const metadataEssentials = modelMetadataSchema.pick({ key: true, runId: true, onnx: true, hyperparameters: true, metrics: true, dataset: true, codeVersion: true });
+const metadataEssentials = modelMetadataSchema.pick({ key: true, runId: true, onnx: true, hyperparameters: true, metrics: true, evaluation: true, dataset: true, codeVersion: true });
 
 export interface EvaluationResult {
   candidatesUri: string;
@@ -20,7 +20,7 @@ export interface EvaluationResult {
 /**
  * Evaluate: gathers every trained config from the succeeded shards' run records, checks each artifact
  * against its sha256 and the run's dataset manifest, and turns the trainer's walk-forward metrics
- * (validation and test splits, model and naive baseline) into registry metrics.
+ * (pooled out-of-sample, model and baselines, net of costs; the refit's early-stopping MSE) into registry metrics.
  */
 export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunContext; training: ShardOutcome[] }): Promise<EvaluationResult> {
   const { run, training } = input;
@@ -51,14 +51,20 @@ export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunCo
         sha256,
         metrics: {
           valMse: validation.model.mse,
-          valNaiveMse: validation.naive.mse,
-          valDirectionalAccuracy: validation.model.directionalAccuracy,
-          testMse: test.model.mse,
-          testNaiveMse: test.naive.mse,
-          testDirectionalAccuracy: test.model.directionalAccuracy,
-          testSharpe: test.model.sharpe,
-          testMaxDrawdown: test.model.maxDrawdown,
-          testSamples: test.model.samples,
+          oosMse: test.model.mse,
+          oosNaiveMse: test.naive.mse,
+          oosDriftMse: test.drift.mse,
+          oosMae: test.model.mae,
+          oosDirectionalAccuracy: test.model.directionalAccuracy,
+          oosHitRate: test.model.hitRate,
+          oosNetSharpe: test.model.sharpe,
+          oosNaiveNetSharpe: test.naive.sharpe,
+          oosRoi: test.model.roi,
+          oosMaxDrawdown: test.model.maxDrawdown,
+          oosTurnover: test.model.turnover,
+          oosSamples: test.model.samples,
+          dmPValue: metadata.evaluation.dieboldMariano.pValue,
+          deflatedSharpeProbability: metadata.evaluation.deflatedSharpe.probability,
         },
         hyperparameters: metadata.hyperparameters,
         datasetManifestId: metadata.dataset.manifestId,

@@ -1,12 +1,14 @@
 import type { FinishingShardState, ShardOutcome, ShardState, RunContext, RetrainSummary, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import type { RetrainTaskName } from '../task-catalog.js';
+import { approvalTask } from './approval.js';
 import { finishCanaries, judgeCanaries, startCanaries, type CanaryResult, type BakeDecision } from './deployment.js';
 import { evaluateCandidates } from './evaluate.js';
 import { notify, type NotifyState } from './notify.js';
 import { planShards } from './plan.js';
 import { checkDataQuality } from './quality-gate.js';
-import { gateCandidates, registerCandidates, type GateDecision } from './registration.js';
+import { gateCandidates, type GateResult } from './gate.js';
+import { registerCandidates } from './registration.js';
 import { snapshotDataset } from './snapshot.js';
 import { checkTrainer, launchTrainer, prepareRelaunch, stopRunTrainers, stopTrainer } from './trainer.js';
 
@@ -32,7 +34,8 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
     evaluate: (input: { run: RunContext; training: ShardOutcome[] }) => evaluateCandidates(deps, input),
     register: (input: { run: RunContext }) => registerCandidates(deps, input),
     gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),
-    canary: (input: { run: RunContext; gate: { promotable: GateDecision[] } }) => startCanaries(deps, input),
+    approval: (input: Parameters<typeof approvalTask>[1]) => approvalTask(deps, input),
+    canary: (input: { run: RunContext; gate: Pick<GateResult, 'promotable'> }) => startCanaries(deps, input),
     bake: (input: { run: RunContext; canary: CanaryResult }) => judgeCanaries(deps, input),
     finish: (input: { run: RunContext; bake: { decisions: BakeDecision[] } }) => finishCanaries(deps, input),
     notify: (input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> => notify(deps, input),

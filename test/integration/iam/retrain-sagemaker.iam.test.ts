@@ -56,7 +56,7 @@ describe('retrain tasks run under their deployed IAM policies (SageMaker backend
         new RealLauncherFakeTrainer(
           // The deployed settings (role, image, volume key), with moto's network ids in place of the template's.
           new SageMakerLauncher({ config, roleArn: settings.roleArn, imageUri: settings.imageUri, volumeKmsKeyId: settings.volumeKmsKeyId, subnetIds: moto.subnetIds, securityGroupIds: [moto.securityGroupId], client: sagemakerWithStop() }),
-          new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5 }),
+          new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5, skill: () => 0.5 }),
         ),
     });
   });

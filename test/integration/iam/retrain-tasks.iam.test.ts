@@ -37,7 +37,7 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
         new RealLauncherFakeTrainer(
           new Ec2SpotLauncher({ config, launchTemplateId: moto.launchTemplateId, subnetIds: moto.subnetIds, securityGroupIds: [moto.securityGroupId] }),
           // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard relaunches.
-          new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5 }),
+          new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5, skill: () => 0.5 }),
         ),
     });
   });

@@ -35,7 +35,7 @@ async function ec2World(behaviour: (attempt: number) => FakeBehaviour, training:
   world = await createRetrainWorld({
     config,
     launcher: ({ s3, artifactBucket, clock }) => {
-      const fake = new FakeTrainerLauncher({ s3, artifactBucket, clock, heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds, behaviour: (req) => behaviour(req.attempt), valMse: () => 0.5 });
+      const fake = new FakeTrainerLauncher({ s3, artifactBucket, clock, heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds, behaviour: (req) => behaviour(req.attempt), valMse: () => 0.5, skill: () => 0.5 });
       launcher = new Ec2BackedFakeLauncher(new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], s3 }), fake);
       return launcher;
     },

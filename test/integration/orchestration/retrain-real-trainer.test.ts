@@ -15,12 +15,12 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
       universe: { symbols: ['AAPL'], timeframes: ['1d'] },
       training: {
         maxAttempts: 2,
-        hyperparameters: { models: ['dense'], windowSize: 8, hiddenUnits: 8, epochs: 2, batchSize: 32, checkpointEverySteps: 20 },
+        hyperparameters: { models: ['dense'], windowSize: 8, hiddenUnits: 8, epochs: 20, batchSize: 32, checkpointEverySteps: 20 },
       },
       thresholds: { minRowsPerConfig: 100 },
     });
     const logDir = mkdtempSync(join(tmpdir(), 'sf-trainer-'));
-    const world = await createRetrainWorld({ config, lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 260 }], launcher: ({ config: cfg }) => new LocalProcessLauncher({ config: cfg, logDir }) });
+    const world = await createRetrainWorld({ config, lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 400 }], launcher: ({ config: cfg }) => new LocalProcessLauncher({ config: cfg, logDir }) });
     // What the sandbox uses: the same handlers over the emulator, gpu-trainer as a local process group.
     const { handlers } = localRetrainHandlers({
       config,
@@ -32,7 +32,7 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
       trainerLogDir: logDir,
       trainerRuntime: { workers: 1, dpSize: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1'] },
     });
-    const result = await runRetrainLocally({ config, handlers, input: { trigger: 'new-data', reason: '260 bars landed for AAPL', epochs: 2 }, pollMs: 500, retryMs: 5 });
+    const result = await runRetrainLocally({ config, handlers, input: { trigger: 'new-data', reason: '400 bars landed for AAPL', epochs: 20 }, pollMs: 500, retryMs: 5 });
     const logs = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
     expect(result.status, `${result.error}: ${result.cause}\ntrainer log:\n${logs.slice(-3000)}`).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'promoted', trigger: 'new-data', promoted: [{ key: 'AAPL#1d', version: 1 }] });
@@ -43,6 +43,11 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
     const version = (await world.registry.getVersion('AAPL#1d', 1))!;
     expect(version.datasetManifest.id).toBe(metadata.dataset.manifestId);
     expect(version.metrics.valMse).toBe(metadata.metrics.validation.model.mse);
+    // The fixture's returns are a sinusoid (lake-fixtures.ts), which the model learns: the gate passes it on its
+    // walk-forward statistics, recorded on the version with the trainer's p-value.
+    expect(version.gate).toMatchObject({ verdict: 'promotable', folds: 5, champion: null });
+    expect(version.gate!.dm!.pValue).toBe(metadata.evaluation.dieboldMariano.pValue);
+    expect(version.gate!.dm!.pValue).toBeLessThanOrEqual(config.evaluation.alpha);
     expect(logs).toContain('run started');
   });
 });
@@ -58,7 +63,7 @@ describe('retrain with the real trainer killed mid-run', () => {
     let launcher!: LocalProcessLauncher;
     const world = await createRetrainWorld({
       config,
-      lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 260 }],
+      lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 400 }],
       launcher: ({ config: cfg }) => {
         launcher = new LocalProcessLauncher({ config: cfg, logDir, runtime: { workers: 1, dpSize: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1', '--patience', '1000'] } });
         return launcher;

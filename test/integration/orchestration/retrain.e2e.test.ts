@@ -4,6 +4,12 @@ import { awsClientConfig } from '../../../core/aws/clients.js';
 import { SERVING_METRICS } from '../../../core/registry/index.js';
 import { readRunDoc } from '../../../lambdas/training/tasks/run-docs.js';
 import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
+import { metadataKey, modelKey, S3Store, writeJson } from '../../../core/artifacts/index.js';
+import type { Timeframe } from '../../../core/config/index.js';
+import type { GateDecision } from '../../../core/evaluation/index.js';
+import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
+import { buildRealModel } from '../serving/real-model.js';
+import { FAKE_EVALUATION_BARS } from './support/fake-trainer.js';
 import { createRetrainWorld, testConfig, TEST_SYMBOLS, type RetrainWorld } from './support/retrain-world.js';
 
 const KEYS = TEST_SYMBOLS.map((s) => `${s}#1d`);
@@ -16,15 +22,22 @@ afterEach(async () => {
 const run = (w: RetrainWorld, reason = 'integration test') =>
   runRetrainLocally({ config: w.config, handlers: w.handlers, input: { trigger: 'manual', reason, requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
 
-/** A production version registered and promoted outside the run, with the given validation MSE. */
+/**
+ * A production version registered and promoted outside the run: a real (untrained) ONNX model with its
+ * metadata.json in the artifact bucket, so the gate can re-score it on each candidate's latest fold.
+ */
 async function seedProduction(w: RetrainWorld, key: string, valMse: number): Promise<void> {
-  const [symbol, timeframe] = key.split('#');
+  const [symbol, timeframe] = key.split('#') as [string, Timeframe];
+  const model = await buildRealModel({ symbol, timeframe, runId: 'seed', bars: syntheticSeries(key, FAKE_EVALUATION_BARS, 2).bars, kind: 'dense', windowSize: 8, hidden: 4 });
+  const store = new S3Store(w.deps.artifactBucket, '', w.deps.s3);
+  const artifactUri = await store.write(modelKey(symbol, timeframe, 'seed'), model.onnx);
+  const metadataUri = await writeJson(store, metadataKey(symbol, timeframe, 'seed'), model.metadata);
   const v = await w.registry.register(
     {
       key,
-      artifactUri: `s3://${w.deps.artifactBucket}/models/${symbol}/${timeframe}/seed/model.onnx`,
-      metadataUri: `s3://${w.deps.artifactBucket}/models/${symbol}/${timeframe}/seed/metadata.json`,
-      sha256: 'f'.repeat(64),
+      artifactUri,
+      metadataUri,
+      sha256: model.sha256,
       metrics: { valMse },
       hyperparameters: {},
       datasetManifest: { id: 'seed', uri: `s3://${w.deps.artifactBucket}/seed.json` },
@@ -53,7 +66,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
       const version = await world.registry.getVersion(key, 1);
       expect(version?.trainingRunId).toMatch(new RegExp(`^${result.output!.runId}-s00[01]$`));
       expect(version?.datasetManifest.id).toMatch(/^ds-[0-9a-f]{16}$/);
-      expect((await world.registry.listAudit(key)).map((a) => a.action).reverse()).toEqual(['register', 'setCanary', 'promote']);
+      expect((await world.registry.listAudit(key)).map((a) => a.action).reverse()).toEqual(['register', 'gate', 'setCanary', 'promote']);
     }
     const messages = await world.alerts.read();
     expect(messages).toHaveLength(1);
@@ -109,14 +122,16 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     expect(world.fake!.launches.filter((l) => l.attempt === 2 && l.resume)).toHaveLength(2);
   });
 
-  it('candidate worse than production: registered, rejected by the gate, production untouched', async () => {
-    world = await createRetrainWorld({ valMse: () => 0.5 });
+  it('candidate with no edge over the naive forecast: registered, rejected by the gate with its p-value, production untouched', async () => {
+    world = await createRetrainWorld({ valMse: () => 0.5, skill: () => 0 });
     for (const key of KEYS) await seedProduction(world, key, 0.3);
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'no-improvement', promoted: [] });
     expect(result.output!.rejected.map((r) => r.key).sort()).toEqual(KEYS);
-    expect(result.output!.rejected[0]!.reason).toMatch(/val MSE improves -66\.67% < required 1\.00%/);
+    expect(result.output!.rejected[0]!.reason).toMatch(/Diebold-Mariano vs naive: p = [0-9.e-]+, Holm-adjusted over 2 configs [0-9.e-]+ > alpha 0\.05/);
+    const gate = await readRunDoc<{ decisions: GateDecision[] }>(world.deps, result.output!.runId!, 'gate');
+    for (const d of gate.decisions) expect(d).toMatchObject({ verdict: 'rejected', champion: { version: 1 } });
     expect(result.path).not.toContain('StartCanary');
     for (const key of KEYS) {
       expect(await world.registry.getServingAliases(key)).toEqual({ production: expect.objectContaining({ version: 1 }) });
@@ -152,6 +167,14 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'partially-promoted', promoted: [{ key: 'MSFT#1d', version: 2 }], rolledBack: [{ key: 'AAPL#1d', version: 2, errorRate: 0.3 }] });
+    // Both candidates passed the gate against production v1 re-scored with onnxruntime on their latest fold.
+    const gate = await readRunDoc<{ decisions: GateDecision[] }>(world.deps, result.output!.runId!, 'gate');
+    for (const d of gate.decisions) {
+      expect(d.verdict).toBe('promotable');
+      expect(d.champion!.version).toBe(1);
+      expect(d.champion!.improvement).toBeGreaterThanOrEqual(world.config.evaluation.championMargin);
+      expect(d.champion!.window.samples).toBeGreaterThan(20);
+    }
     expect(await world.registry.getServingAliases('AAPL#1d')).toEqual({ production: expect.objectContaining({ version: 1 }) });
     expect((await world.registry.getServingAliases('MSFT#1d')).production?.version).toBe(2);
     const rollback = (await world.registry.listAudit('AAPL#1d'))[0]!;

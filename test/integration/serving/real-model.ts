@@ -6,8 +6,11 @@ import * as ort from 'onnxruntime-node';
 import { modelMetadataSchema, type ModelMetadata } from '../../../core/artifacts/index.js';
 import type { Timeframe } from '../../../core/config/index.js';
 import { makeFeatureSpec, minBarsForWindow, type FeatureSpec, type OhlcvBar } from '../../../core/features/index.js';
-import { buildDataset, gatherWindows, rangeIndices, type Dataset } from '../../../gpu-trainer/dataset.js';
-import { evaluatePredictions, histogram } from '../../../gpu-trainer/evaluate.js';
+import { loadConfig } from '../../../core/config/index.js';
+import { evaluatePredictions, naiveForecast, rangeLength, rangesToIndices } from '../../../core/evaluation/index.js';
+import { buildDataset, datasetConfig, gatherWindows, type Dataset } from '../../../gpu-trainer/dataset.js';
+import { histogram } from '../../../gpu-trainer/evaluate.js';
+import { walkForwardEvaluation } from '../../../gpu-trainer/export.js';
 import { exportOnnx, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
 import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
 import { Rng } from '../../../gpu-trainer/rng.js';
@@ -47,23 +50,30 @@ async function predictWindows(onnx: Uint8Array, ds: Dataset, idx: Uint32Array): 
 export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
   const windowSize = o.windowSize ?? 16;
   const featureSpec = makeFeatureSpec();
-  const ds = buildDataset(o.bars, featureSpec, { windowSize, purgeGapBars: 2, validationFraction: 0.15, testFraction: 0.15 });
+  const cfg = loadConfig({ env: {} });
+  const ds = buildDataset(o.bars, featureSpec, { ...datasetConfig(cfg, windowSize), purgeGapBars: 2 });
   const spec: ModelSpec = { kind: o.kind ?? 'lstm', windowSize, features: ds.width, hidden: o.hidden ?? 16 };
   const params = initParams(spec, new Rng(o.seed ?? 1));
   const onnx = exportOnnx(spec, params, { targetMean: ds.targetMean, targetStd: ds.targetStd });
   const sha256 = createHash('sha256').update(onnx).digest('hex');
 
-  const valIdx = rangeIndices(ds.split.validation);
-  const testIdx = rangeIndices(ds.split.test);
+  const valIdx = rangesToIndices(ds.final.validation);
+  const oosIdx = rangesToIndices(ds.folds.map((f) => f.test));
   const valPred = await predictWindows(onnx, ds, valIdx);
-  const testPred = await predictWindows(onnx, ds, testIdx);
-  const metricsFor = (pred: Float64Array, idx: Uint32Array, split: 'validation' | 'test') => ({
-    model: evaluatePredictions(pred, Float64Array.from(idx, (i) => ds.targets[i]!), o.timeframe),
-    naive: evaluatePredictions(Float64Array.from(idx, (i) => ds.lastReturn[i]!), Float64Array.from(idx, (i) => ds.targets[i]!), o.timeframe),
-    split,
-  });
+  const oosPred = await predictWindows(onnx, ds, oosIdx);
+  const costBps = cfg.evaluation.costBps;
+  const actual = Float64Array.from(valIdx, (i) => ds.targets[i]!);
+  const validation = {
+    model: evaluatePredictions(valPred, actual, o.timeframe, costBps),
+    naive: evaluatePredictions(naiveForecast(actual.length), actual, o.timeframe, costBps),
+    drift: evaluatePredictions(Float64Array.from(valIdx, (i) => ds.drift[i]!), actual, o.timeframe, costBps),
+    split: 'validation' as const,
+  };
+  // The untrained model's predictions scored as the trainer scores a trial (one trial, one set of weights).
+  const settings = { costBps, purgeGapBars: 2, embargoBars: cfg.evaluation.embargoBars, innerValidationFraction: cfg.evaluation.innerValidationFraction, rescoreHistoryBars: cfg.evaluation.rescoreHistoryBars };
+  const { summary, evaluation } = walkForwardEvaluation({ dataset: ds, bars: o.bars, trialsOos: [oosPred], selected: 0, timeframe: o.timeframe, settings });
   // As gpu-trainer/export.ts: histograms of the z-scored training rows and of validation predictions.
-  const trainRows = ds.split.train.end - 1 + ds.windowSize;
+  const trainRows = ds.final.train[0]!.end - 1 + ds.windowSize;
   const featureHists = Object.fromEntries(
     featureSpec.names.map((name, f) => {
       const col = new Float64Array(trainRows);
@@ -88,8 +98,9 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
     output: { name: OUTPUT_NAME, shape: ['batch', 1] },
     onnx: { opset: ONNX_OPSET, sha256, bytes: onnx.length },
     hyperparameters: hp,
-    search: [{ hyperparameters: hp, validationMse: 0, epochsRun: 0 }],
-    metrics: { validation: metricsFor(valPred, valIdx, 'validation'), test: metricsFor(testPred, testIdx, 'test') },
+    search: [{ hyperparameters: hp, oosMse: summary.pooled.model.mse, oosNetSharpe: summary.trialNetSharpes[0], epochsRun: ds.folds.map(() => 0) }],
+    metrics: { validation, test: { ...summary.pooled, split: 'walk-forward' } },
+    evaluation,
     lossCurves: { train: [], validation: [] },
     equityCurves: { model: [1], naive: [1] },
     driftBaseline: { features: featureHists, prediction: histogram(valPred) },
@@ -98,11 +109,7 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
       bars: o.bars.length,
       firstBarTime: new Date(o.bars[0]!.t).toISOString(),
       lastBarTime: new Date(o.bars[o.bars.length - 1]!.t).toISOString(),
-      samples: {
-        train: ds.split.train.end - ds.split.train.start,
-        validation: ds.split.validation.end - ds.split.validation.start,
-        test: ds.split.test.end - ds.split.test.start,
-      },
+      samples: { train: rangeLength(ds.final.train), validation: rangeLength(ds.final.validation), test: oosIdx.length },
       purgeGapBars: 2,
     },
     codeVersion: 'test',

@@ -13,7 +13,7 @@ import {
   type OhlcvBar,
 } from '../../../core/features/index.js';
 import { modelMetadataSchema } from '../../../core/artifacts/index.js';
-import { buildDataset } from '../../../gpu-trainer/dataset.js';
+import { buildDataset, datasetConfig } from '../../../gpu-trainer/dataset.js';
 import { loadSp500Daily } from '../../../lambdas/ingest/sources/vega.js';
 
 // Real data: S&P 500 daily OHLCV 2000-2020 from vega-datasets, through the ingest loader.
@@ -93,8 +93,7 @@ describe('historyBars: the exact trailing history of a feature row', () => {
 });
 
 describe('train/serve parity on real S&P 500 bars', () => {
-  const split = { windowSize: T, purgeGapBars: hp.purgeGapBars, validationFraction: hp.validationFraction, testFraction: hp.testFraction };
-  const ds = buildDataset(sp500, spec, split);
+  const ds = buildDataset(sp500, spec, datasetConfig(cfg, T));
   const W = ds.width;
   const model = { featureSpec: spec, normalisation: ds.normalisation, windowSize: T };
   const need = minBarsForWindow(spec, T);
@@ -103,7 +102,7 @@ describe('train/serve parity on real S&P 500 bars', () => {
   const trainingWindow = (s: number) => ({ x: ds.features.subarray(s * W, (s + T) * W), lastBar: ds.firstBar + s + T - 1 });
 
   it('the last training sample: buildModelInput with the minimum bars and with 3x more equals the dataset bit for bit', () => {
-    const s = ds.split.train.end - 1;
+    const s = ds.final.train[0]!.end - 1;
     const { x, lastBar } = trainingWindow(s);
     const upTo = sp500.slice(0, lastBar + 1);
     expect(upTo.length).toBeGreaterThan(3 * need);
@@ -120,8 +119,9 @@ describe('train/serve parity on real S&P 500 bars', () => {
     expect(new Set(Array.from(x)).size).toBeGreaterThan(T * W * 0.5);
   });
 
-  it('holds for every split boundary sample, whatever extra history comes along', () => {
-    for (const s of [0, ds.split.validation.start, ds.split.validation.end - 1, ds.split.test.start, ds.split.test.end - 1]) {
+  it('holds for every fold boundary sample, whatever extra history comes along', () => {
+    const lastSample = ds.targets.length - 1;
+    for (const s of [0, ds.final.validation[0]!.start, ...ds.folds.flatMap((f) => [f.validation[0]!.start, f.test.start]), lastSample]) {
       const { x, lastBar } = trainingWindow(s);
       const upTo = sp500.slice(0, lastBar + 1);
       for (const extra of [0, 1, 57, 2 * need]) {
@@ -137,7 +137,7 @@ describe('train/serve parity on real S&P 500 bars', () => {
       const fm = computeFeatures(bars, legacy);
       return fm.values.subarray(fm.values.length - fm.width);
     };
-    const upTo = sp500.slice(0, trainingWindow(ds.split.train.end - 1).lastBar + 1);
+    const upTo = sp500.slice(0, trainingWindow(ds.final.train[0]!.end - 1).lastBar + 1);
     expect(maxAbsDiff(lastRow(upTo.slice(-need)), lastRow(upTo.slice(-3 * need)))).toBeGreaterThan(0);
   });
 

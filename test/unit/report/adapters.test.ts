@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { modelReportFromMetadata, registryRowsFromVersions, type MetadataForReport } from '../../../local/report/adapters.js';
 import { parseRunReportData } from '../../../local/report/report-data.js';
 
-const evaluation = (mse: number, sharpe: number) => ({ mse, directionalAccuracy: 0.52, sharpe, maxDrawdown: 0.1, samples: 300 });
+const evaluation = (mse: number, sharpe: number) => ({ mse, mae: Math.sqrt(mse), directionalAccuracy: 0.52, hitRate: 0.51, sharpe, grossSharpe: sharpe + 0.2, roi: 0.04, maxDrawdown: 0.1, turnover: 0.3, samples: 300 });
 
 const meta: MetadataForReport = {
   key: 'AAPL#1d',
@@ -10,8 +10,8 @@ const meta: MetadataForReport = {
   lossCurves: { train: [1, 0.5, 0.4], validation: [1.1, 0.6, 0.55] },
   equityCurves: { model: [1, 1.02, 1.05], naive: [1, 0.99, 1.01] },
   metrics: {
-    validation: { model: evaluation(0.0004, 0.9), naive: evaluation(0.0006, 0.2), split: 'validation' },
-    test: { model: evaluation(0.0005, 1.1), naive: evaluation(0.0007, 0.3), split: 'test' },
+    validation: { model: evaluation(0.0004, 0.9), naive: evaluation(0.0006, 0.2), drift: evaluation(0.0006, 0.1), split: 'validation' },
+    test: { model: evaluation(0.0005, 1.1), naive: evaluation(0.0007, 0.3), drift: evaluation(0.0007, 0.2), split: 'walk-forward' },
   },
 };
 

@@ -139,9 +139,10 @@ describe('run report in headless Chromium', () => {
     await expect(page.locator('ol.flow .step').count()).resolves.toBe(data.stateMachine.visits.length);
     await expect(page.locator('[data-cost="spot"]').isVisible()).resolves.toBe(true);
     await expect(page.locator('.stages .bar').count()).resolves.toBe(data.stages.length);
-    for (const id of ['summary', 'pipeline', 'state-machine', 'registry', 'cost', 'models']) {
+    for (const id of ['summary', 'pipeline', 'state-machine', 'gate', 'registry', 'cost', 'models']) {
       await expect(page.locator(`#${id}`).isVisible(), id).resolves.toBe(true);
     }
+    await expect(page.locator('table[data-gate] tbody tr').count()).resolves.toBe(data.gate.length);
   });
 
   it('saves screenshots under test-output', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { modelConfigKeys } from '../../../core/config/index.js';
+import { approvalPolls } from '../../../lambdas/training/approval-polls.js';
 import { DEFAULT_OPTIONS, parseSandboxArgs, UsageError } from '../../../local/sandbox/options.js';
 import { sandboxResourceNames } from '../../../local/sandbox/resources.js';
 import { replayEventCount, sandboxConfig } from '../../../local/sandbox/sandbox-config.js';
@@ -17,6 +18,23 @@ describe('sandbox flags', () => {
   it('rejects unknown flags and bad numbers with a usage error', () => {
     expect(() => parseSandboxArgs(['--nope'])).toThrow(UsageError);
     expect(() => parseSandboxArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1/);
+  });
+
+  it('takes --scenario default|noise|signal and --seed, and names the choices on an unknown scenario', () => {
+    expect(parseSandboxArgs([])).toMatchObject({ scenario: 'default', seed: 42 });
+    expect(parseSandboxArgs(['--scenario', 'noise', '--seed', '7'])).toMatchObject({ scenario: 'noise', seed: 7 });
+    expect(parseSandboxArgs(['--scenario', 'signal'])).toMatchObject({ scenario: 'signal' });
+    expect(() => parseSandboxArgs(['--scenario', 'bull'])).toThrow('--scenario must be one of default, noise, signal, got bull');
+    expect(() => parseSandboxArgs(['--seed', '1.5'])).toThrow(/--seed must be an integer >= 0/);
+  });
+
+  it('--approval manual turns on manual promotion with sandbox timing that fits the poll budget', () => {
+    expect(parseSandboxArgs([])).toMatchObject({ approval: 'auto' });
+    expect(sandboxConfig(DEFAULT_OPTIONS, {}).promotion.approval).toBe('auto');
+    const manual = sandboxConfig(parseSandboxArgs(['--approval', 'manual'])!, {});
+    expect(manual.promotion).toEqual({ approval: 'manual', approvalPollSeconds: 5, approvalTimeoutSeconds: 900 });
+    expect(approvalPolls(manual.promotion)).toBe(180);
+    expect(() => parseSandboxArgs(['--approval', 'maybe'])).toThrow('--approval must be auto or manual, got maybe');
   });
 });
 

@@ -9,7 +9,7 @@ import { Rng } from '../../../gpu-trainer/rng.js';
 import { maxAbsDiff } from './helpers.js';
 
 const spec0 = makeFeatureSpec();
-const ds = buildDataset(syntheticSeries('AAPL#1h', 500, 3).bars, spec0, { windowSize: 12, purgeGapBars: 2, validationFraction: 0.15, testFraction: 0.15 });
+const ds = buildDataset(syntheticSeries('AAPL#1h', 500, 3).bars, spec0, { windowSize: 12, purgeGapBars: 2, folds: 3, embargoBars: 2, innerValidationFraction: 0.15, driftWindowBars: 20 });
 const groups: DataParallelGroup[] = [];
 afterAll(async () => {
   await Promise.all(groups.map((g) => g.close()));
@@ -21,7 +21,7 @@ async function train(group: DataParallelGroup, kind: ModelKind, steps: number): 
   await group.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
   await group.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: 0.01, clipNorm: 1 } });
   const rng = new Rng(5);
-  const perm = rng.shuffle(Uint32Array.from({ length: ds.split.train.end }, (_, i) => i));
+  const perm = rng.shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
   for (let s = 0; s < steps; s++) await group.step(perm.subarray(s * 60, (s + 1) * 60));
   return (await group.state()).params;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { computeFeatures, makeFeatureSpec, minBarsForWindow } from '../../../core/features/index.js';
 import { LocalDirStore, checkpointKey, datasetManifestSchema } from '../../../core/artifacts/index.js';
-import { buildDataset, DatasetError, gatherWindows } from '../../../gpu-trainer/dataset.js';
+import { buildDataset, DatasetError, fitView, gatherWindows } from '../../../gpu-trainer/dataset.js';
 import { normaliseBars, syntheticSeries } from '../../../gpu-trainer/data-source.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../gpu-trainer/checkpoint.js';
 import { trialList } from '../../../gpu-trainer/run.js';
@@ -13,44 +13,54 @@ import { ROOT } from './helpers.js';
 
 const spec = makeFeatureSpec();
 const bars = syntheticSeries('AAPL#1h', 300, 5).bars;
-const split = { windowSize: 10, purgeGapBars: 4, validationFraction: 0.2, testFraction: 0.1 };
+const split = { windowSize: 10, purgeGapBars: 4, folds: 4, embargoBars: 3, innerValidationFraction: 0.2, driftWindowBars: 5 };
 
 describe('dataset builder', () => {
   const ds = buildDataset(bars, spec, split);
   const samples = 300 - minBarsForWindow(spec, 10); // rows from bar historyBars - 1, the last row has no target
 
-  it('splits walk-forward with a purge gap between train, validation and test', () => {
-    const { train, validation, test } = ds.split;
-    expect(test.end).toBe(samples);
-    expect(test.end - test.start).toBe(Math.floor(samples * 0.1));
-    expect(validation.end - validation.start).toBe(Math.floor(samples * 0.2));
-    expect(validation.start - train.end).toBe(4);
-    expect(test.start - validation.end).toBe(4);
-    expect(train.start).toBe(0);
+  it('cuts purged, embargoed walk-forward folds over the samples and a production refit split', () => {
+    expect(ds.folds).toHaveLength(4);
+    const block = Math.floor(samples / 5);
+    expect(ds.folds.map((f) => f.test.end - f.test.start)).toEqual([block, block, block, block]);
+    expect(ds.folds[3]!.test.end).toBe(samples);
+    for (const f of ds.folds) expect(f.validation[f.validation.length - 1]!.end).toBe(f.test.start - 4);
+    // The refit trains on everything but the last 20% (behind a purge gap of 4).
+    const nVal = Math.floor(samples * 0.2);
+    expect(ds.final).toEqual({ train: [{ start: 0, end: samples - nVal - 4 }], validation: [{ start: samples - nVal, end: samples }] });
   });
 
-  it('targets are the next bar return of each window; the naive forecast is the window bar return', () => {
+  it('targets are the next bar return of each window; the drift forecast is the trailing mean bar return', () => {
     const s = 17;
     const bar = ds.firstBar + s + 10 - 1;
     expect(ds.targets[s]).toBeCloseTo(bars[bar + 1]!.c / bars[bar]!.c - 1, 14);
-    expect(ds.lastReturn[s]).toBeCloseTo(bars[bar]!.c / bars[bar - 1]!.c - 1, 14);
+    let mean = 0;
+    for (let b = bar - 4; b <= bar; b++) mean += (bars[b]!.c / bars[b - 1]!.c - 1) / 5;
+    expect(ds.drift[s]).toBeCloseTo(mean, 14);
     expect(ds.direction[s]).toBe(Math.sign(ds.targets[s]!));
   });
 
-  it('fits normalisation on the training rows only', () => {
+  it('fits normalisation on the training rows only, per fold', () => {
     const fm = computeFeatures(bars, spec);
-    const rows = ds.split.train.end - 1 + 10;
+    const fold = ds.folds[1]!;
+    const view = fitView(ds, fold.train);
+    // Fold 1 trains on one contiguous range; its windows cover rows 0 .. end - 1 + window - 1.
+    expect(fold.train).toHaveLength(1);
+    const rows = fold.train[0]!.end - 1 + 10;
     const col = 2; // rsi
     let mean = 0;
     for (let r = 0; r < rows; r++) mean += fm.values[r * fm.width + col]! / rows;
-    expect(ds.normalisation.mean[col]).toBeCloseTo(mean, 12);
-    // Changing bars after the training rows leaves the statistics alone.
+    expect(view.normalisation.mean[col]).toBeCloseTo(mean, 12);
+    // Changing bars after the training rows leaves the fold's statistics alone.
     const changed = bars.map((b, i) => (i > ds.firstBar + rows + 5 ? { ...b, c: b.c * 3, h: b.h * 3, l: b.l * 3, o: b.o * 3 } : b));
     const ds2 = buildDataset(changed, spec, split);
-    expect(ds2.normalisation).toEqual(ds.normalisation);
+    expect(fitView(ds2, ds2.folds[1]!.train).normalisation).toEqual(view.normalisation);
     let trainTargetMean = 0;
-    for (let s = 0; s < ds.split.train.end; s++) trainTargetMean += ds.targets[s]! / ds.split.train.end;
-    expect(ds.targetMean).toBeCloseTo(trainTargetMean, 14);
+    const n = fold.train[0]!.end;
+    for (let s = 0; s < n; s++) trainTargetMean += ds.targets[s]! / n;
+    expect(view.targetMean).toBeCloseTo(trainTargetMean, 14);
+    // The production view is fitted on the refit's training part, which sees more data.
+    expect(ds.normalisation.mean[col]).not.toBeCloseTo(mean, 6);
   });
 
   it('gathers windows row-major [n, window, features]', () => {

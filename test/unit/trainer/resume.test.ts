@@ -59,6 +59,13 @@ describe('checkpoint and resume', () => {
     const b = await onnxWeights(modelPath(out, 'killed'));
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     for (const name of Object.keys(a)) expect(maxAbsDiff(a[name]!, b[name]!), name).toBe(0);
+    // The walk-forward fold fits resume exactly too: the same out-of-sample predictions and statistics.
+    const evaluation = async (dir: string, runId: string) => JSON.parse(await readFile(join(dir, 'models', 'MSFT', '1d', runId, 'metadata.json'), 'utf8')).evaluation;
+    const [ea, eb] = [await evaluation(join(base, 'full'), 'full'), await evaluation(out, 'killed')];
+    expect(ea.folds).toHaveLength(5);
+    expect(eb.latestFold).toEqual(ea.latestFold);
+    expect(eb.dieboldMariano).toEqual(ea.dieboldMariano);
+    expect(eb.trialNetSharpes).toEqual(ea.trialNetSharpes);
   });
 
   it('a spot interruption notice on the (fake) IMDS gets a checkpoint within 5 s and a clean exit', async () => {

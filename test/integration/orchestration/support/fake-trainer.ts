@@ -3,6 +3,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { datasetManifestSchema, metadataKey, modelKey, readUri, runRecordKey, S3Store, type RunRecord } from '../../../../core/artifacts/index.js';
 import type { TrainerHandle } from '../../../../lambdas/training/contracts.js';
 import { bootstrapStatusKey, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from '../../../../lambdas/training/launchers/index.js';
+import { loadConfig } from '../../../../core/config/index.js';
+import { makeFeatureSpec } from '../../../../core/features/index.js';
+import { gaussian, seededRandom, seedFor } from '../../../../core/random/index.js';
+import { syntheticSeries } from '../../../../gpu-trainer/data-source.js';
+import { buildDataset, datasetConfig } from '../../../../gpu-trainer/dataset.js';
+import { walkForwardEvaluation } from '../../../../gpu-trainer/export.js';
 
 /** What the fake trainer does on one attempt. */
 /** `setup-fail`: the instance setup reports failure (bootstrap status) before any trainer heartbeat. */
@@ -26,9 +32,33 @@ export interface FakeTrainerOptions {
   behaviour: (request: TrainerLaunchRequest) => FakeBehaviour;
   /** Validation MSE the trained model reports for a config key. */
   valMse: (key: string) => number;
+  /**
+   * Share of the realised return the fake's out-of-sample forecasts see (the rest is noise): 0.5 gives the gate
+   * a clear edge to accept, 0 a forecast with no edge to reject.
+   */
+  skill: (key: string) => number;
 }
 
-const metrics = (mse: number) => ({ mse, directionalAccuracy: 0.55, sharpe: 0.8, maxDrawdown: 0.1, samples: 40 });
+/** Bars of the fake's walk-forward evaluation: a synthetic daily series long enough for 5 folds and a champion's history. */
+export const FAKE_EVALUATION_BARS = 500;
+
+/**
+ * A real walk-forward evaluation block (the trainer's own statistics) over a synthetic series, for forecasts that
+ * see `skill` of each realised return plus noise. The fake trains nothing; the gate still gets honest numbers.
+ */
+function fakeEvaluation(key: string, runId: string, skill: number) {
+  const cfg = loadConfig({ env: {} });
+  const bars = syntheticSeries(key, FAKE_EVALUATION_BARS, 1).bars;
+  const ds = buildDataset(bars, makeFeatureSpec(), datasetConfig(cfg, 8));
+  const rand = seededRandom(seedFor(key, runId));
+  const actual = ds.targets.subarray(ds.folds[0]!.test.start);
+  const oos = Float64Array.from(actual, (a) => skill * a + (1 - skill) * 0.01 * gaussian(rand));
+  const ev = cfg.evaluation;
+  const settings = { costBps: ev.costBps, purgeGapBars: cfg.training.hyperparameters.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars };
+  return walkForwardEvaluation({ dataset: ds, bars, trialsOos: [oos], selected: 0, timeframe: '1d', settings }).evaluation;
+}
+
+const metrics = (mse: number) => ({ mse, mae: Math.sqrt(mse), directionalAccuracy: 0.55, hitRate: 0.55, sharpe: 0.8, grossSharpe: 1, roi: 0.05, maxDrawdown: 0.1, turnover: 0.4, samples: 40 });
 
 /**
  * A stand-in for gpu-trainer behind the real TrainerLauncher interface: it writes the contract's run
@@ -121,15 +151,17 @@ export class FakeTrainerLauncher implements TrainerLauncher {
         JSON.stringify({
           key,
           runId: request.runId,
+          timeframe,
           onnx: { opset: 17, sha256, bytes: model.byteLength },
+          evaluation: fakeEvaluation(key, request.runId, this.options.skill(key)),
           hyperparameters: { model: 'dense', windowSize: 8, hiddenUnits: 4, learningRate: 0.01, batchSize: 16, epochs: request.epochs, seed: 1 },
-          metrics: { validation: { model: metrics(valMse), naive: metrics(valMse * 2), split: 'validation' }, test: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), split: 'test' } },
+          metrics: { validation: { model: metrics(valMse), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'validation' }, test: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'walk-forward' } },
           dataset: { manifestId: manifest.manifestId, bars: 40, firstBarTime: '2025-01-06T00:00:00.000Z', lastBarTime: '2025-02-14T00:00:00.000Z', samples: { train: 20, validation: 6, test: 6 }, purgeGapBars: 1 },
           codeVersion: 'test-sha',
         }),
         'application/json',
       );
-      results.push({ key, artifactUri, metadataUri, sha256, metrics: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), split: 'test' } });
+      results.push({ key, artifactUri, metadataUri, sha256, metrics: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'walk-forward' } });
       await writeRecord(record('running', results.length, results));
     }
     await writeRecord(record('succeeded', results.length, results, { finishedAt: clock.now().toISOString() }));

@@ -5,6 +5,7 @@ import { CloudWatchLiveMetrics, ModelRegistry } from '../../../../core/registry/
 import type { TrainingDeps } from '../../../../lambdas/training/deps.js';
 import type { TrainerLauncher } from '../../../../lambdas/training/launchers/index.js';
 import { SnsNotifier } from '../../../../lambdas/training/notifier.js';
+import { scoreChampion } from '../../../../lambdas/training/tasks/champion.js';
 import { createTaskHandlers, type TaskHandlers } from '../../../../lambdas/training/tasks/index.js';
 import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from './aws-fixtures.js';
 import { FakeTrainerLauncher, SimClock, type FakeBehaviour } from './fake-trainer.js';
@@ -20,7 +21,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): SignalForge
       {
         universe: { symbols: TEST_SYMBOLS, timeframes: ['1d'] },
         training: { configsPerShard: 1, maxAttempts: 3, heartbeatTimeoutSeconds: 60, instanceTypes: ['p3.8xlarge', 'g5.12xlarge'] },
-        thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, promotionMinImprovement: 0.01, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
+        thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
       },
       overrides,
     ),
@@ -44,6 +45,8 @@ export interface WorldOptions {
   lake?: BarSeriesSpec[];
   behaviour?: (attempt: number, shardId: string) => FakeBehaviour;
   valMse?: (key: string) => number;
+  /** The fake trainer's forecast skill per config (see FakeTrainerOptions.skill); 0.5 by default. */
+  skill?: (key: string) => number;
   /** Use this launcher instead of the fake (e.g. the real local process launcher). */
   launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string; s3: S3Client; clock: SimClock }) => TrainerLauncher;
 }
@@ -66,6 +69,7 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
         heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds,
         behaviour: (req) => options.behaviour?.(req.attempt, req.shardId) ?? 'succeed',
         valMse: options.valMse ?? (() => 0.5),
+        skill: options.skill ?? (() => 0.5),
       });
   const deps: TrainingDeps = {
     config,
@@ -77,6 +81,7 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
     notifier: new SnsNotifier(alerts.topicArn),
     liveMetrics: new CloudWatchLiveMetrics({ namespace: metricsNamespace }),
     now: clock.now,
+    scoreChampion,
   };
   return { config, deps, handlers: createTaskHandlers(deps), registry, alerts, fake, clock, metricsNamespace };
 }
