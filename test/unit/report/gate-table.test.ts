@@ -39,7 +39,7 @@ describe('report: the promotion gate table', () => {
   });
 
   it('renders config, verdict, p-value (Holm), net Sharpe vs naive, champion score on the same window and every reason, and names the methods', () => {
-    const sample = sampleRunReportData({ keys: ['AAPL#1d', 'MSFT#1d'], pricing: config.pricing, instanceType: 'p3.8xlarge' });
+    const sample = sampleRunReportData({ keys: ['AAPL#1d', 'MSFT#1d'], pricing: config.pricing, instanceType: config.training.instanceTypes[0]! });
     const html = renderRunReport({ ...sample, gate: gateRowsFromVersions(versions) });
     expect(html).toContain('id="gate"');
     expect(html.match(/data-gate-key=/g)).toHaveLength(2);
@@ -59,7 +59,7 @@ describe('report: the promotion gate table', () => {
   });
 
   it('says so when no candidate reached the gate', () => {
-    const sample = sampleRunReportData({ keys: ['AAPL#1d'], pricing: config.pricing, instanceType: 'p3.8xlarge' });
+    const sample = sampleRunReportData({ keys: ['AAPL#1d'], pricing: config.pricing, instanceType: config.training.instanceTypes[0]! });
     expect(renderRunReport({ ...sample, gate: [] })).toContain('No candidate reached the gate.');
   });
 });
