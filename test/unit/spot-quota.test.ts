@@ -16,9 +16,14 @@ const G = 'All G and VT Spot Instance Requests';
 describe('spot vCPU quotas and shard concurrency', () => {
   it('bounds the default config by the largest fallback of each quota group', () => {
     const config = loadConfig({ env: {} });
-    // p3.16xlarge (64 vCPUs) in the fallbacks: 128 / 64 = 2 shards; g5/g4dn.12xlarge (48): 192 / 48 = 4.
-    expect(spotShardConcurrency(config.training)).toEqual({ shards: 2, limitedBy: { group: P, instanceType: 'p3.16xlarge', vcpus: 64, quota: 128 } });
-    expect(maxConcurrentShards(config.training)).toBe(2);
+    // The default fallbacks are all G: g5/g4dn.12xlarge (48 vCPUs): 192 / 48 = 4; the P quota is unused.
+    expect(config.training.instanceTypes).toEqual(['g5.12xlarge', 'g4dn.12xlarge']);
+    expect(spotShardConcurrency(config.training)).toEqual({ shards: 4, limitedBy: { group: G, instanceType: 'g5.12xlarge', vcpus: 48, quota: 192 } });
+    expect(maxConcurrentShards(config.training)).toBe(4);
+    // With P types among the fallbacks (an explicit override), p3.16xlarge (64 vCPUs): 128 / 64 = 2 shards bounds it.
+    const withP = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } } });
+    expect(spotShardConcurrency(withP.training)).toEqual({ shards: 2, limitedBy: { group: P, instanceType: 'p3.16xlarge', vcpus: 64, quota: 128 } });
+    expect(maxConcurrentShards(withP.training)).toBe(2);
   });
 
   it('takes the tightest group: every shard may land on the same group', () => {
@@ -29,9 +34,13 @@ describe('spot vCPU quotas and shard concurrency', () => {
 
   it('rejects an instance type without a vCPU entry, and quotas that cannot hold one instance on EC2', () => {
     expect(() => loadConfig({ env: {}, overrides: { training: { instanceTypes: ['p3.8xlarge', 'x9.huge'] } } })).toThrow(/training\.instanceTypes\.1: x9\.huge has no vCPU entry/);
-    const short = () => loadConfig({ env: {}, overrides: { training: { spotVcpuQuota: { [P]: 32, [G]: 192 } } } });
+    const short = () => loadConfig({ env: {}, overrides: { training: { instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'], spotVcpuQuota: { [P]: 32, [G]: 192 } } } });
     expect(short).toThrow(ConfigError);
     expect(short).toThrow(/training\.spotVcpuQuota\.All P4, P3 and P2 Spot Instance Requests: 32 vCPUs cannot run one p3\.16xlarge \(64 vCPUs\)/);
+    // The default (all-G) fallbacks: a G quota short of one g5.12xlarge fails the same way.
+    const shortG = () => loadConfig({ env: {}, overrides: { training: { spotVcpuQuota: { [P]: 128, [G]: 32 } } } });
+    expect(shortG).toThrow(ConfigError);
+    expect(shortG).toThrow(/training\.spotVcpuQuota\.All G and VT Spot Instance Requests: 32 vCPUs cannot run one g5\.12xlarge \(48 vCPUs\)/);
     // The local and SageMaker backends do not use EC2 spot quotas.
     expect(loadConfig({ env: { SIGNALFORGE_ENV: 'local' }, overrides: { training: { spotVcpuQuota: {} } } }).training.backend).toBe('local');
     expect(() => loadConfig({ env: {}, overrides: { training: { spotVcpuQuota: { 'All X Spot Instance Requests': 64 } } } })).toThrow(/spotVcpuQuota/);
@@ -70,10 +79,11 @@ describe('the retrain Map', () => {
 
   it('runs as many shards at once as the quotas allow, and stretches the timeout over the waves that leaves', () => {
     const config = loadConfig({ env: {} });
-    const two = mapOf(config);
-    expect(two.maxConcurrency).toBe(2);
-    const four = mapOf({ ...config, training: { ...config.training, spotVcpuQuota: { [P]: 256, [G]: 192 } } });
+    // Default: g5/g4dn.12xlarge under 192 G vCPUs = 4; half the G quota (96) = 2.
+    const four = mapOf(config);
     expect(four.maxConcurrency).toBe(4);
+    const two = mapOf({ ...config, training: { ...config.training, spotVcpuQuota: { [P]: 128, [G]: 96 } } });
+    expect(two.maxConcurrency).toBe(2);
     // 100 configs / 25 per shard = 4 shards: two waves at concurrency 2, one at 4.
     const window = config.training.maxRunHours * 3600 * config.training.maxAttempts;
     expect(two.timeout - four.timeout).toBe(window);

@@ -27,8 +27,10 @@ import {
 const P = 'All P4, P3 and P2 Spot Instance Requests';
 const G = 'All G and VT Spot Instance Requests';
 const defaults = loadConfig({ env: {} });
-/** G types first: the default AMI's open driver does not run the default p3 (checked separately below). */
+/** G types only (the defaults, spelled out): the default AMI's open driver does not run p3 (checked separately below). */
 const gFirst = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] } } });
+/** P fallbacks by explicit override (the defaults before they went all-G): two quota groups, p3 first. */
+const withP = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } } });
 const secretIds = (c: SignalForgeConfig) => [c.sources!.marketData.apiKeySecretId, c.sources!.news.apiKeySecretId, c.sources!.social.credentialsSecretId];
 
 async function readyAccount(): Promise<{ account: string; clients: PreflightClients }> {
@@ -89,9 +91,16 @@ describe('preflight against moto: whole accounts', () => {
     expect(report.ok).toBe(false);
     expect(r['cdk-bootstrap']).toMatchObject({ status: 'fail', fix: `npx cdk bootstrap aws://${account}/us-east-1` });
     expect(r['spot-vcpu-quotas']).toMatchObject({ status: 'fail' });
-    expect(r['spot-vcpu-quotas']!.detail).toContain(`"${P}" cannot run one p3.16xlarge: nothing launches on it; "${G}" cannot run one g5.12xlarge`);
-    // The increase asked for is what the deployed stack assumes: the configured 128 and 192.
-    expect(r['spot-vcpu-quotas']!.fix).toBe(
+    // The default fallbacks are all G: only the G group is checked, and the P quota is not asked for.
+    expect(r['spot-vcpu-quotas']!.detail).toContain(`"${G}" cannot run one g5.12xlarge: nothing launches on it`);
+    expect(r['spot-vcpu-quotas']!.detail).not.toContain(P);
+    // The increase asked for is what the deployed stack assumes: the configured 192.
+    expect(r['spot-vcpu-quotas']!.fix).toBe(`aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region us-east-1  # "${G}"`);
+    // With P fallbacks (explicit override) a fresh account gets a fix for each group: the configured 128 and 192.
+    const both = byId(JSON.parse((await cli(['--region', 'us-east-1', '--json'], clients, withP)).out) as PreflightReport)['spot-vcpu-quotas']!;
+    expect(both.status).toBe('fail');
+    expect(both.detail).toContain(`"${P}" cannot run one p3.16xlarge: nothing launches on it; "${G}" cannot run one g5.12xlarge`);
+    expect(both.fix).toBe(
       [
         `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-7212CCBC --desired-value 128 --region us-east-1  # "${P}"`,
         `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region us-east-1  # "${G}"`,
@@ -159,7 +168,7 @@ describe('preflight checks one by one', () => {
   });
 
   it('spot-vcpu-quotas: quotas as configured pass; short of the Map concurrency or one instance fail; more than configured warns when it would save waves', async () => {
-    // Defaults: configured P 128 / G 192, largest fallbacks p3.16xlarge (64) and g5.12xlarge (48): the Map runs 2 of 4 shards at once.
+    // P fallbacks (explicit override), configured P 128 / G 192, largest fallbacks p3.16xlarge (64) and g5.12xlarge (48): the Map runs 2 of 4 shards at once.
     const head = `the Map runs 2 shard(s) at once (maxConcurrentShards; 4 shard(s) of 25 configs), limited by "${P}" on p3.16xlarge`;
     const group = (g: string, vcpus: number, configured: number, type: string, largest: number) => `"${g}" ${vcpus} vCPUs (applied), configured ${configured}, largest fallback ${type} (${largest})`;
     const increase = (code: string, vcpus: number, g: string) => `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${code} --desired-value ${vcpus} --region us-east-1  # "${g}"`;
@@ -199,7 +208,7 @@ describe('preflight checks one by one', () => {
     for (const [quotas, status, detail, fix] of cases) {
       const { account, clients } = freshAccount();
       withSpotQuotas(clients, quotas);
-      const result = await checkSpotQuotas(clients, defaults, ctx(account));
+      const result = await checkSpotQuotas(clients, withP, ctx(account));
       expect(result, JSON.stringify(quotas)).toEqual({ id: 'spot-vcpu-quotas', title: 'EC2 spot vCPU quotas', status, detail, ...(fix ? { fix } : {}) });
     }
     const { account, clients } = freshAccount();
@@ -221,7 +230,8 @@ describe('preflight checks one by one', () => {
     const { account, clients } = freshAccount();
     withPublishedGpuAmi(clients, 'ami-0123456789abcdef0');
     expect(await checkGpuAmi(clients, gFirst, ctx(account))).toMatchObject({ status: 'pass', detail: expect.stringContaining('= ami-0123456789abcdef0') });
-    expect((await checkGpuAmi(clients, defaults, ctx(account))).status).toBe('fail');
+    expect((await checkGpuAmi(clients, defaults, ctx(account))).status).toBe('pass');
+    expect((await checkGpuAmi(clients, withP, ctx(account))).status).toBe('fail');
     const p3Fallback = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'p3.8xlarge'] } } });
     expect((await checkGpuAmi(clients, p3Fallback, ctx(account))).status).toBe('warn');
     const bare = freshAccount();

@@ -69,8 +69,13 @@ describe('synthesized into another region than config.region', () => {
     expect(mentions).toEqual([]);
     const [lt] = resourcesOfType(templates, 'AWS::EC2::LaunchTemplate');
     const userData = JSON.stringify(lt!.props.LaunchTemplateData.UserData);
-    expect(userData).toContain(`--region ${STACK_REGION}`);
-    expect(userData).toContain(`AWS_REGION=${STACK_REGION}`);
+    // The bootstrap lives in the launch template: it renders the stack region once and uses it for
+    // every AWS CLI call and as the trainer's AWS_REGION.
+    const rendered = (text: string) => JSON.stringify(text).slice(1, -1);
+    expect(userData).toContain(rendered(`REGION='${STACK_REGION}'\n`));
+    expect(userData).toContain(rendered('--region "$REGION"'));
+    expect(userData).toContain(rendered('export AWS_REGION="$REGION" '));
+    expect(userData).not.toMatch(/--region (?!\\"\$REGION\\")/);
   });
 
   it('launches trainers whose launch document carries the stack region (the launcher reads the bundled config)', () => {

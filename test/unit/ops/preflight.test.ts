@@ -51,13 +51,17 @@ describe('an account that cannot be reached', () => {
 });
 
 describe('spot quotas: one model with the stack', () => {
+  /** The defaults are all G; P fallbacks (an explicit override) exercise two quota groups at once. */
+  const withP = { ...defaultConfig.training, instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] };
+
   it('has a Service Quotas code for every quota group', () => {
     expect(SPOT_QUOTA_CODES).toEqual({ [P]: 'L-7212CCBC', 'All P5 Spot Instance Requests': 'L-C4BD4855', [G]: 'L-3819A6DF' });
     expect(Object.keys(SPOT_QUOTA_CODES).sort()).toEqual([...SPOT_QUOTA_GROUPS].sort());
   });
 
   it('takes the largest fallback of each group the instance types use, in first-use order', () => {
-    expect(quotaGroupsUsed(defaultConfig.training.instanceTypes)).toEqual([
+    expect(quotaGroupsUsed(defaultConfig.training.instanceTypes)).toEqual([{ group: G, instanceType: 'g5.12xlarge', vcpus: 48 }]);
+    expect(quotaGroupsUsed(withP.instanceTypes)).toEqual([
       { group: P, instanceType: 'p3.16xlarge', vcpus: 64 },
       { group: G, instanceType: 'g5.12xlarge', vcpus: 48 },
     ]);
@@ -87,7 +91,7 @@ describe('spot quotas: one model with the stack', () => {
   });
 
   it('reports every failing group with its own fix, in the target region', () => {
-    const result = assessSpotQuotas(defaultConfig.training, 4, quotas([[P, 64, 'applied'], [G, 0, 'AWS default']]), 'ap-south-1');
+    const result = assessSpotQuotas(withP, 4, quotas([[P, 64, 'applied'], [G, 0, 'AWS default']]), 'ap-south-1');
     expect(result.status).toBe('fail');
     expect(result.detail).toContain(`"${P}" holds 1 p3.16xlarge, the Map runs 2 shard(s) at once (128 vCPUs): the launches past 1 fail; "${G}" cannot run one g5.12xlarge: nothing launches on it`);
     expect(result.fix!.split('\n')).toEqual([
