@@ -1,4 +1,5 @@
-import { DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { runningTrainers } from './launchers/running-trainers.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openStore, runRecordKey, runRecordSchema, type RunRecord } from '../../core/artifacts/index.js';
 import type { SignalForgeConfig } from '../../core/config/index.js';
@@ -27,24 +28,8 @@ export interface SweepResult {
 
 const tagsOf = (instance: Instance) => Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
-async function trainerInstances(deps: SweepDeps): Promise<Instance[]> {
-  const out: Instance[] = [];
-  let NextToken: string | undefined;
-  do {
-    const res = await deps.ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'tag:project', Values: ['signalforge'] },
-          { Name: 'tag:signalforge:env', Values: [deps.config.envName] },
-          { Name: 'instance-state-name', Values: ['pending', 'running'] },
-        ],
-        NextToken,
-      }),
-    );
-    for (const r of res.Reservations ?? []) out.push(...(r.Instances ?? []));
-    NextToken = res.NextToken;
-  } while (NextToken);
-  return out;
+function trainerInstances(deps: SweepDeps): Promise<Instance[]> {
+  return runningTrainers(deps.ec2, { project: 'signalforge', 'signalforge:env': deps.config.envName });
 }
 
 async function readRecord(deps: SweepDeps, trainerRunId: string): Promise<RunRecord | undefined> {

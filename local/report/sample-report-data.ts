@@ -3,6 +3,7 @@ import { estimateCost } from './cost.js';
 import type { RunReportInput } from './report-data.js';
 import { gaussian, seededRandom } from '../../core/random/index.js';
 import { holmAdjust } from '../../core/evaluation/holm.js';
+import { PERIODS_PER_YEAR } from '../../core/evaluation/metrics.js';
 
 /**
  * A deterministic, realistic-looking report for tests and the README screenshot. It is labelled as a
@@ -44,7 +45,6 @@ function sharpe(equity: readonly number[], periodsPerYear: number): number {
   return sd > 0 ? (mean / sd) * Math.sqrt(periodsPerYear) : 0;
 }
 
-const PERIODS_PER_YEAR: Record<string, number> = { '1h': 1638, '4h': 410, '1d': 252, '1w': 52 };
 
 export function sampleRunReportData(options: SampleReportOptions): RunReportInput {
   const rand = seededRandom(options.seed ?? 7);
@@ -69,7 +69,7 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
     const vol = 0.008 + rand() * 0.01;
     const baselineEquity = randomWalk(rand, bars, 0.0001, vol);
     const equity = randomWalk(rand, bars, -0.0002 + rand() * 0.0012, vol * 0.9);
-    const periods = PERIODS_PER_YEAR[timeframe] ?? 252;
+    const periods = PERIODS_PER_YEAR[timeframe as keyof typeof PERIODS_PER_YEAR] ?? 252;
     return {
       key,
       modelType: modelTypes[k % modelTypes.length]!,

@@ -7,6 +7,7 @@ import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
 import { EXECUTION_TAG, LAUNCH_DOC_TAG, LAUNCH_DOC_VERSION, launchDocKey, launchDocSchema, type LaunchDoc } from './launch-doc.js';
 import { gpuRuntime, InsufficientCapacityError, instanceTypeOrder, isCapacityError, trainerCliArgs, trainerTags, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
+import { runningTrainers } from './running-trainers.js';
 import { ensureSpotServiceLinkedRole } from './spot-service-role.js';
 
 export interface Ec2LauncherOptions {
@@ -110,22 +111,8 @@ export class Ec2SpotLauncher implements TrainerLauncher {
   }
 
   async terminateRun(parentRunId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let NextToken: string | undefined;
-    do {
-      const res = await this.client.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: 'tag:signalforge:env', Values: [this.options.config.envName] },
-            { Name: 'tag:signalforge:retrain-run', Values: [parentRunId] },
-            { Name: 'instance-state-name', Values: ['pending', 'running'] },
-          ],
-          NextToken,
-        }),
-      );
-      for (const r of res.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) ids.push(i.InstanceId);
-      NextToken = res.NextToken;
-    } while (NextToken);
+    const instances = await runningTrainers(this.client, { 'signalforge:env': this.options.config.envName, 'signalforge:retrain-run': parentRunId });
+    const ids = instances.flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
     if (ids.length) await this.client.send(new TerminateInstancesCommand({ InstanceIds: ids }));
     return ids;
   }
