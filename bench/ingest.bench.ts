@@ -18,7 +18,7 @@ import type { SignalEvent } from '../core/events/index.js';
 import { createKafka } from '../core/kafka/client.js';
 import { auditLake } from '../core/lake/index.js';
 import { connectEventProducer, eventMessage, type EventProducer } from '../lambdas/ingest/producer.js';
-import { replayEvents } from '../lambdas/ingest/sources/replay.js';
+import { replayEvents } from '../local/replay/replay.js';
 import { ensureIngestTopics, spawnSinkProcess } from '../local/event-source/index.js';
 import { startLocalServices, type LocalServices } from '../local/services/index.js';
 

@@ -17,7 +17,7 @@ const commands = {
   start: ['--import', 'tsx', 'local/sandbox/main.ts'],
   train: ['--import', 'tsx', 'gpu-trainer/cli.ts'],
   services: ['--import', 'tsx', 'local/services/cli.ts'],
-  registry: ['--import', 'tsx', 'local/cli/registry.ts'],
+  registry: ['--import', 'tsx', 'ops/registry/cli.ts'],
   preflight: ['--import', 'tsx', 'ops/preflight/cli.ts'],
   typecheck: ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'],
   synth: ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet'],

@@ -3,8 +3,8 @@ import type { Kafka } from 'kafkajs';
 import type { SignalForgeConfig, TopicName } from '../../core/config/index.js';
 import { getObjectBytes, listKeys, listLakeObjects, readLakeEvents } from '../../core/lake/index.js';
 import { connectEventProducer } from '../../lambdas/ingest/producer.js';
-import { produceReplay, type ReplayReport } from '../../lambdas/ingest/replay-producer.js';
-import type { BarSeriesModel } from '../../lambdas/ingest/sources/replay.js';
+import { produceReplay, type ReplayReport } from '../replay/replay-producer.js';
+import type { BarSeriesModel } from '../replay/replay.js';
 import { startLocalSink, waitForDrain } from '../event-source/index.js';
 import type { SandboxResources } from './resources.js';
 

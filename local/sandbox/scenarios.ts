@@ -1,5 +1,5 @@
 import { gaussian } from '../../core/random/index.js';
-import type { BarSeriesModel } from '../../lambdas/ingest/sources/replay.js';
+import type { BarSeriesModel } from '../replay/replay.js';
 
 /**
  * What the sandbox replays as market bars. `default` is today's data (real S&P 500 bars for SPX, GBM

@@ -1,8 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import { Ec2SpotLauncher } from './ec2.js';
-import { LocalProcessLauncher } from './local.js';
 import { SageMakerLauncher } from './sagemaker.js';
 import type { TrainerLauncher } from './types.js';
 
@@ -10,7 +7,6 @@ export * from './types.js';
 export * from './launch-doc.js';
 export { Ec2SpotLauncher, type Ec2LauncherOptions } from './ec2.js';
 export { SageMakerLauncher, trainingJobName, type SageMakerLauncherOptions } from './sagemaker.js';
-export { LocalProcessLauncher, type LocalLauncherOptions } from './local.js';
 
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -35,7 +31,7 @@ interface SageMakerSettingsEnv {
  * The launcher for config.training.backend, configured from the environment the construct sets:
  * TRAINER_LAUNCH_TEMPLATE_ID, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS (ec2);
  * SAGEMAKER_ROLE_ARN, SAGEMAKER_SETTINGS_JSON, TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS, TRAINER_KMS_KEY_ID
- * (sagemaker); TRAINER_LOG_DIR (local).
+ * (sagemaker).
  */
 export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEnv = process.env): TrainerLauncher {
   switch (config.training.backend) {
@@ -60,6 +56,7 @@ export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEn
       });
     }
     case 'local':
-      return new LocalProcessLauncher({ config, logDir: env.TRAINER_LOG_DIR ?? join(tmpdir(), 'signalforge-trainer-logs') });
+      // The local process launcher is sandbox-only code (local/trainer): the sandbox and tests pass it in.
+      throw new Error('the local trainer backend has no deployed launcher: pass local/trainer/local-launcher.ts');
   }
 }

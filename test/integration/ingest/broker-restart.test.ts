@@ -7,7 +7,7 @@ import { loadConfig } from '../../../core/config/index.js';
 import { createKafka } from '../../../core/kafka/client.js';
 import { auditLake } from '../../../core/lake/index.js';
 import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
-import { produceReplay, replayEventIds } from '../../../lambdas/ingest/replay-producer.js';
+import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { ensureIngestTopics, startLocalSink, waitForDrain } from '../../../local/event-source/index.js';
 import { createRestartableBroker, type RestartableBroker } from './restartable-broker.js';
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLake, listKeys, listLakeObjects } from '../../../core/lake/index.js';
 import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
-import { produceReplay, replayEventIds } from '../../../lambdas/ingest/replay-producer.js';
+import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { consumerLag, waitForDrain } from '../../../local/event-source/index.js';
 import { ingestTestEnv, type IngestTestEnv } from './harness.js';
 

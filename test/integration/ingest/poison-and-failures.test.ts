@@ -6,9 +6,9 @@ import { auditLake } from '../../../core/lake/index.js';
 import { physicalTopic } from '../../../core/events/index.js';
 import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
-import { produceReplay, replayEventIds } from '../../../lambdas/ingest/replay-producer.js';
+import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
-import { replayEvents } from '../../../lambdas/ingest/sources/replay.js';
+import { replayEvents } from '../../../local/replay/replay.js';
 import { startEventSourceRunner, startLocalSink, toMskEvent, toMskRecord, waitForDrain } from '../../../local/event-source/index.js';
 import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLake } from '../../../core/lake/index.js';
 import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
-import { produceReplay, replayEventIds } from '../../../lambdas/ingest/replay-producer.js';
+import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { startLocalSink, waitForDrain } from '../../../local/event-source/index.js';
 import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
 

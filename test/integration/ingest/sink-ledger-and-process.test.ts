@@ -5,9 +5,9 @@ import { physicalTopic } from '../../../core/events/index.js';
 import { auditLake, batchLedgerKey, getObjectBytes, listLakeObjects } from '../../../core/lake/index.js';
 import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
-import { produceReplay, replayEventIds } from '../../../lambdas/ingest/replay-producer.js';
+import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
-import { replayEvents } from '../../../lambdas/ingest/sources/replay.js';
+import { replayEvents } from '../../../local/replay/replay.js';
 import { spawnSinkProcess, toMskEvent, toMskRecord } from '../../../local/event-source/index.js';
 import { ingestTestEnv, type IngestTestEnv } from './harness.js';
 

@@ -5,7 +5,7 @@ import { approvalPolls } from '../../../lambdas/training/approval-polls.js';
 import type { RunContext } from '../../../lambdas/training/contracts.js';
 import type { ApprovalState } from '../../../lambdas/training/tasks/approval.js';
 import { readRunDoc, writeRunDoc } from '../../../lambdas/training/tasks/run-docs.js';
-import { runRegistryCli } from '../../../local/cli/registry.js';
+import { runRegistryCli } from '../../../ops/registry/cli.js';
 import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
 import { createRetrainWorld, testConfig, TEST_SYMBOLS, type RetrainWorld } from './support/retrain-world.js';
 

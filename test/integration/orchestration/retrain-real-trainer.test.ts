@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { modelMetadataSchema, readUri, runRecordSchema } from '../../../core/artifacts/index.js';
 import type { ShardState, TrainerStatus } from '../../../lambdas/training/contracts.js';
 import { readRunRecord } from '../../../lambdas/training/tasks/trainer.js';
-import { LocalProcessLauncher } from '../../../lambdas/training/launchers/index.js';
+import { LocalProcessLauncher } from '../../../local/trainer/local-launcher.js';
 import { localRetrainHandlers, runRetrainLocally } from '../../../local/stepfunctions/index.js';
 import { createRetrainWorld, testConfig } from './support/retrain-world.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
 import { eventIdFor, eventSchema, marketBarSchema, topicForEvent } from '../../../core/events/index.js';
-import { replayEvents, replayPlan, timeGrid } from '../../../lambdas/ingest/sources/replay.js';
-import { loadSp500Daily, resampleWeekly } from '../../../lambdas/ingest/sources/vega.js';
+import { replayEvents, replayPlan, timeGrid } from '../../../local/replay/replay.js';
+import { loadSp500Daily, resampleWeekly } from '../../../local/replay/vega.js';
 
 const config = loadConfig({ env: {} });
 

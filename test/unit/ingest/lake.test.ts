@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
 import { eventSchema } from '../../../core/events/index.js';
 import { encodeLakeFile, lakeObjectKey, parseLakeKey, readLakeObject, readLakeRows } from '../../../core/lake/index.js';
-import { replayEvents } from '../../../lambdas/ingest/sources/replay.js';
+import { replayEvents } from '../../../local/replay/replay.js';
 import type { SignalEvent } from '../../../core/events/index.js';
 
 const config = loadConfig({ env: {} });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
 import type { MarketBarEvent } from '../../../core/events/index.js';
 import { seededRandom } from '../../../core/random/index.js';
-import { replayEvents } from '../../../lambdas/ingest/sources/replay.js';
+import { replayEvents } from '../../../local/replay/replay.js';
 import { ar1Model, noiseModel, scenarioBarModel, SIGNAL_AR1_COEFFICIENT } from '../../../local/sandbox/scenarios.js';
 
 const DAY = 1 / 252;

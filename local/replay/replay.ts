@@ -1,6 +1,6 @@
-import type { SignalForgeConfig, Timeframe, TopicName } from '../../../core/config/index.js';
-import { eventIdFor, marketBarEvent, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../../core/events/index.js';
-import { gaussian, pick, seededRandom, seedFor } from '../../../core/random/index.js';
+import type { SignalForgeConfig, Timeframe, TopicName } from '../../core/config/index.js';
+import { eventIdFor, marketBarEvent, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../core/events/index.js';
+import { gaussian, pick, seededRandom, seedFor } from '../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
 
 /** A deliberately invalid record, for exercising the sink's dead-letter path. */

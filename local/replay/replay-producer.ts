@@ -1,8 +1,8 @@
 import type { TopicName } from '../../core/config/index.js';
 import { physicalTopic, topicForEvent } from '../../core/events/index.js';
-import type { EventProducer, OutgoingMessage } from './producer.js';
-import { eventMessage } from './producer.js';
-import { replayEvents, type PoisonRecord, type ReplayOptions } from './sources/replay.js';
+import type { EventProducer, OutgoingMessage } from '../../lambdas/ingest/producer.js';
+import { eventMessage } from '../../lambdas/ingest/producer.js';
+import { replayEvents, type PoisonRecord, type ReplayOptions } from './replay.js';
 
 export interface ReplayReport {
   events: number;

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SignalForgeConfig } from '../../../core/config/index.js';
-import type { TrainerHandle } from '../contracts.js';
-import { trainerCliArgs, type TrainerRuntime, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
+import type { SignalForgeConfig } from '../../core/config/index.js';
+import type { TrainerHandle } from '../../lambdas/training/contracts.js';
+import { trainerCliArgs, type TrainerRuntime, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from '../../lambdas/training/launchers/types.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface LocalLauncherOptions {
   config: SignalForgeConfig;
