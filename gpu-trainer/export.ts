@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Timeframe } from '../core/config/index.js';
+import { codeVersion } from '../core/lineage/index.js';
 import {
   DM_METHOD,
   DSR_METHOD,
@@ -32,11 +33,6 @@ export interface ExportedModel {
   sha256: string;
   metrics: ConfigMetrics;
   metadata: ModelMetadata;
-}
-
-/** The git commit when known (CI, the instance's user data sets it), else the package version. */
-export function codeVersion(): string {
-  return process.env.SIGNALFORGE_CODE_VERSION ?? process.env.GITHUB_SHA ?? 'signalforge@0.1.0';
 }
 
 export interface EvaluationSettings {
@@ -122,6 +118,8 @@ export async function evaluateAndExport(args: {
   bars: readonly OhlcvBar[];
   sentiment?: readonly SentimentPoint[];
   backend: string;
+  /** core/lineage's hash of the effective config the run trained with. */
+  configHash: string;
 }): Promise<ExportedModel> {
   const { dataset: ds, best, timeframe } = args;
   const { costBps } = args.evaluation;
@@ -206,6 +204,7 @@ export async function evaluateAndExport(args: {
       purgeGapBars: args.evaluation.purgeGapBars,
     },
     codeVersion: codeVersion(),
+    configHash: args.configHash,
     backend: args.backend,
   });
   // model.onnx first: metadata.json appearing means both are complete.

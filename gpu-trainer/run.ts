@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, modelConfigKeys, type SignalForgeConfig, type Timeframe } from '../core/config/index.js';
 import { makeFeatureSpec, type FeatureSpec } from '../core/features/index.js';
+import { codeVersion, configHash } from '../core/lineage/index.js';
 import {
   checkpointKey,
   openStore,
@@ -149,6 +150,8 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
     results: previous?.results ?? [],
     skipped: previous?.skipped ?? [],
     progress: {},
+    codeVersion: codeVersion(),
+    configHash: configHash(cfg),
   };
   let recordWrites = Promise.resolve('');
   const saveRecord = () => {
@@ -278,6 +281,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
             bars,
             ...(series.sentiment ? { sentiment: series.sentiment } : {}),
             backend,
+            configHash: configHash(cfg),
           });
           record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics });
           record.configsDone = record.results.length;

@@ -122,6 +122,8 @@ export const modelMetadataSchema = z.object({
     purgeGapBars: z.number().int(),
   }),
   codeVersion: z.string(),
+  /** core/lineage's hash of the effective config (absent in metadata written before lineage). */
+  configHash: z.string().optional(),
   backend: z.string(),
 });
 export type ModelMetadata = z.infer<typeof modelMetadataSchema>;

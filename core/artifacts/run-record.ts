@@ -60,6 +60,9 @@ export const runRecordSchema = z.object({
   ),
   /** Configs that failed (too little data, ...), with the reason; the run still succeeds for the rest. */
   skipped: z.array(z.object({ key: z.string(), reason: z.string() })).default([]),
+  /** core/lineage: the code and the effective config this attempt runs (absent in records written before lineage). */
+  codeVersion: z.string().optional(),
+  configHash: z.string().optional(),
   /** Progress detail for humans: the step each active config group is at. */
   progress: z.record(z.string(), z.object({ trial: z.number(), fold: z.number().optional(), epoch: z.number(), step: z.number() })).optional(),
 });

@@ -24,6 +24,8 @@ export const registerInputSchema = z.object({
   hyperparameters: z.record(z.string(), z.unknown()),
   datasetManifest: z.object({ id: z.string().min(1), uri: s3Uri }),
   codeVersion: z.string().min(1),
+  /** core/lineage's hash of the effective config the version was trained with. */
+  configHash: z.string().min(1).optional(),
   trainingRunId: z.string().min(1),
 });
 export type RegisterInput = z.infer<typeof registerInputSchema>;

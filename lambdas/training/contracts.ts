@@ -102,6 +102,7 @@ export interface Candidate {
   hyperparameters: Record<string, unknown>;
   datasetManifestId: string;
   codeVersion: string;
+  configHash?: string;
 }
 
 export type RetrainOutcome = 'promoted' | 'partially-promoted' | 'rolled-back' | 'no-improvement' | 'failed';

@@ -2,6 +2,7 @@ import { buildSync } from 'esbuild';
 import { cpSync, existsSync, linkSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { codeVersionBanner, gitCodeVersion } from '../code-version.js';
 import type { VendoredModule } from './signalforge-function-props.js';
 
 /** What decides a bundle's content besides its entry. */
@@ -39,7 +40,11 @@ export class LambdaBundler {
   private readonly built = new Map<string, string>();
   private runDir: string | undefined;
 
-  constructor(private readonly repoRoot: string) {}
+  /** @param codeVersion stamped into every bundle (core/lineage reads it); the checkout's git commit by default. */
+  constructor(
+    private readonly repoRoot: string,
+    readonly codeVersion: string = gitCodeVersion(repoRoot),
+  ) {}
 
   /** Directory holding `index.mjs` (+ map and vendored node_modules) for `entry` (repository-relative). */
   bundleDir(entry: string, options: BundleOptions): string {
@@ -109,7 +114,7 @@ export class LambdaBundler {
       // traces still resolve to file:line (NODE_OPTIONS=--enable-source-maps).
       sourcemap: true,
       sourcesContent: false,
-      banner: { js: BANNER },
+      banner: { js: `${BANNER} ${codeVersionBanner(this.codeVersion)}` },
       external: [...options.vendoredModules.map((m) => m.name), ...(options.bundleAwsSdk ? [] : [RUNTIME_SDK])],
       // Resolved from absWorkingDir (the repository root).
       alias: Object.fromEntries(UNUSED_OPTIONAL_PEERS.map((name) => [name, UNUSED_PEER_STUB])),
@@ -128,7 +133,7 @@ export class LambdaBundler {
     if (!this.runDir) {
       const parent = join(this.repoRoot, '.cache', 'lambda-bundles');
       removeAbandonedRuns(parent);
-      const dir = join(parent, `${process.pid}-${Date.now().toString(36)}`);
+      const dir = join(parent, `${process.pid}-${Date.now().toString(36)}-${(runDirs++).toString(36)}`);
       mkdirSync(dir, { recursive: true });
       // Not reached when the process is killed (a test runner stopping its workers); the next run cleans up.
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -137,6 +142,9 @@ export class LambdaBundler {
     return this.runDir;
   }
 }
+
+/** Bundlers started by this process, so two in the same millisecond get folders of their own. */
+let runDirs = 0;
 
 /** Run folders of processes that are gone (killed before their exit hook ran). */
 function removeAbandonedRuns(parent: string): void {

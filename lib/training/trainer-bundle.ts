@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeVersionBanner, gitCodeVersion } from '../code-version.js';
 import { repoRoot } from '../constructs/signalforge-function.js';
 import { CUDA_REQUIREMENTS_PATH } from './trainer-user-data.js';
 
@@ -31,7 +32,7 @@ const BANNER = "import { createRequire as __sfCreateRequire } from 'node:module'
  * package.json + package-lock.json (`npm ci` installs exactly the three tfjs packages) and the
  * CUDA requirements file.
  */
-export function buildTrainerBundle(outDir: string, root = repoRoot): void {
+export function buildTrainerBundle(outDir: string, root = repoRoot, codeVersion = gitCodeVersion(root)): void {
   mkdirSync(join(outDir, 'dist'), { recursive: true });
   buildSync({
     entryPoints: Object.fromEntries(Object.entries(TRAINER_ENTRIES).map(([name, entry]) => [name, join(root, entry)])),
@@ -42,7 +43,7 @@ export function buildTrainerBundle(outDir: string, root = repoRoot): void {
     format: 'esm',
     target: 'node24',
     external: [...TRAINER_EXTERNALS],
-    banner: { js: BANNER },
+    banner: { js: `${BANNER} ${codeVersionBanner(codeVersion)}` },
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'error',

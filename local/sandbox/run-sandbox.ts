@@ -21,6 +21,8 @@ import { startSandboxApi, type SandboxApi } from './serve.js';
 import { scenarioBarModel, type ScenarioName } from './scenarios.js';
 import { restoreSnapshot, saveSnapshot } from './snapshot.js';
 import { newSandboxRunId, openSandboxState } from './state.js';
+import { configHash } from '../../core/lineage/index.js';
+import { stampSandboxCodeVersion } from './code-version.js';
 
 /** One config's gate verdict in the summary line: what was decided and why. */
 export interface SummaryVerdict {
@@ -51,6 +53,9 @@ export interface SandboxSummary {
   duration_s: number;
   api_url: string;
   verdicts: SummaryVerdict[];
+  /** The git commit (with `-dirty`) the run's code came from, and the hash of its effective config. */
+  code_version: string;
+  config_hash: string;
 }
 
 /** Everything the run found out, for the summary table, the e2e test and the final line. */
@@ -180,6 +185,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       duration_s: 0,
       api_url: '',
       verdicts: [],
+      code_version: stampSandboxCodeVersion(),
+      config_hash: configHash(config),
     },
     runId,
     poisonSent: 0,

@@ -7,7 +7,7 @@ import { writeRunDoc } from './run-docs.js';
 import { readRunRecord } from './trainer.js';
 
 /** The parts of metadata.json the orchestrator relies on; serving validates the rest. */
-const metadataEssentials = modelMetadataSchema.pick({ key: true, runId: true, onnx: true, hyperparameters: true, metrics: true, evaluation: true, dataset: true, codeVersion: true });
+const metadataEssentials = modelMetadataSchema.pick({ key: true, runId: true, onnx: true, hyperparameters: true, metrics: true, evaluation: true, dataset: true, codeVersion: true, configHash: true });
 
 export interface EvaluationResult {
   candidatesUri: string;
@@ -69,6 +69,7 @@ export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunCo
         hyperparameters: metadata.hyperparameters,
         datasetManifestId: metadata.dataset.manifestId,
         codeVersion: metadata.codeVersion,
+        ...(metadata.configHash ? { configHash: metadata.configHash } : {}),
       };
       return { candidate };
     });

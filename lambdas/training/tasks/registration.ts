@@ -28,6 +28,7 @@ export async function registerCandidates(deps: TrainingDeps, input: { run: RunCo
         hyperparameters: c.hyperparameters,
         datasetManifest: { id: c.datasetManifestId, uri: run.manifest.uri },
         codeVersion: c.codeVersion,
+        ...(c.configHash ? { configHash: c.configHash } : {}),
         trainingRunId: c.shardRunId,
       },
       runActor(run),

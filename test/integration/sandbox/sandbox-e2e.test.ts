@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,18 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
       expect(v.adjusted_p_value!, v.key).toBeLessThan(config.evaluation.alpha);
     }
     for (const v of summary.verdicts) expect(v.reason.length, v.key).toBeGreaterThan(0);
+  });
+
+  it('records the checkout commit (`git rev-parse HEAD`) and the config hash on every registered version', async () => {
+    const { outcome } = sandbox;
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(outcome.summary.code_version.replace(/-dirty$/, '')).toBe(head);
+    const registry = new ModelRegistry({ tableName: outcome.resources!.registryTable });
+    for (const v of outcome.summary.verdicts) {
+      const version = (await registry.getVersion(v.key, v.version))!;
+      expect(version.codeVersion, v.key).toBe(outcome.summary.code_version);
+      expect(version.configHash, v.key).toMatch(/^sha256:[0-9a-f]{16}$/);
+    }
   });
 
   it('answers /v1/predict for every promoted config with the promoted modelVersion from the registry', async () => {
