@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from '../aws/clients.js';
 import { approvalSchema, gateDecisionSchema, type Approval, type GateDecision } from '../evaluation/gate-decision.js';
 import { ConcurrentModificationError, InvalidTransitionError, NotFoundError } from './errors.js';
@@ -10,6 +10,7 @@ import {
   modelKeySchema,
   registerInputSchema,
   servingRefusal,
+  trainingCostSchema,
   type Actor,
   type AliasState,
   type AuditEntry,
@@ -19,6 +20,7 @@ import {
   type ProductionAlias,
   type RegisterInput,
   type ServingAliases,
+  type TrainingCost,
   type TransitionAction,
 } from './schema.js';
 
@@ -317,6 +319,19 @@ export class ModelRegistry {
       this.auditPut({ key, action: 'gate', version, who: actor.who, why: `${gate.verdict}: ${gate.reasons.join('; ')}`, at, from: aliasState(head), to: aliasState(head) }),
     ]);
     return { ...target, gate };
+  }
+
+  /** Lineage, not a transition: the version's share of its training run's cost (no audit item, no revision). */
+  async recordTrainingCost(key: string, version: number, cost: TrainingCost): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: key, sk: versionSk(version) },
+        UpdateExpression: 'SET trainingCost = :cost',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':cost': trainingCostSchema.parse(cost) },
+      }),
+    );
   }
 
   /**

@@ -30,6 +30,15 @@ export const registerInputSchema = z.object({
 });
 export type RegisterInput = z.infer<typeof registerInputSchema>;
 
+/** What training a version cost: its share of its run's priced instances, with where the price came from. */
+export const trainingCostSchema = z.object({
+  usd: z.number().nonnegative(),
+  runId: z.string().min(1),
+  runTotalUsd: z.number().nonnegative(),
+  sources: z.array(z.string()),
+});
+export type TrainingCost = z.infer<typeof trainingCostSchema>;
+
 /**
  * A model version as stored (sk `VERSION#<zero-padded n>`). What makes it reproducible never changes;
  * later transitions only add `gate` (the promotion gate's verdict, once), `approval` (a human decision
@@ -42,6 +51,8 @@ export interface ModelVersion extends RegisterInput {
   archivedAt?: string;
   gate?: GateDecision;
   approval?: Approval;
+  /** Set once by the run's Notify task, after the instances are priced. */
+  trainingCost?: TrainingCost;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelKeySchema } from '../../core/registry/index.js';
+import type { RunCostSummary } from './cost/cost-at-end.js';
 
 /**
  * Payloads of the retrain state machine. The execution input is validated by the first task; every
@@ -50,6 +51,8 @@ export interface TrainerHandle {
   /** EC2 instance id, SageMaker job name or local process id. */
   id: string;
   instanceType?: string;
+  /** Where EC2 placed the instance (spot prices differ per AZ). */
+  availabilityZone?: string;
   instanceTypeIndex: number;
   launchedAt: string;
 }
@@ -120,4 +123,6 @@ export interface RetrainSummary {
   failedShards: string[];
   error?: { Error: string; Cause: string };
   reportUri?: string;
+  /** The run's instances priced at its end (lambdas/training/cost), with the source of each price. */
+  cost?: RunCostSummary;
 }

@@ -1,8 +1,11 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { awsClientConfig } from '../../core/aws/clients.js';
 import { loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
 import { CloudWatchLiveMetrics, ModelRegistry, type LiveMetricsSource } from '../../core/registry/index.js';
 import { launcherFromEnv, type TrainerLauncher } from './launchers/index.js';
+import { ec2SpotPriceHistory, sageMakerBillableSeconds, type SpotPriceHistory } from './cost/price-run.js';
 import { ConsoleNotifier, SnsNotifier, type Notifier } from './notifier.js';
 import type { ChampionScorer } from './tasks/champion.js';
 
@@ -23,6 +26,9 @@ export interface TrainingDeps {
    * production version exists.
    */
   scoreChampion?: ChampionScorer;
+  /** Prices the run's instances at its end (cost/price-run.ts); EC2 needs the spot price history. */
+  spotPrices?: SpotPriceHistory;
+  billableSeconds?: (jobName: string) => Promise<number | undefined>;
 }
 
 /** Builds the launcher on first use, so tasks that never launch do not need the launcher's environment. */
@@ -58,5 +64,13 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Par
     liveMetrics: overrides.liveMetrics ?? new CloudWatchLiveMetrics(),
     now: overrides.now ?? (() => new Date()),
     ...(overrides.scoreChampion ? { scoreChampion: overrides.scoreChampion } : {}),
+    ...pricingFromEnv(config, env, overrides),
   };
+}
+
+/** The price sources of the configured backend: EC2 spot price history, or SageMaker's billable seconds. */
+function pricingFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEnv, overrides: Partial<TrainingDeps>): Pick<TrainingDeps, 'spotPrices' | 'billableSeconds'> {
+  const spotPrices = overrides.spotPrices ?? (config.training.backend === 'ec2' ? ec2SpotPriceHistory(new EC2Client(awsClientConfig(env))) : undefined);
+  const billableSeconds = overrides.billableSeconds ?? (config.training.backend === 'sagemaker' ? sageMakerBillableSeconds(new SageMakerClient(awsClientConfig(env))) : undefined);
+  return { ...(spotPrices ? { spotPrices } : {}), ...(billableSeconds ? { billableSeconds } : {}) };
 }

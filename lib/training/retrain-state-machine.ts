@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { maxConcurrentShards, modelConfigKeys } from '../../core/config/index.js';
-import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { grantItemReadWrite, grantObjectGet, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { ONNXRUNTIME_MODULES } from '../constructs/onnxruntime-modules.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
@@ -238,6 +238,7 @@ export class RetrainStateMachine extends Construct {
     for (const fn of [f.register, f.gate, f.approval, f.canary, f.finish]) grantItemReadWrite(fn, props.registryTable.tableName, key);
     grantItemReadWrite(f.bake, props.registryTable.tableName, key, { write: false });
     props.alertTopic.grantPublish(f.notify);
+    this.grantCostLedger(props, artifacts);
     // CloudWatch metric reads have no resource-level permissions.
     f.bake.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:ListMetrics', 'cloudwatch:GetMetricStatistics'], resources: ['*'] }));
 
@@ -303,6 +304,27 @@ export class RetrainStateMachine extends Construct {
     relaunch!.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:TerminateInstances'], resources: [arn('instance')], conditions: { StringEquals: envTag } }));
     // The ec2 instance/volume/network-interface/spot-request/image wildcards are acknowledged by
     // WILDCARD_RULES (lib/nag/wildcard-rules.ts) on the policies that carry them.
+  }
+
+  /**
+   * The instance usage ledger (lambdas/training/cost): PrepareRelaunch and StopTrainer mark an instance's end;
+   * Notify prices the run (EC2 spot price history or SageMaker billable seconds) and records each version's share.
+   */
+  private grantCostLedger(props: RetrainStateMachineProps, artifacts: { bucketName: string; key: RetrainStateMachineProps['encryptionKey'] }): void {
+    const f = this.functions;
+    const ledger = 'Trainer tasks record each instance they start and end under runs/<runId>/orchestration/instances/; the run id is chosen at run time.';
+    for (const fn of [f.relaunch, f.stop]) {
+      grantObjectGet(fn, artifacts, ['runs'], ledger);
+      grantObjectWrite(fn, artifacts, ['runs'], ledger);
+    }
+    grantItemReadWrite(f.notify, props.registryTable.tableName, props.encryptionKey);
+    // Spot price history has no resource-level permissions.
+    if (props.config.training.backend === 'ec2') f.notify.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeSpotPriceHistory'], resources: ['*'] }));
+    if (props.config.training.backend === 'sagemaker') {
+      const anyJob = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });
+      f.notify.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }));
+      acknowledgeWildcardResources(f.notify, [anyJob], 'Training job names are generated per retrain run; Notify only reads their billable seconds.');
+    }
   }
 
   /** StopTrainer terminates what the launcher started, with the same scoping as PrepareRelaunch. */

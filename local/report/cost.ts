@@ -1,4 +1,5 @@
 import type { SignalForgeConfig } from '../../core/config/index.js';
+import { COST_SOURCES } from '../../core/cost/index.js';
 import type { CostEstimate } from './report-data.js';
 
 export interface CostEstimateOptions {
@@ -31,6 +32,7 @@ export function estimateCost({ pricing, instanceType, seconds, instances = 1 }: 
     spotUsd: roundCents(spotPerHour * hours * instances),
     onDemandUsd: roundCents(onDemandPerHour * hours * instances),
     instances,
+    source: COST_SOURCES.local,
   };
 }
 

@@ -101,7 +101,7 @@ function summary(data: RunReportData): string {
     card('In production', formatInteger(production), canary ? `${canary} canary` : 'no canary'),
     card('Beat baseline', `${beat} / ${data.models.length}`, 'Sharpe above naive baseline'),
     card('Median Sharpe', formatNumber(sharpe ?? null, 2)),
-    card('Spot cost (AWS)', formatUsd(data.cost.spotUsd), data.cost.instanceType),
+    card('Spot cost (AWS)', formatUsd(data.cost.spotUsd), `${data.cost.instanceType}: ${data.cost.source}`),
   ];
   return `<section id="summary"><div class="cards">${cards.join('')}</div></section>`;
 }
@@ -221,7 +221,7 @@ function cost(data: RunReportData): string {
   const c = data.cost;
   const saving = c.onDemandUsd > 0 ? 1 - c.spotUsd / c.onDemandUsd : undefined;
   return `<div class="panel" id="cost"><h2>Cost estimate</h2>
-<p class="sub">The AWS equivalent of this run's training: ${c.instances > 1 ? `${c.instances} × ` : ''}<code>${esc(c.instanceType)}</code> for ${esc(formatDuration(c.hours * 3600))}, priced from <code>config.pricing</code>.</p>
+<p class="sub">The AWS equivalent of this run's training: ${c.instances > 1 ? `${c.instances} × ` : ''}<code>${esc(c.instanceType)}</code> for ${esc(formatDuration(c.hours * 3600))}, priced from <code>config.pricing</code>: <span data-cost-source>${esc(c.source)}</span>.</p>
 <div class="cost"><div><div class="label sub">Spot</div><div class="big" data-cost="spot">${esc(formatUsd(c.spotUsd))}</div><div class="sub">$${esc(c.spotPerHour.toFixed(2))} / hour</div></div>
 <div><div class="label sub">On-demand</div><div class="big" data-cost="on-demand">${esc(formatUsd(c.onDemandUsd))}</div><div class="sub">$${esc(c.onDemandPerHour.toFixed(2))} / hour</div></div></div>
 <table><tbody><tr><td>Instance hours</td><td class="num">${esc((c.hours * c.instances).toFixed(3))} h</td></tr>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COST_SOURCES } from '../../core/cost/index.js';
 
 /**
  * Everything the run report shows, in one plain shape. The sandbox maps trainer metadata, registry
@@ -88,6 +89,8 @@ export const costEstimateSchema = z.object({
   onDemandUsd: z.number().nonnegative(),
   /** Instances the AWS run would use; the USD figures already include it. */
   instances: z.number().int().positive().default(1),
+  /** Where the figure comes from, shown beside it (the sandbox's is always an estimate). */
+  source: z.string().min(1).default(COST_SOURCES.local),
 });
 
 /** One candidate's promotion-gate verdict (and review), as the gate table shows it. */

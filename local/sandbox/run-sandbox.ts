@@ -22,6 +22,7 @@ import { scenarioBarModel, type ScenarioName } from './scenarios.js';
 import { restoreSnapshot, saveSnapshot } from './snapshot.js';
 import { newSandboxRunId, openSandboxState } from './state.js';
 import { configHash } from '../../core/lineage/index.js';
+import type { RunCostSummary } from '../../lambdas/training/cost/cost-at-end.js';
 import { stampSandboxCodeVersion } from './code-version.js';
 
 /** One config's gate verdict in the summary line: what was decided and why. */
@@ -56,6 +57,8 @@ export interface SandboxSummary {
   /** The git commit (with `-dirty`) the run's code came from, and the hash of its effective config. */
   code_version: string;
   config_hash: string;
+  /** The retrain's Notify task priced its trainer processes: an estimate (local seconds × configured price), so labelled. */
+  training_cost?: RunCostSummary;
 }
 
 /** Everything the run found out, for the summary table, the e2e test and the final line. */
@@ -353,6 +356,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     outcome.summary.configs_trained = await configsTrained(s3Client, res.artifactBucket, runId, retrain.shards);
     const verdicts = summaryVerdicts(await gateDecisions(s3Client, res.artifactBucket, runId), outcome.promoted, [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake (error rate ${r.errorRate})` }))]);
     outcome.summary.verdicts = verdicts;
+    if (retrain.summary?.cost) outcome.summary.training_cost = retrain.summary.cost;
     outcome.summary.models_rejected = verdicts.filter((v) => !v.promoted).length;
 
     await stages.run('serve', async () => {

@@ -91,7 +91,14 @@ export class Ec2SpotLauncher implements TrainerLauncher {
           );
           const instance = res.Instances?.[0];
           if (!instance?.InstanceId) throw new Error('RunInstances returned no instance');
-          return { backend: this.backend, id: instance.InstanceId, instanceType: type, instanceTypeIndex: index, launchedAt: new Date().toISOString() };
+          return {
+            backend: this.backend,
+            id: instance.InstanceId,
+            instanceType: type,
+            ...(instance.Placement?.AvailabilityZone ? { availabilityZone: instance.Placement.AvailabilityZone } : {}),
+            instanceTypeIndex: index,
+            launchedAt: (instance.LaunchTime ?? new Date()).toISOString(),
+          };
         } catch (err) {
           if (!isCapacityError(err)) throw err;
           failures.push(`${type} in ${subnetId}: ${(err as Error).name}`);

@@ -1,5 +1,6 @@
 import { gateDecisionSchema, type GateDecision } from '../../../core/evaluation/index.js';
 import type { RetrainOutcome, RetrainSummary, RunContext, ShardOutcome } from '../contracts.js';
+import { costAtEnd } from '../cost/cost-at-end.js';
 import type { TrainingDeps } from '../deps.js';
 import type { ApprovalState } from './approval.js';
 import type { EvaluationResult } from './evaluate.js';
@@ -94,6 +95,7 @@ async function gateDecisions(deps: TrainingDeps, state: NotifyState): Promise<No
  */
 export async function notify(deps: TrainingDeps, input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> {
   const summary = summarise(input.kind, input.state);
+  if (summary.runId) summary.cost = await costAtEnd(deps, summary.runId, summary.registered);
   if (summary.runId) summary.reportUri = await writeRunDoc(deps, summary.runId, 'summary', summary);
   const headline =
     summary.outcome === 'failed'

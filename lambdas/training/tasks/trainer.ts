@@ -2,6 +2,7 @@ import { checkpointPrefix, runRecordKey, runRecordSchema, type RunRecord } from 
 import type { FinishingShardState, RunContext, ShardOutcome, ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import { bootstrapStatusKey, bootstrapStatusSchema, type BootstrapStatus, type TrainerLaunchRequest, type TrainerProcessStatus } from '../launchers/index.js';
+import { recordEnd, recordLaunch } from '../cost/usage-ledger.js';
 import { artifactStore } from './run-docs.js';
 
 /** Trainer and orchestrator clocks differ a little; a heartbeat this much before launch still belongs to the launch. */
@@ -28,6 +29,7 @@ export function launchRequestFor(deps: TrainingDeps, state: ShardState): Trainer
 /** LaunchTrainer: starts one trainer for the shard and returns the shard state with its handle. */
 export async function launchTrainer(deps: TrainingDeps, state: ShardState): Promise<ShardState> {
   const trainer = await deps.launcher.launch(launchRequestFor(deps, state));
+  await recordLaunch(deps, state, trainer);
   const { status: _previous, ...rest } = state;
   return { ...rest, trainer, instanceTypeIndex: trainer.instanceTypeIndex, firstLaunchedAt: state.firstLaunchedAt ?? trainer.launchedAt };
 }
@@ -125,6 +127,7 @@ export async function checkTrainer(deps: TrainingDeps, state: ShardState): Promi
  */
 export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Promise<ShardState> {
   if (state.trainer) await deps.launcher.terminate(state.trainer);
+  if (state.trainer) await recordEnd(deps, state, state.trainer);
   const types = deps.config.training.instanceTypes.length;
   const moveOn = state.status?.state === 'interrupted' || state.status?.state === 'dead';
   const { trainer: _trainer, status: _status, ...rest } = state;
@@ -151,5 +154,6 @@ export async function stopRunTrainers(deps: TrainingDeps, input: { run: RunConte
  */
 export async function stopTrainer(deps: TrainingDeps, state: FinishingShardState): Promise<ShardOutcome> {
   if (state.trainer) await deps.launcher.terminate(state.trainer);
+  if (state.trainer) await recordEnd(deps, state, state.trainer);
   return state.outcome;
 }

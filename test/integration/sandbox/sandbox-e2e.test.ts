@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
+import { COST_SOURCES } from '../../../core/cost/index.js';
 import { ModelRegistry } from '../../../core/registry/index.js';
 import { createProgressReporter } from '../../../local/sandbox/progress.js';
 import { DEFAULT_OPTIONS, type SandboxOptions } from '../../../local/sandbox/options.js';
@@ -86,7 +87,10 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
       const version = (await registry.getVersion(v.key, v.version))!;
       expect(version.codeVersion, v.key).toBe(outcome.summary.code_version);
       expect(version.configHash, v.key).toMatch(/^sha256:[0-9a-f]{16}$/);
+      expect(version.trainingCost?.sources, v.key).toEqual([COST_SOURCES.local]);
+      expect(version.trainingCost!.usd, v.key).toBeGreaterThan(0);
     }
+    expect(outcome.summary.training_cost).toMatchObject({ sources: [COST_SOURCES.local] });
   });
 
   it('answers /v1/predict for every promoted config with the promoted modelVersion from the registry', async () => {

@@ -18,6 +18,7 @@ describe('estimateCost', () => {
         spotUsd: Math.round(spot * 1.5 * 2 * 100) / 100,
         onDemandUsd: Math.round(onDemand * 1.5 * 2 * 100) / 100,
         instances: 2,
+        source: 'estimate (local seconds × configured price)',
       });
       expect(cost.spotUsd).toBeLessThan(cost.onDemandUsd);
     }
