@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { codeVersion } from '../core/lineage/index.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -18,7 +19,10 @@ export function createLog(opts: { tty?: boolean; runId: string; write?: (line: s
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const tty = opts.tty ?? Boolean(process.stdout.isTTY);
   if (!tty) {
-    const emit = (level: string, msg: string, fields?: LogFields) => write(JSON.stringify({ time: new Date().toISOString(), level, msg, runId: opts.runId, ...fields }));
+    // The Lambdas' Powertools shape (core/observability), so one query reads trainer and task logs alike.
+    const base = { service: 'signalforge-trainer', codeVersion: codeVersion(), runId: opts.runId };
+    const emit = (level: string, message: string, fields?: LogFields) =>
+      write(JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), ...base, ...fields }));
     let lastDone = -1;
     return {
       info: (m, f) => !opts.quiet && emit('info', m, f),

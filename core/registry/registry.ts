@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from '../aws/clients.js';
+import { requiredEnv } from '../config/env.js';
 import { approvalSchema, gateDecisionSchema, type Approval, type GateDecision } from '../evaluation/gate-decision.js';
 import { ConcurrentModificationError, InvalidTransitionError, NotFoundError } from './errors.js';
 import { auditGsiPk, auditSk, HEAD_SK, MODELS_GSI_PK, runGsiPk, runSk, versionSk } from './keys.js';
@@ -531,7 +532,5 @@ export class ModelRegistry {
 
 /** The registry named by REGISTRY_TABLE, for handlers and the CLI. */
 export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): ModelRegistry {
-  const tableName = env.REGISTRY_TABLE;
-  if (!tableName) throw new Error('REGISTRY_TABLE is not set');
-  return new ModelRegistry({ tableName });
+  return new ModelRegistry({ tableName: requiredEnv('REGISTRY_TABLE', env) });
 }

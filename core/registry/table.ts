@@ -1,8 +1,8 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * The registry table as the contract defines it (pk/sk, GSI gsi1 on gsi1pk/gsi1sk, on-demand), for
- * emulators and tests. CDK defines the deployed one with the same keys plus PITR and KMS.
+ * The registry table as the contract defines it (pk/sk, GSI gsi1 on gsi1pk/gsi1sk, on-demand): the one
+ * description that lib/data/registry-tables.ts deploys (adding PITR and KMS) and the sandbox and tests create.
  */
 export function registryTableDefinition(tableName: string): CreateTableCommandInput {
   return {

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../core/config/index.js';
 import { createKafka } from '../../core/kafka/client.js';
 import { resolveBootstrapBrokers } from './brokers.js';
@@ -6,8 +5,9 @@ import { connectEventProducer, type EventProducer } from './producer.js';
 import { produceOnce, type ProduceOnceResult } from './produce-once.js';
 import { adapterFor, SOURCE_KINDS, type SourceAdapter, type SourceKind } from './sources/index.js';
 import { secretsManagerResolver } from './sources/secrets.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-producer' });
+const logger = createLogger('ingest-producer', { source: process.env.SOURCE ?? 'unknown' });
 // Kept across warm invocations: one Kafka connection and one secrets cache per container.
 let state: Promise<{ adapter: SourceAdapter; producer: EventProducer; kind: SourceKind; config: ReturnType<typeof loadConfig> }> | undefined;
 
@@ -21,11 +21,11 @@ async function init() {
 }
 
 /** EventBridge Scheduler target: poll the SOURCE vendor once and publish to Kafka. */
-export const handler = async (): Promise<ProduceOnceResult> => {
+export const handler = observed({ logger }, async (): Promise<ProduceOnceResult> => {
   state ??= init();
   state.catch(() => (state = undefined));
   const { adapter, producer, kind, config } = await state;
   const result = await produceOnce(kind, adapter, producer, config);
   logger.info('poll published', { ...result });
   return result;
-};
+});

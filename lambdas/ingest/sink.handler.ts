@@ -1,25 +1,24 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
 import type { Context } from 'aws-lambda';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { loadConfig } from '../../core/config/index.js';
+import { loadConfig, requiredEnv } from '../../core/config/index.js';
 import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
 import { createSinkHandler, type KafkaBatchResponse } from './sink.js';
+import { createLogger, traced } from '../../core/observability/index.js';
 
 // Built on first invocation rather than at import, so importing this module (CDK, tests) needs no env.
 let sink: ((event: MSKEvent, context: Context) => Promise<KafkaBatchResponse>) | undefined;
 
 function build(): NonNullable<typeof sink> {
-  const lakeBucket = process.env.LAKE_BUCKET;
-  if (!lakeBucket) throw new Error('LAKE_BUCKET is not set');
+  const lakeBucket = requiredEnv('LAKE_BUCKET');
   const topic = process.env.TOPIC ?? 'unknown';
-  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-sink', persistentKeys: { topic } });
+  const logger = createLogger('ingest-sink', { topic });
   const metrics = new Metrics({ namespace: 'SignalForge', serviceName: 'ingest-sink', defaultDimensions: { topic } });
   return createSinkHandler({
     config: loadConfig(),
-    s3: new S3Client(awsClientConfig()),
+    s3: traced(new S3Client(awsClientConfig())),
     lakeBucket,
     deadLetterBucket: process.env.DEAD_LETTER_BUCKET || undefined,
     scorer: new LexiconSentimentScorer(),

@@ -1,22 +1,17 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { loadConfig } from '../../core/config/index.js';
+import { loadConfig, requiredEnv } from '../../core/config/index.js';
 import { startRetrain } from '../training/start-retrain.js';
 import { runDriftCheck, type ConfigDrift, type DriftReport } from './drift/drift-check.js';
 import { createInferenceServiceFromEnv } from './inference/runtime.js';
+import { createLogger, observed, traced } from '../../core/observability/index.js';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-drift';
-const logger = new Logger({ serviceName });
+const logger = createLogger(serviceName);
 const metrics = new Metrics({ namespace: 'SignalForge', serviceName });
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
 
 /** Per-config PSI as metrics, so a CloudWatch alarm can watch drift as well as this function acting on it. */
 function emitConfigMetrics(c: ConfigDrift): void {
@@ -29,17 +24,17 @@ function emitConfigMetrics(c: ConfigDrift): void {
 
 
 /** EventBridge Scheduler (every 4 h by default): PSI of live features and predictions against each model's baseline. */
-export const handler = async (): Promise<DriftReport> => {
+export const handler = observed({ logger }, async (): Promise<DriftReport> => {
   const config = loadConfig();
-  const s3 = new S3Client(awsClientConfig());
+  const s3 = traced(new S3Client(awsClientConfig()));
   const service = createInferenceServiceFromEnv({ config, s3, log: (level, message, fields) => logger[level](message, fields ?? {}) });
-  const sfn = new SFNClient(awsClientConfig());
-  const stateMachineArn = required('RETRAIN_STATE_MACHINE_ARN');
+  const sfn = traced(new SFNClient(awsClientConfig()));
+  const stateMachineArn = requiredEnv('RETRAIN_STATE_MACHINE_ARN');
   const report = await runDriftCheck({
     config,
     service,
     s3,
-    lakeBucket: required('LAKE_BUCKET'),
+    lakeBucket: requiredEnv('LAKE_BUCKET'),
     startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn }),
     onConfig: emitConfigMetrics,
   });
@@ -48,4 +43,4 @@ export const handler = async (): Promise<DriftReport> => {
   metrics.publishStoredMetrics();
   logger.info('drift check finished', { drifted: report.drifted, retrain: report.retrain, threshold: report.threshold });
   return report;
-};
+});

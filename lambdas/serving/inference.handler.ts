@@ -1,12 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { SERVING_METRICS } from '../../core/registry/live-metrics.js';
 import { createApiGatewayHandler } from './inference/apigw.js';
 import { createInferenceServiceFromEnv } from './inference/runtime.js';
 import type { InferenceService, PredictionOutcome } from './inference/service.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-inference' });
+const logger = createLogger('signalforge-inference');
 const metrics = new Metrics({ namespace: SERVING_METRICS.namespace, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-inference' });
 const dim = SERVING_METRICS.dimensions;
 
@@ -31,4 +31,8 @@ const getService = async (): Promise<InferenceService> =>
     onOutcome: (o) => recordOutcome(o),
   }));
 
-export const handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> = createApiGatewayHandler(getService);
+// Context and the API request id on every log line; no per-request subsegment on the hot path.
+export const handler: (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> = observed(
+  { logger, subsegment: false, correlation: (event: APIGatewayProxyEvent) => ({ requestId: event.requestContext?.requestId }) },
+  createApiGatewayHandler(getService),
+);

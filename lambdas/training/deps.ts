@@ -2,7 +2,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
+import { loadConfig, requiredEnv, type SignalForgeConfig } from '../../core/config/index.js';
+import { traced } from '../../core/observability/index.js';
 import { CloudWatchLiveMetrics, ModelRegistry, type LiveMetricsSource } from '../../core/registry/index.js';
 import { launcherFromEnv, type TrainerLauncher } from './launchers/index.js';
 import { ec2SpotPriceHistory, sageMakerBillableSeconds, type SpotPriceHistory } from './cost/price-run.js';
@@ -44,21 +45,16 @@ function lazyLauncher(config: SignalForgeConfig, env: NodeJS.ProcessEnv): Traine
   };
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
 
 /** From LAKE_BUCKET, ARTIFACT_BUCKET, REGISTRY_TABLE, ALERT_TOPIC_ARN and SIGNALFORGE_CONFIG_JSON (plus launcher variables). */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<TrainingDeps> = {}): TrainingDeps {
   const config = overrides.config ?? loadConfig({ env });
   return {
     config,
-    s3: overrides.s3 ?? new S3Client(awsClientConfig(env)),
-    lakeBucket: overrides.lakeBucket ?? required(env, 'LAKE_BUCKET'),
-    artifactBucket: overrides.artifactBucket ?? required(env, 'ARTIFACT_BUCKET'),
-    registry: overrides.registry ?? new ModelRegistry({ tableName: required(env, 'REGISTRY_TABLE') }),
+    s3: overrides.s3 ?? traced(new S3Client(awsClientConfig(env))),
+    lakeBucket: overrides.lakeBucket ?? requiredEnv('LAKE_BUCKET', env),
+    artifactBucket: overrides.artifactBucket ?? requiredEnv('ARTIFACT_BUCKET', env),
+    registry: overrides.registry ?? new ModelRegistry({ tableName: requiredEnv('REGISTRY_TABLE', env) }),
     launcher: overrides.launcher ?? lazyLauncher(config, env),
     notifier: overrides.notifier ?? (env.ALERT_TOPIC_ARN ? new SnsNotifier(env.ALERT_TOPIC_ARN) : new ConsoleNotifier()),
     liveMetrics: overrides.liveMetrics ?? new CloudWatchLiveMetrics(),
@@ -70,7 +66,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Par
 
 /** The price sources of the configured backend: EC2 spot price history, or SageMaker's billable seconds. */
 function pricingFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEnv, overrides: Partial<TrainingDeps>): Pick<TrainingDeps, 'spotPrices' | 'billableSeconds'> {
-  const spotPrices = overrides.spotPrices ?? (config.training.backend === 'ec2' ? ec2SpotPriceHistory(new EC2Client(awsClientConfig(env))) : undefined);
-  const billableSeconds = overrides.billableSeconds ?? (config.training.backend === 'sagemaker' ? sageMakerBillableSeconds(new SageMakerClient(awsClientConfig(env))) : undefined);
+  const spotPrices = overrides.spotPrices ?? (config.training.backend === 'ec2' ? ec2SpotPriceHistory(traced(new EC2Client(awsClientConfig(env)))) : undefined);
+  const billableSeconds = overrides.billableSeconds ?? (config.training.backend === 'sagemaker' ? sageMakerBillableSeconds(traced(new SageMakerClient(awsClientConfig(env)))) : undefined);
   return { ...(spotPrices ? { spotPrices } : {}), ...(billableSeconds ? { billableSeconds } : {}) };
 }

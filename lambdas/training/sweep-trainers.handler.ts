@@ -2,7 +2,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { loadConfig } from '../../core/config/index.js';
+import { loadConfig, requiredEnv } from '../../core/config/index.js';
+import { createLogger, observed, traced } from '../../core/observability/index.js';
 import { sweepTrainers, type SweepDeps } from './sweeper.js';
 
 /** Step Functions' view of an execution; undefined when it does not exist (deleted state machine, another account). */
@@ -18,22 +19,21 @@ export function sfnExecutionStatus(client: SFNClient): SweepDeps['executionStatu
 }
 
 let deps: SweepDeps | undefined;
+const logger = createLogger('signalforge-trainer-sweeper');
 
 /** Scheduled sweeper (EventBridge): terminates trainer instances whose run is over. Needs ARTIFACT_BUCKET. */
-export const handler = async (): Promise<unknown> => {
+export const handler = observed({ logger }, async (): Promise<unknown> => {
   if (!deps) {
-    const artifactBucket = process.env.ARTIFACT_BUCKET;
-    if (!artifactBucket) throw new Error('ARTIFACT_BUCKET is not set');
     deps = {
       config: loadConfig({ env: process.env }),
-      ec2: new EC2Client(awsClientConfig()),
-      s3: new S3Client(awsClientConfig()),
-      artifactBucket,
-      executionStatus: sfnExecutionStatus(new SFNClient(awsClientConfig())),
+      ec2: traced(new EC2Client(awsClientConfig())),
+      s3: traced(new S3Client(awsClientConfig())),
+      artifactBucket: requiredEnv('ARTIFACT_BUCKET'),
+      executionStatus: sfnExecutionStatus(traced(new SFNClient(awsClientConfig()))),
       now: () => new Date(),
     };
   }
   const result = await sweepTrainers(deps);
-  console.log(JSON.stringify({ msg: 'trainer sweep', examined: result.examined.length, terminated: result.terminated, errors: result.errors }));
+  logger.info('trainer sweep', { examined: result.examined.length, terminated: result.terminated, errors: result.errors });
   return result;
-};
+});

@@ -10,7 +10,6 @@ export const dataNames = (envName: string) => ({
   lakeBucket: `sf-${envName}-lake-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
   artifactBucket: `sf-${envName}-artifacts-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
   registryTable: `signalforge-${envName}-registry`,
-  idempotencyTable: `signalforge-${envName}-idempotency`,
 });
 
 export const bucketArn = (name: string) => `arn:${Aws.PARTITION}:s3:::${name}`;

@@ -22,7 +22,7 @@ function logsServiceStatement(stack: Stack): PolicyStatement {
   });
 }
 
-/** Keys, the lake and artifact buckets, the registry and idempotency tables, and the VPC. */
+/** Keys, the lake and artifact buckets, the registry table, and the VPC. */
 export class DataStack extends Stack {
   /** Encrypts S3, DynamoDB, SQS and SNS data. */
   readonly dataKey: Key;
@@ -107,7 +107,7 @@ export class DataStack extends Stack {
       noncurrentVersionExpiration: Duration.days(365),
     }).bucket;
 
-    this.tables = new RegistryTables(this, 'Tables', { encryptionKey: this.dataKey, registryTableName: names.registryTable, idempotencyTableName: names.idempotencyTable });
+    this.tables = new RegistryTables(this, 'Tables', { encryptionKey: this.dataKey, registryTableName: names.registryTable });
     this.network = new Network(this, 'Network', { logKey: this.logKey, natGateways: props.natGateways });
   }
 }

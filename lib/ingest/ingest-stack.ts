@@ -9,7 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
-import { grantItemReadWrite, grantObjectDelete, grantObjectGet, grantObjectWrite } from '../data/data-grants.js';
+import { grantObjectDelete, grantObjectGet, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import { constructIdFor, PRODUCER_SOURCES, runtimeEnvironment } from '../runtime-environment.js';
@@ -28,7 +28,7 @@ export class IngestStack extends Stack {
     super(scope, id, props);
     const { config, cluster } = props;
     const names = dataNames(config.envName);
-    const env = runtimeEnvironment({ MSK_CLUSTER_ARN: cluster.clusterArn, LAKE_BUCKET: names.lakeBucket, IDEMPOTENCY_TABLE: names.idempotencyTable });
+    const env = runtimeEnvironment({ MSK_CLUSTER_ARN: cluster.clusterArn, LAKE_BUCKET: names.lakeBucket });
 
     const producerSg = new SecurityGroup(this, 'ProducerSecurityGroup', {
       vpc: props.vpc,
@@ -88,7 +88,6 @@ export class IngestStack extends Stack {
       grantObjectWrite(fn, lake, [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, ledger], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter and batch-ledger prefixes.`);
       grantObjectGet(fn, lake, [ledger], `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`);
       grantObjectDelete(fn, lake, [lakeObjects], `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`);
-      grantItemReadWrite(fn, names.idempotencyTable, props.dataKey);
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);
     }

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
 import { physicalTopic } from '../../core/events/index.js';
 import { createKafka } from '../../core/kafka/client.js';
@@ -14,7 +14,6 @@ export interface SandboxResources {
   lakeBucket: string;
   artifactBucket: string;
   registryTable: string;
-  idempotencyTable: string;
   /** Physical Kafka topic names, by logical topic. */
   topics: Record<(typeof TOPIC_NAMES)[number], string>;
   namespace?: string;
@@ -33,7 +32,6 @@ export function sandboxResourceNames(config: SignalForgeConfig, region: string, 
     lakeBucket: fill(names.lakeBucket),
     artifactBucket: fill(names.artifactBucket),
     registryTable: names.registryTable,
-    idempotencyTable: names.idempotencyTable,
     topics,
     ...(namespace ? { namespace } : {}),
   };
@@ -70,20 +68,6 @@ async function ensureTable(ddb: DynamoDBClient, input: ConstructorParameters<typ
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`table ${input.TableName} did not become ACTIVE`);
-}
-
-/** The Powertools idempotency table as the CDK stack defines it: pk `id`, TTL attribute `expiration`. */
-async function ensureIdempotencyTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  await ensureTable(ddb, {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-  });
-  await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiration' } })).catch((err: unknown) => {
-    // Setting the same TTL twice is an error on real DynamoDB; the state is what we want either way.
-    if (!/already enabled/i.test((err as Error).message)) throw err;
-  });
 }
 
 /**
@@ -123,7 +107,6 @@ export async function provisionResources(input: {
     ensureBucket(input.s3, resources.lakeBucket),
     ensureBucket(input.s3, resources.artifactBucket),
     ensureTable(input.ddb, registryTableDefinition(resources.registryTable)),
-    ensureIdempotencyTable(input.ddb, resources.idempotencyTable),
   ]);
   const created = topicResult.data.Created ? topicResult.data.Created.split(',') : [];
   return { topicsCreated: created, topicsExisting: TOPIC_NAMES.length - created.length };

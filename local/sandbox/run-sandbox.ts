@@ -238,7 +238,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       // A fresh moto starts empty; an external endpoint keeps its own state between runs.
       const restored = services.external.aws ? undefined : await restoreSnapshot(state.snapshotDir, { s3: s3Client, ddb, resources: res });
       const restoredNote = restored ? `; restored ${restored.registryItems} registry items and ${restored.artifacts} artifacts from the last run` : '';
-      return { value: report, summary: `topics ${report.topicsCreated.length} created / ${report.topicsExisting} existing, buckets ${res.lakeBucket} + ${res.artifactBucket}, tables ${res.registryTable} + ${res.idempotencyTable}${restoredNote}` };
+      return { value: report, summary: `topics ${report.topicsCreated.length} created / ${report.topicsExisting} existing, buckets ${res.lakeBucket} + ${res.artifactBucket}, table ${res.registryTable}${restoredNote}` };
     });
 
     // Serving starts before the retrain, as in AWS: the canary bake judges the traffic it counts.

@@ -1,4 +1,4 @@
-import type { SignalForgeConfig } from '../../../core/config/index.js';
+import { requiredEnv, type SignalForgeConfig } from '../../../core/config/index.js';
 import { Ec2SpotLauncher } from './ec2.js';
 import { SageMakerLauncher } from './sagemaker.js';
 import type { TrainerLauncher } from './types.js';
@@ -12,11 +12,7 @@ function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set (needed by the ${env.TRAINER_BACKEND ?? ''} trainer launcher)`);
-  return value;
-}
+
 
 /** SAGEMAKER_SETTINGS_JSON from the infra's SageMakerTraining construct (only the fields the launcher uses). */
 interface SageMakerSettingsEnv {
@@ -38,15 +34,15 @@ export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEn
     case 'ec2':
       return new Ec2SpotLauncher({
         config,
-        launchTemplateId: required(env, 'TRAINER_LAUNCH_TEMPLATE_ID'),
-        subnetIds: list(required(env, 'TRAINER_SUBNET_IDS')),
+        launchTemplateId: requiredEnv('TRAINER_LAUNCH_TEMPLATE_ID', env),
+        subnetIds: list(requiredEnv('TRAINER_SUBNET_IDS', env)),
         securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),
       });
     case 'sagemaker': {
       const settings = JSON.parse(env.SAGEMAKER_SETTINGS_JSON ?? '{}') as SageMakerSettingsEnv;
       return new SageMakerLauncher({
         config,
-        roleArn: settings.roleArn ?? required(env, 'SAGEMAKER_ROLE_ARN'),
+        roleArn: settings.roleArn ?? requiredEnv('SAGEMAKER_ROLE_ARN', env),
         imageUri: settings.imageUri ?? undefined,
         subnetIds: list(env.TRAINER_SUBNET_IDS),
         securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),

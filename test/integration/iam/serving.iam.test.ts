@@ -89,7 +89,7 @@ describe('serving functions run under their deployed IAM policies', () => {
 
   it('the batch inference Lambda entry scores the config from the lake and writes its results', async () => {
     const { handler } = await import('../../../lambdas/serving/batch-inference.handler.js');
-    const summary = await asHandler(batch.handler, () => handler());
+    const summary = await asHandler(batch.handler, () => handler({}));
     expect(summary.counts.predicted).toBe(1);
   });
 

@@ -7,6 +7,7 @@ import { Template as Assertions, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponseSchema, predictRequestJsonSchemaDraft4 } from '../../../core/api/index.js';
 import { loadConfig, TOPIC_NAMES } from '../../../core/config/index.js';
+import { registryTableDefinition } from '../../../core/registry/index.js';
 import { installVenv, venvTool } from '../../../local/services/index.js';
 import { repoRoot } from '../../../lib/constructs/signalforge-function.js';
 import { acknowledgedFindings } from '../../../lib/nag/acknowledge.js';
@@ -80,20 +81,20 @@ describe('data', () => {
     }
   });
 
-  it('has the registry table of the contract with PITR and KMS, and the idempotency table', () => {
+  it('deploys the registry table the sandbox and tests create (one description), with PITR and KMS, and no other table', () => {
     const data = assertions('Data');
-    data.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] })],
-      BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }),
-    });
-    data.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-    });
+    data.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const local = registryTableDefinition('any');
+    const byName = <T extends { AttributeName?: string }>(xs: readonly T[] | undefined) => [...(xs ?? [])].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
+    const table = Object.values(data.findResources('AWS::DynamoDB::Table'))[0]!.Properties as Record<string, unknown> & {
+      GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
+      AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+    };
+    expect(table.KeySchema).toEqual(local.KeySchema);
+    expect(byName(table.AttributeDefinitions)).toEqual(byName(local.AttributeDefinitions));
+    expect(table.GlobalSecondaryIndexes.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }))).toEqual(local.GlobalSecondaryIndexes);
+    expect(table.BillingMode).toBe(local.BillingMode);
+    expect(table).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, SSESpecification: { SSEEnabled: true, SSEType: 'KMS' } });
   });
 
   it('gives the isolated subnets the endpoints the MSK event source mapping and the Lambdas need', () => {
@@ -364,7 +365,7 @@ describe('runtime and IAM hygiene', () => {
       'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
       'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
-      'ec2:DescribeInstances', 'kafka:GetBootstrapBrokers', 'ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics',
+      'ec2:DescribeInstances', 'ec2:DescribeSpotPriceHistory', 'kafka:GetBootstrapBrokers', 'ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics',
       // Step Functions vended log delivery (CDK's StateMachine logging grant).
       'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
       'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',

@@ -29,18 +29,18 @@ describe('checkpoint and resume', () => {
     const base = await mkdtemp(join(tmpdir(), 'sf-resume-'));
     const full = startCli([...TRAIN_ARGS, '--out', join(base, 'full'), '--run-id', 'full']);
     expect((await full.exited).code).toBe(0);
-    const totalSteps = Math.max(...full.lines.filter((l) => l.msg === 'step').map((l) => l.step as number));
+    const totalSteps = Math.max(...full.lines.filter((l) => l.message === 'step').map((l) => l.step as number));
     expect(totalSteps).toBeGreaterThan(30);
 
     const killAt = 8 + Math.floor(Math.random() * (totalSteps / 2));
     const out = join(base, 'killed');
     const victim = startCli([...TRAIN_ARGS, '--out', out, '--run-id', 'killed']);
     victim.onLine((l) => {
-      if (l.msg === 'step' && (l.step as number) >= killAt) victim.child.kill('SIGKILL');
+      if (l.message === 'step' && (l.step as number) >= killAt) victim.child.kill('SIGKILL');
     });
     expect((await victim.exited).signal).toBe('SIGKILL');
     // Its workers notice the closed IPC channel and exit: no orphans holding a GPU.
-    const pids = victim.lines.find((l) => l.msg === 'workers started')!.pids as number[];
+    const pids = victim.lines.find((l) => l.message === 'workers started')!.pids as number[];
     expect(pids).toHaveLength(2);
     await expect.poll(() => pids.filter(isAlive), { timeout: 10_000, interval: 100 }).toEqual([]);
     const killedRecord = await record(out, 'killed');
@@ -48,7 +48,7 @@ describe('checkpoint and resume', () => {
 
     const resumed = startCli([...TRAIN_ARGS, '--out', out, '--run-id', 'killed', '--resume']);
     expect((await resumed.exited).code).toBe(0);
-    const resumedFrom = resumed.lines.find((l) => l.msg === 'resuming config from checkpoint');
+    const resumedFrom = resumed.lines.find((l) => l.message === 'resuming config from checkpoint');
     expect(resumedFrom?.step as number).toBeGreaterThan(0);
     expect(resumedFrom?.step as number).toBeLessThanOrEqual(killAt + 1);
     const final = await record(out, 'killed');
@@ -89,11 +89,11 @@ describe('checkpoint and resume', () => {
       let noticeAt = 0;
       let checkpointAt = 0;
       cli.onLine((l) => {
-        if (l.msg === 'step' && (l.step as number) >= 3 && !notice) {
+        if (l.message === 'step' && (l.step as number) >= 3 && !notice) {
           notice = true;
           noticeAt = Date.now();
         }
-        if (l.msg === 'checkpoint' && notice && !checkpointAt) checkpointAt = Date.now();
+        if (l.message === 'checkpoint' && notice && !checkpointAt) checkpointAt = Date.now();
       });
       const exit = await cli.exited;
       expect(exit.code).toBe(0);
@@ -114,13 +114,13 @@ describe('checkpoint and resume', () => {
     const cli = startCli(['--data', 'synthetic:3000:2', '--configs', KEY, '--epochs', '200', '--batch-size', '32', '--window', '16', '--hidden', '16', '--models', 'gru', '--checkpoint-every', '100000', '--log-every-steps', '1', '--out', out, '--run-id', 'term']);
     let sent = false;
     cli.onLine((l) => {
-      if (l.msg === 'step' && !sent) {
+      if (l.message === 'step' && !sent) {
         sent = true;
         cli.child.kill('SIGTERM');
       }
     });
     expect((await cli.exited).code).toBe(0);
-    expect(cli.lines.some((l) => l.msg === 'checkpoint')).toBe(true);
+    expect(cli.lines.some((l) => l.message === 'checkpoint')).toBe(true);
     expect((await record(out, 'term')).status).toBe('interrupted');
   });
 });
