@@ -21,6 +21,7 @@ import { createInferenceService } from '../lambdas/serving/inference/service.js'
 import { buildRealModel } from '../test/integration/serving/real-model.js';
 import { startRuntimeTimer, type RuntimeModelFiles } from './runtime-timer.js';
 import { makeBars } from '../test/unit/serving/fixtures.js';
+import { percentile } from './percentile.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,11 +41,6 @@ const HANDLER_ROUNDS = 3;
 const HANDLER_SAMPLES = 2000;
 const TFJS_WARMUP = 10;
 const HTTP_SECONDS = 10;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));

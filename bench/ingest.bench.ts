@@ -21,6 +21,7 @@ import { connectEventProducer, eventMessage, type EventProducer } from '../lambd
 import { replayEvents } from '../local/replay/replay.js';
 import { ensureIngestTopics, spawnSinkProcess } from '../local/event-source/index.js';
 import { startLocalServices, type LocalServices } from '../local/services/index.js';
+import { percentile } from './percentile.js';
 
 const CAPACITY_EVENTS = Number(process.env.INGEST_BENCH_EVENTS ?? 100_000);
 const PACED_RATE = Number(process.env.INGEST_BENCH_RATE ?? 20_000);
@@ -35,11 +36,6 @@ const SINK_FLAGS = process.env.INGEST_BENCH_SINK_NODE_FLAGS?.split(' ').filter(B
 const CHUNK = 5_000;
 
 type Figures = Record<string, number | string | boolean | null | object>;
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** CPU time (ms) used so far by these processes and all their descendants, from /proc (Linux); 0 elsewhere. */
 function treeCpuMs(roots: readonly number[]): number {

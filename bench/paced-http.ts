@@ -5,6 +5,7 @@
 // measures queueing behind a burst rather than latency at a steady rate.
 import { Agent, request } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { percentile } from './percentile.js';
 
 export interface PacedResult {
   requests: number;
@@ -25,10 +26,6 @@ export interface PacedOptions {
   durationSeconds: number;
   /** Sockets kept open; enough that a momentary stall does not starve the schedule. */
   maxSockets?: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
 export async function pacedHttp(options: PacedOptions): Promise<PacedResult> {

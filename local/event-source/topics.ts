@@ -1,14 +1,17 @@
 import type { Admin } from 'kafkajs';
 import { TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
 import { physicalTopic } from '../../core/events/index.js';
+import { reconcileTopics } from '../../lambdas/topics/topic-reconciler.js';
 
-/** Creates the four topics (namespaced if asked) with config's partition counts; existing topics are left alone. */
+/**
+ * The four topics (namespaced if asked) with config's partitions and retention, through the deployed custom
+ * resource's reconciler (create missing, grow partitions, never delete), so tests and the bench get the topics a
+ * deploy gets.
+ */
 export async function ensureIngestTopics(admin: Admin, config: SignalForgeConfig, namespace?: string): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
-  const wanted = TOPIC_NAMES.map((t) => ({ topic: physicalTopic(t, namespace), numPartitions: config.kafka.topics[t].partitions, replicationFactor: config.kafka.topics[t].replicationFactor }));
-  const missing = wanted.filter((t) => !existing.has(t.topic));
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  return wanted.map((t) => t.topic);
+  const wanted = TOPIC_NAMES.map((t) => ({ name: physicalTopic(t, namespace), ...config.kafka.topics[t] }));
+  await reconcileTopics(admin, wanted);
+  return wanted.map((t) => t.name);
 }
 
 /** Records not yet committed by `groupId`, summed over the topics. */
