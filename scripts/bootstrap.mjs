@@ -44,7 +44,7 @@ function ensureNodeModules() {
     stdio: 'inherit',
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
   });
-  if (res.status !== 0) fail('npm ci failed; see the output above.');
+  if (res.status !== 0) fail(`npm ${args[0]} failed; see the output above.`);
   writeFileSync(marker, want);
 }
 

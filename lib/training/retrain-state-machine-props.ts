@@ -14,17 +14,19 @@ export type IDynamoTable = ITable | ITableV2;
  * only its task Lambdas, their log groups and roles, the state machine and its log group.
  *
  * @example
+ * // As lib/training/training-stack.ts wires it: data-stack resources by name, the trainer from SpotTrainer.
  * const retrain = new RetrainStateMachine(this, 'Retrain', {
  *   config,
- *   lakeBucket: data.lakeBucket,
- *   artifactBucket: data.artifactBucket,
- *   registryTable: data.registryTable,
- *   alertTopic,
- *   encryptionKey: data.key,
- *   trainerLaunchTemplate: template,
- *   trainerInstanceRole: trainerRole,
- *   trainerSubnets: vpc.privateSubnets,
- *   trainerSecurityGroup: trainerSg,
+ *   lakeBucket: Bucket.fromBucketName(this, 'LakeBucket', names.lakeBucket),
+ *   artifactBucket: Bucket.fromBucketName(this, 'ArtifactBucket', names.artifactBucket),
+ *   registryTable: Table.fromTableName(this, 'RegistryTable', names.registryTable),
+ *   alertTopic: props.alertTopic,
+ *   encryptionKey: props.dataKey,
+ *   trainerLaunchTemplate: spotTrainer.launchTemplate,
+ *   trainerInstanceRole: spotTrainer.role,
+ *   trainerSubnets,
+ *   trainerSecurityGroup: spotTrainer.securityGroup,
+ *   sagemakerRole: sagemaker.role,
  * });
  * retrain.grantStartExecution(driftFunction);
  */
