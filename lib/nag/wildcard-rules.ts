@@ -12,7 +12,7 @@ export const WILDCARD_RULES: readonly WildcardRule[] = [
   },
   {
     pattern: /^Resource::\*$/,
-    reason: 'Only actions without resource-level permissions get Resource "*": X-Ray trace and sampling calls, the Lambda VPC ENI actions, the Describe calls of the MSK event source mapping (network interfaces, VPCs, subnets, security groups), ec2:DescribeInstances, ec2:DescribeSpotPriceHistory, kafka:GetBootstrapBrokers, ecr:GetAuthorizationToken, CloudWatch metric reads/writes (PutMetricData limited by namespace condition) and Step Functions log delivery; test/unit/infra/app-synth.test.ts enforces this list.',
+    reason: 'Only actions without resource-level permissions get Resource "*": X-Ray trace and sampling calls, the Lambda VPC ENI actions, the Describe calls of the MSK event source mapping (network interfaces, VPCs, subnets, security groups), ec2:DescribeInstances, ec2:DescribeSpotPriceHistory, kafka:GetBootstrapBrokers, ecr:GetAuthorizationToken, CloudWatch metric reads/writes (PutMetricData limited by namespace condition) and Step Functions log delivery; test/static/infra/app-synth.test.ts enforces this list.',
   },
   {
     pattern: /^Resource::<[A-Za-z0-9]+\.Arn>:\*$/,

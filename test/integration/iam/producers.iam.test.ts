@@ -17,7 +17,7 @@ const secretIds = {
  * The producers' AWS calls: each reads its vendor credentials from Secrets Manager (the resolver its
  * handler builds) as its own function. Their other calls cannot run on moto, which has no
  * GetBootstrapBrokers and no MSK data plane; those are simulated on the template in
- * test/unit/infra/service-side-iam.test.ts.
+ * test/static/infra/service-side-iam.test.ts.
  */
 describe('producers run under their deployed IAM policies', () => {
   const { synth, app } = deployedApp();

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { readTemplates, type Template } from '../../unit/infra/template-helpers.js';
-import type { Synthesized } from '../../unit/infra/synthesize.js';
+import { readTemplates, type Template } from '../../static/infra/template-helpers.js';
+import type { Synthesized } from '../../static/infra/synthesize.js';
 
 /** The account the resolved templates are "deployed" into; recorded calls are mapped into it too. */
 export const DEPLOY_ACCOUNT = '123456789012';

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ConfigOverrides } from '../../../core/config/index.js';
 import { loadConfig } from '../../../core/config/index.js';
-import { synthesizeApp, type Synthesized } from '../../unit/infra/synthesize.js';
+import { synthesizeApp, type Synthesized } from '../../static/infra/synthesize.js';
 import { checkRecordedCalls, type NameMap } from './check-calls.js';
 import { DeployedApp, type FunctionRole } from './deployed-app.js';
 import { recordedCalls } from './recorder.js';

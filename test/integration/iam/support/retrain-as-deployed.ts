@@ -2,7 +2,7 @@ import { RETRAIN_TASKS, type RetrainTaskName } from '../../../../lambdas/trainin
 import type { TaskHandlers } from '../../../../lambdas/training/tasks/index.js';
 import { runRetrainLocally, type LocalRetrainResult } from '../../../../local/stepfunctions/index.js';
 import { asHandler, type DeployedApp, type FunctionRole } from '../../../support/iam/index.js';
-import type { Synthesized } from '../../../unit/infra/synthesize.js';
+import type { Synthesized } from '../../../static/infra/synthesize.js';
 import type { RetrainWorld } from '../../orchestration/support/retrain-world.js';
 
 /** Each retrain task's deployed function role, by task name. */

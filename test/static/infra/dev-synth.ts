@@ -1,4 +1,4 @@
-// Developer helper: `node --import tsx test/unit/infra/dev-synth.ts` synthesizes the app, then prints
+// Developer helper: `node --import tsx test/static/infra/dev-synth.ts` synthesizes the app, then prints
 // timing, resource counts per stack and every cdk-nag acknowledgement (what docs/INFRA.md lists).
 import { acknowledgedFindings } from '../../../lib/nag/acknowledge.js';
 import { synthesizeApp } from './synthesize.js';
