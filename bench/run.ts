@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       results[name] = { error: (err as Error).message, measured_at: new Date().toISOString() };
       process.stdout.write(`   FAILED: ${(err as Error).stack ?? err}\n`);
     }
-    writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   }
   process.stdout.write(`\nwrote ${resultsPath}\n`);
   process.exit(failed ? 1 : 0);

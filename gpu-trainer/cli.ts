@@ -123,7 +123,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write(HELP + '\n');
+  process.stdout.write(`${HELP}\n`);
   process.exit(0);
 }
 const smokeBackend = values.backend as BackendName;

@@ -16,7 +16,7 @@ export interface TrainerLog {
 }
 
 export function createLog(opts: { tty?: boolean; runId: string; write?: (line: string) => void; quiet?: boolean }): TrainerLog {
-  const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const tty = opts.tty ?? Boolean(process.stdout.isTTY);
   if (!tty) {
     // The Lambdas' Powertools shape (core/observability), so one query reads trainer and task logs alike.
@@ -43,7 +43,7 @@ export function createLog(opts: { tty?: boolean; runId: string; write?: (line: s
   );
   let started = false;
   const line = (level: string, msg: string, f?: LogFields) => {
-    const text = `${level === 'info' ? '' : level.toUpperCase() + ' '}${msg}${f ? ' ' + JSON.stringify(f) : ''}`;
+    const text = `${level === 'info' ? '' : `${level.toUpperCase()} `}${msg}${f ? ` ${JSON.stringify(f)}` : ''}`;
     if (started) bar.update({ detail: text.slice(0, 100) });
     else write(text);
   };
@@ -53,7 +53,7 @@ export function createLog(opts: { tty?: boolean; runId: string; write?: (line: s
     error: (m, f) => {
       if (started) bar.stop();
       started = false;
-      write(`ERROR ${m}${f ? ' ' + JSON.stringify(f) : ''}`);
+      write(`ERROR ${m}${f ? ` ${JSON.stringify(f)}` : ''}`);
     },
     progress(done, total, f) {
       if (!started) {

@@ -124,7 +124,7 @@ export async function readUri(uri: string, client?: S3Client, versionId?: string
 }
 
 export async function writeJson(store: ArtifactStore, key: string, value: unknown): Promise<string> {
-  return store.write(key, JSON.stringify(value, null, 2) + '\n', 'application/json');
+  return store.write(key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
 export async function readJson<T>(store: ArtifactStore, key: string, parse: (v: unknown) => T): Promise<T | undefined> {

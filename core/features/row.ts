@@ -63,7 +63,7 @@ export function writeFeatureRow(cols: BarColumns, end: number, history: number, 
       signal = j === lineStart ? line : line * kg + signal * (1 - kg);
     }
     const change = c - close[i - 1]!;
-    const gain = change > 0 ? change : 0;
+    const gain = Math.max(change , 0);
     const loss = change > 0 ? 0 : -change;
     if (j <= rp) {
       avgGain += gain / rp;

@@ -1,4 +1,4 @@
-import { Rng } from '../rng.js';
+import type { Rng } from '../rng.js';
 
 export type ModelKind = 'lstm' | 'gru' | 'dense';
 

@@ -8,7 +8,7 @@ export interface BatchItemFailuresResponse {
   batchItemFailures?: { itemIdentifier: { 'topic-partition': string; offset: number } | string }[];
 }
 
-export type MskHandler = (event: MSKEvent, context: Context) => Promise<BatchItemFailuresResponse | void | unknown>;
+export type MskHandler = (event: MSKEvent, context: Context) => Promise<BatchItemFailuresResponse | undefined | unknown>;
 
 export interface EventSourceRunnerOptions {
   kafka: Kafka;

@@ -1,7 +1,4 @@
-// Writes the sample report (deterministic, labelled as sample data) and optionally a screenshot of it:
-//   node --import tsx local/report/render-sample.ts [--out dir] [--configs N] [--screenshot file.png] [--height px]
-// docs/report-screenshot.png comes from: --configs 8 --screenshot docs/report-screenshot.png
-import { resolve } from 'node:path';
+
 import { parseArgs } from 'node:util';
 import { loadConfig, modelConfigKeys } from '../../core/config/index.js';
 import { defaultPricedInstanceType } from './cost.js';

@@ -90,7 +90,7 @@ async function startForeground(): Promise<void> {
 
 async function startDetached(): Promise<void> {
   const existing = readState();
-  if (existing && existing.pids.some((pid) => ownsPid(existing, pid))) {
+  if (existing?.pids.some((pid) => ownsPid(existing, pid))) {
     console.log('already running (npm run services -- stop to end them):');
     console.log(describe(existing));
     return;
@@ -128,7 +128,7 @@ async function status(): Promise<number> {
   console.log(`moto + cfn-lint venv installed: ${venvInstalled(MOTO_VENV) ? 'yes' : 'no'}`);
   console.log(`checkov venv installed: ${venvInstalled(CHECKOV_VENV) ? 'yes' : 'no'}`);
   const state = readState();
-  if (!state || !state.pids.some((pid) => ownsPid(state, pid))) {
+  if (!state?.pids.some((pid) => ownsPid(state, pid))) {
     console.log('detached services: not running');
     return 1;
   }
@@ -156,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
       return status();
     case 'env': {
       const state = readState();
-      if (!state || !state.pids.some((pid) => ownsPid(state, pid))) {
+      if (!state?.pids.some((pid) => ownsPid(state, pid))) {
         process.stderr.write('no detached services running; start them with: npm run services -- start --detach\n');
         return 1;
       }

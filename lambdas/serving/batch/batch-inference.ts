@@ -102,7 +102,7 @@ export async function runBatchInference(deps: BatchInferenceDeps): Promise<Batch
   const results = perSymbol.flat();
   const date = startedAt.slice(0, 10);
   const prefix = `${deps.outputPrefix ?? BATCH_OUTPUT_PREFIX}/date=${date}/run=${runId}`;
-  await putObjectBytes(s3, deps.outputBucket, `${prefix}/predictions.jsonl`, results.map((r) => JSON.stringify(r)).join('\n') + '\n', 'application/x-ndjson');
+  await putObjectBytes(s3, deps.outputBucket, `${prefix}/predictions.jsonl`, `${results.map((r) => JSON.stringify(r)).join('\n')}\n`, 'application/x-ndjson');
   const counts: Record<BatchStatus, number> = { predicted: 0, no_model: 0, insufficient_data: 0, failed: 0 };
   for (const r of results) counts[r.status] += 1;
   const summary: BatchSummary = {

@@ -42,7 +42,7 @@ export interface DriftDeps {
   s3: S3Client;
   lakeBucket: string;
   /** Starts the retrain state machine: lambdas/training/start-retrain.ts `startRetrain` in AWS. */
-  startRetrain?: (input: RetrainInput) => Promise<{ runId?: string; executionArn?: string; started?: boolean } | void>;
+  startRetrain?: (input: RetrainInput) => Promise<{ runId?: string; executionArn?: string; started?: boolean } | undefined>;
   /** Live rows scored per config; PSI over ~200 samples and 10 bins has a noise floor near 0.05. */
   liveSamples?: number;
   now?: () => Date;

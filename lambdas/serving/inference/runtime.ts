@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
-import { ModelRegistry, registryFromEnv } from '../../../core/registry/index.js';
+import { type ModelRegistry, registryFromEnv } from '../../../core/registry/index.js';
 import { createArtifactReader, metadataInputAdapter } from './model-input.js';
 import { createInferenceService, type InferenceService, type InferenceServiceDeps } from './service.js';
 

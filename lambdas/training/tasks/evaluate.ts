@@ -29,7 +29,7 @@ export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunCo
   const failedShards = training.filter((s) => s.status !== 'succeeded').map((s) => s.shardId);
   for (const outcome of training.filter((s) => s.status === 'succeeded')) {
     const record = await readRunRecord(deps, outcome.shardRunId);
-    if (!record || record.status !== 'succeeded') {
+    if (record?.status !== 'succeeded') {
       failedShards.push(outcome.shardId);
       continue;
     }

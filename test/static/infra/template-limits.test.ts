@@ -1,10 +1,9 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTANCE_TYPES, loadConfig, SPOT_QUOTA_GROUPS, TIMEFRAMES, type ConfigOverrides } from '../../../core/config/index.js';
 import { TASK_METADATA_KEY } from '../../../lambdas/training/task-catalog.js';
 import { assertDefaultAmiDrives, DEFAULT_AMI_INSTANCE_FAMILIES } from '../../../lib/training/spot-trainer.js';
-import { largest, lambdaCodeSizes, lambdaEnvironmentSizes, LIMITS, mapStates, overLimit, readTemplates, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
+import { largest, lambdaCodeSizes, lambdaEnvironmentSizes, mapStates, overLimit, readTemplates, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
 import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.js';
 
 /**

@@ -54,7 +54,7 @@ describe('synthesised definition cache', () => {
     expect(readCachedDefinition(dir, key)).toBeUndefined();
     writeCachedDefinition(dir, key, { definition: { StartAt: 'X', States: {} }, taskByArn: {} });
     expect(readCachedDefinition(dir, key)).toEqual({ definition: { StartAt: 'X', States: {} }, taskByArn: {} });
-    writeFileSync(join(dir, `retrain-${key}.json`), '{"key":"' + key + '","definition":');
+    writeFileSync(join(dir, `retrain-${key}.json`), `{"key":"${key}","definition":`);
     expect(readCachedDefinition(dir, key)).toBeUndefined();
   });
 

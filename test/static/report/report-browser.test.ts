@@ -97,7 +97,7 @@ describe('run report in headless Chromium', () => {
   it('loads from the local server with no console errors, page errors or outside requests', async () => {
     expect(responseStatus).toBe(200);
     await expect(page.title()).resolves.toContain(data.runId);
-    await expect(page.locator('[data-run-id]').innerText()).resolves.toBe(data.runId);
+    await expect(page.locator('[data-run-id]').textContent()).resolves.toBe(data.runId);
     expect(problems.consoleErrors).toEqual([]);
     expect(problems.pageErrors).toEqual([]);
     expect(problems.failedRequests).toEqual([]);
