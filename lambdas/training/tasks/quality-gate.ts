@@ -2,7 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { datasetManifestSchema, readUri } from '../../../core/artifacts/index.js';
 import type { SignalForgeConfig, Timeframe } from '../../../core/config/index.js';
-import { marketBarSchema } from '../../../core/events/index.js';
+import { eventSchema } from '../../../core/events/index.js';
 import { mapLimit } from '../../../core/lake/index.js';
 import type { RunContext } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
@@ -71,10 +71,11 @@ export function assessBars(key: string, bars: readonly BarRow[], thresholds: Sig
       nanRows++;
       continue;
     }
-    const parsed = marketBarSchema.safeParse(bar.event);
-    if (!parsed.success) {
+    // The readable schema: version 1 bars from older lake objects are upcast, not counted as errors.
+    const parsed = eventSchema.safeParse(bar.event);
+    if (!parsed.success || parsed.data.type !== 'market-bar') {
       schemaErrors++;
-      firstSchemaError ??= parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      firstSchemaError ??= parsed.success ? `type ${parsed.data.type} is not a market bar` : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       continue;
     }
     const t = Date.parse(bar.eventTime);
