@@ -117,6 +117,8 @@ export interface RetrainSummary {
   rolledBack: { key: string; version: number; errorRate: number | null }[];
   rejected: { key: string; reason: string }[];
   failedShards: string[];
+  /** Configs the data-quality gate skipped, and why (the first 20; the quality report has all). */
+  skippedConfigs?: { key: string; issues: string[] }[];
   error?: { Error: string; Cause: string };
   reportUri?: string;
 }
