@@ -5,7 +5,10 @@ import { eventIdFor, marketBarEvent, type MarketBarEvent, type NewsEvent, type S
 import { listQuarantine, readQuarantineEntry } from '../../../core/quality/index.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
 import { poisonRecord, replayEvents } from '../../../lambdas/ingest/sources/replay.js';
-import { startLocalSink, waitForDrain } from '../../../local/event-source/index.js';
+import { startLocalSink, toMskEvent, toMskRecord, waitForDrain } from '../../../local/event-source/index.js';
+import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
+import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
+import type { Context } from 'aws-lambda';
 import { physicalTopic } from '../../../core/events/index.js';
 import { runLakeCli } from '../../../ops/lake/cli.js';
 import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
@@ -108,5 +111,34 @@ describe('plausibility quarantine', () => {
     const auditBodies = await Promise.all(auditKeys.map(async (k) => JSON.parse(Buffer.from((await getObjectBytes(env.s3, env.bucket, k))!).toString('utf8')) as { action: string; who: string; reason: string; entry: { valueBase64: string } }));
     expect(auditBodies.map((a) => [a.action, a.who]).sort()).toEqual([['discard', 'it-operator'], ['release', 'it-operator']]);
     expect(auditBodies.every((a) => a.entry.valueBase64.length > 0)).toBe(true);
+  });
+
+  it('a cold sink judges a bar against the series history it reads from the lake (the RecentBars port)', async () => {
+    const config = { ...env.config, ingest: { ...env.config.ingest, lakePrefix: 'cold-lake', deadLetterPrefix: 'cold-dlq' }, quality: { ...env.config.quality, quarantinePrefix: 'cold-quarantine' } };
+    const topic = physicalTopic('market-data', env.namespace);
+    const now = new Date().toISOString();
+    const day = (i: number) => new Date(Date.parse('2024-03-01T00:00:00.000Z') + i * 86_400_000).toISOString();
+    const mk = (i: number, price: number) => marketBarEvent({ source: 'it-cold', synthetic: true, symbol: 'JPM', timeframe: '1d', eventTime: day(i), ingestTime: now, o: price, h: price * 1.01, l: price * 0.99, c: price, v: 1000 });
+    const history = Array.from({ length: 25 }, (_, i) => mk(i, 100 * (1 + 0.01 * (i % 2))));
+    const records = (events: MarketBarEvent[], firstOffset: number) =>
+      events.map((e, i) => {
+        const m = eventMessage(e);
+        return toMskRecord(topic, 0, { key: Buffer.from(m.key), value: Buffer.from(m.value), offset: String(firstOffset + i), timestamp: String(Date.now()), attributes: 0, headers: {} } as never);
+      });
+    const sink = () => createSinkHandler({ config, s3: env.s3, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: quietLogger() });
+    const invoke = (h: ReturnType<typeof sink>, events: MarketBarEvent[], firstOffset: number) => h(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records(events, firstOffset)), {} as Context);
+    expect((await invoke(sink(), history, 0)).batchItemFailures).toEqual([]);
+    // A fresh handler (a cold container): nothing cached, the history is only in the lake.
+    const spike = mk(25, 1_000);
+    const normal = mk(26, 101);
+    expect((await invoke(sink(), [spike], 100)).batchItemFailures).toEqual([]);
+    expect((await invoke(sink(), [normal], 101)).batchItemFailures).toEqual([]);
+    const quarantined = await listQuarantine(env.s3, env.bucket, 'cold-quarantine');
+    expect(quarantined).toHaveLength(1);
+    expect(await readQuarantineEntry(env.s3, env.bucket, quarantined[0]!.key)).toMatchObject({ rule: 'bar-move', eventId: spike.eventId, values: { lastClose: history[24]!.c } });
+    const audit = await auditLake(env.s3, env.bucket, 'cold-lake');
+    expect(audit.rows).toBe(26);
+    expect(audit.countsByEventId.get(normal.eventId)).toBe(1);
+    expect(audit.countsByEventId.has(spike.eventId)).toBe(false);
   });
 });
