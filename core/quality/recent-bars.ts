@@ -62,7 +62,9 @@ export class LakeRecentBars implements RecentBars {
     const bySeries = new Map<string, MarketBarEvent[]>();
     for (const b of bars) {
       const key = seriesKey(b.symbol, b.timeframe);
-      bySeries.set(key, [...(bySeries.get(key) ?? []), b]);
+      const list = bySeries.get(key);
+      if (list) list.push(b);
+      else bySeries.set(key, [b]);
     }
     for (const [key, list] of bySeries) this.cache.set(key, mergeTail(this.cache.get(key) ?? [], list, this.options.keep));
   }

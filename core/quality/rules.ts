@@ -21,17 +21,19 @@ const IDENTIFIER_FIELDS = ['source', 'symbol', 'timeframe', 'platform', 'author'
 
 export function checkIdentifiers(event: SignalEvent): Violation | undefined {
   const fields = event as unknown as Record<string, unknown>;
-  const model = 'sentiment' in event ? event.sentiment?.model : undefined;
-  const candidates: [string, unknown][] = [...IDENTIFIER_FIELDS.map((f): [string, unknown] => [f, fields[f]]), ['sentiment.model', model]];
-  for (const [name, value] of candidates) {
-    if (typeof value !== 'string') continue;
-    const hit = HIDDEN_CHARACTERS.exec(value);
-    if (hit) {
-      const code = `U+${hit[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-      return { rule: 'identifier-chars', detail: `${name} holds control or invisible character ${code} at index ${hit.index}`, values: { field: name, value: JSON.stringify(value).slice(0, 200), character: code } };
-    }
+  for (const name of IDENTIFIER_FIELDS) {
+    const value = fields[name];
+    if (typeof value === 'string' && HIDDEN_CHARACTERS.test(value)) return hiddenCharacter(name, value);
   }
+  const model = 'sentiment' in event ? event.sentiment?.model : undefined;
+  if (model !== undefined && HIDDEN_CHARACTERS.test(model)) return hiddenCharacter('sentiment.model', model);
   return undefined;
+}
+
+function hiddenCharacter(name: string, value: string): Violation {
+  const hit = HIDDEN_CHARACTERS.exec(value)!;
+  const code = `U+${hit[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return { rule: 'identifier-chars', detail: `${name} holds control or invisible character ${code} at index ${hit.index}`, values: { field: name, value: JSON.stringify(value).slice(0, 200), character: code } };
 }
 
 /** Market bars must name a universe symbol; text events may also name one of the allow-list (an index, an ETF). */
@@ -42,9 +44,15 @@ export function checkUniverse(event: SignalEvent, universe: readonly string[], t
   return { rule: 'universe', detail: `symbol ${event.symbol} is not in ${where}`, values: { symbol: event.symbol, type: event.type } };
 }
 
-/** When the instrument's history starts: its own entry, else the global start. */
+const parsedStarts = new WeakMap<QualityConfig, Map<string, number>>();
+
+/** When the instrument's history starts: its own entry, else the global start (parsed once per config: hot path). */
 export function historyStartMs(symbol: string, q: QualityConfig): number {
-  return Date.parse(q.historyStartBySymbol[symbol] ?? q.historyStart);
+  let starts = parsedStarts.get(q);
+  if (!starts) parsedStarts.set(q, (starts = new Map()));
+  let ms = starts.get(symbol);
+  if (ms === undefined) starts.set(symbol, (ms = Date.parse(q.historyStartBySymbol[symbol] ?? q.historyStart)));
+  return ms;
 }
 
 /**
@@ -55,11 +63,12 @@ export function checkEventTime(event: SignalEvent, nowMs: number, q: QualityConf
   const eventMs = Date.parse(event.eventTime);
   const ingestMs = Date.parse(event.ingestTime);
   const startMs = historyStartMs(event.symbol, q);
-  const values = { eventTime: event.eventTime, ingestTime: event.ingestTime, now: new Date(nowMs).toISOString() };
-  if (eventMs < startMs) return { rule: 'event-time', detail: `event time ${event.eventTime} is before ${event.symbol}'s history starts (${new Date(startMs).toISOString()})`, values: { ...values, historyStart: new Date(startMs).toISOString() } };
+  // Built only on a violation: this runs for every record of every batch.
+  const values = () => ({ eventTime: event.eventTime, ingestTime: event.ingestTime, now: new Date(nowMs).toISOString() });
+  if (eventMs < startMs) return { rule: 'event-time', detail: `event time ${event.eventTime} is before ${event.symbol}'s history starts (${new Date(startMs).toISOString()})`, values: { ...values(), historyStart: new Date(startMs).toISOString() } };
   const latestMs = Math.min(ingestMs, nowMs) + q.clockSkewSeconds * 1000;
-  if (eventMs > latestMs) return { rule: 'event-time', detail: `event time ${event.eventTime} is after its arrival plus ${q.clockSkewSeconds} s of clock skew`, values };
-  if (ingestMs > nowMs + q.clockSkewSeconds * 1000) return { rule: 'event-time', detail: `ingest time ${event.ingestTime} is in the future (more than ${q.clockSkewSeconds} s ahead of the sink)`, values };
+  if (eventMs > latestMs) return { rule: 'event-time', detail: `event time ${event.eventTime} is after its arrival plus ${q.clockSkewSeconds} s of clock skew`, values: values() };
+  if (ingestMs > nowMs + q.clockSkewSeconds * 1000) return { rule: 'event-time', detail: `ingest time ${event.ingestTime} is in the future (more than ${q.clockSkewSeconds} s ahead of the sink)`, values: values() };
   return undefined;
 }
 
@@ -82,36 +91,53 @@ export function checkVolumeBounds(bar: MarketBarEvent, q: QualityConfig): Violat
   return undefined;
 }
 
-function sampleStdDev(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+/** A landed bar as the move rule needs it: time (ms) and close. */
+export interface SeriesPoint {
+  t: number;
+  c: number;
+  eventTime: string;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+export function seriesPoint(bar: Pick<MarketBarEvent, 'eventTime' | 'c'>): SeriesPoint {
+  return { t: Date.parse(bar.eventTime), c: bar.c, eventTime: bar.eventTime };
 }
 
 /**
  * The bar's largest move (open, high, low or close against the last landed close, in log terms) lies within
  * max(maxMoveSigmas x sigma x sqrt(bars elapsed), minMoveBound), sigma being the standard deviation of the
- * trailing log returns. `recentBars` are the series' landed bars, oldest first; only those before this bar
- * count. With fewer than minHistoryBars of them the rule does not judge: there is no volatility to judge by.
- * Elapsed bars scale the bound like a random walk's spread, so a bar after a long gap may move further.
+ * trailing log returns. `recentBars` are the series' landed bars, oldest first (sorted by event time); only
+ * those before this bar count. With fewer than minHistoryBars of them the rule does not judge: there is no
+ * volatility to judge by. Elapsed bars scale the bound like a random walk's spread, so a bar after a long gap
+ * may move further.
  */
 export function checkBarMove(bar: MarketBarEvent, recentBars: readonly MarketBarEvent[], q: QualityConfig): Violation | undefined {
+  return checkBarMoveOnPoints(bar, Date.parse(bar.eventTime), recentBars.map(seriesPoint), q);
+}
+
+/** checkBarMove over pre-parsed points (the sink's hot path: each bar's time is parsed once per batch). */
+export function checkBarMoveOnPoints(bar: MarketBarEvent, t: number, recent: readonly SeriesPoint[], q: QualityConfig): Violation | undefined {
   const { maxMoveSigmas, minMoveBound, volatilityWindowBars, minHistoryBars } = q.marketBar;
-  const t = Date.parse(bar.eventTime);
-  const earlier = recentBars.filter((b) => Date.parse(b.eventTime) < t);
-  if (earlier.length < minHistoryBars) return undefined;
-  const window = earlier.slice(-(volatilityWindowBars + 1));
-  const returns = window.slice(1).map((b, i) => Math.log(b.c / window[i]!.c));
-  const sigma = sampleStdDev(returns);
-  const times = window.map((b) => Date.parse(b.eventTime));
-  const step = median(times.slice(1).map((x, i) => x - times[i]!));
-  const last = window[window.length - 1]!;
-  const elapsedBars = step > 0 ? Math.max(1, (t - times[times.length - 1]!) / step) : 1;
+  let before = recent.length;
+  while (before > 0 && recent[before - 1]!.t >= t) before--;
+  if (before < minHistoryBars) return undefined;
+  const from = Math.max(0, before - volatilityWindowBars - 1);
+  const n = before - from - 1;
+  const steps = new Float64Array(n);
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const a = recent[from + i]!;
+    const b = recent[from + i + 1]!;
+    const r = Math.log(b.c / a.c);
+    sum += r;
+    sumSq += r * r;
+    steps[i] = b.t - a.t;
+  }
+  const sigma = n >= 2 ? Math.sqrt(Math.max(0, (sumSq - (sum * sum) / n) / (n - 1))) : 0;
+  steps.sort();
+  const step = n > 0 ? steps[Math.floor(n / 2)]! : 0;
+  const last = recent[before - 1]!;
+  const elapsedBars = step > 0 ? Math.max(1, (t - last.t) / step) : 1;
   const bound = Math.max(maxMoveSigmas * sigma * Math.sqrt(elapsedBars), minMoveBound);
   let worst: { field: 'o' | 'h' | 'l' | 'c'; move: number } = { field: 'c', move: 0 };
   for (const field of ['o', 'h', 'l', 'c'] as const) {
@@ -121,7 +147,7 @@ export function checkBarMove(bar: MarketBarEvent, recentBars: readonly MarketBar
   if (worst.move <= bound) return undefined;
   return {
     rule: 'bar-move',
-    detail: `${worst.field} ${bar[worst.field]} moves ${(worst.move * 100).toFixed(2)}% (log) from the last landed close ${last.c} at ${last.eventTime}; the bound is ${(bound * 100).toFixed(2)}% (${maxMoveSigmas} sigma of ${returns.length} returns, sigma ${(sigma * 100).toFixed(3)}%, ${elapsedBars.toFixed(1)} bars elapsed)`,
+    detail: `${worst.field} ${bar[worst.field]} moves ${(worst.move * 100).toFixed(2)}% (log) from the last landed close ${last.c} at ${last.eventTime}; the bound is ${(bound * 100).toFixed(2)}% (${maxMoveSigmas} sigma of ${n} returns, sigma ${(sigma * 100).toFixed(3)}%, ${elapsedBars.toFixed(1)} bars elapsed)`,
     values: { field: worst.field, value: bar[worst.field], lastClose: last.c, lastEventTime: last.eventTime, logMove: worst.move, bound, sigma, elapsedBars },
   };
 }
