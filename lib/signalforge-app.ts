@@ -89,6 +89,7 @@ export function buildSignalForge(app: App, config: SignalForgeConfig, env: Envir
     driftFunction: inference.driftFunction,
     retrainStateMachine: training.retrainStateMachine,
     spotInterruptionRule: training.interruptionRule,
+    maxRejectRate: config.quality.rejectRateAlarm,
   });
   const stacks: SignalForgeStacks = { data, streaming, ingest, training, inference, monitoring };
   const list = Object.values(stacks) as Stack[];

@@ -22,6 +22,7 @@ const commands = {
   services: ['--import', 'tsx', 'local/services/cli.ts'],
   registry: ['--import', 'tsx', 'ops/registry/cli.ts'],
   preflight: ['--import', 'tsx', 'ops/preflight/cli.ts'],
+  lake: ['--import', 'tsx', 'ops/lake/cli.ts'],
   typecheck: ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'],
   synth: ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet'],
 };

@@ -90,6 +90,28 @@ export const defaultConfig: SignalForgeConfig = {
     championMargin: 0.01,
   },
   promotion: { approval: 'auto', approvalTimeoutSeconds: 24 * 3600, approvalPollSeconds: 300 },
+  quality: {
+    quarantinePrefix: 'quarantine',
+    clockSkewSeconds: 300,
+    // Before the oldest history anyone replays (the vega-datasets S&P 500 starts in 2000).
+    historyStart: '1970-01-01T00:00:00.000Z',
+    historyStartBySymbol: {},
+    marketBar: {
+      minPrice: 0.0001,
+      maxPrice: 10_000_000,
+      maxVolume: 1e13,
+      // Ten sigmas of the trailing 20 returns, never tighter than a 25% move: the S&P 500's worst day
+      // since 2000 (-12.8%, 2020-03-16) passes; a price off by a factor of ten does not.
+      maxMoveSigmas: 10,
+      minMoveBound: Math.log(1.25),
+      volatilityWindowBars: 20,
+      minHistoryBars: 5,
+      lakeLookbackDays: 7,
+    },
+    textSymbolAllowList: ['SPY', 'QQQ', 'DIA', 'IWM', 'VIX'],
+    maxFailingConfigShare: 0.1,
+    rejectRateAlarm: 0.05,
+  },
   sources: {
     marketData: { baseUrl: 'https://api.polygon.io', apiKeySecretId: 'signalforge/sources/polygon-api-key', lookbackMinutes: 120 },
     news: { baseUrl: 'https://newsapi.org', apiKeySecretId: 'signalforge/sources/newsapi-key', lookbackMinutes: 60 },

@@ -21,6 +21,38 @@ const topicSchema = z.object({
   retentionHours: z.number().int().min(1),
 });
 
+/** Plausibility at the edge and per-config gating in retraining (core/quality, lambdas/training/tasks/quality-gate.ts). */
+const qualitySchema = z.object({
+  /** Where quarantined records go, beside the dead letters (same bucket). */
+  quarantinePrefix: z.string().min(1),
+  /** An event time may be this far ahead of the sink's clock (producer clocks drift). */
+  clockSkewSeconds: z.number().int().min(0),
+  /** No event predates this (ISO time) unless its symbol has its own start in historyStartBySymbol. */
+  historyStart: z.iso.datetime({ offset: true }),
+  historyStartBySymbol: z.record(symbol, z.iso.datetime({ offset: true })),
+  marketBar: z.object({
+    minPrice: z.number().positive(),
+    maxPrice: z.number().positive(),
+    maxVolume: z.number().positive(),
+    /** A bar's largest move (open/high/low/close against the last landed close) in multiples of recent volatility. */
+    maxMoveSigmas: z.number().positive(),
+    /** Moves up to this log-return always pass, so a calm series does not quarantine an ordinary day. */
+    minMoveBound: z.number().positive(),
+    /** Trailing bars whose log-return standard deviation is the "recent volatility". */
+    volatilityWindowBars: z.number().int().min(2),
+    /** Fewer earlier bars than this and the move rule does not judge (no volatility to judge by). */
+    minHistoryBars: z.number().int().min(2),
+    /** How many ingest days back the sink looks in the lake for a series' last landed bars (cold container). */
+    lakeLookbackDays: z.number().int().min(0).max(60),
+  }),
+  /** Symbols news, posts and filings may name beyond the universe (an index, an ETF, a peer). */
+  textSymbolAllowList: z.array(symbol),
+  /** The retrain fails only when more than this share of its configs fails the data-quality gate. */
+  maxFailingConfigShare: z.number().min(0).max(1),
+  /** Alarm when (quarantined + dead-lettered) / received exceeds this over 5 minutes, per topic. */
+  rejectRateAlarm: z.number().gt(0).max(1),
+});
+
 export const configSchema = z
   .object({
     /** Deployment environment name; also the prefix of every resource name. */
@@ -138,6 +170,8 @@ export const configSchema = z
       approvalTimeoutSeconds: z.number().int().min(60),
       approvalPollSeconds: z.number().int().min(5),
     }),
+    /** Plausibility rules the sink applies to well-formed records (core/quality); a failing record is quarantined. */
+    quality: qualitySchema,
     /** External data vendors the producers poll (ingest engineer). Keys live in Secrets Manager, named here, never in code. */
     sources: z
       .object({
@@ -191,6 +225,9 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     if (cfg.inference.minBars > cfg.inference.maxBars) {
       ctx.addIssue({ code: 'custom', path: ['inference', 'minBars'], message: 'must not exceed inference.maxBars' });
+    }
+    if (cfg.quality.marketBar.minPrice >= cfg.quality.marketBar.maxPrice) {
+      ctx.addIssue({ code: 'custom', path: ['quality', 'marketBar', 'minPrice'], message: 'must be below quality.marketBar.maxPrice' });
     }
     if (new Set(cfg.universe.symbols).size !== cfg.universe.symbols.length) {
       ctx.addIssue({ code: 'custom', path: ['universe', 'symbols'], message: 'symbols must be unique' });

@@ -1,5 +1,5 @@
 import { eventIdFor } from './ids.js';
-import { SCHEMA_VERSION, type MarketBarEvent } from './schemas.js';
+import { MARKET_BAR_SCHEMA_VERSION, type MarketBarEvent } from './schemas.js';
 
 export interface MarketBarFields {
   source: string;
@@ -13,6 +13,8 @@ export interface MarketBarFields {
   l: number;
   c: number;
   v: number;
+  vwap?: number;
+  trades?: number;
 }
 
 /** A market-bar event whose id is derived from its source and natural key (symbol, timeframe, bar time). */
@@ -20,7 +22,7 @@ export function marketBarEvent(f: MarketBarFields): MarketBarEvent {
   return {
     eventId: eventIdFor(f.source, `${f.symbol}|${f.timeframe}|${f.eventTime}`),
     type: 'market-bar',
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: MARKET_BAR_SCHEMA_VERSION,
     symbol: f.symbol,
     timeframe: f.timeframe,
     eventTime: f.eventTime,
@@ -32,5 +34,7 @@ export function marketBarEvent(f: MarketBarFields): MarketBarEvent {
     l: f.l,
     c: f.c,
     v: f.v,
+    ...(f.vwap === undefined ? {} : { vwap: f.vwap }),
+    ...(f.trades === undefined ? {} : { trades: f.trades }),
   };
 }

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { TIMEFRAMES, type TopicName } from '../config/index.js';
 
-/** Bumped when a field changes meaning; readers accept every version they list here. */
+/**
+ * Envelope version of the event types unchanged since the first release (news, posts, filings). A type's
+ * version is bumped when a field changes; readers accept the current version N and N-1 and upcast N-1 into
+ * the current shape in one place, `upcastEvent` (core/events/upcast.ts).
+ */
 export const SCHEMA_VERSION = 1 as const;
+/** Market bars gained the optional `vwap` and `trades` in version 2. */
+export const MARKET_BAR_SCHEMA_VERSION = 2 as const;
 
 const isoTime = z.iso.datetime({ offset: true });
 const ticker = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'symbols are upper-case tickers such as AAPL');
@@ -16,9 +22,8 @@ export const sentimentSchema = z.object({
 });
 export type Sentiment = z.infer<typeof sentimentSchema>;
 
-const envelope = {
+const envelopeFields = {
   eventId: z.string().regex(/^[0-9a-f]{32}$/, 'eventId is 32 lower-case hex characters'),
-  schemaVersion: z.literal(SCHEMA_VERSION),
   symbol: ticker,
   eventTime: isoTime,
   ingestTime: isoTime,
@@ -27,22 +32,36 @@ const envelope = {
   /** True for generated data, so nobody trains a production model on it without knowing. */
   synthetic: z.boolean(),
 };
+const envelope = { ...envelopeFields, schemaVersion: z.literal(SCHEMA_VERSION) };
 
+const ohlcFields = {
+  type: z.literal('market-bar'),
+  timeframe: z.enum(TIMEFRAMES),
+  o: price,
+  h: price,
+  l: price,
+  c: price,
+  v: z.number().finite().nonnegative(),
+};
+const ohlcConsistent = (b: { o: number; h: number; l: number; c: number }) => b.h >= Math.max(b.o, b.c, b.l) && b.l <= Math.min(b.o, b.c);
+const ohlcMessage = { message: 'high must be >= open/close/low and low <= open/close', path: ['h'] };
+
+/** Version 1 of the market bar (N-1): read from old lake objects and old producers, upcast on read. */
+export const marketBarV1Schema = z.object({ ...envelopeFields, schemaVersion: z.literal(1), ...ohlcFields }).refine(ohlcConsistent, ohlcMessage);
+
+/** The current market bar (version 2): what producers write and every reader sees after upcasting. */
 export const marketBarSchema = z
   .object({
-    ...envelope,
-    type: z.literal('market-bar'),
-    timeframe: z.enum(TIMEFRAMES),
-    o: price,
-    h: price,
-    l: price,
-    c: price,
-    v: z.number().finite().nonnegative(),
+    ...envelopeFields,
+    schemaVersion: z.literal(MARKET_BAR_SCHEMA_VERSION),
+    ...ohlcFields,
+    /** Volume-weighted average price of the bar, when the vendor reports it. */
+    vwap: price.optional(),
+    /** Number of trades in the bar, when the vendor reports it. */
+    trades: z.number().int().nonnegative().optional(),
   })
-  .refine((b) => b.h >= Math.max(b.o, b.c, b.l) && b.l <= Math.min(b.o, b.c), {
-    message: 'high must be >= open/close/low and low <= open/close',
-    path: ['h'],
-  });
+  .refine(ohlcConsistent, ohlcMessage)
+  .refine((b) => b.vwap === undefined || (b.vwap >= b.l && b.vwap <= b.h), { message: 'vwap must lie within low..high', path: ['vwap'] });
 
 export const newsSchema = z.object({
   ...envelope,
@@ -77,13 +96,14 @@ export const filingSchema = z.object({
   url: z.string().max(2048).optional(),
 });
 
-export const eventSchema = z.discriminatedUnion('type', [marketBarSchema, newsSchema, socialPostSchema, filingSchema]);
+/** The current shape of every event type (what is written). Read with `readEventSchema`, which also takes N-1. */
+export const currentEventSchema = z.discriminatedUnion('type', [marketBarSchema, newsSchema, socialPostSchema, filingSchema]);
 
 export type MarketBarEvent = z.infer<typeof marketBarSchema>;
 export type NewsEvent = z.infer<typeof newsSchema>;
 export type SocialPostEvent = z.infer<typeof socialPostSchema>;
 export type FilingEvent = z.infer<typeof filingSchema>;
-export type SignalEvent = z.infer<typeof eventSchema>;
+export type SignalEvent = z.infer<typeof currentEventSchema>;
 export type EventType = SignalEvent['type'];
 
 export const EVENT_TYPES = ['market-bar', 'news', 'social-post', 'filing'] as const satisfies readonly EventType[];

@@ -31,6 +31,26 @@ export function deadLetterKey(prefix: string, loc: { topic: string; partition: n
   return `${prefix}/topic=${loc.topic}/date=${loc.date}/part-${loc.partition}-${loc.offset}.json`;
 }
 
+/**
+ * One quarantined record per Kafka coordinate, beside the dead letters and named the same way, so a
+ * redelivered record overwrites its own entry: `<quarantinePrefix>/topic=<topic>/date=<date>/part-<partition>-<offset>.json`.
+ */
+export function quarantineKey(prefix: string, loc: { topic: string; partition: number; offset: number; date: string }): string {
+  return `${prefix}/topic=${loc.topic}/date=${loc.date}/part-${loc.partition}-${loc.offset}.json`;
+}
+
+const QUARANTINE_KEY = /(?:^|\/)topic=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/part-(\d+)-(\d+)\.json$/;
+
+export function parseQuarantineKey(key: string): { topic: string; date: string; partition: number; offset: number } | undefined {
+  const m = QUARANTINE_KEY.exec(key);
+  return m ? { topic: m[1]!, date: m[2]!, partition: Number(m[3]), offset: Number(m[4]) } : undefined;
+}
+
+/** The operator's release/discard decisions, one object each, under the quarantine prefix (see core/lake/README.md). */
+export function quarantineAuditKey(prefix: string, entry: { at: string; action: string; topic: string; partition: number; offset: number }): string {
+  return `${prefix}/_audit/date=${entry.at.slice(0, 10)}/${entry.at}-${entry.action}-${entry.topic}-${entry.partition}-${entry.offset}.json`;
+}
+
 /** Where the sink records which lake objects a batch starting at `firstOffset` may have written. */
 export function batchLedgerKey(prefix: string, topic: TopicName | string, partition: number, firstOffset: number): string {
   return `${prefix}/_batches/topic=${topic}/partition=${partition}/${firstOffset}.json`;

@@ -38,7 +38,8 @@ const ENVELOPE: Column[] = [
 
 /** Typed columns per event type, so Athena/DuckDB/pandas read the lake without a JSON step. */
 const COLUMNS_BY_TYPE: Record<EventType, Column[]> = {
-  'market-bar': [...ENVELOPE, field('timeframe', 'STRING'), ...['o', 'h', 'l', 'c', 'v'].map((n) => field(n, 'DOUBLE'))],
+  // vwap and trades arrived with market-bar version 2; objects written before lack the columns and read as absent.
+  'market-bar': [...ENVELOPE, field('timeframe', 'STRING'), ...['o', 'h', 'l', 'c', 'v', 'vwap', 'trades'].map((n) => field(n, 'DOUBLE'))],
   news: [...ENVELOPE, field('headline', 'STRING'), field('summary', 'STRING'), field('url', 'STRING'), field('publisher', 'STRING'), ...sentimentColumns],
   'social-post': [
     ...ENVELOPE,
@@ -105,7 +106,10 @@ function rowToEvent(raw: Record<string, unknown>): unknown {
   return event;
 }
 
-/** Decode and validate a lake object; throws if any row fails the event schema (the lake holds only valid events). */
+/**
+ * Decode and validate a lake object; throws if any row fails the event schema (the lake holds only valid events).
+ * Rows of an older schema version are upcast into the current shape (core/events/upcast.ts).
+ */
 export async function readLakeRows(bytes: Uint8Array | ArrayBuffer): Promise<LakeRow[]> {
   const file = bytes instanceof Uint8Array ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : bytes;
   const raw = (await parquetReadObjects({ file: file as ArrayBuffer })) as Record<string, unknown>[];

@@ -16,9 +16,11 @@ import {
   mapLimit,
   putObjectBytes,
   putObjectIfAbsent,
+  quarantineKey,
   utcDate,
   type LakeRow,
 } from '../../core/lake/index.js';
+import { emitRejectionMetrics, LakeRecentBars, quarantineEntry, screenEvents, type PlausibilityRule, type RecentBars, type Rejection, type Violation } from '../../core/quality/index.js';
 import type { SentimentScorer } from '../../core/sentiment/index.js';
 import { decodeRecord, type DeadLetterReason } from './decode.js';
 
@@ -46,6 +48,10 @@ export interface SinkDeps {
   metrics?: Metrics;
   /** S3 writes in flight per invocation. */
   writeConcurrency?: number;
+  /** A series' last landed bars for the move rule; createSinkHandler defaults to the lake. Absent: this batch's bars only. */
+  recentBars?: RecentBars;
+  /** Only for records an operator released from quarantine: they are not judged again (core/quality). */
+  skipPlausibility?: boolean;
   /** Called after each lake object lands; the benchmark measures latency with it. */
   onLakeWrite?: (write: LakeWrite) => void;
 }
@@ -54,6 +60,7 @@ export interface SinkStats {
   received: number;
   written: number;
   deadLettered: Partial<Record<DeadLetterReason, number>>;
+  quarantined: Partial<Record<PlausibilityRule, number>>;
   duplicatesDropped: number;
   objectsWritten: number;
   failedPartitions: string[];
@@ -65,6 +72,12 @@ interface DeadLetter {
   record: Record_;
   reason: DeadLetterReason;
   detail: string;
+}
+
+interface Quarantined {
+  record: Record_;
+  row: LakeRow;
+  violation: Violation;
 }
 
 interface PartitionBatch {
@@ -119,7 +132,7 @@ async function scoreSentiment(events: SignalEvent[], scorer: SentimentScorer): P
  * have written, and the keys this attempt does not rewrite are deleted. Together they make the lake an
  * exact function of the committed Kafka log: no record twice, none lost.
  */
-async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: DeadLetter[], deps: SinkDeps): Promise<number> {
+async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: DeadLetter[], quarantined: Quarantined[], deps: SinkDeps): Promise<number> {
   const { config, s3, lakeBucket } = deps;
   const dlqBucket = deps.deadLetterBucket ?? lakeBucket;
   const offsets = batch.records.map((r) => r.offset);
@@ -171,6 +184,11 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
       });
       await putObjectBytes(s3, dlqBucket, key, deadLetterBody(letter), 'application/json');
     }),
+    ...quarantined.map(({ record, row, violation }) => async () => {
+      const key = quarantineKey(config.quality.quarantinePrefix, { topic, partition: batch.partition, offset: record.offset, date: utcDate(record.timestamp) });
+      const entry = quarantineEntry(record, { topic, eventId: row.event.eventId, eventType: row.event.type, symbol: row.event.symbol }, violation);
+      await putObjectBytes(s3, dlqBucket, key, JSON.stringify(entry), 'application/json');
+    }),
   ];
   await mapLimit(jobs, deps.writeConcurrency ?? 8, (job) => job());
   if (stale.length > 0) await deleteObjects(s3, lakeBucket, stale);
@@ -183,7 +201,7 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
  * because its lake objects span the whole slice and only a retry from there rewrites them consistently.
  */
 export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): Promise<{ response: KafkaBatchResponse; stats: SinkStats }> {
-  const stats: SinkStats = { received: records.length, written: 0, deadLettered: {}, duplicatesDropped: 0, objectsWritten: 0, failedPartitions: [] };
+  const stats: SinkStats = { received: records.length, written: 0, deadLettered: {}, quarantined: {}, duplicatesDropped: 0, objectsWritten: 0, failedPartitions: [] };
   const seen = new Set<string>();
   const batches = groupByPartition(records).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   const prepared = batches.map((batch) => {
@@ -203,16 +221,27 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
       seen.add(decoded.event.eventId);
       rows.push({ event: decoded.event, kafkaPartition: record.partition, kafkaOffset: record.offset });
     }
-    return { batch, rows, letters };
+    return { batch, rows, letters, quarantined: [] as Quarantined[] };
   });
+  // Plausibility (core/quality): well-formed but absurd records go to quarantine, not the lake.
+  if (!deps.skipPlausibility) {
+    const screened = await screenEvents(prepared.flatMap((p) => p.rows.map((row) => ({ p, row }))), (x) => x.row.event, deps.config, Date.now(), deps.recentBars);
+    for (const p of prepared) p.rows = [];
+    for (const { p, row } of screened.accepted) p.rows.push(row);
+    for (const { item: { p, row }, violation } of screened.quarantined) {
+      p.quarantined.push({ record: p.batch.records.find((r) => r.offset === row.kafkaOffset)!, row, violation });
+      stats.quarantined[violation.rule] = (stats.quarantined[violation.rule] ?? 0) + 1;
+    }
+  }
   await scoreSentiment(prepared.flatMap((p) => p.rows.map((r) => r.event)), deps.scorer);
 
   const failures: KafkaBatchItemFailure[] = [];
   await Promise.all(
-    prepared.map(async ({ batch, rows, letters }) => {
+    prepared.map(async ({ batch, rows, letters, quarantined }) => {
       try {
-        stats.objectsWritten += await writePartition(batch, rows, letters, deps);
+        stats.objectsWritten += await writePartition(batch, rows, letters, quarantined, deps);
         stats.written += rows.length;
+        deps.recentBars?.landed(rows.flatMap((r) => (r.event.type === 'market-bar' ? [r.event] : [])));
       } catch (err) {
         const id = `${batch.topic}-${batch.partition}`;
         stats.failedPartitions.push(id);
@@ -231,8 +260,20 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
       offset: letter.record.offset,
     });
   }
+  for (const q of prepared.flatMap((p) => p.quarantined)) {
+    deps.logger.warn('record quarantined', { rule: q.violation.rule, detail: q.violation.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset });
+  }
   const m = deps.metrics;
   if (m) {
+    const rejections: Rejection[] = prepared.flatMap((p) => {
+      const topic = logicalTopic(p.batch.topic) ?? p.batch.topic;
+      return [
+        ...p.letters.map((l): Rejection => ({ topic, kind: 'dead-letter', reason: l.reason })),
+        ...p.quarantined.map((q): Rejection => ({ topic, kind: 'quarantine', reason: q.violation.rule })),
+      ];
+    });
+    emitRejectionMetrics(m, rejections);
+    m.addMetric('Quarantined', MetricUnit.Count, Object.values(stats.quarantined).reduce((a, b) => a + b, 0));
     m.addMetric('RecordsReceived', MetricUnit.Count, stats.received);
     m.addMetric('EventsWritten', MetricUnit.Count, stats.written);
     m.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicatesDropped);
@@ -243,13 +284,20 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
   return { response: { batchItemFailures: failures }, stats };
 }
 
+function lakeRecentBars(deps: SinkDeps): RecentBars {
+  const q = deps.config.quality.marketBar;
+  return new LakeRecentBars({ s3: deps.s3, bucket: deps.lakeBucket, lakePrefix: deps.config.ingest.lakePrefix, lookbackDays: q.lakeLookbackDays, keep: q.volatilityWindowBars + 1 });
+}
+
 /**
  * The Lambda-shaped sink: Powertools' kafkaConsumer decodes the MSK event (records grouped by
  * `topic-partition`, base64 keys/values, byte-array headers) into flat records, then sinkRecords runs.
  * No value schema is given to kafkaConsumer on purpose: its JSON deserialiser logs and passes through
  * unparseable text, and its parser error does not say which check failed; decodeRecord keeps both precise.
  */
-export function createSinkHandler(deps: SinkDeps): (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse> {
+export function createSinkHandler(sinkDeps: SinkDeps): (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse> {
+  // One lake-backed history per handler, so a warm container reads each series' last bars once.
+  const deps: SinkDeps = { ...sinkDeps, recentBars: sinkDeps.recentBars ?? lakeRecentBars(sinkDeps) };
   const wrapped = kafkaConsumer<unknown, unknown>(async (event: ConsumerRecords<unknown, unknown>) => {
     const { response, stats } = await sinkRecords(event.records, deps);
     deps.logger.info('batch processed', { ...stats });

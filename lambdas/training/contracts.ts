@@ -121,6 +121,8 @@ export interface RetrainSummary {
   rolledBack: { key: string; version: number; errorRate: number | null }[];
   rejected: { key: string; reason: string }[];
   failedShards: string[];
+  /** Configs the data-quality gate skipped, and why (the first 20; the quality report has all). */
+  skippedConfigs?: { key: string; issues: string[] }[];
   error?: { Error: string; Cause: string };
   reportUri?: string;
   /** The run's instances priced at its end (lambdas/training/cost), with the source of each price. */

@@ -9,7 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
-import { grantObjectDelete, grantObjectGet, grantObjectWrite } from '../data/data-grants.js';
+import { grantObjectDelete, grantObjectGet, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import { constructIdFor, PRODUCER_SOURCES, runtimeEnvironment } from '../runtime-environment.js';
@@ -85,7 +85,10 @@ export class IngestStack extends Stack {
       // The batch ledger (core/lake batchLedgerKey): created before the data, read back and rewritten
       // when a retry starts at the same offset, whose stale lake objects are then deleted.
       const ledger = `${config.ingest.lakePrefix}/_batches/topic=${topic}`;
-      grantObjectWrite(fn, lake, [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, ledger], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter and batch-ledger prefixes.`);
+      const quarantine = `${config.quality.quarantinePrefix}/topic=${topic}`;
+      grantObjectWrite(fn, lake, [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, quarantine, ledger], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter, quarantine and batch-ledger prefixes.`);
+      // The move rule (core/quality) reads a series' last landed bars from the lake on a cold start.
+      if (topic === 'market-data') grantObjectRead(fn, lake, [lakeObjects], `The market-data sink lists and reads its own topic's newest lake objects (keys by symbol and ingest date) for the bar-move plausibility rule.`);
       grantObjectGet(fn, lake, [ledger], `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`);
       grantObjectDelete(fn, lake, [lakeObjects], `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`);
       this.attachSink(fn, topic, partitions, props);

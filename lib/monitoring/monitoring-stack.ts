@@ -49,6 +49,22 @@ export class MonitoringStack extends Stack {
     const dlqDepth = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: five, statistic: 'Maximum' });
     alarm('DeadLetters', dlqDepth, 0, 'Sink records were sent to the dead-letter queue after retries.');
 
+    // Data quality: the sink's Powertools metrics (service ingest-sink, one topic dimension per sink). A rate,
+    // not a count, so a burst of traffic does not page and a small feed going bad does.
+    const maxRejectRate = props.maxRejectRate ?? 0.05;
+    const rejectRates = [...props.sinks.keys()].map((topic, i) => {
+      const sinkMetric = (metricName: string) => new Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { service: 'ingest-sink', topic }, period: five, statistic: 'Sum' });
+      // Ids unique across topics: the dashboard graphs every topic's expression together.
+      const rate = new MathExpression({
+        expression: `IF(received${i} > 0, (quarantined${i} + dead${i}) / received${i}, 0)`,
+        usingMetrics: { [`received${i}`]: sinkMetric('RecordsReceived'), [`quarantined${i}`]: sinkMetric('Quarantined'), [`dead${i}`]: sinkMetric('DeadLettered') },
+        label: `${topic} rejected share`,
+        period: five,
+      });
+      alarm(`IngestRejectRate${topic.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`, rate, maxRejectRate, `More than ${maxRejectRate * 100}% of ${topic} records were quarantined (implausible) or dead-lettered (malformed) in 5 minutes; see QuarantinedByReason / DeadLetteredByReason and \`npm run lake -- quarantine list\`.`);
+      return rate;
+    });
+
     // Inference
     const api5xx = props.api.metricServerError({ period: five, statistic: 'Sum' });
     const inferenceErrors = props.inferenceFunction.metricErrors({ period: five, statistic: 'Sum' });
@@ -87,6 +103,7 @@ export class MonitoringStack extends Stack {
       new GraphWidget({ title: 'Consumer lag (OffsetLag)', left: lagMetrics, width: 8 }),
       new GraphWidget({ title: 'Dead letters', left: [dlqDepth], width: 8 }),
     );
+    this.dashboard.addWidgets(new GraphWidget({ title: 'Rejected share (quarantined + dead-lettered) / received', left: rejectRates, width: 24 }));
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Requests and 5XX', left: [props.api.metricCount({ period: five }), api5xx], width: 8 }),
       new GraphWidget({ title: 'Latency p50 / p99', left: [props.api.metricLatency({ period: five, statistic: 'p50' }), p99], width: 8 }),

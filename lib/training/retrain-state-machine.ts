@@ -50,7 +50,8 @@ export class RetrainStateMachine extends Construct {
     const snapshot = fail(this.task('SnapshotDataset', 'snapshot', { resultPath: '$.run' }));
     const quality = fail(this.task('QualityGate', 'quality', { payload: { 'run.$': '$.run' }, resultPath: '$.quality' }));
     const qualityFailed = new sfn.Pass(this, 'QualityGateFailed', { parameters: { Error: 'DataQualityGateFailed', Cause: J('$.quality.message') }, resultPath: '$.failure' }).next(notifyFailure);
-    const plan = fail(this.task('PlanShards', 'plan', { payload: { 'run.$': '$.run' }, resultPath: '$.plan' }));
+    // The quality result names the configs the gate skipped; plan leaves them out.
+    const plan = fail(this.task('PlanShards', 'plan', { payload: { 'run.$': '$.run', 'quality.$': '$.quality' }, resultPath: '$.plan' }));
 
     // One Map iteration per shard: launch, then poll the run record until it succeeds or the trainer dies.
     // No spot capacity in any instance type: wait minutes, not seconds, before asking again.

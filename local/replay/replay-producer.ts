@@ -7,8 +7,12 @@ import { replayEvents, type PoisonRecord, type ReplayOptions } from './replay.js
 export interface ReplayReport {
   events: number;
   byTopic: Partial<Record<TopicName, number>>;
+  /** Malformed records sent (the sink dead-letters them). */
   poison: number;
   poisonByReason: Partial<Record<PoisonRecord['expectedReason'], number>>;
+  /** Well-formed, implausible records sent (the sink quarantines them), by plausibility rule. */
+  implausible: number;
+  implausibleByRule: Partial<Record<PoisonRecord['expectedReason'], number>>;
   durationMs: number;
   eventsPerSecond: number;
 }
@@ -22,7 +26,7 @@ export async function produceReplay(
   options: ReplayOptions & { chunkSize?: number; onProgress?: (sent: number) => void; namespace?: string },
 ): Promise<ReplayReport> {
   const chunkSize = options.chunkSize ?? 5_000;
-  const report: ReplayReport = { events: 0, byTopic: {}, poison: 0, poisonByReason: {}, durationMs: 0, eventsPerSecond: 0 };
+  const report: ReplayReport = { events: 0, byTopic: {}, poison: 0, poisonByReason: {}, implausible: 0, implausibleByRule: {}, durationMs: 0, eventsPerSecond: 0 };
   const started = Date.now();
   let chunk: OutgoingMessage[] = [];
   let stamp = new Date().toISOString();
@@ -41,9 +45,15 @@ export async function produceReplay(
       const topic = topicForEvent(item.event);
       report.byTopic[topic] = (report.byTopic[topic] ?? 0) + 1;
     } else {
-      chunk.push({ topic: physicalTopic(item.poison.topic, options.namespace), key: item.poison.key, value: item.poison.value });
-      report.poison += 1;
-      report.poisonByReason[item.poison.expectedReason] = (report.poisonByReason[item.poison.expectedReason] ?? 0) + 1;
+      const p = item.poison;
+      chunk.push({ topic: physicalTopic(p.topic, options.namespace), key: p.key, value: p.value });
+      if (p.expectedOutcome === 'quarantine') {
+        report.implausible += 1;
+        report.implausibleByRule[p.expectedReason] = (report.implausibleByRule[p.expectedReason] ?? 0) + 1;
+      } else {
+        report.poison += 1;
+        report.poisonByReason[p.expectedReason] = (report.poisonByReason[p.expectedReason] ?? 0) + 1;
+      }
     }
     if (chunk.length >= chunkSize) await flush();
   }

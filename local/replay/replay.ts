@@ -1,15 +1,18 @@
 import type { SignalForgeConfig, Timeframe, TopicName } from '../../core/config/index.js';
 import { eventIdFor, marketBarEvent, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../core/events/index.js';
+import type { PlausibilityRule } from '../../core/quality/index.js';
 import { gaussian, pick, seededRandom, seedFor } from '../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
 
-/** A deliberately invalid record, for exercising the sink's dead-letter path. */
+/** A deliberately bad record: malformed (for the sink's dead-letter path) or well-formed but implausible (quarantine). */
 export interface PoisonRecord {
   topic: TopicName;
   key: string;
   value: Buffer;
-  /** The dead-letter reason the sink is expected to give it. */
-  expectedReason: 'invalid-json' | 'schema-violation' | 'oversized' | 'wrong-topic';
+  /** The dead-letter reason, or the plausibility rule, the sink is expected to give it. */
+  expectedReason: 'invalid-json' | 'schema-violation' | 'oversized' | 'wrong-topic' | PlausibilityRule;
+  /** Where the sink is expected to put it. */
+  expectedOutcome: 'dead-letter' | 'quarantine';
 }
 
 export type ReplayItem = { kind: 'event'; event: SignalEvent } | { kind: 'poison'; poison: PoisonRecord };
@@ -32,6 +35,8 @@ export interface ReplayOptions {
   /** Valid events to emit (poison records come on top). */
   events: number;
   poison?: number;
+  /** Well-formed but implausible records (one per plausibility rule in turn), sent after the events; quarantined by the sink. */
+  implausible?: number;
   seed?: number;
   /** Share of events per kind; the rest are market bars. */
   mix?: { news: number; social: number; filings: number };
@@ -44,6 +49,7 @@ export interface ReplayPlan {
   social: number;
   filings: number;
   poison: number;
+  implausible: number;
 }
 
 const DEFAULT_MIX = { news: 0.07, social: 0.1, filings: 0.03 };
@@ -51,6 +57,7 @@ const DEFAULT_MIX = { news: 0.07, social: 0.1, filings: 0.03 };
 const ANCHOR = Date.parse('2020-04-17T00:00:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const BAR_MS: Record<Timeframe, number> = { '1h': HOUR, '4h': 4 * HOUR, '1d': DAY, '1w': 7 * DAY };
 const YEAR_FRACTION: Record<Timeframe, number> = { '1h': 1 / (252 * 7), '4h': 1 / (252 * 2), '1d': 1 / 252, '1w': 1 / 52 };
 /** UTC hours at which intraday bars open (US cash session, roughly). */
 const INTRADAY_HOURS: Partial<Record<Timeframe, number[]>> = { '1h': [14, 15, 16, 17, 18, 19, 20], '4h': [13, 17] };
@@ -195,22 +202,59 @@ export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord
   const symbol = config.universe.symbols[i % config.universe.symbols.length]!;
   switch (i % 4) {
     case 0:
-      return { topic: 'market-data', key: symbol, value: Buffer.from(`{"type":"market-bar","symbol":"${symbol}",`), expectedReason: 'invalid-json' };
+      return { topic: 'market-data', key: symbol, value: Buffer.from(`{"type":"market-bar","symbol":"${symbol}",`), expectedReason: 'invalid-json', expectedOutcome: 'dead-letter' };
     case 1:
       return {
         topic: 'financial-news',
         key: symbol,
         value: Buffer.from(JSON.stringify({ type: 'news', symbol, headline: 42, eventTime: 'yesterday' })),
         expectedReason: 'schema-violation',
+        expectedOutcome: 'dead-letter',
       };
     case 2:
-      return { topic: 'social-sentiment', key: symbol, value: Buffer.alloc(config.ingest.maxRecordBytes + 4096, 0x61), expectedReason: 'oversized' };
+      return { topic: 'social-sentiment', key: symbol, value: Buffer.alloc(config.ingest.maxRecordBytes + 4096, 0x61), expectedReason: 'oversized', expectedOutcome: 'dead-letter' };
     default: {
       // A valid filing sent to the market-data topic.
       const rand = seededRandom(seedFor('poison', i));
       const event = { ...filing(symbol, 1_000_000 + i, rand, 1), ingestTime: new Date(0).toISOString() };
-      return { topic: 'market-data', key: symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'wrong-topic' };
+      return { topic: 'market-data', key: symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'wrong-topic', expectedOutcome: 'dead-letter' };
     }
+  }
+}
+
+/**
+ * A record that parses and fits the schema but could never have happened, one plausibility rule per `i` in
+ * turn. The bar-move case needs a series' last bar (`lastBars`, from the replay just sent): ten times its
+ * close one bar later. Sent after every event, on the series' own key, so Kafka delivers it after its history.
+ */
+export function implausibleRecord(config: SignalForgeConfig, i: number, lastBars: readonly MarketBarEvent[], now = new Date()): PoisonRecord {
+  const symbol = config.universe.symbols[i % config.universe.symbols.length]!;
+  const timeframe = config.universe.timeframes[0]!;
+  const ingestTime = now.toISOString();
+  const source = 'sandbox-implausible';
+  const bar = (over: Partial<MarketBarEvent>): PoisonRecord => {
+    const event = { ...marketBarEvent({ source, synthetic: true, symbol, timeframe, eventTime: '2019-03-01T00:00:00.000Z', ingestTime, o: 100, h: 101, l: 99, c: 100, v: 1000 }), eventId: eventIdFor(source, String(i)), ...over };
+    return { topic: 'market-data', key: event.symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'universe', expectedOutcome: 'quarantine' };
+  };
+  const last = lastBars[Math.floor(i / 5) % Math.max(1, lastBars.length)];
+  switch (i % 5) {
+    case 0:
+      return { ...bar({ symbol: 'ZZZQ' }), key: 'ZZZQ', expectedReason: 'universe' };
+    case 1:
+      return { ...bar({ eventTime: '2100-01-01T00:00:00.000Z' }), expectedReason: 'event-time' };
+    case 3: {
+      const event: NewsEvent = { eventId: eventIdFor(source, String(i)), type: 'news', schemaVersion: SCHEMA_VERSION, symbol, eventTime: '2019-03-01T00:00:00.000Z', ingestTime, source, synthetic: true, headline: `${symbol} headline`, publisher: 'Wire\u0007Service' };
+      return { topic: 'financial-news', key: symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'identifier-chars', expectedOutcome: 'quarantine' };
+    }
+    case 4:
+      if (last) {
+        const spike = round(last.c * 10);
+        const t = new Date(Date.parse(last.eventTime) + BAR_MS[last.timeframe]).toISOString();
+        return { ...bar({ symbol: last.symbol, timeframe: last.timeframe, eventTime: t, o: spike, h: spike, l: spike, c: spike }), key: last.symbol, expectedReason: 'bar-move' };
+      }
+      return { ...bar({ o: 5e7, h: 5e7, l: 5e7, c: 5e7 }), expectedReason: 'price-bounds' };
+    default:
+      return { ...bar({ o: 5e7, h: 5e7, l: 5e7, c: 5e7 }), expectedReason: 'price-bounds' };
   }
 }
 
@@ -224,7 +268,7 @@ export function replayPlan(options: ReplayOptions): ReplayPlan {
   const { symbols, timeframes } = options.config.universe;
   const spx = symbols.includes('SPX') && !options.barModel ? sp500() : undefined;
   const realAvailable = spx ? (timeframes.includes('1d') ? spx.daily.length : 0) + (timeframes.includes('1w') ? spx.weekly.length : 0) : 0;
-  return { bars, realBars: Math.min(bars, Math.floor(bars / 2), realAvailable), news, social, filings, poison: options.poison ?? 0 };
+  return { bars, realBars: Math.min(bars, Math.floor(bars / 2), realAvailable), news, social, filings, poison: options.poison ?? 0, implausible: options.implausible ?? 0 };
 }
 
 /**
@@ -241,8 +285,10 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
   const poisonEvery = plan.poison > 0 ? Math.floor(total / plan.poison) : Infinity;
   let emitted = 0;
   let poisoned = 0;
+  const lastBySeries = new Map<string, MarketBarEvent>();
   function* withPoison(event: SignalEvent): Generator<ReplayItem> {
     emitted += 1;
+    if (event.type === 'market-bar') lastBySeries.set(`${event.symbol}#${event.timeframe}`, event);
     if (poisoned < plan.poison && emitted % poisonEvery === 0) yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
     yield { kind: 'event', event };
   }
@@ -301,4 +347,7 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
   }
   yield* text(textSlots);
   while (poisoned < plan.poison) yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
+  // Spikes only against synthetic series: their history is certain to be long enough for the move rule.
+  const spikeable = [...lastBySeries.values()].filter((b) => b.synthetic);
+  for (let i = 0; i < plan.implausible; i++) yield { kind: 'poison', poison: implausibleRecord(options.config, i, spikeable) };
 }

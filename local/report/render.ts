@@ -96,6 +96,7 @@ function summary(data: RunReportData): string {
     card('Events ingested', formatInteger(data.ingest.eventsIngested)),
     card('Lake objects', formatInteger(data.ingest.lakeObjects)),
     card('Dead letters', formatInteger(deadLetters), `${data.ingest.deadLetters.length} reason(s)`),
+    card('Quarantined', formatInteger(data.ingest.quarantine.reduce((n, d) => n + d.count, 0)), `${data.ingest.quarantine.length} rule(s)`),
     card('Configs trained', formatInteger(data.models.length)),
     card('Passed the gate', `${data.gate.filter((g) => g.verdict === 'promotable').length} / ${data.gate.length}`, 'DM (Holm), net Sharpe, deflated Sharpe, champion'),
     card('In production', formatInteger(production), canary ? `${canary} canary` : 'no canary'),
@@ -132,13 +133,17 @@ function pipeline(data: RunReportData): string {
     .map((t) => `<tr><td><code>${esc(t.topic)}</code></td><td class="num">${formatInteger(t.events)}</td></tr>`)
     .join('');
   const deadTotal = data.ingest.deadLetters.reduce((n, d) => n + d.count, 0);
+  const quarantineTotal = data.ingest.quarantine.reduce((n, d) => n + d.count, 0);
+  const quarantineRows = data.ingest.quarantine.map((d) => `<tr><td>${esc(d.reason)}</td><td class="num">${formatInteger(d.count)}</td></tr>`).join('');
   return `<section id="pipeline"><div class="two">
 <div class="panel"><h2>Pipeline stages</h2><p class="sub">Wall-clock time per sandbox stage, ${esc(formatDuration(total))} in all.</p>${stages}</div>
-<div class="panel"><h2>Ingest</h2><p class="sub">Kafka → sink handlers → S3 lake; poison records go to the dead-letter prefix.</p>
+<div class="panel"><h2>Ingest</h2><p class="sub">Kafka → sink handlers → S3 lake; malformed records go to the dead-letter prefix, implausible ones to quarantine.</p>
 <div class="figures"><div class="figure"><div class="value">${formatInteger(data.ingest.eventsIngested)}</div><div class="label">events ingested</div></div>
 <div class="figure"><div class="value">${formatInteger(data.ingest.lakeObjects)}</div><div class="label">lake objects</div></div>
-<div class="figure"><div class="value">${formatInteger(deadTotal)}</div><div class="label">dead letters</div></div></div>
+<div class="figure"><div class="value">${formatInteger(deadTotal)}</div><div class="label">dead letters</div></div>
+<div class="figure"><div class="value">${formatInteger(quarantineTotal)}</div><div class="label">quarantined</div></div></div>
 ${topicRows ? `<table><thead><tr><th>Topic</th><th class="num">Events</th></tr></thead><tbody>${topicRows}</tbody></table>` : ''}
+${quarantineRows ? `<table data-quarantine><thead><tr><th>Quarantine rule</th><th class="num">Records</th></tr></thead><tbody>${quarantineRows}</tbody></table>` : '<p class="empty">Nothing quarantined.</p>'}
 ${deadRows ? `<table data-dead-letters><thead><tr><th>Dead-letter reason</th><th class="num">Records</th><th></th></tr></thead><tbody>${deadRows}</tbody></table>` : '<p class="empty">No dead letters.</p>'}
 </div></div></section>`;
 }

@@ -24,6 +24,8 @@ export const ingestFiguresSchema = z.object({
   lakeObjects: z.number().int().nonnegative(),
   /** Dead-lettered records grouped by the sink's reason (e.g. "schema", "oversize", "json"). */
   deadLetters: z.array(z.object({ reason: z.string().min(1), count: z.number().int().nonnegative() })),
+  /** Quarantined (well-formed, implausible) records grouped by plausibility rule (core/quality). */
+  quarantine: z.array(z.object({ reason: z.string().min(1), count: z.number().int().nonnegative() })).default([]),
   /** Optional per-topic event counts. */
   byTopic: z.array(z.object({ topic: z.string().min(1), events: z.number().int().nonnegative() })).default([]),
 });

@@ -171,6 +171,10 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
         { reason: 'malformed-json', count: 3 },
         { reason: 'oversize-record', count: 1 },
       ],
+      quarantine: [
+        { reason: 'bar-move', count: 2 },
+        { reason: 'universe', count: 1 },
+      ],
       byTopic: [
         { topic: 'market-data', events: Math.round(events * 0.82) },
         { topic: 'financial-news', events: Math.round(events * 0.08) },

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Kafka } from 'kafkajs';
 import type { SignalForgeConfig, TopicName } from '../../core/config/index.js';
 import { getObjectBytes, listKeys, listLakeObjects, readLakeEvents } from '../../core/lake/index.js';
+import { listQuarantine, readQuarantineEntry } from '../../core/quality/index.js';
 import { connectEventProducer } from '../../lambdas/ingest/producer.js';
 import { produceReplay, type ReplayReport } from '../replay/replay-producer.js';
 import type { BarSeriesModel } from '../replay/replay.js';
@@ -16,6 +17,9 @@ export interface IngestFigures {
   lakeObjects: number;
   deadLetters: { reason: string; count: number }[];
   dlqRecords: number;
+  /** Implausible records the sink quarantined, by plausibility rule. */
+  quarantine: { reason: string; count: number }[];
+  quarantinedRecords: number;
   /** Records the sink runner handed to the handler, retries included. */
   recordsDelivered: number;
   invocations: number;
@@ -34,6 +38,8 @@ export interface RunIngestInput {
   resources: SandboxResources;
   events: number;
   poison: number;
+  /** Well-formed but implausible records (core/quality), sent after the events. */
+  implausible?: number;
   seed?: number;
   /** Generating model of every bar series (a scenario); today's data when absent. */
   barModel?: BarSeriesModel;
@@ -76,13 +82,14 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
   await admin.connect();
   try {
     const producer = await connectEventProducer(input.kafka);
-    const total = input.events + input.poison;
+    const total = input.events + input.poison + (input.implausible ?? 0);
     let replay: ReplayReport;
     try {
       replay = await produceReplay(producer, {
         config,
         events: input.events,
         poison: input.poison,
+        implausible: input.implausible ?? 0,
         seed: input.seed ?? 42,
         ...(input.barModel ? { barModel: input.barModel } : {}),
         namespace: resources.namespace,
@@ -127,11 +134,19 @@ export async function countLanded(config: SignalForgeConfig, s3: S3Client, resou
     }
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
+  const quarantined = await listQuarantine(s3, resources.lakeBucket, config.quality.quarantinePrefix);
+  const rules = new Map<string, number>();
+  for (const { key } of quarantined) {
+    const rule = (await readQuarantineEntry(s3, resources.lakeBucket, key).catch(() => undefined))?.rule ?? 'unknown';
+    rules.set(rule, (rules.get(rule) ?? 0) + 1);
+  }
   return {
     eventsIngested: ids.size,
     eventsByTopic,
     lakeObjects: objects.length,
     deadLetters: [...reasons].map(([reason, count]) => ({ reason, count })),
     dlqRecords: letterKeys.length,
+    quarantine: [...rules].map(([reason, count]) => ({ reason, count })),
+    quarantinedRecords: quarantined.length,
   };
 }

@@ -63,8 +63,8 @@ Usage: npm start [-- flags]
   --fresh             Forget the saved sandbox state (registry, artifacts, run history) and start clean.
   --port <n>          Port of the local API on 127.0.0.1; 0 picks a free one.          (default: ${DEFAULT_OPTIONS.port})
   --events <n>        Valid events to replay into Kafka.                                (default: ${DEFAULT_OPTIONS.events})
-  --poison <n>        Deliberately invalid records mixed into the replay; each must land
-                      in the dead-letter prefix.                                         (default: ${DEFAULT_OPTIONS.poison})
+  --poison <n>        Deliberately malformed records mixed into the replay, each must land
+                      in the dead-letter prefix; as many implausible ones, quarantined. (default: ${DEFAULT_OPTIONS.poison})
   --epochs <n>        Trainer epochs per trial; early stopping usually ends sooner.      (default: ${DEFAULT_OPTIONS.epochs})
   --bake-seconds <n>  Canary bake time before promotion.                                 (default: ${DEFAULT_OPTIONS.bakeSeconds})
   --scenario <name>   The market data replayed:                                         (default: ${DEFAULT_OPTIONS.scenario})

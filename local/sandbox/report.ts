@@ -73,6 +73,7 @@ export async function buildReportData(input: ReportInput): Promise<RunReportInpu
       eventsIngested: ingest?.eventsIngested ?? 0,
       lakeObjects: ingest?.lakeObjects ?? 0,
       deadLetters: ingest?.deadLetters ?? [],
+      quarantine: ingest?.quarantine ?? [],
       byTopic: Object.entries(ingest?.eventsByTopic ?? {}).map(([topic, events]) => ({ topic, events: events ?? 0 })),
     },
     models,

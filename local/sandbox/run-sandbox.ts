@@ -46,6 +46,8 @@ export interface SandboxSummary {
   events_ingested: number;
   lake_objects: number;
   dlq_records: number;
+  /** Implausible records the sink quarantined (core/quality); must equal those sent. */
+  quarantined: number;
   configs_trained: number;
   models_promoted: number;
   /** Candidates of this run that were not promoted: rejected by the gate, in review, or rolled back. */
@@ -67,6 +69,7 @@ export interface SandboxOutcome {
   runId: string;
   error?: string;
   poisonSent: number;
+  implausibleSent: number;
   configs: string[];
   promoted: { key: string; version: number }[];
   /** Production version per config as the registry has it after the run. */
@@ -181,6 +184,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       events_ingested: 0,
       lake_objects: 0,
       dlq_records: 0,
+      quarantined: 0,
       configs_trained: 0,
       models_promoted: 0,
       models_rejected: 0,
@@ -193,6 +197,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     },
     runId,
     poisonSent: 0,
+    implausibleSent: 0,
     configs,
     promoted: [],
     serving: [],
@@ -271,6 +276,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
           resources: res,
           events,
           poison: options.poison,
+          // As many implausible records as malformed ones: the quarantine is exercised on every run.
+          implausible: options.poison,
           seed: options.seed,
           ...(barModel ? { barModel } : {}),
           progress: {
@@ -281,13 +288,14 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
         });
         return {
           value: figures,
-          summary: `${figures.replay.events} events + ${figures.replay.poison} poison sent; ${figures.eventsIngested} events in ${figures.lakeObjects} lake objects, ${figures.dlqRecords} dead letters`,
+          summary: `${figures.replay.events} events + ${figures.replay.poison} poison sent; ${figures.eventsIngested} events in ${figures.lakeObjects} lake objects, ${figures.dlqRecords} dead letters, ${figures.quarantinedRecords} quarantined`,
         };
       },
-      events + options.poison,
+      events + 2 * options.poison,
     );
     outcome.poisonSent = ingest.replay.poison;
-    Object.assign(outcome.summary, { events_ingested: ingest.eventsIngested, lake_objects: ingest.lakeObjects, dlq_records: ingest.dlqRecords });
+    outcome.implausibleSent = ingest.replay.implausible;
+    Object.assign(outcome.summary, { events_ingested: ingest.eventsIngested, lake_objects: ingest.lakeObjects, dlq_records: ingest.dlqRecords, quarantined: ingest.quarantinedRecords });
 
     const launcher = sandboxLauncher(config, state.trainerLogs);
     lifecycle.add('trainer processes', () => launcher.terminateAll());
@@ -428,12 +436,15 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     !outcome.error &&
     outcome.summary.execution_status === 'SUCCEEDED' &&
     undecided === 0 &&
-    outcome.summary.dlq_records === outcome.poisonSent;
+    outcome.summary.dlq_records === outcome.poisonSent &&
+    outcome.summary.quarantined === outcome.implausibleSent;
   if (!outcome.error && !outcome.summary.ok) {
     outcome.error =
       outcome.summary.dlq_records !== outcome.poisonSent
         ? `dead letters ${outcome.summary.dlq_records} != poison records sent ${outcome.poisonSent}`
-        : `${undecided} trained configs have no gate verdict`;
+        : outcome.summary.quarantined !== outcome.implausibleSent
+          ? `quarantined ${outcome.summary.quarantined} != implausible records sent ${outcome.implausibleSent}`
+          : `${undecided} trained configs have no gate verdict`;
   }
   state.recordRun({ runId, startedAt: startedAt.toISOString(), ...outcome.summary, error: outcome.error, timings: outcome.timings });
   return { outcome, api, barsFor, stop: () => lifecycle.closeAll() };

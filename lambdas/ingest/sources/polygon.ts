@@ -5,7 +5,7 @@ import type { FetchWindow, SecretResolver, SourceAdapter } from './adapter.js';
 import { fetchJson, joinUrl } from './http.js';
 
 const aggregatesResponse = z.object({
-  results: z.array(z.object({ t: z.number(), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() })).optional(),
+  results: z.array(z.object({ t: z.number(), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number(), vw: z.number().optional(), n: z.number().int().nonnegative().optional() })).optional(),
   next_url: z.string().optional(),
 });
 
@@ -51,6 +51,10 @@ export class PolygonBarsAdapter implements SourceAdapter {
                   l: bar.l,
                   c: bar.c,
                   v: bar.v,
+                  // Schema version 2: Polygon reports the bar's VWAP and trade count; a VWAP outside the bar's
+                  // range (a vendor rounding artefact) is left out rather than failing the whole fetch.
+                  ...(bar.vw !== undefined && bar.vw >= bar.l && bar.vw <= bar.h ? { vwap: bar.vw } : {}),
+                  ...(bar.n !== undefined ? { trades: bar.n } : {}),
                 }),
               ),
             );

@@ -25,7 +25,7 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
   return {
     snapshot: (input: unknown) => snapshotDataset(deps, input),
     quality: (input: { run: RunContext }) => checkDataQuality(deps, input.run),
-    plan: async (input: { run: RunContext }) => planShards(deps, input.run),
+    plan: async (input: { run: RunContext; quality?: { skippedKeys?: string[] } }) => planShards(deps, input.run, input.quality?.skippedKeys),
     launch: (input: ShardState) => launchTrainer(deps, input),
     check: (input: ShardState): Promise<TrainerStatus> => checkTrainer(deps, input),
     relaunch: (input: ShardState) => prepareRelaunch(deps, input),

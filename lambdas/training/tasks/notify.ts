@@ -6,6 +6,7 @@ import type { ApprovalState } from './approval.js';
 import type { EvaluationResult } from './evaluate.js';
 import type { FinishResult } from './deployment.js';
 import type { RegistrationResult } from './registration.js';
+import type { QualityResult } from './quality-gate.js';
 import { readRunDoc, writeRunDoc } from './run-docs.js';
 
 /** The execution state as it reaches a Notify task; every part after `run` may be missing on a failure path. */
@@ -15,6 +16,7 @@ export interface NotifyState {
   run?: RunContext;
   training?: ShardOutcome[];
   evaluation?: EvaluationResult;
+  quality?: Pick<QualityResult, 'failing' | 'skippedKeys' | 'reportUri'>;
   registration?: RegistrationResult;
   gate?: { rejected: { key: string; reason: string }[]; promotable: { key: string; version: number }[] };
   /** The manual-approval loop's last state (manual promotion only). */
@@ -45,6 +47,7 @@ export function summarise(kind: 'outcome' | 'failure', state: NotifyState): Retr
     // Rejected by the gate, then by a reviewer or the approval timeout: each with its reason.
     rejected: [...(state.gate?.rejected ?? []), ...(state.approval?.rejected ?? [])].map((r) => ({ key: r.key, reason: r.reason })),
     failedShards,
+    ...(state.quality?.skippedKeys?.length ? { skippedConfigs: state.quality.failing.filter((f) => state.quality!.skippedKeys.includes(f.key)) } : {}),
     ...(state.failure ? { error: { Error: state.failure.Error, Cause: String(state.failure.Cause).slice(0, 4000) } } : {}),
   };
 }

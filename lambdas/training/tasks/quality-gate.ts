@@ -2,7 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { datasetManifestSchema, readUri } from '../../../core/artifacts/index.js';
 import type { SignalForgeConfig, Timeframe } from '../../../core/config/index.js';
-import { marketBarSchema } from '../../../core/events/index.js';
+import { eventSchema } from '../../../core/events/index.js';
 import { mapLimit } from '../../../core/lake/index.js';
 import type { RunContext } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
@@ -35,12 +35,28 @@ export interface ConfigQuality {
 }
 
 export interface QualityResult {
+  /** False only when more than quality.maxFailingConfigShare of the configs fail, or all of them do. */
   passed: boolean;
   reportUri: string;
   checked: number;
+  /** Failing configs with their issues (at most 20 in the state; the report has all). */
   failing: { key: string; issues: string[] }[];
-  /** One line for the failure notification. */
+  /** Every failing config's key: they are skipped, the others train (plan reads this). */
+  skippedKeys: string[];
+  failingShare: number;
+  /** One line for the notification. */
   message: string;
+}
+
+/**
+ * Each config is judged alone: a failing one is skipped with its report and the others train. The run
+ * fails only when the failing share exceeds the configured bound (a lake-wide problem, not one series), or
+ * when nothing is left to train.
+ */
+export function gateVerdict(configs: readonly ConfigQuality[], maxFailingConfigShare: number): { passed: boolean; failing: { key: string; issues: string[] }[]; failingShare: number } {
+  const failing = configs.filter((c) => c.issues.length > 0).map((c) => ({ key: c.key, issues: c.issues }));
+  const failingShare = configs.length ? failing.length / configs.length : 0;
+  return { passed: configs.length > 0 && failing.length < configs.length && failingShare <= maxFailingConfigShare, failing, failingShare };
 }
 
 function toEvent(raw: Record<string, unknown>): Record<string, unknown> {
@@ -71,10 +87,11 @@ export function assessBars(key: string, bars: readonly BarRow[], thresholds: Sig
       nanRows++;
       continue;
     }
-    const parsed = marketBarSchema.safeParse(bar.event);
-    if (!parsed.success) {
+    // The readable schema: version 1 bars from older lake objects are upcast, not counted as errors.
+    const parsed = eventSchema.safeParse(bar.event);
+    if (!parsed.success || parsed.data.type !== 'market-bar') {
       schemaErrors++;
-      firstSchemaError ??= parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      firstSchemaError ??= parsed.success ? `type ${parsed.data.type} is not a market bar` : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       continue;
     }
     const t = Date.parse(bar.eventTime);
@@ -126,11 +143,16 @@ export async function checkDataQuality(deps: TrainingDeps, run: RunContext): Pro
     const bars = (bySymbol.get(symbol!) ?? []).filter((b) => b.event.timeframe === timeframe);
     return assessBars(key, bars, deps.config.thresholds);
   });
-  const failing = configs.filter((c) => c.issues.length > 0).map((c) => ({ key: c.key, issues: c.issues }));
-  const reportUri = await writeRunDoc(deps, run.runId, 'quality-report', { runId: run.runId, manifestId: run.manifest.id, thresholds: deps.config.thresholds, configs });
-  const message = failing.length
-    ? `data-quality gate failed for ${failing.length}/${configs.length} configs: ${failing.slice(0, 5).map((f) => `${f.key} (${f.issues.join('; ')})`).join(', ')}${failing.length > 5 ? ', ...' : ''}; report ${reportUri}`
-    : `data-quality gate passed for ${configs.length} configs`;
-  // The state carries at most 20 failing configs; the report in S3 has them all.
-  return { passed: failing.length === 0, reportUri, checked: configs.length, failing: failing.slice(0, 20), message };
+  const maxShare = deps.config.quality.maxFailingConfigShare;
+  const { passed, failing, failingShare } = gateVerdict(configs, maxShare);
+  const skipped = passed ? failing : [];
+  const reportUri = await writeRunDoc(deps, run.runId, 'quality-report', { runId: run.runId, manifestId: run.manifest.id, thresholds: deps.config.thresholds, maxFailingConfigShare: maxShare, passed, skipped, configs });
+  const listed = `${failing.slice(0, 5).map((f) => `${f.key} (${f.issues.join('; ')})`).join(', ')}${failing.length > 5 ? ', ...' : ''}`;
+  const message = !passed
+    ? `data-quality gate failed: ${failing.length}/${configs.length} configs fail (share ${failingShare.toFixed(3)} > ${maxShare}): ${listed}; report ${reportUri}`
+    : failing.length
+      ? `data-quality gate passed ${configs.length - failing.length}/${configs.length} configs; skipped ${failing.length}: ${listed}; report ${reportUri}`
+      : `data-quality gate passed for ${configs.length} configs`;
+  // The state carries at most 20 failing configs with their issues; the report in S3 has them all.
+  return { passed, reportUri, checked: configs.length, failing: failing.slice(0, 20), skippedKeys: skipped.map((f) => f.key), failingShare, message };
 }

@@ -42,7 +42,7 @@ describe('ingest sinks run under their deployed IAM policies', () => {
     return asHandler(roles.get([...topics][0]!)!.handler, () => sink(event, context));
   };
 
-  it('first deliveries of all four topics, poison included, write only where each sink may write', async () => {
+  it('first deliveries of all four topics, poison and implausible records included, write only where each sink may write', async () => {
     const groupId = `${env.namespace}-sink`;
     const runner = await startEventSourceRunner({
       kafka: env.kafka,
@@ -56,7 +56,8 @@ describe('ingest sinks run under their deployed IAM policies', () => {
     });
     await runner.joined;
     const producer = await connectEventProducer(env.kafka);
-    const report = await produceReplay(producer, { config: env.config, events: 2_000, poison: 8, namespace: env.namespace });
+    // Implausible records too: the quarantine write and the market-data sink's lake read (bar-move history) are checked against the role.
+    const report = await produceReplay(producer, { config: env.config, events: 2_000, poison: 8, implausible: 5, namespace: env.namespace });
     await producer.disconnect();
     await waitForDrain(env.admin, groupId, env.topics, 60_000);
     await runner.stop();

@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('npm start -- --scenario signal (sandbox) end to end', () => {
-  it('runs the pipeline once and reports success with every poison record dead-lettered', () => {
+  it('runs the pipeline once and reports success with every poison record dead-lettered or quarantined', () => {
     const { summary, error } = sandbox.outcome;
     expect(error).toBeUndefined();
     expect(summary.ok).toBe(true);
@@ -60,6 +60,9 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
     expect(summary.execution_status).toBe('SUCCEEDED');
     expect(summary.dlq_records).toBe(POISON);
     expect(sandbox.outcome.poisonSent).toBe(POISON);
+    // As many implausible records, each quarantined by the plausibility rule it breaks.
+    expect(summary.quarantined).toBe(POISON);
+    expect(sandbox.outcome.implausibleSent).toBe(POISON);
     expect(summary.events_ingested).toBeGreaterThanOrEqual(6_000);
     expect(summary.lake_objects).toBeGreaterThan(0);
     expect(summary.configs_trained).toBe(4);

@@ -343,6 +343,10 @@ describe('monitoring', () => {
     expect(find(/ExecutionsFailed/).length).toBe(1);
     expect(find(/ConfigsDrifted/).length).toBe(1);
     expect(find(/5XXError/).length).toBe(1);
+    // Quarantined + dead-lettered over received, per topic, at config.quality.rejectRateAlarm.
+    const rejects = find(/"MetricName":"Quarantined"/);
+    expect(rejects.length).toBe(TOPIC_NAMES.length);
+    for (const a of rejects) expect(a.props.Threshold).toBe(config.quality.rejectRateAlarm);
     for (const a of alarms) expect(JSON.stringify(a.props.AlarmActions)).toContain('Alerts');
     assertions('Data').hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     assertions('Monitoring').resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -38,7 +38,8 @@ describe('schemas', () => {
   it('reject inconsistent OHLC, bad tickers, unknown versions', () => {
     expect(marketBarSchema.safeParse({ ...bar, h: 8 }).success).toBe(false);
     expect(eventSchema.safeParse({ ...bar, symbol: 'aapl' }).success).toBe(false);
-    expect(eventSchema.safeParse({ ...bar, schemaVersion: 2 }).success).toBe(false);
+    expect(eventSchema.safeParse({ ...bar, schemaVersion: 3 }).success).toBe(false);
+    expect(eventSchema.safeParse({ ...bar, schemaVersion: 0 }).success).toBe(false);
     expect(eventSchema.safeParse({ ...bar, type: 'tweet' }).success).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../core/config/index.js';
-import { assessBars, gapThresholdMs, type BarRow } from '../../../lambdas/training/tasks/quality-gate.js';
+import { assessBars, gapThresholdMs, gateVerdict, type BarRow } from '../../../lambdas/training/tasks/quality-gate.js';
 
 const thresholds = { ...defaultConfig.thresholds, minRowsPerConfig: 10, maxNanFraction: 0.05, maxGapFraction: 0.1 };
 const DAY = 86_400_000;
@@ -51,5 +51,19 @@ describe('data-quality assessment', () => {
 
   it('counts duplicate bars once', () => {
     expect(assessBars('AAPL#1d', bars([...daily(12), start]), thresholds)).toMatchObject({ rows: 12, duplicateBars: 1 });
+  });
+});
+
+describe('per-config gate verdict', () => {
+  const q = (key: string, bad: boolean) => assessBars(key, bars(daily(bad ? 5 : 20)), thresholds);
+  it('skips failing configs up to the allowed share and fails the run beyond it', () => {
+    const four = [q('A#1d', false), q('B#1d', true), q('C#1d', false), q('D#1d', false)];
+    expect(gateVerdict(four, 0.25)).toEqual({ passed: true, failing: [{ key: 'B#1d', issues: ['too few rows: 5 < 10'] }], failingShare: 0.25 });
+    expect(gateVerdict(four, 0.24).passed).toBe(false);
+    expect(gateVerdict([q('A#1d', false)], 0).passed).toBe(true);
+  });
+  it('fails when nothing is left to train, whatever the share allows', () => {
+    expect(gateVerdict([q('A#1d', true)], 1).passed).toBe(false);
+    expect(gateVerdict([], 1).passed).toBe(false);
   });
 });
