@@ -9,6 +9,7 @@ import { createKafka } from '../../core/kafka/client.js';
 import { ModelRegistry } from '../../core/registry/index.js';
 import { startLocalServices, type LocalServices } from '../services/index.js';
 import { barsPerRequest, latestBarsFromLake, type SeriesBars } from './bars.js';
+import { compactSandboxLake } from './compaction.js';
 import { runIngest, type IngestFigures } from './ingest.js';
 import { Lifecycle } from './lifecycle.js';
 import { DEFAULT_OPTIONS, type SandboxOptions } from './options.js';
@@ -278,6 +279,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     );
     outcome.poisonSent = ingest.replay.poison;
     Object.assign(outcome.summary, { events_ingested: ingest.eventsIngested, lake_objects: ingest.lakeObjects, dlq_records: ingest.dlqRecords });
+    await stages.run('compact', () => compactSandboxLake(config, s3Client, res.lakeBucket));
 
     const launcher = sandboxLauncher(config, state.trainerLogs);
     lifecycle.add('trainer processes', () => launcher.terminateAll());
