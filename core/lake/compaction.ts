@@ -66,8 +66,9 @@ export async function compactLake(s3: S3Client, bucket: string, options: Compact
     const seen = new Set<string>();
     for (const row of [...existingRows, ...sourceRows]) {
       // One row per Kafka record: a crashed sink attempt and its retry, or a day object and a source it
-      // already holds, carry the same (partition, offset).
-      const at = `${row.kafkaPartition}/${row.kafkaOffset}`;
+      // already holds, carry the same (partition, offset) and event; hand-made objects that reuse offsets
+      // for other events stay apart.
+      const at = `${row.kafkaPartition}/${row.kafkaOffset}/${row.event.eventId}`;
       if (seen.has(at)) continue;
       seen.add(at);
       const rows = bySymbol.get(row.event.symbol) ?? [];

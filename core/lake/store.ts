@@ -152,8 +152,9 @@ export interface LakeObjectRef {
 /**
  * Rows of pinned lake objects, as a dataset manifest lists them. Each object version is fetched once
  * however many symbols name it (a batch object is listed once per symbol), filtered to those symbols,
- * and rows are kept once per Kafka record (topic, partition, offset): a manifest taken while compaction
- * ran may list a day object and the batch objects it replaced, both pinned and both readable.
+ * and rows are kept once per Kafka record (topic, partition, offset, and the eventId, so hand-made objects
+ * that reuse offsets stay apart): a manifest taken while compaction ran may list a day object and the
+ * batch objects it replaced, both pinned and both readable.
  */
 export async function readLakeRefs(s3: S3Client, bucket: string, refs: readonly LakeObjectRef[], concurrency = 8): Promise<LakeRow[]> {
   const byVersion = new Map<string, { key: string; versionId: string | null; symbols: Set<string> | null }>();
@@ -177,7 +178,7 @@ export async function readLakeRefs(s3: S3Client, bucket: string, refs: readonly 
   const out: LakeRow[] = [];
   for (const { topic, rows } of perObject) {
     for (const row of rows) {
-      const at = `${topic}/${row.kafkaPartition}/${row.kafkaOffset}`;
+      const at = `${topic}/${row.kafkaPartition}/${row.kafkaOffset}/${row.event.eventId}`;
       if (seen.has(at)) continue;
       seen.add(at);
       out.push(row);
