@@ -45,28 +45,24 @@ export function normaliseBars(bars: readonly OhlcvBar[]): OhlcvBar[] {
 /** Reads every manifest object at its pinned S3 version and groups market bars by symbol#timeframe; news and social sentiment by symbol. */
 export async function loadFromManifest(manifest: DatasetManifest, s3?: S3Client): Promise<TrainingData> {
   // Loaded on demand: the lake reader (parquet, AWS SDK) is only needed for manifests.
-  const { readLakeObject } = await import('../core/lake/index.js');
+  const { readLakeRefs } = await import('../core/lake/index.js');
+  const client = s3 ?? new (await import('@aws-sdk/client-s3')).S3Client((await import('../core/aws/clients.js')).awsClientConfig());
   const bars = new Map<string, OhlcvBar[]>();
   const sentiment = new Map<string, SentimentPoint[]>();
-  const queue = [...manifest.objects];
-  const readers = Array.from({ length: 8 }, async () => {
-    for (let obj = queue.shift(); obj; obj = queue.shift()) {
-      const bytes = await readUri(`s3://${manifest.bucket}/${obj.key}`, s3, obj.versionId ?? undefined);
-      for (const ev of await readLakeObject(bytes)) {
-        if (ev.type === 'market-bar') {
-          const key = `${ev.symbol}#${ev.timeframe}`;
-          const list = bars.get(key) ?? [];
-          list.push({ t: Date.parse(ev.eventTime), o: ev.o, h: ev.h, l: ev.l, c: ev.c, v: ev.v });
-          bars.set(key, list);
-        } else if ((ev.type === 'news' || ev.type === 'social-post') && ev.sentiment) {
-          const list = sentiment.get(ev.symbol) ?? [];
-          list.push({ t: Date.parse(ev.eventTime), score: ev.sentiment.score });
-          sentiment.set(ev.symbol, list);
-        }
-      }
+  // Each pinned object version once, filtered to the manifest's symbols, one row per Kafka record: batch
+  // objects (every symbol) and compacted day objects (one symbol) read alike.
+  for (const { event: ev } of await readLakeRefs(client, manifest.bucket, manifest.objects)) {
+    if (ev.type === 'market-bar') {
+      const key = `${ev.symbol}#${ev.timeframe}`;
+      const list = bars.get(key) ?? [];
+      list.push({ t: Date.parse(ev.eventTime), o: ev.o, h: ev.h, l: ev.l, c: ev.c, v: ev.v });
+      bars.set(key, list);
+    } else if ((ev.type === 'news' || ev.type === 'social-post') && ev.sentiment) {
+      const list = sentiment.get(ev.symbol) ?? [];
+      list.push({ t: Date.parse(ev.eventTime), score: ev.sentiment.score });
+      sentiment.set(ev.symbol, list);
     }
-  });
-  await Promise.all(readers);
+  }
   const series = new Map<string, SeriesData>();
   for (const [key, list] of bars) {
     const { symbol, timeframe } = splitKey(key);

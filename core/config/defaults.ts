@@ -31,9 +31,11 @@ export const defaultConfig: SignalForgeConfig = {
     lakePrefix: 'lake',
     deadLetterPrefix: 'dead-letter',
     startingPosition: 'TRIM_HORIZON',
+    compactionGraceHours: 2,
   },
   schedules: {
     retrain: 'cron(0 2 ? * SUN *)',
+    lakeCompaction: 'cron(15 3 * * ? *)',
     batchInference: 'cron(30 21 ? * MON-FRI *)',
     driftCheck: 'rate(4 hours)',
     producers: {

@@ -88,9 +88,13 @@ export const configSchema = z
       deadLetterPrefix: z.string().min(1),
       /** Where a new sink event source mapping starts reading (infra engineer). */
       startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+      /** Hours after a UTC day ends before lake compaction rewrites it (core/lake/compaction.ts). */
+      compactionGraceHours: z.number().min(0).max(72).default(2),
     }),
     schedules: z.object({
       retrain: scheduleExpression,
+      /** Lake compaction: closed days into one object per topic/symbol/day. */
+      lakeCompaction: scheduleExpression.default('cron(15 3 * * ? *)'),
       batchInference: scheduleExpression,
       driftCheck: scheduleExpression,
       producers: z.object({

@@ -1,29 +1,66 @@
 import type { TopicName } from '../config/index.js';
 
-export interface LakeObjectLocation {
-  topic: string;
-  symbol: string;
-  /** UTC date (YYYY-MM-DD) of the events' ingest time: see docs in core/lake/README.md. */
-  date: string;
+/**
+ * The three object layouts a lake may hold (core/lake/README.md):
+ * - `batch`: one Kafka partition's slice of one sink batch, every symbol in it, sorted by symbol and time;
+ * - `day`: one topic/symbol/ingest date, written by compaction once the day is closed;
+ * - `symbol-slice`: the earlier layout, one symbol's share of a partition's batch (still read, no longer written).
+ */
+export type LakeLayout = 'batch' | 'day' | 'symbol-slice';
+
+/** Kafka coordinates that name a sink-written object, so a retried batch writes the same key. */
+export interface KafkaSlice {
   partition: number;
   firstOffset: number;
   lastOffset: number;
 }
 
+export interface LakeObjectLocation {
+  layout: LakeLayout;
+  topic: string;
+  /** The one symbol the object holds; null for a batch object, whose rows span symbols. */
+  symbol: string | null;
+  /** UTC date (YYYY-MM-DD) of the events' ingest time: see core/lake/README.md. */
+  date: string;
+  /** Kafka slice of a batch or symbol-slice object; null for a compacted day. */
+  partition: number | null;
+  firstOffset: number | null;
+  lastOffset: number | null;
+}
+
+/** `<lakePrefix>/topic=<topic>/date=<YYYY-MM-DD>/part-<partition>-<firstOffset>-<lastOffset>.parquet`: what the sink writes. */
+export function batchObjectKey(prefix: string, loc: { topic: string; date: string } & KafkaSlice): string {
+  return `${prefix}/topic=${loc.topic}/date=${loc.date}/part-${loc.partition}-${loc.firstOffset}-${loc.lastOffset}.parquet`;
+}
+
+/** `<lakePrefix>/topic=<topic>/symbol=<SYMBOL>/date=<YYYY-MM-DD>/day.parquet`: what compaction writes for a closed day. */
+export function dayObjectKey(prefix: string, loc: { topic: string; symbol: string; date: string }): string {
+  return `${prefix}/topic=${loc.topic}/symbol=${loc.symbol}/date=${loc.date}/day.parquet`;
+}
+
 /**
- * `<lakePrefix>/topic=<topic>/symbol=<SYMBOL>/date=<YYYY-MM-DD>/part-<partition>-<firstOffset>-<lastOffset>.parquet`.
- * A function of the Kafka coordinates only, so a retried batch writes the same keys and overwrites itself.
+ * `<lakePrefix>/topic=<topic>/symbol=<SYMBOL>/date=<YYYY-MM-DD>/part-<partition>-<firstOffset>-<lastOffset>.parquet`:
+ * the earlier per-symbol layout. Lakes written before the batch layout hold these, and fixtures use them.
  */
-export function lakeObjectKey(prefix: string, loc: LakeObjectLocation): string {
+export function lakeObjectKey(prefix: string, loc: { topic: string; symbol: string; date: string } & KafkaSlice): string {
   return `${prefix}/topic=${loc.topic}/symbol=${loc.symbol}/date=${loc.date}/part-${loc.partition}-${loc.firstOffset}-${loc.lastOffset}.parquet`;
 }
 
-const LAKE_KEY = /(?:^|\/)topic=([^/]+)\/symbol=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/part-(\d+)-(\d+)-(\d+)\.parquet$/;
+const BATCH_KEY = /(?:^|\/)topic=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/part-(\d+)-(\d+)-(\d+)\.parquet$/;
+const SYMBOL_KEY = /(?:^|\/)topic=([^/]+)\/symbol=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/(?:day|part-(\d+)-(\d+)-(\d+))\.parquet$/;
 
 export function parseLakeKey(key: string): LakeObjectLocation | undefined {
-  const m = LAKE_KEY.exec(key);
-  if (!m) return undefined;
-  return { topic: m[1]!, symbol: m[2]!, date: m[3]!, partition: Number(m[4]), firstOffset: Number(m[5]), lastOffset: Number(m[6]) };
+  const b = BATCH_KEY.exec(key);
+  if (b) return { layout: 'batch', topic: b[1]!, symbol: null, date: b[2]!, partition: Number(b[3]), firstOffset: Number(b[4]), lastOffset: Number(b[5]) };
+  const s = SYMBOL_KEY.exec(key);
+  if (!s) return undefined;
+  if (s[4] === undefined) return { layout: 'day', topic: s[1]!, symbol: s[2]!, date: s[3]!, partition: null, firstOffset: null, lastOffset: null };
+  return { layout: 'symbol-slice', topic: s[1]!, symbol: s[2]!, date: s[3]!, partition: Number(s[4]), firstOffset: Number(s[5]), lastOffset: Number(s[6]) };
+}
+
+/** Whether an object at `loc` may hold rows of `symbol` (a batch object may hold any). */
+export function mayHoldSymbol(loc: Pick<LakeObjectLocation, 'symbol'>, symbol: string): boolean {
+  return loc.symbol === null || loc.symbol === symbol;
 }
 
 /** One dead letter per poison record, named by its offset, so a redelivered record overwrites its own letter. */

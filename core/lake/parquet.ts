@@ -68,11 +68,38 @@ const COLUMNS_BY_TYPE: Record<EventType, Column[]> = {
  */
 const STATISTICS_COLUMNS = new Set(['eventTime', 'ingestTime', 'symbol', 'kafkaPartition', 'kafkaOffset']);
 
-/** Encode rows of ONE event type (one topic) as a Parquet file. */
-export function encodeLakeFile(rows: readonly LakeRow[]): Uint8Array {
-  if (rows.length === 0) throw new Error('encodeLakeFile: no rows');
-  const type = rows[0]!.event.type;
+/** Rows per row group at most; a symbol with more rows spans several groups. */
+const MAX_ROW_GROUP = 100_000;
+
+/** Lake order: symbol, then event time, then Kafka position, so each symbol is one contiguous run. */
+function compareLakeRows(a: LakeRow, b: LakeRow): number {
+  const s = a.event.symbol < b.event.symbol ? -1 : a.event.symbol > b.event.symbol ? 1 : 0;
+  if (s !== 0) return s;
+  const t = a.event.eventTime < b.event.eventTime ? -1 : a.event.eventTime > b.event.eventTime ? 1 : 0;
+  return t !== 0 ? t : a.kafkaPartition - b.kafkaPartition || a.kafkaOffset - b.kafkaOffset;
+}
+
+/** Row-group sizes that start a new group at each symbol, so a group's symbol min = max and readers skip the others. */
+function rowGroupsBySymbol(sorted: readonly LakeRow[]): number[] {
+  const sizes: number[] = [];
+  let start = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i]!.event.symbol === sorted[start]!.event.symbol) continue;
+    for (let left = i - start; left > 0; left -= MAX_ROW_GROUP) sizes.push(Math.min(left, MAX_ROW_GROUP));
+    start = i;
+  }
+  return sizes;
+}
+
+/**
+ * Encode rows of ONE event type (one topic) as a Parquet file, sorted by symbol and event time with one
+ * row group (or more, past MAX_ROW_GROUP rows) per symbol.
+ */
+export function encodeLakeFile(unsorted: readonly LakeRow[]): Uint8Array {
+  if (unsorted.length === 0) throw new Error('encodeLakeFile: no rows');
+  const type = unsorted[0]!.event.type;
   const columns = COLUMNS_BY_TYPE[type];
+  const rows = [...unsorted].sort(compareLakeRows);
   const events = rows.map((r) => {
     if (r.event.type !== type) throw new Error(`encodeLakeFile: mixed event types ${type} and ${r.event.type}`);
     return r.event as unknown as AnyEvent;
@@ -85,9 +112,14 @@ export function encodeLakeFile(rows: readonly LakeRow[]): Uint8Array {
   const buffer = parquetWriteBuffer({
     columnData: columnData.map((c) => ({ ...c, statistics: STATISTICS_COLUMNS.has(c.name) })),
     kvMetadata: [{ key: 'signalforge.eventType', value: type }],
-    rowGroupSize: 100_000,
+    rowGroupSize: rowGroupsBySymbol(rows),
   });
   return new Uint8Array(buffer);
+}
+
+/** Narrows a lake read: `symbol` skips other symbols' row groups by their statistics. */
+export interface LakeRowFilter {
+  symbol?: string;
 }
 
 function rowToEvent(raw: Record<string, unknown>): unknown {
@@ -110,9 +142,12 @@ function rowToEvent(raw: Record<string, unknown>): unknown {
  * Decode and validate a lake object; throws if any row fails the event schema (the lake holds only valid events).
  * Rows of an older schema version are upcast into the current shape (core/events/upcast.ts).
  */
-export async function readLakeRows(bytes: Uint8Array | ArrayBuffer): Promise<LakeRow[]> {
+export async function readLakeRows(bytes: Uint8Array | ArrayBuffer, filter: LakeRowFilter = {}): Promise<LakeRow[]> {
   const file = bytes instanceof Uint8Array ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : bytes;
-  const raw = (await parquetReadObjects({ file: file as ArrayBuffer })) as Record<string, unknown>[];
+  const raw = (await parquetReadObjects({
+    file: file as ArrayBuffer,
+    ...(filter.symbol !== undefined ? { filter: { symbol: { $eq: filter.symbol } } } : {}),
+  })) as Record<string, unknown>[];
   return raw.map((r, i) => {
     const parsed = eventSchema.safeParse(rowToEvent(r));
     if (!parsed.success) throw new Error(`lake row ${i} is not a valid event: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
@@ -121,6 +156,6 @@ export async function readLakeRows(bytes: Uint8Array | ArrayBuffer): Promise<Lak
 }
 
 /** The events of one lake object, validated against core/events. */
-export async function readLakeObject(bytes: Uint8Array | ArrayBuffer): Promise<SignalEvent[]> {
-  return (await readLakeRows(bytes)).map((r) => r.event);
+export async function readLakeObject(bytes: Uint8Array | ArrayBuffer, filter: LakeRowFilter = {}): Promise<SignalEvent[]> {
+  return (await readLakeRows(bytes, filter)).map((r) => r.event);
 }

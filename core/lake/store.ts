@@ -1,7 +1,7 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SignalEvent } from '../events/index.js';
-import { parseLakeKey, type LakeObjectLocation } from './keys.js';
-import { readLakeRows, type LakeRow } from './parquet.js';
+import { mayHoldSymbol, parseLakeKey, type LakeObjectLocation } from './keys.js';
+import { readLakeRows, type LakeRow, type LakeRowFilter } from './parquet.js';
 
 export interface LakeObjectInfo extends LakeObjectLocation {
   key: string;
@@ -28,9 +28,9 @@ export async function putObjectIfAbsent(s3: S3Client, bucket: string, key: strin
   }
 }
 
-export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+export async function getObjectBytes(s3: S3Client, bucket: string, key: string, versionId?: string | null): Promise<Uint8Array | undefined> {
   try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     return await res.Body!.transformToByteArray();
   } catch (err) {
     const name = (err as { name?: string }).name;
@@ -62,19 +62,18 @@ export interface LakeListFilter {
   symbol?: string;
 }
 
-/** Lake objects under `<lakePrefix>/`, optionally narrowed to a topic and symbol (the prefix does the narrowing). */
+/**
+ * Lake objects under `<lakePrefix>/`, optionally narrowed to a topic (by prefix) and a symbol: objects of
+ * that symbol, and batch objects, which may hold it (read them with the same symbol filter).
+ */
 export async function listLakeObjects(s3: S3Client, bucket: string, lakePrefix: string, filter: LakeListFilter = {}): Promise<LakeObjectInfo[]> {
-  let prefix = `${lakePrefix}/`;
-  if (filter.topic) {
-    prefix += `topic=${filter.topic}/`;
-    if (filter.symbol) prefix += `symbol=${filter.symbol}/`;
-  }
+  const prefix = filter.topic ? `${lakePrefix}/topic=${filter.topic}/` : `${lakePrefix}/`;
   const keys = await listKeys(s3, bucket, prefix);
   const out: LakeObjectInfo[] = [];
   for (const { key, size } of keys) {
     const loc = parseLakeKey(key);
     if (!loc) continue;
-    if (filter.symbol && loc.symbol !== filter.symbol) continue;
+    if (filter.symbol && !mayHoldSymbol(loc, filter.symbol)) continue;
     out.push({ ...loc, key, size });
   }
   return out;
@@ -94,27 +93,96 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
-export async function readLakeObjectRows(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 8): Promise<LakeRow[]> {
+export async function readLakeObjectRows(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 8, filter: LakeRowFilter = {}): Promise<LakeRow[]> {
   const perObject = await mapLimit(keys, concurrency, async (key) => {
     const bytes = await getObjectBytes(s3, bucket, key);
     if (!bytes) return [];
-    return readLakeRows(bytes);
+    return readLakeRows(bytes, filter);
   });
   return perObject.flat();
 }
 
 /**
  * Events of the listed lake objects, de-duplicated by eventId. The sink already guarantees one copy per
- * Kafka record; this guards readers against the one case it cannot see, a producer re-sending the same
- * event as a new Kafka record.
+ * Kafka record; this guards readers against a producer re-sending the same event as a new Kafka record,
+ * and against the moment compaction has written a day object and not yet deleted its batch objects.
  */
-export async function readLakeEvents(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 8): Promise<SignalEvent[]> {
+export async function readLakeEvents(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 8, filter: LakeRowFilter = {}): Promise<SignalEvent[]> {
   const seen = new Set<string>();
   const out: SignalEvent[] = [];
-  for (const row of await readLakeObjectRows(s3, bucket, keys, concurrency)) {
+  for (const row of await readLakeObjectRows(s3, bucket, keys, concurrency, filter)) {
     if (seen.has(row.event.eventId)) continue;
     seen.add(row.event.eventId);
     out.push(row.event);
+  }
+  return out;
+}
+
+/**
+ * Lists and reads the live lake for a topic (and symbol), events de-duplicated by eventId. An object that
+ * vanishes between the listing and its read was replaced by compaction, whose day objects are written
+ * before any source is deleted: listing again finds its rows, so the read starts over (a few times at most).
+ */
+export async function readLiveLakeEvents(s3: S3Client, bucket: string, lakePrefix: string, filter: LakeListFilter, attempts = 5): Promise<SignalEvent[]> {
+  for (let attempt = 1; ; attempt++) {
+    const objects = await listLakeObjects(s3, bucket, lakePrefix, filter);
+    const perObject = await mapLimit(objects, 8, async ({ key }) => {
+      const bytes = await getObjectBytes(s3, bucket, key);
+      return bytes ? readLakeRows(bytes, { symbol: filter.symbol }) : undefined;
+    });
+    if (perObject.some((rows) => rows === undefined) && attempt < attempts) continue;
+    const seen = new Set<string>();
+    const out: SignalEvent[] = [];
+    for (const row of perObject.flatMap((rows) => rows ?? [])) {
+      if (seen.has(row.event.eventId)) continue;
+      seen.add(row.event.eventId);
+      out.push(row.event);
+    }
+    return out;
+  }
+}
+
+/** A pinned lake object (a dataset manifest entry): its S3 version, and the symbol wanted from it (null: every row). */
+export interface LakeObjectRef {
+  key: string;
+  versionId?: string | null;
+  symbol?: string | null;
+}
+
+/**
+ * Rows of pinned lake objects, as a dataset manifest lists them. Each object version is fetched once
+ * however many symbols name it (a batch object is listed once per symbol), filtered to those symbols,
+ * and rows are kept once per Kafka record (topic, partition, offset, and the eventId, so hand-made objects
+ * that reuse offsets stay apart): a manifest taken while compaction ran may list a day object and the
+ * batch objects it replaced, both pinned and both readable.
+ */
+export async function readLakeRefs(s3: S3Client, bucket: string, refs: readonly LakeObjectRef[], concurrency = 8): Promise<LakeRow[]> {
+  const byVersion = new Map<string, { key: string; versionId: string | null; symbols: Set<string> | null }>();
+  for (const ref of refs) {
+    const id = `${ref.key}@${ref.versionId ?? ''}`;
+    let entry = byVersion.get(id);
+    if (!entry) byVersion.set(id, (entry = { key: ref.key, versionId: ref.versionId ?? null, symbols: new Set() }));
+    if (ref.symbol == null) entry.symbols = null;
+    else entry.symbols?.add(ref.symbol);
+  }
+  const entries = [...byVersion.values()];
+  const perObject = await mapLimit(entries, concurrency, async ({ key, versionId, symbols }) => {
+    const bytes = await getObjectBytes(s3, bucket, key, versionId);
+    if (!bytes) throw new Error(`lake object ${key}@${versionId ?? 'latest'} is gone`);
+    const topic = parseLakeKey(key)?.topic ?? key;
+    if (symbols === null) return { topic, rows: await readLakeRows(bytes) };
+    const rows = symbols.size === 1 ? await readLakeRows(bytes, { symbol: [...symbols][0]! }) : (await readLakeRows(bytes)).filter((r) => symbols.has(r.event.symbol));
+    return { topic, rows };
+  });
+  const seen = new Set<string>();
+  const out: LakeRow[] = [];
+  for (const { topic, rows } of perObject) {
+    for (const row of rows) {
+      const at = `${topic}/${row.kafkaPartition}/${row.kafkaOffset}/${row.event.eventId}`;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      out.push(row);
+    }
   }
   return out;
 }

@@ -8,11 +8,11 @@ import type { SignalForgeConfig } from '../../core/config/index.js';
 import { logicalTopic, sentimentText, type SignalEvent } from '../../core/events/index.js';
 import {
   batchLedgerKey,
+  batchObjectKey,
   deadLetterKey,
   deleteObjects,
   encodeLakeFile,
   getObjectBytes,
-  lakeObjectKey,
   mapLimit,
   putObjectBytes,
   putObjectIfAbsent,
@@ -142,9 +142,9 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
 
   const groups = new Map<string, LakeRow[]>();
   for (const row of rows) {
-    const key = lakeObjectKey(config.ingest.lakePrefix, {
+    // One object per partition slice and ingest date (a batch rarely spans midnight), every symbol in it.
+    const key = batchObjectKey(config.ingest.lakePrefix, {
       topic,
-      symbol: row.event.symbol,
       date: utcDate(row.event.ingestTime),
       partition: batch.partition,
       firstOffset,

@@ -23,6 +23,8 @@ export class IngestStack extends Stack {
   readonly sinks = new Map<TopicName, SignalForgeFunction>();
   /** Records the sinks gave up on, with the mapping's failure context. */
   readonly deadLetterQueue: Queue;
+  /** Rewrites closed lake days into one object per topic/symbol/day (core/lake/compaction.ts). */
+  readonly lakeCompaction: SignalForgeFunction;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
@@ -94,6 +96,32 @@ export class IngestStack extends Stack {
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);
     }
+    this.lakeCompaction = this.addLakeCompaction(props);
+  }
+
+  private addLakeCompaction(props: IngestStackProps): SignalForgeFunction {
+    const { config } = props;
+    const names = dataNames(config.envName);
+    const fn = new SignalForgeFunction(this, 'LakeCompaction', {
+      entry: 'lambdas/lake/compaction.handler.ts',
+      config,
+      description: 'Rewrites closed lake days into one Parquet object per topic/symbol/day',
+      timeout: Duration.minutes(15),
+      memorySize: 3008,
+      logKey: props.logKey,
+      environment: runtimeEnvironment({ LAKE_BUCKET: names.lakeBucket }),
+    });
+    const lake = { bucketName: names.lakeBucket, key: props.dataKey };
+    const topics = TOPIC_NAMES.map((t) => `${config.ingest.lakePrefix}/topic=${t}`);
+    grantObjectRead(fn, lake, topics, 'Compaction lists and reads every lake object of a closed day; keys carry symbols, dates and offsets known only at run time.');
+    grantObjectWrite(fn, lake, topics, 'Day objects are named by topic, symbol and date (topic=<t>/symbol=<s>/date=<d>/day.parquet).');
+    grantObjectDelete(fn, lake, topics, 'Compaction deletes the batch objects a day object replaced; without s3:DeleteObjectVersion the bucket keeps their versions, which dataset manifests pin.');
+    new Schedule(this, 'LakeCompactionSchedule', {
+      description: 'Compact closed lake days',
+      schedule: ScheduleExpression.expression(config.schedules.lakeCompaction),
+      target: new LambdaInvoke(fn, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+    });
+    return fn;
   }
 
   private attachSink(fn: SignalForgeFunction, topic: TopicName, partitions: number, props: IngestStackProps): void {

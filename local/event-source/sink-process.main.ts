@@ -5,6 +5,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../core/config/index.js';
 import type { LakeWrite } from '../../lambdas/ingest/sink.js';
 import type { SinkProcessMessage, SinkProcessOptions } from './sink-process.js';
+import { auditLake } from '../../core/lake/index.js';
+import { memoryS3Client } from './memory-s3.js';
 import { startLocalSink } from './sink-runner.js';
 
 const cpuMs = () => {
@@ -22,8 +24,10 @@ const flush = () => {
 };
 
 const config = loadConfig({ env: { ...process.env, SIGNALFORGE_ENV: process.env.SIGNALFORGE_ENV ?? 'local' } });
+const memoryS3 = options.lakeStore === 'memory' ? memoryS3Client() : undefined;
 const runner = await startLocalSink({
   config,
+  s3: memoryS3,
   lakeBucket: options.lakeBucket,
   namespace: options.namespace,
   groupId: options.groupId,
@@ -44,9 +48,12 @@ send({ kind: 'joined', cpuMs: cpuMs() });
 process.on('message', (message: { kind?: string }) => {
   if (message?.kind !== 'stop') return;
   clearInterval(timer);
-  void runner.stop().then(() => {
+  void runner.stop().then(async () => {
     flush();
+    const cpu = cpuMs();
+    const audit = memoryS3 ? await auditLake(memoryS3, options.lakeBucket, config.ingest.lakePrefix) : undefined;
+    const memoryLake = audit ? { objects: audit.objects, eventIds: [...audit.countsByEventId].flatMap(([id, n]) => Array<string>(n).fill(id)) } : undefined;
     // Keep-alive S3 sockets would hold the process open; leave once the parent has the stats.
-    process.send?.({ kind: 'stopped', stats: runner.stats, cpuMs: cpuMs() } satisfies SinkProcessMessage, () => process.exit(0));
+    process.send?.({ kind: 'stopped', stats: runner.stats, cpuMs: cpu, ...(memoryLake ? { memoryLake } : {}) } satisfies SinkProcessMessage, () => process.exit(0));
   });
 });

@@ -15,19 +15,28 @@ export interface SinkProcessOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Extra Node flags for the sink process, e.g. `--cpu-prof` to profile it. */
   nodeFlags?: string[];
+  /** `memory`: the lake writer writes to an in-process store (memory-s3.ts) instead of S3, to measure the pipeline without the emulator. */
+  lakeStore?: 's3' | 'memory';
+}
+
+/** What an in-memory lake held when the sink stopped: the bench audits it, as the process's memory goes with it. */
+export interface MemoryLakeAudit {
+  objects: number;
+  /** The eventId of every row, copies included. */
+  eventIds: string[];
 }
 
 export type SinkProcessMessage =
   | { kind: 'joined'; cpuMs: number }
   | { kind: 'writes'; rows: number; writtenAtMs: number; latenciesMs: number[] }
-  | { kind: 'stopped'; stats: EventSourceRunnerStats; cpuMs: number };
+  | { kind: 'stopped'; stats: EventSourceRunnerStats; cpuMs: number; memoryLake?: MemoryLakeAudit };
 
 export interface SinkProcess {
   readonly child: ChildProcess;
   /** Resolves once the sink's consumer has joined its group. */
   readonly joined: Promise<void>;
   /** Stops the sink; resolves with its runner stats and the CPU time (ms) it used after joining its group. */
-  stop(): Promise<{ stats: EventSourceRunnerStats; cpuMs: number } | undefined>;
+  stop(): Promise<{ stats: EventSourceRunnerStats; cpuMs: number; memoryLake?: MemoryLakeAudit } | undefined>;
 }
 
 const ENTRY = fileURLToPath(new URL('./sink-process.main.ts', import.meta.url));
@@ -44,7 +53,7 @@ export function spawnSinkProcess(options: SinkProcessOptions, onWrites?: (w: Ext
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let joinedCpuMs = 0;
-  let stopped: { stats: EventSourceRunnerStats; cpuMs: number } | undefined;
+  let stopped: { stats: EventSourceRunnerStats; cpuMs: number; memoryLake?: MemoryLakeAudit } | undefined;
   const joined = new Promise<void>((resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`sink process exited before joining its group (code ${code}, signal ${signal})`)));
     child.on('message', (message: SinkProcessMessage) => {
@@ -53,7 +62,7 @@ export function spawnSinkProcess(options: SinkProcessOptions, onWrites?: (w: Ext
         resolve();
       }
       else if (message.kind === 'writes') onWrites?.(message);
-      else if (message.kind === 'stopped') stopped = { stats: message.stats, cpuMs: message.cpuMs - joinedCpuMs };
+      else if (message.kind === 'stopped') stopped = { stats: message.stats, cpuMs: message.cpuMs - joinedCpuMs, ...(message.memoryLake ? { memoryLake: message.memoryLake } : {}) };
     });
   });
   joined.catch(() => undefined);

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Bar } from '../../core/api/index.js';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 import type { MarketBarEvent } from '../../core/events/index.js';
-import { listLakeObjects, readLakeEvents } from '../../core/lake/index.js';
+import { readLiveLakeEvents } from '../../core/lake/index.js';
 
 export interface SeriesBars {
   key: string;
@@ -16,8 +16,7 @@ export interface SeriesBars {
 /** The newest `count` bars of one (symbol, timeframe) as they landed in the lake, oldest first, in the API's wire shape. */
 export async function latestBarsFromLake(s3: S3Client, lakeBucket: string, config: SignalForgeConfig, key: string, count: number): Promise<SeriesBars | undefined> {
   const [symbol, timeframe] = key.split('#') as [string, string];
-  const objects = await listLakeObjects(s3, lakeBucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
-  const events = await readLakeEvents(s3, lakeBucket, objects.map((o) => o.key));
+  const events = await readLiveLakeEvents(s3, lakeBucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
   const byTime = new Map<string, MarketBarEvent>();
   for (const e of events) if (e.type === 'market-bar' && e.timeframe === timeframe) byTime.set(e.eventTime, e);
   const series = [...byTime.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime)).slice(-count);

@@ -9,6 +9,7 @@ import { createKafka } from '../../core/kafka/client.js';
 import { ModelRegistry } from '../../core/registry/index.js';
 import { startLocalServices, type LocalServices } from '../services/index.js';
 import { barsPerRequest, latestBarsFromLake, type SeriesBars } from './bars.js';
+import { compactSandboxLake } from './compaction.js';
 import { runIngest, type IngestFigures } from './ingest.js';
 import { Lifecycle } from './lifecycle.js';
 import { DEFAULT_OPTIONS, type SandboxOptions } from './options.js';
@@ -296,6 +297,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     outcome.poisonSent = ingest.replay.poison;
     outcome.implausibleSent = ingest.replay.implausible;
     Object.assign(outcome.summary, { events_ingested: ingest.eventsIngested, lake_objects: ingest.lakeObjects, dlq_records: ingest.dlqRecords, quarantined: ingest.quarantinedRecords });
+    await stages.run('compact', () => compactSandboxLake(config, s3Client, res.lakeBucket));
 
     const launcher = sandboxLauncher(config, state.trainerLogs);
     lifecycle.add('trainer processes', () => launcher.terminateAll());

@@ -113,11 +113,12 @@ export function assessBars(key: string, bars: readonly BarRow[], thresholds: Sig
   return { key, rows, nanRows, nanFraction, schemaErrors, ...(firstSchemaError ? { firstSchemaError } : {}), duplicateBars, gaps, gapFraction, issues };
 }
 
-async function readBars(deps: TrainingDeps, key: string, versionId: string | null): Promise<BarRow[]> {
+/** The market bars of `symbol` in one pinned lake object (a batch object holds every symbol of its slice). */
+async function readBars(deps: TrainingDeps, key: string, versionId: string | null, symbol: string): Promise<BarRow[]> {
   const res = await deps.s3.send(new GetObjectCommand({ Bucket: deps.lakeBucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
   const bytes = await res.Body!.transformToByteArray();
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const raw = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  const raw = (await parquetReadObjects({ file, filter: { symbol: { $eq: symbol } } })) as Record<string, unknown>[];
   return raw
     .filter((r) => r.type === 'market-bar')
     .map((r) => {
@@ -132,7 +133,7 @@ export async function checkDataQuality(deps: TrainingDeps, run: RunContext): Pro
   const symbols = new Set(run.configs.map((k) => k.split('#')[0]!));
   const barObjects = manifest.objects.filter((o) => o.topic === 'market-data' && symbols.has(o.symbol));
   const bySymbol = new Map<string, BarRow[]>();
-  const batches = await mapLimit(barObjects, 8, async (o) => ({ symbol: o.symbol, bars: await readBars(deps, o.key, o.versionId) }));
+  const batches = await mapLimit(barObjects, 8, async (o) => ({ symbol: o.symbol, bars: await readBars(deps, o.key, o.versionId, o.symbol) }));
   for (const { symbol, bars } of batches) {
     const list = bySymbol.get(symbol) ?? [];
     list.push(...bars);

@@ -34,13 +34,16 @@ async function listLatestLakeObjects(deps: TrainingDeps, symbols: Set<string>): 
     for (const v of res.Versions ?? []) {
       if (!v.IsLatest || !v.Key) continue;
       const loc = parseLakeKey(v.Key);
-      if (!loc || !symbols.has(loc.symbol) || !(TOPIC_NAMES as readonly string[]).includes(loc.topic)) continue;
-      objects.push({ key: v.Key, versionId: v.VersionId && v.VersionId !== 'null' ? v.VersionId : null, topic: loc.topic as TopicName, symbol: loc.symbol, size: v.Size ?? 0 });
+      if (!loc || !(TOPIC_NAMES as readonly string[]).includes(loc.topic)) continue;
+      // A batch object holds every symbol of its slice: one entry per wanted symbol, read with that symbol's filter.
+      for (const symbol of loc.symbol === null ? symbols : symbols.has(loc.symbol) ? [loc.symbol] : []) {
+        objects.push({ key: v.Key, versionId: v.VersionId && v.VersionId !== 'null' ? v.VersionId : null, topic: loc.topic as TopicName, symbol, size: v.Size ?? 0 });
+      }
     }
     keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
     versionMarker = res.IsTruncated ? res.NextVersionIdMarker : undefined;
   } while (keyMarker);
-  return objects.sort((a, b) => a.key.localeCompare(b.key));
+  return objects.sort((a, b) => a.key.localeCompare(b.key) || a.symbol.localeCompare(b.symbol));
 }
 
 /**

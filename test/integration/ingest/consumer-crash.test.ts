@@ -33,16 +33,16 @@ describe('sink runner killed mid-batch', () => {
     await producer.disconnect();
     const groupId = `${env.namespace}-sink`;
 
-    // First life: dies after its 25th lake object, somewhere inside a batch.
-    const first = runSink(env, groupId, { BATCH_SIZE: '1000', CRASH_AFTER_LAKE_WRITES: '25' });
+    // First life: dies after its 6th lake object (one per partition slice of a batch), somewhere inside a batch.
+    const first = runSink(env, groupId, { BATCH_SIZE: '500', CRASH_AFTER_LAKE_WRITES: '6' });
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
     const afterFirst = await listLakeObjects(env.s3, env.bucket, env.config.ingest.lakePrefix);
-    expect(afterFirst.length).toBeGreaterThanOrEqual(25);
+    expect(afterFirst.length).toBeGreaterThanOrEqual(6);
     const lagAfterFirst = await consumerLag(env.admin, groupId, env.topics);
     expect(lagAfterFirst).toBeGreaterThan(0);
 
     // Second life: different batch boundaries, so retried batches are NOT the same batches.
-    const second = runSink(env, groupId, { BATCH_SIZE: '700', CRASH_AFTER_LAKE_WRITES: '60' });
+    const second = runSink(env, groupId, { BATCH_SIZE: '300', CRASH_AFTER_LAKE_WRITES: '10' });
     expect(await second.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await consumerLag(env.admin, groupId, env.topics)).toBeGreaterThan(0);
 

@@ -78,7 +78,7 @@ describe('schema versions N and N-1 side by side', () => {
       manifestId: 'it-versions',
       createdAt: now,
       bucket: env.bucket,
-      objects: objects.map((o) => ({ key: o.key, versionId: null, topic: 'market-data' as const, symbol: o.symbol, size: o.size })),
+      objects: objects.map((o) => ({ key: o.key, versionId: null, topic: 'market-data' as const, symbol: o.symbol ?? 'AAPL', size: o.size })),
     }, env.s3);
     const series = data.series.get('AAPL#1d')!;
     expect(series.bars).toHaveLength(40);

@@ -23,7 +23,7 @@ describe('batch ledger and sink process', () => {
     const handler = createSinkHandler({ config, s3: env.s3, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: new Logger({ logLevel: 'ERROR' }) });
     const topic = physicalTopic('market-data', env.namespace);
     const bars = [...replayEvents({ config, events: 2_000 })].flatMap((i) => (i.kind === 'event' && i.event.type === 'market-bar' ? [i.event] : []));
-    // Two symbols, so one attempt writes two objects.
+    // Two symbols: the batch layout writes them into one object per partition slice.
     const symbols = [...new Set(bars.map((b) => b.symbol))].slice(0, 2);
     const picked = symbols.flatMap((s) => bars.filter((b) => b.symbol === s).slice(0, 5));
     const records = picked.map((e, i) => {
@@ -35,12 +35,12 @@ describe('batch ledger and sink process', () => {
     // First attempt: offsets 500..509, both symbols; then the "crashed" retry re-reads only 500..504 (first symbol).
     expect((await invoke(records)).batchItemFailures).toEqual([]);
     const firstKeys = (await listLakeObjects(env.s3, env.bucket, config.ingest.lakePrefix)).map((o) => o.key);
-    expect(firstKeys).toHaveLength(2);
+    expect(firstKeys).toHaveLength(1);
     expect((await invoke(records.slice(0, 5))).batchItemFailures).toEqual([]);
     const ledger = JSON.parse(Buffer.from((await getObjectBytes(env.s3, env.bucket, batchLedgerKey(config.ingest.lakePrefix, topic, 3, 500)))!).toString('utf8')) as { keys: string[] };
     expect(ledger.keys.sort()).toEqual(expect.arrayContaining(firstKeys.sort()));
     const afterRetry = await listLakeObjects(env.s3, env.bucket, config.ingest.lakePrefix);
-    expect(afterRetry.map((o) => [o.symbol, o.firstOffset, o.lastOffset])).toEqual([[symbols[0], 500, 504]]);
+    expect(afterRetry.map((o) => [o.layout, o.firstOffset, o.lastOffset])).toEqual([['batch', 500, 504]]);
 
     // The rest of the log follows as its own batch: the lake ends exactly once.
     expect((await invoke(records.slice(5))).batchItemFailures).toEqual([]);

@@ -145,9 +145,9 @@ describe('ingest', () => {
     }
   });
 
-  it('schedules one producer per source with the configured expression', () => {
+  it('schedules one producer per source, and the lake compaction, with the configured expressions', () => {
     const schedules = resourcesOfType(templates, 'AWS::Scheduler::Schedule').filter((s) => s.stack === stackName('Ingest'));
-    expect(schedules.map((s) => s.props.ScheduleExpression).sort()).toEqual(Object.values(config.schedules.producers).sort());
+    expect(schedules.map((s) => s.props.ScheduleExpression).sort()).toEqual([...Object.values(config.schedules.producers), config.schedules.lakeCompaction].sort());
     const producers = resourcesOfType(templates, 'AWS::Lambda::Function').filter((f) => f.props.Environment?.Variables?.SOURCE);
     expect(producers.map((p) => p.props.Environment.Variables.SOURCE).sort()).toEqual(['filings', 'market-data', 'news', 'social']);
   });
