@@ -19,6 +19,7 @@ import {
   utcDate,
   type LakeRow,
 } from '../../core/lake/index.js';
+import type { OnlineBarStore } from '../../core/online/index.js';
 import type { SentimentScorer } from '../../core/sentiment/index.js';
 import { decodeRecord, type DeadLetterReason } from './decode.js';
 
@@ -46,6 +47,8 @@ export interface SinkDeps {
   metrics?: Metrics;
   /** S3 writes in flight per invocation. */
   writeConcurrency?: number;
+  /** The online bar store (core/online), updated with a partition's bars after its lake write succeeded. */
+  onlineStore?: Pick<OnlineBarStore, 'update'>;
   /** Called after each lake object lands; the benchmark measures latency with it. */
   onLakeWrite?: (write: LakeWrite) => void;
 }
@@ -211,12 +214,15 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
   await Promise.all(
     prepared.map(async ({ batch, rows, letters }) => {
       try {
-        stats.objectsWritten += await writePartition(batch, rows, letters, deps);
+        const objects = await writePartition(batch, rows, letters, deps);
+        // Only after the lake holds these bars; a failure here retries the partition, whose lake rewrite is idempotent.
+        if (deps.onlineStore) await deps.onlineStore.update(rows.map((r) => r.event));
+        stats.objectsWritten += objects;
         stats.written += rows.length;
       } catch (err) {
         const id = `${batch.topic}-${batch.partition}`;
         stats.failedPartitions.push(id);
-        deps.logger.error('lake write failed; partition will be retried from its first offset', { topicPartition: id, error: err as Error });
+        deps.logger.error('lake or online store write failed; partition will be retried from its first offset', { topicPartition: id, error: err as Error });
         failures.push({ itemIdentifier: { 'topic-partition': id, offset: Math.min(...batch.records.map((r) => r.offset)) } });
       }
     }),

@@ -11,6 +11,7 @@ export const dataNames = (envName: string) => ({
   artifactBucket: `sf-${envName}-artifacts-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
   registryTable: `signalforge-${envName}-registry`,
   idempotencyTable: `signalforge-${envName}-idempotency`,
+  onlineStoreTable: `signalforge-${envName}-online-bars`,
 });
 
 export const bucketArn = (name: string) => `arn:${Aws.PARTITION}:s3:::${name}`;

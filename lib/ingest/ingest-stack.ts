@@ -75,7 +75,8 @@ export class IngestStack extends Stack {
         timeout: Duration.minutes(2),
         memorySize: 1024,
         logKey: props.logKey,
-        environment: { ...env, TOPIC: topic },
+        // The market-data sink keeps the online bar store (core/online) after each lake write.
+        environment: { ...env, TOPIC: topic, ...(topic === 'market-data' ? { ONLINE_STORE_TABLE: names.onlineStoreTable } : {}) },
         // The lake writer relies on S3 conditional writes (PutObject IfNoneMatch) for exactly-once
         // objects; ship the SDK version the tests ran rather than whatever the runtime carries.
         bundleAwsSdk: true,
@@ -89,6 +90,7 @@ export class IngestStack extends Stack {
       grantObjectGet(fn, lake, [ledger], `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`);
       grantObjectDelete(fn, lake, [lakeObjects], `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`);
       grantItemReadWrite(fn, names.idempotencyTable, props.dataKey);
+      if (topic === 'market-data') grantItemReadWrite(fn, names.onlineStoreTable, props.dataKey);
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);
     }

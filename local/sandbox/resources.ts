@@ -3,6 +3,7 @@ import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type
 import { TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
 import { physicalTopic } from '../../core/events/index.js';
 import { createKafka } from '../../core/kafka/client.js';
+import { onlineStoreTableDefinition } from '../../core/online/index.js';
 import { registryTableDefinition } from '../../core/registry/index.js';
 import { dataNames } from '../../lib/data/data-names.js';
 import { handleTopicsEvent, type TopicsResourceResult } from '../../lambdas/topics/topics-resource.js';
@@ -15,6 +16,7 @@ export interface SandboxResources {
   artifactBucket: string;
   registryTable: string;
   idempotencyTable: string;
+  onlineStoreTable: string;
   /** Physical Kafka topic names, by logical topic. */
   topics: Record<(typeof TOPIC_NAMES)[number], string>;
   namespace?: string;
@@ -34,6 +36,7 @@ export function sandboxResourceNames(config: SignalForgeConfig, region: string, 
     artifactBucket: fill(names.artifactBucket),
     registryTable: names.registryTable,
     idempotencyTable: names.idempotencyTable,
+    onlineStoreTable: names.onlineStoreTable,
     topics,
     ...(namespace ? { namespace } : {}),
   };
@@ -124,6 +127,8 @@ export async function provisionResources(input: {
     ensureBucket(input.s3, resources.artifactBucket),
     ensureTable(input.ddb, registryTableDefinition(resources.registryTable)),
     ensureIdempotencyTable(input.ddb, resources.idempotencyTable),
+    // No TTL locally: the replayed bars are years old, so an emulator that honours TTL would prune every window.
+    ensureTable(input.ddb, onlineStoreTableDefinition(resources.onlineStoreTable)),
   ]);
   const created = topicResult.data.Created ? topicResult.data.Created.split(',') : [];
   return { topicsCreated: created, topicsExisting: TOPIC_NAMES.length - created.length };
