@@ -10,8 +10,10 @@ interface Entry {
 
 /**
  * A warm handler's copy of each series' stored window, reused for `ttlMs`: a hot symbol costs one store
- * read per TTL, not one per request. Concurrent misses for a series share one read. The entry's last bar
- * time is the answer's asOf, so two answers from one entry are for the same bar.
+ * read per TTL, not one per request. Concurrent misses for a series share one read. Between one and two
+ * TTLs an entry is still answered while one background read refreshes it, so a hot series never waits on
+ * the store; older than that, the request waits for the read. The entry's last bar time is the answer's
+ * asOf, so two answers from one entry are for the same bar.
  */
 export class OnlineWindowCache {
   private readonly entries = new Map<string, Entry>();
@@ -30,9 +32,17 @@ export class OnlineWindowCache {
   async window(symbol: string, timeframe: Timeframe): Promise<StoredBar[]> {
     const key = seriesKey(symbol, timeframe);
     const cached = this.entries.get(key);
-    if (cached && this.now() - cached.fetchedAt < this.ttlMs) return cached.bars;
-    const pending = this.inflight.get(key);
-    if (pending) return pending;
+    const age = cached ? this.now() - cached.fetchedAt : Infinity;
+    if (age < this.ttlMs) return cached!.bars;
+    const read = this.inflight.get(key) ?? this.read(key, symbol, timeframe);
+    if (age < 2 * this.ttlMs) {
+      read.catch(() => undefined);
+      return cached!.bars;
+    }
+    return read;
+  }
+
+  private read(key: string, symbol: string, timeframe: Timeframe): Promise<StoredBar[]> {
     const read = this.source
       .trailingBars(symbol, timeframe)
       .then((bars) => {

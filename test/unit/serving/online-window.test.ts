@@ -30,12 +30,22 @@ describe('warm window cache', () => {
     now = 999;
     expect((await cache.window('SPX', '1d')).at(-1)!.t).toBe(3);
     expect(source.reads).toBe(1);
+    // Past the TTL the cached window still answers while one background read refreshes it.
     now = 1000;
+    const during = await Promise.all(Array.from({ length: 20 }, () => cache.window('SPX', '1d')));
+    expect(during.every((w) => w.at(-1)!.t === 3)).toBe(true);
+    expect(source.reads).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
     expect((await cache.window('SPX', '1d')).at(-1)!.t).toBe(4);
     expect(source.reads).toBe(2);
+    // Older than two TTLs, the request waits for a fresh read.
+    bars.push(bar(5));
+    now = 5000;
+    expect((await cache.window('SPX', '1d')).at(-1)!.t).toBe(5);
+    expect(source.reads).toBe(3);
     // Series are cached apart.
     await cache.window('SPX', '1w');
-    expect(source.reads).toBe(3);
+    expect(source.reads).toBe(4);
   });
 
   it('a failed read is not cached', async () => {
