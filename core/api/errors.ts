@@ -2,12 +2,16 @@ import type { z } from 'zod';
 import type { ErrorCode, ErrorResponse } from './schemas.js';
 
 /** An error the API answers with its own status; anything else thrown inside a route is a 500. */
+/** Machine-readable facts of an error that a client acts on (how many bars are missing, how old the window is). */
+export type ApiErrorDetails = Partial<Pick<ErrorResponse['error'], 'missingBars' | 'asOf' | 'featureAgeSeconds' | 'staleAfterSeconds'>>;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    readonly details?: ApiErrorDetails,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -20,6 +24,7 @@ export class ApiError extends Error {
         message: this.message,
         ...(this.field !== undefined ? { field: this.field } : {}),
         ...(requestId !== undefined ? { requestId } : {}),
+        ...this.details,
       },
     };
   }

@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import type { SignalForgeConfig } from '../config/index.js';
-import { barSchema, sentimentPointSchema, errorResponseSchema, healthResponseSchema, predictRequestSchema, predictResponseSchema } from './schemas.js';
+import {
+  anyPredictRequestSchema,
+  barSchema,
+  batchEnvelopeSchema,
+  batchPredictRequestSchema,
+  batchPredictResponseSchema,
+  errorResponseSchema,
+  healthResponseSchema,
+  MAX_BATCH_ITEMS,
+  onlinePredictRequestSchema,
+  predictRequestSchema,
+  predictResponseSchema,
+  sentimentPointSchema,
+} from './schemas.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -16,7 +29,12 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
   const registry = z.registry<{ id: string }>();
   registry.add(barSchema, { id: 'Bar' });
   registry.add(sentimentPointSchema, { id: 'SentimentPoint' });
-  registry.add(predictRequestSchema(config), { id: 'PredictRequest' });
+  const barsForm = predictRequestSchema(config);
+  const onlineForm = onlinePredictRequestSchema(config);
+  registry.add(barsForm, { id: 'PredictRequest' });
+  registry.add(onlineForm, { id: 'OnlinePredictRequest' });
+  registry.add(batchPredictRequestSchema(config, z.union([onlineForm, barsForm])), { id: 'BatchPredictRequest' });
+  registry.add(batchPredictResponseSchema, { id: 'BatchPredictResponse' });
   registry.add(predictResponseSchema, { id: 'PredictResponse' });
   registry.add(errorResponseSchema, { id: 'ErrorResponse' });
   registry.add(healthResponseSchema, { id: 'HealthResponse' });
@@ -37,14 +55,15 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
       title: 'SignalForge inference API',
       version: API_VERSION,
       description:
-        'Predictions from the registry-managed models. Send raw OHLCV bars; the service computes the features the model was trained on. ' +
+        'Predictions from the registry-managed models. Send {symbol, timeframe} to predict from the freshest bars the pipeline has landed, ' +
+        'or send raw OHLCV bars yourself; either way the service computes the features the model was trained on. ' +
         'Traffic for a (symbol, timeframe) is split between the production and canary aliases deterministically by weight.',
     },
     paths: {
       '/v1/predict': {
         post: {
           operationId: 'predict',
-          summary: 'Predict from raw bars',
+          summary: 'Predict from the stored bars ({symbol, timeframe}) or from raw bars in the request',
           parameters: [
             {
               name: 'x-request-id',
@@ -54,13 +73,36 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
               schema: { type: 'string', maxLength: 200 },
             },
           ],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictRequest' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/OnlinePredictRequest' }, { $ref: '#/components/schemas/PredictRequest' }] } } },
+          },
           responses: {
             '200': { description: 'Prediction', content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictResponse' } } } },
             '400': errorResponse('Malformed JSON or a field that fails validation; `field` names it'),
+            '409': errorResponse(
+              'Short form only: the stored window is incomplete (`window_incomplete`, with `missingBars`) or its newest bar is older than the ' +
+                'staleness limit of its timeframe (`window_stale`, with `asOf`, `featureAgeSeconds`, `staleAfterSeconds`)',
+            ),
             '413': errorResponse(`Body larger than ${config.inference.maxBodyBytes} bytes`),
             '415': errorResponse('Content type is not application/json'),
             '503': errorResponse('No model version is serving this (symbol, timeframe) yet, or it cannot be loaded'),
+          },
+        },
+      },
+      '/v1/predict/batch': {
+        post: {
+          operationId: 'predictBatch',
+          summary: `Up to ${MAX_BATCH_ITEMS} predictions in one call; each item answers on its own`,
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchPredictRequest' } } } },
+          responses: {
+            '200': {
+              description: 'One result per item in request order: a prediction, or {error} with the status the item would have had alone',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchPredictResponse' } } },
+            },
+            '400': errorResponse(`Malformed JSON, or \`requests\` missing, empty or longer than ${MAX_BATCH_ITEMS}`),
+            '413': errorResponse(`Body larger than ${config.inference.maxBodyBytes} bytes`),
+            '415': errorResponse('Content type is not application/json'),
           },
         },
       },
@@ -87,7 +129,16 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
  * $ref), so a gateway-side validator, if any, is generated from the same zod schema rather than copied.
  */
 export function predictRequestJsonSchemaDraft4(config: SignalForgeConfig): Record<string, unknown> {
-  const schema = z.toJSONSchema(predictRequestSchema(config), { target: 'draft-04', io: 'input', reused: 'inline' }) as Record<string, unknown>;
-  delete schema.$schema;
-  return schema;
+  return draft4(anyPredictRequestSchema(config));
+}
+
+/** The batch envelope only: items are validated one by one by the handler, so one bad item cannot fail the call. */
+export function batchEnvelopeJsonSchemaDraft4(): Record<string, unknown> {
+  return draft4(batchEnvelopeSchema);
+}
+
+function draft4(schema: z.ZodType): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { target: 'draft-04', io: 'input', reused: 'inline' }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
 }

@@ -1,7 +1,7 @@
 import type { SignalForgeConfig } from '../config/index.js';
 import { ApiError, apiErrorFromZod } from './errors.js';
 import { createFastAccept } from './fast-accept.js';
-import { predictRequestSchema, type PredictRequest } from './schemas.js';
+import { batchEnvelopeSchema, onlinePredictRequestSchema, predictRequestSchema, type AnyPredictRequest, type OnlinePredictRequest, type PredictRequest } from './schemas.js';
 
 /** Transport-neutral HTTP request, built by the API Gateway adapter and by nothing else. */
 export interface HttpRequest {
@@ -23,12 +23,77 @@ export interface HttpResponse {
 const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
- * Validates a POST /v1/predict body in the order a client can fix it: media type, size, JSON syntax,
+ * Validates a bars-form POST /v1/predict body in the order a client can fix it: media type, size, JSON syntax,
  * then the schema. Every failure is an ApiError naming the field, never a thrown TypeError.
  */
 export function createPredictRequestParser(config: SignalForgeConfig): (req: HttpRequest) => PredictRequest {
   const schema = predictRequestSchema(config);
   const fastAccept = createFastAccept(config);
+  const readBody = createJsonBodyReader(config);
+  return (req) => {
+    const json = readBody(req);
+    const fast = fastAccept(json);
+    if (fast) return fast;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw apiErrorFromZod(parsed.error);
+    return parsed.data as PredictRequest;
+  };
+}
+
+/**
+ * One predict item, either form: a body with a `bars` field is the bars form (fast path, then zod), any other
+ * object the short form. Used for POST /v1/predict and for each item of a batch.
+ */
+export function createPredictItemParser(config: SignalForgeConfig): (json: unknown) => AnyPredictRequest {
+  const barsSchema = predictRequestSchema(config);
+  const onlineSchema = onlinePredictRequestSchema(config);
+  const fastAccept = createFastAccept(config);
+  return (json) => {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ApiError(400, 'invalid_request', 'body must be a JSON object', 'body');
+    if ('bars' in json) {
+      const fast = fastAccept(json);
+      if (fast) return fast;
+      const parsed = barsSchema.safeParse(json);
+      if (!parsed.success) throw apiErrorFromZod(parsed.error);
+      return parsed.data as PredictRequest;
+    }
+    const parsed = onlineSchema.safeParse(json);
+    if (!parsed.success) throw apiErrorFromZod(parsed.error);
+    return parsed.data as OnlinePredictRequest;
+  };
+}
+
+/** POST /v1/predict, either form. */
+export function createAnyPredictRequestParser(config: SignalForgeConfig): (req: HttpRequest) => AnyPredictRequest {
+  const readBody = createJsonBodyReader(config);
+  const parseItem = createPredictItemParser(config);
+  return (req) => parseItem(readBody(req));
+}
+
+/**
+ * POST /v1/predict/batch: the envelope must be valid (else the whole call is a 400); each item is parsed on
+ * its own, so one bad item becomes that item's error and the others are answered.
+ */
+export function createBatchRequestParser(config: SignalForgeConfig): (req: HttpRequest) => (AnyPredictRequest | ApiError)[] {
+  const readBody = createJsonBodyReader(config);
+  const parseItem = createPredictItemParser(config);
+  return (req) => {
+    const parsed = batchEnvelopeSchema.safeParse(readBody(req));
+    if (!parsed.success) throw apiErrorFromZod(parsed.error);
+    return parsed.data.requests.map((item, i) => {
+      try {
+        return parseItem(item);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        const field = err.field === 'body' || err.field === undefined ? `requests[${i}]` : `requests[${i}].${err.field}`;
+        return new ApiError(err.status, err.code, `requests[${i}]: ${err.message}`, field);
+      }
+    });
+  };
+}
+
+/** Media type, size and JSON syntax, in the order a client can fix them; the result is a JSON object. */
+function createJsonBodyReader(config: SignalForgeConfig): (req: HttpRequest) => object {
   const { maxBodyBytes } = config.inference;
   return (req) => {
     const contentType = req.headers['content-type'];
@@ -51,10 +116,6 @@ export function createPredictRequestParser(config: SignalForgeConfig): (req: Htt
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new ApiError(400, 'invalid_request', 'body must be a JSON object', 'body');
     }
-    const fast = fastAccept(json);
-    if (fast) return fast;
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw apiErrorFromZod(parsed.error);
-    return parsed.data as PredictRequest;
+    return json;
   };
 }

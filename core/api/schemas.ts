@@ -50,6 +50,18 @@ function checkBars(bars: Bar[], ctx: z.RefinementCtx): void {
   });
 }
 
+function symbolSchema(config: SignalForgeConfig) {
+  return z.enum(config.universe.symbols as [string, ...string[]], {
+    error: (issue) => (typeof issue.input === 'string' ? `unknown symbol ${JSON.stringify(issue.input).slice(0, 40)}; not in the served universe` : 'expected a ticker string'),
+  });
+}
+
+function timeframeSchema(config: SignalForgeConfig) {
+  return z.enum(config.universe.timeframes as [string, ...string[]], {
+    error: () => `expected one of ${config.universe.timeframes.join(', ')}`,
+  });
+}
+
 /**
  * The request schema depends on the deployed config: the served universe and the bar limits are part
  * of the contract a client sees in /openapi.json.
@@ -58,13 +70,8 @@ export function predictRequestSchema(config: SignalForgeConfig) {
   const { minBars, maxBars } = config.inference;
   return z
     .object({
-      symbol: z.enum(config.universe.symbols as [string, ...string[]], {
-        error: (issue) =>
-          typeof issue.input === 'string' ? `unknown symbol ${JSON.stringify(issue.input).slice(0, 40)}; not in the served universe` : 'expected a ticker string',
-      }),
-      timeframe: z.enum(config.universe.timeframes as [string, ...string[]], {
-        error: () => `expected one of ${config.universe.timeframes.join(', ')}`,
-      }),
+      symbol: symbolSchema(config),
+      timeframe: timeframeSchema(config),
       bars: z
         .array(barSchema)
         .min(minBars, `too few bars: at least ${minBars} are needed for the feature window`)
@@ -80,6 +87,43 @@ export function predictRequestSchema(config: SignalForgeConfig) {
 }
 export type PredictRequest = { symbol: string; timeframe: (typeof TIMEFRAMES)[number]; bars: Bar[]; sentiment?: SentimentInput[] };
 
+/** The short form: the service reads the series' trailing bars from the online store (core/online). */
+export function onlinePredictRequestSchema(config: SignalForgeConfig) {
+  return z
+    .strictObject({ symbol: symbolSchema(config), timeframe: timeframeSchema(config) })
+    .describe('Predict from the freshest bars the pipeline has landed for this (symbol, timeframe); no bars in the request.');
+}
+export type OnlinePredictRequest = { symbol: string; timeframe: (typeof TIMEFRAMES)[number] };
+
+/** Either form; a body with a `bars` field is the bars form. */
+export function anyPredictRequestSchema(config: SignalForgeConfig) {
+  return z.union([onlinePredictRequestSchema(config), predictRequestSchema(config)]);
+}
+export type AnyPredictRequest = PredictRequest | OnlinePredictRequest;
+export const isOnlineRequest = (r: AnyPredictRequest): r is OnlinePredictRequest => !('bars' in r);
+
+export const MAX_BATCH_ITEMS = 100;
+
+/**
+ * The batch envelope alone. The handler and the gateway check it; items are checked one by one, so a bad
+ * item is answered as its own error instead of failing the call.
+ */
+export const batchEnvelopeSchema = z.object({
+  requests: z.array(z.object({}).passthrough()).min(1, 'at least one item').max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} items`),
+});
+
+export function batchPredictRequestSchema(config: SignalForgeConfig, item: z.ZodType = anyPredictRequestSchema(config)) {
+  return z
+    .object({
+      requests: z
+        .array(item)
+        .min(1, 'requests: at least one item')
+        .max(MAX_BATCH_ITEMS, `requests: at most ${MAX_BATCH_ITEMS} items`)
+        .describe('Each item is validated and answered on its own'),
+    })
+    .describe('Many predictions in one call, answered in request order.');
+}
+
 export const servingAliasSchema = z.enum(['production', 'canary']);
 export type ServingAlias = z.infer<typeof servingAliasSchema>;
 
@@ -92,6 +136,7 @@ export const predictResponseSchema = z
     timeframe: z.enum(TIMEFRAMES),
     target: z.string().describe('What the prediction estimates, from the model metadata'),
     asOf: z.string().describe('Open time of the last input bar, ISO 8601'),
+    featureAgeSeconds: z.number().nonnegative().optional().describe('Seconds from asOf to the answer; on answers from the online store'),
     requestId: z.string(),
   });
 export type PredictResponse = z.infer<typeof predictResponseSchema>;
@@ -105,6 +150,8 @@ export const errorCodes = [
   'method_not_allowed',
   'no_model_serving',
   'model_unavailable',
+  'window_incomplete',
+  'window_stale',
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -116,6 +163,11 @@ export const errorResponseSchema = z
       message: z.string(),
       field: z.string().optional().describe('The offending field, e.g. bars[3].h, body or content-type'),
       requestId: z.string().optional(),
+      status: z.number().int().optional().describe('HTTP status this error would have on its own (batch items)'),
+      missingBars: z.number().int().positive().optional().describe('window_incomplete: bars the online store lacks for the window'),
+      asOf: z.string().optional().describe('window_stale / window_incomplete: open time of the newest stored bar'),
+      featureAgeSeconds: z.number().nonnegative().optional().describe('window_stale: age of the newest stored bar'),
+      staleAfterSeconds: z.number().positive().optional().describe('window_stale: the configured limit for this timeframe'),
     }),
   });
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
@@ -128,3 +180,9 @@ export const healthResponseSchema = z
     configsTotal: z.number().int().nonnegative(),
   });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+export const batchPredictResponseSchema = z.object({
+  results: z.array(z.union([predictResponseSchema, errorResponseSchema])).describe('One per request item, in order: a prediction or {error}'),
+  requestId: z.string(),
+});
+export type BatchPredictResponse = z.infer<typeof batchPredictResponseSchema>;

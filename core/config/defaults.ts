@@ -141,6 +141,12 @@ export const defaultConfig: SignalForgeConfig = {
     throttleBurst: 200,
     provisionedConcurrency: 0,
   },
+  online: {
+    // Covers a long weekend plus a holiday for intraday and daily bars, and a missed week for weekly ones.
+    staleAfterSeconds: { '1h': 4 * 86_400, '4h': 4 * 86_400, '1d': 5 * 86_400, '1w': 15 * 86_400 },
+    cacheTtlMs: 1000,
+    ttlWindowMultiple: 8,
+  },
   pricing: {
     spotPerHour: { 'g5.12xlarge': 2.27, 'g4dn.12xlarge': 1.64 },
     onDemandPerHour: { 'g5.12xlarge': 5.67, 'g4dn.12xlarge': 3.91 },
@@ -160,4 +166,6 @@ export const localOverrides = {
     },
   },
   training: { backend: 'local' },
+  // The replayed history ends at a fixed anchor date years back, so locally no window would ever be fresh.
+  online: { staleAfterSeconds: { '1h': 1e9, '4h': 1e9, '1d': 1e9, '1w': 1e9 } },
 } as const;

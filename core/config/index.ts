@@ -7,6 +7,7 @@ export * from './schema.js';
 export { defaultConfig, DEFAULT_SYMBOLS } from './defaults.js';
 export * from './instance-types.js';
 export { requiredEnv } from './env.js';
+export * from './timeframes.js';
 
 export class ConfigError extends Error {
   constructor(

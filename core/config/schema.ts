@@ -220,6 +220,22 @@ export const configSchema = z
       throttleBurst: z.number().int().min(1),
       provisionedConcurrency: z.number().int().min(0),
     }),
+    /**
+     * The online bar store (core/online) the sink keeps and `POST /v1/predict {symbol, timeframe}` reads.
+     * It holds the trailing `inference.minBars` bars of every series.
+     */
+    online: z.object({
+      /** A window whose last bar opened longer ago than this answers 409 window_stale. Weekends and holidays count. */
+      staleAfterSeconds: z.object(Object.fromEntries(TIMEFRAMES.map((tf) => [tf, z.number().int().positive()])) as Record<Timeframe, z.ZodNumber>),
+      /** How long a warm handler reuses a window it read before reading the store again. */
+      cacheTtlMs: z.number().int().min(0),
+      /**
+       * Items expire (DynamoDB TTL) this many bar lengths after their bar time, plus the staleness limit: long
+       * enough that no bar of a fresh window can expire even across market closures (171 hourly bars span
+       * about 37 calendar days, 171 x 1h x 8 is 57).
+       */
+      ttlWindowMultiple: z.number().min(2),
+    }),
     /** USD per hour, used for the run report's cost estimate of the AWS equivalent. */
     pricing: z.object({
       spotPerHour: z.record(z.string(), z.number().nonnegative()),

@@ -4,6 +4,7 @@ import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
 import type { Context } from 'aws-lambda';
 import { awsClientConfig } from '../../core/aws/clients.js';
 import { loadConfig, requiredEnv } from '../../core/config/index.js';
+import { onlineStoreFromEnv } from '../../core/online/index.js';
 import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
 import { createSinkHandler, type KafkaBatchResponse } from './sink.js';
 import { createLogger, traced } from '../../core/observability/index.js';
@@ -16,8 +17,10 @@ function build(): NonNullable<typeof sink> {
   const topic = process.env.TOPIC ?? 'unknown';
   const logger = createLogger('ingest-sink', { topic });
   const metrics = new Metrics({ namespace: 'SignalForge', serviceName: 'ingest-sink', defaultDimensions: { topic } });
+  const config = loadConfig();
   return createSinkHandler({
-    config: loadConfig(),
+    config,
+    onlineStore: onlineStoreFromEnv(config),
     s3: traced(new S3Client(awsClientConfig())),
     lakeBucket,
     deadLetterBucket: process.env.DEAD_LETTER_BUCKET || undefined,

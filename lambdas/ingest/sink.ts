@@ -21,6 +21,7 @@ import {
   type LakeRow,
 } from '../../core/lake/index.js';
 import { emitRejectionMetrics, LakeRecentBars, quarantineEntry, screenEvents, type PlausibilityRule, type RecentBars, type Rejection, type Violation } from '../../core/quality/index.js';
+import type { OnlineBarStore } from '../../core/online/index.js';
 import type { SentimentScorer } from '../../core/sentiment/index.js';
 import { decodeRecord, type DeadLetterReason } from './decode.js';
 
@@ -52,6 +53,8 @@ export interface SinkDeps {
   recentBars?: RecentBars;
   /** Only for records an operator released from quarantine: they are not judged again (core/quality). */
   skipPlausibility?: boolean;
+  /** The online bar store (core/online), updated with a partition's bars after its lake write succeeded. */
+  onlineStore?: Pick<OnlineBarStore, 'update'>;
   /** Called after each lake object lands; the benchmark measures latency with it. */
   onLakeWrite?: (write: LakeWrite) => void;
 }
@@ -240,12 +243,14 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
     prepared.map(async ({ batch, rows, letters, quarantined }) => {
       try {
         stats.objectsWritten += await writePartition(batch, rows, letters, quarantined, deps);
+        // Only after the lake holds these bars; a failure here retries the partition, whose lake rewrite is idempotent.
+        if (deps.onlineStore) await deps.onlineStore.update(rows.map((r) => r.event));
         stats.written += rows.length;
         deps.recentBars?.landed(rows.flatMap((r) => (r.event.type === 'market-bar' ? [r.event] : [])));
       } catch (err) {
         const id = `${batch.topic}-${batch.partition}`;
         stats.failedPartitions.push(id);
-        deps.logger.error('lake write failed; partition will be retried from its first offset', { topicPartition: id, error: err as Error });
+        deps.logger.error('lake or online store write failed; partition will be retried from its first offset', { topicPartition: id, error: err as Error });
         failures.push({ itemIdentifier: { 'topic-partition': id, offset: Math.min(...batch.records.map((r) => r.offset)) } });
       }
     }),

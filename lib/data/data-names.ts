@@ -10,6 +10,7 @@ export const dataNames = (envName: string) => ({
   lakeBucket: `sf-${envName}-lake-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
   artifactBucket: `sf-${envName}-artifacts-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
   registryTable: `signalforge-${envName}-registry`,
+  onlineStoreTable: `signalforge-${envName}-online-bars`,
 });
 
 export const bucketArn = (name: string) => `arn:${Aws.PARTITION}:s3:::${name}`;

@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { DataStackProps } from './data-stack-props.js';
 import { dataNames } from './data-names.js';
 import { Network } from './network.js';
+import { OnlineStoreTable } from './online-store-table.js';
 import { RegistryTables } from './registry-tables.js';
 import { SecureBucket } from './secure-bucket.js';
 
@@ -31,6 +32,8 @@ export class DataStack extends Stack {
   readonly lakeBucket: Bucket;
   readonly artifactBucket: Bucket;
   readonly tables: RegistryTables;
+  /** The trailing bars per series that the market-data sink keeps and the predict API's short form reads. */
+  readonly onlineStore: OnlineStoreTable;
   readonly network: Network;
   /** Alarm and retrain notifications; lives here so Training and Monitoring can both use it without a cycle. */
   readonly alertTopic: Topic;
@@ -108,6 +111,7 @@ export class DataStack extends Stack {
     }).bucket;
 
     this.tables = new RegistryTables(this, 'Tables', { encryptionKey: this.dataKey, registryTableName: names.registryTable });
+    this.onlineStore = new OnlineStoreTable(this, 'OnlineStore', { encryptionKey: this.dataKey, tableName: names.onlineStoreTable });
     this.network = new Network(this, 'Network', { logKey: this.logKey, natGateways: props.natGateways });
   }
 }

@@ -39,7 +39,12 @@ export class InferenceStack extends Stack {
       return fn;
     };
 
-    this.inferenceFunction = serving('Inference', 'lambdas/serving/inference.handler.ts', 'POST /v1/predict, GET /openapi.json, GET /health', { timeout: Duration.seconds(29) });
+    this.inferenceFunction = serving('Inference', 'lambdas/serving/inference.handler.ts', 'POST /v1/predict(/batch), GET /openapi.json, GET /health', {
+      timeout: Duration.seconds(29),
+      environment: { ...env, ONLINE_STORE_TABLE: names.onlineStoreTable },
+    });
+    // The short request form reads a series' trailing bars from the online store (Query only).
+    grantItemReadWrite(this.inferenceFunction, names.onlineStoreTable, props.dataKey, { write: false });
     // An alias gives provisioned concurrency a target and the API a stable version.
     this.inferenceAlias = new Alias(this, 'InferenceLive', {
       aliasName: 'live',

@@ -15,7 +15,7 @@ import { Effect, PolicyDocument, PolicyStatement, AnyPrincipal, type IGrantable 
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { predictRequestJsonSchemaDraft4 } from '../../core/api/index.js';
+import { batchEnvelopeJsonSchemaDraft4, predictRequestJsonSchemaDraft4 } from '../../core/api/index.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import type { PredictionApiProps } from './prediction-api-props.js';
 
@@ -32,7 +32,7 @@ export function gatewayValidationErrorTemplate(field?: string): string {
 }
 
 /**
- * The inference REST API: POST /v1/predict (body validated against the JSON schema core/api generates
+ * The inference REST API: POST /v1/predict and POST /v1/predict/batch (bodies validated against the JSON schema core/api generates
  * from its zod request schema; rejections answer in the API's error shape), GET /openapi.json and GET /health, all with IAM (SigV4) authorization, stage
  * throttling from config, access logs, X-Ray, and a WAF web ACL with AWS managed rules plus a
  * per-IP rate limit.
@@ -82,14 +82,24 @@ export class PredictionApi extends Construct {
     const predictModel = this.api.addModel('PredictRequest', {
       contentType: 'application/json',
       modelName: 'PredictRequest',
-      description: 'POST /v1/predict body, generated from core/api predictRequestSchema',
+      description: 'POST /v1/predict body, either form ({symbol, timeframe} or with bars), generated from core/api',
       schema: predictRequestJsonSchemaDraft4(props.config) as JsonSchema,
+    });
+    // The batch envelope only: the handler answers each item on its own, so the gateway must not refuse
+    // the whole call for one bad item.
+    const batchModel = this.api.addModel('BatchPredictRequest', {
+      contentType: 'application/json',
+      modelName: 'BatchPredictRequest',
+      description: 'POST /v1/predict/batch envelope, generated from core/api batchEnvelopeSchema',
+      schema: batchEnvelopeJsonSchemaDraft4() as JsonSchema,
     });
     // Requests the gateway rejects answer in the API's own error shape, naming the problem.
     this.api.addGatewayResponse('BadRequestBody', { type: ResponseType.BAD_REQUEST_BODY, statusCode: '400', templates: { 'application/json': gatewayValidationErrorTemplate('body') } });
     this.api.addGatewayResponse('BadRequestParameters', { type: ResponseType.BAD_REQUEST_PARAMETERS, statusCode: '400', templates: { 'application/json': gatewayValidationErrorTemplate() } });
     const v1 = this.api.root.addResource('v1');
-    v1.addResource('predict').addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': predictModel } });
+    const predict = v1.addResource('predict');
+    predict.addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': predictModel } });
+    predict.addResource('batch').addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': batchModel } });
     const get = (resource: IResource) => resource.addMethod('GET', integration, { requestValidator: paramsValidator });
     get(this.api.root.addResource('openapi.json'));
     get(this.api.root.addResource('health'));

@@ -9,7 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
-import { grantObjectDelete, grantObjectGet, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import { grantItemReadWrite, grantObjectDelete, grantObjectGet, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import { constructIdFor, PRODUCER_SOURCES, runtimeEnvironment } from '../runtime-environment.js';
@@ -77,7 +77,8 @@ export class IngestStack extends Stack {
         timeout: Duration.minutes(2),
         memorySize: 1024,
         logKey: props.logKey,
-        environment: { ...env, TOPIC: topic },
+        // The market-data sink keeps the online bar store (core/online) after each lake write.
+        environment: { ...env, TOPIC: topic, ...(topic === 'market-data' ? { ONLINE_STORE_TABLE: names.onlineStoreTable } : {}) },
         // The lake writer relies on S3 conditional writes (PutObject IfNoneMatch) for exactly-once
         // objects; ship the SDK version the tests ran rather than whatever the runtime carries.
         bundleAwsSdk: true,
@@ -93,6 +94,7 @@ export class IngestStack extends Stack {
       if (topic === 'market-data') grantObjectRead(fn, lake, [lakeObjects], `The market-data sink lists and reads its own topic's newest lake objects (keys by symbol and ingest date) for the bar-move plausibility rule.`);
       grantObjectGet(fn, lake, [ledger], `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`);
       grantObjectDelete(fn, lake, [lakeObjects], `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`);
+      if (topic === 'market-data') grantItemReadWrite(fn, names.onlineStoreTable, props.dataKey);
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);
     }

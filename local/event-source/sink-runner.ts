@@ -6,6 +6,7 @@ import { awsClientConfig } from '../../core/aws/clients.js';
 import { TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
 import { physicalTopic } from '../../core/events/index.js';
 import { createKafka } from '../../core/kafka/client.js';
+import type { OnlineBarStore } from '../../core/online/index.js';
 import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
 import { createSinkHandler, type LakeWrite } from '../../lambdas/ingest/sink.js';
 import { startEventSourceRunner, type EventSourceRunner } from './runner.js';
@@ -27,6 +28,8 @@ export interface LocalSinkOptions {
   logger?: Logger;
   metrics?: Metrics;
   onLakeWrite?: (write: LakeWrite) => void;
+  /** The online bar store the deployed market-data sink keeps (ONLINE_STORE_TABLE). */
+  onlineStore?: Pick<OnlineBarStore, 'update'>;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function startLocalSink(options: LocalSinkOptions): Promise<EventSo
     logger: options.logger ?? new Logger({ serviceName: 'ingest-sink-local', logLevel: 'WARN' }),
     metrics: options.metrics,
     onLakeWrite: options.onLakeWrite,
+    onlineStore: options.onlineStore,
   });
   const groupId = options.groupId ?? `${config.envName}-ingest-sink${options.namespace ? `-${options.namespace}` : ''}`;
   return startEventSourceRunner({

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Kafka } from 'kafkajs';
 import type { SignalForgeConfig, TopicName } from '../../core/config/index.js';
+import type { OnlineBarStore } from '../../core/online/index.js';
 import { getObjectBytes, listKeys, listLakeObjects, readLakeEvents } from '../../core/lake/index.js';
 import { listQuarantine, readQuarantineEntry } from '../../core/quality/index.js';
 import { connectEventProducer } from '../../lambdas/ingest/producer.js';
@@ -32,6 +33,8 @@ export interface IngestProgress {
 
 export interface RunIngestInput {
   config: SignalForgeConfig;
+  /** The online bar store the sink keeps after each lake write. */
+  onlineStore?: OnlineBarStore;
   kafka: Kafka;
   brokers: string[];
   s3: S3Client;
@@ -66,6 +69,7 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
     brokers: input.brokers,
     groupId,
     s3: input.s3,
+    onlineStore: input.onlineStore,
     onLakeWrite: (write) => {
       for (const row of write.rows) landed.add(row.event.eventId);
       input.progress?.landed(landed.size);

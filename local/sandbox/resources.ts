@@ -3,6 +3,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
 import { physicalTopic } from '../../core/events/index.js';
 import { createKafka } from '../../core/kafka/client.js';
+import { onlineStoreTableDefinition } from '../../core/online/index.js';
 import { registryTableDefinition } from '../../core/registry/index.js';
 import { dataNames } from '../../lib/data/data-names.js';
 import { handleTopicsEvent, type TopicsResourceResult } from '../../lambdas/topics/topics-resource.js';
@@ -14,6 +15,7 @@ export interface SandboxResources {
   lakeBucket: string;
   artifactBucket: string;
   registryTable: string;
+  onlineStoreTable: string;
   /** Physical Kafka topic names, by logical topic. */
   topics: Record<(typeof TOPIC_NAMES)[number], string>;
   namespace?: string;
@@ -32,6 +34,7 @@ export function sandboxResourceNames(config: SignalForgeConfig, region: string, 
     lakeBucket: fill(names.lakeBucket),
     artifactBucket: fill(names.artifactBucket),
     registryTable: names.registryTable,
+    onlineStoreTable: names.onlineStoreTable,
     topics,
     ...(namespace ? { namespace } : {}),
   };
@@ -107,6 +110,8 @@ export async function provisionResources(input: {
     ensureBucket(input.s3, resources.lakeBucket),
     ensureBucket(input.s3, resources.artifactBucket),
     ensureTable(input.ddb, registryTableDefinition(resources.registryTable)),
+    // No TTL locally: the replayed bars are years old, so an emulator that honours TTL would prune every window.
+    ensureTable(input.ddb, onlineStoreTableDefinition(resources.onlineStoreTable)),
   ]);
   const created = topicResult.data.Created ? topicResult.data.Created.split(',') : [];
   return { topicsCreated: created, topicsExisting: TOPIC_NAMES.length - created.length };

@@ -7,6 +7,7 @@ import { awsClientConfig } from '../../core/aws/clients.js';
 import { modelConfigKeys, type SignalForgeConfig } from '../../core/config/index.js';
 import { createKafka } from '../../core/kafka/client.js';
 import { ModelRegistry } from '../../core/registry/index.js';
+import { OnlineBarStore } from '../../core/online/index.js';
 import { startLocalServices, type LocalServices } from '../services/index.js';
 import { barsPerRequest, latestBarsFromLake, type SeriesBars } from './bars.js';
 import { compactSandboxLake } from './compaction.js';
@@ -232,6 +233,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     const res = resources;
     const s3Client = s3;
     registry = new ModelRegistry({ tableName: res.registryTable, client: ddb });
+    // The market-data sink keeps it and the API's short form reads it, as in AWS.
+    const onlineStore = new OnlineBarStore({ tableName: res.onlineStoreTable, config, client: ddb });
     if (!services.external.aws) {
       // Saved when the run ends (before the lifecycle stops moto), so the next run starts where this one ended.
       saveState = () => saveSnapshot(state.snapshotDir, { s3: s3Client, ddb, resources: res });
@@ -244,7 +247,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       // A fresh moto starts empty; an external endpoint keeps its own state between runs.
       const restored = services.external.aws ? undefined : await restoreSnapshot(state.snapshotDir, { s3: s3Client, ddb, resources: res });
       const restoredNote = restored ? `; restored ${restored.registryItems} registry items and ${restored.artifacts} artifacts from the last run` : '';
-      return { value: report, summary: `topics ${report.topicsCreated.length} created / ${report.topicsExisting} existing, buckets ${res.lakeBucket} + ${res.artifactBucket}, table ${res.registryTable}${restoredNote}` };
+      return { value: report, summary: `topics ${report.topicsCreated.length} created / ${report.topicsExisting} existing, buckets ${res.lakeBucket} + ${res.artifactBucket}, tables ${res.registryTable} + ${res.onlineStoreTable}${restoredNote}` };
     });
 
     // Serving starts before the retrain, as in AWS: the canary bake judges the traffic it counts.
@@ -252,11 +255,11 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       let started: SandboxApi;
       let note = '';
       try {
-        started = await startSandboxApi({ config, registry: reg, s3: s3Client, port: options.port });
+        started = await startSandboxApi({ config, registry: reg, s3: s3Client, port: options.port, onlineStore });
       } catch (err) {
         // The default port taken (another sandbox): any free port will do. An explicit --port is kept.
         if ((err as { code?: string }).code !== 'EADDRINUSE' || options.port !== DEFAULT_OPTIONS.port) throw err;
-        started = await startSandboxApi({ config, registry: reg, s3: s3Client, port: 0 });
+        started = await startSandboxApi({ config, registry: reg, s3: s3Client, port: 0, onlineStore });
         note = ` (port ${options.port} was taken)`;
       }
       const apiHandle = started;
@@ -271,6 +274,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       async (stage) => {
         const figures = await runIngest({
           config,
+          onlineStore,
           kafka,
           brokers: services.kafkaBrokers,
           s3: s3Client,

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SignalForgeConfig } from '../../core/config/index.js';
+import type { OnlineBarStore } from '../../core/online/index.js';
 import type { CanaryStats, LiveMetricsSource, ModelRegistry } from '../../core/registry/index.js';
 import { createApiGatewayHandler, type ApiGatewayHandler } from '../../lambdas/serving/inference/apigw.js';
 import { createInferenceServiceFromEnv } from '../../lambdas/serving/inference/runtime.js';
@@ -47,9 +48,10 @@ export function withReportRoute(inner: ApiGatewayHandler, report: () => string |
  * Starts serving before training, as the deployed API runs before a retrain: /health answers 503 until
  * the first model is promoted, and the canary bake judges the traffic this server counts.
  */
-export async function startSandboxApi(input: { config: SignalForgeConfig; registry: ModelRegistry; s3: S3Client; port: number }): Promise<SandboxApi> {
+export async function startSandboxApi(input: { config: SignalForgeConfig; registry: ModelRegistry; s3: S3Client; port: number; onlineStore?: OnlineBarStore }): Promise<SandboxApi> {
   const service = createInferenceServiceFromEnv({
     config: input.config,
+    ...(input.onlineStore ? { onlineStore: input.onlineStore } : {}),
     registry: input.registry,
     s3: input.s3,
     // The sandbox prints its own progress; the service's per-request logs would drown it.

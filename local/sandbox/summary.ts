@@ -38,9 +38,14 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
     const what = `${outcome.example.key}, ${outcome.example.body.bars.length} ${outcome.example.synthetic ? 'replayed synthetic' : 'real (vega-datasets S&P 500)'} bars from the lake`;
     const file = join(requestFileDir, 'predict-request.json');
     writeFileSync(file, JSON.stringify(outcome.example.body));
+    const [symbol, timeframe] = outcome.example.key.split('#');
+    const short = JSON.stringify({ symbol, timeframe });
     lines.push(
       '',
-      `Try a prediction (${what}):`,
+      `Try a prediction from the bars the pipeline landed (the online store):`,
+      `  curl -s -X POST ${s.api_url}/v1/predict -H 'content-type: application/json' -d '${short}'`,
+      `  curl -s -X POST ${s.api_url}/v1/predict/batch -H 'content-type: application/json' -d '{"requests":[${short}]}'`,
+      `or send the bars yourself (${what}):`,
       `  curl -s -X POST ${s.api_url}/v1/predict -H 'content-type: application/json' -d @${file}`,
       `  curl -s ${s.api_url}/health`,
       `  curl -s ${s.api_url}/openapi.json`,

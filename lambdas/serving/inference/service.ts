@@ -2,7 +2,9 @@ import {
   ApiError,
   barTimeMs,
   buildOpenApiDocument,
-  createPredictRequestParser,
+  createAnyPredictRequestParser,
+  createBatchRequestParser,
+  isOnlineRequest,
   type HealthResponse,
   type HttpRequest,
   type HttpResponse,
@@ -12,7 +14,10 @@ import {
 } from '../../../core/api/index.js';
 import { modelConfigKeys, type SignalForgeConfig } from '../../../core/config/index.js';
 import { AliasCache, type AliasResolver, type ServingAliases } from './alias-cache.js';
+import { createBatchPredictor } from './batch-predict.js';
 import { bodyRoutingKey, routesToCanary } from './canary.js';
+import { createOnlinePredictor } from './online-predict.js';
+import { OnlineWindowCache, type WindowSource } from './online-window.js';
 import { FeatureInputError, ModelCache, type ArtifactRef, type LoadedModel, type ModelInputAdapterFactory } from './model-cache.js';
 
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -37,6 +42,8 @@ export interface InferenceServiceDeps {
   now?: () => number;
   log?: LogFn;
   onOutcome?: (outcome: PredictionOutcome) => void;
+  /** The online bar store (core/online) the short request form reads; without it that form answers 503. */
+  onlineStore?: WindowSource;
 }
 
 export interface PredictOptions {
@@ -83,7 +90,8 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
   const { config } = deps;
   const now = deps.now ?? Date.now;
   const log: LogFn = deps.log ?? (() => undefined);
-  const parseRequest = createPredictRequestParser(config);
+  const parseRequest = createAnyPredictRequestParser(config);
+  const parseBatch = createBatchRequestParser(config);
   const openApiBody = JSON.stringify(buildOpenApiDocument(config));
   const served = new Set(modelConfigKeys(config).map((k) => k.key));
   const aliases = new AliasCache(deps.getServingAliases, config.inference.aliasTtlSeconds * 1000, now, (key, err) =>
@@ -166,6 +174,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         'invalid_request',
         `bars: too few bars for the feature window of model ${ref.version}: got ${request.bars.length}, need at least ${model.adapter.minBars}`,
         'bars',
+        { missingBars: model.adapter.minBars - request.bars.length },
       );
     }
     const started = performance.now();
@@ -192,6 +201,14 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       requestId,
     };
   }
+
+  const predictOnline = createOnlinePredictor({
+    config,
+    windows: deps.onlineStore ? new OnlineWindowCache(deps.onlineStore, config.online.cacheTtlMs, now) : undefined,
+    predict,
+    now,
+  });
+  const predictBatch = createBatchPredictor({ predict, predictOnline, log });
 
   function servingCounts(): { modelsServing: number; configsServing: number } {
     let modelsServing = 0;
@@ -241,8 +258,15 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       if (method !== 'POST') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /v1/predict; use POST`, 'method');
       const request = parseRequest(req);
       const routingKey = req.headers['x-request-id']?.slice(0, 200) || bodyRoutingKey(req.body ?? '');
-      const response = await predict(request, { routingKey, requestId: req.requestId });
+      const options = { routingKey, requestId: req.requestId };
+      const response = isOnlineRequest(request) ? await predictOnline(request, options) : await predict(request, options);
       return json(200, response, { 'x-request-id': req.requestId, 'x-model-version': String(response.modelVersion), 'x-model-alias': response.alias });
+    }
+    if (path === '/v1/predict/batch') {
+      if (method !== 'POST') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /v1/predict/batch; use POST`, 'method');
+      const items = parseBatch(req);
+      const routingKey = req.headers['x-request-id']?.slice(0, 200) || bodyRoutingKey(req.body ?? '');
+      return json(200, await predictBatch(items, req.requestId, routingKey), { 'x-request-id': req.requestId });
     }
     if (path === '/health') {
       if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /health; use GET`, 'method');

@@ -115,6 +115,17 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
       expect(body.modelVersion).toBe(aliases.production!.version);
       expect(body.alias).toBe('production');
       expect(Number.isFinite(body.prediction)).toBe(true);
+      // The short form, from the online store the sandbox's sink kept: the same bars, so the same answer.
+      const short = await fetch(`${outcome.summary.api_url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ symbol: series!.symbol, timeframe: series!.timeframe }),
+      });
+      const online = (await short.json()) as { prediction: number; modelVersion: number; asOf: string; featureAgeSeconds: number };
+      expect(short.status, JSON.stringify(online)).toBe(200);
+      expect(online.prediction).toBe(body.prediction);
+      expect(online.asOf).toBe(new Date(series!.bars.at(-1)!.t).toISOString());
+      expect(online.featureAgeSeconds).toBeGreaterThan(0);
     }
   });
 

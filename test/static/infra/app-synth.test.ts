@@ -239,20 +239,36 @@ describe('training', () => {
 });
 
 describe('inference', () => {
-  it('exposes the three routes with IAM auth, validates the predict body and throttles from config', () => {
+  it('exposes the four routes with IAM auth, validates the predict and batch bodies and throttles from config', () => {
     const inf = assertions('Inference');
     const methods = resourcesOfType(templates, 'AWS::ApiGateway::Method');
-    expect(methods.map((m) => m.props.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST']);
+    expect(methods.map((m) => m.props.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST']);
     expect(methods.every((m) => m.props.AuthorizationType === 'AWS_IAM')).toBe(true);
     const paths = resourcesOfType(templates, 'AWS::ApiGateway::Resource').map((r) => r.props.PathPart).sort();
-    expect(paths).toEqual(['health', 'openapi.json', 'predict', 'v1']);
-    inf.hasResourceProperties('AWS::ApiGateway::Model', { Schema: Match.objectLike({ required: ['symbol', 'timeframe', 'bars'], properties: Match.objectLike({ bars: Match.objectLike({ minItems: config.inference.minBars, maxItems: config.inference.maxBars }) }) }) });
+    expect(paths).toEqual(['batch', 'health', 'openapi.json', 'predict', 'v1']);
+    const bothForms = Match.objectLike({
+      anyOf: [
+        Match.objectLike({ required: ['symbol', 'timeframe'], additionalProperties: false }),
+        Match.objectLike({ required: ['symbol', 'timeframe', 'bars'], properties: Match.objectLike({ bars: Match.objectLike({ minItems: config.inference.minBars, maxItems: config.inference.maxBars }) }) }),
+      ],
+    });
+    inf.hasResourceProperties('AWS::ApiGateway::Model', { Name: 'PredictRequest', Schema: bothForms });
+    inf.hasResourceProperties('AWS::ApiGateway::Model', { Name: 'BatchPredictRequest', Schema: Match.objectLike({ required: ['requests'], properties: { requests: Match.objectLike({ minItems: 1, maxItems: 100 }) } }) });
+    // The short form reads the online store (Query, no writes); the market-data sink writes it.
+    const data = assertions('Data');
+    data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 't', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
     inf.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: config.inference.throttleRatePerSecond, ThrottlingBurstLimit: config.inference.throttleBurst })]) });
     inf.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
 
   it('validates the predict body with the JSON schema core/api generates from its zod schema, not a copy', () => {
-    const [model] = resourcesOfType(templates, 'AWS::ApiGateway::Model');
+    const model = resourcesOfType(templates, 'AWS::ApiGateway::Model').find((m) => m.props.Name === 'PredictRequest');
     expect(model!.props.ContentType).toBe('application/json');
     // CDK adds only the dialect marker; everything else is the generated schema, unchanged.
     expect(model!.props.Schema).toEqual({ $schema: 'http://json-schema.org/draft-04/schema#', ...predictRequestJsonSchemaDraft4(config) });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ApiError, buildOpenApiDocument, createFastAccept, createPredictRequestParser, fieldPath, predictRequestSchema, type HttpRequest } from '../../../core/api/index.js';
+import {
+  ApiError,
+  buildOpenApiDocument,
+  createAnyPredictRequestParser,
+  createBatchRequestParser,
+  createFastAccept,
+  createPredictRequestParser,
+  fieldPath,
+  predictRequestSchema,
+  type HttpRequest,
+} from '../../../core/api/index.js';
 import { makeBars, testConfig } from './fixtures.js';
 
 const config = testConfig();
@@ -99,10 +109,21 @@ describe('OpenAPI document', () => {
     components: { schemas: Record<string, Record<string, unknown>> };
   };
 
-  it('is OpenAPI 3.1 with the three routes', () => {
+  it('is OpenAPI 3.1 with the four routes; predict takes either form and documents the 409s', () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/openapi.json', '/v1/predict']);
-    expect(Object.keys(doc.paths['/v1/predict']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415', '503']));
+    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/openapi.json', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths['/v1/predict']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '409', '413', '415', '503']));
+    const body = (doc.paths['/v1/predict']!.post as any).requestBody.content['application/json'].schema;
+    expect(body.oneOf).toEqual([{ $ref: '#/components/schemas/OnlinePredictRequest' }, { $ref: '#/components/schemas/PredictRequest' }]);
+    const online = doc.components.schemas.OnlinePredictRequest as { required: string[]; additionalProperties: unknown };
+    expect(online.required).toEqual(['symbol', 'timeframe']);
+    expect(online.additionalProperties).toBe(false);
+    const batch = doc.components.schemas.BatchPredictRequest as any;
+    expect(batch.properties.requests).toMatchObject({ minItems: 1, maxItems: 100 });
+    expect(batch.properties.requests.items.anyOf).toHaveLength(2);
+    const err = (doc.components.schemas.ErrorResponse as any).properties.error.properties;
+    expect(Object.keys(err)).toEqual(expect.arrayContaining(['missingBars', 'asOf', 'featureAgeSeconds', 'staleAfterSeconds', 'status']));
+    expect(err.code.enum).toEqual(expect.arrayContaining(['window_incomplete', 'window_stale']));
   });
 
   it('carries the request schema generated from zod, with the config limits and universe', () => {
@@ -122,7 +143,17 @@ describe('OpenAPI document', () => {
   });
 
   it('describes responses and errors, and every $ref resolves', () => {
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['Bar', 'ErrorResponse', 'HealthResponse', 'PredictRequest', 'PredictResponse', 'SentimentPoint']);
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'Bar',
+      'BatchPredictRequest',
+      'BatchPredictResponse',
+      'ErrorResponse',
+      'HealthResponse',
+      'OnlinePredictRequest',
+      'PredictRequest',
+      'PredictResponse',
+      'SentimentPoint',
+    ]);
     const resp = doc.components.schemas.PredictResponse as { required: string[] };
     expect(resp.required).toEqual(expect.arrayContaining(['prediction', 'modelVersion', 'alias']));
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -137,13 +168,22 @@ describe('OpenAPI document', () => {
 describe('API Gateway request model', () => {
   it('is draft-04 JSON Schema generated from the same zod schema, with no references', async () => {
     const { predictRequestJsonSchemaDraft4 } = await import('../../../core/api/index.js');
-    const schema = predictRequestJsonSchemaDraft4(config) as { type: string; required: string[]; properties: Record<string, any> };
+    const both = predictRequestJsonSchemaDraft4(config) as { anyOf: { type: string; required: string[]; properties: Record<string, any> }[] };
+    const [online, schema] = both.anyOf as [any, any];
+    expect(online).toMatchObject({ type: 'object', required: ['symbol', 'timeframe'], additionalProperties: false });
     expect(schema.type).toBe('object');
     expect(schema.required).toEqual(['symbol', 'timeframe', 'bars']);
     expect(schema.properties.bars).toMatchObject({ minItems: config.inference.minBars, maxItems: config.inference.maxBars });
     expect(schema.properties.bars.items.required).toEqual(['t', 'o', 'h', 'l', 'c', 'v']);
+    expect(JSON.stringify(both)).not.toContain('$ref');
+    expect(JSON.stringify(both)).not.toContain('$schema');
+  });
+
+  it('checks only the batch envelope, so one bad item cannot fail the call at the gateway', async () => {
+    const { batchEnvelopeJsonSchemaDraft4 } = await import('../../../core/api/index.js');
+    const schema = batchEnvelopeJsonSchemaDraft4() as any;
+    expect(schema).toMatchObject({ type: 'object', required: ['requests'], properties: { requests: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'object' } } } });
     expect(JSON.stringify(schema)).not.toContain('$ref');
-    expect(JSON.stringify(schema)).not.toContain('$schema');
   });
 });
 
@@ -191,5 +231,46 @@ describe('fast accept path', () => {
     // Both outcomes occur often enough for the property to mean something.
     expect(accepted).toBeGreaterThan(300);
     expect(rejected).toBeGreaterThan(300);
+  });
+});
+
+describe('the short form and the batch envelope', () => {
+  const parseAny = createAnyPredictRequestParser(config);
+  const parseBatch = createBatchRequestParser(config);
+  const rejected = (fn: () => unknown): ApiError => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof ApiError) return err;
+      throw err;
+    }
+    throw new Error('expected a rejection');
+  };
+
+  it('a body without bars is the short form; with bars, the bars form', () => {
+    expect(parseAny(request({ symbol: 'AAPL', timeframe: '1h' }))).toEqual({ symbol: 'AAPL', timeframe: '1h' });
+    expect((parseAny(request(valid())) as { bars: unknown[] }).bars).toHaveLength(20);
+  });
+
+  it.each([
+    ['an unknown symbol', { symbol: 'ZZZ', timeframe: '1h' }, 'symbol'],
+    ['a missing timeframe', { symbol: 'AAPL' }, 'timeframe'],
+    ['sentiment without bars', { symbol: 'AAPL', timeframe: '1h', sentiment: [] }, 'body'],
+    ['bars: null (still the bars form)', { symbol: 'AAPL', timeframe: '1h', bars: null }, 'bars'],
+  ])('rejects %s with a 400 naming the field', (_name, body, field) => {
+    const err = rejected(() => parseAny(request(body)));
+    expect(err.status).toBe(400);
+    expect(err.field).toBe(field);
+  });
+
+  it('a bad envelope fails the call; a bad item is that item error, in place', () => {
+    for (const body of [{}, { requests: [] }, { requests: Array.from({ length: 101 }, () => ({ symbol: 'AAPL', timeframe: '1h' })) }, { requests: 'x' }]) {
+      expect(rejected(() => parseBatch(request(body))).field).toBe('requests');
+    }
+    const items = parseBatch(request({ requests: [{ symbol: 'AAPL', timeframe: '1h' }, { symbol: 'NOPE', timeframe: '1h' }, valid()] }));
+    expect(items[0]).toEqual({ symbol: 'AAPL', timeframe: '1h' });
+    expect(items[1]).toBeInstanceOf(ApiError);
+    expect((items[1] as ApiError).field).toBe('requests[1].symbol');
+    expect((items[2] as { bars: unknown[] }).bars).toHaveLength(20);
   });
 });

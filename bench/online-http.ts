@@ -1,0 +1,76 @@
+// The short request form under the same steady 500 req/s as the bars form: a served window read from a
+// real DynamoDB table (moto) through the warm window cache, in a server process bundled as the Lambda is.
+// Rounds alternate between the two forms on the same server, so both see the same machine load.
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import type { Bar } from '../core/api/index.js';
+import { awsClientConfig } from '../core/aws/clients.js';
+import { loadConfig } from '../core/config/index.js';
+import { marketBarEvent } from '../core/events/index.js';
+import { OnlineBarStore, onlineStoreTableDefinition } from '../core/online/index.js';
+import { startLocalServices } from '../local/services/index.js';
+import { pacedHttpInChild } from './paced-http.js';
+
+export const ONLINE_ROUNDS = 3;
+
+export interface OnlineHttpFigures {
+  online_http_p99_ms: number;
+  online_http_p99_rounds_ms: number[];
+  online_http_p50_ms: number;
+  bars_http_p99_same_rounds_ms: number;
+  bars_http_p99_rounds_ms: number[];
+  online_http_clean: boolean;
+  online_vs_bars_prediction_abs_diff: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Loads the request's bars into a fresh online table on moto (started here unless AWS_ENDPOINT_URL is set); returns the env a server needs. */
+export async function prepareOnlineStore(requestBars: readonly Bar[], log: (line: string) => void): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  // Only the emulator is needed; a placeholder broker list tells startLocalServices to start no Kafka.
+  const services = await startLocalServices({ env: { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:1' }, log });
+  const env = { ...services.env, ONLINE_STORE_TABLE: `bench-online-${randomBytes(4).toString('hex')}` };
+  // The SDK reads the emulator's credentials from process.env; the server child inherits them from there too.
+  Object.assign(process.env, env);
+  const client = new DynamoDBClient(awsClientConfig());
+  await client.send(new CreateTableCommand(onlineStoreTableDefinition(env.ONLINE_STORE_TABLE)));
+  const config = loadConfig({ env: {} });
+  const store = new OnlineBarStore({ tableName: env.ONLINE_STORE_TABLE, config, client });
+  const ingestTime = new Date().toISOString();
+  await store.update(
+    requestBars.map((b) => marketBarEvent({ source: 'bench', synthetic: true, symbol: 'AAPL', timeframe: '1h', eventTime: new Date(b.t).toISOString(), ingestTime, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v })),
+  );
+  return { env, stop: () => services.stop() };
+}
+
+/** Alternating paced rounds (bars form, then short form) against one server that serves both. */
+export async function measureOnlineHttp(url: string, barsBody: string, durationSeconds: number, log: (line: string) => void): Promise<OnlineHttpFigures> {
+  const onlineBody = JSON.stringify({ symbol: 'AAPL', timeframe: '1h' });
+  const post = async (body: string) => (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { prediction: number; featureAgeSeconds?: number };
+  const [viaBars, viaStore] = [await post(barsBody), await post(onlineBody)];
+  if (typeof viaStore.prediction !== 'number' || viaStore.featureAgeSeconds === undefined) throw new Error(`short form did not answer a prediction: ${JSON.stringify(viaStore)}`);
+  await pacedHttpInChild({ url, body: onlineBody, ratePerSecond: 500, durationSeconds: 3 }); // warm-up, discarded
+  const bars: number[] = [];
+  const online: number[] = [];
+  const onlineP50: number[] = [];
+  let clean = true;
+  for (let r = 0; r < ONLINE_ROUNDS; r++) {
+    const b = await pacedHttpInChild({ url, body: barsBody, ratePerSecond: 500, durationSeconds });
+    const o = await pacedHttpInChild({ url, body: onlineBody, ratePerSecond: 500, durationSeconds });
+    bars.push(b.p99Ms);
+    online.push(o.p99Ms);
+    onlineP50.push(o.p50Ms);
+    clean &&= o.failed === 0 && o.ok === o.requests;
+    log(`http @500/s round ${r + 1}: bars form p99 ${b.p99Ms.toFixed(2)} ms, short form p99 ${o.p99Ms.toFixed(2)} ms (p50 ${o.p50Ms.toFixed(2)}, ${o.failed} failed)`);
+  }
+  const round = (v: number) => Number(v.toFixed(4));
+  return {
+    online_http_p99_ms: round(median(online)),
+    online_http_p99_rounds_ms: online.map(round),
+    online_http_p50_ms: round(median(onlineP50)),
+    bars_http_p99_same_rounds_ms: round(median(bars)),
+    bars_http_p99_rounds_ms: bars.map(round),
+    online_http_clean: clean,
+    online_vs_bars_prediction_abs_diff: Math.abs(viaStore.prediction - viaBars.prediction),
+  };
+}
