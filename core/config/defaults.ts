@@ -89,6 +89,8 @@ export const defaultConfig: SignalForgeConfig = {
     minDeflatedSharpeProbability: 0.95,
     championMargin: 0.01,
   },
+  deployment: { mode: 'canary', minSamples: 100, alpha: 0.05, margin: 0, maxBakeExtensions: 3 },
+  live: { rollingWindow: 250, degradationAlpha: 0.01, newDataBars: 20 },
   promotion: { approval: 'auto', approvalTimeoutSeconds: 24 * 3600, approvalPollSeconds: 300 },
   sources: {
     marketData: { baseUrl: 'https://api.polygon.io', apiKeySecretId: 'signalforge/sources/polygon-api-key', lookbackMinutes: 120 },

@@ -13,6 +13,7 @@ export interface RuntimeOptions {
   s3?: S3Client;
   log?: InferenceServiceDeps['log'];
   onOutcome?: InferenceServiceDeps['onOutcome'];
+  onPrediction?: InferenceServiceDeps['onPrediction'];
 }
 
 /**
@@ -32,5 +33,6 @@ export function createInferenceServiceFromEnv(options: RuntimeOptions = {}): Inf
     createAdapter: metadataInputAdapter,
     ...(options.log ? { log: options.log } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+    ...(options.onPrediction ? { onPrediction: options.onPrediction } : {}),
   });
 }
