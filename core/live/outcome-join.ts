@@ -15,6 +15,8 @@ export interface PredictionOutcome {
   version: number;
   variant: PredictionVariant;
   asOf: string;
+  /** When the prediction was served: the bake window selects outcomes by it. */
+  loggedAt: string;
   /** Time of the bar that realised the forecast: the first bar after `asOf`. */
   targetTime: string;
   prediction: number;
@@ -79,6 +81,7 @@ export function joinOutcomes(predictions: readonly PredictionRecord[], bars: rea
       version: p.version,
       variant: p.variant,
       asOf: p.asOf,
+      loggedAt: p.loggedAt,
       targetTime: new Date(next.t).toISOString(),
       prediction: p.prediction,
       realisedReturn,

@@ -115,6 +115,18 @@ export interface RetrainSummary {
   registered: { key: string; version: number }[];
   promoted: { key: string; version: number }[];
   rolledBack: { key: string; version: number; errorRate: number | null }[];
+  /** The bake's verdicts on realised outcomes (test, p-value, sample sizes), one per judged canary. */
+  canaryVerdicts?: {
+    key: string;
+    version: number;
+    mode: 'canary' | 'shadow';
+    verdict: 'promote' | 'rollback' | 'insufficient';
+    test: string;
+    pValue: number | null;
+    candidateSamples: number;
+    benchmarkSamples: number;
+    reason: string;
+  }[];
   rejected: { key: string; reason: string }[];
   failedShards: string[];
   error?: { Error: string; Cause: string };

@@ -36,6 +36,7 @@ function outcomes(n: number, variant: PredictionOutcome['variant'], version: num
       version,
       variant,
       asOf: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString(),
+      loggedAt: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000 + 1000).toISOString(),
       targetTime: new Date(Date.UTC(2026, 0, 2) + i * 86_400_000).toISOString(),
       prediction,
       realisedReturn,
