@@ -3,3 +3,4 @@ export * from './lake-keys.js';
 export * from './welch.js';
 export * from './outcome-join.js';
 export * from './verdict.js';
+export * from './degradation.js';

@@ -5,7 +5,7 @@ import { modelKeySchema } from '../../core/registry/index.js';
  * Payloads of the retrain state machine. The execution input is validated by the first task; every
  * later task receives what an earlier task produced (trusted inside), plus the `run` context.
  */
-export const RETRAIN_TRIGGERS = ['schedule', 'drift', 'new-data', 'manual'] as const;
+export const RETRAIN_TRIGGERS = ['schedule', 'drift', 'new-data', 'degradation', 'manual'] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
 export const retrainInputSchema = z.object({

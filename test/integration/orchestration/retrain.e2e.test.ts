@@ -31,7 +31,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     expect(result.output).toMatchObject({ outcome: 'promoted', trigger: 'manual', reason: 'integration test' });
     expect(result.output!.promoted.map((p) => p.key).sort()).toEqual(KEYS);
     const mainPath = result.path.filter((s) => !['LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'ShardSucceeded', 'StopTrainer'].includes(s));
-    expect(mainPath).toEqual(['SnapshotDataset', 'QualityGate', 'QualityPassed', 'PlanShards', 'TrainShards', 'EvaluateCandidates', 'HasCandidates', 'RegisterCandidates', 'GateCandidates', 'AnyPromotable', 'StartCanary', 'BakeCanary', 'JudgeCanary', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded']);
+    expect(mainPath).toEqual(['SnapshotDataset', 'QualityGate', 'QualityPassed', 'PlanShards', 'TrainShards', 'EvaluateCandidates', 'HasCandidates', 'RegisterCandidates', 'GateCandidates', 'AnyPromotable', 'StartCanary', 'BakeCanary', 'JudgeCanary', 'BakeDecided', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded']);
     expect(result.path.filter((s) => s === 'LaunchTrainer')).toHaveLength(2);
     for (const key of KEYS) {
       const aliases = await world.registry.getServingAliases(key);
