@@ -51,6 +51,12 @@ export interface SandboxSummary {
   duration_s: number;
   api_url: string;
   verdicts: SummaryVerdict[];
+  /** Prediction records the API logged to the lake (live phase and any other traffic). */
+  live_predictions: number;
+  /** Predictions joined with their realised bar. */
+  outcomes_joined: number;
+  /** Bake verdicts on realised outcomes. */
+  canary_verdicts: { promote: number; rollback: number; insufficient: number };
 }
 
 /** Everything the run found out, for the summary table, the e2e test and the final line. */

@@ -6,7 +6,10 @@ import { runDocKey } from '../../lambdas/training/tasks/run-docs.js';
 import { awsClientConfig } from '../../core/aws/clients.js';
 import { modelConfigKeys, type SignalForgeConfig } from '../../core/config/index.js';
 import { createKafka } from '../../core/kafka/client.js';
-import { ModelRegistry } from '../../core/registry/index.js';
+import { LiveQualityStore, ModelRegistry } from '../../core/registry/index.js';
+import { runOutcomeJoin } from '../../lambdas/serving/outcomes/join-task.js';
+import { runLivePhase } from '../live/live-phase.js';
+import { PredictionLakeSink } from '../live/prediction-lake-sink.js';
 import { startLocalServices, type LocalServices } from '../services/index.js';
 import { barsPerRequest, latestBarsFromLake, type SeriesBars } from './bars.js';
 import { runIngest, type IngestFigures } from './ingest.js';
@@ -16,7 +19,7 @@ import type { ProgressReporter } from './progress.js';
 import { buildReportData, publishReport } from './report.js';
 import { provisionResources, sandboxResourceNames, type SandboxResources } from './resources.js';
 import { runRetrain, sandboxLauncher, type RetrainStageResult } from './retrain.js';
-import { replayEventCount, sandboxConfig } from './sandbox-config.js';
+import { LIVE_PHASE_BARS, replayEventCount, sandboxConfig } from './sandbox-config.js';
 import { startSandboxApi, type SandboxApi } from './serve.js';
 import { scenarioBarModel } from './scenarios.js';
 import { restoreSnapshot, saveSnapshot } from './snapshot.js';
@@ -79,6 +82,8 @@ export interface SandboxContext {
   readonly outcome: SandboxOutcome;
   clients?: SandboxClients;
   api?: SandboxApi;
+  /** The API's prediction log, written to the lake's predictions/ prefix (Firehose's role in AWS). */
+  predictions?: PredictionLakeSink;
   ingest?: IngestFigures;
   retrain?: RetrainStageResult;
 }
@@ -115,6 +120,9 @@ export function createSandboxContext(options: SandboxOptions, deps: { env: NodeJ
         duration_s: 0,
         api_url: '',
         verdicts: [],
+        live_predictions: 0,
+        outcomes_joined: 0,
+        canary_verdicts: { promote: 0, rollback: 0, insufficient: 0 },
       },
       runId,
       poisonSent: 0,
@@ -187,17 +195,19 @@ export async function provisionStage(ctx: SandboxContext): Promise<void> {
 
 /** Serving starts before the retrain, as in AWS: the canary bake judges the traffic it counts. */
 export async function apiStage(ctx: SandboxContext): Promise<SandboxApi> {
-  const { registry, s3 } = need(ctx.clients, 'clients');
+  const { registry, s3, resources } = need(ctx.clients, 'clients');
   const { options } = ctx;
+  const predictions = new PredictionLakeSink({ s3, bucket: resources.lakeBucket, onLost: (n, err) => ctx.progress.info(`prediction log: ${n} records lost: ${(err as Error).message}`) });
+  ctx.predictions = predictions;
   const api = await ctx.stages.run('api', async () => {
     let started: SandboxApi;
     let note = '';
     try {
-      started = await startSandboxApi({ config: ctx.config, registry, s3, port: options.port });
+      started = await startSandboxApi({ config: ctx.config, registry, s3, port: options.port, onPrediction: predictions.record });
     } catch (err) {
       // The default port taken (another sandbox): any free port will do. An explicit --port is kept.
       if ((err as { code?: string }).code !== 'EADDRINUSE' || options.port !== DEFAULT_OPTIONS.port) throw err;
-      started = await startSandboxApi({ config: ctx.config, registry, s3, port: 0 });
+      started = await startSandboxApi({ config: ctx.config, registry, s3, port: 0, onPrediction: predictions.record });
       note = ` (port ${options.port} was taken)`;
     }
     const apiHandle = started;
@@ -247,19 +257,30 @@ export async function ingestStage(ctx: SandboxContext): Promise<IngestFigures> {
   return ingest;
 }
 
-/** Canary traffic through the real HTTP API, so the bake has live metrics to judge. */
-async function canaryTraffic(ctx: SandboxContext, apiUrl: string): Promise<void> {
-  for (const key of ctx.configs) {
-    const series = await barsFor(ctx, key);
-    if (!series) continue;
-    for (let i = 0; i < 3; i++) {
-      await fetch(`${apiUrl}/v1/predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-routing-key': `sandbox-${i}` },
-        body: JSON.stringify({ symbol: series.symbol, timeframe: series.timeframe, bars: series.bars }),
-      }).then((r) => r.arrayBuffer());
-    }
-  }
+/**
+ * The live phase, while the canaries bake: new bars through Kafka into the lake and a client's
+ * POST /v1/predict per new bar, logged to the lake for the JudgeCanary task to join and judge.
+ */
+async function livePhase(ctx: SandboxContext, apiUrl: string): Promise<void> {
+  const { services, kafka, s3, resources, registry } = need(ctx.clients, 'clients');
+  const keys: string[] = [];
+  for (const key of ctx.configs) if ((await registry.getHead(key))?.canary) keys.push(key);
+  const barModel = scenarioBarModel(ctx.options.scenario);
+  const started = Date.now();
+  const result = await runLivePhase({
+    config: ctx.config,
+    kafka,
+    brokers: services.kafkaBrokers,
+    s3,
+    resources,
+    apiUrl,
+    keys,
+    ...(barModel ? { barModel } : {}),
+    seed: ctx.options.seed,
+    bars: LIVE_PHASE_BARS,
+    predictions: need(ctx.predictions, 'the prediction log'),
+  });
+  ctx.progress.info(`live phase: ${result.barsLanded} new bars landed for ${keys.length} baking configs, ${result.answered}/${result.requests} predictions answered (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 /** The retrain state machine CDK synthesizes, run locally with the trainer as a process group. */
@@ -303,7 +324,7 @@ export async function trainStage(ctx: SandboxContext): Promise<RetrainStageResul
           }
         },
         onTaskError: (task, error) => progress.info(`retrain task ${task} failed: ${error.name}: ${error.message}`),
-        onCanary: () => canaryTraffic(ctx, api.api.url),
+        onCanary: () => livePhase(ctx, api.api.url),
       });
       execution = running;
       const result = await running;
@@ -347,10 +368,23 @@ export async function recordRetrainOutcome(ctx: SandboxContext): Promise<void> {
   outcome.summary.execution_status = retrain.status;
   outcome.summary.models_promoted = outcome.promoted.length;
   outcome.summary.configs_trained = await configsTrained(s3, resources.artifactBucket, ctx.runId, retrain.shards);
-  const later = [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake (error rate ${r.errorRate})` }))];
+  const bakeReason = (key: string) => retrain.summary?.canaryVerdicts?.find((v) => v.key === key)?.reason;
+  const later = [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake: ${bakeReason(r.key) ?? `error rate ${r.errorRate}`}` }))];
   const verdicts = summaryVerdicts(await gateDecisions(s3, resources.artifactBucket, ctx.runId), outcome.promoted, later);
   outcome.summary.verdicts = verdicts;
   outcome.summary.models_rejected = verdicts.filter((v) => !v.promoted).length;
+  await recordLiveOutcome(ctx);
+}
+
+/** The live loop's figures: records logged, outcomes joined (the scheduled join, run once more) and bake verdicts. */
+async function recordLiveOutcome(ctx: SandboxContext): Promise<void> {
+  const { s3, resources, registry } = need(ctx.clients, 'clients');
+  const { summary } = ctx.outcome;
+  await ctx.predictions?.flush();
+  summary.live_predictions = ctx.predictions?.written ?? 0;
+  const joins = await runOutcomeJoin({ config: ctx.config, s3, lakeBucket: resources.lakeBucket, liveQuality: new LiveQualityStore({ tableName: registry.tableName, client: need(ctx.clients, 'clients').ddb }) }, ctx.configs);
+  summary.outcomes_joined = joins.reduce((n, j) => n + j.joined, 0);
+  for (const v of ctx.retrain?.summary?.canaryVerdicts ?? []) summary.canary_verdicts[v.verdict] += 1;
 }
 
 /** Loads every production model and checks /health; nothing serves when no candidate passed the gate. */
