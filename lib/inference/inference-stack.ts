@@ -22,6 +22,7 @@ export class InferenceStack extends Stack {
   readonly inferenceAlias: Alias;
   readonly batchFunction: SignalForgeFunction;
   readonly driftFunction: SignalForgeFunction;
+  readonly liveLoopFunction: SignalForgeFunction;
 
   constructor(scope: Construct, id: string, props: InferenceStackProps) {
     super(scope, id, props);
@@ -67,6 +68,21 @@ export class InferenceStack extends Stack {
       description: 'Drift check (feature and prediction PSI)',
       schedule: ScheduleExpression.expression(config.schedules.driftCheck),
       target: new LambdaInvoke(this.driftFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
+    });
+
+    // The live loop: outcome join (live metrics to the registry and EMF), then the degradation and new-data triggers.
+    this.liveLoopFunction = serving('LiveLoop', 'lambdas/serving/live-loop.handler.ts', 'Joins logged predictions with realised bars; degradation and new-data retrain triggers', {
+      timeout: Duration.minutes(10),
+      environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
+    });
+    grantObjectRead(this.liveLoopFunction, lake, [config.ingest.lakePrefix, 'predictions', 'outcomes'], 'The outcome join reads lake bars, the prediction log and its own outcomes (keys chosen at run time); read-only there.');
+    grantObjectWrite(this.liveLoopFunction, lake, ['outcomes'], 'The outcome join rewrites outcomes/symbol=<S>/timeframe=<TF>/v<version>.json only.');
+    grantItemReadWrite(this.liveLoopFunction, names.registryTable, props.dataKey);
+    props.retrainStateMachine.grantStartExecution(this.liveLoopFunction);
+    new Schedule(this, 'LiveLoopSchedule', {
+      description: 'Outcome join and live retrain triggers (hourly)',
+      schedule: ScheduleExpression.expression('rate(1 hour)'),
+      target: new LambdaInvoke(this.liveLoopFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
     });
   }
 }
