@@ -36,6 +36,7 @@ export const defaultConfig: SignalForgeConfig = {
     retrain: 'cron(0 2 ? * SUN *)',
     batchInference: 'cron(30 21 ? * MON-FRI *)',
     driftCheck: 'rate(4 hours)',
+    liveLoop: 'rate(1 hour)',
     producers: {
       marketData: 'rate(1 minute)',
       news: 'rate(5 minutes)',

@@ -61,6 +61,8 @@ export const configSchema = z
       retrain: scheduleExpression,
       batchInference: scheduleExpression,
       driftCheck: scheduleExpression,
+      /** The live loop: outcome join, live metrics, degradation and new-data triggers. */
+      liveLoop: scheduleExpression,
       producers: z.object({
         marketData: scheduleExpression,
         news: scheduleExpression,

@@ -122,6 +122,7 @@ export interface RetrainSummary {
     mode: 'canary' | 'shadow';
     verdict: 'promote' | 'rollback' | 'insufficient';
     test: string;
+    benchmark: 'production' | 'naive';
     pValue: number | null;
     candidateSamples: number;
     benchmarkSamples: number;

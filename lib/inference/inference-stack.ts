@@ -1,3 +1,4 @@
+import { grantRetrainStart } from './retrain-start-grant.js';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -30,6 +31,7 @@ export class InferenceStack extends Stack {
     const names = dataNames(config.envName);
     const env = runtimeEnvironment({ LAKE_BUCKET: names.lakeBucket, ARTIFACT_BUCKET: names.artifactBucket, REGISTRY_TABLE: names.registryTable });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
+    const retrainName = `signalforge-${config.envName}-retrain`;
     const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
     const readModels = 'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';
 
@@ -63,7 +65,7 @@ export class InferenceStack extends Stack {
       environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
     });
     grantObjectRead(this.driftFunction, lake, [config.ingest.lakePrefix, 'predictions'], 'The drift check reads recent lake bars and logged predictions (keys by date, chosen at run time); read-only.');
-    props.retrainStateMachine.grantStartExecution(this.driftFunction);
+    grantRetrainStart(this.driftFunction, props.retrainStateMachine, retrainName);
     new Schedule(this, 'DriftCheckSchedule', {
       description: 'Drift check (feature and prediction PSI)',
       schedule: ScheduleExpression.expression(config.schedules.driftCheck),
@@ -78,10 +80,10 @@ export class InferenceStack extends Stack {
     grantObjectRead(this.liveLoopFunction, lake, [config.ingest.lakePrefix, 'predictions', 'outcomes'], 'The outcome join reads lake bars, the prediction log and its own outcomes (keys chosen at run time); read-only there.');
     grantObjectWrite(this.liveLoopFunction, lake, ['outcomes'], 'The outcome join rewrites outcomes/symbol=<S>/timeframe=<TF>/v<version>.json only.');
     grantItemReadWrite(this.liveLoopFunction, names.registryTable, props.dataKey);
-    props.retrainStateMachine.grantStartExecution(this.liveLoopFunction);
+    grantRetrainStart(this.liveLoopFunction, props.retrainStateMachine, retrainName);
     new Schedule(this, 'LiveLoopSchedule', {
       description: 'Outcome join and live retrain triggers (hourly)',
-      schedule: ScheduleExpression.expression('rate(1 hour)'),
+      schedule: ScheduleExpression.expression(config.schedules.liveLoop),
       target: new LambdaInvoke(this.liveLoopFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
     });
   }

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -167,17 +167,9 @@ export class RetrainStateMachine extends Construct {
     return request;
   }
 
-  /**
-   * Lets `grantee` (the drift checker, the live loop, an operator role) start retrain executions, and list
-   * and describe the running ones: startRetrain refuses to start while one runs for the same configs.
-   */
+  /** Lets `grantee` (the drift checker, an operator role) start retrain executions. */
   grantStartExecution(grantee: IGrantable): void {
     this.stateMachine.grantStartExecution(grantee);
-    const principal = grantee.grantPrincipal;
-    principal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }));
-    const executions = `${Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}`;
-    principal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-    acknowledgeWildcardResources(grantee, [executions], 'Execution names are run ids generated per trigger; the guard only describes executions of this state machine to read their configs.');
   }
 
   private task(id: string, name: RetrainTaskName, options: { payload?: Record<string, unknown>; resultPath?: string; retries?: sfn.RetryProps[] }): tasks.LambdaInvoke {

@@ -445,6 +445,7 @@ export async function reportStage(ctx: SandboxContext): Promise<void> {
         config,
         registry: clients.registry,
         s3: clients.s3,
+        abTests: (ctx.retrain?.summary?.canaryVerdicts ?? []).map(({ key, version, mode, verdict, test, benchmark, pValue, candidateSamples, benchmarkSamples, reason }) => ({ key, version, mode, verdict, test, benchmark, pValue, candidateSamples, benchmarkSamples, reason })),
       });
       const published = await publishReport(data, { s3: clients.s3, artifactBucket: clients.resources.artifactBucket, localDir: ctx.state.reportsDir(ctx.runId) });
       api.setReport(published.html);
