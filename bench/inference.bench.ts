@@ -18,6 +18,7 @@ import { DEFAULT_SESSION_OPTIONS } from '../lambdas/serving/inference/model-cach
 import { createOrtSession } from '../lambdas/serving/inference/ort-session.js';
 import { INPUT_NAME, OUTPUT_NAME } from '../gpu-trainer/model/onnx.js';
 import { createArtifactReader, metadataInputAdapter } from '../lambdas/serving/inference/model-input.js';
+import { logLineSink } from '../lambdas/serving/inference/prediction-log.js';
 import { createInferenceService } from '../lambdas/serving/inference/service.js';
 import { buildRealModel } from '../test/integration/serving/real-model.js';
 import { startRuntimeTimer, type RuntimeModelFiles } from './runtime-timer.js';
@@ -279,6 +280,31 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     const roundP99 = rounds.map((r) => percentile(r, 99)).sort((a, b) => a - b);
     log(`handler: ${HANDLER_ROUNDS} x ${HANDLER_SAMPLES} warm requests of ${requestBars.length} bars (${body.length} bytes); p99 per round ${roundP99.map((v) => v.toFixed(3)).join(', ')} ms`);
 
+    // --- the same handler with the prediction log (record + JSON line; the line goes to a counter, not stdout) ---
+    let loggedBytes = 0;
+    const logged = createApiGatewayHandler(
+      createInferenceService({
+        config,
+        getServingAliases: async (key) => (key === 'AAPL#1h' ? aliases : {}),
+        readArtifact: createArtifactReader(),
+        createAdapter: metadataInputAdapter,
+        onPrediction: logLineSink((line) => {
+          loggedBytes += line.length;
+        }),
+      }),
+    );
+    for (let k = 0; k < HANDLER_WARMUP; k++) await logged(proxyEvent(body, k));
+    // Interleaved rounds, so machine noise hits both the same way; the overhead is the median of per-round p99 differences.
+    const logOverheads: number[] = [];
+    for (let r = 0; r < HANDLER_ROUNDS; r++) {
+      const without = percentile(await timeAsync(HANDLER_SAMPLES, () => handler(proxyEvent(body, ++i))), 99);
+      const withLog = percentile(await timeAsync(HANDLER_SAMPLES, () => logged(proxyEvent(body, ++i))), 99);
+      logOverheads.push(withLog - without);
+    }
+    logOverheads.sort((a, b) => a - b);
+    const predictionLogOverheadP99 = percentile(logOverheads, 50);
+    log(`prediction log: p99 overhead per round ${logOverheads.map((v) => v.toFixed(4)).join(', ')} ms (median ${predictionLogOverheadP99.toFixed(4)}); ${loggedBytes} bytes logged`);
+
     // --- the model alone in onnxruntime and in tfjs-wasm, same input ------------------------------
     const input = buildModelInput(requestBars, model.metadata);
     const session = await createOrtSession(model.onnx, DEFAULT_SESSION_OPTIONS);
@@ -363,6 +389,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
       return {
         handler_p50_ms: round(handlerP50),
         handler_p99_ms: round(handlerP99),
+        prediction_log_overhead_p99_ms: round(predictionLogOverheadP99),
         handler_p999_ms: round(percentile(handlerTimes, 99.9)),
         handler_p99_best_round_ms: round(roundP99[0]!),
         features_p50_ms: round(percentile(featureTimes, 50)),

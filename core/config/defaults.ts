@@ -38,6 +38,7 @@ export const defaultConfig: SignalForgeConfig = {
     lakeCompaction: 'cron(15 3 * * ? *)',
     batchInference: 'cron(30 21 ? * MON-FRI *)',
     driftCheck: 'rate(4 hours)',
+    liveLoop: 'rate(1 hour)',
     producers: {
       marketData: 'rate(1 minute)',
       news: 'rate(5 minutes)',
@@ -91,6 +92,8 @@ export const defaultConfig: SignalForgeConfig = {
     minDeflatedSharpeProbability: 0.95,
     championMargin: 0.01,
   },
+  deployment: { mode: 'canary', minSamples: 100, alpha: 0.05, margin: 0, maxBakeExtensions: 3 },
+  live: { rollingWindow: 250, degradationAlpha: 0.01, newDataBars: 20 },
   promotion: { approval: 'auto', approvalTimeoutSeconds: 24 * 3600, approvalPollSeconds: 300 },
   quality: {
     quarantinePrefix: 'quarantine',

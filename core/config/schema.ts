@@ -97,6 +97,8 @@ export const configSchema = z
       lakeCompaction: scheduleExpression.default('cron(15 3 * * ? *)'),
       batchInference: scheduleExpression,
       driftCheck: scheduleExpression,
+      /** The live loop: outcome join, live metrics, degradation and new-data triggers. */
+      liveLoop: scheduleExpression,
       producers: z.object({
         marketData: scheduleExpression,
         news: scheduleExpression,
@@ -166,6 +168,31 @@ export const configSchema = z
       minDeflatedSharpeProbability: z.number().min(0).max(1),
       /** Relative loss improvement a challenger needs over the champion re-scored on the same window. */
       championMargin: z.number().min(0).max(1),
+    }),
+    /**
+     * How a promotable candidate meets live traffic and what its bake must show on realised outcomes
+     * (core/live/verdict.ts): `canary` splits requests by thresholds.canaryWeight (unpaired, Welch's t);
+     * `shadow` scores every request beside production and answers with production only (paired, Diebold-Mariano).
+     */
+    deployment: z.object({
+      mode: z.enum(['canary', 'shadow']),
+      /** Fewest joined outcomes (pairs in shadow mode) on each side before a promote or rollback on outcomes. */
+      minSamples: z.number().int().min(2),
+      /** One-sided level of "the candidate's realised loss is higher". */
+      alpha: z.number().gt(0).lt(1),
+      /** Relative realised-loss improvement over production (or the naive forecast) needed to promote. */
+      margin: z.number().min(0).max(1),
+      /** Insufficient evidence re-waits thresholds.bakeSeconds up to this many times, then rejects. */
+      maxBakeExtensions: z.number().int().min(0).max(20),
+    }),
+    /** The live loop after promotion: rolling metrics and the retrain triggers it fires. */
+    live: z.object({
+      /** Latest outcomes per version in the rolling live metrics and the degradation test. */
+      rollingWindow: z.number().int().min(2),
+      /** `degradation`: one-sided level of "live loss is higher than the registered out-of-sample loss". */
+      degradationAlpha: z.number().gt(0).lt(1),
+      /** `new-data`: bars landed after a model's dataset manifest that start a retrain for its config. */
+      newDataBars: z.number().int().min(1),
     }),
     /** Who lets a gated candidate go live. */
     promotion: z.object({

@@ -4,3 +4,4 @@ export { ModelRegistry, registryFromEnv, type ApprovalOutcome, type ModelRegistr
 export { registryTableDefinition } from './table.js';
 export { versionSk, HEAD_SK } from './keys.js';
 export { SERVING_METRICS, CloudWatchLiveMetrics, type LiveMetricsSource, type CanaryStats } from './live-metrics.js';
+export { LiveQualityStore } from './live-quality.js';

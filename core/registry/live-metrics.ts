@@ -13,6 +13,8 @@ export const SERVING_METRICS = {
   predictions: 'Predictions',
   /** Count of failed predictions (5xx, model errors, non-finite outputs). */
   predictionErrors: 'PredictionErrors',
+  /** Count of prediction log records that could not be written (alarmed: a lost record is never silent). */
+  predictionLogLost: 'PredictionLogLost',
   dimensions: { modelKey: 'ModelKey', modelVersion: 'ModelVersion', alias: 'Alias' },
 } as const;
 

@@ -2,6 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { SERVING_METRICS } from '../../core/registry/live-metrics.js';
 import { createApiGatewayHandler } from './inference/apigw.js';
+import { logLineSink } from './inference/prediction-log.js';
 import { createInferenceServiceFromEnv } from './inference/runtime.js';
 import type { InferenceService, PredictionOutcome } from './inference/service.js';
 import { createLogger, observed } from '../../core/observability/index.js';
@@ -29,6 +30,12 @@ const getService = async (): Promise<InferenceService> =>
   (service ??= createInferenceServiceFromEnv({
     log: (level, message, fields) => logger[level](message, fields ?? {}),
     onOutcome: (o) => recordOutcome(o),
+    // The prediction log travels as a log line (subscription -> Firehose -> lake); a line that cannot be written is counted and alarmed.
+    onPrediction: logLineSink(undefined, (err) => {
+      logger.error('prediction log record lost', { error: String(err) });
+      metrics.addMetric(SERVING_METRICS.predictionLogLost, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    }),
   }));
 
 // Context and the API request id on every log line; no per-request subsegment on the hot path.

@@ -6,7 +6,7 @@ import type { RunCostSummary } from './cost/cost-at-end.js';
  * Payloads of the retrain state machine. The execution input is validated by the first task; every
  * later task receives what an earlier task produced (trusted inside), plus the `run` context.
  */
-export const RETRAIN_TRIGGERS = ['schedule', 'drift', 'new-data', 'manual'] as const;
+export const RETRAIN_TRIGGERS = ['schedule', 'drift', 'new-data', 'degradation', 'manual'] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
 export const retrainInputSchema = z.object({
@@ -119,6 +119,19 @@ export interface RetrainSummary {
   registered: { key: string; version: number }[];
   promoted: { key: string; version: number }[];
   rolledBack: { key: string; version: number; errorRate: number | null }[];
+  /** The bake's verdicts on realised outcomes (test, p-value, sample sizes), one per judged canary. */
+  canaryVerdicts?: {
+    key: string;
+    version: number;
+    mode: 'canary' | 'shadow';
+    verdict: 'promote' | 'rollback' | 'insufficient';
+    test: string;
+    benchmark: 'production' | 'naive';
+    pValue: number | null;
+    candidateSamples: number;
+    benchmarkSamples: number;
+    reason: string;
+  }[];
   rejected: { key: string; reason: string }[];
   failedShards: string[];
   /** Configs the data-quality gate skipped, and why (the first 20; the quality report has all). */

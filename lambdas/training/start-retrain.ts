@@ -1,6 +1,7 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsClientConfig } from '../../core/aws/clients.js';
 import { retrainInputSchema, type RetrainInput } from './contracts.js';
+import { overlappingRetrain } from './retrain-guard.js';
 import { newRunId } from './tasks/snapshot.js';
 
 export interface StartRetrainOptions {
@@ -18,11 +19,14 @@ export interface StartedRetrain {
    * exact input of a running execution returns it, as StartExecution is idempotent.)
    */
   started: boolean;
+  /** Set when a running execution for overlapping configs kept this one from starting (its ARN is executionArn). */
+  alreadyRunning?: boolean;
 }
 
 /**
  * Starts a retrain execution for any trigger (schedule, drift alarm, new data, manual). The run id is
- * fixed here and used as the execution name, so one run id never starts two executions. The sandbox runs the same input with runRetrainLocally instead.
+ * fixed here and used as the execution name, so one run id never starts two executions, and no execution
+ * starts while another runs for any of the same configs. The sandbox runs the same input with runRetrainLocally instead.
  */
 export async function startRetrain(input: RetrainInput, options: StartRetrainOptions = {}): Promise<StartedRetrain> {
   const parsed = retrainInputSchema.parse(input);
@@ -31,6 +35,8 @@ export async function startRetrain(input: RetrainInput, options: StartRetrainOpt
   if (!stateMachineArn) throw new Error('startRetrain needs RETRAIN_STATE_MACHINE_ARN (or options.stateMachineArn)');
   const client = options.client ?? new SFNClient(awsClientConfig());
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
+  const running = await overlappingRetrain(client, stateMachineArn, parsed.configs);
+  if (running) return { runId, executionArn: running, started: false, alreadyRunning: true };
   try {
     const res = await client.send(new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ ...parsed, runId }) }));
     return { runId, executionArn: res.executionArn ?? executionArn, started: true };

@@ -1,3 +1,4 @@
+import { grantRetrainStart } from './retrain-start-grant.js';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -22,6 +23,7 @@ export class InferenceStack extends Stack {
   readonly inferenceAlias: Alias;
   readonly batchFunction: SignalForgeFunction;
   readonly driftFunction: SignalForgeFunction;
+  readonly liveLoopFunction: SignalForgeFunction;
 
   constructor(scope: Construct, id: string, props: InferenceStackProps) {
     super(scope, id, props);
@@ -29,6 +31,7 @@ export class InferenceStack extends Stack {
     const names = dataNames(config.envName);
     const env = runtimeEnvironment({ LAKE_BUCKET: names.lakeBucket, ARTIFACT_BUCKET: names.artifactBucket, REGISTRY_TABLE: names.registryTable });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
+    const retrainName = `signalforge-${config.envName}-retrain`;
     const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
     const readModels = 'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';
 
@@ -67,11 +70,26 @@ export class InferenceStack extends Stack {
       environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
     });
     grantObjectRead(this.driftFunction, lake, [config.ingest.lakePrefix, 'predictions'], 'The drift check reads recent lake bars and logged predictions (keys by date, chosen at run time); read-only.');
-    props.retrainStateMachine.grantStartExecution(this.driftFunction);
+    grantRetrainStart(this.driftFunction, props.retrainStateMachine, retrainName);
     new Schedule(this, 'DriftCheckSchedule', {
       description: 'Drift check (feature and prediction PSI)',
       schedule: ScheduleExpression.expression(config.schedules.driftCheck),
       target: new LambdaInvoke(this.driftFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
+    });
+
+    // The live loop: outcome join (live metrics to the registry and EMF), then the degradation and new-data triggers.
+    this.liveLoopFunction = serving('LiveLoop', 'lambdas/serving/live-loop.handler.ts', 'Joins logged predictions with realised bars; degradation and new-data retrain triggers', {
+      timeout: Duration.minutes(10),
+      environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
+    });
+    grantObjectRead(this.liveLoopFunction, lake, [config.ingest.lakePrefix, 'predictions', 'outcomes'], 'The outcome join reads lake bars, the prediction log and its own outcomes (keys chosen at run time); read-only there.');
+    grantObjectWrite(this.liveLoopFunction, lake, ['outcomes'], 'The outcome join rewrites outcomes/symbol=<S>/timeframe=<TF>/v<version>.json only.');
+    grantItemReadWrite(this.liveLoopFunction, names.registryTable, props.dataKey);
+    grantRetrainStart(this.liveLoopFunction, props.retrainStateMachine, retrainName);
+    new Schedule(this, 'LiveLoopSchedule', {
+      description: 'Outcome join and live retrain triggers (hourly)',
+      schedule: ScheduleExpression.expression(config.schedules.liveLoop),
+      target: new LambdaInvoke(this.liveLoopFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
     });
   }
 }

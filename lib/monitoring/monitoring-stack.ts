@@ -96,6 +96,12 @@ export class MonitoringStack extends Stack {
     const driftErrors = props.driftFunction.metricErrors({ period: Duration.hours(4), statistic: 'Sum' });
     alarm('DriftCheckErrors', driftErrors, 0, 'The drift check failed, so drift is not being watched.');
 
+    // Live loop: a prediction log record that could not be written is alarmed; realised quality per production model.
+    const logLost = new Metric({ namespace: METRIC_NAMESPACE, metricName: 'PredictionLogLost', dimensionsMap: { service: 'Inference' }, period: five, statistic: 'Sum', label: 'prediction log records lost' });
+    alarm('PredictionLogLost', logLost, 0, 'Serving could not write prediction log records: the outcome join and the canary verdicts miss them.');
+    const live = (metricName: string, label: string) =>
+      new MathExpression({ expression: `SEARCH('{${METRIC_NAMESPACE},ModelKey,ModelVersion,Variant,service} MetricName="${metricName}" Variant="production"', 'Average', 3600)`, label, period: Duration.hours(1) });
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `signalforge-${props.envName}` });
     this.dashboard.addWidgets(new TextWidget({ markdown: `# SignalForge ${props.envName}\nIngest, inference, training and drift. Alarms notify the alert topic.`, width: 24, height: 2 }));
     this.dashboard.addWidgets(
@@ -113,6 +119,10 @@ export class MonitoringStack extends Stack {
       new GraphWidget({ title: 'Retrain executions', left: [sm.metricStarted({ period: Duration.hours(1) }), sm.metricSucceeded({ period: Duration.hours(1) }), retrainFailures], width: 8 }),
       new SingleValueWidget({ title: 'Spot interruption warnings (1 h)', metrics: [interruptions], width: 8 }),
       new GraphWidget({ title: 'Drift', left: [drifted], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Realised directional accuracy (production, rolling window)', left: [live('LiveDirectionalAccuracy', 'accuracy')], width: 12 }),
+      new GraphWidget({ title: 'Realised net PnL of the sign strategy (production, rolling window)', left: [live('LiveNetPnl', 'net PnL')], width: 12 }),
     );
   }
 }

@@ -122,7 +122,10 @@ export class RetrainStateMachine extends Construct {
     plan.next(trainShards).next(evaluate).next(new sfn.Choice(this, 'HasCandidates').when(sfn.Condition.numberGreaterThan('$.evaluation.candidates', 0), register).otherwise(noCandidates));
     const afterGate = manual ? this.approvalLoop(config.promotion, fail, canary, notifyOutcome) : canary;
     register.next(gate).next(new sfn.Choice(this, 'AnyPromotable').when(sfn.Condition.numberGreaterThan('$.gate.promotableCount', 0), afterGate).otherwise(notifyOutcome));
-    canary.next(bake).next(judge).next(finish).next(notifyOutcome);
+    // Insufficient evidence on outcomes bakes again (the judge counts the extensions and rejects after the last).
+    const extendBake = new sfn.Pass(this, 'ExtendBake', { inputPath: '$.bake.canary', resultPath: '$.canary' }).next(bake);
+    canary.next(bake).next(judge).next(new sfn.Choice(this, 'BakeDecided').when(sfn.Condition.booleanEquals('$.bake.extend', true), extendBake).otherwise(finish));
+    finish.next(notifyOutcome);
     notifyOutcome.next(succeeded);
 
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, encryptionKey: props.encryptionKey, removalPolicy: RemovalPolicy.DESTROY });
@@ -133,7 +136,7 @@ export class RetrainStateMachine extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName ?? `signalforge-${config.envName}-retrain`,
       definitionBody: sfn.DefinitionBody.fromChainable(snapshot),
-      timeout: Duration.seconds(Math.ceil(maxTrainingSeconds + config.thresholds.bakeSeconds + approvalSeconds + 4 * 3600)),
+      timeout: Duration.seconds(Math.ceil(maxTrainingSeconds + config.thresholds.bakeSeconds * (1 + config.deployment.maxBakeExtensions) + approvalSeconds + 4 * 3600)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
@@ -237,7 +240,10 @@ export class RetrainStateMachine extends Construct {
     }
     // The gate records its verdict on each version; the approval task parks and expires approvals.
     for (const fn of [f.register, f.gate, f.approval, f.canary, f.finish]) grantItemReadWrite(fn, props.registryTable.tableName, key);
-    grantItemReadWrite(f.bake, props.registryTable.tableName, key, { write: false });
+    // The bake joins outcomes before judging: it reads bars and the prediction log, writes outcomes and live metrics.
+    grantItemReadWrite(f.bake, props.registryTable.tableName, key);
+    grantObjectRead(f.bake, lake, [lakePrefix, 'predictions', 'outcomes'], 'The canary bake reads market bars, the prediction log and joined outcomes of the lake only.');
+    grantObjectWrite(f.bake, lake, ['outcomes'], 'The canary bake rewrites the joined outcomes under outcomes/ only.');
     props.alertTopic.grantPublish(f.notify);
     this.grantCostLedger(props, artifacts);
     // CloudWatch metric reads have no resource-level permissions.

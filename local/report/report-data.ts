@@ -125,6 +125,20 @@ export const gateSettingsSchema = z.object({
   approval: z.enum(['auto', 'manual']),
 });
 
+/** One bake verdict on realised outcomes (the A/B section). */
+export const abRowSchema = z.object({
+  key: z.string().min(1),
+  version: z.number().int().min(1),
+  mode: z.enum(['canary', 'shadow']),
+  verdict: z.enum(['promote', 'rollback', 'insufficient']),
+  test: z.string(),
+  benchmark: z.string(),
+  pValue: metricValue,
+  candidateSamples: z.number().int(),
+  benchmarkSamples: z.number().int(),
+  reason: z.string(),
+});
+
 export const runReportDataSchema = z.object({
   runId: z.string().min(1),
   startedAt: isoTimestamp,
@@ -140,6 +154,8 @@ export const runReportDataSchema = z.object({
   /** The promotion gate's verdict on every candidate of the run; empty for runs before the gate. */
   gate: z.array(gateRowSchema).default([]),
   gateSettings: gateSettingsSchema.optional(),
+  /** Canary/shadow verdicts on realised outcomes; empty when nothing baked. */
+  abTests: z.array(abRowSchema).default([]),
   stateMachine: stateMachinePathSchema,
   cost: costEstimateSchema,
 });
@@ -155,6 +171,7 @@ export type ModelMetrics = z.output<typeof modelMetricsSchema>;
 export type RegistryRow = z.output<typeof registryRowSchema>;
 export type GateRow = z.output<typeof gateRowSchema>;
 export type GateSettings = z.output<typeof gateSettingsSchema>;
+export type AbRow = z.output<typeof abRowSchema>;
 export type StateVisit = z.output<typeof stateVisitSchema>;
 export type StateMachinePath = z.output<typeof stateMachinePathSchema>;
 export type CostEstimate = z.output<typeof costEstimateSchema>;

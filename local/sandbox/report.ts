@@ -31,6 +31,8 @@ export interface ReportInput {
   config: SignalForgeConfig;
   registry: ModelRegistry;
   s3: S3Client;
+  /** The bake's verdicts on realised outcomes (the report's A/B section). */
+  abTests?: RunReportInput['abTests'];
 }
 
 async function loadMetadata(s3: S3Client, uri: string): Promise<ModelMetadata | undefined> {
@@ -79,6 +81,7 @@ export async function buildReportData(input: ReportInput): Promise<RunReportInpu
     models,
     registry,
     gate,
+    abTests: input.abTests ?? [],
     gateSettings: {
       alpha: input.config.evaluation.alpha,
       minDeflatedSharpeProbability: input.config.evaluation.minDeflatedSharpeProbability,

@@ -9,6 +9,9 @@ import type { SandboxOptions } from './options.js';
  */
 export const SANDBOX_MODEL = { batchSize: 32, windowSize: 4, hiddenUnits: 8 } as const;
 
+/** New bars per baking series in the live phase (local/live/live-phase.ts). */
+export const LIVE_PHASE_BARS = 60;
+
 /** Manual approval timing in the sandbox: poll every 5 s, reject after 15 min. */
 export const SANDBOX_APPROVAL = { approvalPollSeconds: 5, approvalTimeoutSeconds: 900 } as const;
 
@@ -23,7 +26,10 @@ export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
       gpusPerInstance: 1,
       hyperparameters: { epochs: options.epochs, ...SANDBOX_MODEL, ...(options.full ? {} : { models: ['dense'] }) },
     },
-    thresholds: { bakeSeconds: options.bakeSeconds },
+    // Half the live phase's requests reach the canary, so both sides of the unpaired test get about 30 outcomes.
+    thresholds: { bakeSeconds: options.bakeSeconds, canaryWeight: 0.5 },
+    // The live phase lands LIVE_PHASE_BARS new bars per baking series: enough outcomes for a verdict, and one extension.
+    deployment: { minSamples: 20, maxBakeExtensions: 1 },
     // Promotions should reach the local API within a second or two, not the deployed 30 s alias cache.
     inference: { aliasTtlSeconds: 1 },
   };

@@ -4,6 +4,7 @@ import type { OnlineBarStore } from '../../core/online/index.js';
 import type { CanaryStats, LiveMetricsSource, ModelRegistry } from '../../core/registry/index.js';
 import { createApiGatewayHandler, type ApiGatewayHandler } from '../../lambdas/serving/inference/apigw.js';
 import { createInferenceServiceFromEnv } from '../../lambdas/serving/inference/runtime.js';
+import type { PredictionSink } from '../../lambdas/serving/inference/prediction-log.js';
 import type { InferenceService } from '../../lambdas/serving/inference/service.js';
 import { startLocalApi, type LocalApi } from '../http/server.js';
 
@@ -48,12 +49,13 @@ export function withReportRoute(inner: ApiGatewayHandler, report: () => string |
  * Starts serving before training, as the deployed API runs before a retrain: /health answers 503 until
  * the first model is promoted, and the canary bake judges the traffic this server counts.
  */
-export async function startSandboxApi(input: { config: SignalForgeConfig; registry: ModelRegistry; s3: S3Client; port: number; onlineStore?: OnlineBarStore }): Promise<SandboxApi> {
+export async function startSandboxApi(input: { config: SignalForgeConfig; registry: ModelRegistry; s3: S3Client; port: number; onlineStore?: OnlineBarStore; onPrediction?: PredictionSink }): Promise<SandboxApi> {
   const service = createInferenceServiceFromEnv({
     config: input.config,
     ...(input.onlineStore ? { onlineStore: input.onlineStore } : {}),
     registry: input.registry,
     s3: input.s3,
+    ...(input.onPrediction ? { onPrediction: input.onPrediction } : {}),
     // The sandbox prints its own progress; the service's per-request logs would drown it.
     log: (level, message, fields) => {
       if (level === 'error') process.stderr.write(`inference error: ${message} ${fields ? JSON.stringify(fields) : ''}\n`);

@@ -16,6 +16,7 @@ export interface RuntimeOptions {
   onOutcome?: InferenceServiceDeps['onOutcome'];
   /** Defaults to the table named by ONLINE_STORE_TABLE (none when unset). */
   onlineStore?: InferenceServiceDeps['onlineStore'];
+  onPrediction?: InferenceServiceDeps['onPrediction'];
 }
 
 /**
@@ -37,5 +38,6 @@ export function createInferenceServiceFromEnv(options: RuntimeOptions = {}): Inf
     onlineStore: options.onlineStore ?? onlineStoreFromEnv(config, env),
     ...(options.log ? { log: options.log } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+    ...(options.onPrediction ? { onPrediction: options.onPrediction } : {}),
   });
 }

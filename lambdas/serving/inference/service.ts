@@ -19,6 +19,8 @@ import { bodyRoutingKey, routesToCanary } from './canary.js';
 import { createOnlinePredictor } from './online-predict.js';
 import { OnlineWindowCache, type WindowSource } from './online-window.js';
 import { FeatureInputError, ModelCache, type ArtifactRef, type LoadedModel, type ModelInputAdapterFactory } from './model-cache.js';
+import { predictionRecord, type PredictionSink } from './prediction-log.js';
+import { scoreShadow } from './shadow.js';
 
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -44,6 +46,8 @@ export interface InferenceServiceDeps {
   onOutcome?: (outcome: PredictionOutcome) => void;
   /** The online bar store (core/online) the short request form reads; without it that form answers 503. */
   onlineStore?: WindowSource;
+  /** Every answered prediction (and every shadow score) as a prediction log record. */
+  onPrediction?: PredictionSink;
 }
 
 export interface PredictOptions {
@@ -141,7 +145,9 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     const { production, canary } = current;
     let alias: ServingAlias;
     let ref: ArtifactRef;
-    const wantsCanary = options.alias ? options.alias === 'canary' : canary !== undefined && routesToCanary(routingKey, key, canary.weight);
+    // In shadow mode the candidate (the canary alias) never answers a client while production exists.
+    const shadowMode = config.deployment.mode === 'shadow' && !options.alias;
+    const wantsCanary = options.alias ? options.alias === 'canary' : !shadowMode && canary !== undefined && routesToCanary(routingKey, key, canary.weight);
     if (canary && (!production || wantsCanary)) {
       alias = 'canary';
       ref = canary;
@@ -190,6 +196,15 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     count(key, alias, ref.version, ok, performance.now() - started);
     if (!ok) throw new Error(`model ${ref.version} for ${key} returned a non-finite prediction`);
     const lastBar = request.bars[request.bars.length - 1]!;
+    const asOfMs = barTimeMs(lastBar.t);
+    if (deps.onPrediction) {
+      deps.onPrediction(predictionRecord({ requestId, key, version: ref.version, variant: alias, asOfMs, prediction, metadata: model.metadata, nowMs: now() }));
+      if (shadowMode && alias === 'production' && canary) {
+        const shadow = await scoreShadow(() => loadFor(key, 'canary', canary), request.bars, request.sentiment);
+        count(key, 'canary', canary.version, shadow.ok, 0);
+        if (shadow.ok) deps.onPrediction(predictionRecord({ requestId, key, version: canary.version, variant: 'shadow', asOfMs, prediction: shadow.prediction, metadata: shadow.model.metadata, nowMs: now() }));
+      }
+    }
     return {
       prediction,
       modelVersion: ref.version,
@@ -197,7 +212,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       symbol: request.symbol,
       timeframe: request.timeframe,
       target: model.adapter.target,
-      asOf: new Date(barTimeMs(lastBar.t)).toISOString(),
+      asOf: new Date(asOfMs).toISOString(),
       requestId,
     };
   }

@@ -3,12 +3,15 @@ import type { RunContext } from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import type { GateResult } from './gate.js';
 import { runActor } from './registration.js';
+import { judgeOnOutcomes, type CanaryVerdict } from './outcome-bake.js';
 import { writeRunDoc } from './run-docs.js';
 
 export interface CanaryResult {
   canaries: { key: string; version: number }[];
   weight: number;
   since: string;
+  /** Bakes already extended for insufficient evidence (config.deployment.maxBakeExtensions caps them). */
+  extensions?: number;
 }
 
 /** StartCanary: every promotable candidate becomes its model's canary at config.thresholds.canaryWeight. */
@@ -21,7 +24,7 @@ export async function startCanaries(deps: TrainingDeps, input: { run: RunContext
     if (head?.canary?.version !== version) await deps.registry.setCanary(key, version, weight, runActor(input.run));
     canaries.push({ key, version });
   }
-  return { canaries, weight, since };
+  return { canaries, weight, since, extensions: 0 };
 }
 
 export interface BakeDecision {
@@ -30,19 +33,31 @@ export interface BakeDecision {
   requests: number;
   errors: number;
   errorRate: number | null;
-  verdict: 'promote' | 'rollback' | 'skip';
+  /** `extend`: insufficient evidence with bake extensions left; the state machine bakes again. */
+  verdict: 'promote' | 'rollback' | 'extend' | 'skip';
   reason: string;
+  /** The test on realised outcomes behind the verdict (absent for `skip`). */
+  outcome?: CanaryVerdict;
+}
+
+export interface BakeResult {
+  decisionsUri: string;
+  decisions: BakeDecision[];
+  /** True while any canary waits for more evidence: the state machine re-enters the bake with `canary`. */
+  extend: boolean;
+  canary: CanaryResult;
 }
 
 /**
- * JudgeCanary: after the bake, each canary's live error rate (serving metrics for that version since
- * the canary started) against config.thresholds.canaryMaxErrorRate. No traffic is no evidence against
- * a model, so it promotes; the decision records that it saw none.
+ * JudgeCanary: after the bake, each canary is judged on realised outcomes (core/live/verdict.ts): an error
+ * rate over config.thresholds.canaryMaxErrorRate rolls back; too few outcomes (zero traffic included)
+ * extends the bake up to config.deployment.maxBakeExtensions, then rejects (rolls back); otherwise the
+ * paired (shadow) or unpaired (canary) test decides. Zero traffic never promotes.
  */
-export async function judgeCanaries(deps: TrainingDeps, input: { run: RunContext; canary: CanaryResult }): Promise<{ decisionsUri: string; decisions: BakeDecision[] }> {
-  const maxErrorRate = deps.config.thresholds.canaryMaxErrorRate;
+export async function judgeCanaries(deps: TrainingDeps, input: { run: RunContext; canary: CanaryResult }): Promise<BakeResult> {
   const since = new Date(input.canary.since);
   const until = deps.now();
+  const extensionsUsed = input.canary.extensions ?? 0;
   const decisions: BakeDecision[] = [];
   for (const { key, version } of input.canary.canaries) {
     const head = await deps.registry.getHead(key);
@@ -51,29 +66,29 @@ export async function judgeCanaries(deps: TrainingDeps, input: { run: RunContext
       continue;
     }
     const { requests, errors } = await deps.liveMetrics.canaryStats(key, version, since, until);
-    const errorRate = requests > 0 ? errors / requests : null;
-    if (errorRate !== null && errorRate > maxErrorRate) {
-      decisions.push({ key, version, requests, errors, errorRate, verdict: 'rollback', reason: `error rate ${errorRate.toFixed(4)} > ${maxErrorRate} over ${requests} requests` });
-    } else {
-      decisions.push({ key, version, requests, errors, errorRate, verdict: 'promote', reason: requests ? `error rate ${errorRate!.toFixed(4)} <= ${maxErrorRate} over ${requests} requests` : 'no live traffic during the bake' });
-    }
+    const outcome = await judgeOnOutcomes(deps, { key, version, productionVersion: head.production?.version, since, requests, errors, extensionsUsed });
+    const verdict = outcome.action === 'promote' ? 'promote' : outcome.action === 'extend' ? 'extend' : 'rollback';
+    decisions.push({ key, version, requests, errors, errorRate: requests > 0 ? errors / requests : null, verdict, reason: outcome.reason, outcome });
   }
-  const decisionsUri = await writeRunDoc(deps, input.run.runId, 'bake', { runId: input.run.runId, since: input.canary.since, until: until.toISOString(), maxErrorRate, decisions });
-  return { decisionsUri, decisions };
+  const extend = decisions.some((d) => d.verdict === 'extend');
+  const decisionsUri = await writeRunDoc(deps, input.run.runId, 'bake', { runId: input.run.runId, since: input.canary.since, until: until.toISOString(), extensionsUsed, decisions });
+  return { decisionsUri, decisions, extend, canary: { ...input.canary, extensions: extensionsUsed + (extend ? 1 : 0) } };
 }
 
 export interface FinishResult {
   promoted: { key: string; version: number }[];
   rolledBack: { key: string; version: number; errorRate: number | null }[];
   skipped: { key: string; version: number; reason: string }[];
+  /** Every judged canary's verdict on outcomes: test, p-value, sample sizes, reason. */
+  canaryVerdicts?: CanaryVerdict[];
 }
 
 /** PromoteOrRollback: applies the bake verdicts, each guarded by the head revision it checked. */
 export async function finishCanaries(deps: TrainingDeps, input: { run: RunContext; bake: { decisions: BakeDecision[] } }): Promise<FinishResult> {
-  const out: FinishResult = { promoted: [], rolledBack: [], skipped: [] };
+  const out: FinishResult = { promoted: [], rolledBack: [], skipped: [], canaryVerdicts: input.bake.decisions.flatMap((d) => (d.outcome ? [d.outcome] : [])) };
   const actor = runActor(input.run);
   for (const d of input.bake.decisions) {
-    if (d.verdict === 'skip') {
+    if (d.verdict === 'skip' || d.verdict === 'extend') {
       out.skipped.push({ key: d.key, version: d.version, reason: d.reason });
       continue;
     }

@@ -44,6 +44,7 @@ export function summarise(kind: 'outcome' | 'failure', state: NotifyState): Retr
     registered: state.registration?.registered ?? [],
     promoted: state.finish?.promoted ?? [],
     rolledBack: state.finish?.rolledBack ?? [],
+    canaryVerdicts: state.finish?.canaryVerdicts ?? [],
     // Rejected by the gate, then by a reviewer or the approval timeout: each with its reason.
     rejected: [...(state.gate?.rejected ?? []), ...(state.approval?.rejected ?? [])].map((r) => ({ key: r.key, reason: r.reason })),
     failedShards,

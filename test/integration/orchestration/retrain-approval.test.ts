@@ -75,7 +75,7 @@ describe('retrain with manual approval (synthesised ASL, run locally against mot
     const main = result.path.filter((s) => !['LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'ShardSucceeded'].includes(s));
     expect(main.slice(main.indexOf('GateCandidates'))).toEqual([
       'GateCandidates', 'AnyPromotable', 'RequestApproval', 'ApprovalDecided', 'WaitForApproval', 'CheckApproval', 'ApprovalDecided',
-      'StartCanary', 'BakeCanary', 'JudgeCanary', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded',
+      'StartCanary', 'BakeCanary', 'JudgeCanary', 'BakeDecided', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded',
     ]);
     for (const key of KEYS) {
       expect((await world.registry.getServingAliases(key)).production?.version).toBe(1);

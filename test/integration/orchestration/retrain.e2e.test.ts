@@ -11,6 +11,7 @@ import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
 import { buildRealModel } from '../serving/real-model.js';
 import { FAKE_EVALUATION_BARS } from './support/fake-trainer.js';
 import { createRetrainWorld, testConfig, TEST_SYMBOLS, type RetrainWorld } from './support/retrain-world.js';
+import { seedProduction } from './support/seed-production.js';
 
 const KEYS = TEST_SYMBOLS.map((s) => `${s}#1d`);
 let world: RetrainWorld | undefined;
@@ -22,33 +23,6 @@ afterEach(async () => {
 const run = (w: RetrainWorld, reason = 'integration test') =>
   runRetrainLocally({ config: w.config, handlers: w.handlers, input: { trigger: 'manual', reason, requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
 
-/**
- * A production version registered and promoted outside the run: a real (untrained) ONNX model with its
- * metadata.json in the artifact bucket, so the gate can re-score it on each candidate's latest fold.
- */
-async function seedProduction(w: RetrainWorld, key: string, valMse: number): Promise<void> {
-  const [symbol, timeframe] = key.split('#') as [string, Timeframe];
-  const model = await buildRealModel({ symbol, timeframe, runId: 'seed', bars: syntheticSeries(key, FAKE_EVALUATION_BARS, 2).bars, kind: 'dense', windowSize: 8, hidden: 4 });
-  const store = new S3Store(w.deps.artifactBucket, '', w.deps.s3);
-  const artifactUri = await store.write(modelKey(symbol, timeframe, 'seed'), model.onnx);
-  const metadataUri = await writeJson(store, metadataKey(symbol, timeframe, 'seed'), model.metadata);
-  const v = await w.registry.register(
-    {
-      key,
-      artifactUri,
-      metadataUri,
-      sha256: model.sha256,
-      metrics: { valMse },
-      hyperparameters: {},
-      datasetManifest: { id: 'seed', uri: `s3://${w.deps.artifactBucket}/seed.json` },
-      codeVersion: 'seed',
-      trainingRunId: 'seed',
-    },
-    { who: 'vitest', why: 'seed production' },
-  );
-  await w.registry.promote(key, { who: 'vitest', why: 'seed production' }, { version: v.version });
-}
-
 describe('retrain state machine (synthesised ASL, run locally against moto)', () => {
   it('happy path: trains every shard, registers, canaries, bakes, promotes and notifies', async () => {
     world = await createRetrainWorld();
@@ -57,7 +31,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     expect(result.output).toMatchObject({ outcome: 'promoted', trigger: 'manual', reason: 'integration test' });
     expect(result.output!.promoted.map((p) => p.key).sort()).toEqual(KEYS);
     const mainPath = result.path.filter((s) => !['LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'ShardSucceeded', 'StopTrainer'].includes(s));
-    expect(mainPath).toEqual(['SnapshotDataset', 'QualityGate', 'QualityPassed', 'PlanShards', 'TrainShards', 'EvaluateCandidates', 'HasCandidates', 'RegisterCandidates', 'GateCandidates', 'AnyPromotable', 'StartCanary', 'BakeCanary', 'JudgeCanary', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded']);
+    expect(mainPath).toEqual(['SnapshotDataset', 'QualityGate', 'QualityPassed', 'PlanShards', 'TrainShards', 'EvaluateCandidates', 'HasCandidates', 'RegisterCandidates', 'GateCandidates', 'AnyPromotable', 'StartCanary', 'BakeCanary', 'JudgeCanary', 'BakeDecided', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded']);
     expect(result.path.filter((s) => s === 'LaunchTrainer')).toHaveLength(2);
     for (const key of KEYS) {
       const aliases = await world.registry.getServingAliases(key);

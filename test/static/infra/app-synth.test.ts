@@ -340,11 +340,13 @@ describe('inference', () => {
     }
   });
 
-  it('schedules daily batch inference and the drift check, which may start a retrain', () => {
+  it('schedules daily batch inference, the drift check and the live loop; the last two may start a retrain and see running ones', () => {
     const schedules = resourcesOfType(templates, 'AWS::Scheduler::Schedule').filter((s) => s.stack === stackName('Inference')).map((s) => s.props.ScheduleExpression);
-    expect(schedules.sort()).toEqual([config.schedules.batchInference, config.schedules.driftCheck].sort());
-    const drift = allowStatements(templates).filter((s) => s.stack === stackName('Inference') && s.policy.startsWith('DriftCheck'));
-    expect(drift.some((s) => s.actions.includes('states:StartExecution'))).toBe(true);
+    expect(schedules.sort()).toEqual([config.schedules.batchInference, config.schedules.driftCheck, config.schedules.liveLoop].sort());
+    for (const fn of ['DriftCheck', 'LiveLoop']) {
+      const statements = allowStatements(templates).filter((s) => s.stack === stackName('Inference') && s.policy.startsWith(fn));
+      for (const action of ['states:StartExecution', 'states:ListExecutions', 'states:DescribeExecution']) expect(statements.some((s) => s.actions.includes(action)), `${fn} ${action}`).toBe(true);
+    }
   });
 });
 

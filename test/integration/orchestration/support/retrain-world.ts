@@ -10,6 +10,7 @@ import { createTaskHandlers, type TaskHandlers } from '../../../../lambdas/train
 import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from './aws-fixtures.js';
 import { FakeTrainerLauncher, SimClock, type FakeBehaviour } from './fake-trainer.js';
 import { writeLake, type BarSeriesSpec } from './lake-fixtures.js';
+import { logLiveTraffic, type TrafficQuality } from './live-traffic.js';
 
 export const TEST_SYMBOLS = ['AAPL', 'MSFT'];
 
@@ -22,6 +23,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): SignalForge
         universe: { symbols: TEST_SYMBOLS, timeframes: ['1d'] },
         training: { configsPerShard: 1, maxAttempts: 3, heartbeatTimeoutSeconds: 60, instanceTypes: ['p3.8xlarge', 'g5.12xlarge'] },
         thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
+        // 39 outcomes per bake from the 40-bar lake fixture.
+        deployment: { minSamples: 20, maxBakeExtensions: 1 },
       },
       overrides,
     ),
@@ -49,6 +52,11 @@ export interface WorldOptions {
   skill?: (key: string) => number;
   /** Use this launcher instead of the fake (e.g. the real local process launcher). */
   launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string; s3: S3Client; clock: SimClock }) => TrainerLauncher;
+  /**
+   * Live traffic while each canary bakes, as serving would log it: the canary's forecast noise (production,
+   * when one serves, gets noise 0.01). Default: a good canary (noise 0.001), so the bake promotes on outcomes.
+   */
+  traffic?: (key: string, version: number) => TrafficQuality;
 }
 
 /** Fresh buckets, table and topic in moto, a lake fixture, and the real task handlers over them. */
@@ -83,5 +91,20 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
     now: clock.now,
     scoreChampion,
   };
-  return { config, deps, handlers: createTaskHandlers(deps), registry, alerts, fake, clock, metricsNamespace };
+  const handlers = createTaskHandlers(deps);
+  const startCanary = handlers.canary;
+  handlers.canary = async (input) => {
+    const out = (await startCanary(input)) as { canaries: { key: string; version: number }[] };
+    for (const { key, version } of out.canaries) {
+      const quality = options.traffic?.(key, version) ?? { noise: 0.001 };
+      if (quality === 'none') continue;
+      const production = (await registry.getHead(key))?.production?.version;
+      const mode = config.deployment.mode;
+      const streams: Parameters<typeof logLiveTraffic>[0]['streams'] = [{ version, variant: mode === 'shadow' && production ? 'shadow' : 'canary', noise: quality.noise, seed: version }];
+      if (production) streams.push({ version: production, variant: 'production', noise: 0.01, seed: 1000 + production });
+      await logLiveTraffic({ s3, lakeBucket, config, key, now: clock.now, streams, ...(mode === 'shadow' ? { requestPrefix: `${key}-v${version}` } : {}) });
+    }
+    return out;
+  };
+  return { config, deps, handlers, registry, alerts, fake, clock, metricsNamespace };
 }

@@ -1,0 +1,129 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Kafka } from 'kafkajs';
+import { barTimeMs } from '../../core/api/index.js';
+import type { SignalForgeConfig, Timeframe } from '../../core/config/index.js';
+import { PERIODS_PER_YEAR } from '../../core/evaluation/index.js';
+import { marketBarEvent, type MarketBarEvent } from '../../core/events/index.js';
+import { seedFor, seededRandom } from '../../core/random/index.js';
+import { connectEventProducer } from '../../lambdas/ingest/producer.js';
+import type { BarSeriesModel } from '../replay/replay.js';
+import { startLocalSink, waitForDrain } from '../event-source/index.js';
+import { barsPerRequest, latestBarsFromLake } from '../sandbox/bars.js';
+import type { SandboxResources } from '../sandbox/resources.js';
+import type { PredictionLakeSink } from './prediction-lake-sink.js';
+
+const STEP_MS: Record<Timeframe, number> = { '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000, '1w': 604_800_000 };
+
+/** A 20%-volatility random walk: the continuation of series whose scenario has no generating model (real and GBM bars). */
+const RANDOM_WALK: BarSeriesModel = {
+  source: 'live-random-walk',
+  logReturns: (rand, count, dt) => {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const u = Math.max(rand(), 1e-12);
+      out.push(0.2 * Math.sqrt(dt) * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand()));
+    }
+    return out;
+  },
+};
+
+export interface LivePhaseInput {
+  config: SignalForgeConfig;
+  kafka: Kafka;
+  brokers: string[];
+  s3: S3Client;
+  resources: SandboxResources;
+  apiUrl: string;
+  /** Configs whose canary (or shadow) is baking. */
+  keys: readonly string[];
+  /** The scenario's generating model, so the new bars carry the same (un)predictability as the training data. */
+  barModel?: BarSeriesModel;
+  seed: number;
+  /** New bars per series. */
+  bars: number;
+  predictions: PredictionLakeSink;
+}
+
+export interface LivePhaseResult {
+  barsLanded: number;
+  requests: number;
+  answered: number;
+}
+
+/** The next `count` bars after `last`, drawn from the model's own seeded stream for this series. */
+export function nextBars(key: string, last: { t: string; c: number }, count: number, model: BarSeriesModel, seed: number): MarketBarEvent[] {
+  const [symbol, timeframe] = key.split('#') as [string, Timeframe];
+  const rand = seededRandom(seedFor('live', key, seed, last.t));
+  const returns = model.logReturns(rand, count, 1 / PERIODS_PER_YEAR[timeframe]);
+  let price = last.c;
+  let t = Date.parse(last.t);
+  return returns.map((r) => {
+    const open = price;
+    price = open * Math.exp(r);
+    t += STEP_MS[timeframe];
+    const time = new Date(t).toISOString();
+    return marketBarEvent({ source: `${model.source}-live`, synthetic: true, symbol, timeframe, eventTime: time, ingestTime: new Date().toISOString(), o: open, h: Math.max(open, price) * 1.001, l: Math.min(open, price) * 0.999, c: price, v: 1000 });
+  });
+}
+
+/**
+ * The sandbox's live phase, run while canaries bake: new bars of each baking series go through Kafka and
+ * the sink into the lake, and for each new bar a client calls POST /v1/predict with the bars up to it.
+ * The API logs every answer to the lake's `predictions/` prefix; the JudgeCanary task joins and judges them.
+ */
+export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResult> {
+  const { config, resources } = input;
+  const history = new Map<string, Awaited<ReturnType<typeof latestBarsFromLake>>>();
+  const fresh = new Map<string, MarketBarEvent[]>();
+  for (const key of input.keys) {
+    const series = await latestBarsFromLake(input.s3, resources.lakeBucket, config, key, barsPerRequest(config));
+    if (!series) continue;
+    history.set(key, series);
+    const last = series.bars[series.bars.length - 1]!;
+    fresh.set(key, nextBars(key, { t: new Date(barTimeMs(last.t)).toISOString(), c: last.c }, input.bars, input.barModel ?? RANDOM_WALK, input.seed));
+  }
+  const events = [...fresh.values()].flat();
+  if (events.length > 0) await landThroughKafka(input, events);
+
+  let requests = 0;
+  let answered = 0;
+  for (const [key, series] of history) {
+    const window = [...series!.bars];
+    for (const bar of fresh.get(key) ?? []) {
+      window.push({ t: bar.eventTime, o: bar.o, h: bar.h, l: bar.l, c: bar.c, v: bar.v });
+      window.shift();
+      requests += 1;
+      const res = await fetch(`${input.apiUrl}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': `live-${key}-${bar.eventTime}` },
+        body: JSON.stringify({ symbol: series!.symbol, timeframe: series!.timeframe, bars: window }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) answered += 1;
+    }
+  }
+  // Answers the last bar forecasts have no realised bar yet; the join counts them as pending.
+  await input.predictions.flush();
+  return { barsLanded: events.length, requests, answered };
+}
+
+/** Produces the bars and runs the sink until its group has committed them, as the ingest stage does. */
+async function landThroughKafka(input: LivePhaseInput, events: MarketBarEvent[]): Promise<void> {
+  const { config, resources } = input;
+  const groupId = `${config.envName}-ingest-sink${resources.namespace ? `-${resources.namespace}` : ''}`;
+  const sink = await startLocalSink({ config, lakeBucket: resources.lakeBucket, namespace: resources.namespace, kafka: input.kafka, brokers: input.brokers, groupId, s3: input.s3 });
+  const admin = input.kafka.admin();
+  await admin.connect();
+  try {
+    const producer = await connectEventProducer(input.kafka);
+    try {
+      await producer.sendEvents(events, new Date(), resources.namespace);
+    } finally {
+      await producer.disconnect();
+    }
+    await waitForDrain(admin, groupId, Object.values(resources.topics), 120_000);
+  } finally {
+    await sink.stop().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
