@@ -6,6 +6,7 @@ import { configSchema, type SignalForgeConfig } from './schema.js';
 export * from './schema.js';
 export { defaultConfig, DEFAULT_SYMBOLS } from './defaults.js';
 export * from './instance-types.js';
+export * from './search.js';
 
 export class ConfigError extends Error {
   constructor(
