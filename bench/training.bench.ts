@@ -256,6 +256,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     onnx_parity_max_abs_diff: parity,
     onnx_parity_max_abs_diff_by_kind: parityByKind,
     transformer_samples_per_s: Math.round(transformerSamplesPerS),
+    // Load-independent, as samples_per_cpu_s: the shared machine's wall figures swing with other engineers' load.
+    transformer_samples_per_cpu_s: Math.round((batch * tr1.steps) / (tr1.maxCpuMs / 1000)),
     transformer_dp_speedup_2: Number((tr1.ms / tr2.ms).toFixed(3)),
     transformer_dp_max_abs_diff: maxAbsDiff(tr.weights[0]!, tr.weights[1]!),
     transformer_setup: `transformer window ${TRANSFORMER.windowSize} d ${TRANSFORMER.hidden} ${TRANSFORMER.layers} blocks ${TRANSFORMER.heads} heads batch ${batch}, tfjs autodiff on wasm`,
