@@ -47,10 +47,13 @@ export const searchSchema = z
   .superRefine((s, ctx) => {
     for (const [kind, space] of Object.entries(s.spaces)) {
       if (!space) continue;
-      if (kind !== 'transformer' && space.layers.some((l) => l !== 1)) ctx.addIssue({ code: 'custom', path: ['spaces', kind, 'layers'], message: `${kind} has one layer; layers must be [1]` });
+      if (kind !== 'transformer' && space.layers.some((l) => l !== 1))
+        ctx.addIssue({ code: 'custom', path: ['spaces', kind, 'layers'], message: `${kind} has one layer; layers must be [1]` });
       if (kind === 'transformer') {
         const heads = space.heads ?? [1];
-        for (const h of heads) for (const d of space.hiddenUnits) if (d % h !== 0) ctx.addIssue({ code: 'custom', path: ['spaces', kind, 'heads'], message: `${h} heads do not divide width ${d}` });
+        for (const h of heads)
+          for (const d of space.hiddenUnits)
+            if (d % h !== 0) ctx.addIssue({ code: 'custom', path: ['spaces', kind, 'heads'], message: `${h} heads do not divide width ${d}` });
       }
     }
   });

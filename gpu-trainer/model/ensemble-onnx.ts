@@ -19,7 +19,10 @@ export interface EnsembleMember {
  * x_m = (x * std_e + mean_e - mean_m) / std_m, folded into a Mul and an Add (left out when the member's
  * normalisation is the ensemble's). The output is the mean of the members' predicted returns.
  */
-export function exportEnsembleOnnx(members: readonly EnsembleMember[], ensemble: { windowSize: number; normalisation: Normalisation; docString?: string }): Uint8Array {
+export function exportEnsembleOnnx(
+  members: readonly EnsembleMember[],
+  ensemble: { windowSize: number; normalisation: Normalisation; docString?: string },
+): Uint8Array {
   if (members.length === 0) throw new Error('an ensemble needs at least one member');
   const T = ensemble.windowSize;
   const F = members[0]!.spec.features;
@@ -31,7 +34,11 @@ export function exportEnsembleOnnx(members: readonly EnsembleMember[], ensemble:
     const prefix = `m${i}_`;
     let input = INPUT_NAME;
     if (m.spec.windowSize < T) {
-      part.initializer.push(int64Tensor(`${prefix}slice_starts`, [T - m.spec.windowSize]), int64Tensor(`${prefix}slice_ends`, [T]), int64Tensor(`${prefix}slice_axes`, [1]));
+      part.initializer.push(
+        int64Tensor(`${prefix}slice_starts`, [T - m.spec.windowSize]),
+        int64Tensor(`${prefix}slice_ends`, [T]),
+        int64Tensor(`${prefix}slice_axes`, [1]),
+      );
       part.nodes.push(node('Slice', [input, `${prefix}slice_starts`, `${prefix}slice_ends`, `${prefix}slice_axes`], [`${prefix}window`]));
       input = `${prefix}window`;
     }
@@ -46,7 +53,10 @@ export function exportEnsembleOnnx(members: readonly EnsembleMember[], ensemble:
     }
     if (!identity) {
       part.initializer.push(floatTensor(`${prefix}norm_scale`, [F], scale), floatTensor(`${prefix}norm_shift`, [F], shift));
-      part.nodes.push(node('Mul', [input, `${prefix}norm_scale`], [`${prefix}scaled`]), node('Add', [`${prefix}scaled`, `${prefix}norm_shift`], [`${prefix}x`]));
+      part.nodes.push(
+        node('Mul', [input, `${prefix}norm_scale`], [`${prefix}scaled`]),
+        node('Add', [`${prefix}scaled`, `${prefix}norm_shift`], [`${prefix}x`]),
+      );
       input = `${prefix}x`;
     }
     const member = modelGraph(m.spec, m.params, m, prefix, input, `${prefix}out`);
@@ -57,5 +67,10 @@ export function exportEnsembleOnnx(members: readonly EnsembleMember[], ensemble:
   part.initializer.push(floatTensor('ensemble_weight', [], Float32Array.of(1 / members.length)));
   part.nodes.push(node('Sum', outputs, ['ensemble_sum']), node('Mul', ['ensemble_sum', 'ensemble_weight'], [OUTPUT_NAME]));
   const kinds = members.map((m) => m.spec.kind).join('+');
-  return encodeModel(part, { name: 'signalforge_ensemble', window: T, features: F, docString: ensemble.docString ?? `ensemble of ${members.length}: ${kinds} window=${T} features=${F}` });
+  return encodeModel(part, {
+    name: 'signalforge_ensemble',
+    window: T,
+    features: F,
+    docString: ensemble.docString ?? `ensemble of ${members.length}: ${kinds} window=${T} features=${F}`,
+  });
 }

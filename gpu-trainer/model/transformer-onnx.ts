@@ -23,19 +23,31 @@ export function transformerGraph(spec: ModelSpec, p: Record<string, Float32Array
     nodes.push(node('MatMul', [x, n(w)], [`${out}_mm`]), node('Add', [`${out}_mm`, n(b)], [out]));
   };
   const layerNorm = (x: string, gamma: string, beta: string, out: string) => {
-    nodes.push(node('LayerNormalization', [x, n(gamma), n(beta)], [out], [
-      { name: 'axis', type: A.INT, i: -1 },
-      { name: 'epsilon', type: A.FLOAT, f: LAYER_NORM_EPSILON },
-    ]));
+    nodes.push(
+      node(
+        'LayerNormalization',
+        [x, n(gamma), n(beta)],
+        [out],
+        [
+          { name: 'axis', type: A.INT, i: -1 },
+          { name: 'epsilon', type: A.FLOAT, f: LAYER_NORM_EPSILON },
+        ],
+      ),
+    );
   };
   linear(input, 'in_w', 'in_b', n('proj'));
   nodes.push(node('Add', [n('proj'), n('pe')], [n('z0')]));
   let z = n('z0');
   for (let l = 0; l < layers; l++) {
     const at = (s: string) => n(`l${l}_${s}`);
-    for (const name of ['ln1_gamma', 'ln1_beta', 'bq', 'bv', 'bo', 'ln2_gamma', 'ln2_beta', 'b2']) initializer.push(floatTensor(at(name), [d], p[`l${l}_${name}`]!));
+    for (const name of ['ln1_gamma', 'ln1_beta', 'bq', 'bv', 'bo', 'ln2_gamma', 'ln2_beta', 'b2'])
+      initializer.push(floatTensor(at(name), [d], p[`l${l}_${name}`]!));
     for (const name of ['wq', 'wk', 'wv', 'wo']) initializer.push(floatTensor(at(name), [d, d], p[`l${l}_${name}`]!));
-    initializer.push(floatTensor(at('w1'), [d, ffn], p[`l${l}_w1`]!), floatTensor(at('b1'), [ffn], p[`l${l}_b1`]!), floatTensor(at('w2'), [ffn, d], p[`l${l}_w2`]!));
+    initializer.push(
+      floatTensor(at('w1'), [d, ffn], p[`l${l}_w1`]!),
+      floatTensor(at('b1'), [ffn], p[`l${l}_b1`]!),
+      floatTensor(at('w2'), [ffn, d], p[`l${l}_w2`]!),
+    );
     const local = (s: string) => `l${l}_${s}`;
     layerNorm(z, local('ln1_gamma'), local('ln1_beta'), at('a'));
     linear(at('a'), local('wq'), local('bq'), at('q'));
@@ -65,9 +77,16 @@ export function transformerGraph(spec: ModelSpec, p: Record<string, Float32Array
   }
   initializer.push(floatTensor(n('lnf_gamma'), [d], p.lnf_gamma!), floatTensor(n('lnf_beta'), [d], p.lnf_beta!));
   layerNorm(z, 'lnf_gamma', 'lnf_beta', n('zf'));
-  nodes.push(node('ReduceMean', [n('zf')], [output], [
-    { name: 'axes', type: A.INTS, ints: [1] },
-    { name: 'keepdims', type: A.INT, i: 0 },
-  ]));
+  nodes.push(
+    node(
+      'ReduceMean',
+      [n('zf')],
+      [output],
+      [
+        { name: 'axes', type: A.INTS, ints: [1] },
+        { name: 'keepdims', type: A.INT, i: 0 },
+      ],
+    ),
+  );
   return { nodes, initializer };
 }

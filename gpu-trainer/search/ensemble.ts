@@ -16,7 +16,7 @@ export interface EnsembleCandidate {
 }
 
 export const ENSEMBLE_SELECTION =
-  'members per test fold: the top k sampled configurations by that fold\'s inner-validation MSE (inside its training part, ' +
+  "members per test fold: the top k sampled configurations by that fold's inner-validation MSE (inside its training part, " +
   'before the test block), each at its highest halving rung; production graph: the top k by mean inner-validation MSE over ' +
   'all folds; the ensemble counts as one more trial in the deflated Sharpe';
 
@@ -27,7 +27,12 @@ export const ENSEMBLE_SELECTION =
  * block is the mean of those members' test predictions. Only each configuration's highest-rung fit is a member
  * (its lower rungs are the same model trained less). Undefined with fewer than two configurations.
  */
-export function ensembleCandidate(trials: readonly EnsembleTrial[], size: number, folds: readonly WalkForwardFold[], actual: ArrayLike<number>): EnsembleCandidate | undefined {
+export function ensembleCandidate(
+  trials: readonly EnsembleTrial[],
+  size: number,
+  folds: readonly WalkForwardFold[],
+  actual: ArrayLike<number>,
+): EnsembleCandidate | undefined {
   const latest = new Map<number, number>();
   trials.forEach((t, i) => {
     const sample = t.sample ?? i;

@@ -7,7 +7,11 @@ import { deriveSeed, Rng } from '../rng.js';
  * tried), every other hyperparameter drawn from that kind's space with a generator seeded by the search seed
  * and the config key. `epochs` is the full budget; successive halving lowers it per rung.
  */
-export function sampleTrials(search: Pick<SearchSettings, 'trials' | 'seed' | 'spaces'>, models: readonly ModelKindName[], x: { key: string; epochs: number; seed: number }): Hyperparameters[] {
+export function sampleTrials(
+  search: Pick<SearchSettings, 'trials' | 'seed' | 'spaces'>,
+  models: readonly ModelKindName[],
+  x: { key: string; epochs: number; seed: number },
+): Hyperparameters[] {
   const rng = new Rng(deriveSeed(search.seed, 'search', x.key));
   const pick = <T>(values: readonly T[]): T => values[Math.floor(rng.next() * values.length)]!;
   return Array.from({ length: search.trials }, (_, i) => {

@@ -33,7 +33,14 @@ describe('an exported ensemble', () => {
   it('serves, from raw bars through core/features and onnxruntime, the mean of its members (different kinds and windows) within 1e-5', async () => {
     const featureSpec = makeFeatureSpec();
     const bars = syntheticSeries('SPX#1d', 520, 3).bars;
-    const ds = buildDataset(bars, featureSpec, { windowSize: 8, purgeGapBars: 2, folds: 3, embargoBars: 2, innerValidationFraction: 0.15, driftWindowBars: 20 });
+    const ds = buildDataset(bars, featureSpec, {
+      windowSize: 8,
+      purgeGapBars: 2,
+      folds: 3,
+      embargoBars: 2,
+      innerValidationFraction: 0.15,
+      driftWindowBars: 20,
+    });
     const rng = new Rng(13);
     const hps: Hyperparameters[] = [
       { model: 'gru', windowSize: 8, hiddenUnits: 6, learningRate: 0.003, batchSize: 32, epochs: 2, seed: 1 },

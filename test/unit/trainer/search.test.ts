@@ -16,7 +16,7 @@ import { sampleTrials } from '../../../gpu-trainer/search/sample.js';
 const search = defaultConfig.training.search;
 
 describe('search sampling', () => {
-  it('is a function of the seed and the config key; kinds rotate; values come from each kind\'s space', () => {
+  it("is a function of the seed and the config key; kinds rotate; values come from each kind's space", () => {
     const models = ['lstm', 'gru', 'dense', 'transformer'] as const;
     const a = sampleTrials(search, models, { key: 'AAPL#1d', epochs: 20, seed: 1 });
     expect(sampleTrials(search, models, { key: 'AAPL#1d', epochs: 20, seed: 1 })).toEqual(a);
@@ -36,10 +36,15 @@ describe('search sampling', () => {
   });
 
   it('the config refuses a kind without a space, and layers on single-layer kinds', () => {
-    const onlyLstm = configSchema.safeParse({ ...defaultConfig, training: { ...defaultConfig.training, search: { ...search, spaces: { lstm: search.spaces.lstm } } } });
+    const onlyLstm = configSchema.safeParse({
+      ...defaultConfig,
+      training: { ...defaultConfig.training, search: { ...search, spaces: { lstm: search.spaces.lstm } } },
+    });
     expect(onlyLstm.success).toBe(false);
     expect(onlyLstm.error?.issues.map((i) => i.message).join('\n')).toMatch(/gru is in training.hyperparameters.models but has no search space/);
-    expect(() => loadConfig({ env: {}, overrides: { training: { search: { spaces: { lstm: { ...search.spaces.lstm, layers: [2] } } } } } })).toThrow(/one layer/);
+    expect(() => loadConfig({ env: {}, overrides: { training: { search: { spaces: { lstm: { ...search.spaces.lstm, layers: [2] } } } } } })).toThrow(
+      /one layer/,
+    );
   });
 });
 
@@ -79,12 +84,17 @@ describe('successive halving', () => {
 });
 
 describe('ensemble candidate', () => {
-  it('chooses each fold\'s members by that fold\'s validation MSE, never by its test predictions', () => {
+  it("chooses each fold's members by that fold's validation MSE, never by its test predictions", () => {
     const folds = walkForwardFolds({ samples: 400, folds: 3, purgeGap: 2, embargo: 2, innerValidationFraction: 0.2 });
     const n = 400 - folds[0]!.test.start;
     const actual = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
     // Trial 0 predicts the test blocks perfectly but has the worst validation MSE: it must never be a member.
-    const trial = (oos: Float64Array, validation: number[], sample: number): EnsembleTrial => ({ oos, folds: validation.map((v) => ({ validationMse: v })), sample, rung: 0 });
+    const trial = (oos: Float64Array, validation: number[], sample: number): EnsembleTrial => ({
+      oos,
+      folds: validation.map((v) => ({ validationMse: v })),
+      sample,
+      rung: 0,
+    });
     const trials = [
       trial(Float64Array.from(actual), [9, 9, 9], 0),
       trial(new Float64Array(n).fill(0.1), [1, 2, 1], 1),
@@ -92,7 +102,11 @@ describe('ensemble candidate', () => {
       trial(new Float64Array(n).fill(0.5), [3, 3, 3], 3),
     ];
     const c = ensembleCandidate(trials, 2, folds, actual)!;
-    expect(c.foldMembers).toEqual([[1, 2], [2, 1], [1, 2]]);
+    expect(c.foldMembers).toEqual([
+      [1, 2],
+      [2, 1],
+      [1, 2],
+    ]);
     expect(c.members).toEqual([1, 2]);
     expect(Array.from(new Set(c.oos))).toHaveLength(1);
     expect(c.oos[0]).toBeCloseTo(0.2, 12);
