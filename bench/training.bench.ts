@@ -15,6 +15,7 @@ import { DataParallelGroup } from '../gpu-trainer/group.js';
 import { newAdamState } from '../gpu-trainer/model/adam.js';
 import { predict } from '../gpu-trainer/model/forward.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../gpu-trainer/model/onnx.js';
+import { exportEnsembleOnnx, type EnsembleMember } from '../gpu-trainer/model/ensemble-onnx.js';
 import { initParams, type ModelKind, type ModelSpec } from '../gpu-trainer/model/spec.js';
 import { Rng } from '../gpu-trainer/rng.js';
 import { runTraining } from '../gpu-trainer/run.js';
@@ -48,8 +49,8 @@ interface Timed {
  * Runs the default LSTM (window 32, hidden 32) on the same global batch stream in two groups, in
  * alternating blocks (A B A B ...), so both see the same background load on this shared machine.
  */
-async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: number, blocks: number, stepsPerBlock: number) {
-  const spec: ModelSpec = { kind: 'lstm', windowSize: hp.windowSize, features: ds.width, hidden: hp.hiddenUnits };
+async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: number, blocks: number, stepsPerBlock: number, model?: Omit<ModelSpec, 'features'>) {
+  const spec: ModelSpec = { ...(model ?? { kind: 'lstm', windowSize: hp.windowSize, hidden: hp.hiddenUnits }), features: ds.width };
   const params = initParams(spec, new Rng(3));
   const perm = new Rng(9).shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
   const batchAt = (s: number) => {
@@ -79,22 +80,36 @@ async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: numb
   return { timed, weights };
 }
 
-async function onnxParity(): Promise<number> {
+/** The bench's Transformer: the reference window and width, 2 encoder blocks of 4 heads (in the default search space). */
+const TRANSFORMER = { kind: 'transformer', windowSize: hp.windowSize, hidden: hp.hiddenUnits, layers: 2, heads: 4 } as const;
+
+/** onnxruntime against tfjs on random inputs, per kind, and the ensemble of all four (one graph) against the mean of their tfjs predictions. */
+async function onnxParity(): Promise<Record<ModelKind | 'ensemble', number>> {
   const tf = await initBackend('wasm');
-  let worst = 0;
-  for (const kind of ['lstm', 'gru', 'dense'] as ModelKind[]) {
-    const spec: ModelSpec = { kind, windowSize: hp.windowSize, features: featureSpec.names.length, hidden: hp.hiddenUnits };
-    const rng = new Rng(5);
-    const params = initParams(spec, rng).map((v) => v + (rng.next() - 0.5) * 0.1);
-    const batch = 64;
-    const x = new Float32Array(batch * spec.windowSize * spec.features).map(() => (rng.next() - 0.5) * 4);
-    const ours = predict(tf, spec, params, x, batch);
-    const session = await ort.InferenceSession.create(exportOnnx(spec, params, { targetMean: 0, targetStd: 1 }));
-    const out = (await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [batch, spec.windowSize, spec.features]) }))[OUTPUT_NAME]!.data as Float32Array;
-    worst = Math.max(worst, maxAbsDiff(ours, out));
+  const F = featureSpec.names.length;
+  const batch = 64;
+  const rng = new Rng(5);
+  const x = new Float32Array(batch * hp.windowSize * F).map(() => (rng.next() - 0.5) * 4);
+  const run = async (bytes: Uint8Array) => {
+    const session = await ort.InferenceSession.create(bytes);
+    const out = (await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [batch, hp.windowSize, F]) }))[OUTPUT_NAME]!.data as Float32Array;
     await session.release();
+    return out;
+  };
+  const result = {} as Record<ModelKind | 'ensemble', number>;
+  const members: EnsembleMember[] = [];
+  const mean = new Float64Array(batch);
+  const norm = { mean: featureSpec.names.map(() => 0), std: featureSpec.names.map(() => 1) };
+  for (const kind of ['lstm', 'gru', 'dense', 'transformer'] as ModelKind[]) {
+    const spec: ModelSpec = kind === 'transformer' ? { ...TRANSFORMER, features: F } : { kind, windowSize: hp.windowSize, features: F, hidden: hp.hiddenUnits };
+    const params = initParams(spec, rng).map((v) => v + (rng.next() - 0.5) * 0.1);
+    const ours = predict(tf, spec, params, x, batch);
+    result[kind] = maxAbsDiff(ours, await run(exportOnnx(spec, params, { targetMean: 0, targetStd: 1 })));
+    members.push({ spec, params, targetMean: 0, targetStd: 1, normalisation: norm });
+    for (let i = 0; i < batch; i++) mean[i]! += ours[i]! / 4;
   }
-  return worst;
+  result.ensemble = maxAbsDiff(mean, await run(exportEnsembleOnnx(members, { windowSize: hp.windowSize, normalisation: norm })));
+  return result;
 }
 
 /** Interrupt an in-process config at step `stopAt`, resume it from the checkpoint in a fresh group, compare to an uninterrupted run. */
@@ -171,9 +186,19 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   log(`1 worker: ${(t1.ms / steps).toFixed(1)} ms/step (${(t1.maxCpuMs / steps).toFixed(1)} ms CPU); 2 workers: ${(t2.ms / steps).toFixed(1)} ms/step (${(t2.maxCpuMs / steps).toFixed(1)} ms CPU on the larger shard, ${(t2.allreduceMs / steps).toFixed(1)} ms transport+reduce)`);
   log(`wall speed-up ${speedup.toFixed(2)}x; CPU-time projection for idle cores ${cpuBoundSpeedup.toFixed(2)}x`);
 
-  const parity = await onnxParity();
+  // The Transformer (tfjs autodiff on every backend) on the same global batch stream, 1 and 2 workers.
+  const tOne = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
+  const tTwo = await DataParallelGroup.start({ size: 2, backend: 'wasm' });
+  const tr = await interleaved([tOne, tTwo], ds, batch, 3, 3, TRANSFORMER);
+  await Promise.all([tOne.close(), tTwo.close()]);
+  const [tr1, tr2] = tr.timed as [Timed, Timed];
+  const transformerSamplesPerS = (batch * tr1.steps) / (tr1.ms / 1000);
+  log(`transformer (d ${TRANSFORMER.hidden}, ${TRANSFORMER.layers} blocks, ${TRANSFORMER.heads} heads): 1 worker ${(tr1.ms / tr1.steps).toFixed(1)} ms/step, 2 workers ${(tr2.ms / tr2.steps).toFixed(1)} ms/step`);
+
+  const parityByKind = await onnxParity();
+  const parity = Math.max(...Object.values(parityByKind));
   const resume = await resumeDiff();
-  log(`onnx parity ${parity.toExponential(2)}, resume diff ${resume}`);
+  log(`onnx parity ${parity.toExponential(2)} (${Object.entries(parityByKind).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}), resume diff ${resume}`);
 
   // All 100 configs, small epochs: 2 workers (one config per core), 2 epochs, the 3 model kinds.
   const keys = modelConfigKeys(cfg).map((k) => k.key);
@@ -191,6 +216,14 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     backend: 'wasm',
     epochs,
     seed: 1,
+    // The reference figure: one trial per kind at the reference sizes, no ensemble (the default search samples
+    // 12 trials per config and would not compare with earlier runs).
+    models: ['lstm', 'gru', 'dense'],
+    windowSize: hp.windowSize,
+    hiddenUnits: hp.hiddenUnits,
+    batchSize: hp.batchSize,
+    learningRate: hp.learningRate,
+    search: { ensembleSize: 0 },
     config: cfg,
     log: createLog({ runId: 'bench', tty: false, quiet: true }),
     heartbeatMs: 10_000,
@@ -221,6 +254,13 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     dp_max_abs_diff: maxAbsDiff(weights[0]!, weights[1]!),
     resume_max_abs_diff: resume,
     onnx_parity_max_abs_diff: parity,
+    onnx_parity_max_abs_diff_by_kind: parityByKind,
+    transformer_samples_per_s: Math.round(transformerSamplesPerS),
+    // Load-independent, as samples_per_cpu_s: the shared machine's wall figures swing with other engineers' load.
+    transformer_samples_per_cpu_s: Math.round((batch * tr1.steps) / (tr1.maxCpuMs / 1000)),
+    transformer_dp_speedup_2: Number((tr1.ms / tr2.ms).toFixed(3)),
+    transformer_dp_max_abs_diff: maxAbsDiff(tr.weights[0]!, tr.weights[1]!),
+    transformer_setup: `transformer window ${TRANSFORMER.windowSize} d ${TRANSFORMER.hidden} ${TRANSFORMER.layers} blocks ${TRANSFORMER.heads} heads batch ${batch}, tfjs autodiff on wasm`,
     configs_trained: outcome.record.configsDone,
     configs_wall_s: Number(wallS.toFixed(1)),
     setup: `lstm window ${hp.windowSize} hidden ${hp.hiddenUnits} batch ${batch}; configs: synthetic ${barsPerSeries} bars, ${epochs} epochs, trials lstm+gru+dense, 2 workers dp 1`,

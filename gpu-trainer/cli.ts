@@ -12,6 +12,7 @@ import { createLog } from './log.js';
 import { assertGpuCount, GpuCheckError, listNvidiaGpus } from './gpu-check.js';
 import { runSmoke } from './smoke.js';
 import type { Hyperparameters } from '../core/artifacts/index.js';
+import { MODEL_KINDS } from '../core/config/search.js';
 
 const HELP = `signalforge gpu-trainer: data-parallel training of the model configs, with checkpoints and ONNX export
 
@@ -58,9 +59,14 @@ Training
   --window <n>             Bars per model input window.                              (default: config)
   --hidden <n>             Hidden units.                                            (default: config)
   --lr <x>                 Adam learning rate.                                       (default: config)
-  --models <list>          Model kinds to search, comma list of lstm,gru,dense.       (default: config)
-  --trials <n>             Hyperparameter-search trials per config: one per model kind, then learning
-                           rate and width variants.                       (default: number of models)
+  --models <list>          Model kinds to search: lstm,gru,dense,transformer.          (default: config)
+  --trials <n>             Sampled configurations per config (training.search.trials; with --models:
+                           one per kind). Kinds rotate; the rest is drawn from each kind's search space.
+  --search-seed <n>        Seed of the search's sampling.              (default: training.search.seed)
+  --reduction-factor <n>   Successive halving: keep 1/n per rung, n times the epochs.      (default: config)
+  --min-epochs <n>         Epochs of the first halving rung; the last rung trains --epochs. (default: config)
+  --budget-steps <n>       Per-config optimizer-step budget: no new trial starts after it (0 = none).
+  --ensemble-size <n>      Score the average of the top n configurations as one more candidate (<2: off).
   --budget-s <s>           Per-config search time budget: no new trial starts after it (0 = none; runs
                            are exactly reproducible only without a budget).                (default: 0)
   --patience <n>           Early stopping: epochs without validation improvement.           (default: 3)
@@ -106,6 +112,11 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     models: { type: 'string' },
     trials: { type: 'string' },
+    'search-seed': { type: 'string' },
+    'reduction-factor': { type: 'string' },
+    'min-epochs': { type: 'string' },
+    'budget-steps': { type: 'string' },
+    'ensemble-size': { type: 'string' },
     'budget-s': { type: 'string', default: '0' },
     patience: { type: 'string' },
     seed: { type: 'string', default: '1' },
@@ -148,7 +159,7 @@ function int(name: string, raw: string | undefined, min = 0): number | undefined
   return n;
 }
 const models = values.models?.split(',').map((m) => m.trim()) as Hyperparameters['model'][] | undefined;
-if (models?.some((m) => !['lstm', 'gru', 'dense'].includes(m))) fail('--models takes lstm, gru and/or dense');
+if (models?.some((m) => !(MODEL_KINDS as readonly string[]).includes(m))) fail(`--models takes ${MODEL_KINDS.join(', ')}`);
 const workers = int('workers', values.workers ?? '1', 1)!;
 if (workers > availableParallelism() * 4) fail(`--workers ${workers} is far above this machine's ${availableParallelism()} cores`);
 const runId = values['run-id'] ?? newRunId();
@@ -190,6 +201,13 @@ const outcome = await runTraining({
   backend,
   inProcess: values['in-process'],
   trials: int('trials', values.trials, 1),
+  search: defined({
+    seed: int('search-seed', values['search-seed']),
+    reductionFactor: int('reduction-factor', values['reduction-factor'], 2),
+    minEpochs: int('min-epochs', values['min-epochs'], 1),
+    budgetSteps: int('budget-steps', values['budget-steps']),
+    ensembleSize: int('ensemble-size', values['ensemble-size']),
+  }),
   budgetS: int('budget-s', values['budget-s']),
   sentimentWindowBars: int('sentiment-window', values['sentiment-window']),
   seed: int('seed', values.seed),

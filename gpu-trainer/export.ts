@@ -23,8 +23,11 @@ import { downsample, histogram } from './evaluate.js';
 import type { DataParallelGroup } from './group.js';
 import { exportOnnx, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from './model/onnx.js';
 import { newAdamState } from './model/adam.js';
-import type { FinalFit, TrialResult } from './train-config.js';
+import type { FinalFit, TrainConfigResult, TrialResult } from './train-config.js';
 import { modelSpecFor } from './train-config.js';
+import { exportEnsembleOnnx } from './model/ensemble-onnx.js';
+import { ENSEMBLE_SELECTION } from './search/ensemble.js';
+import { validationScore } from './search/halving.js';
 
 export interface ExportedModel {
   key: string;
@@ -110,8 +113,10 @@ export async function evaluateAndExport(args: {
   featureSpec: FeatureSpec;
   best: FinalFit;
   winner: TrialResult;
-  /** Every trial, in search order. */
+  /** Every trial, in search order (the ensemble's row last when it was scored). */
   trials: TrialResult[];
+  /** Set when the ensemble won: model.onnx averages these members' refits. */
+  ensemble?: TrainConfigResult['ensemble'];
   manifestId: string;
   evaluation: EvaluationSettings;
   /** The series' raw bars and sentiment (the re-scoring window is cut from them). */
@@ -123,10 +128,15 @@ export async function evaluateAndExport(args: {
 }): Promise<ExportedModel> {
   const { dataset: ds, best, timeframe } = args;
   const { costBps } = args.evaluation;
-  const spec = modelSpecFor(best.hyperparameters, ds.width);
-  await args.group.setModel({ spec, params: best.params, adam: newAdamState(best.params.length), optimizer: { learningRate: best.hyperparameters.learningRate } });
+  const members = args.ensemble?.members ?? [best];
   const valIdx = rangesToIndices(ds.final.validation);
-  const valStd = await args.group.predict(valIdx);
+  // The production candidate's early-stopping-slice predictions: the mean of the members' (one member: the winner).
+  const valStd = new Float64Array(valIdx.length);
+  for (const m of members) {
+    await args.group.setModel({ spec: modelSpecFor(m.hyperparameters, ds.width), params: m.params, adam: newAdamState(m.params.length), optimizer: { learningRate: m.hyperparameters.learningRate } });
+    const pred = await args.group.predict(valIdx);
+    for (let i = 0; i < pred.length; i++) valStd[i]! += pred[i]! / members.length;
+  }
   const refitPred = Float64Array.from(valStd, (v) => v * ds.targetStd + ds.targetMean);
   const refitNonFinite = refitPred.filter((v) => !Number.isFinite(v)).length;
   const valPred = refitPred.map((v) => (Number.isFinite(v) ? v : 0));
@@ -155,7 +165,14 @@ export async function evaluateAndExport(args: {
   const firstOos = ds.folds[0]!.test.start;
   const iso = (t: number | string) => new Date(t).toISOString();
 
-  const onnxBytes = exportOnnx(spec, best.params, { targetMean: ds.targetMean, targetStd: ds.targetStd, docString: `${args.key} ${best.hyperparameters.model} run ${args.runId}` });
+  // A single model reads its own window; the ensemble reads its longest member's and slices per member.
+  const windowSize = members.reduce((w, m) => Math.max(w, m.hyperparameters.windowSize), 0);
+  const onnxBytes = args.ensemble
+    ? exportEnsembleOnnx(
+        members.map((m) => ({ spec: modelSpecFor(m.hyperparameters, ds.width), params: m.params, targetMean: ds.targetMean, targetStd: ds.targetStd, normalisation: ds.normalisation })),
+        { windowSize, normalisation: ds.normalisation, docString: `${args.key} ensemble of ${members.length} run ${args.runId}` },
+      )
+    : exportOnnx(modelSpecFor(best.hyperparameters, ds.width), best.params, { targetMean: ds.targetMean, targetStd: ds.targetStd, docString: `${args.key} ${best.hyperparameters.model} run ${args.runId}` });
   const sha256 = createHash('sha256').update(onnxBytes).digest('hex');
   const oosActual = ds.targets.subarray(firstOos);
   const trainRows = rangesToIndices(ds.final.train).reduce((m, s) => Math.max(m, s), 0) + ds.windowSize;
@@ -177,15 +194,27 @@ export async function evaluateAndExport(args: {
     target: 'next-bar simple return',
     featureSpec: args.featureSpec,
     normalisation: ds.normalisation,
-    windowSize: ds.windowSize,
-    minBars: minBarsForWindow(args.featureSpec, ds.windowSize),
-    input: { name: INPUT_NAME, shape: ['batch', ds.windowSize, ds.width] },
+    windowSize,
+    minBars: minBarsForWindow(args.featureSpec, windowSize),
+    input: { name: INPUT_NAME, shape: ['batch', windowSize, ds.width] },
     output: { name: OUTPUT_NAME, shape: ['batch', 1] },
     onnx: { opset: ONNX_OPSET, sha256, bytes: onnxBytes.length },
     hyperparameters: best.hyperparameters,
     search: [...args.trials]
-      .map((t, i) => ({ hyperparameters: t.hyperparameters, oosMse: t.oosMse, oosNetSharpe: summary.trialNetSharpes[i]!, epochsRun: t.folds.map((f) => f.epochsRun) }))
+      .map((t, i) => ({
+        hyperparameters: t.hyperparameters,
+        oosMse: t.oosMse,
+        oosNetSharpe: summary.trialNetSharpes[i]!,
+        epochsRun: t.folds.map((f) => f.epochsRun),
+        ...(t.sample !== undefined ? { sample: t.sample } : {}),
+        ...(t.rung !== undefined ? { rung: t.rung } : {}),
+        ...(t.folds.length ? { validationMse: validationScore(t) } : {}),
+        ...(t.ensembleOf ? { ensembleOf: t.ensembleOf.map((i) => args.trials[i]!.sample ?? i) } : {}),
+      }))
       .sort((a, b) => a.oosMse - b.oosMse),
+    ...(args.ensemble
+      ? { ensemble: { members: args.ensemble.candidate.members.map((i) => ({ sample: args.trials[i]!.sample ?? i, hyperparameters: args.trials[i]!.hyperparameters })), selection: ENSEMBLE_SELECTION } }
+      : {}),
     metrics: { validation, test },
     evaluation,
     lossCurves: best.curves,

@@ -33,6 +33,17 @@ export interface GradResult {
 
 const PREDICT_CHUNK = 1024;
 
+/**
+ * A model's input windows: the last `window` bars of each sample's dataset window, so models searched with
+ * shorter windows predict the same samples (same targets, folds and normalisation) as the longest one.
+ */
+function modelWindows(data: ReplicaData, window: number, indices: Uint32Array): Float32Array {
+  if (window === data.windowSize) return gatherWindows(data.features, data.width, data.windowSize, indices);
+  if (window > data.windowSize) throw new Error(`model window ${window} exceeds the dataset window ${data.windowSize}`);
+  const shift = data.windowSize - window;
+  return gatherWindows(data.features, data.width, window, Uint32Array.from(indices, (s) => s + shift));
+}
+
 /** One data-parallel replica's model, optimizer and data: what a worker process (or the main process) holds. */
 export class Replica {
   private data?: ReplicaData;
@@ -52,7 +63,7 @@ export class Replica {
     const { data, model } = this.ready();
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const x = gatherWindows(data.features, data.width, data.windowSize, indices);
+    const x = modelWindows(data, model.spec.windowSize, indices);
     const y = new Float32Array(indices.length);
     for (let i = 0; i < indices.length; i++) y[i] = data.targetsStd[indices[i]!]!;
     const { loss, grad } = trainingLossAndGradient(this.tf, model.spec, model.params, x, y, indices.length);
@@ -76,7 +87,7 @@ export class Replica {
     const out = new Float32Array(indices.length);
     for (let s = 0; s < indices.length; s += PREDICT_CHUNK) {
       const idx = indices.subarray(s, Math.min(indices.length, s + PREDICT_CHUNK));
-      const x = gatherWindows(data.features, data.width, data.windowSize, idx);
+      const x = modelWindows(data, model.spec.windowSize, idx);
       out.set(predict(this.tf, model.spec, model.params, x, idx.length), s);
     }
     return out;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, modelConfigKeys, type SignalForgeConfig, type Timeframe } from '../core/config/index.js';
+import { loadConfig, modelConfigKeys, type SearchSettings, type SignalForgeConfig, type Timeframe } from '../core/config/index.js';
 import { makeFeatureSpec, type FeatureSpec } from '../core/features/index.js';
 import { codeVersion, configHash } from '../core/lineage/index.js';
 import {
@@ -23,6 +23,7 @@ import { DataParallelGroup } from './group.js';
 import { createLog, type TrainerLog } from './log.js';
 import { startSpotWatch } from './spot-watch.js';
 import { InterruptedError, trainConfig, type ConfigCheckpoint } from './train-config.js';
+import { configSearch } from './search/plan.js';
 
 export interface TrainingOptions {
   /** `synthetic:<bars>[:<seed>]`, a dataset manifest path/URI, or a bars file; or data already loaded. */
@@ -41,9 +42,11 @@ export interface TrainingOptions {
   resume?: boolean;
   seed?: number;
   runId?: string;
-  /** Trials of the hyperparameter search per config (default: one per model kind in config). */
+  /** Sampled configurations per config (default: training.search.trials, or one per kind when `models` is given). */
   trials?: number;
   models?: Hyperparameters['model'][];
+  /** Overrides of training.search (the sampling seed, successive halving, the step budget, the ensemble size). */
+  search?: Partial<Pick<SearchSettings, 'seed' | 'reductionFactor' | 'minEpochs' | 'budgetSteps' | 'ensembleSize'>>;
   /** Time budget per config for the search, seconds; 0 = no limit (exactly reproducible). */
   budgetS?: number;
   patience?: number;
@@ -93,17 +96,6 @@ export function newRunId(): string {
   return `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The search's trial list: one per model kind first, then learning-rate and width variants. */
-export function trialList(base: Omit<Hyperparameters, 'model'>, models: Hyperparameters['model'][], count: number): Hyperparameters[] {
-  const first = models.map((model) => ({ ...base, model }));
-  const variants = models.flatMap((model) => [
-    { ...base, model, learningRate: base.learningRate * 3 },
-    { ...base, model, hiddenUnits: base.hiddenUnits * 2 },
-    { ...base, model, learningRate: base.learningRate / 3 },
-  ]);
-  return [...first, ...variants].slice(0, Math.max(1, count));
-}
-
 /**
  * Trains the selected configs and writes model.onnx + metadata.json per config and a run record with
  * heartbeats. Callable in-process (sandbox, local launcher) or through gpu-trainer/cli.ts.
@@ -124,16 +116,10 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   const featureSpec = options.featureSpec ?? makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? 0 });
   const allKeys = modelConfigKeys(cfg).map((k) => k.key);
   const keys = !options.configs || options.configs === 'all' ? allKeys : options.configs;
-  const baseHp = {
-    windowSize: options.windowSize ?? hp.windowSize,
-    hiddenUnits: options.hiddenUnits ?? hp.hiddenUnits,
-    learningRate: options.learningRate ?? hp.learningRate,
-    batchSize: options.batchSize ?? hp.batchSize,
-    epochs: options.epochs ?? hp.epochs,
-    seed,
-  };
+  const epochs = options.epochs ?? hp.epochs;
   const models = options.models ?? hp.models;
-  const trials = trialList(baseHp, models, options.trials ?? models.length);
+  const search = { ...cfg.training.search, ...options.search, trials: options.trials ?? (options.models ? models.length : cfg.training.search.trials) };
+  const pinned = { windowSize: options.windowSize, hiddenUnits: options.hiddenUnits, learningRate: options.learningRate, batchSize: options.batchSize };
   const checkpointEvery = options.checkpointEvery ?? hp.checkpointEverySteps;
 
   const previous = options.resume ? await readJson(store, runRecordKey(runId), (v) => runRecordSchema.parse(v)) : undefined;
@@ -193,7 +179,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
     const doneKeys = new Set(record.results.map((r) => r.key));
     const skippedKeys = new Set(record.skipped.map((s) => s.key));
     const queue = keys.filter((k) => !doneKeys.has(k) && !skippedKeys.has(k));
-    log.info('run started', { runId, attempt: record.attempt, configs: keys.length, pending: queue.length, workers, dpSize, groups: groupsCount, backend, trials: trials.length });
+    log.info('run started', { runId, attempt: record.attempt, configs: keys.length, pending: queue.length, workers, dpSize, groups: groupsCount, backend, trials: search.trials, reductionFactor: search.reductionFactor, ensembleSize: search.ensembleSize });
     record.status = 'running';
     await saveRecord();
 
@@ -219,9 +205,10 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
           continue;
         }
         const bars = options.maxBars ? series.bars.slice(-options.maxBars) : series.bars;
+        const planned = configSearch({ search, models, key, epochs, seed, pinned });
         let dataset;
         try {
-          dataset = buildDataset(bars, featureSpec, datasetConfig(cfg, baseHp.windowSize), series.sentiment);
+          dataset = buildDataset(bars, featureSpec, datasetConfig(cfg, planned.datasetWindow), series.sentiment);
         } catch (err) {
           if (!(err instanceof DatasetError)) throw err;
           record.skipped.push({ key, reason: err.message });
@@ -235,12 +222,14 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
         let lastLog = 0;
         const trainStarted = performance.now();
         try {
-          const { best, winner, trials: results } = await trainConfig({
+          const { best, winner, trials: results, ensemble } = await trainConfig({
             key,
             dataset,
             group,
-            trials,
+            plan: planned.plan,
             budgetMs: (options.budgetS ?? 0) * 1000,
+            budgetSteps: search.budgetSteps,
+            ensembleSize: search.ensembleSize,
             patience: options.patience ?? 3,
             checkpointEvery,
             clipNorm: 1,
@@ -276,6 +265,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
             best,
             winner,
             trials: results,
+            ...(ensemble ? { ensemble } : {}),
             manifestId: data.manifestId,
             evaluation: { costBps: ev.costBps, purgeGapBars: hp.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars },
             bars,
@@ -289,7 +279,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
           await saveRecord();
           await store.remove(ckKey);
           const wf = exported.metadata.evaluation;
-          log.info('config done', { key, model: best.hyperparameters.model, oos: exported.metrics.model, naive: exported.metrics.naive, dmPValue: wf.dieboldMariano.pValue, deflatedSharpe: wf.deflatedSharpe.probability });
+          log.info('config done', { key, model: ensemble ? `ensemble of ${ensemble.members.length}` : best.hyperparameters.model, trials: results.length, oos: exported.metrics.model, naive: exported.metrics.naive, dmPValue: wf.dieboldMariano.pValue, deflatedSharpe: wf.deflatedSharpe.probability });
         } catch (err) {
           // One config failing (diverged, degenerate data) must not sink the other 99; a dead worker or an
           // interruption ends the group.

@@ -71,8 +71,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       workers,
       dpSize: 1,
       backend: options.backend,
+      // The reference model (training.hyperparameters), not a sampled trial: the smoke's figure stays comparable.
       models: ['lstm'],
       trials: 1,
+      windowSize: config.training.hyperparameters.windowSize,
+      hiddenUnits: config.training.hyperparameters.hiddenUnits,
+      batchSize: config.training.hyperparameters.batchSize,
+      learningRate: config.training.hyperparameters.learningRate,
       epochs: SMOKE_EPOCHS,
       patience: SMOKE_EPOCHS,
       runId: `smoke-${Date.now()}`,

@@ -5,6 +5,8 @@ import type { DataParallelGroup } from './group.js';
 import { newAdamState, type AdamState } from './model/adam.js';
 import { initParams, paramLayout, type ModelSpec } from './model/spec.js';
 import { Rng, deriveSeed } from './rng.js';
+import { ensembleCandidate, type EnsembleCandidate } from './search/ensemble.js';
+import type { PlannedTrial } from './search/halving.js';
 
 /** Thrown at a step boundary after the checkpoint is safely written, when a stop was requested. */
 export class InterruptedError extends Error {
@@ -21,6 +23,11 @@ export interface TrialResult {
   oos: Float64Array;
   oosMse: number;
   folds: { validationMse: number; epochsRun: number }[];
+  /** The search's sampled configuration and successive-halving rung (absent in a fixed trial list). */
+  sample?: number;
+  rung?: number;
+  /** Set on the ensemble's row: the trials (indices) of its production members. */
+  ensembleOf?: number[];
 }
 
 /** The selected trial refitted on all samples but the final early-stopping slice: the production model. */
@@ -55,7 +62,7 @@ interface FitState {
 
 /** Everything needed to continue one config exactly where it stopped, fold progress included. */
 export interface ConfigCheckpoint {
-  version: 2;
+  version: 3;
   key: string;
   /** Steps taken in this config, over all fits. */
   step: number;
@@ -64,16 +71,25 @@ export interface ConfigCheckpoint {
   /** The trial being scored: its finished folds and their test predictions so far. */
   partial: { folds: TrialResult['folds']; oos: Float64Array } | null;
   current: FitState | null;
-  final: FinalFit | null;
+  /** Production refits: the winner, or every ensemble member in order. */
+  finals: FinalFit[];
+  /** Set once the search is complete and the production candidate chosen. */
+  refit: number[] | null;
 }
 
 export interface TrainConfigOptions {
   key: string;
   dataset: Dataset;
   group: DataParallelGroup;
-  trials: Hyperparameters[];
+  /** A fixed trial list, or `plan`: the next trial given the finished ones (successive halving). */
+  trials?: Hyperparameters[];
+  plan?: (done: readonly TrialResult[]) => PlannedTrial | undefined;
   /** Stop starting new trials once this much training time was spent on the config (0: no limit). */
   budgetMs: number;
+  /** Stop starting new trials once the config took this many optimizer steps (0: no limit; reproducible). */
+  budgetSteps?: number;
+  /** Average the top this many members as one more candidate (< 2: no ensemble). */
+  ensembleSize?: number;
   patience: number;
   checkpointEvery: number;
   clipNorm: number;
@@ -88,7 +104,19 @@ function finiteOrMax(v: number): number {
 }
 
 export function modelSpecFor(hp: Hyperparameters, features: number): ModelSpec {
-  return { kind: hp.model, windowSize: hp.windowSize, features, hidden: hp.hiddenUnits };
+  return { kind: hp.model, windowSize: hp.windowSize, features, hidden: hp.hiddenUnits, ...(hp.layers ? { layers: hp.layers } : {}), ...(hp.heads ? { heads: hp.heads } : {}) };
+}
+
+/** What a config's training chose: the single winner, or the ensemble with its members' refits. */
+export interface TrainConfigResult {
+  /** The production refit of the winner (the first member when the ensemble won). */
+  best: FinalFit;
+  /** The chosen candidate's row in `trials` (the ensemble's row when it won). */
+  winner: TrialResult;
+  /** Every trial in search order, plus the ensemble's row when one was scored. */
+  trials: TrialResult[];
+  steps: number;
+  ensemble?: { members: FinalFit[]; candidate: EnsembleCandidate };
 }
 
 function newFit(trial: number, fold: number, hp: Hyperparameters, key: string, features: number): FitState {
@@ -128,10 +156,14 @@ function newFit(trial: number, fold: number, hp: Hyperparameters, key: string, f
  * wins and is refitted on all samples but the final early-stopping slice. Deterministic given the seed: batch
  * order comes from a checkpointed RNG, so a resumed run takes the same steps as an uninterrupted one.
  */
-export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: FinalFit; winner: TrialResult; trials: TrialResult[]; steps: number }> {
+export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfigResult> {
   const { dataset: ds, group } = opts;
-  const cp: ConfigCheckpoint = opts.resumeFrom ?? { version: 2, key: opts.key, step: 0, elapsedMs: 0, done: [], partial: null, current: null, final: null };
-  if (cp.version !== 2) throw new Error(`checkpoint version ${String(cp.version)} predates walk-forward training; start the config afresh`);
+  const cp: ConfigCheckpoint = opts.resumeFrom ?? { version: 3, key: opts.key, step: 0, elapsedMs: 0, done: [], partial: null, current: null, finals: [], refit: null };
+  if (cp.version !== 3) throw new Error(`checkpoint version ${String(cp.version)} predates the successive-halving search; start the config afresh`);
+  const fixed = opts.trials;
+  const plan =
+    opts.plan ??
+    ((done: readonly TrialResult[]): PlannedTrial | undefined => (fixed && done.length < fixed.length ? { hyperparameters: fixed[done.length]!, sample: done.length, rung: 0 } : undefined));
   let sliceStart = performance.now();
   const elapsed = () => cp.elapsedMs + (performance.now() - sliceStart);
   const checkpoint = async () => {
@@ -202,14 +234,17 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: Fin
     return { params: tr.bestParams!, validationMse: tr.bestValidation!, epochsRun: tr.epoch, curves: tr.curves };
   };
 
-  while (cp.partial || cp.current || (cp.done.length < opts.trials.length && !cp.final)) {
-    if (cp.current?.fold === -1) break; // resumed inside the production refit
+  const overBudget = () => (opts.budgetMs > 0 && elapsed() > opts.budgetMs) || ((opts.budgetSteps ?? 0) > 0 && cp.step >= opts.budgetSteps!);
+  for (;;) {
+    if (cp.refit || cp.current?.fold === -1) break; // the search is over (resumed inside a production refit)
     const trial = cp.done.length;
+    const next = plan(cp.done);
+    if (!next) break;
     if (!cp.partial) {
-      if (trial > 0 && opts.budgetMs > 0 && elapsed() > opts.budgetMs) break;
+      if (trial > 0 && overBudget()) break;
       cp.partial = { folds: [], oos: new Float64Array(testSamples) };
     }
-    const hp = opts.trials[trial]!;
+    const hp = next.hyperparameters;
     for (let k = cp.partial.folds.length; k < ds.folds.length; k++) {
       const fold = ds.folds[k]!;
       const view = fitView(ds, fold.train);
@@ -225,18 +260,39 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<{ best: Fin
       cp.current = null;
     }
     const actual = ds.targets.subarray(ds.folds[0]!.test.start);
-    cp.done.push({ hyperparameters: hp, oos: cp.partial.oos, oosMse: finiteOrMax(mse(cp.partial.oos, actual)), folds: cp.partial.folds });
+    cp.done.push({ hyperparameters: hp, oos: cp.partial.oos, oosMse: finiteOrMax(mse(cp.partial.oos, actual)), folds: cp.partial.folds, sample: next.sample, rung: next.rung });
     cp.partial = null;
   }
 
-  const winner = cp.done.reduce((a, b) => (b.oosMse < a.oosMse ? b : a));
-  if (!cp.final) {
-    const winnerIndex = cp.done.indexOf(winner);
-    await useView(-1, ds);
-    cp.current ??= newFit(winnerIndex, -1, winner.hyperparameters, opts.key, ds.width);
+  // The single winner is the lowest pooled out-of-sample MSE (the deflated Sharpe counts every trial for that
+  // choice); the ensemble, scored with members chosen per fold on validation data only, is one more candidate.
+  const single = cp.done.reduce((a, b) => (b.oosMse < a.oosMse ? b : a));
+  const actual = ds.targets.subarray(ds.folds[0]!.test.start);
+  const candidate = (opts.ensembleSize ?? 0) >= 2 ? ensembleCandidate(cp.done, opts.ensembleSize!, ds.folds, actual) : undefined;
+  const ensembleRow: TrialResult | undefined = candidate && {
+    hyperparameters: cp.done[candidate.members[0]!]!.hyperparameters,
+    oos: candidate.oos,
+    oosMse: candidate.oosMse,
+    folds: [],
+    ensembleOf: candidate.members,
+  };
+  const ensembleWins = ensembleRow !== undefined && ensembleRow.oosMse < single.oosMse;
+  cp.refit ??= ensembleWins ? candidate!.members : [cp.done.indexOf(single)];
+  await useView(-1, ds);
+  while (cp.finals.length < cp.refit.length) {
+    const trialIndex = cp.refit[cp.finals.length]!;
+    const hp = cp.done[trialIndex]!.hyperparameters;
+    cp.current ??= newFit(trialIndex, -1, hp, opts.key, ds.width);
     const fit = await runFit(ds.final.train, ds.final.validation, ds);
-    cp.final = { hyperparameters: winner.hyperparameters, validationMse: fit.validationMse, epochsRun: fit.epochsRun, params: fit.params, curves: fit.curves };
+    cp.finals.push({ hyperparameters: hp, validationMse: fit.validationMse, epochsRun: fit.epochsRun, params: fit.params, curves: fit.curves });
     cp.current = null;
   }
-  return { best: cp.final, winner, trials: cp.done, steps: cp.step };
+  const trials = ensembleRow ? [...cp.done, ensembleRow] : cp.done;
+  return {
+    best: cp.finals[0]!,
+    winner: ensembleWins ? ensembleRow! : single,
+    trials,
+    steps: cp.step,
+    ...(ensembleWins ? { ensemble: { members: cp.finals, candidate: candidate! } } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TIMEFRAMES } from '../config/index.js';
+import { MODEL_KINDS, TIMEFRAMES } from '../config/index.js';
 import { featureSpecSchema, normalisationSchema } from '../features/index.js';
 import { configMetricsSchema, evaluationMetricsSchema } from './run-record.js';
 
@@ -11,8 +11,11 @@ const histogramSchema = z.object({
 export type Histogram = z.infer<typeof histogramSchema>;
 
 export const hyperparametersSchema = z.object({
-  model: z.enum(['lstm', 'gru', 'dense']),
+  model: z.enum(MODEL_KINDS),
   windowSize: z.number().int().min(1),
+  /** Transformer encoder blocks and attention heads (absent: 1). */
+  layers: z.number().int().min(1).optional(),
+  heads: z.number().int().min(1).optional(),
   hiddenUnits: z.number().int().min(1),
   learningRate: z.number().positive(),
   batchSize: z.number().int().min(1),
@@ -100,8 +103,32 @@ export const modelMetadataSchema = z.object({
   output: z.object({ name: z.string(), shape: z.tuple([z.literal('batch'), z.literal(1)]) }),
   onnx: z.object({ opset: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive() }),
   hyperparameters: hyperparametersSchema,
-  /** The trials of the search, best first by pooled walk-forward out-of-sample MSE. */
-  search: z.array(z.object({ hyperparameters: hyperparametersSchema, oosMse: z.number(), oosNetSharpe: z.number(), epochsRun: z.array(z.number().int()) })),
+  /**
+   * Every trial of the search (each successive-halving rung's fit counts as one, and the ensemble as one more),
+   * best first by pooled walk-forward out-of-sample MSE. `sample` is the sampled configuration, `rung` its halving rung.
+   */
+  search: z.array(
+    z.object({
+      hyperparameters: hyperparametersSchema,
+      oosMse: z.number(),
+      oosNetSharpe: z.number(),
+      epochsRun: z.array(z.number().int()),
+      sample: z.number().int().optional(),
+      rung: z.number().int().optional(),
+      /** Mean inner-validation MSE over the folds (standardised): what successive halving promotes on. */
+      validationMse: z.number().optional(),
+      /** Set on the ensemble's row: its members' sample indices. */
+      ensembleOf: z.array(z.number().int()).optional(),
+    }),
+  ),
+  /** Present when model.onnx is the ensemble: its members, each with its own window (the graph slices the input). */
+  ensemble: z
+    .object({
+      members: z.array(z.object({ sample: z.number().int(), hyperparameters: hyperparametersSchema })),
+      /** How members were chosen for each walk-forward test fold and for the production graph. */
+      selection: z.string(),
+    })
+    .optional(),
   /** `test` is the walk-forward estimate (pooled out-of-sample); `validation` the production refit's early-stopping slice. */
   metrics: z.object({ validation: configMetricsSchema, test: configMetricsSchema }),
   evaluation: walkForwardEvaluationSchema,

@@ -62,7 +62,7 @@ export const defaultConfig: SignalForgeConfig = {
     startupGraceSeconds: 1800,
     watchdogGraceMinutes: 30,
     hyperparameters: {
-      models: ['lstm', 'gru', 'dense'],
+      models: ['lstm', 'gru', 'dense', 'transformer'],
       windowSize: 32,
       hiddenUnits: 32,
       epochs: 20,
@@ -70,6 +70,21 @@ export const defaultConfig: SignalForgeConfig = {
       learningRate: 0.001,
       checkpointEverySteps: 50,
       purgeGapBars: 5,
+    },
+    // 12 sampled trials, halved by 3 from 2 epochs: 12 x 2, 4 x 6 and 1 x 18 epochs of walk-forward fits.
+    search: {
+      trials: 12,
+      seed: 1,
+      reductionFactor: 3,
+      minEpochs: 2,
+      budgetSteps: 0,
+      ensembleSize: 3,
+      spaces: {
+        lstm: { learningRate: { min: 3e-4, max: 3e-3 }, hiddenUnits: [16, 32, 64], layers: [1], windowSize: [16, 32], batchSize: [128, 256] },
+        gru: { learningRate: { min: 3e-4, max: 3e-3 }, hiddenUnits: [16, 32, 64], layers: [1], windowSize: [16, 32], batchSize: [128, 256] },
+        dense: { learningRate: { min: 3e-4, max: 3e-3 }, hiddenUnits: [32, 64], layers: [1], windowSize: [8, 16, 32], batchSize: [128, 256] },
+        transformer: { learningRate: { min: 1e-4, max: 1e-3 }, hiddenUnits: [16, 32], layers: [1, 2], heads: [2, 4], windowSize: [16, 32], batchSize: [128, 256] },
+      },
     },
   },
   thresholds: {

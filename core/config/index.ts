@@ -8,6 +8,7 @@ export { defaultConfig, DEFAULT_SYMBOLS } from './defaults.js';
 export * from './instance-types.js';
 export { requiredEnv } from './env.js';
 export * from './timeframes.js';
+export * from './search.js';
 
 export class ConfigError extends Error {
   constructor(

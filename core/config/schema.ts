@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INSTANCE_TYPES, SPOT_QUOTA_GROUPS, spotShardConcurrency } from './instance-types.js';
+import { MODEL_KINDS, searchSchema } from './search.js';
 
 /** Kafka topic names are part of the wire contract with producers, sinks and the CDK topic resource. */
 export const TOPIC_NAMES = ['market-data', 'financial-news', 'social-sentiment', 'regulatory-filings'] as const;
@@ -125,8 +126,13 @@ export const configSchema = z
       /** The instance halts itself at maxRunHours plus this, whatever the orchestrator does (boot-time watchdog). */
       watchdogGraceMinutes: z.number().int().min(1),
       sagemakerImageUri: z.string().optional(),
+      /**
+       * `models`: the kinds the search samples; `epochs`: the last halving rung's epochs. windowSize, hiddenUnits,
+       * batchSize and learningRate describe the reference LSTM that the bench, the smoke check and the PyTorch peer
+       * train; the search draws its trials from `search.spaces`.
+       */
       hyperparameters: z.object({
-        models: z.array(z.enum(['lstm', 'gru', 'dense'])).min(1),
+        models: z.array(z.enum(MODEL_KINDS)).min(1),
         windowSize: z.number().int().min(2),
         hiddenUnits: z.number().int().min(1),
         epochs: z.number().int().min(1),
@@ -135,6 +141,7 @@ export const configSchema = z
         checkpointEverySteps: z.number().int().min(1),
         purgeGapBars: z.number().int().min(0),
       }),
+      search: searchSchema,
     }),
     thresholds: z.object({
       canaryWeight: z.number().gt(0).lt(1),
@@ -278,6 +285,9 @@ export const configSchema = z
     }
     if (new Set(cfg.universe.symbols).size !== cfg.universe.symbols.length) {
       ctx.addIssue({ code: 'custom', path: ['universe', 'symbols'], message: 'symbols must be unique' });
+    }
+    for (const kind of cfg.training.hyperparameters.models) {
+      if (!cfg.training.search.spaces[kind]) ctx.addIssue({ code: 'custom', path: ['training', 'search', 'spaces', kind], message: `${kind} is in training.hyperparameters.models but has no search space` });
     }
     const unknownTypes = cfg.training.instanceTypes.map((type, i) => ({ type, i })).filter(({ type }) => !INSTANCE_TYPES[type]);
     for (const { type, i } of unknownTypes) {

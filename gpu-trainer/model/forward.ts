@@ -1,5 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { paramLayout, type ModelSpec } from './spec.js';
+import { transformerForward } from './transformer.js';
 
 type Tf = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
@@ -41,6 +42,7 @@ export function forward(tf: Tf, spec: ModelSpec, params: Tensor[], x: Tensor): T
   const { windowSize: T, features: F, hidden: H } = spec;
   const mm = fastMatMul(tf);
   const batch = x.shape[0]!;
+  if (spec.kind === 'transformer') return transformerForward(tf, spec, params, x, mm);
   if (spec.kind === 'dense') {
     const [w1, b1, wOut, bOut] = params as [Tensor, Tensor, Tensor, Tensor];
     const hidden = tf.relu(tf.add(mm(tf.reshape(x, [batch, T * F]) as Tensor2D, w1 as Tensor2D), b1));

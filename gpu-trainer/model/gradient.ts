@@ -6,12 +6,13 @@ import type { ModelSpec } from './spec.js';
 /**
  * The training step's loss and gradient. On the CPU backends (wasm, cpu) the LSTM and GRU use the
  * explicit BPTT of bptt.ts (matMuls on tfjs, gate math in JS), whose cost scales with the shard; on
- * `tensorflow` (GPU) and for the dense model, tfjs autodiff of forward.ts, which keeps the whole graph
+ * `tensorflow` (GPU) and for the dense model and the Transformer, tfjs autodiff of forward.ts, which keeps the whole graph
  * on the device instead of copying every step's gates to JS. Both differentiate the same function
  * (test/unit/trainer/bptt.test.ts). SIGNALFORGE_GRADIENT=autodiff forces the autodiff path everywhere (for
  * A/B measurements and as a fallback); workers inherit it from the coordinator's environment.
  */
 export function trainingLossAndGradient(tf: typeof tfTypes, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): { loss: number; grad: Float32Array } {
-  if (spec.kind !== 'dense' && tf.getBackend() !== 'tensorflow' && process.env.SIGNALFORGE_GRADIENT !== 'autodiff') return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
+  const recurrent = spec.kind === 'lstm' || spec.kind === 'gru';
+  if (recurrent && tf.getBackend() !== 'tensorflow' && process.env.SIGNALFORGE_GRADIENT !== 'autodiff') return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
   return lossAndGradient(tf, spec, flat, x, y, batch);
 }

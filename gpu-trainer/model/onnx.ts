@@ -4,25 +4,27 @@ import type { onnx as Onnx } from 'onnx-proto';
 // onnx-proto is CommonJS without statically detectable named exports, so Node's ESM loader only offers the default.
 const { onnx } = onnxPackage as unknown as { onnx: typeof Onnx };
 import { paramLayout, type ModelSpec } from './spec.js';
+import { transformerGraph } from './transformer-onnx.js';
 
-export const ONNX_OPSET = 14;
+/** 17: the first opset with LayerNormalization (the Transformer); LSTM, GRU and the rest are unchanged since 14. */
+export const ONNX_OPSET = 17;
 export const INPUT_NAME = 'features';
 export const OUTPUT_NAME = 'prediction';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
-const A = onnx.AttributeProto.AttributeType;
+export const A = onnx.AttributeProto.AttributeType;
 
-function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
+export function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
   const copy = new Float32Array(values);
   return { name, dims, dataType: FLOAT, rawData: new Uint8Array(copy.buffer) };
 }
 
-function int64Tensor(name: string, values: number[]): Onnx.ITensorProto {
+export function int64Tensor(name: string, values: number[]): Onnx.ITensorProto {
   return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
 }
 
-function node(opType: string, inputs: string[], outputs: string[], attribute: Onnx.IAttributeProto[] = []): Onnx.INodeProto {
+export function node(opType: string, inputs: string[], outputs: string[], attribute: Onnx.IAttributeProto[] = []): Onnx.INodeProto {
   return { opType, input: inputs, output: outputs, name: `${opType}_${outputs[0]}`, attribute };
 }
 
@@ -40,23 +42,34 @@ export interface ExportOptions {
   docString?: string;
 }
 
+/** Nodes and initializers of one model's subgraph; names carry a prefix so several models share one graph. */
+export interface GraphPart {
+  nodes: Onnx.INodeProto[];
+  initializer: Onnx.ITensorProto[];
+}
+
 /**
- * Builds the ONNX model in TypeScript. Input `features` [batch, window, features] (already z-scored by
- * core/features' buildModelInput), output `prediction` [batch, 1] = predicted next-bar return.
+ * One model's math from `input` ([batch, window, features], z-scored) to `output` ([batch, 1], a return),
+ * every internal name prefixed with `prefix`.
  */
-export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOptions): Uint8Array {
+export function modelGraph(spec: ModelSpec, flat: Float32Array, opts: Pick<ExportOptions, 'targetMean' | 'targetStd'>, prefix: string, input: string, output: string): GraphPart {
   const { windowSize: T, features: F, hidden: H } = spec;
+  const n = (name: string) => `${prefix}${name}`;
   const p = Object.fromEntries(paramLayout(spec).map((l) => [l.name, flat.subarray(l.offset, l.offset + l.size)]));
   const initializer: Onnx.ITensorProto[] = [];
   const nodes: Onnx.INodeProto[] = [];
 
-  if (spec.kind === 'dense') {
-    initializer.push(int64Tensor('flat_shape', [-1, T * F]), floatTensor('w1', [T * F, H], p.w1!), floatTensor('b1', [H], p.b1!));
+  if (spec.kind === 'transformer') {
+    const part = transformerGraph(spec, p, n, input, n('h_last'));
+    nodes.push(...part.nodes);
+    initializer.push(...part.initializer);
+  } else if (spec.kind === 'dense') {
+    initializer.push(int64Tensor(n('flat_shape'), [-1, T * F]), floatTensor(n('w1'), [T * F, H], p.w1!), floatTensor(n('b1'), [H], p.b1!));
     nodes.push(
-      node('Reshape', [INPUT_NAME, 'flat_shape'], ['flat']),
-      node('MatMul', ['flat', 'w1'], ['h1_mm']),
-      node('Add', ['h1_mm', 'b1'], ['h1_pre']),
-      node('Relu', ['h1_pre'], ['h_last']),
+      node('Reshape', [input, n('flat_shape')], [n('flat')]),
+      node('MatMul', [n('flat'), n('w1')], [n('h1_mm')]),
+      node('Add', [n('h1_mm'), n('b1')], [n('h1_pre')]),
+      node('Relu', [n('h1_pre')], [n('h_last')]),
     );
   } else {
     const gates = spec.kind === 'lstm' ? 4 : 3;
@@ -71,10 +84,10 @@ export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOpti
       B.set(p.b!.subarray(src * H, (src + 1) * H), dst * H); // Wb; Rb stays zero
     });
     initializer.push(
-      floatTensor('W', [1, gates * H, F], W),
-      floatTensor('R', [1, gates * H, H], R),
-      floatTensor('B', [1, 2 * gates * H], B),
-      int64Tensor('h_shape', [-1, H]),
+      floatTensor(n('W'), [1, gates * H, F], W),
+      floatTensor(n('R'), [1, gates * H, H], R),
+      floatTensor(n('B'), [1, 2 * gates * H], B),
+      int64Tensor(n('h_shape'), [-1, H]),
     );
     const attrs: Onnx.IAttributeProto[] = [
       { name: 'hidden_size', type: A.INT, i: H },
@@ -82,38 +95,52 @@ export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOpti
     ];
     if (spec.kind === 'gru') attrs.push({ name: 'linear_before_reset', type: A.INT, i: 0 });
     nodes.push(
-      node('Transpose', [INPUT_NAME], ['x_tnf'], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]),
-      node(spec.kind === 'lstm' ? 'LSTM' : 'GRU', ['x_tnf', 'W', 'R', 'B'], ['rnn_y', 'rnn_h'], attrs),
-      node('Reshape', ['rnn_h', 'h_shape'], ['h_last']),
+      node('Transpose', [input], [n('x_tnf')], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]),
+      node(spec.kind === 'lstm' ? 'LSTM' : 'GRU', [n('x_tnf'), n('W'), n('R'), n('B')], [n('rnn_y'), n('rnn_h')], attrs),
+      node('Reshape', [n('rnn_h'), n('h_shape')], [n('h_last')]),
     );
   }
   // The output layer absorbs the de-standardisation, out = (h.w + b) * std + mean = h.(w * std) + (b * std + mean),
   // folded in float64: two graph nodes fewer on every prediction (each costs onnxruntime ~1 µs).
   const wOut = Float32Array.from(p.wOut!, (w) => w * opts.targetStd);
   const bOut = Float32Array.of(p.bOut![0]! * opts.targetStd + opts.targetMean);
-  initializer.push(floatTensor('w_out', [H, 1], wOut), floatTensor('b_out', [1], bOut));
-  nodes.push(node('MatMul', ['h_last', 'w_out'], ['out_mm']), node('Add', ['out_mm', 'b_out'], [OUTPUT_NAME]));
+  initializer.push(floatTensor(n('w_out'), [H, 1], wOut), floatTensor(n('b_out'), [1], bOut));
+  nodes.push(node('MatMul', [n('h_last'), n('w_out')], [n('out_mm')]), node('Add', [n('out_mm'), n('b_out')], [output]));
+  return { nodes, initializer };
+}
 
+/** Wraps a graph into a serialised ModelProto with the service's input and output contract. */
+export function encodeModel(part: GraphPart, x: { name: string; window: number; features: number; docString: string }): Uint8Array {
   const model = onnx.ModelProto.create({
-    irVersion: 7,
+    irVersion: 8,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'signalforge-gpu-trainer',
     producerVersion: '1',
-    docString: opts.docString ?? `${spec.kind} window=${T} features=${F} hidden=${H}`,
+    docString: x.docString,
     graph: {
-      name: `signalforge_${spec.kind}`,
-      node: nodes,
-      initializer,
+      name: x.name,
+      node: part.nodes,
+      initializer: part.initializer,
       input: [
         {
           name: INPUT_NAME,
-          type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: T }, { dimValue: F }] } } },
+          type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: x.window }, { dimValue: x.features }] } } },
         },
       ],
       output: [{ name: OUTPUT_NAME, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } }],
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * Builds the ONNX model in TypeScript. Input `features` [batch, window, features] (already z-scored by
+ * core/features' buildModelInput), output `prediction` [batch, 1] = predicted next-bar return.
+ */
+export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOptions): Uint8Array {
+  const { windowSize: T, features: F, hidden: H } = spec;
+  const part = modelGraph(spec, flat, opts, '', INPUT_NAME, OUTPUT_NAME);
+  return encodeModel(part, { name: `signalforge_${spec.kind}`, window: T, features: F, docString: opts.docString ?? `${spec.kind} window=${T} features=${F} hidden=${H}` });
 }
 
 /** The float initializers of an exported model, by name; tests use it to compare weights. */

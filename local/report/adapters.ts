@@ -9,7 +9,28 @@ import type { GateRow, ModelReport, RegistryRow } from './report-data.js';
  */
 
 /** One config's charts and headline metrics from its metadata.json. */
-export type MetadataForReport = Pick<ModelMetadata, 'key' | 'hyperparameters' | 'lossCurves' | 'equityCurves' | 'metrics'>;
+export type MetadataForReport = Pick<ModelMetadata, 'key' | 'hyperparameters' | 'lossCurves' | 'equityCurves' | 'metrics'> & Partial<Pick<ModelMetadata, 'search' | 'ensemble'>>;
+
+type SearchRow = ModelMetadata['search'][number];
+
+function trialLabel(t: SearchRow): string {
+  if (t.ensembleOf) return `ensemble of ${t.ensembleOf.length}`;
+  const h = t.hyperparameters;
+  return `${h.model} h${h.hiddenUnits}${h.layers ? ` L${h.layers}` : ''}${h.heads ? ` heads${h.heads}` : ''} w${h.windowSize} b${h.batchSize} lr ${h.learningRate.toPrecision(2)}`;
+}
+
+/** The search leaderboard (metadata.search is already best first); the exported candidate is the lowest out-of-sample MSE. */
+export function leaderboardFromMetadata(meta: MetadataForReport): ModelReport['leaderboard'] {
+  const rows = meta.search ?? [];
+  return rows.map((t, i) => ({
+    label: trialLabel(t),
+    rung: t.rung ?? null,
+    epochs: t.hyperparameters.epochs,
+    oosMse: t.oosMse,
+    oosNetSharpe: t.oosNetSharpe,
+    selected: i === 0 && (meta.ensemble ? Boolean(t.ensembleOf) : !t.ensembleOf),
+  }));
+}
 export type VersionForReport = Pick<ModelVersion, 'key' | 'version' | 'metrics'>;
 export type HeadForReport = Pick<ModelHead, 'production' | 'canary'>;
 
@@ -17,7 +38,8 @@ export function modelReportFromMetadata(meta: MetadataForReport): ModelReport {
   const { validation, test } = meta.metrics;
   return {
     key: meta.key,
-    modelType: meta.hyperparameters.model,
+    modelType: meta.ensemble ? `ensemble of ${meta.ensemble.members.length} (${meta.ensemble.members.map((m) => m.hyperparameters.model).join('+')})` : meta.hyperparameters.model,
+    leaderboard: leaderboardFromMetadata(meta),
     trainLoss: meta.lossCurves.train,
     valLoss: meta.lossCurves.validation,
     equity: meta.equityCurves.model,

@@ -294,7 +294,19 @@ function modelCard(m: ModelReport): string {
 <div><span class="k">Val MSE</span><span class="v">${esc(formatNumber(s.valMse))}</span></div>
 <div><span class="k">Max DD</span><span class="v">${esc(formatPercent(s.maxDrawdown))}</span></div></div>
 <div class="chart-caption"><b>Loss</b><span><i class="swatch c-train"></i>train</span><span><i class="swatch c-val"></i>validation</span></div>${loss}
-<div class="chart-caption"><b>Equity</b><span><i class="swatch c-equity"></i>strategy</span><span><i class="swatch dashed c-baseline"></i>baseline</span></div>${equity}</article>`;
+<div class="chart-caption"><b>Equity</b><span><i class="swatch c-equity"></i>strategy</span><span><i class="swatch dashed c-baseline"></i>baseline</span></div>${equity}${leaderboard(m)}</article>`;
+}
+
+/** The config's search, best first: every successive-halving rung's walk-forward fit and the ensemble. */
+function leaderboard(m: ModelReport): string {
+  if (m.leaderboard.length === 0) return '';
+  const rows = m.leaderboard
+    .map(
+      (t, i) =>
+        `<tr${t.selected ? ' class="better"' : ''}><td class="num">${i + 1}</td><td>${esc(t.label)}${t.selected ? ' <small>exported</small>' : ''}</td><td class="num">${esc(t.rung === null ? '–' : String(t.rung))}</td><td class="num">${esc(String(t.epochs))}</td><td class="num">${esc(formatNumber(t.oosMse, 6))}</td><td class="num">${esc(formatNumber(t.oosNetSharpe, 2))}</td></tr>`,
+    )
+    .join('');
+  return `<details data-leaderboard="${esc(m.key)}"><summary>Search leaderboard (${m.leaderboard.length} trials, out of sample)</summary><table><thead><tr><th class="num">#</th><th>Trial</th><th class="num">Rung</th><th class="num">Epochs</th><th class="num">OOS MSE</th><th class="num">Net Sharpe</th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
 function models(data: RunReportData): string {

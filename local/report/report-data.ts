@@ -52,7 +52,22 @@ export const modelReportSchema = z.object({
   /** Equity of the naive baseline over the same bars. */
   baselineEquity: z.array(z.number()),
   metrics: modelMetricsSchema,
+  /** The config's search, best first by pooled walk-forward out-of-sample MSE: every halving rung's fit and the ensemble. */
+  leaderboard: z.array(leaderboardRowSchema()).default([]),
 });
+
+function leaderboardRowSchema() {
+  return z.object({
+    /** Kind and size, e.g. `gru h8 w4`, or `ensemble of 3`. */
+    label: z.string().min(1),
+    rung: z.number().int().nullable(),
+    epochs: z.number().int(),
+    oosMse: z.number(),
+    oosNetSharpe: z.number(),
+    /** The candidate exported as model.onnx. */
+    selected: z.boolean(),
+  });
+}
 
 export const registryAliasSchema = z.enum(['production', 'canary']).nullable();
 

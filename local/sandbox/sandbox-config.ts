@@ -11,20 +11,37 @@ export const SANDBOX_MODEL = { batchSize: 32, windowSize: 4, hiddenUnits: 8 } as
 
 /** New bars per baking series in the live phase (local/live/live-phase.ts). */
 export const LIVE_PHASE_BARS = 60;
+/**
+ * The sandbox's search: SANDBOX_MODEL's sizes as the spaces, every kind (the recurrent two, the Transformer, the
+ * dense baseline) sampled once, successive halving from a third of the epochs, and the top-3 ensemble as a
+ * candidate; the deployed search (core/config defaults) samples 12 trials from larger spaces.
+ */
+export const SANDBOX_SEARCH = {
+  trials: 4,
+  reductionFactor: 3,
+  ensembleSize: 3,
+  spaces: {
+    lstm: { learningRate: { min: 1e-3, max: 1e-2 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], windowSize: [SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
+    gru: { learningRate: { min: 1e-3, max: 1e-2 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], windowSize: [SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
+    dense: { learningRate: { min: 1e-3, max: 1e-2 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], windowSize: [2, SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
+    transformer: { learningRate: { min: 1e-3, max: 5e-3 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], heads: [2], windowSize: [SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
+  },
+} as const;
 
 /** Manual approval timing in the sandbox: poll every 5 s, reject after 15 min. */
 export const SANDBOX_APPROVAL = { approvalPollSeconds: 5, approvalTimeoutSeconds: 900 } as const;
 
 /**
  * The sandbox's departures from the `local` profile, as loadConfig overrides (never code forks): a
- * small universe, a small model (SANDBOX_MODEL), one model kind, one trainer worker on a shared laptop and a bake of
+ * small universe, small models (SANDBOX_MODEL, SANDBOX_SEARCH), one trainer worker on a shared laptop and a bake of
  * seconds instead of an hour. `--full` keeps the configured universe and model search.
  */
 export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
   const overrides: ConfigOverrides = {
     training: {
       gpusPerInstance: 1,
-      hyperparameters: { epochs: options.epochs, ...SANDBOX_MODEL, ...(options.full ? {} : { models: ['dense'] }) },
+      hyperparameters: { epochs: options.epochs, ...SANDBOX_MODEL, models: ['lstm', 'gru', 'transformer', 'dense'] },
+      search: { ...SANDBOX_SEARCH, minEpochs: Math.max(1, Math.floor(options.epochs / 3)) },
     },
     // Half the live phase's requests reach the canary, so both sides of the unpaired test get about 30 outcomes.
     thresholds: { bakeSeconds: options.bakeSeconds, canaryWeight: 0.5 },

@@ -67,6 +67,18 @@ export function gpuRuntime(config: SignalForgeConfig): TrainerRuntime {
   return { workers: config.training.gpusPerInstance, dpSize: 1, backend: 'tensorflow', spotWatch: true };
 }
 
+/** The config's search settings as trainer flags, so the launched command line shows how the run searches. */
+export function searchCliArgs(search: SignalForgeConfig['training']['search']): string[] {
+  return [
+    '--trials', String(search.trials),
+    '--search-seed', String(search.seed),
+    '--reduction-factor', String(search.reductionFactor),
+    '--min-epochs', String(search.minEpochs),
+    '--budget-steps', String(search.budgetSteps),
+    '--ensemble-size', String(search.ensembleSize),
+  ];
+}
+
 /** The trainer CLI arguments (gpu-trainer/cli.ts) for a launch request; the same flags on every backend. */
 export function trainerCliArgs(request: TrainerLaunchRequest, config: SignalForgeConfig, runtime: TrainerRuntime): string[] {
   const hp = config.training.hyperparameters;
@@ -80,6 +92,7 @@ export function trainerCliArgs(request: TrainerLaunchRequest, config: SignalForg
     '--backend', runtime.backend,
     '--epochs', String(request.epochs),
     '--checkpoint-every', String(hp.checkpointEverySteps),
+    ...searchCliArgs(config.training.search),
     ...(runtime.spotWatch ? ['--spot-watch'] : []),
     ...(request.resume ? ['--resume'] : []),
     ...(runtime.extraArgs ?? []),

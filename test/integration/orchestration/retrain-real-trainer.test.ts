@@ -16,6 +16,7 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
       training: {
         maxAttempts: 2,
         hyperparameters: { models: ['dense'], windowSize: 8, hiddenUnits: 8, epochs: 20, batchSize: 32, checkpointEverySteps: 20 },
+        search: { trials: 1, ensembleSize: 0, spaces: { dense: { learningRate: { min: 0.001, max: 0.001 }, hiddenUnits: [8], layers: [1], windowSize: [8], batchSize: [32] } } },
       },
       thresholds: { minRowsPerConfig: 100 },
     });
@@ -56,7 +57,11 @@ describe('retrain with the real trainer killed mid-run', () => {
   it('detects the killed process group, relaunches with --resume and finishes from the checkpoints', async () => {
     const config = testConfig({
       universe: { symbols: ['AAPL'], timeframes: ['1d'] },
-      training: { maxAttempts: 2, hyperparameters: { models: ['lstm'], windowSize: 16, hiddenUnits: 16, epochs: 40, batchSize: 16, checkpointEverySteps: 5 } },
+      training: {
+        maxAttempts: 2,
+        hyperparameters: { models: ['lstm'], windowSize: 16, hiddenUnits: 16, epochs: 40, batchSize: 16, checkpointEverySteps: 5 },
+        search: { trials: 1, ensembleSize: 0, spaces: { lstm: { learningRate: { min: 0.001, max: 0.001 }, hiddenUnits: [16], layers: [1], windowSize: [16], batchSize: [16] } } },
+      },
       thresholds: { minRowsPerConfig: 100 },
     });
     const logDir = mkdtempSync(join(tmpdir(), 'sf-trainer-'));

@@ -79,7 +79,10 @@ describe('trainer against S3 (moto): manifest with pinned versions in, artifacts
     expect(result.sha256).toBe(metadata.onnx.sha256);
     expect(metadata.dataset.manifestId).toBe(`m-${suffix}`);
     expect(metadata.dataset.bars).toBe(400); // v1, not the 60-bar overwrite
-    expect(metadata.search).toHaveLength(2);
+    // Two sampled trials (gru, dense; one halving rung at 2 epochs) and their ensemble, each a trial of the search.
+    expect(metadata.search).toHaveLength(3);
+    expect(metadata.search.filter((t) => t.ensembleOf)).toHaveLength(1);
+    expect(metadata.evaluation.deflatedSharpe.trials).toBe(3);
     expect(metadata.metrics.test.model.samples).toBeGreaterThan(0);
 
     // What serving does: raw bars -> shared features -> ONNX.

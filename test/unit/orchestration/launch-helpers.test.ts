@@ -22,7 +22,7 @@ describe('launcher helpers', () => {
   it('builds the trainer CLI flags of the contract', () => {
     const args = trainerCliArgs(request, defaultConfig, gpuRuntime(defaultConfig));
     expect(args.join(' ')).toBe(
-      '--data s3://a/m.json --out s3://a --configs AAPL#1h,MSFT#1d --run-id rt-1-s000 --workers 4 --dp-size 1 --backend tensorflow --epochs 7 --checkpoint-every 50 --spot-watch --resume',
+      '--data s3://a/m.json --out s3://a --configs AAPL#1h,MSFT#1d --run-id rt-1-s000 --workers 4 --dp-size 1 --backend tensorflow --epochs 7 --checkpoint-every 50 --trials 12 --search-seed 1 --reduction-factor 3 --min-epochs 2 --budget-steps 0 --ensemble-size 3 --spot-watch --resume',
     );
   });
 

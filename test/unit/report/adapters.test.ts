@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelReportFromMetadata, registryRowsFromVersions, type MetadataForReport } from '../../../local/report/adapters.js';
 import { parseRunReportData } from '../../../local/report/report-data.js';
+import { renderRunReport } from '../../../local/report/render.js';
 
 const evaluation = (mse: number, sharpe: number) => ({ mse, mae: Math.sqrt(mse), directionalAccuracy: 0.52, hitRate: 0.51, sharpe, grossSharpe: sharpe + 0.2, roi: 0.04, maxDrawdown: 0.1, turnover: 0.3, samples: 300 });
 
@@ -27,6 +28,39 @@ describe('report adapters', () => {
       baselineEquity: meta.equityCurves.naive,
     });
     expect(row.metrics).toMatchObject({ valMse: 0.0004, sharpe: 1.1, baselineSharpe: 0.3, baselineValMse: 0.0006, testMse: 0.0005 });
+  });
+
+  it('ranks the search into a leaderboard and marks the exported ensemble; the report renders it', () => {
+    const hp = meta.hyperparameters;
+    const withSearch: MetadataForReport = {
+      ...meta,
+      search: [
+        { hyperparameters: hp, oosMse: 0.0004, oosNetSharpe: 0.8, epochsRun: [3], ensembleOf: [0, 1] },
+        { hyperparameters: { ...hp, model: 'transformer', layers: 2, heads: 4 }, oosMse: 0.0005, oosNetSharpe: 0.5, epochsRun: [3], sample: 1, rung: 1 },
+        { hyperparameters: { ...hp, epochs: 1 }, oosMse: 0.0006, oosNetSharpe: 0.1, epochsRun: [1], sample: 0, rung: 0 },
+      ],
+      ensemble: { members: [{ sample: 1, hyperparameters: { ...hp, model: 'transformer' } }, { sample: 0, hyperparameters: hp }], selection: 'per fold on validation' },
+    };
+    const row = modelReportFromMetadata(withSearch);
+    expect(row.modelType).toBe('ensemble of 2 (transformer+gru)');
+    expect(row.leaderboard.map((t) => [t.label, t.rung, t.epochs, t.selected])).toEqual([
+      ['ensemble of 2', null, 3, true],
+      ['transformer h32 L2 heads4 w32 b256 lr 0.0010', 1, 3, false],
+      ['gru h32 w32 b256 lr 0.0010', 0, 1, false],
+    ]);
+    const html = renderRunReport({
+      runId: 'r',
+      startedAt: '2025-01-01T00:00:00Z',
+      durationSeconds: 1,
+      stages: [],
+      ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] },
+      models: [row],
+      registry: [],
+      stateMachine: { status: 'SUCCEEDED', visits: [] },
+      cost: { instanceType: 'p3.8xlarge', spotPerHour: 1, onDemandPerHour: 2, hours: 0, spotUsd: 0, onDemandUsd: 0 },
+    });
+    expect(html).toContain('data-leaderboard="AAPL#1d"');
+    expect(html).toContain('Search leaderboard (3 trials, out of sample)');
   });
 
   it('marks the production and canary versions from the head item, newest first', () => {

@@ -15,8 +15,12 @@ afterAll(async () => {
   await Promise.all(groups.map((g) => g.close()));
 });
 
+function specOf(kind: ModelKind): ModelSpec {
+  return kind === 'transformer' ? { kind, windowSize: 12, features: ds.width, hidden: 8, layers: 2, heads: 2 } : { kind, windowSize: 12, features: ds.width, hidden: 8 };
+}
+
 async function train(group: DataParallelGroup, kind: ModelKind, steps: number): Promise<Float32Array> {
-  const spec: ModelSpec = { kind, windowSize: 12, features: ds.width, hidden: 8 };
+  const spec = specOf(kind);
   const params = initParams(spec, new Rng(11));
   await group.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
   await group.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: 0.01, clipNorm: 1 } });
@@ -46,5 +50,15 @@ describe('data parallelism', () => {
       expect(maxAbsDiff(w1, w2)).toBeLessThan(1e-5);
       expect(maxAbsDiff(w1, w3)).toBeLessThan(1e-5);
     }
+  });
+
+  it('the Transformer (tfjs autodiff) on 4 workers equals 1 worker on the same global batch', async () => {
+    const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
+    const four = await DataParallelGroup.start({ size: 4, backend: 'wasm' });
+    groups.push(one, four);
+    const w1 = await train(one, 'transformer', 5);
+    const w4 = await train(four, 'transformer', 5);
+    expect(maxAbsDiff(w1, initParams(specOf('transformer'), new Rng(11)))).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(w1, w4)).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -4,6 +4,7 @@ import { initBackend, type Tf } from '../../../gpu-trainer/backend.js';
 import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
 import { predict } from '../../../gpu-trainer/model/forward.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
+import { exportEnsembleOnnx, type EnsembleMember } from '../../../gpu-trainer/model/ensemble-onnx.js';
 import { Rng } from '../../../gpu-trainer/rng.js';
 
 let tf: Tf;
@@ -12,9 +13,9 @@ beforeAll(async () => {
 });
 
 describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
-  for (const kind of ['lstm', 'gru', 'dense'] as ModelKind[]) {
+  for (const kind of ['lstm', 'gru', 'dense', 'transformer'] as ModelKind[]) {
     it(`${kind}: max abs diff <= 1e-5`, async () => {
-      const spec: ModelSpec = { kind, windowSize: 12, features: 7, hidden: 10 };
+      const spec: ModelSpec = kind === 'transformer' ? { kind, windowSize: 12, features: 7, hidden: 12, layers: 2, heads: 3 } : { kind, windowSize: 12, features: 7, hidden: 10 };
       const rng = new Rng(42);
       const params = initParams(spec, rng);
       // Non-zero biases so gate-order mistakes cannot hide behind zeros.
@@ -37,4 +38,51 @@ describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
       await session.release();
     });
   }
+});
+
+describe('ensemble export parity (one ONNX graph vs the mean of the members in tfjs)', () => {
+  it('members of every kind, shorter windows and their own normalisations: max abs diff <= 1e-5', async () => {
+    const rng = new Rng(7);
+    const F = 6;
+    const T = 10;
+    const raw = (n: number, scale: number) => Array.from({ length: n }, () => (rng.next() - 0.5) * scale);
+    const ensembleNorm = { mean: raw(F, 2), std: raw(F, 1).map((v) => 0.5 + Math.abs(v)) };
+    const specs: ModelSpec[] = [
+      { kind: 'lstm', windowSize: T, features: F, hidden: 6 },
+      { kind: 'gru', windowSize: 6, features: F, hidden: 5 },
+      { kind: 'dense', windowSize: 4, features: F, hidden: 7 },
+      { kind: 'transformer', windowSize: 8, features: F, hidden: 8, layers: 1, heads: 2 },
+    ];
+    const members: EnsembleMember[] = specs.map((spec, i) => {
+      const params = initParams(spec, rng);
+      for (let j = 0; j < params.length; j++) params[j] = params[j]! + (rng.next() - 0.5) * 0.2;
+      // The first member shares the ensemble's normalisation (no folding nodes); the others differ.
+      const normalisation = i === 0 ? ensembleNorm : { mean: raw(F, 2), std: raw(F, 1).map((v) => 0.5 + Math.abs(v)) };
+      return { spec, params, targetMean: 0.001 * i, targetStd: 0.01 + 0.005 * i, normalisation };
+    });
+    const batch = 9;
+    const rawX = Float64Array.from({ length: batch * T * F }, () => (rng.next() - 0.5) * 6);
+    const zscore = (norm: { mean: number[]; std: number[] }, window: number) => {
+      const out = new Float32Array(batch * window * F);
+      for (let b = 0; b < batch; b++)
+        for (let t = 0; t < window; t++)
+          for (let f = 0; f < F; f++) out[(b * window + t) * F + f] = (rawX[(b * T + T - window + t) * F + f]! - norm.mean[f]!) / norm.std[f]!;
+      return out;
+    };
+    const expected = new Float64Array(batch);
+    for (const m of members) {
+      const pred = predict(tf, m.spec, m.params, zscore(m.normalisation, m.spec.windowSize), batch);
+      for (let b = 0; b < batch; b++) expected[b]! += (pred[b]! * m.targetStd + m.targetMean) / members.length;
+    }
+    const bytes = exportEnsembleOnnx(members, { windowSize: T, normalisation: ensembleNorm });
+    const session = await ort.InferenceSession.create(bytes);
+    const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', zscore(ensembleNorm, T), [batch, T, F]) });
+    const theirs = out[OUTPUT_NAME]!.data as Float32Array;
+    expect(out[OUTPUT_NAME]!.dims).toEqual([batch, 1]);
+    let maxDiff = 0;
+    for (let b = 0; b < batch; b++) maxDiff = Math.max(maxDiff, Math.abs(theirs[b]! - expected[b]!));
+    expect(new Set(Array.from(expected)).size).toBe(batch);
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+    await session.release();
+  });
 });
