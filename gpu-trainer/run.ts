@@ -1,27 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, modelConfigKeys, type SignalForgeConfig, type Timeframe } from '../core/config/index.js';
+import { loadConfig, modelConfigKeys, type SignalForgeConfig } from '../core/config/index.js';
 import { makeFeatureSpec, type FeatureSpec } from '../core/features/index.js';
-import {
-  checkpointKey,
-  openStore,
-  readJson,
-  runRecordKey,
-  runRecordSchema,
-  writeJson,
-  checkpointPrefix,
-  type ArtifactStore,
-  type Hyperparameters,
-  type RunRecord,
-} from '../core/artifacts/index.js';
+import { openStore, type ArtifactStore, type Hyperparameters, type RunRecord } from '../core/artifacts/index.js';
 import type { BackendName } from './backend.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { buildDataset, datasetConfig, DatasetError } from './dataset.js';
 import { loadTrainingData, type TrainingData } from './data-source.js';
-import { evaluateAndExport } from './export.js';
 import { DataParallelGroup } from './group.js';
 import { createLog, type TrainerLog } from './log.js';
-import { startSpotWatch } from './spot-watch.js';
-import { InterruptedError, trainConfig, type ConfigCheckpoint } from './train-config.js';
+import { finishRunRecord, openRunRecord, pendingKeys, startHeartbeat } from './run-record.js';
+import { watchForStop } from './stop-control.js';
+import { InterruptedError } from './train-config.js';
+import { trainKey, type RunContext, type TrainingStats } from './train-key.js';
+
+export type { TrainingStats } from './train-key.js';
 
 export interface TrainingOptions {
   /** `synthetic:<bars>[:<seed>]`, a dataset manifest path/URI, or a bars file; or data already loaded. */
@@ -68,14 +58,6 @@ export interface TrainingOptions {
   config?: SignalForgeConfig;
 }
 
-export interface TrainingStats {
-  steps: number;
-  samples: number;
-  trainMs: number;
-  allreduceMs: number;
-  wallMs: number;
-}
-
 export interface TrainingOutcome {
   record: RunRecord;
   runRecordUri: string;
@@ -103,222 +85,138 @@ export function trialList(base: Omit<Hyperparameters, 'model'>, models: Hyperpar
   return [...first, ...variants].slice(0, Math.max(1, count));
 }
 
-/**
- * Trains the selected configs and writes model.onnx + metadata.json per config and a run record with
- * heartbeats. Callable in-process (sandbox, local launcher) or through gpu-trainer/cli.ts.
- */
-export async function runTraining(options: TrainingOptions): Promise<TrainingOutcome> {
-  const started = performance.now();
+/** The run's settled settings, from the options over the config's defaults; no I/O. */
+export interface RunPlan {
+  cfg: SignalForgeConfig;
+  runId: string;
+  keys: string[];
+  workers: number;
+  dpSize: number;
+  groupsCount: number;
+  backend: BackendName;
+  featureSpec: FeatureSpec;
+  baseHp: Omit<Hyperparameters, 'model'>;
+  trials: Hyperparameters[];
+  checkpointEvery: number;
+}
+
+export function planRun(options: TrainingOptions): RunPlan {
   const cfg = options.config ?? loadConfig();
   const hp = cfg.training.hyperparameters;
-  const ev = cfg.evaluation;
-  const runId = options.runId ?? newRunId();
-  const log = options.log ?? createLog({ runId });
-  const store: ArtifactStore = openStore(options.out);
   const workers = Math.max(1, options.workers ?? 1);
   const dpSize = Math.max(1, Math.min(options.dpSize ?? 1, workers));
-  const groupsCount = Math.max(1, Math.floor(workers / dpSize));
-  const backend = options.backend ?? 'wasm';
-  const seed = options.seed ?? 1;
-  const featureSpec = options.featureSpec ?? makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? 0 });
   const allKeys = modelConfigKeys(cfg).map((k) => k.key);
-  const keys = !options.configs || options.configs === 'all' ? allKeys : options.configs;
   const baseHp = {
     windowSize: options.windowSize ?? hp.windowSize,
     hiddenUnits: options.hiddenUnits ?? hp.hiddenUnits,
     learningRate: options.learningRate ?? hp.learningRate,
     batchSize: options.batchSize ?? hp.batchSize,
     epochs: options.epochs ?? hp.epochs,
-    seed,
+    seed: options.seed ?? 1,
   };
   const models = options.models ?? hp.models;
-  const trials = trialList(baseHp, models, options.trials ?? models.length);
-  const checkpointEvery = options.checkpointEvery ?? hp.checkpointEverySteps;
+  return {
+    cfg,
+    runId: options.runId ?? newRunId(),
+    keys: !options.configs || options.configs === 'all' ? allKeys : options.configs,
+    workers,
+    dpSize,
+    groupsCount: Math.max(1, Math.floor(workers / dpSize)),
+    backend: options.backend ?? 'wasm',
+    featureSpec: options.featureSpec ?? makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? 0 }),
+    baseHp,
+    trials: trialList(baseHp, models, options.trials ?? models.length),
+    checkpointEvery: options.checkpointEvery ?? hp.checkpointEverySteps,
+  };
+}
 
-  const previous = options.resume ? await readJson(store, runRecordKey(runId), (v) => runRecordSchema.parse(v)) : undefined;
-  const now = () => new Date().toISOString();
-  const record: RunRecord = {
-    runId,
-    status: 'starting',
-    heartbeatAt: now(),
-    attempt: (previous?.attempt ?? 0) + 1,
-    configsTotal: keys.length,
-    configsDone: previous?.results.length ?? 0,
-    checkpointUri: store.uri(checkpointPrefix(runId)),
-    startedAt: previous?.startedAt ?? now(),
-    results: previous?.results ?? [],
-    skipped: previous?.skipped ?? [],
-    progress: {},
-  };
-  let recordWrites = Promise.resolve('');
-  const saveRecord = () => {
-    record.heartbeatAt = now();
-    const snapshot = runRecordSchema.parse(structuredClone(record));
-    recordWrites = recordWrites.then(() => writeJson(store, runRecordKey(runId), snapshot));
-    return recordWrites;
-  };
-  await saveRecord();
-
-  let stopReason: string | undefined;
-  const requestStop = (reason: string) => {
-    if (stopReason) return;
-    stopReason = reason;
-    log.warn('stop requested; checkpointing', { reason });
-  };
-  const onSignal = (sig: NodeJS.Signals) => requestStop(sig);
-  if (options.handleSignals) {
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+/** Starts the worker groups: as many as the workers allow and the pending configs need. */
+export async function startGroups(plan: RunPlan, pending: number, inProcess: boolean): Promise<DataParallelGroup[]> {
+  const { dpSize, groupsCount, backend } = plan;
+  const groups: DataParallelGroup[] = [];
+  for (let g = 0; g < Math.min(groupsCount, Math.max(1, pending)); g++) {
+    groups.push(
+      await DataParallelGroup.start({
+        size: dpSize,
+        backend,
+        inProcess: inProcess && dpSize === 1 && groupsCount === 1,
+        ...(backend === 'tensorflow' ? { deviceIds: Array.from({ length: dpSize }, (_, r) => String(g * dpSize + r)) } : {}),
+      }),
+    );
   }
-  options.signal?.addEventListener('abort', () => requestStop('aborted'), { once: true });
-  const spot = options.spotWatch
-    ? startSpotWatch({
-        endpoint: options.spotWatch.endpoint,
-        intervalMs: options.spotWatch.intervalMs,
-        onNotice: (n) => requestStop(`spot interruption notice: ${n.action} at ${n.time}`),
-        onError: (err) => log.warn('IMDS poll failed', { error: err.message }),
-      })
-    : undefined;
-  const heartbeat = setInterval(() => void saveRecord().catch((err) => log.warn('heartbeat write failed', { error: String(err) })), options.heartbeatMs ?? 30_000);
-  heartbeat.unref();
+  return groups;
+}
 
+/**
+ * Each group takes the next pending config until the queue is empty or a stop is requested; returns the
+ * first failure that is not an interruption (a dead worker ends its group only).
+ */
+export async function scheduleConfigs(ctx: RunContext, groups: DataParallelGroup[], queue: string[]): Promise<Error | undefined> {
+  const runGroup = async (group: DataParallelGroup) => {
+    for (let key = queue.shift(); key && !ctx.stop.reason(); key = queue.shift()) await trainKey(ctx, group, key);
+  };
+  const outcomes = await Promise.allSettled(groups.map((g) => runGroup(g)));
+  const failed = outcomes.find((o) => o.status === 'rejected' && !(o.reason instanceof InterruptedError));
+  return failed?.status === 'rejected' ? (failed.reason as Error) : undefined;
+}
+
+/**
+ * Trains the selected configs and writes model.onnx + metadata.json per config and a run record with
+ * heartbeats. Callable in-process (sandbox, local launcher) or through gpu-trainer/cli.ts.
+ */
+export async function runTraining(options: TrainingOptions): Promise<TrainingOutcome> {
+  const started = performance.now();
+  const plan = planRun(options);
+  const { runId } = plan;
+  const log = options.log ?? createLog({ runId });
+  const store: ArtifactStore = openStore(options.out);
+  const writer = await openRunRecord(store, runId, plan.keys.length, Boolean(options.resume));
+  const stop = watchForStop(options, log);
+  const stopHeartbeat = startHeartbeat(writer, options.heartbeatMs ?? 30_000, log);
   const stats: TrainingStats = { steps: 0, samples: 0, trainMs: 0, allreduceMs: 0, wallMs: 0 };
   const groups: DataParallelGroup[] = [];
   let failure: Error | undefined;
   try {
-    const data = typeof options.data === 'string' ? await loadTrainingData(options.data, keys) : options.data;
-    const doneKeys = new Set(record.results.map((r) => r.key));
-    const skippedKeys = new Set(record.skipped.map((s) => s.key));
-    const queue = keys.filter((k) => !doneKeys.has(k) && !skippedKeys.has(k));
-    log.info('run started', { runId, attempt: record.attempt, configs: keys.length, pending: queue.length, workers, dpSize, groups: groupsCount, backend, trials: trials.length });
-    record.status = 'running';
-    await saveRecord();
-
-    for (let g = 0; g < Math.min(groupsCount, Math.max(1, queue.length)); g++) {
-      groups.push(
-        await DataParallelGroup.start({
-          size: dpSize,
-          backend,
-          inProcess: Boolean(options.inProcess) && dpSize === 1 && groupsCount === 1,
-          ...(backend === 'tensorflow' ? { deviceIds: Array.from({ length: dpSize }, (_, r) => String(g * dpSize + r)) } : {}),
-        }),
-      );
-    }
-
-    log.info('workers started', { groups: groups.length, dpSize, pids: groups.flatMap((g) => g.pids) });
-
-    const runGroup = async (group: DataParallelGroup) => {
-      for (let key = queue.shift(); key && !stopReason && !failure; key = queue.shift()) {
-        const series = data.series.get(key);
-        const [symbol, timeframe] = key.split('#') as [string, Timeframe];
-        if (!series) {
-          record.skipped.push({ key, reason: 'no bars in the dataset' });
-          continue;
-        }
-        const bars = options.maxBars ? series.bars.slice(-options.maxBars) : series.bars;
-        let dataset;
-        try {
-          dataset = buildDataset(bars, featureSpec, datasetConfig(cfg, baseHp.windowSize), series.sentiment);
-        } catch (err) {
-          if (!(err instanceof DatasetError)) throw err;
-          record.skipped.push({ key, reason: err.message });
-          log.warn('config skipped', { key, reason: err.message });
-          continue;
-        }
-        const ckKey = checkpointKey(runId, key);
-        const saved = options.resume ? await store.read(ckKey) : undefined;
-        const resumeFrom = saved ? decodeCheckpoint<ConfigCheckpoint>(saved) : undefined;
-        if (resumeFrom) log.info('resuming config from checkpoint', { key, step: resumeFrom.step, trial: resumeFrom.done.length, fold: resumeFrom.partial?.folds.length ?? null });
-        let lastLog = 0;
-        const trainStarted = performance.now();
-        try {
-          const { best, winner, trials: results } = await trainConfig({
-            key,
-            dataset,
-            group,
-            trials,
-            budgetMs: (options.budgetS ?? 0) * 1000,
-            patience: options.patience ?? 3,
-            checkpointEvery,
-            clipNorm: 1,
-            ...(resumeFrom ? { resumeFrom } : {}),
-            saveCheckpoint: async (cp) => {
-              await store.write(ckKey, encodeCheckpoint(cp));
-              log.info('checkpoint', { key, step: cp.step, trial: cp.done.length });
-            },
-            stopRequested: () => stopReason,
-            onStep: (s) => {
-              stats.steps++;
-              stats.samples += s.samples;
-              stats.allreduceMs += s.allreduceMs;
-              record.progress![key] = { trial: s.trial, fold: s.fold, epoch: s.epoch, step: s.step };
-              const every = options.logEverySteps ?? 0;
-              if ((every > 0 && s.step % every === 0) || (every === 0 && performance.now() - lastLog > 5000)) {
-                lastLog = performance.now();
-                log.info('step', { key, trial: s.trial, fold: s.fold, epoch: s.epoch, step: s.step, loss: s.loss });
-              }
-              log.progress(record.results.length, keys.length, { key, step: s.step, loss: s.loss });
-            },
-          });
-          stats.trainMs += performance.now() - trainStarted;
-          const exported = await evaluateAndExport({
-            store,
-            group,
-            key,
-            symbol,
-            timeframe,
-            runId,
-            dataset,
-            featureSpec,
-            best,
-            winner,
-            trials: results,
-            manifestId: data.manifestId,
-            evaluation: { costBps: ev.costBps, purgeGapBars: hp.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars },
-            bars,
-            ...(series.sentiment ? { sentiment: series.sentiment } : {}),
-            backend,
-          });
-          record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics });
-          record.configsDone = record.results.length;
-          delete record.progress![key];
-          await saveRecord();
-          await store.remove(ckKey);
-          const wf = exported.metadata.evaluation;
-          log.info('config done', { key, model: best.hyperparameters.model, oos: exported.metrics.model, naive: exported.metrics.naive, dmPValue: wf.dieboldMariano.pValue, deflatedSharpe: wf.deflatedSharpe.probability });
-        } catch (err) {
-          // One config failing (diverged, degenerate data) must not sink the other 99; a dead worker or an
-          // interruption ends the group.
-          if (err instanceof InterruptedError || !group.alive()) throw err;
-          record.skipped.push({ key, reason: `training failed: ${(err as Error).message}` });
-          delete record.progress![key];
-          log.error('config failed', { key, error: (err as Error).stack ?? String(err) });
-          continue;
-        }
-        log.progress(record.results.length, keys.length, { key });
-      }
+    const data = typeof options.data === 'string' ? await loadTrainingData(options.data, plan.keys) : options.data;
+    const queue = pendingKeys(writer.record, plan.keys);
+    log.info('run started', { runId, attempt: writer.record.attempt, configs: plan.keys.length, pending: queue.length, workers: plan.workers, dpSize: plan.dpSize, groups: plan.groupsCount, backend: plan.backend, trials: plan.trials.length });
+    writer.record.status = 'running';
+    await writer.save();
+    groups.push(...(await startGroups(plan, queue.length, Boolean(options.inProcess))));
+    log.info('workers started', { groups: groups.length, dpSize: plan.dpSize, pids: groups.flatMap((g) => g.pids) });
+    const ctx: RunContext = {
+      cfg: plan.cfg,
+      runId,
+      log,
+      store,
+      backend: plan.backend,
+      featureSpec: plan.featureSpec,
+      windowSize: plan.baseHp.windowSize,
+      trials: plan.trials,
+      checkpointEvery: plan.checkpointEvery,
+      budgetS: options.budgetS ?? 0,
+      patience: options.patience ?? 3,
+      maxBars: options.maxBars ?? 0,
+      resume: Boolean(options.resume),
+      logEverySteps: options.logEverySteps ?? 0,
+      keysTotal: plan.keys.length,
+      data,
+      writer,
+      stop,
+      stats,
     };
-    const outcomes = await Promise.allSettled(groups.map((g) => runGroup(g)));
-    for (const o of outcomes) {
-      if (o.status === 'rejected' && !(o.reason instanceof InterruptedError)) failure ??= o.reason as Error;
-    }
+    failure = await scheduleConfigs(ctx, groups, queue);
   } catch (err) {
     failure = err as Error;
   } finally {
-    clearInterval(heartbeat);
-    spot?.stop();
-    if (options.handleSignals) {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    }
+    stopHeartbeat();
+    stop.dispose();
     await Promise.allSettled(groups.map((g) => g.close()));
   }
   stats.wallMs = performance.now() - started;
-  record.status = failure ? 'failed' : stopReason ? 'interrupted' : 'succeeded';
-  if (failure) record.error = failure.stack ?? failure.message;
-  if (record.status !== 'interrupted') record.finishedAt = now();
-  await saveRecord();
+  await finishRunRecord(writer, failure, stop.reason());
+  const { record } = writer;
   log.info('run finished', { status: record.status, configsDone: record.configsDone, skipped: record.skipped.length, wallS: stats.wallMs / 1000, ...(failure ? { error: failure.message } : {}) });
   log.close();
-  return { record, runRecordUri: store.uri(runRecordKey(runId)), stats };
+  return { record, runRecordUri: writer.uri, stats };
 }
