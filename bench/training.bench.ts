@@ -187,7 +187,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     out,
     configs: keys.slice(0, only),
     workers: Math.min(2, cores),
-    dpSize: 1,
+    dataParallel: 1,
     backend: 'wasm',
     epochs,
     seed: 1,

@@ -4,12 +4,13 @@ import { makeFeatureSpec, type FeatureSpec } from '../core/features/index.js';
 import { openStore, type ArtifactStore, type Hyperparameters, type RunRecord } from '../core/artifacts/index.js';
 import type { BackendName } from './backend.js';
 import { loadTrainingData, type TrainingData } from './data-source.js';
-import { DataParallelGroup } from './group.js';
+import { replicasForConfig, type DataParallelSetting } from './dp-plan.js';
 import { createLog, type TrainerLog } from './log.js';
 import { finishRunRecord, openRunRecord, pendingKeys, startHeartbeat } from './run-record.js';
 import { watchForStop } from './stop-control.js';
 import { InterruptedError } from './train-config.js';
 import { trainKey, type RunContext, type TrainingStats } from './train-key.js';
+import { WorkerPool } from './worker-pool.js';
 
 export type { TrainingStats } from './train-key.js';
 
@@ -22,8 +23,11 @@ export interface TrainingOptions {
   configs?: 'all' | string[];
   /** Worker processes in total. */
   workers?: number;
-  /** Replicas per config: workers / dpSize configs train at once. */
-  dpSize?: number;
+  /**
+   * Replicas per config: a number for every config, or `auto` (large configs on all workers, the rest on one
+   * each; gpu-trainer/dp-plan.ts). Default: the config's training.dataParallel.
+   */
+  dataParallel?: DataParallelSetting;
   backend?: BackendName;
   epochs?: number;
   checkpointEvery?: number;
@@ -62,6 +66,8 @@ export interface TrainingOutcome {
   record: RunRecord;
   runRecordUri: string;
   stats: TrainingStats;
+  /** Configs that trained on a group of more than one worker. */
+  dataParallelConfigs: string[];
 }
 
 /**
@@ -91,8 +97,8 @@ export interface RunPlan {
   runId: string;
   keys: string[];
   workers: number;
-  dpSize: number;
-  groupsCount: number;
+  dataParallel: DataParallelSetting;
+  dataParallelMinFlops: number;
   backend: BackendName;
   featureSpec: FeatureSpec;
   baseHp: Omit<Hyperparameters, 'model'>;
@@ -104,7 +110,6 @@ export function planRun(options: TrainingOptions): RunPlan {
   const cfg = options.config ?? loadConfig();
   const hp = cfg.training.hyperparameters;
   const workers = Math.max(1, options.workers ?? 1);
-  const dpSize = Math.max(1, Math.min(options.dpSize ?? 1, workers));
   const allKeys = modelConfigKeys(cfg).map((k) => k.key);
   const baseHp = {
     windowSize: options.windowSize ?? hp.windowSize,
@@ -120,8 +125,8 @@ export function planRun(options: TrainingOptions): RunPlan {
     runId: options.runId ?? newRunId(),
     keys: !options.configs || options.configs === 'all' ? allKeys : options.configs,
     workers,
-    dpSize,
-    groupsCount: Math.max(1, Math.floor(workers / dpSize)),
+    dataParallel: options.dataParallel ?? cfg.training.dataParallel,
+    dataParallelMinFlops: cfg.training.dataParallelMinFlopsPerSample,
     backend: options.backend ?? 'wasm',
     featureSpec: options.featureSpec ?? makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? 0 }),
     baseHp,
@@ -130,34 +135,43 @@ export function planRun(options: TrainingOptions): RunPlan {
   };
 }
 
-/** Starts the worker groups: as many as the workers allow and the pending configs need. */
-export async function startGroups(plan: RunPlan, pending: number, inProcess: boolean): Promise<DataParallelGroup[]> {
-  const { dpSize, groupsCount, backend } = plan;
-  const groups: DataParallelGroup[] = [];
-  for (let g = 0; g < Math.min(groupsCount, Math.max(1, pending)); g++) {
-    groups.push(
-      await DataParallelGroup.start({
-        size: dpSize,
-        backend,
-        inProcess: inProcess && dpSize === 1 && groupsCount === 1,
-        ...(backend === 'tensorflow' ? { deviceIds: Array.from({ length: dpSize }, (_, r) => String(g * dpSize + r)) } : {}),
-      }),
-    );
-  }
-  return groups;
+/** Replicas per pending config, from its trials' sizes and the data-parallel setting. */
+export function replicasPerConfig(plan: RunPlan, keys: readonly string[]): Map<string, number> {
+  const features = plan.featureSpec.names.length;
+  const size = replicasForConfig(plan.trials, features, plan.dataParallel, plan.dataParallelMinFlops, plan.workers);
+  // Every config searches the same trials over the same features today, so they share one size; the map
+  // keeps the scheduler ready for per-config search spaces.
+  return new Map(keys.map((k) => [k, size]));
 }
 
 /**
- * Each group takes the next pending config until the queue is empty or a stop is requested; returns the
- * first failure that is not an interruption (a dead worker ends its group only).
+ * Hands the pool's workers out to the pending configs in order, each as a group of its size, until the
+ * queue is empty, a stop is requested or a config failed for a reason that is not its own (a dead worker);
+ * returns that failure.
  */
-export async function scheduleConfigs(ctx: RunContext, groups: DataParallelGroup[], queue: string[]): Promise<Error | undefined> {
-  const runGroup = async (group: DataParallelGroup) => {
-    for (let key = queue.shift(); key && !ctx.stop.reason(); key = queue.shift()) await trainKey(ctx, group, key);
-  };
-  const outcomes = await Promise.allSettled(groups.map((g) => runGroup(g)));
-  const failed = outcomes.find((o) => o.status === 'rejected' && !(o.reason instanceof InterruptedError));
-  return failed?.status === 'rejected' ? (failed.reason as Error) : undefined;
+export async function scheduleConfigs(ctx: RunContext, pool: WorkerPool, queue: readonly string[], replicas: ReadonlyMap<string, number>): Promise<Error | undefined> {
+  let failure: Error | undefined;
+  const running = new Set<Promise<void>>();
+  for (const key of queue) {
+    if (ctx.stop.reason() || failure) break;
+    const group = await pool.acquire(replicas.get(key) ?? 1);
+    if (ctx.stop.reason() || failure) {
+      pool.release(group);
+      break;
+    }
+    if (group.size > 1) ctx.dpConfigs.add(key);
+    const job: Promise<void> = trainKey(ctx, group, key)
+      .catch((err: unknown) => {
+        if (!(err instanceof InterruptedError)) failure ??= err as Error;
+      })
+      .finally(() => {
+        pool.release(group);
+        running.delete(job);
+      });
+    running.add(job);
+  }
+  await Promise.all(running);
+  return failure;
 }
 
 /**
@@ -174,16 +188,19 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   const stop = watchForStop(options, log);
   const stopHeartbeat = startHeartbeat(writer, options.heartbeatMs ?? 30_000, log);
   const stats: TrainingStats = { steps: 0, samples: 0, trainMs: 0, allreduceMs: 0, wallMs: 0 };
-  const groups: DataParallelGroup[] = [];
+  const dataParallelKeys = new Set<string>();
+  let pool: WorkerPool | undefined;
   let failure: Error | undefined;
   try {
     const data = typeof options.data === 'string' ? await loadTrainingData(options.data, plan.keys) : options.data;
     const queue = pendingKeys(writer.record, plan.keys);
-    log.info('run started', { runId, attempt: writer.record.attempt, configs: plan.keys.length, pending: queue.length, workers: plan.workers, dpSize: plan.dpSize, groups: plan.groupsCount, backend: plan.backend, trials: plan.trials.length });
+    const replicas = replicasPerConfig(plan, queue);
+    const dpConfigs = queue.filter((k) => replicas.get(k)! > 1).length;
+    log.info('run started', { runId, attempt: writer.record.attempt, configs: plan.keys.length, pending: queue.length, workers: plan.workers, dataParallel: plan.dataParallel, dpConfigs, backend: plan.backend, trials: plan.trials.length });
     writer.record.status = 'running';
     await writer.save();
-    groups.push(...(await startGroups(plan, queue.length, Boolean(options.inProcess))));
-    log.info('workers started', { groups: groups.length, dpSize: plan.dpSize, pids: groups.flatMap((g) => g.pids) });
+    pool = await WorkerPool.start({ workers: plan.workers, backend: plan.backend, inProcess: Boolean(options.inProcess) });
+    log.info('workers started', { workers: pool.size, pids: pool.pids });
     const ctx: RunContext = {
       cfg: plan.cfg,
       runId,
@@ -204,19 +221,20 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
       writer,
       stop,
       stats,
+      dpConfigs: dataParallelKeys,
     };
-    failure = await scheduleConfigs(ctx, groups, queue);
+    failure = await scheduleConfigs(ctx, pool, queue, replicas);
   } catch (err) {
     failure = err as Error;
   } finally {
     stopHeartbeat();
     stop.dispose();
-    await Promise.allSettled(groups.map((g) => g.close()));
+    await pool?.close();
   }
   stats.wallMs = performance.now() - started;
   await finishRunRecord(writer, failure, stop.reason());
   const { record } = writer;
   log.info('run finished', { status: record.status, configsDone: record.configsDone, skipped: record.skipped.length, wallS: stats.wallMs / 1000, ...(failure ? { error: failure.message } : {}) });
   log.close();
-  return { record, runRecordUri: writer.uri, stats };
+  return { record, runRecordUri: writer.uri, stats, dataParallelConfigs: [...dataParallelKeys] };
 }

@@ -69,7 +69,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       out,
       configs: modelConfigKeys(config).slice(0, workers).map((c) => c.key),
       workers,
-      dpSize: 1,
+      dataParallel: 1,
       backend: options.backend,
       models: ['lstm'],
       trials: 1,

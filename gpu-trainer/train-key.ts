@@ -41,6 +41,8 @@ export interface RunContext {
   writer: RunRecordWriter;
   stop: StopControl;
   stats: TrainingStats;
+  /** Keys the scheduler gave a group of more than one worker. */
+  dpConfigs: Set<string>;
 }
 
 /**

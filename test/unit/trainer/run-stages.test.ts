@@ -6,7 +6,7 @@ import { openStore } from '../../../core/artifacts/index.js';
 import { loadConfig } from '../../../core/config/index.js';
 import { createLog } from '../../../gpu-trainer/log.js';
 import { finishRunRecord, openRunRecord, pendingKeys } from '../../../gpu-trainer/run-record.js';
-import { planRun } from '../../../gpu-trainer/run.js';
+import { planRun, replicasPerConfig } from '../../../gpu-trainer/run.js';
 import { watchForStop } from '../../../gpu-trainer/stop-control.js';
 
 const quietLog = () => {
@@ -17,14 +17,15 @@ const quietLog = () => {
 describe('runTraining stages', () => {
   it('planRun settles workers into groups and options over the config defaults', () => {
     const cfg = loadConfig();
-    const plan = planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 5, dpSize: 2, configs: ['AAPL#1h'], models: ['gru', 'dense'], windowSize: 9 });
-    expect(plan.groupsCount).toBe(2);
+    const plan = planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 4, dataParallel: 2, configs: ['AAPL#1h'], models: ['gru', 'dense'], windowSize: 9 });
+    expect(replicasPerConfig(plan, ['AAPL#1h']).get('AAPL#1h')).toBe(2);
     expect(plan.keys).toEqual(['AAPL#1h']);
     expect(plan.baseHp.windowSize).toBe(9);
     expect(plan.baseHp.hiddenUnits).toBe(cfg.training.hyperparameters.hiddenUnits);
     expect(plan.trials.map((t) => t.model)).toEqual(['gru', 'dense']);
-    // dp size never exceeds the workers
-    expect(planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 1, dpSize: 4 }).dpSize).toBe(1);
+    // dp size never exceeds the workers; without an option the config's setting holds
+    expect(replicasPerConfig(planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 1, dataParallel: 4 }), ['A#1h']).get('A#1h')).toBe(1);
+    expect(planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg }).dataParallel).toBe(cfg.training.dataParallel);
   });
 
   it('a resumed record keeps the earlier attempt, and only the keys it has not finished are pending', async () => {
