@@ -159,7 +159,6 @@ export async function scheduleConfigs(ctx: RunContext, pool: WorkerPool, queue: 
       pool.release(group);
       break;
     }
-    if (group.size > 1) ctx.dpConfigs.add(key);
     const job: Promise<void> = trainKey(ctx, group, key)
       .catch((err: unknown) => {
         if (!(err instanceof InterruptedError)) failure ??= err as Error;
@@ -188,7 +187,6 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   const stop = watchForStop(options, log);
   const stopHeartbeat = startHeartbeat(writer, options.heartbeatMs ?? 30_000, log);
   const stats: TrainingStats = { steps: 0, samples: 0, trainMs: 0, allreduceMs: 0, wallMs: 0 };
-  const dataParallelKeys = new Set<string>();
   let pool: WorkerPool | undefined;
   let failure: Error | undefined;
   try {
@@ -221,7 +219,6 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
       writer,
       stop,
       stats,
-      dpConfigs: dataParallelKeys,
     };
     failure = await scheduleConfigs(ctx, pool, queue, replicas);
   } catch (err) {
@@ -236,5 +233,5 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   const { record } = writer;
   log.info('run finished', { status: record.status, configsDone: record.configsDone, skipped: record.skipped.length, wallS: stats.wallMs / 1000, ...(failure ? { error: failure.message } : {}) });
   log.close();
-  return { record, runRecordUri: writer.uri, stats, dataParallelConfigs: [...dataParallelKeys] };
+  return { record, runRecordUri: writer.uri, stats, dataParallelConfigs: record.results.filter((r) => (r.replicas ?? 1) > 1).map((r) => r.key) };
 }

@@ -41,8 +41,6 @@ export interface RunContext {
   writer: RunRecordWriter;
   stop: StopControl;
   stats: TrainingStats;
-  /** Keys the scheduler gave a group of more than one worker. */
-  dpConfigs: Set<string>;
 }
 
 /**
@@ -125,7 +123,7 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
       ...(series.sentiment ? { sentiment: series.sentiment } : {}),
       backend: ctx.backend,
     });
-    record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics });
+    record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics, replicas: group.size });
     record.configsDone = record.results.length;
     delete record.progress![key];
     await ctx.writer.save();

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readJson, runRecordSchema, S3Store } from '../../core/artifacts/index.js';
+import { readJson, S3Store } from '../../core/artifacts/index.js';
 import { gateDecisionSchema, type GateDecision } from '../../core/evaluation/index.js';
 import { runDocKey } from '../../lambdas/training/tasks/run-docs.js';
 import { awsClientConfig } from '../../core/aws/clients.js';
@@ -14,6 +14,7 @@ import { Lifecycle } from './lifecycle.js';
 import { DEFAULT_OPTIONS, type SandboxOptions } from './options.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
 import { buildReportData, publishReport } from './report.js';
+import { trainedConfigs } from './trained-configs.js';
 import { provisionResources, sandboxResourceNames, type SandboxResources } from './resources.js';
 import { runRetrain, sandboxLauncher, type RetrainStageResult } from './retrain.js';
 import { replayEventCount, sandboxConfig } from './sandbox-config.js';
@@ -44,6 +45,8 @@ export interface SandboxSummary {
   lake_objects: number;
   dlq_records: number;
   configs_trained: number;
+  /** Configs of configs_trained that trained data-parallel (a group of more than one worker). */
+  dp_configs: number;
   models_promoted: number;
   /** Candidates of this run that were not promoted: rejected by the gate, in review, or rolled back. */
   models_rejected: number;
@@ -137,16 +140,6 @@ export function summaryVerdicts(decisions: GateDecision[], promoted: { key: stri
   });
 }
 
-async function configsTrained(s3: S3Client, artifactBucket: string, runId: string, shards: number): Promise<number> {
-  const store = new S3Store(artifactBucket, '', s3);
-  let trained = 0;
-  for (let i = 0; i < shards; i++) {
-    const record = await readJson(store, `runs/${runId}-s${String(i).padStart(3, '0')}/run.json`, (v) => runRecordSchema.parse(v)).catch(() => undefined);
-    trained += record?.results.length ?? 0;
-  }
-  return trained;
-}
-
 /**
  * The whole pipeline once: services, provisioning, replay + sink, retrain execution, report, and the
  * API left serving. Never throws for a pipeline failure: the outcome says what failed, and `stop()`
@@ -174,6 +167,7 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
       lake_objects: 0,
       dlq_records: 0,
       configs_trained: 0,
+      dp_configs: 0,
       models_promoted: 0,
       models_rejected: 0,
       execution_status: 'NOT_STARTED',
@@ -343,7 +337,8 @@ export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks
     outcome.promoted = retrain.summary?.promoted ?? [];
     outcome.summary.execution_status = retrain.status;
     outcome.summary.models_promoted = outcome.promoted.length;
-    outcome.summary.configs_trained = await configsTrained(s3Client, res.artifactBucket, runId, retrain.shards);
+    const trained = await trainedConfigs(new S3Store(res.artifactBucket, '', s3Client), runId, retrain.shards);
+    Object.assign(outcome.summary, { configs_trained: trained.trained, dp_configs: trained.dataParallel });
     const verdicts = summaryVerdicts(await gateDecisions(s3Client, res.artifactBucket, runId), outcome.promoted, [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake (error rate ${r.errorRate})` }))]);
     outcome.summary.verdicts = verdicts;
     outcome.summary.models_rejected = verdicts.filter((v) => !v.promoted).length;

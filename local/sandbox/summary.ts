@@ -18,7 +18,7 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
     ['events ingested', String(s.events_ingested)],
     ['lake objects', String(s.lake_objects)],
     ['dead letters', `${s.dlq_records} (poison records sent: ${outcome.poisonSent})`],
-    ['configs trained', `${s.configs_trained} of ${outcome.configs.length}`],
+    ['configs trained', `${s.configs_trained} of ${outcome.configs.length} (${s.dp_configs} data-parallel)`],
     ['retrain execution', s.execution_status],
     ['models promoted', outcome.promoted.map((p) => `${p.key} v${p.version}`).join(', ') || '0'],
     ...s.verdicts
