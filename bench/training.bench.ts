@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { loadConfig, modelConfigKeys } from '../core/config/index.js';
 import { buildModelInput, makeFeatureSpec, minBarsForWindow } from '../core/features/index.js';
 import { initBackend } from '../gpu-trainer/backend.js';
+import { dpThresholdSweep } from './dp-threshold.js';
 import { buildDataset, datasetConfig, type Dataset } from '../gpu-trainer/dataset.js';
 import { syntheticSeries } from '../gpu-trainer/data-source.js';
 import { DataParallelGroup } from '../gpu-trainer/group.js';
@@ -171,6 +172,10 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   log(`1 worker: ${(t1.ms / steps).toFixed(1)} ms/step (${(t1.maxCpuMs / steps).toFixed(1)} ms CPU); 2 workers: ${(t2.ms / steps).toFixed(1)} ms/step (${(t2.maxCpuMs / steps).toFixed(1)} ms CPU on the larger shard, ${(t2.allreduceMs / steps).toFixed(1)} ms transport+reduce)`);
   log(`wall speed-up ${speedup.toFixed(2)}x; CPU-time projection for idle cores ${cpuBoundSpeedup.toFixed(2)}x`);
 
+  // Where data parallelism pays off on this backend (the auto rule's threshold), CPU-time projections too.
+  const sweep = await dpThresholdSweep({ blocks: 3, stepsPerBlock: 2 });
+  for (const p of sweep) log(`dp sweep ${p.kind} hidden ${p.hidden}: ${p.flopsPerSample} FLOPs/sample, wall speed-up ${p.speedup2}x [${p.spread.join('-')}], CPU projection ${p.cpuProjection2}x`);
+
   const parity = await onnxParity();
   const resume = await resumeDiff();
   log(`onnx parity ${parity.toExponential(2)}, resume diff ${resume}`);
@@ -225,6 +230,16 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     configs_wall_s: Number(wallS.toFixed(1)),
     setup: `lstm window ${hp.windowSize} hidden ${hp.hiddenUnits} batch ${batch}; configs: synthetic ${barsPerSeries} bars, ${epochs} epochs, trials lstm+gru+dense, 2 workers dp 1`,
     tensorflow_backend: 'not measured: no GPU in this workplace',
+    // What a session with a GPU machine must fill in; every figure above is the wasm backend on CPU cores.
+    gpu_unmeasured: [
+      'tensorflow (CUDA) backend step time and samples/s, 1 worker on 1 GPU',
+      'dp_speedup_2 and dp_speedup_4 on 2 and 4 GPUs (tensorflow backend, all-reduce over IPC)',
+      'allreduce_ms_per_step with GPU workers (device-to-host gradient copies included)',
+      'the dataParallelMinFlopsPerSample threshold on GPUs (measured here on CPU only)',
+      'tensorflow backend parity with wasm on the same weights',
+    ],
+    dp_threshold_sweep: sweep,
+    dp_threshold_flops_per_sample: cfg.training.dataParallelMinFlopsPerSample,
   };
   if (only === keys.length) figures.configs_100_wall_s = Number(wallS.toFixed(1));
   else figures.configs_100_wall_s_extrapolated = Number(((wallS * keys.length) / only).toFixed(1));
