@@ -29,7 +29,8 @@ Data and output
   --run-id <id>            Run id; pass the same id with --resume.           (default: a new run-<time>-<hex>)
   --max-bars <n>           Use only the most recent n bars of each series (0 = all).       (default: 0)
   --sentiment-window <n>   Add mean news/social sentiment and log(1+count) over the last n bars as
-                           features (0 = price features only).                             (default: 0)
+                           features of configs whose symbol has text events (0 = price features only).
+                                                 (default: the config's training.sentimentWindowBars)
 
 Parallelism and backend
   --workers <n>            Worker processes in total: one per GPU (CUDA_VISIBLE_DEVICES is set per
@@ -94,7 +95,7 @@ const { values } = parseArgs({
     configs: { type: 'string', default: 'all' },
     'run-id': { type: 'string' },
     'max-bars': { type: 'string', default: '0' },
-    'sentiment-window': { type: 'string', default: '0' },
+    'sentiment-window': { type: 'string' },
     preset: { type: 'string' },
     workers: { type: 'string' },
     'dp-size': { type: 'string' },

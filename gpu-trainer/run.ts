@@ -9,7 +9,7 @@ import { createLog, type TrainerLog } from './log.js';
 import { finishRunRecord, openRunRecord, pendingKeys, startHeartbeat } from './run-record.js';
 import { watchForStop } from './stop-control.js';
 import { InterruptedError } from './train-config.js';
-import { trainKey, type RunContext, type TrainingStats } from './train-key.js';
+import { trainKey, type FeatureSpecs, type RunContext, type TrainingStats } from './train-key.js';
 import { WorkerPool } from './worker-pool.js';
 
 export type { TrainingStats } from './train-key.js';
@@ -46,8 +46,12 @@ export interface TrainingOptions {
   learningRate?: number;
   /** Use at most the last N bars of each series (0 = all). */
   maxBars?: number;
+  /** One feature spec for every config, sentiment or not (overrides sentimentWindowBars). */
   featureSpec?: FeatureSpec;
-  /** Adds trailing sentiment aggregates over this many bars to the default feature spec (0 = none). */
+  /**
+   * Trailing sentiment aggregates over this many bars for configs whose symbol has text events (0 = none).
+   * Default: the config's training.sentimentWindowBars.
+   */
   sentimentWindowBars?: number;
   /** With one worker and dp size 1, train in this process instead of forking (sandbox, small runs). */
   inProcess?: boolean;
@@ -100,7 +104,8 @@ export interface RunPlan {
   dataParallel: DataParallelSetting;
   dataParallelMinFlops: number;
   backend: BackendName;
-  featureSpec: FeatureSpec;
+  /** The features of a config whose symbol has text events, and of one without. */
+  featureSpecs: FeatureSpecs;
   baseHp: Omit<Hyperparameters, 'model'>;
   trials: Hyperparameters[];
   checkpointEvery: number;
@@ -128,7 +133,9 @@ export function planRun(options: TrainingOptions): RunPlan {
     dataParallel: options.dataParallel ?? cfg.training.dataParallel,
     dataParallelMinFlops: cfg.training.dataParallelMinFlopsPerSample,
     backend: options.backend ?? 'wasm',
-    featureSpec: options.featureSpec ?? makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? 0 }),
+    featureSpecs: options.featureSpec
+      ? { withText: options.featureSpec, withoutText: options.featureSpec }
+      : { withText: makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? cfg.training.sentimentWindowBars }), withoutText: makeFeatureSpec() },
     baseHp,
     trials: trialList(baseHp, models, options.trials ?? models.length),
     checkpointEvery: options.checkpointEvery ?? hp.checkpointEverySteps,
@@ -137,7 +144,8 @@ export function planRun(options: TrainingOptions): RunPlan {
 
 /** Replicas per pending config, from its trials' sizes and the data-parallel setting. */
 export function replicasPerConfig(plan: RunPlan, keys: readonly string[]): Map<string, number> {
-  const features = plan.featureSpec.names.length;
+  // The wider of the two specs: a config's size class must not depend on whether its symbol had news.
+  const features = plan.featureSpecs.withText.names.length;
   const size = replicasForConfig(plan.trials, features, plan.dataParallel, plan.dataParallelMinFlops, plan.workers);
   // Every config searches the same trials over the same features today, so they share one size; the map
   // keeps the scheduler ready for per-config search spaces.
@@ -205,7 +213,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
       log,
       store,
       backend: plan.backend,
-      featureSpec: plan.featureSpec,
+      featureSpecs: plan.featureSpecs,
       windowSize: plan.baseHp.windowSize,
       trials: plan.trials,
       checkpointEvery: plan.checkpointEvery,

@@ -20,6 +20,12 @@ export interface TrainingStats {
   wallMs: number;
 }
 
+/** Sentiment features go to configs whose symbol has text events; the others would get columns of zeros. */
+export interface FeatureSpecs {
+  withText: FeatureSpec;
+  withoutText: FeatureSpec;
+}
+
 /** Everything a run's stages share: settled settings, the record, the stop control and the counters. */
 export interface RunContext {
   cfg: SignalForgeConfig;
@@ -27,7 +33,7 @@ export interface RunContext {
   log: TrainerLog;
   store: ArtifactStore;
   backend: BackendName;
-  featureSpec: FeatureSpec;
+  featureSpecs: FeatureSpecs;
   windowSize: number;
   trials: Hyperparameters[];
   checkpointEvery: number;
@@ -59,10 +65,11 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
   }
   const bars = ctx.maxBars ? series.bars.slice(-ctx.maxBars) : series.bars;
   const hp = ctx.cfg.training.hyperparameters;
+  const featureSpec = series.sentiment?.length ? ctx.featureSpecs.withText : ctx.featureSpecs.withoutText;
   const ev = ctx.cfg.evaluation;
   let dataset;
   try {
-    dataset = buildDataset(bars, ctx.featureSpec, datasetConfig(ctx.cfg, ctx.windowSize), series.sentiment);
+    dataset = buildDataset(bars, featureSpec, datasetConfig(ctx.cfg, ctx.windowSize), series.sentiment);
   } catch (err) {
     if (!(err instanceof DatasetError)) throw err;
     record.skipped.push({ key, reason: err.message });
@@ -113,7 +120,7 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
       timeframe,
       runId: ctx.runId,
       dataset,
-      featureSpec: ctx.featureSpec,
+      featureSpec,
       best,
       winner,
       trials: results,

@@ -90,6 +90,11 @@ export const configSchema = z
        * model has far fewer FLOPs per parameter than a recurrent one (measured: bench/dp-threshold.ts).
        */
       dataParallelMinFlopsPerSample: z.number().int().min(1),
+      /**
+       * Trailing bars of news and social sentiment (mean score and log(1+count)) added to the features of every
+       * config whose symbol has text events in the dataset; 0 turns sentiment off.
+       */
+      sentimentWindowBars: z.number().int().min(0),
       configsPerShard: z.number().int().min(1),
       maxAttempts: z.number().int().min(1).max(10),
       heartbeatTimeoutSeconds: z.number().int().min(30),
