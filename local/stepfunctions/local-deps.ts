@@ -28,15 +28,6 @@ export interface LocalRetrainSetup {
 }
 
 /**
- * The sandbox's trainer "instance": one worker per configured GPU (a core here) with the config's
- * data-parallel setting, like the deployed launch; a single worker trains in the trainer's own process.
- */
-export function localTrainerRuntime(config: SignalForgeConfig): TrainerRuntime {
-  const workers = config.training.gpusPerInstance;
-  return { workers, backend: 'wasm', spotWatch: false, extraArgs: [...(workers === 1 ? ['--in-process'] : []), '--heartbeat-s', '5'] };
-}
-
-/**
  * The sandbox's retrain dependencies: the same task handlers the Lambdas run, against the emulator
  * named by AWS_ENDPOINT_URL, with gpu-trainer as a local process group for the trainer "instance".
  */
@@ -52,7 +43,7 @@ export function localRetrainHandlers(setup: LocalRetrainSetup): { deps: Training
       new LocalProcessLauncher({
         config: setup.config,
         logDir: setup.trainerLogDir ?? join(tmpdir(), 'signalforge-trainer-logs'),
-        runtime: setup.trainerRuntime ?? localTrainerRuntime(setup.config),
+        runtime: setup.trainerRuntime ?? { workers: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '5'] },
       }),
     notifier: setup.alertTopicArn ? new SnsNotifier(setup.alertTopicArn) : new ConsoleNotifier(),
     liveMetrics: setup.liveMetrics ?? new CloudWatchLiveMetrics(),
