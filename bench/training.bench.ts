@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { loadConfig, modelConfigKeys } from '../core/config/index.js';
 import { buildModelInput, makeFeatureSpec, minBarsForWindow } from '../core/features/index.js';
 import { initBackend } from '../gpu-trainer/backend.js';
+import { dpThresholdSweep } from './dp-threshold.js';
 import { buildDataset, datasetConfig, type Dataset } from '../gpu-trainer/dataset.js';
 import { syntheticSeries } from '../gpu-trainer/data-source.js';
 import { DataParallelGroup } from '../gpu-trainer/group.js';
@@ -197,6 +198,10 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
 
   const parityByKind = await onnxParity();
   const parity = Math.max(...Object.values(parityByKind));
+
+  // Where data parallelism pays off on this backend (the auto rule's threshold), CPU-time projections too.
+  const sweep = await dpThresholdSweep({ blocks: 3, stepsPerBlock: 2 });
+  for (const p of sweep) log(`dp sweep ${p.kind} hidden ${p.hidden}: ${p.flopsPerSample} FLOPs/sample, wall speed-up ${p.speedup2}x [${p.spread.join('-')}], CPU projection ${p.cpuProjection2}x`);
   const resume = await resumeDiff();
   log(`onnx parity ${parity.toExponential(2)} (${Object.entries(parityByKind).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}), resume diff ${resume}`);
 
@@ -212,7 +217,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     out,
     configs: keys.slice(0, only),
     workers: Math.min(2, cores),
-    dpSize: 1,
+    dataParallel: 1,
     backend: 'wasm',
     epochs,
     seed: 1,
@@ -265,6 +270,16 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     configs_wall_s: Number(wallS.toFixed(1)),
     setup: `lstm window ${hp.windowSize} hidden ${hp.hiddenUnits} batch ${batch}; configs: synthetic ${barsPerSeries} bars, ${epochs} epochs, trials lstm+gru+dense, 2 workers dp 1`,
     tensorflow_backend: 'not measured: no GPU in this workplace',
+    // What a session with a GPU machine must fill in; every figure above is the wasm backend on CPU cores.
+    gpu_unmeasured: [
+      'tensorflow (CUDA) backend step time and samples/s, 1 worker on 1 GPU',
+      'dp_speedup_2 and dp_speedup_4 on 2 and 4 GPUs (tensorflow backend, all-reduce over IPC)',
+      'allreduce_ms_per_step with GPU workers (device-to-host gradient copies included)',
+      'the dataParallelMinFlopsPerSample threshold on GPUs (measured here on CPU only)',
+      'tensorflow backend parity with wasm on the same weights',
+    ],
+    dp_threshold_sweep: sweep,
+    dp_threshold_flops_per_sample: cfg.training.dataParallelMinFlopsPerSample,
   };
   if (only === keys.length) figures.configs_100_wall_s = Number(wallS.toFixed(1));
   else figures.configs_100_wall_s_extrapolated = Number(((wallS * keys.length) / only).toFixed(1));

@@ -30,15 +30,17 @@ Data and output
   --run-id <id>            Run id; pass the same id with --resume.           (default: a new run-<time>-<hex>)
   --max-bars <n>           Use only the most recent n bars of each series (0 = all).       (default: 0)
   --sentiment-window <n>   Add mean news/social sentiment and log(1+count) over the last n bars as
-                           features (0 = price features only).                             (default: 0)
+                           features of configs whose symbol has text events (0 = price features only).
+                                                 (default: the config's training.sentimentWindowBars)
 
 Parallelism and backend
   --workers <n>            Worker processes in total: one per GPU (CUDA_VISIBLE_DEVICES is set per
                            worker) or one per core.                                          (default: 1)
-  --dp-size <n>            Data-parallel group size: replicas that share one config's global batch and
-                           all-reduce gradients. workers/dp-size configs train at once, e.g. 4 workers
-                           with --dp-size 1 train 4 configs at once, with --dp-size 4 one config on 4.
-                                                                                            (default: 1)
+  --dp-size <n|auto>       Data-parallel group size: replicas that share one config's global batch and
+                           all-reduce gradients. 4 workers with --dp-size 1 train 4 configs at once,
+                           with --dp-size 4 one config on 4. auto: configs with a large trial (a flagged
+                           kind or training.dataParallelMinParams parameters) on all workers, the rest one
+                           per worker, mixed on one instance.       (default: the config's dataParallel)
   --backend <name>         wasm | cpu | tensorflow. tensorflow needs @tensorflow/tfjs-node-gpu (installed
                            by the GPU instance's user data; see gpu-trainer/README.md).    (default: wasm)
   --in-process             With --workers 1, train in this process instead of a forked worker.
@@ -99,10 +101,10 @@ const { values } = parseArgs({
     configs: { type: 'string', default: 'all' },
     'run-id': { type: 'string' },
     'max-bars': { type: 'string', default: '0' },
-    'sentiment-window': { type: 'string', default: '0' },
+    'sentiment-window': { type: 'string' },
     preset: { type: 'string' },
     workers: { type: 'string' },
-    'dp-size': { type: 'string', default: '1' },
+    'dp-size': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     'in-process': { type: 'boolean', default: false },
     epochs: { type: 'string' },
@@ -197,7 +199,7 @@ const outcome = await runTraining({
   runId,
   maxBars: int('max-bars', values['max-bars']),
   workers,
-  dpSize: int('dp-size', values['dp-size'], 1),
+  ...(values['dp-size'] === undefined ? {} : { dataParallel: values['dp-size'] === 'auto' ? ('auto' as const) : int('dp-size', values['dp-size'], 1)! }),
   backend,
   inProcess: values['in-process'],
   trials: int('trials', values.trials, 1),

@@ -153,6 +153,31 @@ export function shard(indices: Uint32Array, parts: number): Uint32Array[] {
   return out;
 }
 
+/** Starts `size` replicas: worker processes, or one replica in this process. */
+export async function startReplicas(opts: GroupOptions): Promise<ReplicaHandle[]> {
+  if (opts.inProcess) {
+    if (opts.size !== 1) throw new Error('an in-process group has exactly one replica');
+    return [new InProcessReplica(new Replica(await initBackend(opts.backend)))];
+  }
+  // From source the worker is TypeScript run through tsx; in the instance bundle (trainer-bundle.ts)
+  // this module is part of dist/cli.mjs and the worker is dist/worker.mjs next to it, plain JS.
+  const bundled = !import.meta.url.endsWith('.ts');
+  const workerPath = fileURLToPath(new URL(bundled ? './worker.mjs' : './worker.ts', import.meta.url));
+  const execArgv = bundled ? ['--enable-source-maps'] : ['--import', import.meta.resolve('tsx')];
+  const replicas = Array.from({ length: opts.size }, (_, rank) => {
+    const device = opts.deviceIds?.[rank];
+    const child = fork(workerPath, [], {
+      serialization: 'advanced',
+      execArgv,
+      env: { ...process.env, ...(device !== undefined ? { CUDA_VISIBLE_DEVICES: device } : {}), SIGNALFORGE_WORKER_RANK: String(rank) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new ChildReplica(child);
+  });
+  await Promise.all(replicas.map((r) => r.init(opts.backend)));
+  return replicas;
+}
+
 /**
  * Synchronous data parallelism: each replica computes the mean-loss gradient of its shard, the
  * coordinator averages them weighted by shard size (in float64, in rank order, so the result does not
@@ -162,26 +187,11 @@ export class DataParallelGroup {
   private constructor(readonly replicas: ReplicaHandle[]) {}
 
   static async start(opts: GroupOptions): Promise<DataParallelGroup> {
-    if (opts.inProcess) {
-      if (opts.size !== 1) throw new Error('an in-process group has exactly one replica');
-      return new DataParallelGroup([new InProcessReplica(new Replica(await initBackend(opts.backend)))]);
-    }
-    // From source the worker is TypeScript run through tsx; in the instance bundle (trainer-bundle.ts)
-    // this module is part of dist/cli.mjs and the worker is dist/worker.mjs next to it, plain JS.
-    const bundled = !import.meta.url.endsWith('.ts');
-    const workerPath = fileURLToPath(new URL(bundled ? './worker.mjs' : './worker.ts', import.meta.url));
-    const execArgv = bundled ? ['--enable-source-maps'] : ['--import', import.meta.resolve('tsx')];
-    const replicas = Array.from({ length: opts.size }, (_, rank) => {
-      const device = opts.deviceIds?.[rank];
-      const child = fork(workerPath, [], {
-        serialization: 'advanced',
-        execArgv,
-        env: { ...process.env, ...(device !== undefined ? { CUDA_VISIBLE_DEVICES: device } : {}), SIGNALFORGE_WORKER_RANK: String(rank) },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      return new ChildReplica(child);
-    });
-    await Promise.all(replicas.map((r) => r.init(opts.backend)));
+    return new DataParallelGroup(await startReplicas(opts));
+  }
+
+  /** A group over replicas that already run (a WorkerPool lends them; closing stays with the pool). */
+  static over(replicas: ReplicaHandle[]): DataParallelGroup {
     return new DataParallelGroup(replicas);
   }
 

@@ -1,29 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, modelConfigKeys, type SearchSettings, type SignalForgeConfig, type Timeframe } from '../core/config/index.js';
+import { loadConfig, modelConfigKeys, type SearchSettings, type SignalForgeConfig } from '../core/config/index.js';
 import { makeFeatureSpec, type FeatureSpec } from '../core/features/index.js';
-import { codeVersion, configHash } from '../core/lineage/index.js';
-import {
-  checkpointKey,
-  openStore,
-  readJson,
-  runRecordKey,
-  runRecordSchema,
-  writeJson,
-  checkpointPrefix,
-  type ArtifactStore,
-  type Hyperparameters,
-  type RunRecord,
-} from '../core/artifacts/index.js';
+import { openStore, type ArtifactStore, type Hyperparameters, type RunRecord } from '../core/artifacts/index.js';
 import type { BackendName } from './backend.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { buildDataset, datasetConfig, DatasetError } from './dataset.js';
 import { loadTrainingData, type TrainingData } from './data-source.js';
-import { evaluateAndExport } from './export.js';
-import { DataParallelGroup } from './group.js';
+import { codeVersion, configHash } from '../core/lineage/index.js';
+import { replicasForConfig, type DataParallelSetting } from './dp-plan.js';
 import { createLog, type TrainerLog } from './log.js';
-import { startSpotWatch } from './spot-watch.js';
-import { InterruptedError, trainConfig, type ConfigCheckpoint } from './train-config.js';
+import { finishRunRecord, openRunRecord, pendingKeys, startHeartbeat } from './run-record.js';
+import { watchForStop } from './stop-control.js';
+import { InterruptedError } from './train-config.js';
+import { trainKey, type FeatureSpecs, type RunContext, type TrainingStats } from './train-key.js';
+import { WorkerPool } from './worker-pool.js';
 import { configSearch } from './search/plan.js';
+
+export type { TrainingStats } from './train-key.js';
 
 export interface TrainingOptions {
   /** `synthetic:<bars>[:<seed>]`, a dataset manifest path/URI, or a bars file; or data already loaded. */
@@ -34,8 +25,11 @@ export interface TrainingOptions {
   configs?: 'all' | string[];
   /** Worker processes in total. */
   workers?: number;
-  /** Replicas per config: workers / dpSize configs train at once. */
-  dpSize?: number;
+  /**
+   * Replicas per config: a number for every config, or `auto` (large configs on all workers, the rest on one
+   * each; gpu-trainer/dp-plan.ts). Default: the config's training.dataParallel.
+   */
+  dataParallel?: DataParallelSetting;
   backend?: BackendName;
   epochs?: number;
   checkpointEvery?: number;
@@ -56,8 +50,12 @@ export interface TrainingOptions {
   learningRate?: number;
   /** Use at most the last N bars of each series (0 = all). */
   maxBars?: number;
+  /** One feature spec for every config, sentiment or not (overrides sentimentWindowBars). */
   featureSpec?: FeatureSpec;
-  /** Adds trailing sentiment aggregates over this many bars to the default feature spec (0 = none). */
+  /**
+   * Trailing sentiment aggregates over this many bars for configs whose symbol has text events (0 = none).
+   * Default: the config's training.sentimentWindowBars.
+   */
   sentimentWindowBars?: number;
   /** With one worker and dp size 1, train in this process instead of forking (sandbox, small runs). */
   inProcess?: boolean;
@@ -72,18 +70,12 @@ export interface TrainingOptions {
   config?: SignalForgeConfig;
 }
 
-export interface TrainingStats {
-  steps: number;
-  samples: number;
-  trainMs: number;
-  allreduceMs: number;
-  wallMs: number;
-}
-
 export interface TrainingOutcome {
   record: RunRecord;
   runRecordUri: string;
   stats: TrainingStats;
+  /** Configs that trained on a group of more than one worker. */
+  dataParallelConfigs: string[];
 }
 
 /**
@@ -96,223 +88,147 @@ export function newRunId(): string {
   return `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The run's settled settings, from the options over the config's defaults; no I/O. */
+export interface RunPlan {
+  cfg: SignalForgeConfig;
+  runId: string;
+  keys: string[];
+  workers: number;
+  dataParallel: DataParallelSetting;
+  dataParallelMinFlops: number;
+  backend: BackendName;
+  /** The features of a config whose symbol has text events, and of one without. */
+  featureSpecs: FeatureSpecs;
+  search: SearchSettings;
+  /** The config's seeded search: its sampled trials, the dataset window they share and the halving plan. */
+  searchFor: (key: string) => ReturnType<typeof configSearch>;
+  checkpointEvery: number;
+}
+
+export function planRun(options: TrainingOptions): RunPlan {
+  const cfg = options.config ?? loadConfig();
+  const hp = cfg.training.hyperparameters;
+  const workers = Math.max(1, options.workers ?? 1);
+  const allKeys = modelConfigKeys(cfg).map((k) => k.key);
+  const epochs = options.epochs ?? hp.epochs;
+  const seed = options.seed ?? 1;
+  const models = options.models ?? hp.models;
+  const search = { ...cfg.training.search, ...options.search, trials: options.trials ?? (options.models ? models.length : cfg.training.search.trials) };
+  const pinned = { windowSize: options.windowSize, hiddenUnits: options.hiddenUnits, learningRate: options.learningRate, batchSize: options.batchSize };
+  return {
+    cfg,
+    runId: options.runId ?? newRunId(),
+    keys: !options.configs || options.configs === 'all' ? allKeys : options.configs,
+    workers,
+    dataParallel: options.dataParallel ?? cfg.training.dataParallel,
+    dataParallelMinFlops: cfg.training.dataParallelMinFlopsPerSample,
+    backend: options.backend ?? 'wasm',
+    featureSpecs: options.featureSpec
+      ? { withText: options.featureSpec, withoutText: options.featureSpec }
+      : { withText: makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? cfg.training.sentimentWindowBars }), withoutText: makeFeatureSpec() },
+    search,
+    searchFor: (key) => configSearch({ search, models, key, epochs, seed, pinned }),
+    checkpointEvery: options.checkpointEvery ?? hp.checkpointEverySteps,
+  };
+}
+
+/** Replicas per pending config, from its trials' sizes and the data-parallel setting. */
+export function replicasPerConfig(plan: RunPlan, keys: readonly string[]): Map<string, number> {
+  // The wider of the two specs: a config's size class must not depend on whether its symbol had news.
+  const features = plan.featureSpecs.withText.names.length;
+  // Each config samples its own trials, so its largest decides its group size.
+  return new Map(keys.map((k) => [k, replicasForConfig(plan.searchFor(k).sampled, features, plan.dataParallel, plan.dataParallelMinFlops, plan.workers)]));
+}
+
+/**
+ * Hands the pool's workers out to the pending configs in order, each as a group of its size, until the
+ * queue is empty, a stop is requested or a config failed for a reason that is not its own (a dead worker);
+ * returns that failure.
+ */
+export async function scheduleConfigs(ctx: RunContext, pool: WorkerPool, queue: readonly string[], replicas: ReadonlyMap<string, number>): Promise<Error | undefined> {
+  let failure: Error | undefined;
+  const running = new Set<Promise<void>>();
+  for (const key of queue) {
+    if (ctx.stop.reason() || failure) break;
+    const group = await pool.acquire(replicas.get(key) ?? 1);
+    if (ctx.stop.reason() || failure) {
+      pool.release(group);
+      break;
+    }
+    const job: Promise<void> = trainKey(ctx, group, key)
+      .catch((err: unknown) => {
+        if (!(err instanceof InterruptedError)) failure ??= err as Error;
+      })
+      .finally(() => {
+        pool.release(group);
+        running.delete(job);
+      });
+    running.add(job);
+  }
+  await Promise.all(running);
+  return failure;
+}
+
 /**
  * Trains the selected configs and writes model.onnx + metadata.json per config and a run record with
  * heartbeats. Callable in-process (sandbox, local launcher) or through gpu-trainer/cli.ts.
  */
 export async function runTraining(options: TrainingOptions): Promise<TrainingOutcome> {
   const started = performance.now();
-  const cfg = options.config ?? loadConfig();
-  const hp = cfg.training.hyperparameters;
-  const ev = cfg.evaluation;
-  const runId = options.runId ?? newRunId();
+  const plan = planRun(options);
+  const { runId } = plan;
   const log = options.log ?? createLog({ runId });
   const store: ArtifactStore = openStore(options.out);
-  const workers = Math.max(1, options.workers ?? 1);
-  const dpSize = Math.max(1, Math.min(options.dpSize ?? 1, workers));
-  const groupsCount = Math.max(1, Math.floor(workers / dpSize));
-  const backend = options.backend ?? 'wasm';
-  const seed = options.seed ?? 1;
-  const featureSpec = options.featureSpec ?? makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? 0 });
-  const allKeys = modelConfigKeys(cfg).map((k) => k.key);
-  const keys = !options.configs || options.configs === 'all' ? allKeys : options.configs;
-  const epochs = options.epochs ?? hp.epochs;
-  const models = options.models ?? hp.models;
-  const search = { ...cfg.training.search, ...options.search, trials: options.trials ?? (options.models ? models.length : cfg.training.search.trials) };
-  const pinned = { windowSize: options.windowSize, hiddenUnits: options.hiddenUnits, learningRate: options.learningRate, batchSize: options.batchSize };
-  const checkpointEvery = options.checkpointEvery ?? hp.checkpointEverySteps;
-
-  const previous = options.resume ? await readJson(store, runRecordKey(runId), (v) => runRecordSchema.parse(v)) : undefined;
-  const now = () => new Date().toISOString();
-  const record: RunRecord = {
-    runId,
-    status: 'starting',
-    heartbeatAt: now(),
-    attempt: (previous?.attempt ?? 0) + 1,
-    configsTotal: keys.length,
-    configsDone: previous?.results.length ?? 0,
-    checkpointUri: store.uri(checkpointPrefix(runId)),
-    startedAt: previous?.startedAt ?? now(),
-    results: previous?.results ?? [],
-    skipped: previous?.skipped ?? [],
-    progress: {},
-    codeVersion: codeVersion(),
-    configHash: configHash(cfg),
-  };
-  let recordWrites = Promise.resolve('');
-  const saveRecord = () => {
-    record.heartbeatAt = now();
-    const snapshot = runRecordSchema.parse(structuredClone(record));
-    recordWrites = recordWrites.then(() => writeJson(store, runRecordKey(runId), snapshot));
-    return recordWrites;
-  };
-  await saveRecord();
-
-  let stopReason: string | undefined;
-  const requestStop = (reason: string) => {
-    if (stopReason) return;
-    stopReason = reason;
-    log.warn('stop requested; checkpointing', { reason });
-  };
-  const onSignal = (sig: NodeJS.Signals) => requestStop(sig);
-  if (options.handleSignals) {
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  }
-  options.signal?.addEventListener('abort', () => requestStop('aborted'), { once: true });
-  const spot = options.spotWatch
-    ? startSpotWatch({
-        endpoint: options.spotWatch.endpoint,
-        intervalMs: options.spotWatch.intervalMs,
-        onNotice: (n) => requestStop(`spot interruption notice: ${n.action} at ${n.time}`),
-        onError: (err) => log.warn('IMDS poll failed', { error: err.message }),
-      })
-    : undefined;
-  const heartbeat = setInterval(() => void saveRecord().catch((err) => log.warn('heartbeat write failed', { error: String(err) })), options.heartbeatMs ?? 30_000);
-  heartbeat.unref();
-
+  const writer = await openRunRecord(store, runId, plan.keys.length, Boolean(options.resume), { codeVersion: codeVersion(), configHash: configHash(plan.cfg) });
+  const stop = watchForStop(options, log);
+  const stopHeartbeat = startHeartbeat(writer, options.heartbeatMs ?? 30_000, log);
   const stats: TrainingStats = { steps: 0, samples: 0, trainMs: 0, allreduceMs: 0, wallMs: 0 };
-  const groups: DataParallelGroup[] = [];
+  let pool: WorkerPool | undefined;
   let failure: Error | undefined;
   try {
-    const data = typeof options.data === 'string' ? await loadTrainingData(options.data, keys) : options.data;
-    const doneKeys = new Set(record.results.map((r) => r.key));
-    const skippedKeys = new Set(record.skipped.map((s) => s.key));
-    const queue = keys.filter((k) => !doneKeys.has(k) && !skippedKeys.has(k));
-    log.info('run started', { runId, attempt: record.attempt, configs: keys.length, pending: queue.length, workers, dpSize, groups: groupsCount, backend, trials: search.trials, reductionFactor: search.reductionFactor, ensembleSize: search.ensembleSize });
-    record.status = 'running';
-    await saveRecord();
-
-    for (let g = 0; g < Math.min(groupsCount, Math.max(1, queue.length)); g++) {
-      groups.push(
-        await DataParallelGroup.start({
-          size: dpSize,
-          backend,
-          inProcess: Boolean(options.inProcess) && dpSize === 1 && groupsCount === 1,
-          ...(backend === 'tensorflow' ? { deviceIds: Array.from({ length: dpSize }, (_, r) => String(g * dpSize + r)) } : {}),
-        }),
-      );
-    }
-
-    log.info('workers started', { groups: groups.length, dpSize, pids: groups.flatMap((g) => g.pids) });
-
-    const runGroup = async (group: DataParallelGroup) => {
-      for (let key = queue.shift(); key && !stopReason && !failure; key = queue.shift()) {
-        const series = data.series.get(key);
-        const [symbol, timeframe] = key.split('#') as [string, Timeframe];
-        if (!series) {
-          record.skipped.push({ key, reason: 'no bars in the dataset' });
-          continue;
-        }
-        const bars = options.maxBars ? series.bars.slice(-options.maxBars) : series.bars;
-        const planned = configSearch({ search, models, key, epochs, seed, pinned });
-        let dataset;
-        try {
-          dataset = buildDataset(bars, featureSpec, datasetConfig(cfg, planned.datasetWindow), series.sentiment);
-        } catch (err) {
-          if (!(err instanceof DatasetError)) throw err;
-          record.skipped.push({ key, reason: err.message });
-          log.warn('config skipped', { key, reason: err.message });
-          continue;
-        }
-        const ckKey = checkpointKey(runId, key);
-        const saved = options.resume ? await store.read(ckKey) : undefined;
-        const resumeFrom = saved ? decodeCheckpoint<ConfigCheckpoint>(saved) : undefined;
-        if (resumeFrom) log.info('resuming config from checkpoint', { key, step: resumeFrom.step, trial: resumeFrom.done.length, fold: resumeFrom.partial?.folds.length ?? null });
-        let lastLog = 0;
-        const trainStarted = performance.now();
-        try {
-          const { best, winner, trials: results, ensemble } = await trainConfig({
-            key,
-            dataset,
-            group,
-            plan: planned.plan,
-            budgetMs: (options.budgetS ?? 0) * 1000,
-            budgetSteps: search.budgetSteps,
-            ensembleSize: search.ensembleSize,
-            patience: options.patience ?? 3,
-            checkpointEvery,
-            clipNorm: 1,
-            ...(resumeFrom ? { resumeFrom } : {}),
-            saveCheckpoint: async (cp) => {
-              await store.write(ckKey, encodeCheckpoint(cp));
-              log.info('checkpoint', { key, step: cp.step, trial: cp.done.length });
-            },
-            stopRequested: () => stopReason,
-            onStep: (s) => {
-              stats.steps++;
-              stats.samples += s.samples;
-              stats.allreduceMs += s.allreduceMs;
-              record.progress![key] = { trial: s.trial, fold: s.fold, epoch: s.epoch, step: s.step };
-              const every = options.logEverySteps ?? 0;
-              if ((every > 0 && s.step % every === 0) || (every === 0 && performance.now() - lastLog > 5000)) {
-                lastLog = performance.now();
-                log.info('step', { key, trial: s.trial, fold: s.fold, epoch: s.epoch, step: s.step, loss: s.loss });
-              }
-              log.progress(record.results.length, keys.length, { key, step: s.step, loss: s.loss });
-            },
-          });
-          stats.trainMs += performance.now() - trainStarted;
-          const exported = await evaluateAndExport({
-            store,
-            group,
-            key,
-            symbol,
-            timeframe,
-            runId,
-            dataset,
-            featureSpec,
-            best,
-            winner,
-            trials: results,
-            ...(ensemble ? { ensemble } : {}),
-            manifestId: data.manifestId,
-            evaluation: { costBps: ev.costBps, purgeGapBars: hp.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars },
-            bars,
-            ...(series.sentiment ? { sentiment: series.sentiment } : {}),
-            backend,
-            configHash: configHash(cfg),
-          });
-          record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics });
-          record.configsDone = record.results.length;
-          delete record.progress![key];
-          await saveRecord();
-          await store.remove(ckKey);
-          const wf = exported.metadata.evaluation;
-          log.info('config done', { key, model: ensemble ? `ensemble of ${ensemble.members.length}` : best.hyperparameters.model, trials: results.length, oos: exported.metrics.model, naive: exported.metrics.naive, dmPValue: wf.dieboldMariano.pValue, deflatedSharpe: wf.deflatedSharpe.probability });
-        } catch (err) {
-          // One config failing (diverged, degenerate data) must not sink the other 99; a dead worker or an
-          // interruption ends the group.
-          if (err instanceof InterruptedError || !group.alive()) throw err;
-          record.skipped.push({ key, reason: `training failed: ${(err as Error).message}` });
-          delete record.progress![key];
-          log.error('config failed', { key, error: (err as Error).stack ?? String(err) });
-          continue;
-        }
-        log.progress(record.results.length, keys.length, { key });
-      }
+    const data = typeof options.data === 'string' ? await loadTrainingData(options.data, plan.keys) : options.data;
+    const queue = pendingKeys(writer.record, plan.keys);
+    const replicas = replicasPerConfig(plan, queue);
+    const dpConfigs = queue.filter((k) => replicas.get(k)! > 1).length;
+    log.info('run started', { runId, attempt: writer.record.attempt, configs: plan.keys.length, pending: queue.length, workers: plan.workers, dataParallel: plan.dataParallel, dpConfigs, backend: plan.backend, trials: plan.search.trials, reductionFactor: plan.search.reductionFactor, ensembleSize: plan.search.ensembleSize });
+    writer.record.status = 'running';
+    await writer.save();
+    pool = await WorkerPool.start({ workers: plan.workers, backend: plan.backend, inProcess: Boolean(options.inProcess) });
+    log.info('workers started', { workers: pool.size, pids: pool.pids });
+    const ctx: RunContext = {
+      cfg: plan.cfg,
+      runId,
+      log,
+      store,
+      backend: plan.backend,
+      featureSpecs: plan.featureSpecs,
+      searchFor: plan.searchFor,
+      budgetSteps: plan.search.budgetSteps,
+      ensembleSize: plan.search.ensembleSize,
+      checkpointEvery: plan.checkpointEvery,
+      budgetS: options.budgetS ?? 0,
+      patience: options.patience ?? 3,
+      maxBars: options.maxBars ?? 0,
+      resume: Boolean(options.resume),
+      logEverySteps: options.logEverySteps ?? 0,
+      keysTotal: plan.keys.length,
+      data,
+      writer,
+      stop,
+      stats,
     };
-    const outcomes = await Promise.allSettled(groups.map((g) => runGroup(g)));
-    for (const o of outcomes) {
-      if (o.status === 'rejected' && !(o.reason instanceof InterruptedError)) failure ??= o.reason as Error;
-    }
+    failure = await scheduleConfigs(ctx, pool, queue, replicas);
   } catch (err) {
     failure = err as Error;
   } finally {
-    clearInterval(heartbeat);
-    spot?.stop();
-    if (options.handleSignals) {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    }
-    await Promise.allSettled(groups.map((g) => g.close()));
+    stopHeartbeat();
+    stop.dispose();
+    await pool?.close();
   }
   stats.wallMs = performance.now() - started;
-  record.status = failure ? 'failed' : stopReason ? 'interrupted' : 'succeeded';
-  if (failure) record.error = failure.stack ?? failure.message;
-  if (record.status !== 'interrupted') record.finishedAt = now();
-  await saveRecord();
+  await finishRunRecord(writer, failure, stop.reason());
+  const { record } = writer;
   log.info('run finished', { status: record.status, configsDone: record.configsDone, skipped: record.skipped.length, wallS: stats.wallMs / 1000, ...(failure ? { error: failure.message } : {}) });
   log.close();
-  return { record, runRecordUri: store.uri(runRecordKey(runId)), stats };
+  return { record, runRecordUri: writer.uri, stats, dataParallelConfigs: record.results.filter((r) => (r.replicas ?? 1) > 1).map((r) => r.key) };
 }

@@ -69,7 +69,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       out,
       configs: modelConfigKeys(config).slice(0, workers).map((c) => c.key),
       workers,
-      dpSize: 1,
+      dataParallel: 1,
       backend: options.backend,
       // The reference model (training.hyperparameters), not a sampled trial: the smoke's figure stays comparable.
       models: ['lstm'],

@@ -56,6 +56,8 @@ export const runRecordSchema = z.object({
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
       /** Pooled walk-forward out-of-sample metrics of the selected model, with the baselines'. */
       metrics: configMetricsSchema,
+      /** Workers that trained it: more than one is a data-parallel group. Absent in records before it was kept. */
+      replicas: z.number().int().min(1).optional(),
     }),
   ),
   /** Configs that failed (too little data, ...), with the reason; the run still succeeds for the rest. */

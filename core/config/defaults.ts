@@ -55,6 +55,10 @@ export const defaultConfig: SignalForgeConfig = {
     // g5.12xlarge/g4dn.12xlarge (48 vCPUs) at once (the Map's MaxConcurrency).
     spotVcpuQuota: { 'All P4, P3 and P2 Spot Instance Requests': 128, 'All G and VT Spot Instance Requests': 192 },
     gpusPerInstance: 4,
+    dataParallel: 'auto',
+    // Measured with bench/dp-threshold.ts (2 wasm workers on this 2-core machine): see docs/ARCHITECTURE.md.
+    dataParallelMinFlopsPerSample: 3_000_000,
+    sentimentWindowBars: 12,
     configsPerShard: 25,
     maxAttempts: 3,
     heartbeatTimeoutSeconds: 600,

@@ -117,6 +117,23 @@ export const configSchema = z
        */
       spotVcpuQuota: z.partialRecord(z.enum(SPOT_QUOTA_GROUPS), z.number().int().min(0)),
       gpusPerInstance: z.number().int().min(1),
+      /**
+       * Replicas per config. `auto`: configs with a large trial (a kind flagged in gpu-trainer/dp-plan.ts, or
+       * dataParallelMinFlopsPerSample or more) train data-parallel on all of the instance's GPUs, the rest one
+       * config per GPU. A number: every config on that many GPUs (at most gpusPerInstance).
+       */
+      dataParallel: z.union([z.literal('auto'), z.literal(1), z.literal(2), z.literal(4)]),
+      /**
+       * Under `auto`, the training FLOPs per sample (forward + backward) from which a trial counts as large.
+       * FLOPs, not parameters: the all-reduce moves the parameters, the step computes the FLOPs, and a dense
+       * model has far fewer FLOPs per parameter than a recurrent one (measured: bench/dp-threshold.ts).
+       */
+      dataParallelMinFlopsPerSample: z.number().int().min(1),
+      /**
+       * Trailing bars of news and social sentiment (mean score and log(1+count)) added to the features of every
+       * config whose symbol has text events in the dataset; 0 turns sentiment off.
+       */
+      sentimentWindowBars: z.number().int().min(0),
       configsPerShard: z.number().int().min(1),
       maxAttempts: z.number().int().min(1).max(10),
       heartbeatTimeoutSeconds: z.number().int().min(30),

@@ -56,7 +56,7 @@ export interface RetrainStateMachineProps {
   readonly trainerSecurityGroup?: ISecurityGroup;
   /** SageMaker backend: the training job's execution role. Required when config.training.backend is `sagemaker`. */
   readonly sagemakerRole?: IRole;
-  /** Seconds between heartbeat checks of a running trainer. @default clamp(heartbeatTimeoutSeconds / 5, 15, 120) */
+  /** Seconds between heartbeat checks of a running trainer. @default heartbeatPollSeconds (lambdas/training/heartbeat-polls.ts) */
   readonly pollIntervalSeconds?: number;
   /** Shards trained at once. @default maxConcurrentShards(config.training): spot-quota bound on EC2, 10 otherwise */
   readonly maxConcurrentShards?: number;

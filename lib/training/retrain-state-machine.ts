@@ -11,6 +11,7 @@ import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
 import { approvalPolls } from '../../lambdas/training/approval-polls.js';
+import { heartbeatPollSeconds } from '../../lambdas/training/heartbeat-polls.js';
 import { RETRAIN_TASKS, TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
 import type { RetrainStateMachineProps } from './retrain-state-machine-props.js';
 
@@ -40,7 +41,10 @@ export class RetrainStateMachine extends Construct {
     this.functions = this.createFunctions(props);
     this.grantTaskAccess(props);
 
-    const pollSeconds = props.pollIntervalSeconds ?? Math.min(120, Math.max(15, Math.round(training.heartbeatTimeoutSeconds / 5)));
+    // As often as the heartbeat timeout asks, as seldom as the largest run's execution history needs.
+    const shards = Math.ceil(modelConfigKeys(config).length / training.configsPerShard);
+    const pollSeconds =
+      props.pollIntervalSeconds ?? heartbeatPollSeconds({ ...training, shards, approval: config.promotion.approval === 'manual' ? config.promotion : undefined });
     const notifyFailure = this.task('NotifyFailure', 'notify', { payload: { kind: 'failure', 'state.$': '$' }, resultPath: '$.summary' });
     const failed = new sfn.Fail(this, 'RetrainFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
     notifyFailure.addCatch(failed, { resultPath: '$.notifyError' });

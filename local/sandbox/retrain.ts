@@ -79,6 +79,8 @@ export function sandboxLauncher(config: SignalForgeConfig, logDir: string): Trac
       logDir,
       // The trainer loads its config like a deployed handler: the same JSON the in-process tasks use.
       env: { SIGNALFORGE_CONFIG_JSON: JSON.stringify(config), SIGNALFORGE_ENV: 'local' },
+      // One worker per configured "GPU" (a core here), as the deployed launch runs one per GPU.
+      runtime: { workers: config.training.gpusPerInstance, backend: 'wasm', spotWatch: false },
     }),
   );
 }

@@ -47,6 +47,8 @@ export interface SandboxSummary {
   /** Implausible records the sink quarantined (core/quality); must equal those sent. */
   quarantined: number;
   configs_trained: number;
+  /** Configs of configs_trained that trained data-parallel (a group of more than one worker). */
+  dp_configs: number;
   models_promoted: number;
   /** Candidates of this run that were not promoted: rejected by the gate, in review, or rolled back. */
   models_rejected: number;

@@ -39,7 +39,9 @@ export const SANDBOX_APPROVAL = { approvalPollSeconds: 5, approvalTimeoutSeconds
 export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
   const overrides: ConfigOverrides = {
     training: {
-      gpusPerInstance: 1,
+      // --full: two workers (the 2 cores a laptop spares) as one data-parallel group, so the all-reduce runs
+      // end to end; the sandbox's small models are below the `auto` threshold and would train one per core.
+      ...(options.full ? { gpusPerInstance: 2, dataParallel: 2 as const } : { gpusPerInstance: 1 }),
       hyperparameters: { epochs: options.epochs, ...SANDBOX_MODEL, models: ['lstm', 'gru', 'transformer', 'dense'] },
       search: { ...SANDBOX_SEARCH, minEpochs: Math.max(1, Math.floor(options.epochs / 3)) },
     },

@@ -17,6 +17,7 @@ import { barsPerRequest, latestBarsFromLake, type SeriesBars } from './bars.js';
 import { stampSandboxCodeVersion } from './code-version.js';
 import { compactSandboxLake } from './compaction.js';
 import { runIngest, type IngestFigures } from './ingest.js';
+import { trainedConfigs } from './trained-configs.js';
 import { Lifecycle } from './lifecycle.js';
 import { DEFAULT_OPTIONS, type SandboxOptions } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -120,6 +121,7 @@ export function createSandboxContext(options: SandboxOptions, deps: { env: NodeJ
         dlq_records: 0,
         quarantined: 0,
         configs_trained: 0,
+        dp_configs: 0,
         models_promoted: 0,
         models_rejected: 0,
         execution_status: 'NOT_STARTED',
@@ -365,16 +367,6 @@ async function gateDecisions(s3: S3Client, artifactBucket: string, runId: string
 }
 
 /** Configs with a trainer result in this run's shard run records. */
-async function configsTrained(s3: S3Client, artifactBucket: string, runId: string, shards: number): Promise<number> {
-  const store = new S3Store(artifactBucket, '', s3);
-  let trained = 0;
-  for (let i = 0; i < shards; i++) {
-    const record = await readJson(store, `runs/${runId}-s${String(i).padStart(3, '0')}/run.json`, (v) => runRecordSchema.parse(v)).catch(() => undefined);
-    trained += record?.results.length ?? 0;
-  }
-  return trained;
-}
-
 /** What the execution decided, into the summary: promoted, trained, and each config's verdict. */
 export async function recordRetrainOutcome(ctx: SandboxContext): Promise<void> {
   const { s3, resources } = need(ctx.clients, 'clients');
@@ -383,7 +375,8 @@ export async function recordRetrainOutcome(ctx: SandboxContext): Promise<void> {
   outcome.promoted = retrain.summary?.promoted ?? [];
   outcome.summary.execution_status = retrain.status;
   outcome.summary.models_promoted = outcome.promoted.length;
-  outcome.summary.configs_trained = await configsTrained(s3, resources.artifactBucket, ctx.runId, retrain.shards);
+  const trained = await trainedConfigs(new S3Store(resources.artifactBucket, '', s3), ctx.runId, retrain.shards);
+  Object.assign(outcome.summary, { configs_trained: trained.trained, dp_configs: trained.dataParallel });
   const bakeReason = (key: string) => retrain.summary?.canaryVerdicts?.find((v) => v.key === key)?.reason;
   const later = [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake: ${bakeReason(r.key) ?? `error rate ${r.errorRate}`}` }))];
   const verdicts = summaryVerdicts(await gateDecisions(s3, resources.artifactBucket, ctx.runId), outcome.promoted, later);

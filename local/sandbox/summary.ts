@@ -19,7 +19,7 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
     ['lake objects', String(s.lake_objects)],
     ['dead letters', `${s.dlq_records} (poison records sent: ${outcome.poisonSent})`],
     ['quarantined', `${s.quarantined} (implausible records sent: ${outcome.implausibleSent}; npm run lake -- quarantine list)`],
-    ['configs trained', `${s.configs_trained} of ${outcome.configs.length}`],
+    ['configs trained', `${s.configs_trained} of ${outcome.configs.length} (${s.dp_configs} data-parallel)`],
     ['retrain execution', s.execution_status],
     ['models promoted', outcome.promoted.map((p) => `${p.key} v${p.version}`).join(', ') || '0'],
     ...s.verdicts

@@ -41,7 +41,7 @@ export class LocalProcessLauncher implements TrainerLauncher {
     mkdirSync(this.options.logDir, { recursive: true });
     const logPath = join(this.options.logDir, `${request.runId}-attempt${request.attempt}.log`);
     const log = openSync(logPath, 'a');
-    const runtime = this.options.runtime ?? { workers: 1, dpSize: 1, backend: 'wasm', spotWatch: false };
+    const runtime = this.options.runtime ?? { workers: 1, backend: 'wasm', spotWatch: false };
     const args = ['--import', 'tsx', join(repoRoot, 'gpu-trainer', 'cli.ts'), ...trainerCliArgs(request, this.options.config, runtime)];
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,

@@ -53,8 +53,6 @@ export class InsufficientCapacityError extends Error {
 export interface TrainerRuntime {
   /** Worker processes: one per GPU. */
   workers: number;
-  /** Replicas per config; 1 trains `workers` configs at once, the better use of GPUs for many small models. */
-  dpSize: number;
   backend: 'wasm' | 'cpu' | 'tensorflow';
   /** Poll IMDS for a spot interruption notice and checkpoint before the instance goes. */
   spotWatch: boolean;
@@ -64,7 +62,7 @@ export interface TrainerRuntime {
 
 /** GPU instance defaults: one worker per GPU, one config per worker, CUDA backend, spot watch on. */
 export function gpuRuntime(config: SignalForgeConfig): TrainerRuntime {
-  return { workers: config.training.gpusPerInstance, dpSize: 1, backend: 'tensorflow', spotWatch: true };
+  return { workers: config.training.gpusPerInstance, backend: 'tensorflow', spotWatch: true };
 }
 
 /** The config's search settings as trainer flags, so the launched command line shows how the run searches. */
@@ -88,7 +86,8 @@ export function trainerCliArgs(request: TrainerLaunchRequest, config: SignalForg
     '--configs', request.configs.join(','),
     '--run-id', request.runId,
     '--workers', String(runtime.workers),
-    '--dp-size', String(runtime.dpSize),
+    // Replicas per config as the config says (auto: large configs data-parallel, small ones one per GPU).
+    '--dp-size', String(config.training.dataParallel),
     '--backend', runtime.backend,
     '--epochs', String(request.epochs),
     '--checkpoint-every', String(hp.checkpointEverySteps),

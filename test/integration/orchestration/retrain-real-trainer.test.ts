@@ -31,7 +31,7 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
       alertTopicArn: world.alerts.topicArn,
       liveMetrics: world.deps.liveMetrics,
       trainerLogDir: logDir,
-      trainerRuntime: { workers: 1, dpSize: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1'] },
+      trainerRuntime: { workers: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1'] },
     });
     const result = await runRetrainLocally({ config, handlers, input: { trigger: 'new-data', reason: '400 bars landed for AAPL', epochs: 20 }, pollMs: 500, retryMs: 5 });
     const logs = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
@@ -70,7 +70,7 @@ describe('retrain with the real trainer killed mid-run', () => {
       config,
       lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 400 }],
       launcher: ({ config: cfg }) => {
-        launcher = new LocalProcessLauncher({ config: cfg, logDir, runtime: { workers: 1, dpSize: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1', '--patience', '1000'] } });
+        launcher = new LocalProcessLauncher({ config: cfg, logDir, runtime: { workers: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1', '--patience', '1000'] } });
         return launcher;
       },
     });

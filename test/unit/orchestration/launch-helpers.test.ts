@@ -22,8 +22,13 @@ describe('launcher helpers', () => {
   it('builds the trainer CLI flags of the contract', () => {
     const args = trainerCliArgs(request, defaultConfig, gpuRuntime(defaultConfig));
     expect(args.join(' ')).toBe(
-      '--data s3://a/m.json --out s3://a --configs AAPL#1h,MSFT#1d --run-id rt-1-s000 --workers 4 --dp-size 1 --backend tensorflow --epochs 7 --checkpoint-every 50 --trials 12 --search-seed 1 --reduction-factor 3 --min-epochs 2 --budget-steps 0 --ensemble-size 3 --spot-watch --resume',
+      '--data s3://a/m.json --out s3://a --configs AAPL#1h,MSFT#1d --run-id rt-1-s000 --workers 4 --dp-size auto --backend tensorflow --epochs 7 --checkpoint-every 50 --trials 12 --search-seed 1 --reduction-factor 3 --min-epochs 2 --budget-steps 0 --ensemble-size 3 --spot-watch --resume',
     );
+  });
+
+  it('passes the config\'s data-parallel setting, not a fixed one', () => {
+    const config = { ...defaultConfig, training: { ...defaultConfig.training, dataParallel: 2 as const } };
+    expect(trainerCliArgs(request, config, gpuRuntime(config)).join(' ')).toContain('--workers 4 --dp-size 2 ');
   });
 
   it('names SageMaker jobs within 63 characters, per attempt', () => {

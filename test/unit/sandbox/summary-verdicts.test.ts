@@ -48,7 +48,7 @@ describe('sandbox summary table', () => {
       promoted: [],
       serving: [],
       timings: { train: 3 },
-      summary: { ok: true, scenario: 'noise', seed: 7, events_ingested: 10, lake_objects: 1, dlq_records: 2, configs_trained: 1, models_promoted: 0, models_rejected: 1, execution_status: 'SUCCEEDED', duration_s: 4, api_url: '', verdicts },
+      summary: { ok: true, scenario: 'noise', seed: 7, events_ingested: 10, lake_objects: 1, dlq_records: 2, configs_trained: 1, dp_configs: 0, models_promoted: 0, models_rejected: 1, execution_status: 'SUCCEEDED', duration_s: 4, api_url: '', verdicts },
     } as unknown as SandboxOutcome;
     const text = renderSummary(outcome);
     expect(text).toMatch(/scenario\s+noise \(seed 7\)/);

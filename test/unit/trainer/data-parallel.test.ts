@@ -6,6 +6,7 @@ import { DataParallelGroup, shard } from '../../../gpu-trainer/group.js';
 import { newAdamState } from '../../../gpu-trainer/model/adam.js';
 import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
 import { Rng } from '../../../gpu-trainer/rng.js';
+import { WorkerPool } from '../../../gpu-trainer/worker-pool.js';
 import { maxAbsDiff } from './helpers.js';
 
 const spec0 = makeFeatureSpec();
@@ -36,19 +37,33 @@ describe('data parallelism', () => {
     expect(parts.map((p) => Array.from(p))).toEqual([[1, 2, 3], [4, 5], [6, 7]]);
   });
 
-  it('N worker processes give the same weights as 1 worker on the same global batch (float rounding)', async () => {
+  it('N worker processes (2, 3, 4) give the same weights as 1 worker on the same global batch (float rounding)', async () => {
     const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
-    const two = await DataParallelGroup.start({ size: 2, backend: 'wasm' });
-    const three = await DataParallelGroup.start({ size: 3, backend: 'wasm' });
-    groups.push(one, two, three);
+    const many = await Promise.all([2, 3, 4].map((size) => DataParallelGroup.start({ size, backend: 'wasm' })));
+    groups.push(one, ...many);
     for (const kind of ['lstm', 'gru', 'dense'] as ModelKind[]) {
       const w1 = await train(one, kind, 5);
-      const w2 = await train(two, kind, 5);
-      const w3 = await train(three, kind, 5);
       const start = initParams({ kind, windowSize: 12, features: ds.width, hidden: 8 }, new Rng(11));
       expect(maxAbsDiff(w1, start)).toBeGreaterThan(1e-3); // it did train
-      expect(maxAbsDiff(w1, w2)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(w1, w3)).toBeLessThan(1e-5);
+      for (const g of many) expect(maxAbsDiff(w1, await train(g, kind, 5)), `${kind} on ${g.size}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('a pool lends the same workers as groups of different sizes, with the same result as a fresh group', async () => {
+    const pool = await WorkerPool.start({ workers: 4, backend: 'wasm' });
+    try {
+      const single = await pool.acquire(1);
+      const pair = await pool.acquire(2);
+      expect(pool.idle).toBe(1);
+      const [a, b] = await Promise.all([train(single, 'gru', 5), train(pair, 'gru', 5)]);
+      expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+      pool.release(single);
+      pool.release(pair);
+      const four = await pool.acquire(4);
+      expect(maxAbsDiff(a, await train(four, 'gru', 5))).toBeLessThan(1e-5);
+      pool.release(four);
+    } finally {
+      await pool.close();
     }
   });
 
