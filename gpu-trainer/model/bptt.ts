@@ -1,5 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs';
-import { tanh } from './activations.js';
+import { lstmKernelLossAndGradient } from './kernel/recurrent-kernel.js';
 import { paramLayout, type ModelSpec } from './spec.js';
 
 type Tf = typeof tfTypes;
@@ -9,14 +9,14 @@ type Tf = typeof tfTypes;
  * time: the same function as forward.ts (logistic sigmoid recurrent activation, ONNX gate semantics,
  * GRU linear_before_reset = 0), differentiated by hand.
  *
+ * The LSTM runs whole in the WebAssembly SIMD kernel (kernel/recurrent.as.ts): one call per step of
+ * training, no tfjs dispatch. The GRU below still sends its matMuls to tfjs (XNNPACK on wasm) and does
+ * its gate math in JS: per time step two recurrent matMuls forward and two backward, plus one matMul for
+ * all weight gradients ([X | H_prev | r * H_prev]^T dZ, batched over time steps).
+ *
  * Why hand-written (measured on tfjs-wasm, 2-core Xeon, default LSTM window 32 hidden 32 batch 256):
  * tfjs' autodiff of the per-step graph dispatches ~2400 small kernels per step at ~18 us of engine
- * overhead each, ~40 ms of fixed cost per step that does not shrink with the data-parallel shard, and
- * wasm's tanh is a scalar loop (~1 ms per 32k values, 10x its sigmoid). Here only the matMuls go to
- * tfjs (XNNPACK on wasm): per time step one recurrent matMul forward and one backward (two each for
- * GRU), plus one input projection for all time steps and one matMul for all weight gradients
- * ([X | H_prev]^T dZ, batched over time steps). The elementwise gate math runs in plain JS over
- * Float32Arrays, in time proportional to the batch, so per-step cost scales with the shard.
+ * overhead each, ~40 ms of fixed cost per step that does not shrink with the data-parallel shard.
  *
  * Row order of every [time * batch, ...] buffer is (t, b): row t * B + b.
  */
@@ -93,7 +93,6 @@ function transpose(src: Float32Array, rows: number, cols: number): Float32Array 
  */
 class Scratch {
   private readonly f32 = new Map<string, Float32Array>();
-  private readonly f64 = new Map<string, Float64Array>();
   /** A zero-filled Float32Array of `length`, reused across calls. */
   zeros(name: string, length: number): Float32Array {
     return this.any(name, length).fill(0);
@@ -102,12 +101,6 @@ class Scratch {
   any(name: string, length: number): Float32Array {
     let b = this.f32.get(name);
     if (!b || b.length !== length) this.f32.set(name, (b = new Float32Array(length)));
-    return b;
-  }
-  zeros64(name: string, length: number): Float64Array {
-    let b = this.f64.get(name);
-    if (!b || b.length !== length) this.f64.set(name, (b = new Float64Array(length)));
-    else b.fill(0);
     return b;
   }
 }
@@ -165,63 +158,6 @@ function columnSums(m: Float32Array, rows: number, cols: number, out: Float32Arr
 }
 
 /**
- * One LSTM time step's cell math for every sample, from s = sigmoid([x_t | h_{t-1}] [W; R] + b) with the
- * g block's pre-activation doubled (so g = tanh = 2 s_g - 1).
- * Kept as small functions so V8 inlines the activations into them (inside one large function it ran
- * out of inlining budget). No closures inside: tsx/esbuild keepNames wraps every closure it creates
- * (measured 40% of the step).
- */
-function lstmCellForward(s: Float32Array, t: number, B: number, H: number, acts: Float32Array, cs: Float32Array, tcs: Float32Array, h: Float32Array): void {
-  const G = 4 * H;
-  const cPrev = t * B * H;
-  const cNext = (t + 1) * B * H;
-  for (let b = 0; b < B; b++) {
-    const zo = b * G;
-    const so = (t * B + b) * G;
-    for (let j = 0; j < H; j++) {
-      const i = s[zo + j]!;
-      const f = s[zo + H + j]!;
-      const g = 2 * s[zo + 2 * H + j]! - 1;
-      const o = s[zo + 3 * H + j]!;
-      const hc = b * H + j;
-      const c = Math.fround(f * cs[cPrev + hc]! + i * g);
-      const tc = tanh(c);
-      acts[so + j] = i;
-      acts[so + H + j] = f;
-      acts[so + 2 * H + j] = g;
-      acts[so + 3 * H + j] = o;
-      cs[cNext + hc] = c;
-      tcs[cPrev + hc] = tc;
-      h[hc] = o * tc;
-    }
-  }
-}
-
-/** Pre-activation gradients dz of step t from dh_t and the running dc (updated to dc_{t-1}). */
-function lstmCellBackward(dh: Float32Array, t: number, B: number, H: number, acts: Float32Array, cs: Float32Array, tcs: Float32Array, dc: Float64Array, dz: Float32Array): void {
-  const G = 4 * H;
-  const cPrev = t * B * H;
-  for (let b = 0; b < B; b++) {
-    const zo = (t * B + b) * G;
-    for (let j = 0; j < H; j++) {
-      const hc = b * H + j;
-      const i = acts[zo + j]!;
-      const f = acts[zo + H + j]!;
-      const g = acts[zo + 2 * H + j]!;
-      const o = acts[zo + 3 * H + j]!;
-      const tc = tcs[cPrev + hc]!;
-      const dhv = dh[hc]!;
-      const dcv = dc[hc]! + dhv * o * (1 - tc * tc);
-      dz[zo + j] = dcv * g * i * (1 - i);
-      dz[zo + H + j] = dcv * cs[cPrev + hc]! * f * (1 - f);
-      dz[zo + 2 * H + j] = dcv * i * (1 - g * g);
-      dz[zo + 3 * H + j] = dhv * tc * o * (1 - o);
-      dc[hc] = dcv * f;
-    }
-  }
-}
-
-/**
  * Offsets in the flat parameter vector of r, b and wOut (bOut follows wOut's H values), from the layout
  * spec.ts defines; w starts at 0 and r follows it, which the [W; R] matMul relies on.
  */
@@ -229,58 +165,6 @@ function recurrentOffsets(spec: ModelSpec): { oR: number; oB: number; oWOut: num
   const at = Object.fromEntries(paramLayout(spec).map((p) => [p.name, p.offset]));
   if (at.w !== 0 || at.r !== spec.features * (spec.kind === 'lstm' ? 4 : 3) * spec.hidden) throw new Error(`unexpected ${spec.kind} parameter layout`);
   return { oR: at.r!, oB: at.b!, oWOut: at.wOut! };
-}
-
-function lstm(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): RecurrentGradient {
-  const { windowSize: T, features: F, hidden: H } = spec;
-  const G = 4 * H;
-  const K = F + H;
-  const TB = T * B;
-  // Gate blocks i, f, g, o. w and r are adjacent, so flat[0, K * G) is [W; R]: one matMul of
-  // [x_t | h_{t-1}] per step.
-  const { oR, oB, oWOut } = recurrentOffsets(spec);
-  const wOut = flat.subarray(oWOut, oWOut + H);
-  const grad = new Float32Array(flat.length);
-
-  const wrT = tf.tensor2d(doubled(flat.subarray(0, K * G), K, G, 2 * H, H), [K, G]);
-  const biasT = tf.tensor1d(doubled(flat.subarray(oB, oB + G), 1, G, 2 * H, H));
-  const rtT = tf.tensor2d(transpose(flat.subarray(oR, oR + H * G), H, G), [G, H]);
-  try {
-    const left = scratch.any('left', K * TB); // [x_t | h_{t-1}]^T for every (t, b): fully written below
-    const a = scratch.any('a', B * K);
-    const acts = scratch.any('acts', TB * G); // activated gates i, f, g, o
-    const cs = scratch.zeros('cs', (T + 1) * B * H); // c_{t-1} at t: cs[0] = 0
-    const tcs = scratch.any('tcs', TB * H); // tanh(c_t)
-    let h = scratch.zeros('h', B * H);
-    for (let t = 0; t < T; t++) {
-      stepInput(x, h, B, T, F, H, t, a, left, F);
-      const act = mm(a, B, K, wrT, scratch.any('act', B * G), biasT);
-      h = scratch.any(t % 2 ? 'h' : 'h2', B * H);
-      lstmCellForward(act, t, B, H, acts, cs, tcs, h);
-    }
-    const { loss, dh: dhT } = head(h, y, B, H, wOut, flat[oWOut + H]!, grad, oWOut);
-
-    const dz = scratch.any('dz', TB * G); // fully written below
-    const dc = scratch.zeros64('dc', B * H);
-    let dh = dhT;
-    for (let t = T - 1; t >= 0; t--) {
-      lstmCellBackward(dh, t, B, H, acts, cs, tcs, dc, dz);
-      if (t > 0) dh = mm(dz.subarray(t * B * G, (t + 1) * B * G), B, G, rtT, scratch.any('dhStep', B * H));
-    }
-    // [dW; dR] = [X | H_prev]^T dZ over all time steps: rows 0..F are w, F..F+H are r, as in the layout.
-    const dzT = tf.tensor2d(dz, [TB, G]);
-    try {
-      mm(left, K, TB, dzT, grad.subarray(0, K * G));
-    } finally {
-      dzT.dispose();
-    }
-    columnSums(dz, TB, G, grad, oB);
-    return { loss, grad };
-  } finally {
-    wrT.dispose();
-    biasT.dispose();
-    rtT.dispose();
-  }
 }
 
 function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): RecurrentGradient {
@@ -409,6 +293,6 @@ function gru(tf: Tf, mm: MatMul, spec: ModelSpec, flat: Float32Array, x: Float32
 /** Loss and flat gradient of an LSTM or GRU spec (layout order of spec.ts). */
 export function recurrentLossAndGradient(tf: Tf, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): RecurrentGradient {
   if (spec.kind === 'dense') throw new Error('recurrentLossAndGradient: dense has no recurrence (use forward.ts lossAndGradient)');
-  const mm = tfMatMul(tf);
-  return spec.kind === 'lstm' ? lstm(tf, mm, spec, flat, x, y, batch) : gru(tf, mm, spec, flat, x, y, batch);
+  if (spec.kind === 'lstm') return lstmKernelLossAndGradient(spec, flat, x, y, batch);
+  return gru(tf, tfMatMul(tf), spec, flat, x, y, batch);
 }
