@@ -11,8 +11,8 @@ import asc from 'assemblyscript/asc';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const KERNELS = [{ source: 'gpu-trainer/model/kernel/recurrent.as.ts', output: 'gpu-trainer/model/kernel/recurrent.wasm' }];
 
-// SIMD is the point of the kernel; no runtime (the kernel allocates nothing: the JS side lays out memory).
-const FLAGS = ['-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--converge'];
+// SIMD is the point of the kernel (relaxed SIMD for its fused multiply-add: Node >= 22); no runtime (the kernel allocates nothing: the JS side lays out memory).
+const FLAGS = ['-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'relaxed-simd', '--noAssert', '--converge'];
 
 /** The kernel's bytes as the pinned compiler builds them now. */
 export async function buildKernel(kernel) {

@@ -16,37 +16,50 @@
 //   acts, dz [T Bp, G]; c [(T + 1) Bp, Hp] (c_{t-1} at block t, block 0 = 0); tc [T Bp, Hp] = tanh(c_t).
 //   gw [Kp, G] = sum over (t, b) of a_(t,b)^T dz_(t,b): dR, dW and db (the 1 column) in one matMul.
 
-const ONE: v128 = f32x4.splat(1.0);
-const TWO: v128 = f32x4.splat(2.0);
-
-// exp(x) for 4 lanes: 2^n p(r), r = x - n ln2 (Cody-Waite split), degree-6 polynomial (Cephes expf,
-// relative error ~1e-7 over the reduced range), input clamped so 2^n stays a normal float.
-function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504089)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), ONE);
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
-}
-
-function sigmoid4(z: v128): v128 {
-  return f32x4.div(ONE, f32x4.add(ONE, exp4(f32x4.neg(z))));
-}
-
-function tanh4(z: v128): v128 {
-  return f32x4.sub(f32x4.mul(TWO, sigmoid4(f32x4.mul(TWO, z))), ONE);
-}
-
+// a b + c as one fused multiply-add where the CPU has FMA (relaxed SIMD: V8 emits vfmadd on x64 with
+// FMA3, mul + add without). Deterministic on one machine, which is what resume and the data-parallel
+// replicas (one instance type) need; it cut the gate math by a third.
 function madd(a: v128, b: v128, c: v128): v128 {
-  return f32x4.add(f32x4.mul(a, b), c);
+  return f32x4.relaxed_madd(a, b, c);
+}
+
+// Constants are read from memory (one broadcast load each): V8 does not hoist v128.const out of loops
+// and builds each from immediates in several instructions.
+// tanh is Eigen's float rational approximation (odd degree-13 over even degree-6 polynomial on
+// |x| <= 7.905, where tanh rounds to +-1 beyond): a few ulp, half the instructions of an exp-based
+// 1 / (1 + exp(-x)) with a polynomial exp. sigmoid(x) = 0.5 + 0.5 tanh(x / 2).
+const CONSTANTS: StaticArray<f32> = [
+  1.0, 0.5, -7.90531110763549805, 7.90531110763549805,
+  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8,
+  1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3,
+  1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3,
+];
+const C_ONE: usize = 0, C_HALF: usize = 4, C_LO: usize = 8, C_HI: usize = 12, C_ALPHA: usize = 16, C_BETA: usize = 44;
+
+function k4(offset: usize): v128 {
+  return v128.load32_splat(changetype<usize>(CONSTANTS) + offset);
+}
+
+function tanh4(x: v128): v128 {
+  x = f32x4.pmin(f32x4.pmax(x, k4(C_LO)), k4(C_HI));
+  const x2 = f32x4.mul(x, x);
+  let p = k4(C_ALPHA);
+  p = madd(p, x2, k4(C_ALPHA + 4));
+  p = madd(p, x2, k4(C_ALPHA + 8));
+  p = madd(p, x2, k4(C_ALPHA + 12));
+  p = madd(p, x2, k4(C_ALPHA + 16));
+  p = madd(p, x2, k4(C_ALPHA + 20));
+  p = madd(p, x2, k4(C_ALPHA + 24));
+  let q = k4(C_BETA);
+  q = madd(q, x2, k4(C_BETA + 4));
+  q = madd(q, x2, k4(C_BETA + 8));
+  q = madd(q, x2, k4(C_BETA + 12));
+  return f32x4.div(f32x4.mul(x, p), q);
+}
+
+function sigmoid4(x: v128): v128 {
+  const half = k4(C_HALF);
+  return madd(tanh4(f32x4.mul(x, half)), half, half);
 }
 
 /** c [M, N] = a [M, K] b [K, N] (row strides lda, ldb, ldc in floats); M and N multiples of 4. */
@@ -215,11 +228,11 @@ function lstmCellBackward(t: i32, Bp: i32, Hp: i32, acts: usize, c: usize, tc: u
       const o = v128.load(pz + 3 * hb + o4);
       const tcv = v128.load(ptc + o4);
       const dhv = v128.load(pdh + o4);
-      const dcv = madd(f32x4.mul(dhv, o), f32x4.sub(ONE, f32x4.mul(tcv, tcv)), v128.load(pdc + o4));
-      v128.store(pd + o4, f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(ONE, i))));
-      v128.store(pd + hb + o4, f32x4.mul(f32x4.mul(dcv, v128.load(pcPrev + o4)), f32x4.mul(f, f32x4.sub(ONE, f))));
-      v128.store(pd + 2 * hb + o4, f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(ONE, f32x4.mul(g, g))));
-      v128.store(pd + 3 * hb + o4, f32x4.mul(f32x4.mul(dhv, tcv), f32x4.mul(o, f32x4.sub(ONE, o))));
+      const dcv = madd(f32x4.mul(dhv, o), f32x4.sub(k4(C_ONE), f32x4.mul(tcv, tcv)), v128.load(pdc + o4));
+      v128.store(pd + o4, f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(k4(C_ONE), i))));
+      v128.store(pd + hb + o4, f32x4.mul(f32x4.mul(dcv, v128.load(pcPrev + o4)), f32x4.mul(f, f32x4.sub(k4(C_ONE), f))));
+      v128.store(pd + 2 * hb + o4, f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(k4(C_ONE), f32x4.mul(g, g))));
+      v128.store(pd + 3 * hb + o4, f32x4.mul(f32x4.mul(dhv, tcv), f32x4.mul(o, f32x4.sub(k4(C_ONE), o))));
       v128.store(pdc + o4, f32x4.mul(dcv, f));
     }
   }
