@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { paramLayout, type ModelSpec } from '../spec.js';
 
 /**
- * The LSTM training pass of recurrent.as.ts (WebAssembly SIMD), behind the same signature as
+ * The LSTM and GRU training passes of recurrent.as.ts (WebAssembly SIMD), behind the same signature as
  * bptt.ts: loss and flat gradient in spec.ts's layout. This file packs the parameters into the
  * kernel's padded layout, lays the buffers out in its linear memory and unpacks the gradient.
  */
@@ -25,6 +25,12 @@ interface KernelExports {
     T: number, B: number, Bp: number, Hp: number, Kp: number,
     y: number, wp: number, rt: number, wout: number, bout: number,
     a: number, acts: number, c: number, tc: number, dz: number, dh: number, dc: number, gw: number, gout: number,
+  ): number;
+  gruLossGrad(
+    T: number, B: number, Bp: number, Hp: number, Kp: number,
+    y: number, w1: number, w2: number, rtZr: number, rtN: number, wout: number, bout: number,
+    a1: number, a2: number, zr: number, n: number, dzr: number, dn: number, dh: number, dhPrev: number, drh: number,
+    gw1: number, gw2: number, gout: number,
   ): number;
 }
 
@@ -65,81 +71,137 @@ function ensureMemory(memory: WasmMemory, bytes: number): void {
   if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
+/** Parameter offsets and sizes of a recurrent spec with `gates` gate blocks in its kernels. */
+interface Dims {
+  T: number;
+  F: number;
+  H: number;
+  Hp: number;
+  Kp: number;
+  gates: number;
+  oW: number;
+  oR: number;
+  oB: number;
+  oWOut: number;
+}
+
+function dims(spec: ModelSpec, B: number, hAlign: number): Dims & { Bp: number } {
+  const { windowSize: T, features: F, hidden: H } = spec;
+  const Hp = Math.ceil(H / hAlign) * hAlign;
+  const off = Object.fromEntries(paramLayout(spec).map((p) => [p.name, p.offset]));
+  return { T, F, H, Hp, Kp: ceil4(Hp + F + 1), Bp: ceil4(B), gates: spec.kind === 'lstm' ? 4 : 3, oW: off.w!, oR: off.r!, oB: off.b!, oWOut: off.wOut! };
+}
+
+/**
+ * Gate blocks [g0, g1) of the kernels into wp [Kp, (g1 - g0) Hp] = [R; W; b; 0] (rows h, x, bias) and
+ * their recurrent part transposed into rt [(g1 - g0) Hp, Hp]; padding stays 0.
+ */
+function packGates(flat: Float32Array, d: Dims, g0: number, g1: number, wp: Float32Array, rt: Float32Array): void {
+  const cols = (g1 - g0) * d.Hp;
+  const stride = d.gates * d.H;
+  wp.fill(0);
+  rt.fill(0);
+  for (let gate = g0; gate < g1; gate++) {
+    for (let j = 0; j < d.H; j++) {
+      const col = (gate - g0) * d.Hp + j;
+      const src = gate * d.H + j;
+      for (let i = 0; i < d.H; i++) {
+        const r = flat[d.oR + i * stride + src]!;
+        wp[i * cols + col] = r;
+        rt[col * d.Hp + i] = r;
+      }
+      for (let f = 0; f < d.F; f++) wp[(d.Hp + f) * cols + col] = flat[d.oW + f * stride + src]!;
+      wp[(d.Hp + d.F) * cols + col] = flat[d.oB + src]!;
+    }
+  }
+}
+
+/** The inverse of packGates for a gradient gw [Kp, (g1 - g0) Hp] into grad's w, r and b. */
+function unpackGates(gw: Float32Array, d: Dims, g0: number, g1: number, grad: Float32Array): void {
+  const cols = (g1 - g0) * d.Hp;
+  const stride = d.gates * d.H;
+  for (let gate = g0; gate < g1; gate++) {
+    for (let j = 0; j < d.H; j++) {
+      const col = (gate - g0) * d.Hp + j;
+      const dst = gate * d.H + j;
+      for (let i = 0; i < d.H; i++) grad[d.oR + i * stride + dst] = gw[i * cols + col]!;
+      for (let f = 0; f < d.F; f++) grad[d.oW + f * stride + dst] = gw[(d.Hp + f) * cols + col]!;
+      grad[d.oB + dst] = gw[(d.Hp + d.F) * cols + col]!;
+    }
+  }
+}
+
+/** x [B, T, F] into the x columns of a [(T + 1) Bp, Kp] (after Hp h columns), with the 1 column; the rest 0. */
+function packInputs(x: Float32Array, d: Dims & { Bp: number }, B: number, a: Float32Array): void {
+  a.fill(0);
+  for (let t = 0; t < d.T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = (t * d.Bp + b) * d.Kp;
+      a.set(x.subarray((b * d.T + t) * d.F, (b * d.T + t + 1) * d.F), row + d.Hp);
+      a[row + d.Hp + d.F] = 1;
+    }
+  }
+}
+
+function headGradient(d: Dims, gout: Float32Array, grad: Float32Array): void {
+  grad.set(gout.subarray(0, d.H), d.oWOut);
+  grad[d.oWOut + d.H] = gout[d.Hp]!;
+}
+
 /** Loss and gradient of an LSTM spec, computed by the WebAssembly kernel. */
 export function lstmKernelLossAndGradient(spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): { loss: number; grad: Float32Array } {
   if (spec.kind !== 'lstm') throw new Error(`lstmKernelLossAndGradient: ${spec.kind} is not an LSTM`);
-  const { windowSize: T, features: F, hidden: H } = spec;
-  const Hp = ceil4(H);
+  const d = dims(spec, B, 4);
+  const { T, Hp, Kp, Bp } = d;
   const G = 4 * Hp;
-  const Bp = ceil4(B);
-  const Kp = ceil4(Hp + F + 1);
   const { exports: k, base } = recurrentKernel();
   const { at, end } = layout(base, {
-    y: B,
-    wp: Kp * G,
-    rt: G * Hp,
-    wout: Hp,
-    a: (T + 1) * Bp * Kp,
-    acts: T * Bp * G,
-    c: (T + 1) * Bp * Hp,
-    tc: T * Bp * Hp,
-    dz: T * Bp * G,
-    dh: Bp * Hp,
-    dc: Bp * Hp,
-    gw: Kp * G,
-    gout: Hp + 1,
+    y: B, wp: Kp * G, rt: G * Hp, wout: Hp, a: (T + 1) * Bp * Kp, acts: T * Bp * G, c: (T + 1) * Bp * Hp,
+    tc: T * Bp * Hp, dz: T * Bp * G, dh: Bp * Hp, dc: Bp * Hp, gw: Kp * G, gout: Hp + 1,
   });
   ensureMemory(k.memory, end);
   const mem = new Float32Array(k.memory.buffer);
   const view = (name: string, floats: number) => mem.subarray(at[name]! / 4, at[name]! / 4 + floats);
-
-  const off = Object.fromEntries(paramLayout(spec).map((p) => [p.name, p.offset]));
-  const [oW, oR, oB, oWOut] = [off.w!, off.r!, off.b!, off.wOut!];
-  // wp rows: h (Hp, R's rows), x (F, W's rows), the bias row, zero rows; columns gate * Hp + j.
-  const wp = view('wp', Kp * G).fill(0);
-  const rt = view('rt', G * Hp).fill(0);
-  for (let gate = 0; gate < 4; gate++) {
-    for (let j = 0; j < H; j++) {
-      const col = gate * Hp + j;
-      const src = gate * H + j;
-      for (let i = 0; i < H; i++) {
-        const r = flat[oR + i * 4 * H + src]!;
-        wp[i * G + col] = r;
-        rt[col * Hp + i] = r;
-      }
-      for (let f = 0; f < F; f++) wp[(Hp + f) * G + col] = flat[oW + f * 4 * H + src]!;
-      wp[(Hp + F) * G + col] = flat[oB + src]!;
-    }
-  }
-  view('wout', Hp).fill(0).set(flat.subarray(oWOut, oWOut + H));
+  packGates(flat, d, 0, 4, view('wp', Kp * G), view('rt', G * Hp));
+  view('wout', Hp).fill(0).set(flat.subarray(d.oWOut, d.oWOut + d.H));
   view('y', B).set(y.subarray(0, B));
-  // a's x and 1 columns for every step; h_{-1} = 0; padded samples are all zero.
-  const a = view('a', (T + 1) * Bp * Kp).fill(0);
-  for (let t = 0; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const row = (t * Bp + b) * Kp;
-      a.set(x.subarray((b * T + t) * F, (b * T + t + 1) * F), row + Hp);
-      a[row + Hp + F] = 1;
-    }
-  }
+  packInputs(x, d, B, view('a', (T + 1) * Bp * Kp));
   view('c', Bp * Hp).fill(0);
   view('dc', Bp * Hp).fill(0);
-
-  const loss = k.lstmLossGrad(T, B, Bp, Hp, Kp, at.y!, at.wp!, at.rt!, at.wout!, flat[oWOut + H]!, at.a!, at.acts!, at.c!, at.tc!, at.dz!, at.dh!, at.dc!, at.gw!, at.gout!);
-
+  const loss = k.lstmLossGrad(T, B, Bp, Hp, Kp, at.y!, at.wp!, at.rt!, at.wout!, flat[d.oWOut + d.H]!, at.a!, at.acts!, at.c!, at.tc!, at.dz!, at.dh!, at.dc!, at.gw!, at.gout!);
   const grad = new Float32Array(flat.length);
-  const gw = view('gw', Kp * G);
-  for (let gate = 0; gate < 4; gate++) {
-    for (let j = 0; j < H; j++) {
-      const col = gate * Hp + j;
-      const dst = gate * H + j;
-      for (let i = 0; i < H; i++) grad[oR + i * 4 * H + dst] = gw[i * G + col]!;
-      for (let f = 0; f < F; f++) grad[oW + f * 4 * H + dst] = gw[(Hp + f) * G + col]!;
-      grad[oB + dst] = gw[(Hp + F) * G + col]!;
-    }
-  }
-  const gout = view('gout', Hp + 1);
-  grad.set(gout.subarray(0, H), oWOut);
-  grad[oWOut + H] = gout[Hp]!;
+  unpackGates(view('gw', Kp * G), d, 0, 4, grad);
+  headGradient(d, view('gout', Hp + 1), grad);
+  return { loss, grad };
+}
+
+/** Loss and gradient of a GRU spec, computed by the WebAssembly kernel (hidden padded to 8 for its matMuls). */
+export function gruKernelLossAndGradient(spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): { loss: number; grad: Float32Array } {
+  if (spec.kind !== 'gru') throw new Error(`gruKernelLossAndGradient: ${spec.kind} is not a GRU`);
+  const d = dims(spec, B, 8);
+  const { T, Hp, Kp, Bp } = d;
+  const { exports: k, base } = recurrentKernel();
+  const { at, end } = layout(base, {
+    y: B, w1: Kp * 2 * Hp, w2: Kp * Hp, rtZr: 2 * Hp * Hp, rtN: Hp * Hp, wout: Hp,
+    a1: (T + 1) * Bp * Kp, a2: (T + 1) * Bp * Kp, zr: T * Bp * 2 * Hp, n: T * Bp * Hp, dzr: T * Bp * 2 * Hp, dn: T * Bp * Hp,
+    dh: Bp * Hp, dhPrev: Bp * Hp, drh: Bp * Hp, gw1: Kp * 2 * Hp, gw2: Kp * Hp, gout: Hp + 1,
+  });
+  ensureMemory(k.memory, end);
+  const mem = new Float32Array(k.memory.buffer);
+  const view = (name: string, floats: number) => mem.subarray(at[name]! / 4, at[name]! / 4 + floats);
+  packGates(flat, d, 0, 2, view('w1', Kp * 2 * Hp), view('rtZr', 2 * Hp * Hp));
+  packGates(flat, d, 2, 3, view('w2', Kp * Hp), view('rtN', Hp * Hp));
+  view('wout', Hp).fill(0).set(flat.subarray(d.oWOut, d.oWOut + d.H));
+  view('y', B).set(y.subarray(0, B));
+  packInputs(x, d, B, view('a1', (T + 1) * Bp * Kp));
+  view('a2', (T + 1) * Bp * Kp).set(view('a1', (T + 1) * Bp * Kp));
+  const loss = k.gruLossGrad(
+    T, B, Bp, Hp, Kp, at.y!, at.w1!, at.w2!, at.rtZr!, at.rtN!, at.wout!, flat[d.oWOut + d.H]!,
+    at.a1!, at.a2!, at.zr!, at.n!, at.dzr!, at.dn!, at.dh!, at.dhPrev!, at.drh!, at.gw1!, at.gw2!, at.gout!,
+  );
+  const grad = new Float32Array(flat.length);
+  unpackGates(view('gw1', Kp * 2 * Hp), d, 0, 2, grad);
+  unpackGates(view('gw2', Kp * Hp), d, 2, 3, grad);
+  headGradient(d, view('gout', Hp + 1), grad);
   return { loss, grad };
 }

@@ -1,12 +1,12 @@
 // @ts-nocheck: AssemblyScript (v128, load<T>, f32x4.*), compiled to recurrent.wasm by scripts/build-kernels.mjs, not by tsc.
 //
-// The default LSTM's whole training pass (forward, head, backward through time, weight gradients) in
-// one call over WebAssembly linear memory, with 128-bit SIMD. Why: on tfjs-wasm the same pass was ~64
+// The LSTM's and the GRU's whole training pass (forward, head, backward through time, weight gradients)
+// in one call over WebAssembly linear memory, with 128-bit SIMD. Why: on tfjs-wasm the same pass was ~64
 // matMul dispatches per step plus gate math in scalar JS, 0.37x PyTorch's samples/s on one core; here
 // every matMul is a register-blocked 4 x 8 SIMD kernel and the gate math is 4 lanes at a time, with no
 // dispatch, no tensor allocation and no copy between steps.
 //
-// Layout (every pointer is a byte offset; the JS side, recurrent-kernel.ts, lays the buffers out):
+// LSTM layout (every pointer is a byte offset; the JS side, recurrent-kernel.ts, lays the buffers out):
 //   Hp = hidden rounded up to 4, G = 4 Hp (gate blocks i, f, g, o of Hp columns), Bp = batch rounded up
 //   to 4, Kp = Hp + F + 1 rounded up to 4. Padded hidden units have zero weights, so they stay exactly 0
 //   forward and backward; padded samples get no loss gradient, so they add nothing to any gradient.
@@ -255,8 +255,110 @@ export function lstmLossGrad(
     gemmNN(a + <usize>t * blockA, Kp, wp, G, acts + <usize>t * blockZ, G, Bp, Kp, G);
     lstmCellForward(t, Bp, Hp, Kp, a, acts, c, tc);
   }
-  // Head: p = h_T wOut + bOut; loss = mean (p - y)^2.
-  const hT = a + <usize>T * blockA;
+  const loss = head(T, B, Bp, Hp, Kp, a, y, wout, bout, dh, gout);
+
+  for (let t = T - 1; t >= 0; t--) {
+    lstmCellBackward(t, Bp, Hp, acts, c, tc, dh, dc, dz);
+    if (t > 0) gemmNN(dz + <usize>t * blockZ, G, rt, Hp, dh, Hp, Bp, G, Hp);
+  }
+  gemmTN(a, Kp, dz, G, gw, T * Bp, Kp, G);
+  return loss;
+}
+
+// GRU (gate blocks z, r, n; ONNX linear_before_reset = 0, as forward.ts), Hp = hidden rounded up to 8:
+//   a1 [(T + 1) Bp, Kp] rows [h_{t-1} | x_t | 1 | 0...], w1 [Kp, 2 Hp] = [R_zr; W_zr; b_zr] -> z, r;
+//   a2 [T Bp, Kp] rows [r * h_{t-1} | x_t | 1 | 0...], w2 [Kp, Hp] = [R_n; W_n; b_n] -> n;
+//   zr [T Bp, 2 Hp], n [T Bp, Hp] activations; dzr, dn their pre-activation gradients;
+//   rtZr [2 Hp, Hp], rtN [Hp, Hp] the recurrent kernels transposed; gw1 [Kp, 2 Hp], gw2 [Kp, Hp].
+
+function gruGatesForward(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, a2: usize, zr: usize): void {
+  const hb = (<usize>Hp) << 2;
+  for (let b = 0; b < Bp; b++) {
+    const row = <usize>t * <usize>Bp + <usize>b;
+    const pz = zr + ((row * 2 * <usize>Hp) << 2);
+    const ph = a1 + ((row * <usize>Kp) << 2);
+    const prh = a2 + ((row * <usize>Kp) << 2);
+    for (let j = 0; j < Hp; j += 4) {
+      const o4 = (<usize>j) << 2;
+      const z = sigmoid4(v128.load(pz + o4));
+      const r = sigmoid4(v128.load(pz + hb + o4));
+      v128.store(pz + o4, z);
+      v128.store(pz + hb + o4, r);
+      v128.store(prh + o4, f32x4.mul(r, v128.load(ph + o4)));
+    }
+  }
+}
+
+function gruCandidateForward(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usize, n: usize): void {
+  const one = k4(C_ONE);
+  for (let b = 0; b < Bp; b++) {
+    const row = <usize>t * <usize>Bp + <usize>b;
+    const pz = zr + ((row * 2 * <usize>Hp) << 2);
+    const pn = n + ((row * <usize>Hp) << 2);
+    const ph = a1 + ((row * <usize>Kp) << 2);
+    const phNext = ph + ((<usize>Bp * <usize>Kp) << 2);
+    for (let j = 0; j < Hp; j += 4) {
+      const o4 = (<usize>j) << 2;
+      const nv = tanh4(v128.load(pn + o4));
+      const z = v128.load(pz + o4);
+      v128.store(pn + o4, nv);
+      v128.store(phNext + o4, madd(z, v128.load(ph + o4), f32x4.mul(f32x4.sub(one, z), nv)));
+    }
+  }
+}
+
+/** dn, dz of step t and dh_{t-1}'s direct part dh z (into dhPrev). */
+function gruBackwardOuter(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usize, n: usize, dh: usize, dzr: usize, dn: usize, dhPrev: usize): void {
+  const one = k4(C_ONE);
+  for (let b = 0; b < Bp; b++) {
+    const row = <usize>t * <usize>Bp + <usize>b;
+    const pz = zr + ((row * 2 * <usize>Hp) << 2);
+    const pdz = dzr + ((row * 2 * <usize>Hp) << 2);
+    const pn = n + ((row * <usize>Hp) << 2);
+    const pdn = dn + ((row * <usize>Hp) << 2);
+    const ph = a1 + ((row * <usize>Kp) << 2);
+    const pdh = dh + ((<usize>b * <usize>Hp) << 2);
+    const pdp = dhPrev + ((<usize>b * <usize>Hp) << 2);
+    for (let j = 0; j < Hp; j += 4) {
+      const o4 = (<usize>j) << 2;
+      const z = v128.load(pz + o4);
+      const nv = v128.load(pn + o4);
+      const dhv = v128.load(pdh + o4);
+      v128.store(pdn + o4, f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nv, nv))));
+      v128.store(pdz + o4, f32x4.mul(f32x4.mul(dhv, f32x4.sub(v128.load(ph + o4), nv)), f32x4.mul(z, f32x4.sub(one, z))));
+      v128.store(pdp + o4, f32x4.mul(dhv, z));
+    }
+  }
+}
+
+/** dr of step t from drh = d(r * h_{t-1}), and drh r added to dhPrev. */
+function gruBackwardReset(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usize, drh: usize, dzr: usize, dhPrev: usize): void {
+  const hb = (<usize>Hp) << 2;
+  const one = k4(C_ONE);
+  for (let b = 0; b < Bp; b++) {
+    const row = <usize>t * <usize>Bp + <usize>b;
+    const pr = zr + ((row * 2 * <usize>Hp) << 2) + hb;
+    const pdr = dzr + ((row * 2 * <usize>Hp) << 2) + hb;
+    const ph = a1 + ((row * <usize>Kp) << 2);
+    const pd = drh + ((<usize>b * <usize>Hp) << 2);
+    const pdp = dhPrev + ((<usize>b * <usize>Hp) << 2);
+    for (let j = 0; j < Hp; j += 4) {
+      const o4 = (<usize>j) << 2;
+      const r = v128.load(pr + o4);
+      const d = v128.load(pd + o4);
+      v128.store(pdr + o4, f32x4.mul(f32x4.mul(d, v128.load(ph + o4)), f32x4.mul(r, f32x4.sub(one, r))));
+      v128.store(pdp + o4, madd(d, r, v128.load(pdp + o4)));
+    }
+  }
+}
+
+function addInto(dst: usize, src: usize, floats: i32): void {
+  for (let i: usize = 0; i < ((<usize>floats) << 2); i += 16) v128.store(dst + i, f32x4.add(v128.load(dst + i), v128.load(src + i)));
+}
+
+/** Mean squared error of the head on h_T, dwOut/dbOut into gout, dL/dh_T into dh (padded samples 0). */
+function head(T: i32, B: i32, Bp: i32, Hp: i32, Kp: i32, a: usize, y: usize, wout: usize, bout: f32, dh: usize, gout: usize): f64 {
+  const hT = a + ((<usize>T * <usize>Bp * <usize>Kp) << 2);
   memory.fill(gout, 0, ((<usize>Hp + 1) << 2));
   memory.fill(dh, 0, (<usize>Bp * <usize>Hp) << 2);
   let loss: f64 = 0;
@@ -276,11 +378,41 @@ export function lstmLossGrad(
     }
   }
   store<f32>(gout + ((<usize>Hp) << 2), dbOut);
-
-  for (let t = T - 1; t >= 0; t--) {
-    lstmCellBackward(t, Bp, Hp, acts, c, tc, dh, dc, dz);
-    if (t > 0) gemmNN(dz + <usize>t * blockZ, G, rt, Hp, dh, Hp, Bp, G, Hp);
-  }
-  gemmTN(a, Kp, dz, G, gw, T * Bp, Kp, G);
   return loss / <f64>B;
+}
+
+/**
+ * Loss and every gradient of the GRU. The caller has filled a1's and a2's x and 1 columns for blocks
+ * 0..T-1 and zeroed a1's block 0 h columns. dh, dhPrev, drh are [Bp, Hp] scratch.
+ */
+export function gruLossGrad(
+  T: i32, B: i32, Bp: i32, Hp: i32, Kp: i32,
+  y: usize, w1: usize, w2: usize, rtZr: usize, rtN: usize, wout: usize, bout: f32,
+  a1: usize, a2: usize, zr: usize, n: usize, dzr: usize, dn: usize, dh: usize, dhPrev: usize, drh: usize,
+  gw1: usize, gw2: usize, gout: usize,
+): f64 {
+  const blockA = (<usize>Bp * <usize>Kp) << 2;
+  const blockH = (<usize>Bp * <usize>Hp) << 2;
+  for (let t = 0; t < T; t++) {
+    gemmNN(a1 + <usize>t * blockA, Kp, w1, 2 * Hp, zr + 2 * <usize>t * blockH, 2 * Hp, Bp, Kp, 2 * Hp);
+    gruGatesForward(t, Bp, Hp, Kp, a1, a2, zr);
+    gemmNN(a2 + <usize>t * blockA, Kp, w2, Hp, n + <usize>t * blockH, Hp, Bp, Kp, Hp);
+    gruCandidateForward(t, Bp, Hp, Kp, a1, zr, n);
+  }
+  const loss = head(T, B, Bp, Hp, Kp, a1, y, wout, bout, dh, gout);
+  for (let t = T - 1; t >= 0; t--) {
+    gruBackwardOuter(t, Bp, Hp, Kp, a1, zr, n, dh, dzr, dn, dhPrev);
+    if (t === 0) {
+      // h_{-1} = 0: the reset gate scaled nothing, so its gradient is 0.
+      for (let b = 0; b < Bp; b++) memory.fill(dzr + (((<usize>b * 2 + 1) * <usize>Hp) << 2), 0, (<usize>Hp) << 2);
+      continue;
+    }
+    gemmNN(dn + <usize>t * blockH, Hp, rtN, Hp, drh, Hp, Bp, Hp, Hp);
+    gruBackwardReset(t, Bp, Hp, Kp, a1, zr, drh, dzr, dhPrev);
+    gemmNN(dzr + 2 * <usize>t * blockH, 2 * Hp, rtZr, Hp, dh, Hp, Bp, 2 * Hp, Hp);
+    addInto(dh, dhPrev, Bp * Hp);
+  }
+  gemmTN(a1, Kp, dzr, 2 * Hp, gw1, T * Bp, Kp, 2 * Hp);
+  gemmTN(a2, Kp, dn, Hp, gw2, T * Bp, Kp, Hp);
+  return loss;
 }
