@@ -1,7 +1,7 @@
 // The ceiling of the trainer's CPU path: single-threaded matMul throughput on the default LSTM's own
-// shapes (batch 256, window 32, hidden 32, 14 features), through tfjs-wasm (what the trainer's matMuls
-// went through before the kernel, and the GRU's still do) and through the WebAssembly kernel, against
-// the core's peak. Every figure is on one thread: this process is single-threaded here.
+// shapes (batch 256, window 32, hidden 32, 14 features), through tfjs-wasm (XNNPACK: the backend the
+// trainer's matMuls went through before the kernel, and the dense model's still do) and through the
+// WebAssembly kernel, against the core's peak. Every figure is on one thread: this process is single-threaded here.
 import { readFileSync } from 'node:fs';
 import type { Tf } from '../gpu-trainer/backend.js';
 import { recurrentKernel } from '../gpu-trainer/model/kernel/recurrent-kernel.js';

@@ -66,8 +66,10 @@ export interface PeerResult {
 
 /** Runs a peer script (prints one JSON line) with `threads` and `batch`; rejects on a non-zero exit. */
 export async function runPeer(python: string, script: string, threads: number, batch: number): Promise<PeerResult> {
-  // One BLAS/OpenMP pool of exactly `threads`, whatever the environment says.
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  // One BLAS/OpenMP pool of exactly `threads`, whatever the environment says. Idle OpenMP threads sleep
+  // instead of spinning: on this shared 2-core machine a spinning 2-thread pool measured ~20x slower
+  // (135 samples/s) than one thread, which says nothing about PyTorch on a machine of its own.
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
   const { code, output } = await captureCommand(python, [script, String(threads), String(batch)], { cwd: PROJECT_ROOT, env });
   const line = output.split('\n').find((l) => l.startsWith('{'));
   if (code !== 0 || !line) throw new Error(`peer ${script} exited ${code}:\n${output.slice(-2000)}`);
