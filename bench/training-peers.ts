@@ -31,7 +31,8 @@ export const PEER_MODELS: PeerModel[] = [
 ];
 
 const BLOCKS = 3;
-const STEPS_PER_BLOCK = 30;
+// As many timed steps as one peer run (5 x 30), so both sides sample the load over a similar span.
+const STEPS_PER_BLOCK = 150;
 const WARMUP_STEPS = 6;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -39,6 +40,8 @@ const spread = (xs: number[]) => [Math.round(Math.min(...xs)), Math.round(Math.m
 
 interface Side {
   ours: number[];
+  /** Samples per CPU-second of the worker(s): the largest shard's CPU time per step. */
+  oursCpu: number[];
   peer: number[];
   peerName?: string;
 }
@@ -71,15 +74,21 @@ export async function peerComparison(
     }
     const spec: ModelSpec = { kind: model.kind as ModelKind, windowSize: opts.windowSize, features: ds.width, hidden: opts.hidden };
     const groups = [await prepared(1, spec, ds, opts), await prepared(2, spec, ds, opts)];
-    const sides: Side[] = groups.map(() => ({ ours: [], peer: [] }));
+    const sides: Side[] = groups.map(() => ({ ours: [], oursCpu: [], peer: [] }));
     try {
       for (const g of groups) for (let s = 0; s < WARMUP_STEPS; s++) await g.step(batchAt(s));
       let step = WARMUP_STEPS;
       for (let b = 0; b < BLOCKS; b++) {
         for (const [i, g] of groups.entries()) {
           let ms = 0;
-          for (let s = 0; s < STEPS_PER_BLOCK; s++) ms += (await g.step(batchAt(step++))).wallMs;
+          let cpuMs = 0;
+          for (let s = 0; s < STEPS_PER_BLOCK; s++) {
+            const r = await g.step(batchAt(step++));
+            ms += r.wallMs;
+            cpuMs += r.maxCpuMs;
+          }
           sides[i]!.ours.push((opts.batch * STEPS_PER_BLOCK) / (ms / 1000));
+          sides[i]!.oursCpu.push((opts.batch * STEPS_PER_BLOCK) / (cpuMs / 1000));
           const peer = await runPeer(python, model.script, i + 1, opts.batch);
           sides[i]!.peer.push(peer.samples_per_s_median);
           sides[i]!.peerName = peer.peer;
@@ -89,6 +98,8 @@ export async function peerComparison(
     } finally {
       await Promise.all(groups.map((g) => g.close()));
     }
+    // One thread's samples per CPU-second, once: against the worker's, the comparison load does not move.
+    const peerCpu = (await runPeer(python, model.script, 1, opts.batch, true)).samples_per_s_median;
     const figures = (side: Side) => ({
       samples_per_s: Math.round(median(side.ours)),
       samples_per_s_spread: spread(side.ours),
@@ -98,7 +109,13 @@ export async function peerComparison(
       // Each block's ratio (ours over the peer run right after it), for the spread of the ratio itself.
       trainer_vs_torch_blocks: side.ours.map((o, k) => Number((o / side.peer[k]!).toFixed(3))),
     });
-    out[model.kind] = { peer: sides[0]!.peerName, blocks: BLOCKS, '1_worker': figures(sides[0]!), '2_workers': figures(sides[1]!) };
+    const cpu = {
+      samples_per_cpu_s: Math.round(median(sides[0]!.oursCpu)),
+      peer_torch_samples_per_cpu_s: peerCpu,
+      trainer_vs_torch_cpu_time: Number((median(sides[0]!.oursCpu) / peerCpu).toFixed(3)),
+    };
+    log(`${model.kind} per CPU-second, 1 worker vs 1 thread: ours ${cpu.samples_per_cpu_s}, torch ${peerCpu} (${cpu.trainer_vs_torch_cpu_time}x)`);
+    out[model.kind] = { peer: sides[0]!.peerName, blocks: BLOCKS, '1_worker': { ...figures(sides[0]!), ...cpu }, '2_workers': figures(sides[1]!) };
   }
   return out;
 }

@@ -64,13 +64,20 @@ export interface PeerResult {
   samples_per_s_max: number;
 }
 
-/** Runs a peer script (prints one JSON line) with `threads` and `batch`; rejects on a non-zero exit. */
-export async function runPeer(python: string, script: string, threads: number, batch: number): Promise<PeerResult> {
+/**
+ * Runs a peer script (prints one JSON line) with `threads` and `batch`; rejects on a non-zero exit.
+ * With `cpuTime` the script's timer (time.perf_counter) is swapped for the process's CPU time, so its
+ * samples/s become samples per CPU-second: the figure that the other engineers' load does not move.
+ */
+export async function runPeer(python: string, script: string, threads: number, batch: number, cpuTime = false): Promise<PeerResult> {
   // One BLAS/OpenMP pool of exactly `threads`, whatever the environment says. Idle OpenMP threads sleep
   // instead of spinning: on this shared 2-core machine a spinning 2-thread pool measured ~20x slower
   // (135 samples/s) than one thread, which says nothing about PyTorch on a machine of its own.
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
-  const { code, output } = await captureCommand(python, [script, String(threads), String(batch)], { cwd: PROJECT_ROOT, env });
+  const args = cpuTime
+    ? ['-c', `import time, runpy, sys\ntime.perf_counter = time.process_time\nsys.argv = ${JSON.stringify([script, String(threads), String(batch)])}\nrunpy.run_path(sys.argv[0], run_name='__main__')`]
+    : [script, String(threads), String(batch)];
+  const { code, output } = await captureCommand(python, args, { cwd: PROJECT_ROOT, env });
   const line = output.split('\n').find((l) => l.startsWith('{'));
   if (code !== 0 || !line) throw new Error(`peer ${script} exited ${code}:\n${output.slice(-2000)}`);
   return JSON.parse(line) as PeerResult;
