@@ -19,6 +19,9 @@ import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../gpu-trainer/model/onnx.j
 import { exportEnsembleOnnx, type EnsembleMember } from '../gpu-trainer/model/ensemble-onnx.js';
 import { initParams, type ModelKind, type ModelSpec } from '../gpu-trainer/model/spec.js';
 import { Rng } from '../gpu-trainer/rng.js';
+import { matmulCeiling, torchSgemmGflops } from './matmul-ceiling.js';
+import { torchPython } from './peers/torch-venv.js';
+import { peerComparison } from './training-peers.js';
 import { runTraining } from '../gpu-trainer/run.js';
 import { createLog } from '../gpu-trainer/log.js';
 import { InterruptedError, trainConfig, type ConfigCheckpoint } from '../gpu-trainer/train-config.js';
@@ -134,6 +137,19 @@ async function resumeDiff(): Promise<number> {
   return maxAbsDiff(full.best.params, resumed.best.params);
 }
 
+/** The goal figures at top level: the default LSTM at batch 256 against PyTorch, 1 worker and 2. */
+function headline(peers: Record<string, unknown> | string): Record<string, number> {
+  const lstm = typeof peers === 'object' ? (peers.lstm as Record<string, Record<string, number>> | undefined) : undefined;
+  if (!lstm) return {};
+  return {
+    peer_torch_samples_per_s: lstm['1_worker']!.peer_torch_samples_per_s!,
+    trainer_vs_torch: lstm['1_worker']!.trainer_vs_torch!,
+    peer_torch_samples_per_s_2_threads: lstm['2_workers']!.peer_torch_samples_per_s!,
+    trainer_vs_torch_2_workers: lstm['2_workers']!.trainer_vs_torch!,
+    trainer_vs_torch_goal: 1,
+  };
+}
+
 export async function run(log: (line: string) => void): Promise<Record<string, number | string | boolean | null | object>> {
   const cores = availableParallelism();
   const loadAtStart = Number(loadavg()[0]!.toFixed(2));
@@ -169,7 +185,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const two = await DataParallelGroup.start({ size: 2, backend: 'wasm' });
   const { timed, weights } = await interleaved([one, two], ds, batch, 4, 4);
   // The same at a 4x larger global batch, which amortises what a step costs regardless of its shard
-  // (IPC round trip, ~64 tfjs matMul dispatches of the BPTT path; tfjs autodiff, SIGNALFORGE_GRADIENT=autodiff,
+  // (IPC round trip, the gradient all-reduce and Adam; tfjs autodiff, SIGNALFORGE_GRADIENT=autodiff,
   // spends ~40 ms of CPU per step on ~2400 kernel dispatches).
   const big = await interleaved([one, two], ds, batch * 4, 2, 2);
   await Promise.all([one.close(), two.close()]);
@@ -202,6 +218,16 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   // Where data parallelism pays off on this backend (the auto rule's threshold), CPU-time projections too.
   const sweep = await dpThresholdSweep({ blocks: 3, stepsPerBlock: 2 });
   for (const p of sweep) log(`dp sweep ${p.kind} hidden ${p.hidden}: ${p.flopsPerSample} FLOPs/sample, wall speed-up ${p.speedup2}x [${p.spread.join('-')}], CPU projection ${p.cpuProjection2}x`);
+
+  // The ceiling, and with --peers the same model trained by PyTorch in alternating blocks (training-peers.ts).
+  const ceiling = matmulCeiling(await initBackend('wasm'));
+  log(`matMul ceiling: kernel ${ceiling.kernel_step_gflops} GFLOP/s over a step's matMuls = ${ceiling.kernel_vs_core_peak}x the core's ${ceiling.core_peak_gflops} GFLOP/s peak (${ceiling.kernel_vs_wasm_simd128_peak}x of 128-bit SIMD's ${ceiling.wasm_simd128_peak_gflops})`);
+  let peers: Record<string, unknown> | string = 'not measured: run with --peers';
+  if (process.argv.includes('--peers')) {
+    peers = await peerComparison(log, ds, { batch, windowSize: hp.windowSize, hidden: hp.hiddenUnits, learningRate: hp.learningRate });
+    ceiling.torch_sgemm_1024_gflops = await torchSgemmGflops(await torchPython(log));
+  }
+
   const resume = await resumeDiff();
   log(`onnx parity ${parity.toExponential(2)} (${Object.entries(parityByKind).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}), resume diff ${resume}`);
 
@@ -267,6 +293,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     transformer_dp_max_abs_diff: maxAbsDiff(tr.weights[0]!, tr.weights[1]!),
     transformer_setup: `transformer window ${TRANSFORMER.windowSize} d ${TRANSFORMER.hidden} ${TRANSFORMER.layers} blocks ${TRANSFORMER.heads} heads batch ${batch}, tfjs autodiff on wasm`,
     configs_trained: outcome.record.configsDone,
+    matmul_ceiling: ceiling,
+    peers,
+    ...headline(peers),
     configs_wall_s: Number(wallS.toFixed(1)),
     setup: `lstm window ${hp.windowSize} hidden ${hp.hiddenUnits} batch ${batch}; configs: synthetic ${barsPerSeries} bars, ${epochs} epochs, trials lstm+gru+dense, 2 workers dp 1`,
     tensorflow_backend: 'not measured: no GPU in this workplace',

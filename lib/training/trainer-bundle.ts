@@ -3,7 +3,7 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { codeVersionBanner, gitCodeVersion } from '../code-version.js';
 import { repoRoot } from '../constructs/signalforge-function.js';
 import { CUDA_REQUIREMENTS_PATH } from './trainer-user-data.js';
@@ -24,11 +24,15 @@ export const TRAINER_EXTERNALS = ['@tensorflow/*'] as const;
 /** The trainer's entry points, bundled to dist/<name>.mjs (the coordinator forks dist/worker.mjs). */
 export const TRAINER_ENTRIES = { cli: 'gpu-trainer/cli.ts', worker: 'gpu-trainer/worker.ts' } as const;
 
+/** WebAssembly kernels the bundle loads beside itself (recurrent-kernel.ts reads ./recurrent.wasm next to its module). */
+export const TRAINER_WASM = ['gpu-trainer/model/kernel/recurrent.wasm'] as const;
+
 const BANNER = "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
 
 /**
  * Writes the instance bundle into `outDir`: dist/cli.mjs and dist/worker.mjs (everything but
- * @tensorflow/* inlined, so the instance needs neither tsx nor the repository's dependencies),
+ * @tensorflow/* inlined, so the instance needs neither tsx nor the repository's dependencies) with the
+ * trainer's .wasm kernels beside them,
  * package.json + package-lock.json (`npm ci` installs exactly the three tfjs packages) and the
  * CUDA requirements file.
  */
@@ -48,6 +52,7 @@ export function buildTrainerBundle(outDir: string, root = repoRoot, codeVersion 
     sourcesContent: false,
     logLevel: 'error',
   });
+  for (const file of TRAINER_WASM) copyFileSync(join(root, file), join(outDir, 'dist', basename(file)));
   for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(root, INSTANCE_PACKAGE_DIR, file), join(outDir, file));
   copyFileSync(join(root, INSTANCE_PACKAGE_DIR, 'requirements-cuda.txt'), join(outDir, CUDA_REQUIREMENTS_PATH));
 }

@@ -23,6 +23,8 @@ describe('trainer instance bundle', () => {
   it('runs from the bundle without tsx: dist/cli.mjs forks dist/worker.mjs and passes the wasm smoke check', () => {
     buildTrainerBundle(out);
     expect(readFileSync(join(out, 'requirements-cuda.txt'), 'utf8')).toMatch(/^nvidia-cudnn-cu11==8\.\d+\.\d+\.\d+$/m);
+    // The recurrent models' WebAssembly kernel travels beside the bundle, byte for byte.
+    expect(Buffer.compare(readFileSync(join(out, 'dist/recurrent.wasm')), readFileSync(join(repoRoot, 'gpu-trainer/model/kernel/recurrent.wasm')))).toBe(0);
     const cli = readFileSync(join(out, 'dist/cli.mjs'), 'utf8');
     expect(cli).not.toMatch(/from ["']tsx/);
     expect([...cli.matchAll(/from "(@[^"]+|[^".][^"]*)"/g)].map((m) => m[1]).filter((m) => !m!.startsWith('node:'))).toEqual(['@tensorflow/tfjs']);

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { recurrentKernel } from '../../../gpu-trainer/model/kernel/recurrent-kernel.js';
+import { Rng } from '../../../gpu-trainer/rng.js';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { buildKernel, KERNELS } from '../../../scripts/build-kernels.mjs';
+
+describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
+  for (const kernel of KERNELS as { source: string; output: string }[]) {
+    it(`${kernel.output} is what its source compiles to now`, async () => {
+      const rebuilt: Uint8Array = await buildKernel(kernel);
+      const committed = readFileSync(new URL(`../../../${kernel.output}`, import.meta.url));
+      expect(Buffer.compare(Buffer.from(rebuilt), committed), 'run node scripts/build-kernels.mjs').toBe(0);
+    }, 120_000);
+  }
+
+  // The LSTM's agreement with autodiff is in bptt.test.ts; these pin the matMuls on their own, on the
+  // block-edge shapes (N % 8 = 4, K not a multiple of 4, rows not a multiple of the gemmTN chunk).
+  const { exports: k, base } = recurrentKernel();
+  function place(arrays: Float32Array[]): number[] {
+    const at: number[] = [];
+    let end = base;
+    for (const a of arrays) {
+      at.push(end);
+      end += Math.ceil(a.length / 4) * 16;
+    }
+    if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
+    arrays.forEach((a, i) => new Float32Array(k.memory.buffer, at[i], a.length).set(a));
+    return at;
+  }
+  const random = (n: number, rng: Rng) => new Float32Array(n).map(() => rng.next() * 2 - 1);
+
+  it('gemmNN: c = a b', () => {
+    const rng = new Rng(1);
+    for (const [M, K, N] of [[4, 3, 4], [8, 46, 12], [12, 7, 24]] as const) {
+      const a = random(M * K, rng);
+      const b = random(K * N, rng);
+      const [pa, pb, pc] = place([a, b, new Float32Array(M * N).fill(Number.NaN)]);
+      k.gemmNN(pa!, K, pb!, N, pc!, N, M, K, N);
+      const c = new Float32Array(k.memory.buffer, pc, M * N);
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let want = 0;
+          for (let q = 0; q < K; q++) want += a[i * K + q]! * b[q * N + j]!;
+          expect(Math.abs(c[i * N + j]! - want)).toBeLessThan(1e-5);
+        }
+    }
+  });
+
+  it('gemmTN: c = sum over rows of a_r^T d_r', () => {
+    const rng = new Rng(2);
+    for (const [R, K, N] of [[1, 4, 8], [50, 8, 16], [97, 12, 8]] as const) {
+      const a = random(R * K, rng);
+      const d = random(R * N, rng);
+      const [pa, pd, pc] = place([a, d, new Float32Array(K * N).fill(Number.NaN)]);
+      k.gemmTN(pa!, K, pd!, N, pc!, R, K, N);
+      const c = new Float32Array(k.memory.buffer, pc, K * N);
+      for (let i = 0; i < K; i++)
+        for (let j = 0; j < N; j++) {
+          let want = 0;
+          for (let r = 0; r < R; r++) want += a[r * K + i]! * d[r * N + j]!;
+          expect(Math.abs(c[i * N + j]! - want)).toBeLessThan(1e-4);
+        }
+    }
+  });
+});
