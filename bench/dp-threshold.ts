@@ -33,15 +33,40 @@ export interface DpSizePoint {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-export async function dpThresholdSweep(opts: { blocks?: number; stepsPerBlock?: number; batch?: number; windowSize?: number; points?: [ModelKind, number][] } = {}): Promise<DpSizePoint[]> {
+export async function dpThresholdSweep(
+  opts: {
+    blocks?: number;
+    stepsPerBlock?: number;
+    batch?: number;
+    windowSize?: number;
+    points?: [ModelKind, number][];
+  } = {},
+): Promise<DpSizePoint[]> {
   const blocks = opts.blocks ?? 3;
   const stepsPerBlock = opts.stepsPerBlock ?? 3;
   const batch = opts.batch ?? 256;
   const windowSize = opts.windowSize ?? 32;
-  const points = opts.points ?? [['dense', 16], ['dense', 256], ['lstm', 8], ['lstm', 32], ['lstm', 64], ['gru', 96], ['lstm', 96], ['lstm', 128]];
-  const ds = buildDataset(syntheticSeries('AAPL#1h', 3000, 7).bars, makeFeatureSpec(), { windowSize, purgeGapBars: 2, folds: 3, embargoBars: 2, innerValidationFraction: 0.15, driftWindowBars: 20 });
+  const points = opts.points ?? [
+    ['dense', 16],
+    ['dense', 256],
+    ['lstm', 8],
+    ['lstm', 32],
+    ['lstm', 64],
+    ['gru', 96],
+    ['lstm', 96],
+    ['lstm', 128],
+  ];
+  const ds = buildDataset(syntheticSeries('AAPL#1h', 3000, 7).bars, makeFeatureSpec(), {
+    windowSize,
+    purgeGapBars: 2,
+    folds: 3,
+    embargoBars: 2,
+    innerValidationFraction: 0.15,
+    driftWindowBars: 20,
+  });
   const perm = new Rng(9).shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
-  const batchAt = (s: number) => perm.subarray((s * batch) % (perm.length - batch), ((s * batch) % (perm.length - batch)) + batch);
+  const batchAt = (s: number) =>
+    perm.subarray((s * batch) % (perm.length - batch), ((s * batch) % (perm.length - batch)) + batch);
   const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
   const two = await DataParallelGroup.start({ size: 2, backend: 'wasm' });
   const out: DpSizePoint[] = [];
@@ -50,8 +75,18 @@ export async function dpThresholdSweep(opts: { blocks?: number; stepsPerBlock?: 
       const spec: ModelSpec = { kind, windowSize, features: ds.width, hidden };
       const params = initParams(spec, new Rng(3));
       for (const g of [one, two]) {
-        await g.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
-        await g.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: 1e-3, clipNorm: 1 } });
+        await g.setData({
+          features: ds.features,
+          width: ds.width,
+          windowSize: ds.windowSize,
+          targetsStd: ds.targetsStd,
+        });
+        await g.setModel({
+          spec,
+          params,
+          adam: newAdamState(params.length),
+          optimizer: { learningRate: 1e-3, clipNorm: 1 },
+        });
         for (let s = 0; s < 3; s++) await g.step(batchAt(0)); // warm-up: V8 and tfjs first calls
       }
       const ratios: number[] = [];
@@ -70,7 +105,16 @@ export async function dpThresholdSweep(opts: { blocks?: number; stepsPerBlock?: 
         cpuRatios.push(critical[0]! / critical[1]!);
       }
       const speedup2 = median(ratios);
-      out.push({ kind, hidden, params: paramCount(spec), flopsPerSample: trainingFlopsPerSample(spec), speedup2: Number(speedup2.toFixed(3)), spread: [Number(Math.min(...ratios).toFixed(3)), Number(Math.max(...ratios).toFixed(3))], efficiency: Number((speedup2 / 2).toFixed(3)), cpuProjection2: Number(median(cpuRatios).toFixed(3)) });
+      out.push({
+        kind,
+        hidden,
+        params: paramCount(spec),
+        flopsPerSample: trainingFlopsPerSample(spec),
+        speedup2: Number(speedup2.toFixed(3)),
+        spread: [Number(Math.min(...ratios).toFixed(3)), Number(Math.max(...ratios).toFixed(3))],
+        efficiency: Number((speedup2 / 2).toFixed(3)),
+        cpuProjection2: Number(median(cpuRatios).toFixed(3)),
+      });
     }
   } finally {
     await Promise.all([one.close(), two.close()]);

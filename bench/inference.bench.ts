@@ -60,7 +60,15 @@ async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<number[
 /** A model artifact on disk (file:// URIs, as the local sandbox registers them) plus a static registry answer. */
 async function prepareArtifacts(dir: string) {
   const bars = makeBars(800, 42);
-  const model = await buildRealModel({ symbol: 'AAPL', timeframe: '1h', runId: 'bench', bars, kind: 'lstm', windowSize: 32, hidden: 32 });
+  const model = await buildRealModel({
+    symbol: 'AAPL',
+    timeframe: '1h',
+    runId: 'bench',
+    bars,
+    kind: 'lstm',
+    windowSize: 32,
+    hidden: 32,
+  });
   const modelDir = join(dir, 'models/AAPL/1h/bench');
   mkdirSync(modelDir, { recursive: true });
   writeFileSync(join(modelDir, 'model.onnx'), model.onnx);
@@ -144,7 +152,9 @@ async function bundleChild(dir: string, name: string, source: string): Promise<s
     minify: true,
     logLevel: 'error',
     external: ['onnxruntime-node', 'avro-js'],
-    banner: { js: "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);",
+    },
   });
   return outfile;
 }
@@ -208,7 +218,11 @@ interface Comparison {
  * the other's busy ones. Process CPU time per call is reported beside it, as it does not count the
  * time another process held the core.
  */
-async function tfjsVersusOrt(dir: string, model: Awaited<ReturnType<typeof buildRealModel>>, input: Float32Array): Promise<Comparison> {
+async function tfjsVersusOrt(
+  dir: string,
+  model: Awaited<ReturnType<typeof buildRealModel>>,
+  input: Float32Array,
+): Promise<Comparison> {
   const files: RuntimeModelFiles = {
     onnxPath: join(dir, 'compare.onnx'),
     paramsPath: join(dir, 'compare.params.f32'),
@@ -218,13 +232,28 @@ async function tfjsVersusOrt(dir: string, model: Awaited<ReturnType<typeof build
     targetStd: model.dataset.targetStd,
   };
   writeFileSync(files.onnxPath, model.onnx);
-  writeFileSync(files.paramsPath, new Uint8Array(model.params.buffer, model.params.byteOffset, model.params.byteLength));
+  writeFileSync(
+    files.paramsPath,
+    new Uint8Array(model.params.buffer, model.params.byteOffset, model.params.byteLength),
+  );
   writeFileSync(files.inputPath, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
-  const [tfjs, ort] = await Promise.all([startRuntimeTimer('tfjs-wasm', files), startRuntimeTimer('onnxruntime', files)]);
+  const [tfjs, ort] = await Promise.all([
+    startRuntimeTimer('tfjs-wasm', files),
+    startRuntimeTimer('onnxruntime', files),
+  ]);
   try {
     await tfjs.block(TFJS_WARMUP, 0);
     await ort.block(ORT_WARMUP, 0);
-    const c: Comparison = { tfjsSorted: [], ortSorted: [], blockRatios: [], cpuBlockRatios: [], tfjsCpuMs: 0, ortCpuMs: 0, tfjsOutput: 0, ortOutput: 0 };
+    const c: Comparison = {
+      tfjsSorted: [],
+      ortSorted: [],
+      blockRatios: [],
+      cpuBlockRatios: [],
+      tfjsCpuMs: 0,
+      ortCpuMs: 0,
+      tfjsOutput: 0,
+      ortOutput: 0,
+    };
     for (let block = 0; block < COMPARE_BLOCKS; block++) {
       const t = await tfjs.block(TFJS_WARMUP_PER_BLOCK, TFJS_PER_BLOCK);
       await sleep(SETTLE_MS);
@@ -249,7 +278,9 @@ async function tfjsVersusOrt(dir: string, model: Awaited<ReturnType<typeof build
   }
 }
 
-export async function run(log: (line: string) => void): Promise<Record<string, number | string | boolean | null | object>> {
+export async function run(
+  log: (line: string) => void,
+): Promise<Record<string, number | string | boolean | null | object>> {
   // Inside the checkout so the child bundles resolve onnxruntime-node from its node_modules, as a Lambda asset does.
   const cacheDir = join(root, 'node_modules', '.cache');
   mkdirSync(cacheDir, { recursive: true });
@@ -257,7 +288,12 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   try {
     const os = await import('node:os');
     const loadBefore = os.loadavg()[0]!;
-    log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (shared with other work)`);
+    log(
+      `machine: ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (shared with other work)`,
+    );
     const { model, aliases, body, requestBars } = await prepareArtifacts(dir);
     const config = loadConfig({ env: {} });
 
@@ -275,10 +311,13 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     for (let i = 0; i < HANDLER_WARMUP; i++) await handler(proxyEvent(body, i));
     let i = 0;
     const rounds: number[][] = [];
-    for (let r = 0; r < HANDLER_ROUNDS; r++) rounds.push(await timeAsync(HANDLER_SAMPLES, () => handler(proxyEvent(body, ++i))));
+    for (let r = 0; r < HANDLER_ROUNDS; r++)
+      rounds.push(await timeAsync(HANDLER_SAMPLES, () => handler(proxyEvent(body, ++i))));
     const handlerTimes = rounds.flat().sort((a, b) => a - b);
     const roundP99 = rounds.map((r) => percentile(r, 99)).sort((a, b) => a - b);
-    log(`handler: ${HANDLER_ROUNDS} x ${HANDLER_SAMPLES} warm requests of ${requestBars.length} bars (${body.length} bytes); p99 per round ${roundP99.map((v) => v.toFixed(3)).join(', ')} ms`);
+    log(
+      `handler: ${HANDLER_ROUNDS} x ${HANDLER_SAMPLES} warm requests of ${requestBars.length} bars (${body.length} bytes); p99 per round ${roundP99.map((v) => v.toFixed(3)).join(', ')} ms`,
+    );
 
     // --- the same handler with the prediction log (record + JSON line; the line goes to a counter, not stdout) ---
     let loggedBytes = 0;
@@ -303,7 +342,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     }
     logOverheads.sort((a, b) => a - b);
     const predictionLogOverheadP99 = percentile(logOverheads, 50);
-    log(`prediction log: p99 overhead per round ${logOverheads.map((v) => v.toFixed(4)).join(', ')} ms (median ${predictionLogOverheadP99.toFixed(4)}); ${loggedBytes} bytes logged`);
+    log(
+      `prediction log: p99 overhead per round ${logOverheads.map((v) => v.toFixed(4)).join(', ')} ms (median ${predictionLogOverheadP99.toFixed(4)}); ${loggedBytes} bytes logged`,
+    );
 
     // --- the model alone in onnxruntime and in tfjs-wasm, same input ------------------------------
     const input = buildModelInput(requestBars, model.metadata);
@@ -321,7 +362,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
         `(min ${tfjs.blockRatios[0]!.toFixed(1)}, max ${tfjs.blockRatios[tfjs.blockRatios.length - 1]!.toFixed(1)}); ` +
         `CPU time per call ${tfjs.tfjsCpuMs.toFixed(3)} vs ${tfjs.ortCpuMs.toFixed(4)} ms`,
     );
-    log(`outputs: served ${servedPrediction.toExponential(6)}, ort ${ortOutput.toExponential(6)}, tfjs-wasm ${tfjs.tfjsOutput.toExponential(6)} (ort in its own process ${tfjs.ortOutput.toExponential(6)})`);
+    log(
+      `outputs: served ${servedPrediction.toExponential(6)}, ort ${ortOutput.toExponential(6)}, tfjs-wasm ${tfjs.tfjsOutput.toExponential(6)} (ort in its own process ${tfjs.ortOutput.toExponential(6)})`,
+    );
 
     // --- cold start: a fresh process, bundled as the Lambda is ------------------------------------
     const coldFile = await bundleChild(dir, 'cold', childSource('cold', JSON.stringify(aliases), body));
@@ -348,17 +391,31 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
       return true;
     });
     try {
-      const request = { url: `${url}/v1/predict`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body };
+      const request = {
+        url: `${url}/v1/predict`,
+        method: 'POST' as const,
+        headers: { 'content-type': 'application/json' },
+        body,
+      };
       // The steady-rate figure first, on a server that has seen only steady traffic: after autocannon's
       // bursts the same process showed a p99 two to three times higher for a while (not yet explained).
       await pacedHttpInChild({ url: request.url, body, ratePerSecond: 500, durationSeconds: 3 }); // warm-up, discarded
-      const paced = await pacedHttpInChild({ url: request.url, body, ratePerSecond: 500, durationSeconds: HTTP_SECONDS });
+      const paced = await pacedHttpInChild({
+        url: request.url,
+        body,
+        ratePerSecond: 500,
+        durationSeconds: HTTP_SECONDS,
+      });
       await autocannon({ ...request, connections: 4, duration: 2 });
       const fixed = await autocannon({ ...request, connections: 10, overallRate: 500, duration: HTTP_SECONDS });
       const max = await autocannon({ ...request, connections: 32, duration: HTTP_SECONDS });
       const ok = (r: AutocannonResult) => r.non2xx === 0 && r.errors === 0 && r.timeouts === 0;
-      log(`http @500/s paced (open loop): ${paced.requests} requests, ${paced.failed} failed, p50 ${paced.p50Ms.toFixed(2)} ms, p99 ${paced.p99Ms.toFixed(2)} ms, max ${paced.maxMs.toFixed(2)} ms`);
-      log(`http @500/s: ${fixed.requests.total} requests, non2xx ${fixed.non2xx}, errors ${fixed.errors}; max: ${max.requests.total} requests, non2xx ${max.non2xx}`);
+      log(
+        `http @500/s paced (open loop): ${paced.requests} requests, ${paced.failed} failed, p50 ${paced.p50Ms.toFixed(2)} ms, p99 ${paced.p99Ms.toFixed(2)} ms, max ${paced.maxMs.toFixed(2)} ms`,
+      );
+      log(
+        `http @500/s: ${fixed.requests.total} requests, non2xx ${fixed.non2xx}, errors ${fixed.errors}; max: ${max.requests.total} requests, non2xx ${max.non2xx}`,
+      );
 
       // --- the short form: windows from the online store (moto) through the warm cache ----------------
       server?.kill('SIGTERM');
@@ -403,7 +460,10 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
         // CPU-time ratio beside it, and the spread of the block ratios, say how steady that is.
         ort_vs_tfjs_speedup: round(speedup, 1),
         ort_vs_tfjs_speedup_pooled_p50: round(tfjsP50 / ortPairedP50, 1),
-        ort_vs_tfjs_speedup_block_p10_p90: [round(percentile(tfjs.blockRatios, 10), 1), round(percentile(tfjs.blockRatios, 90), 1)],
+        ort_vs_tfjs_speedup_block_p10_p90: [
+          round(percentile(tfjs.blockRatios, 10), 1),
+          round(percentile(tfjs.blockRatios, 90), 1),
+        ],
         ort_vs_tfjs_speedup_cpu_time: round(percentile(tfjs.cpuBlockRatios, 50), 1),
         tfjs_cpu_ms_per_call: round(tfjs.tfjsCpuMs),
         ort_cpu_ms_per_call: round(tfjs.ortCpuMs),

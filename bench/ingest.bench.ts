@@ -77,7 +77,7 @@ function treeCpuMs(roots: readonly number[]): number {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [pid, s] of stats) if (!inTree.has(pid) && inTree.has(s.ppid)) (inTree.add(pid), (grew = true));
+    for (const [pid, s] of stats) if (!inTree.has(pid) && inTree.has(s.ppid)) inTree.add(pid), (grew = true);
   }
   let ticks = 0;
   for (const pid of inTree) ticks += stats.get(pid)?.ticks ?? 0;
@@ -103,19 +103,29 @@ const ownCpuMs = () => {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () => loadavg().map((x) => x.toFixed(1)).join('/');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join('/');
 
 /**
  * Hands events to the producer at `rate` per second (Infinity: as fast as sends complete, CHUNK at a time),
  * stamping each slice's ingestTime as it is handed over. Sends are not awaited one by one, so a producer
  * that falls behind shows up as queueing in the measured latency rather than as a slower send schedule.
  */
-async function produceAtRate(producer: EventProducer, events: readonly SignalEvent[], rate: number, namespace: string): Promise<number> {
+async function produceAtRate(
+  producer: EventProducer,
+  events: readonly SignalEvent[],
+  rate: number,
+  namespace: string,
+): Promise<number> {
   const started = performance.now();
   const inflight = new Set<Promise<void>>();
   let sent = 0;
   while (sent < events.length) {
-    const due = Number.isFinite(rate) ? Math.min(events.length, Math.floor((rate * (performance.now() - started)) / 1000)) : events.length;
+    const due = Number.isFinite(rate)
+      ? Math.min(events.length, Math.floor((rate * (performance.now() - started)) / 1000))
+      : events.length;
     while (sent < due && (Number.isFinite(rate) || inflight.size < PRODUCER_LANES)) {
       const end = Math.min(due, sent + CHUNK);
       const stamp = new Date().toISOString();
@@ -175,7 +185,18 @@ async function runPhase(
   let landed = 0;
   let lastWriteAt = 0;
   const sink = spawnSinkProcess(
-    { lakeBucket: bucket, namespace, groupId: `${namespace}-sink`, batchSize: BATCH_SIZE, batchWindowMs: BATCH_WINDOW_MS, partitionsConsumedConcurrently: 16, reportLatencies: true, logLevel: 'ERROR', nodeFlags: SINK_FLAGS, lakeStore },
+    {
+      lakeBucket: bucket,
+      namespace,
+      groupId: `${namespace}-sink`,
+      batchSize: BATCH_SIZE,
+      batchWindowMs: BATCH_WINDOW_MS,
+      partitionsConsumedConcurrently: 16,
+      reportLatencies: true,
+      logLevel: 'ERROR',
+      nodeFlags: SINK_FLAGS,
+      lakeStore,
+    },
     (w) => {
       for (const l of w.latenciesMs) if (landed < latencies.length) latencies[landed++] = l;
       lastWriteAt = Math.max(lastWriteAt, w.writtenAtMs);
@@ -184,7 +205,9 @@ async function runPhase(
   await sink.joined;
   const producer = await connectEventProducer(kafka, { lanes: PRODUCER_LANES });
   const loadBefore = load();
-  log(`${phase}: ${count} events into ${topics.length} topics at ${Number.isFinite(rate) ? `${rate}/s` : 'full speed'} (load ${loadBefore})`);
+  log(
+    `${phase}: ${count} events into ${topics.length} topics at ${Number.isFinite(rate) ? `${rate}/s` : 'full speed'} (load ${loadBefore})`,
+  );
   const started = Date.now();
   const cpuAtStart = { bench: ownCpuMs(), ...servicesCpuMs(servicePids) };
   const produceMs = await produceAtRate(producer, events, rate, namespace);
@@ -196,7 +219,8 @@ async function runPhase(
   const stopped = await sink.stop();
   const wallMs = lastWriteAt - started;
 
-  const audit = lakeStore === 's3' ? await auditLake(s3, bucket, config.ingest.lakePrefix) : memoryAudit(stopped?.memoryLake);
+  const audit =
+    lakeStore === 's3' ? await auditLake(s3, bucket, config.ingest.lakePrefix) : memoryAudit(stopped?.memoryLake);
   const lost = events.filter((e) => !audit.countsByEventId.has(e.eventId)).length;
   const duplicated = [...audit.countsByEventId.values()].reduce((a, n) => a + (n - 1), 0);
   await admin.deleteTopics({ topics }).catch(() => undefined);
@@ -233,7 +257,11 @@ async function runPhase(
   return { figures, s3, bucket };
 }
 
-function memoryAudit(lake: { objects: number; eventIds: string[] } | undefined): { objects: number; rows: number; countsByEventId: Map<string, number> } {
+function memoryAudit(lake: { objects: number; eventIds: string[] } | undefined): {
+  objects: number;
+  rows: number;
+  countsByEventId: Map<string, number>;
+} {
   if (!lake) throw new Error('the sink process did not report its in-memory lake');
   const countsByEventId = new Map<string, number>();
   for (const id of lake.eventIds) countsByEventId.set(id, (countsByEventId.get(id) ?? 0) + 1);
@@ -244,15 +272,33 @@ function memoryAudit(lake: { objects: number; eventIds: string[] } | undefined):
  * Builds READER_CONFIG's training dataset from the lake as a retrain does: snapshot a manifest (S3
  * versions), then the trainer's loader reads it. Returns the wall times and the dataset, to compare.
  */
-async function buildDataset(config: SignalForgeConfig, s3: S3Client, bucket: string, label: string): Promise<{ ms: number[]; bars: number; dataset: string }> {
-  const deps = { config, s3, lakeBucket: bucket, artifactBucket: bucket, now: () => new Date() } as unknown as TrainingDeps;
+async function buildDataset(
+  config: SignalForgeConfig,
+  s3: S3Client,
+  bucket: string,
+  label: string,
+): Promise<{ ms: number[]; bars: number; dataset: string }> {
+  const deps = {
+    config,
+    s3,
+    lakeBucket: bucket,
+    artifactBucket: bucket,
+    now: () => new Date(),
+  } as unknown as TrainingDeps;
   const ms: number[] = [];
   let dataset = '';
   let bars = 0;
   for (let i = 0; i < READER_RUNS; i++) {
     const started = performance.now();
-    const run = await snapshotDataset(deps, { trigger: 'manual', reason: 'ingest bench reader', configs: [READER_CONFIG], runId: `rt-bench-${label}-${i}` });
-    const manifest = datasetManifestSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(run.manifest.uri, s3))));
+    const run = await snapshotDataset(deps, {
+      trigger: 'manual',
+      reason: 'ingest bench reader',
+      configs: [READER_CONFIG],
+      runId: `rt-bench-${label}-${i}`,
+    });
+    const manifest = datasetManifestSchema.parse(
+      JSON.parse(new TextDecoder().decode(await readUri(run.manifest.uri, s3))),
+    );
     const data = await loadFromManifest(manifest, s3);
     ms.push(Math.round(performance.now() - started));
     const series = data.series.get(READER_CONFIG);
@@ -263,19 +309,34 @@ async function buildDataset(config: SignalForgeConfig, s3: S3Client, bucket: str
 }
 
 /** Compacts the paced_low lake (its day treated as closed) and times the dataset build before and after. */
-async function compactionPhase(config: SignalForgeConfig, s3: S3Client, bucket: string, expectedEvents: number, log: (line: string) => void): Promise<Figures> {
+async function compactionPhase(
+  config: SignalForgeConfig,
+  s3: S3Client,
+  bucket: string,
+  expectedEvents: number,
+  log: (line: string) => void,
+): Promise<Figures> {
   const prefix = config.ingest.lakePrefix;
   const before = await buildDataset(config, s3, bucket, 'before');
   const objectsBefore = (await listLakeObjects(s3, bucket, prefix)).length;
   const started = performance.now();
   // The phase has stopped writing, so its ingest day can be closed now: a clock one day and the grace ahead.
   const now = new Date(Date.now() + 86_400_000 + config.ingest.compactionGraceHours * 3_600_000);
-  const report = await compactLake(s3, bucket, { lakePrefix: prefix, topics: TOPIC_NAMES, graceHours: config.ingest.compactionGraceHours, now });
+  const report = await compactLake(s3, bucket, {
+    lakePrefix: prefix,
+    topics: TOPIC_NAMES,
+    graceHours: config.ingest.compactionGraceHours,
+    now,
+  });
   const compactionMs = Math.round(performance.now() - started);
   const after = await buildDataset(config, s3, bucket, 'after');
   const objects = await listLakeObjects(s3, bucket, prefix);
   const perDay = new Map<string, number>();
-  for (const o of objects) perDay.set(`${o.topic}/${o.symbol ?? '(batch)'}/${o.date}`, (perDay.get(`${o.topic}/${o.symbol ?? '(batch)'}/${o.date}`) ?? 0) + 1);
+  for (const o of objects)
+    perDay.set(
+      `${o.topic}/${o.symbol ?? '(batch)'}/${o.date}`,
+      (perDay.get(`${o.topic}/${o.symbol ?? '(batch)'}/${o.date}`) ?? 0) + 1,
+    );
   const audit = await auditLake(s3, bucket, prefix);
   const figures: Figures = {
     lake_objects_before: objectsBefore,
@@ -320,20 +381,42 @@ export async function run(log: (line: string) => void): Promise<Figures> {
   try {
     const config = loadConfig({ env: { ...process.env, SIGNALFORGE_ENV: 'local' } });
     const servicePids = services?.pids ?? [];
-    const runs: { capacity: Figures; paced: Figures; paced_low: Figures; compaction: Figures; paced_memory: Figures }[] = [];
+    const runs: {
+      capacity: Figures;
+      paced: Figures;
+      paced_low: Figures;
+      compaction: Figures;
+      paced_memory: Figures;
+    }[] = [];
     for (let r = 0; r < REPEATS; r++) {
       log(`repeat ${r + 1}/${REPEATS}`);
       const capacity = (await runPhase(config, servicePids, 'capacity', CAPACITY_EVENTS, Infinity, log)).figures;
-      const paced = (await runPhase(config, servicePids, 'paced', Math.round(PACED_RATE * PACED_SECONDS), PACED_RATE, log)).figures;
+      const paced = (
+        await runPhase(config, servicePids, 'paced', Math.round(PACED_RATE * PACED_SECONDS), PACED_RATE, log)
+      ).figures;
       const low = await runPhase(config, servicePids, 'paced_low', Math.round(LOW_RATE * PACED_SECONDS), LOW_RATE, log);
       const compaction = await compactionPhase(config, low.s3, low.bucket, low.figures.events as number, log);
-      const pacedMemory = (await runPhase(config, servicePids, 'paced_memory', Math.round(PACED_RATE * PACED_SECONDS), PACED_RATE, log)).figures;
+      const pacedMemory = (
+        await runPhase(config, servicePids, 'paced_memory', Math.round(PACED_RATE * PACED_SECONDS), PACED_RATE, log)
+      ).figures;
       runs.push({ capacity, paced, paced_low: low.figures, compaction, paced_memory: pacedMemory });
     }
     const of = (pick: (run: (typeof runs)[number]) => unknown) => spread(runs.map((run) => pick(run) as number));
     const cpu = (f: Figures) => f.cpu_us_per_event as Record<string, number | null>;
-    const lost = runs.reduce((a, run) => a + [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p.lost as number), 0) + (run.compaction.lost_after as number), 0);
-    const duplicated = runs.reduce((a, run) => a + [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p.duplicated as number), 0) + (run.compaction.duplicated_after as number), 0);
+    const lost = runs.reduce(
+      (a, run) =>
+        a +
+        [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p.lost as number), 0) +
+        (run.compaction.lost_after as number),
+      0,
+    );
+    const duplicated = runs.reduce(
+      (a, run) =>
+        a +
+        [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p.duplicated as number), 0) +
+        (run.compaction.duplicated_after as number),
+      0,
+    );
     const summary = {
       events_per_s: of((run) => run.capacity.events_per_s),
       p50_latency_ms: of((run) => run.paced.p50_latency_ms),

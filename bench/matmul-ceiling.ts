@@ -36,10 +36,20 @@ function corePeak(): { model: string; mhz: number; flopPerCycle: number; wasmFlo
   let flopPerCycle = 8;
   let how = 'no AVX: 2 x 128-bit SSE pipes, mul and add separate';
   if (vendor === 'AuthenticAMD' && family === 26) [flopPerCycle, how] = [64, 'Zen 5: 2 x 512-bit FMA pipes'];
-  else if (vendor === 'AuthenticAMD' && family === 25) [flopPerCycle, how] = [32, `Zen 3/4 (family 25 model ${field('model')}): 2 x 256-bit FMA pipes, AVX-512 as two halves`];
+  else if (vendor === 'AuthenticAMD' && family === 25)
+    [flopPerCycle, how] = [
+      32,
+      `Zen 3/4 (family 25 model ${field('model')}): 2 x 256-bit FMA pipes, AVX-512 as two halves`,
+    ];
   else if (flags.has('avx512f')) [flopPerCycle, how] = [64, 'Intel AVX-512: 2 x 512-bit FMA ports'];
   else if (flags.has('fma') && flags.has('avx2')) [flopPerCycle, how] = [32, 'AVX2: 2 x 256-bit FMA ports'];
-  return { model: `${field('model name')} (${vendor} family ${family} model ${field('model')})`, mhz, flopPerCycle, wasmFlopPerCycle: flopPerCycle >= 32 ? 16 : 8, how };
+  return {
+    model: `${field('model name')} (${vendor} family ${family} model ${field('model')})`,
+    mhz,
+    flopPerCycle,
+    wasmFlopPerCycle: flopPerCycle >= 32 ? 16 : 8,
+    how,
+  };
 }
 
 function cpuMsPer(fn: () => void, minMs = 150): number {
@@ -74,7 +84,9 @@ export async function torchSgemmGflops(python: string): Promise<number | string>
     '    t = time.process_time(); [a @ b for _ in range(10)]; best = min(best, (time.process_time() - t) / 10)',
     'print(2 * 1024 ** 3 / best / 1e9)',
   ].join('\n');
-  const { code: rc, output } = await captureCommand(python, ['-c', code], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const { code: rc, output } = await captureCommand(python, ['-c', code], {
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   const value = Number(output.trim().split('\n').at(-1));
   return rc === 0 && Number.isFinite(value) ? Number(value.toFixed(1)) : `failed: ${output.slice(-200)}`;
 }
@@ -84,7 +96,8 @@ export function matmulCeiling(tf: Tf): Record<string, unknown> {
   const rand = (n: number) => new Float32Array(n).map(() => rng.next() - 0.5);
   const { exports: k, base } = recurrentKernel();
   const bytes = SHAPES.reduce((s, x) => s + 4 * (x.m * x.k + x.k * x.n + x.m * x.n), 0);
-  if (base + bytes > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((base + bytes - k.memory.buffer.byteLength) / 65536));
+  if (base + bytes > k.memory.buffer.byteLength)
+    k.memory.grow(Math.ceil((base + bytes - k.memory.buffer.byteLength) / 65536));
   const shapes: Record<string, unknown> = {};
   let stepFlops = 0;
   let stepMsTfjs = 0;
@@ -111,7 +124,11 @@ export function matmulCeiling(tf: Tf): Record<string, unknown> {
     const viaKernel = s.name.startsWith('weight')
       ? gflops(flops, () => k.gemmTN(pa, s.m, pb, s.n, pc, s.k, s.m, s.n))
       : gflops(flops, () => k.gemmNN(pa, s.k, pb, s.n, pc, s.n, s.m, s.k, s.n));
-    shapes[s.name] = { tfjs_wasm_gflops: Number(viaTfjs.toFixed(1)), kernel_gflops: Number(viaKernel.toFixed(1)), per_step: s.perStep };
+    shapes[s.name] = {
+      tfjs_wasm_gflops: Number(viaTfjs.toFixed(1)),
+      kernel_gflops: Number(viaKernel.toFixed(1)),
+      per_step: s.perStep,
+    };
     stepFlops += flops * s.perStep;
     stepMsTfjs += (flops * s.perStep) / viaTfjs / 1e6;
     stepMsKernel += (flops * s.perStep) / viaKernel / 1e6;

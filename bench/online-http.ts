@@ -26,9 +26,15 @@ export interface OnlineHttpFigures {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Loads the request's bars into a fresh online table on moto (started here unless AWS_ENDPOINT_URL is set); returns the env a server needs. */
-export async function prepareOnlineStore(requestBars: readonly Bar[], log: (line: string) => void): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+export async function prepareOnlineStore(
+  requestBars: readonly Bar[],
+  log: (line: string) => void,
+): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
   // Only the emulator is needed; a placeholder broker list tells startLocalServices to start no Kafka.
-  const services = await startLocalServices({ env: { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:1' }, log });
+  const services = await startLocalServices({
+    env: { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:1' },
+    log,
+  });
   const env = { ...services.env, ONLINE_STORE_TABLE: `bench-online-${randomBytes(4).toString('hex')}` };
   // The SDK reads the emulator's credentials from process.env; the server child inherits them from there too.
   Object.assign(process.env, env);
@@ -38,17 +44,41 @@ export async function prepareOnlineStore(requestBars: readonly Bar[], log: (line
   const store = new OnlineBarStore({ tableName: env.ONLINE_STORE_TABLE, config, client });
   const ingestTime = new Date().toISOString();
   await store.update(
-    requestBars.map((b) => marketBarEvent({ source: 'bench', synthetic: true, symbol: 'AAPL', timeframe: '1h', eventTime: new Date(b.t).toISOString(), ingestTime, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v })),
+    requestBars.map((b) =>
+      marketBarEvent({
+        source: 'bench',
+        synthetic: true,
+        symbol: 'AAPL',
+        timeframe: '1h',
+        eventTime: new Date(b.t).toISOString(),
+        ingestTime,
+        o: b.o,
+        h: b.h,
+        l: b.l,
+        c: b.c,
+        v: b.v,
+      }),
+    ),
   );
   return { env, stop: () => services.stop() };
 }
 
 /** Alternating paced rounds (bars form, then short form) against one server that serves both. */
-export async function measureOnlineHttp(url: string, barsBody: string, durationSeconds: number, log: (line: string) => void): Promise<OnlineHttpFigures> {
+export async function measureOnlineHttp(
+  url: string,
+  barsBody: string,
+  durationSeconds: number,
+  log: (line: string) => void,
+): Promise<OnlineHttpFigures> {
   const onlineBody = JSON.stringify({ symbol: 'AAPL', timeframe: '1h' });
-  const post = async (body: string) => (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { prediction: number; featureAgeSeconds?: number };
+  const post = async (body: string) =>
+    (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as {
+      prediction: number;
+      featureAgeSeconds?: number;
+    };
   const [viaBars, viaStore] = [await post(barsBody), await post(onlineBody)];
-  if (typeof viaStore.prediction !== 'number' || viaStore.featureAgeSeconds === undefined) throw new Error(`short form did not answer a prediction: ${JSON.stringify(viaStore)}`);
+  if (typeof viaStore.prediction !== 'number' || viaStore.featureAgeSeconds === undefined)
+    throw new Error(`short form did not answer a prediction: ${JSON.stringify(viaStore)}`);
   await pacedHttpInChild({ url, body: onlineBody, ratePerSecond: 500, durationSeconds: 3 }); // warm-up, discarded
   const bars: number[] = [];
   const online: number[] = [];
@@ -61,7 +91,9 @@ export async function measureOnlineHttp(url: string, barsBody: string, durationS
     online.push(o.p99Ms);
     onlineP50.push(o.p50Ms);
     clean &&= o.failed === 0 && o.ok === o.requests;
-    log(`http @500/s round ${r + 1}: bars form p99 ${b.p99Ms.toFixed(2)} ms, short form p99 ${o.p99Ms.toFixed(2)} ms (p50 ${o.p50Ms.toFixed(2)}, ${o.failed} failed)`);
+    log(
+      `http @500/s round ${r + 1}: bars form p99 ${b.p99Ms.toFixed(2)} ms, short form p99 ${o.p99Ms.toFixed(2)} ms (p50 ${o.p50Ms.toFixed(2)}, ${o.failed} failed)`,
+    );
   }
   const round = (v: number) => Number(v.toFixed(4));
   return {

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
       const mod = (await import(pathToFileURL(join(here, `${name}.bench.ts`)).href)) as BenchSection;
       const figures = await mod.run((line) => process.stdout.write(`   ${line}\n`));
       results[name] = { ...figures, measured_at: new Date().toISOString(), wall_s: (Date.now() - started) / 1000 };
-      for (const [k, v] of Object.entries(figures)) process.stdout.write(`   ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+      for (const [k, v] of Object.entries(figures))
+        process.stdout.write(`   ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
     } catch (err) {
       failed = true;
       results[name] = { error: (err as Error).message, measured_at: new Date().toISOString() };

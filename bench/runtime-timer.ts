@@ -83,7 +83,12 @@ async function childMain(name: RuntimeName, files: RuntimeModelFiles): Promise<v
           times.push(performance.now() - t0);
         }
         const used = process.cpuUsage(cpu);
-        send({ op: 'block', times, cpuMsPerCall: req.calls > 0 ? (used.user + used.system) / 1000 / req.calls : 0, output });
+        send({
+          op: 'block',
+          times,
+          cpuMsPerCall: req.calls > 0 ? (used.user + used.system) / 1000 / req.calls : 0,
+          output,
+        });
       } catch (err) {
         send({ op: 'error', message: (err as Error).stack ?? String(err) });
       }

@@ -46,11 +46,21 @@ interface Side {
   peerName?: string;
 }
 
-async function prepared(workers: number, spec: ModelSpec, ds: Dataset, hp: { learningRate: number }): Promise<DataParallelGroup> {
+async function prepared(
+  workers: number,
+  spec: ModelSpec,
+  ds: Dataset,
+  hp: { learningRate: number },
+): Promise<DataParallelGroup> {
   const g = await DataParallelGroup.start({ size: workers, backend: 'wasm' });
   await g.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
   const params = initParams(spec, new Rng(3));
-  await g.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: hp.learningRate, clipNorm: 1 } });
+  await g.setModel({
+    spec,
+    params,
+    adam: newAdamState(params.length),
+    optimizer: { learningRate: hp.learningRate, clipNorm: 1 },
+  });
   return g;
 }
 
@@ -72,7 +82,12 @@ export async function peerComparison(
       out[model.kind] = model.missing;
       continue;
     }
-    const spec: ModelSpec = { kind: model.kind as ModelKind, windowSize: opts.windowSize, features: ds.width, hidden: opts.hidden };
+    const spec: ModelSpec = {
+      kind: model.kind as ModelKind,
+      windowSize: opts.windowSize,
+      features: ds.width,
+      hidden: opts.hidden,
+    };
     const groups = [await prepared(1, spec, ds, opts), await prepared(2, spec, ds, opts)];
     const sides: Side[] = groups.map(() => ({ ours: [], oursCpu: [], peer: [] }));
     try {
@@ -92,7 +107,9 @@ export async function peerComparison(
           const peer = await runPeer(python, model.script, i + 1, opts.batch);
           sides[i]!.peer.push(peer.samples_per_s_median);
           sides[i]!.peerName = peer.peer;
-          log(`${model.kind} block ${b + 1}/${BLOCKS}, ${i + 1} worker(s): ours ${Math.round(sides[i]!.ours.at(-1)!)} samples/s, ${peer.peer} ${i + 1} thread(s) ${peer.samples_per_s_median}`);
+          log(
+            `${model.kind} block ${b + 1}/${BLOCKS}, ${i + 1} worker(s): ours ${Math.round(sides[i]!.ours.at(-1)!)} samples/s, ${peer.peer} ${i + 1} thread(s) ${peer.samples_per_s_median}`,
+          );
         }
       }
     } finally {
@@ -114,8 +131,15 @@ export async function peerComparison(
       peer_torch_samples_per_cpu_s: peerCpu,
       trainer_vs_torch_cpu_time: Number((median(sides[0]!.oursCpu) / peerCpu).toFixed(3)),
     };
-    log(`${model.kind} per CPU-second, 1 worker vs 1 thread: ours ${cpu.samples_per_cpu_s}, torch ${peerCpu} (${cpu.trainer_vs_torch_cpu_time}x)`);
-    out[model.kind] = { peer: sides[0]!.peerName, blocks: BLOCKS, '1_worker': { ...figures(sides[0]!), ...cpu }, '2_workers': figures(sides[1]!) };
+    log(
+      `${model.kind} per CPU-second, 1 worker vs 1 thread: ours ${cpu.samples_per_cpu_s}, torch ${peerCpu} (${cpu.trainer_vs_torch_cpu_time}x)`,
+    );
+    out[model.kind] = {
+      peer: sides[0]!.peerName,
+      blocks: BLOCKS,
+      '1_worker': { ...figures(sides[0]!), ...cpu },
+      '2_workers': figures(sides[1]!),
+    };
   }
   return out;
 }

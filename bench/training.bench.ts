@@ -53,8 +53,18 @@ interface Timed {
  * Runs the default LSTM (window 32, hidden 32) on the same global batch stream in two groups, in
  * alternating blocks (A B A B ...), so both see the same background load on this shared machine.
  */
-async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: number, blocks: number, stepsPerBlock: number, model?: Omit<ModelSpec, 'features'>) {
-  const spec: ModelSpec = { ...(model ?? { kind: 'lstm', windowSize: hp.windowSize, hidden: hp.hiddenUnits }), features: ds.width };
+async function interleaved(
+  groups: DataParallelGroup[],
+  ds: Dataset,
+  batch: number,
+  blocks: number,
+  stepsPerBlock: number,
+  model?: Omit<ModelSpec, 'features'>,
+) {
+  const spec: ModelSpec = {
+    ...(model ?? { kind: 'lstm', windowSize: hp.windowSize, hidden: hp.hiddenUnits }),
+    features: ds.width,
+  };
   const params = initParams(spec, new Rng(3));
   const perm = new Rng(9).shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
   const batchAt = (s: number) => {
@@ -64,7 +74,12 @@ async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: numb
   const timed: Timed[] = groups.map(() => ({ ms: 0, steps: 0, allreduceMs: 0, maxCpuMs: 0 }));
   for (const g of groups) {
     await g.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
-    await g.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: hp.learningRate, clipNorm: 1 } });
+    await g.setModel({
+      spec,
+      params,
+      adam: newAdamState(params.length),
+      optimizer: { learningRate: hp.learningRate, clipNorm: 1 },
+    });
     // Warm-up, not timed: kernel compilation, first allocations, and V8 optimising the JS gate loops of
     // model/bptt.ts (its first calls run unoptimised, up to 3x slower).
     for (let s = 0; s < WARMUP_STEPS; s++) await g.step(batchAt(0));
@@ -85,7 +100,13 @@ async function interleaved(groups: DataParallelGroup[], ds: Dataset, batch: numb
 }
 
 /** The bench's Transformer: the reference window and width, 2 encoder blocks of 4 heads (in the default search space). */
-const TRANSFORMER = { kind: 'transformer', windowSize: hp.windowSize, hidden: hp.hiddenUnits, layers: 2, heads: 4 } as const;
+const TRANSFORMER = {
+  kind: 'transformer',
+  windowSize: hp.windowSize,
+  hidden: hp.hiddenUnits,
+  layers: 2,
+  heads: 4,
+} as const;
 
 /** onnxruntime against tfjs on random inputs, per kind, and the ensemble of all four (one graph) against the mean of their tfjs predictions. */
 async function onnxParity(): Promise<Record<ModelKind | 'ensemble', number>> {
@@ -96,7 +117,9 @@ async function onnxParity(): Promise<Record<ModelKind | 'ensemble', number>> {
   const x = new Float32Array(batch * hp.windowSize * F).map(() => (rng.next() - 0.5) * 4);
   const run = async (bytes: Uint8Array) => {
     const session = await ort.InferenceSession.create(bytes);
-    const out = (await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [batch, hp.windowSize, F]) }))[OUTPUT_NAME]!.data as Float32Array;
+    const out = (await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [batch, hp.windowSize, F]) }))[
+      OUTPUT_NAME
+    ]!.data as Float32Array;
     await session.release();
     return out;
   };
@@ -105,41 +128,74 @@ async function onnxParity(): Promise<Record<ModelKind | 'ensemble', number>> {
   const mean = new Float64Array(batch);
   const norm = { mean: featureSpec.names.map(() => 0), std: featureSpec.names.map(() => 1) };
   for (const kind of ['lstm', 'gru', 'dense', 'transformer'] as ModelKind[]) {
-    const spec: ModelSpec = kind === 'transformer' ? { ...TRANSFORMER, features: F } : { kind, windowSize: hp.windowSize, features: F, hidden: hp.hiddenUnits };
+    const spec: ModelSpec =
+      kind === 'transformer'
+        ? { ...TRANSFORMER, features: F }
+        : { kind, windowSize: hp.windowSize, features: F, hidden: hp.hiddenUnits };
     const params = initParams(spec, rng).map((v) => v + (rng.next() - 0.5) * 0.1);
     const ours = predict(tf, spec, params, x, batch);
     result[kind] = maxAbsDiff(ours, await run(exportOnnx(spec, params, { targetMean: 0, targetStd: 1 })));
     members.push({ spec, params, targetMean: 0, targetStd: 1, normalisation: norm });
     for (let i = 0; i < batch; i++) mean[i]! += ours[i]! / 4;
   }
-  result.ensemble = maxAbsDiff(mean, await run(exportEnsembleOnnx(members, { windowSize: hp.windowSize, normalisation: norm })));
+  result.ensemble = maxAbsDiff(
+    mean,
+    await run(exportEnsembleOnnx(members, { windowSize: hp.windowSize, normalisation: norm })),
+  );
   return result;
 }
 
 /** Interrupt an in-process config at step `stopAt`, resume it from the checkpoint in a fresh group, compare to an uninterrupted run. */
 async function resumeDiff(): Promise<number> {
   const ds = dataset(900, 'MSFT#1d');
-  const trials = [{ model: 'gru' as const, windowSize: hp.windowSize, hiddenUnits: 16, learningRate: 0.003, batchSize: 64, epochs: 3, seed: 1 }];
+  const trials = [
+    {
+      model: 'gru' as const,
+      windowSize: hp.windowSize,
+      hiddenUnits: 16,
+      learningRate: 0.003,
+      batchSize: 64,
+      epochs: 3,
+      seed: 1,
+    },
+  ];
   const common = { key: 'MSFT#1d', dataset: ds, trials, budgetMs: 0, patience: 5, checkpointEvery: 4, clipNorm: 1 };
   const g1 = await DataParallelGroup.start({ size: 1, backend: 'wasm', inProcess: true });
-  const full = await trainConfig({ ...common, group: g1, saveCheckpoint: async () => {}, stopRequested: () => undefined });
+  const full = await trainConfig({
+    ...common,
+    group: g1,
+    saveCheckpoint: async () => {},
+    stopRequested: () => undefined,
+  });
   let saved: ConfigCheckpoint | undefined;
   let steps = 0;
   try {
-    await trainConfig({ ...common, group: g1, saveCheckpoint: async (cp) => void (saved = structuredClone(cp)), stopRequested: () => (++steps === 13 ? 'bench' : undefined) });
+    await trainConfig({
+      ...common,
+      group: g1,
+      saveCheckpoint: async (cp) => void (saved = structuredClone(cp)),
+      stopRequested: () => (++steps === 13 ? 'bench' : undefined),
+    });
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
   }
   await g1.close();
   const g2 = await DataParallelGroup.start({ size: 1, backend: 'wasm', inProcess: true });
-  const resumed = await trainConfig({ ...common, group: g2, resumeFrom: saved!, saveCheckpoint: async () => {}, stopRequested: () => undefined });
+  const resumed = await trainConfig({
+    ...common,
+    group: g2,
+    resumeFrom: saved!,
+    saveCheckpoint: async () => {},
+    stopRequested: () => undefined,
+  });
   await g2.close();
   return maxAbsDiff(full.best.params, resumed.best.params);
 }
 
 /** The goal figures at top level: the default LSTM at batch 256 against PyTorch, 1 worker and 2. */
 function headline(peers: Record<string, unknown> | string): Record<string, number> {
-  const lstm = typeof peers === 'object' ? (peers.lstm as Record<string, Record<string, number>> | undefined) : undefined;
+  const lstm =
+    typeof peers === 'object' ? (peers.lstm as Record<string, Record<string, number>> | undefined) : undefined;
   if (!lstm) return {};
   return {
     peer_torch_samples_per_s: lstm['1_worker']!.peer_torch_samples_per_s!,
@@ -150,7 +206,9 @@ function headline(peers: Record<string, unknown> | string): Record<string, numbe
   };
 }
 
-export async function run(log: (line: string) => void): Promise<Record<string, number | string | boolean | null | object>> {
+export async function run(
+  log: (line: string) => void,
+): Promise<Record<string, number | string | boolean | null | object>> {
   const cores = availableParallelism();
   const loadAtStart = Number(loadavg()[0]!.toFixed(2));
   log(`cores=${cores} loadavg(1m)=${loadavg()[0]!.toFixed(2)} (other engineers share this machine)`);
@@ -160,7 +218,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const need = minBarsForWindow(featureSpec, hp.windowSize);
   const norm = { mean: featureSpec.names.map(() => 0), std: featureSpec.names.map(() => 1) };
   const p50Us = (bars: ReturnType<typeof syntheticSeries>['bars']) => {
-    for (let i = 0; i < 200; i++) buildModelInput(bars, { featureSpec, normalisation: norm, windowSize: hp.windowSize });
+    for (let i = 0; i < 200; i++)
+      buildModelInput(bars, { featureSpec, normalisation: norm, windowSize: hp.windowSize });
     const times = new Float64Array(5000);
     for (let i = 0; i < times.length; i++) {
       const t0 = performance.now();
@@ -172,11 +231,15 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   };
   const featuresUsMin = p50Us(syntheticSeries('AAPL#1h', need, 1).bars);
   const featuresUs1000 = p50Us(syntheticSeries('AAPL#1h', 1000, 1).bars);
-  log(`features + model window (historyBars ${featureSpec.historyBars}, window ${hp.windowSize}): p50 ${featuresUsMin.toFixed(1)} us at ${need} bars, ${featuresUs1000.toFixed(1)} us at 1000 bars`);
+  log(
+    `features + model window (historyBars ${featureSpec.historyBars}, window ${hp.windowSize}): p50 ${featuresUsMin.toFixed(1)} us at ${need} bars, ${featuresUs1000.toFixed(1)} us at 1000 bars`,
+  );
   let t = performance.now();
   buildDataset(syntheticSeries('AAPL#1h', 5000, 1).bars, featureSpec, datasetConfig(cfg, hp.windowSize));
   const datasetMs5000 = performance.now() - t;
-  log(`dataset build (every row from its own ${featureSpec.historyBars}-bar history), 5000 bars: ${datasetMs5000.toFixed(1)} ms`);
+  log(
+    `dataset build (every row from its own ${featureSpec.historyBars}-bar history), 5000 bars: ${datasetMs5000.toFixed(1)} ms`,
+  );
 
   // Throughput and data parallelism on the same global batch stream (default LSTM, batch 256).
   const ds = dataset(3000);
@@ -192,7 +255,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   const [b1, b2] = big.timed as [Timed, Timed];
   const bigSpeedup = b1.ms / b2.ms;
   const bigCpuSpeedup = b1.maxCpuMs / (b2.maxCpuMs + b2.allreduceMs);
-  log(`global batch ${batch * 4}: wall speed-up ${bigSpeedup.toFixed(2)}x; CPU-time projection ${bigCpuSpeedup.toFixed(2)}x`);
+  log(
+    `global batch ${batch * 4}: wall speed-up ${bigSpeedup.toFixed(2)}x; CPU-time projection ${bigCpuSpeedup.toFixed(2)}x`,
+  );
   const [t1, t2] = timed as [Timed, Timed];
   const steps = t1.steps;
   const samplesPerS = (batch * steps) / (t1.ms / 1000);
@@ -200,7 +265,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   // What two idle cores would give: the 1-worker step's CPU time over the 2-worker step's critical path
   // (largest shard's CPU time + measured transport/reduction time).
   const cpuBoundSpeedup = t1.maxCpuMs / steps / (t2.maxCpuMs / steps + t2.allreduceMs / steps);
-  log(`1 worker: ${(t1.ms / steps).toFixed(1)} ms/step (${(t1.maxCpuMs / steps).toFixed(1)} ms CPU); 2 workers: ${(t2.ms / steps).toFixed(1)} ms/step (${(t2.maxCpuMs / steps).toFixed(1)} ms CPU on the larger shard, ${(t2.allreduceMs / steps).toFixed(1)} ms transport+reduce)`);
+  log(
+    `1 worker: ${(t1.ms / steps).toFixed(1)} ms/step (${(t1.maxCpuMs / steps).toFixed(1)} ms CPU); 2 workers: ${(t2.ms / steps).toFixed(1)} ms/step (${(t2.maxCpuMs / steps).toFixed(1)} ms CPU on the larger shard, ${(t2.allreduceMs / steps).toFixed(1)} ms transport+reduce)`,
+  );
   log(`wall speed-up ${speedup.toFixed(2)}x; CPU-time projection for idle cores ${cpuBoundSpeedup.toFixed(2)}x`);
 
   // The Transformer (tfjs autodiff on every backend) on the same global batch stream, 1 and 2 workers.
@@ -210,26 +277,42 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   await Promise.all([tOne.close(), tTwo.close()]);
   const [tr1, tr2] = tr.timed as [Timed, Timed];
   const transformerSamplesPerS = (batch * tr1.steps) / (tr1.ms / 1000);
-  log(`transformer (d ${TRANSFORMER.hidden}, ${TRANSFORMER.layers} blocks, ${TRANSFORMER.heads} heads): 1 worker ${(tr1.ms / tr1.steps).toFixed(1)} ms/step, 2 workers ${(tr2.ms / tr2.steps).toFixed(1)} ms/step`);
+  log(
+    `transformer (d ${TRANSFORMER.hidden}, ${TRANSFORMER.layers} blocks, ${TRANSFORMER.heads} heads): 1 worker ${(tr1.ms / tr1.steps).toFixed(1)} ms/step, 2 workers ${(tr2.ms / tr2.steps).toFixed(1)} ms/step`,
+  );
 
   const parityByKind = await onnxParity();
   const parity = Math.max(...Object.values(parityByKind));
 
   // Where data parallelism pays off on this backend (the auto rule's threshold), CPU-time projections too.
   const sweep = await dpThresholdSweep({ blocks: 3, stepsPerBlock: 2 });
-  for (const p of sweep) log(`dp sweep ${p.kind} hidden ${p.hidden}: ${p.flopsPerSample} FLOPs/sample, wall speed-up ${p.speedup2}x [${p.spread.join('-')}], CPU projection ${p.cpuProjection2}x`);
+  for (const p of sweep)
+    log(
+      `dp sweep ${p.kind} hidden ${p.hidden}: ${p.flopsPerSample} FLOPs/sample, wall speed-up ${p.speedup2}x [${p.spread.join('-')}], CPU projection ${p.cpuProjection2}x`,
+    );
 
   // The ceiling, and with --peers the same model trained by PyTorch in alternating blocks (training-peers.ts).
   const ceiling = matmulCeiling(await initBackend('wasm'));
-  log(`matMul ceiling: kernel ${ceiling.kernel_step_gflops} GFLOP/s over a step's matMuls = ${ceiling.kernel_vs_core_peak}x the core's ${ceiling.core_peak_gflops} GFLOP/s peak (${ceiling.kernel_vs_wasm_simd128_peak}x of 128-bit SIMD's ${ceiling.wasm_simd128_peak_gflops})`);
+  log(
+    `matMul ceiling: kernel ${ceiling.kernel_step_gflops} GFLOP/s over a step's matMuls = ${ceiling.kernel_vs_core_peak}x the core's ${ceiling.core_peak_gflops} GFLOP/s peak (${ceiling.kernel_vs_wasm_simd128_peak}x of 128-bit SIMD's ${ceiling.wasm_simd128_peak_gflops})`,
+  );
   let peers: Record<string, unknown> | string = 'not measured: run with --peers';
   if (process.argv.includes('--peers')) {
-    peers = await peerComparison(log, ds, { batch, windowSize: hp.windowSize, hidden: hp.hiddenUnits, learningRate: hp.learningRate });
+    peers = await peerComparison(log, ds, {
+      batch,
+      windowSize: hp.windowSize,
+      hidden: hp.hiddenUnits,
+      learningRate: hp.learningRate,
+    });
     ceiling.torch_sgemm_1024_gflops = await torchSgemmGflops(await torchPython(log));
   }
 
   const resume = await resumeDiff();
-  log(`onnx parity ${parity.toExponential(2)} (${Object.entries(parityByKind).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}), resume diff ${resume}`);
+  log(
+    `onnx parity ${parity.toExponential(2)} (${Object.entries(parityByKind)
+      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+      .join(', ')}), resume diff ${resume}`,
+  );
 
   // All 100 configs, small epochs: 2 workers (one config per core), 2 epochs, the 3 model kinds.
   const keys = modelConfigKeys(cfg).map((k) => k.key);

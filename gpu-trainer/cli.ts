@@ -143,7 +143,8 @@ const smokeBackend = values.backend as BackendName;
 if (values.smoke) {
   if (!BACKENDS.includes(smokeBackend)) fail(`--backend must be one of ${BACKENDS.join(', ')}`);
   const smokeWorkers = values.workers === undefined ? undefined : Number(values.workers);
-  if (smokeWorkers !== undefined && !(Number.isInteger(smokeWorkers) && smokeWorkers >= 1)) fail('--workers must be an integer >= 1');
+  if (smokeWorkers !== undefined && !(Number.isInteger(smokeWorkers) && smokeWorkers >= 1))
+    fail('--workers must be an integer >= 1');
   const result = await runSmoke({ backend: smokeBackend, workers: smokeWorkers });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(result.ok ? 0 : 1);
@@ -161,16 +162,19 @@ function int(name: string, raw: string | undefined, min = 0): number | undefined
   return n;
 }
 const models = values.models?.split(',').map((m) => m.trim()) as Hyperparameters['model'][] | undefined;
-if (models?.some((m) => !(MODEL_KINDS as readonly string[]).includes(m))) fail(`--models takes ${MODEL_KINDS.join(', ')}`);
+if (models?.some((m) => !(MODEL_KINDS as readonly string[]).includes(m)))
+  fail(`--models takes ${MODEL_KINDS.join(', ')}`);
 const workers = int('workers', values.workers ?? '1', 1)!;
-if (workers > availableParallelism() * 4) fail(`--workers ${workers} is far above this machine's ${availableParallelism()} cores`);
+if (workers > availableParallelism() * 4)
+  fail(`--workers ${workers} is far above this machine's ${availableParallelism()} cores`);
 const runId = values['run-id'] ?? newRunId();
 const lr = values.lr === undefined ? undefined : Number(values.lr);
 if (lr !== undefined && !(lr > 0)) fail('--lr must be a positive number');
 
 if (values.preset !== undefined && values.preset !== 'fast') fail('--preset takes: fast');
 const preset = values.preset === 'fast' ? FAST_PRESET : {};
-const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 if (backend === 'tensorflow') {
   try {
@@ -199,7 +203,9 @@ const outcome = await runTraining({
   runId,
   maxBars: int('max-bars', values['max-bars']),
   workers,
-  ...(values['dp-size'] === undefined ? {} : { dataParallel: values['dp-size'] === 'auto' ? ('auto' as const) : int('dp-size', values['dp-size'], 1)! }),
+  ...(values['dp-size'] === undefined
+    ? {}
+    : { dataParallel: values['dp-size'] === 'auto' ? ('auto' as const) : int('dp-size', values['dp-size'], 1)! }),
   backend,
   inProcess: values['in-process'],
   trials: int('trials', values.trials, 1),
@@ -216,7 +222,13 @@ const outcome = await runTraining({
   checkpointEvery: int('checkpoint-every', values['checkpoint-every'], 1),
   resume: values.resume,
   ...(values['spot-watch']
-    ? { spotWatch: { endpoint: values['imds-endpoint'] ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254', intervalMs: int('spot-poll-ms', values['spot-poll-ms'], 50)! } }
+    ? {
+        spotWatch: {
+          endpoint:
+            values['imds-endpoint'] ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254',
+          intervalMs: int('spot-poll-ms', values['spot-poll-ms'], 50)!,
+        },
+      }
     : {}),
   heartbeatMs: int('heartbeat-s', values['heartbeat-s'], 1)! * 1000,
   logEverySteps: int('log-every-steps', values['log-every-steps']),

@@ -25,7 +25,16 @@ const barsFileSchema = z.object({
   manifestId: z.string().optional(),
   series: z.record(
     z.string().regex(/^[A-Z][A-Z0-9.]*#(1h|4h|1d|1w)$/),
-    z.array(z.object({ t: z.union([z.number(), z.string()]), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() })),
+    z.array(
+      z.object({
+        t: z.union([z.number(), z.string()]),
+        o: z.number(),
+        h: z.number(),
+        l: z.number(),
+        c: z.number(),
+        v: z.number(),
+      }),
+    ),
   ),
 });
 
@@ -46,7 +55,8 @@ export function normaliseBars(bars: readonly OhlcvBar[]): OhlcvBar[] {
 export async function loadFromManifest(manifest: DatasetManifest, s3?: S3Client): Promise<TrainingData> {
   // Loaded on demand: the lake reader (parquet, AWS SDK) is only needed for manifests.
   const { readLakeRefs } = await import('../core/lake/index.js');
-  const client = s3 ?? new (await import('@aws-sdk/client-s3')).S3Client((await import('../core/aws/clients.js')).awsClientConfig());
+  const client =
+    s3 ?? new (await import('@aws-sdk/client-s3')).S3Client((await import('../core/aws/clients.js')).awsClientConfig());
   const bars = new Map<string, OhlcvBar[]>();
   const sentiment = new Map<string, SentimentPoint[]>();
   // Each pinned object version once, filtered to the manifest's symbols, one row per Kafka record: batch
@@ -109,9 +119,11 @@ export async function loadTrainingData(source: string, keys: readonly string[], 
     return { manifestId: `synthetic-${n}-${seed}`, series: new Map(keys.map((k) => [k, syntheticSeries(k, n, seed)])) };
   }
   const json: unknown = JSON.parse(new TextDecoder().decode(await readUri(source, s3)));
-  if (json && typeof json === 'object' && 'objects' in json) return loadFromManifest(datasetManifestSchema.parse(json), s3);
+  if (json && typeof json === 'object' && 'objects' in json)
+    return loadFromManifest(datasetManifestSchema.parse(json), s3);
   const file = barsFileSchema.parse(json);
   const series = new Map<string, SeriesData>();
-  for (const [key, bars] of Object.entries(file.series)) series.set(key, { key, ...splitKey(key), bars: normaliseBars(bars) });
+  for (const [key, bars] of Object.entries(file.series))
+    series.set(key, { key, ...splitKey(key), bars: normaliseBars(bars) });
   return { manifestId: file.manifestId ?? `bars-file:${source}`, series };
 }

@@ -1,6 +1,20 @@
 import type { SignalForgeConfig } from '../core/config/index.js';
-import { finalFitSplit, FoldError, rangesToIndices, walkForwardFolds, type SampleRange, type WalkForwardFold } from '../core/evaluation/index.js';
-import { computeFeatures, minBarsForWindow, type FeatureSpec, type Normalisation, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
+import {
+  finalFitSplit,
+  FoldError,
+  rangesToIndices,
+  walkForwardFolds,
+  type SampleRange,
+  type WalkForwardFold,
+} from '../core/evaluation/index.js';
+import {
+  computeFeatures,
+  minBarsForWindow,
+  type FeatureSpec,
+  type Normalisation,
+  type OhlcvBar,
+  type SentimentPoint,
+} from '../core/features/index.js';
 
 export type { SampleRange } from '../core/evaluation/index.js';
 
@@ -74,15 +88,29 @@ export function sampleBar(ds: Pick<Dataset, 'firstBar' | 'windowSize'>, s: numbe
  * window) is computed from its own trailing `historyBars` bars only, exactly as serving computes it from a
  * request. Samples are cut into purged, embargoed expanding walk-forward folds (core/evaluation/folds.ts).
  */
-export function buildDataset(bars: readonly OhlcvBar[], spec: FeatureSpec, cfg: DatasetConfig, sentiment?: readonly SentimentPoint[]): Dataset {
+export function buildDataset(
+  bars: readonly OhlcvBar[],
+  spec: FeatureSpec,
+  cfg: DatasetConfig,
+  sentiment?: readonly SentimentPoint[],
+): Dataset {
   const T = cfg.windowSize;
   const fm = computeFeatures(bars, spec, sentiment);
   const samples = fm.rows - T; // the last row has no next bar
-  if (samples <= 0) throw new DatasetError(`too few bars (${bars.length}): one window of ${T} needs ${minBarsForWindow(spec, T)} and one more bar for its target`);
+  if (samples <= 0)
+    throw new DatasetError(
+      `too few bars (${bars.length}): one window of ${T} needs ${minBarsForWindow(spec, T)} and one more bar for its target`,
+    );
   let folds: WalkForwardFold[];
   let final: Dataset['final'];
   try {
-    folds = walkForwardFolds({ samples, folds: cfg.folds, purgeGap: cfg.purgeGapBars, embargo: cfg.embargoBars, innerValidationFraction: cfg.innerValidationFraction });
+    folds = walkForwardFolds({
+      samples,
+      folds: cfg.folds,
+      purgeGap: cfg.purgeGapBars,
+      embargo: cfg.embargoBars,
+      innerValidationFraction: cfg.innerValidationFraction,
+    });
     final = finalFitSplit(samples, cfg.purgeGapBars, cfg.innerValidationFraction);
   } catch (err) {
     if (err instanceof FoldError) throw new DatasetError(`${samples} samples: ${err.message}`);
@@ -117,7 +145,10 @@ export function buildDataset(bars: readonly OhlcvBar[], spec: FeatureSpec, cfg: 
  * Normalises features and targets with statistics fitted on the training samples `train` only: the feature
  * rows their windows cover and their targets. Nothing from validation or test samples enters the statistics.
  */
-export function fitView(ds: Pick<Dataset, 'windowSize' | 'width' | 'raw' | 'rows' | 'targets'>, train: readonly SampleRange[]): FittedView {
+export function fitView(
+  ds: Pick<Dataset, 'windowSize' | 'width' | 'raw' | 'rows' | 'targets'>,
+  train: readonly SampleRange[],
+): FittedView {
   const T = ds.windowSize;
   const W = ds.width;
   const covered = new Uint8Array(ds.rows);
@@ -126,11 +157,14 @@ export function fitView(ds: Pick<Dataset, 'windowSize' | 'width' | 'raw' | 'rows
   for (let r = 0; r < ds.rows; r++) fitRows += covered[r]!;
   const mean = new Array<number>(W).fill(0);
   const std = new Array<number>(W).fill(0);
-  for (let r = 0; r < ds.rows; r++) if (covered[r]) for (let f = 0; f < W; f++) mean[f]! += ds.raw[r * W + f]! / fitRows;
-  for (let r = 0; r < ds.rows; r++) if (covered[r]) for (let f = 0; f < W; f++) std[f]! += (ds.raw[r * W + f]! - mean[f]!) ** 2 / fitRows;
+  for (let r = 0; r < ds.rows; r++)
+    if (covered[r]) for (let f = 0; f < W; f++) mean[f]! += ds.raw[r * W + f]! / fitRows;
+  for (let r = 0; r < ds.rows; r++)
+    if (covered[r]) for (let f = 0; f < W; f++) std[f]! += (ds.raw[r * W + f]! - mean[f]!) ** 2 / fitRows;
   for (let f = 0; f < W; f++) std[f] = Math.sqrt(std[f]!) > 1e-12 ? Math.sqrt(std[f]!) : 1;
   const features = new Float32Array(ds.rows * W);
-  for (let r = 0; r < ds.rows; r++) for (let f = 0; f < W; f++) features[r * W + f] = (ds.raw[r * W + f]! - mean[f]!) / std[f]!;
+  for (let r = 0; r < ds.rows; r++)
+    for (let f = 0; f < W; f++) features[r * W + f] = (ds.raw[r * W + f]! - mean[f]!) / std[f]!;
 
   const idx = rangesToIndices(train);
   let tMean = 0;
@@ -144,7 +178,13 @@ export function fitView(ds: Pick<Dataset, 'windowSize' | 'width' | 'raw' | 'rows
 }
 
 /** Copies the windows of `sampleIdx` into a [n, windowSize, width] batch. */
-export function gatherWindows(features: Float32Array, width: number, windowSize: number, sampleIdx: ArrayLike<number>, out?: Float32Array): Float32Array {
+export function gatherWindows(
+  features: Float32Array,
+  width: number,
+  windowSize: number,
+  sampleIdx: ArrayLike<number>,
+  out?: Float32Array,
+): Float32Array {
   const stride = windowSize * width;
   const x = out ?? new Float32Array(sampleIdx.length * stride);
   for (let i = 0; i < sampleIdx.length; i++) {

@@ -18,7 +18,10 @@ export const DATA_PARALLEL_KINDS: ReadonlySet<string> = new Set<string>(['transf
 export function trainingFlopsPerSample(spec: ModelSpec): number {
   const macs = paramLayout(spec)
     .filter((p) => p.shape.length === 2)
-    .reduce((n, p) => n + p.size * (spec.kind !== 'dense' && (p.name === 'w' || p.name === 'r') ? spec.windowSize : 1), 0);
+    .reduce(
+      (n, p) => n + p.size * (spec.kind !== 'dense' && (p.name === 'w' || p.name === 'r') ? spec.windowSize : 1),
+      0,
+    );
   return 6 * macs;
 }
 
@@ -31,7 +34,13 @@ export function isLargeTrial(hp: Hyperparameters, features: number, minFlopsPerS
  * Replicas for one config. A config's search trains all its trials on one group, so the largest trial
  * decides: `auto` gives a config with a large trial all of the instance's workers and any other config one.
  */
-export function replicasForConfig(trials: readonly Hyperparameters[], features: number, setting: DataParallelSetting, minFlopsPerSample: number, workers: number): number {
+export function replicasForConfig(
+  trials: readonly Hyperparameters[],
+  features: number,
+  setting: DataParallelSetting,
+  minFlopsPerSample: number,
+  workers: number,
+): number {
   if (setting !== 'auto') return Math.max(1, Math.min(setting, workers));
   return trials.some((t) => isLargeTrial(t, features, minFlopsPerSample)) ? workers : 1;
 }

@@ -11,7 +11,8 @@ export function histogram(values: ArrayLike<number>, bins = 10): { edges: number
   const sorted = Float64Array.from(values).sort();
   if (sorted.length === 0) return { edges: [0, 1], counts: [0] };
   const edges: number[] = [];
-  for (let b = 0; b <= bins; b++) edges.push(sorted[Math.min(sorted.length - 1, Math.floor((b * (sorted.length - 1)) / bins))]!);
+  for (let b = 0; b <= bins; b++)
+    edges.push(sorted[Math.min(sorted.length - 1, Math.floor((b * (sorted.length - 1)) / bins))]!);
   const counts = new Array<number>(bins).fill(0);
   for (const v of sorted) {
     let b = 0;

@@ -17,7 +17,16 @@ import {
   type WalkForwardSummary,
 } from '../core/evaluation/index.js';
 import { minBarsForWindow, type FeatureSpec, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
-import { metadataKey, modelKey, modelMetadataSchema, writeJson, type ArtifactStore, type ConfigMetrics, type ModelMetadata, type WalkForwardEvaluation } from '../core/artifacts/index.js';
+import {
+  metadataKey,
+  modelKey,
+  modelMetadataSchema,
+  writeJson,
+  type ArtifactStore,
+  type ConfigMetrics,
+  type ModelMetadata,
+  type WalkForwardEvaluation,
+} from '../core/artifacts/index.js';
 import { sampleBar, type Dataset } from './dataset.js';
 import { downsample, histogram } from './evaluate.js';
 import type { DataParallelGroup } from './group.js';
@@ -61,10 +70,23 @@ export function walkForwardEvaluation(x: {
   settings: EvaluationSettings;
 }): { summary: WalkForwardSummary; evaluation: WalkForwardEvaluation } {
   const ds = x.dataset;
-  const summary = summariseWalkForward({ folds: ds.folds, targets: ds.targets, drift: ds.drift, trialsOos: x.trialsOos, selected: x.selected, timeframe: x.timeframe, costBps: x.settings.costBps });
+  const summary = summariseWalkForward({
+    folds: ds.folds,
+    targets: ds.targets,
+    drift: ds.drift,
+    trialsOos: x.trialsOos,
+    selected: x.selected,
+    timeframe: x.timeframe,
+    costBps: x.settings.costBps,
+  });
   const iso = (t: number | string) => new Date(t).toISOString();
   const sampleTime = (s: number) => iso(x.bars[sampleBar(ds, s)]!.t);
-  const span = (ranges: SampleRange[]) => ({ ranges, samples: rangeLength(ranges), from: sampleTime(ranges[0]!.start), to: sampleTime(ranges[ranges.length - 1]!.end - 1) });
+  const span = (ranges: SampleRange[]) => ({
+    ranges,
+    samples: rangeLength(ranges),
+    from: sampleTime(ranges[0]!.start),
+    to: sampleTime(ranges[ranges.length - 1]!.end - 1),
+  });
   const firstOos = ds.folds[0]!.test.start;
   const latest = ds.folds[ds.folds.length - 1]!.test;
   const latestIdx = rangesToIndices([latest]);
@@ -80,7 +102,13 @@ export function walkForwardEvaluation(x: {
     purgeGapBars: x.settings.purgeGapBars,
     embargoBars: x.settings.embargoBars,
     innerValidationFraction: x.settings.innerValidationFraction,
-    folds: ds.folds.map((f, k) => ({ index: f.index, train: span(f.train), validation: span(f.validation), test: span([f.test]), metrics: summary.perFold[k]! })),
+    folds: ds.folds.map((f, k) => ({
+      index: f.index,
+      train: span(f.train),
+      validation: span(f.validation),
+      test: span([f.test]),
+      metrics: summary.perFold[k]!,
+    })),
     pooled: summary.pooled,
     dieboldMariano: { method: DM_METHOD, ...summary.dm },
     deflatedSharpe: { method: DSR_METHOD, ...summary.deflatedSharpe },
@@ -133,7 +161,12 @@ export async function evaluateAndExport(args: {
   // The production candidate's early-stopping-slice predictions: the mean of the members' (one member: the winner).
   const valStd = new Float64Array(valIdx.length);
   for (const m of members) {
-    await args.group.setModel({ spec: modelSpecFor(m.hyperparameters, ds.width), params: m.params, adam: newAdamState(m.params.length), optimizer: { learningRate: m.hyperparameters.learningRate } });
+    await args.group.setModel({
+      spec: modelSpecFor(m.hyperparameters, ds.width),
+      params: m.params,
+      adam: newAdamState(m.params.length),
+      optimizer: { learningRate: m.hyperparameters.learningRate },
+    });
     const pred = await args.group.predict(valIdx);
     for (let i = 0; i < pred.length; i++) valStd[i]! += pred[i]! / members.length;
   }
@@ -160,7 +193,10 @@ export async function evaluateAndExport(args: {
     settings: args.evaluation,
   });
   // The exported refit must be sane too: its own early-stopping predictions join the sanity counts.
-  const evaluation: WalkForwardEvaluation = { ...wf, predictions: { ...wf.predictions, nonFinite: wf.predictions.nonFinite + refitNonFinite } };
+  const evaluation: WalkForwardEvaluation = {
+    ...wf,
+    predictions: { ...wf.predictions, nonFinite: wf.predictions.nonFinite + refitNonFinite },
+  };
   const test: ConfigMetrics = { ...summary.pooled, split: 'walk-forward' };
   const firstOos = ds.folds[0]!.test.start;
   const iso = (t: number | string) => new Date(t).toISOString();
@@ -169,10 +205,24 @@ export async function evaluateAndExport(args: {
   const windowSize = members.reduce((w, m) => Math.max(w, m.hyperparameters.windowSize), 0);
   const onnxBytes = args.ensemble
     ? exportEnsembleOnnx(
-        members.map((m) => ({ spec: modelSpecFor(m.hyperparameters, ds.width), params: m.params, targetMean: ds.targetMean, targetStd: ds.targetStd, normalisation: ds.normalisation })),
-        { windowSize, normalisation: ds.normalisation, docString: `${args.key} ensemble of ${members.length} run ${args.runId}` },
+        members.map((m) => ({
+          spec: modelSpecFor(m.hyperparameters, ds.width),
+          params: m.params,
+          targetMean: ds.targetMean,
+          targetStd: ds.targetStd,
+          normalisation: ds.normalisation,
+        })),
+        {
+          windowSize,
+          normalisation: ds.normalisation,
+          docString: `${args.key} ensemble of ${members.length} run ${args.runId}`,
+        },
       )
-    : exportOnnx(modelSpecFor(best.hyperparameters, ds.width), best.params, { targetMean: ds.targetMean, targetStd: ds.targetStd, docString: `${args.key} ${best.hyperparameters.model} run ${args.runId}` });
+    : exportOnnx(modelSpecFor(best.hyperparameters, ds.width), best.params, {
+        targetMean: ds.targetMean,
+        targetStd: ds.targetStd,
+        docString: `${args.key} ${best.hyperparameters.model} run ${args.runId}`,
+      });
   const sha256 = createHash('sha256').update(onnxBytes).digest('hex');
   const oosActual = ds.targets.subarray(firstOos);
   const trainRows = rangesToIndices(ds.final.train).reduce((m, s) => Math.max(m, s), 0) + ds.windowSize;
@@ -213,14 +263,35 @@ export async function evaluateAndExport(args: {
       }))
       .sort((a, b) => a.oosMse - b.oosMse),
     ...(args.ensemble
-      ? { ensemble: { members: args.ensemble.candidate.members.map((i) => ({ sample: args.trials[i]!.sample ?? i, hyperparameters: args.trials[i]!.hyperparameters })), selection: ENSEMBLE_SELECTION } }
+      ? {
+          ensemble: {
+            members: args.ensemble.candidate.members.map((i) => ({
+              sample: args.trials[i]!.sample ?? i,
+              hyperparameters: args.trials[i]!.hyperparameters,
+            })),
+            selection: ENSEMBLE_SELECTION,
+          },
+        }
       : {}),
     metrics: { validation, test },
     evaluation,
     lossCurves: best.curves,
     equityCurves: {
-      model: downsample(equityCurve(signBacktest(args.winner.oos.map((v) => (Number.isFinite(v) ? v : 0)), oosActual, costBps, ppy).returns), 200),
-      naive: downsample(equityCurve(signBacktest(naiveForecast(oosActual.length), oosActual, costBps, ppy).returns), 200),
+      model: downsample(
+        equityCurve(
+          signBacktest(
+            args.winner.oos.map((v) => (Number.isFinite(v) ? v : 0)),
+            oosActual,
+            costBps,
+            ppy,
+          ).returns,
+        ),
+        200,
+      ),
+      naive: downsample(
+        equityCurve(signBacktest(naiveForecast(oosActual.length), oosActual, costBps, ppy).returns),
+        200,
+      ),
       drift: downsample(equityCurve(signBacktest(ds.drift.subarray(firstOos), oosActual, costBps, ppy).returns), 200),
     },
     driftBaseline: { features: featureHists, prediction: histogram(valPred) },
@@ -229,7 +300,11 @@ export async function evaluateAndExport(args: {
       bars: ds.bars,
       firstBarTime: iso(ds.barTimes.first),
       lastBarTime: iso(ds.barTimes.last),
-      samples: { train: rangeLength(ds.final.train), validation: rangeLength(ds.final.validation), test: oosActual.length },
+      samples: {
+        train: rangeLength(ds.final.train),
+        validation: rangeLength(ds.final.validation),
+        test: oosActual.length,
+      },
       purgeGapBars: args.evaluation.purgeGapBars,
     },
     codeVersion: codeVersion(),

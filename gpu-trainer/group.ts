@@ -169,7 +169,11 @@ export async function startReplicas(opts: GroupOptions): Promise<ReplicaHandle[]
     const child = fork(workerPath, [], {
       serialization: 'advanced',
       execArgv,
-      env: { ...process.env, ...(device !== undefined ? { CUDA_VISIBLE_DEVICES: device } : {}), SIGNALFORGE_WORKER_RANK: String(rank) },
+      env: {
+        ...process.env,
+        ...(device !== undefined ? { CUDA_VISIBLE_DEVICES: device } : {}),
+        SIGNALFORGE_WORKER_RANK: String(rank),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new ChildReplica(child);
@@ -215,7 +219,9 @@ export class DataParallelGroup {
   async step(globalBatch: Uint32Array): Promise<StepResult> {
     const started = performance.now();
     const shards = shard(globalBatch, this.replicas.length);
-    const work = this.replicas.map((replica, i) => ({ replica, indices: shards[i]! })).filter((w) => w.indices.length > 0);
+    const work = this.replicas
+      .map((replica, i) => ({ replica, indices: shards[i]! }))
+      .filter((w) => w.indices.length > 0);
     const results = await Promise.all(work.map((w) => w.replica.grad(w.indices)));
     const total = results.reduce((n, r) => n + r.count, 0);
     const sum = new Float64Array(results[0]!.grad.length);
@@ -245,7 +251,9 @@ export class DataParallelGroup {
 
   async predict(indices: Uint32Array): Promise<Float32Array> {
     const parts = shard(indices, this.replicas.length);
-    const outs = await Promise.all(this.replicas.map((r, i) => (parts[i]!.length ? r.predict(parts[i]!) : Promise.resolve(new Float32Array(0)))));
+    const outs = await Promise.all(
+      this.replicas.map((r, i) => (parts[i]!.length ? r.predict(parts[i]!) : Promise.resolve(new Float32Array(0)))),
+    );
     const out = new Float32Array(indices.length);
     let at = 0;
     for (const o of outs) {

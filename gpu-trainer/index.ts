@@ -1,5 +1,12 @@
 /** What other parts import: run training in-process or as a process group, and the pieces they inspect. */
-export { runTraining, newRunId, FAST_PRESET, type TrainingOptions, type TrainingOutcome, type TrainingStats } from './run.js';
+export {
+  runTraining,
+  newRunId,
+  FAST_PRESET,
+  type TrainingOptions,
+  type TrainingOutcome,
+  type TrainingStats,
+} from './run.js';
 export { spawnTrainer, type TrainerProcess } from './launch.js';
 export { loadTrainingData, syntheticSeries, type SeriesData, type TrainingData } from './data-source.js';
 export { BACKENDS, type BackendName } from './backend.js';

@@ -14,7 +14,10 @@ export interface TrainerProcess {
  * a training instance: the local launcher and the sandbox use it, the orchestrator polls the run
  * record for heartbeats, and `kill()` reaches the workers too.
  */
-export function spawnTrainer(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdio?: 'inherit' | 'pipe' | 'ignore' } = {}): TrainerProcess {
+export function spawnTrainer(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdio?: 'inherit' | 'pipe' | 'ignore' } = {},
+): TrainerProcess {
   const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, ...args], {
     cwd: opts.cwd ?? fileURLToPath(new URL('..', import.meta.url)),
@@ -22,7 +25,9 @@ export function spawnTrainer(args: string[], opts: { env?: NodeJS.ProcessEnv; cw
     stdio: opts.stdio ?? 'pipe',
     detached: true,
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     pid: child.pid!,

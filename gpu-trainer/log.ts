@@ -15,14 +15,27 @@ export interface TrainerLog {
   close(): void;
 }
 
-export function createLog(opts: { tty?: boolean; runId: string; write?: (line: string) => void; quiet?: boolean }): TrainerLog {
+export function createLog(opts: {
+  tty?: boolean;
+  runId: string;
+  write?: (line: string) => void;
+  quiet?: boolean;
+}): TrainerLog {
   const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const tty = opts.tty ?? Boolean(process.stdout.isTTY);
   if (!tty) {
     // The Lambdas' Powertools shape (core/observability), so one query reads trainer and task logs alike.
     const base = { service: 'signalforge-trainer', codeVersion: codeVersion(), runId: opts.runId };
     const emit = (level: string, message: string, fields?: LogFields) =>
-      write(JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), ...base, ...fields }));
+      write(
+        JSON.stringify({
+          level: level.toUpperCase(),
+          message,
+          timestamp: new Date().toISOString(),
+          ...base,
+          ...fields,
+        }),
+      );
     let lastDone = -1;
     return {
       info: (m, f) => !opts.quiet && emit('info', m, f),
@@ -60,7 +73,11 @@ export function createLog(opts: { tty?: boolean; runId: string; write?: (line: s
         bar.start(total, done, { detail: '' });
         started = true;
       }
-      bar.update(done, { detail: Object.entries(f).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ') });
+      bar.update(done, {
+        detail: Object.entries(f)
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
+          .join(' '),
+      });
     },
     close() {
       if (started) bar.stop();

@@ -41,7 +41,12 @@ function modelWindows(data: ReplicaData, window: number, indices: Uint32Array): 
   if (window === data.windowSize) return gatherWindows(data.features, data.width, data.windowSize, indices);
   if (window > data.windowSize) throw new Error(`model window ${window} exceeds the dataset window ${data.windowSize}`);
   const shift = data.windowSize - window;
-  return gatherWindows(data.features, data.width, window, Uint32Array.from(indices, (s) => s + shift));
+  return gatherWindows(
+    data.features,
+    data.width,
+    window,
+    Uint32Array.from(indices, (s) => s + shift),
+  );
 }
 
 /** One data-parallel replica's model, optimizer and data: what a worker process (or the main process) holds. */
@@ -56,7 +61,11 @@ export class Replica {
 
   setModel(model: ReplicaModel): void {
     // Copies: the caller's arrays (a checkpoint, a message) must not alias the live state.
-    this.model = { ...model, params: new Float32Array(model.params), adam: { m: new Float32Array(model.adam.m), v: new Float32Array(model.adam.v), t: model.adam.t } };
+    this.model = {
+      ...model,
+      params: new Float32Array(model.params),
+      adam: { m: new Float32Array(model.adam.m), v: new Float32Array(model.adam.v), t: model.adam.t },
+    };
   }
 
   grad(indices: Uint32Array): GradResult {
@@ -68,7 +77,13 @@ export class Replica {
     for (let i = 0; i < indices.length; i++) y[i] = data.targetsStd[indices[i]!]!;
     const { loss, grad } = trainingLossAndGradient(this.tf, model.spec, model.params, x, y, indices.length);
     const used = process.cpuUsage(cpu);
-    return { loss, count: indices.length, grad, computeMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+    return {
+      loss,
+      count: indices.length,
+      grad,
+      computeMs: performance.now() - started,
+      cpuMs: (used.user + used.system) / 1000,
+    };
   }
 
   apply(grad: Float32Array): void {
@@ -78,7 +93,10 @@ export class Replica {
 
   state(): ModelState {
     const { model } = this.ready();
-    return { params: new Float32Array(model.params), adam: { m: new Float32Array(model.adam.m), v: new Float32Array(model.adam.v), t: model.adam.t } };
+    return {
+      params: new Float32Array(model.params),
+      adam: { m: new Float32Array(model.adam.m), v: new Float32Array(model.adam.v), t: model.adam.t },
+    };
   }
 
   /** Standardised predictions of the current parameters for the given samples. */

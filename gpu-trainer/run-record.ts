@@ -1,4 +1,12 @@
-import { readJson, runRecordKey, runRecordSchema, writeJson, checkpointPrefix, type ArtifactStore, type RunRecord } from '../core/artifacts/index.js';
+import {
+  readJson,
+  runRecordKey,
+  runRecordSchema,
+  writeJson,
+  checkpointPrefix,
+  type ArtifactStore,
+  type RunRecord,
+} from '../core/artifacts/index.js';
 import type { TrainerLog } from './log.js';
 
 /** The run record and its serialised writes: the orchestrator reads it as the trainer's heartbeat. */
@@ -12,7 +20,13 @@ export interface RunRecordWriter {
 const now = () => new Date().toISOString();
 
 /** Opens the run record: a fresh one, or the previous attempt's with its results carried over on resume. */
-export async function openRunRecord(store: ArtifactStore, runId: string, configsTotal: number, resume: boolean, lineage: { codeVersion: string; configHash: string }): Promise<RunRecordWriter> {
+export async function openRunRecord(
+  store: ArtifactStore,
+  runId: string,
+  configsTotal: number,
+  resume: boolean,
+  lineage: { codeVersion: string; configHash: string },
+): Promise<RunRecordWriter> {
   const previous = resume ? await readJson(store, runRecordKey(runId), (v) => runRecordSchema.parse(v)) : undefined;
   const record: RunRecord = {
     runId,
@@ -48,13 +62,20 @@ export function pendingKeys(record: RunRecord, keys: string[]): string[] {
 
 /** Rewrites the record every `intervalMs` so a stalled trainer is visible; returns the stop function. */
 export function startHeartbeat(writer: RunRecordWriter, intervalMs: number, log: TrainerLog): () => void {
-  const timer = setInterval(() => void writer.save().catch((err) => log.warn('heartbeat write failed', { error: String(err) })), intervalMs);
+  const timer = setInterval(
+    () => void writer.save().catch((err) => log.warn('heartbeat write failed', { error: String(err) })),
+    intervalMs,
+  );
   timer.unref();
   return () => clearInterval(timer);
 }
 
 /** Sets the final status from how the run ended and writes the record a last time. */
-export async function finishRunRecord(writer: RunRecordWriter, failure: Error | undefined, stopReason: string | undefined): Promise<void> {
+export async function finishRunRecord(
+  writer: RunRecordWriter,
+  failure: Error | undefined,
+  stopReason: string | undefined,
+): Promise<void> {
   const { record } = writer;
   record.status = failure ? 'failed' : stopReason ? 'interrupted' : 'succeeded';
   if (failure) record.error = failure.stack ?? failure.message;

@@ -82,7 +82,14 @@ export interface TrainingOutcome {
  * Small, fast settings for the local sandbox and smoke runs: a small universe trains end to end in a
  * few minutes on 2 cores (GRU + dense baseline, short windows, 2 epochs).
  */
-export const FAST_PRESET = { epochs: 2, windowSize: 16, hiddenUnits: 16, batchSize: 128, models: ['gru', 'dense'], patience: 1 } satisfies Partial<TrainingOptions>;
+export const FAST_PRESET = {
+  epochs: 2,
+  windowSize: 16,
+  hiddenUnits: 16,
+  batchSize: 128,
+  models: ['gru', 'dense'],
+  patience: 1,
+} satisfies Partial<TrainingOptions>;
 
 export function newRunId(): string {
   return `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
@@ -113,8 +120,17 @@ export function planRun(options: TrainingOptions): RunPlan {
   const epochs = options.epochs ?? hp.epochs;
   const seed = options.seed ?? 1;
   const models = options.models ?? hp.models;
-  const search = { ...cfg.training.search, ...options.search, trials: options.trials ?? (options.models ? models.length : cfg.training.search.trials) };
-  const pinned = { windowSize: options.windowSize, hiddenUnits: options.hiddenUnits, learningRate: options.learningRate, batchSize: options.batchSize };
+  const search = {
+    ...cfg.training.search,
+    ...options.search,
+    trials: options.trials ?? (options.models ? models.length : cfg.training.search.trials),
+  };
+  const pinned = {
+    windowSize: options.windowSize,
+    hiddenUnits: options.hiddenUnits,
+    learningRate: options.learningRate,
+    batchSize: options.batchSize,
+  };
   return {
     cfg,
     runId: options.runId ?? newRunId(),
@@ -125,7 +141,12 @@ export function planRun(options: TrainingOptions): RunPlan {
     backend: options.backend ?? 'wasm',
     featureSpecs: options.featureSpec
       ? { withText: options.featureSpec, withoutText: options.featureSpec }
-      : { withText: makeFeatureSpec({ sentimentWindowBars: options.sentimentWindowBars ?? cfg.training.sentimentWindowBars }), withoutText: makeFeatureSpec() },
+      : {
+          withText: makeFeatureSpec({
+            sentimentWindowBars: options.sentimentWindowBars ?? cfg.training.sentimentWindowBars,
+          }),
+          withoutText: makeFeatureSpec(),
+        },
     search,
     searchFor: (key) => configSearch({ search, models, key, epochs, seed, pinned }),
     checkpointEvery: options.checkpointEvery ?? hp.checkpointEverySteps,
@@ -137,7 +158,18 @@ export function replicasPerConfig(plan: RunPlan, keys: readonly string[]): Map<s
   // The wider of the two specs: a config's size class must not depend on whether its symbol had news.
   const features = plan.featureSpecs.withText.names.length;
   // Each config samples its own trials, so its largest decides its group size.
-  return new Map(keys.map((k) => [k, replicasForConfig(plan.searchFor(k).sampled, features, plan.dataParallel, plan.dataParallelMinFlops, plan.workers)]));
+  return new Map(
+    keys.map((k) => [
+      k,
+      replicasForConfig(
+        plan.searchFor(k).sampled,
+        features,
+        plan.dataParallel,
+        plan.dataParallelMinFlops,
+        plan.workers,
+      ),
+    ]),
+  );
 }
 
 /**
@@ -145,7 +177,12 @@ export function replicasPerConfig(plan: RunPlan, keys: readonly string[]): Map<s
  * queue is empty, a stop is requested or a config failed for a reason that is not its own (a dead worker);
  * returns that failure.
  */
-export async function scheduleConfigs(ctx: RunContext, pool: WorkerPool, queue: readonly string[], replicas: ReadonlyMap<string, number>): Promise<Error | undefined> {
+export async function scheduleConfigs(
+  ctx: RunContext,
+  pool: WorkerPool,
+  queue: readonly string[],
+  replicas: ReadonlyMap<string, number>,
+): Promise<Error | undefined> {
   let failure: Error | undefined;
   const running = new Set<Promise<void>>();
   for (const key of queue) {
@@ -179,7 +216,10 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   const { runId } = plan;
   const log = options.log ?? createLog({ runId });
   const store: ArtifactStore = openStore(options.out);
-  const writer = await openRunRecord(store, runId, plan.keys.length, Boolean(options.resume), { codeVersion: codeVersion(), configHash: configHash(plan.cfg) });
+  const writer = await openRunRecord(store, runId, plan.keys.length, Boolean(options.resume), {
+    codeVersion: codeVersion(),
+    configHash: configHash(plan.cfg),
+  });
   const stop = watchForStop(options, log);
   const stopHeartbeat = startHeartbeat(writer, options.heartbeatMs ?? 30_000, log);
   const stats: TrainingStats = { steps: 0, samples: 0, trainMs: 0, allreduceMs: 0, wallMs: 0 };
@@ -190,10 +230,26 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
     const queue = pendingKeys(writer.record, plan.keys);
     const replicas = replicasPerConfig(plan, queue);
     const dpConfigs = queue.filter((k) => replicas.get(k)! > 1).length;
-    log.info('run started', { runId, attempt: writer.record.attempt, configs: plan.keys.length, pending: queue.length, workers: plan.workers, dataParallel: plan.dataParallel, dpConfigs, backend: plan.backend, trials: plan.search.trials, reductionFactor: plan.search.reductionFactor, ensembleSize: plan.search.ensembleSize });
+    log.info('run started', {
+      runId,
+      attempt: writer.record.attempt,
+      configs: plan.keys.length,
+      pending: queue.length,
+      workers: plan.workers,
+      dataParallel: plan.dataParallel,
+      dpConfigs,
+      backend: plan.backend,
+      trials: plan.search.trials,
+      reductionFactor: plan.search.reductionFactor,
+      ensembleSize: plan.search.ensembleSize,
+    });
     writer.record.status = 'running';
     await writer.save();
-    pool = await WorkerPool.start({ workers: plan.workers, backend: plan.backend, inProcess: Boolean(options.inProcess) });
+    pool = await WorkerPool.start({
+      workers: plan.workers,
+      backend: plan.backend,
+      inProcess: Boolean(options.inProcess),
+    });
     log.info('workers started', { workers: pool.size, pids: pool.pids });
     const ctx: RunContext = {
       cfg: plan.cfg,
@@ -228,7 +284,18 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingOut
   stats.wallMs = performance.now() - started;
   await finishRunRecord(writer, failure, stop.reason());
   const { record } = writer;
-  log.info('run finished', { status: record.status, configsDone: record.configsDone, skipped: record.skipped.length, wallS: stats.wallMs / 1000, ...(failure ? { error: failure.message } : {}) });
+  log.info('run finished', {
+    status: record.status,
+    configsDone: record.configsDone,
+    skipped: record.skipped.length,
+    wallS: stats.wallMs / 1000,
+    ...(failure ? { error: failure.message } : {}),
+  });
   log.close();
-  return { record, runRecordUri: writer.uri, stats, dataParallelConfigs: record.results.filter((r) => (r.replicas ?? 1) > 1).map((r) => r.key) };
+  return {
+    record,
+    runRecordUri: writer.uri,
+    stats,
+    dataParallelConfigs: record.results.filter((r) => (r.replicas ?? 1) > 1).map((r) => r.key),
+  };
 }

@@ -67,7 +67,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     const outcome = await runTraining({
       data: `synthetic:${SMOKE_BARS}`,
       out,
-      configs: modelConfigKeys(config).slice(0, workers).map((c) => c.key),
+      configs: modelConfigKeys(config)
+        .slice(0, workers)
+        .map((c) => c.key),
       workers,
       dataParallel: 1,
       backend: options.backend,
@@ -85,9 +87,17 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       log: createLog({ runId: 'smoke', quiet: true, write: () => undefined }),
     });
     const { stats, record } = outcome;
-    const stepsPerSecondPerWorker = stats.trainMs > 0 ? Math.round((stats.steps / (stats.trainMs / 1000)) * 100) / 100 : 0;
+    const stepsPerSecondPerWorker =
+      stats.trainMs > 0 ? Math.round((stats.steps / (stats.trainMs / 1000)) * 100) / 100 : 0;
     const ok = record.status === 'succeeded' && record.results.length === workers && stats.steps > 0;
-    return result({ ok, steps: stats.steps, stepsPerSecondPerWorker, ...(ok ? {} : { error: record.error ?? `trained ${record.results.length}/${workers} configs, ${stats.steps} steps` }) });
+    return result({
+      ok,
+      steps: stats.steps,
+      stepsPerSecondPerWorker,
+      ...(ok
+        ? {}
+        : { error: record.error ?? `trained ${record.results.length}/${workers} configs, ${stats.steps} steps` }),
+    });
   } catch (err) {
     return result({ error: (err as Error).message.split('\n')[0] });
   } finally {

@@ -96,7 +96,16 @@ export interface TrainConfigOptions {
   resumeFrom?: ConfigCheckpoint;
   saveCheckpoint(cp: ConfigCheckpoint): Promise<void>;
   stopRequested(): string | undefined;
-  onStep?(info: { trial: number; fold: number; epoch: number; step: number; loss: number; allreduceMs: number; wallMs: number; samples: number }): void;
+  onStep?(info: {
+    trial: number;
+    fold: number;
+    epoch: number;
+    step: number;
+    loss: number;
+    allreduceMs: number;
+    wallMs: number;
+    samples: number;
+  }): void;
 }
 
 function finiteOrMax(v: number): number {
@@ -104,7 +113,14 @@ function finiteOrMax(v: number): number {
 }
 
 export function modelSpecFor(hp: Hyperparameters, features: number): ModelSpec {
-  return { kind: hp.model, windowSize: hp.windowSize, features, hidden: hp.hiddenUnits, ...(hp.layers ? { layers: hp.layers } : {}), ...(hp.heads ? { heads: hp.heads } : {}) };
+  return {
+    kind: hp.model,
+    windowSize: hp.windowSize,
+    features,
+    hidden: hp.hiddenUnits,
+    ...(hp.layers ? { layers: hp.layers } : {}),
+    ...(hp.heads ? { heads: hp.heads } : {}),
+  };
 }
 
 /** What a config's training chose: the single winner, or the ensemble with its members' refits. */
@@ -158,12 +174,28 @@ function newFit(trial: number, fold: number, hp: Hyperparameters, key: string, f
  */
 export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfigResult> {
   const { dataset: ds, group } = opts;
-  const cp: ConfigCheckpoint = opts.resumeFrom ?? { version: 3, key: opts.key, step: 0, elapsedMs: 0, done: [], partial: null, current: null, finals: [], refit: null };
-  if (cp.version !== 3) throw new Error(`checkpoint version ${String(cp.version)} predates the successive-halving search; start the config afresh`);
+  const cp: ConfigCheckpoint = opts.resumeFrom ?? {
+    version: 3,
+    key: opts.key,
+    step: 0,
+    elapsedMs: 0,
+    done: [],
+    partial: null,
+    current: null,
+    finals: [],
+    refit: null,
+  };
+  if (cp.version !== 3)
+    throw new Error(
+      `checkpoint version ${String(cp.version)} predates the successive-halving search; start the config afresh`,
+    );
   const fixed = opts.trials;
   const plan =
     opts.plan ??
-    ((done: readonly TrialResult[]): PlannedTrial | undefined => (fixed && done.length < fixed.length ? { hyperparameters: fixed[done.length]!, sample: done.length, rung: 0 } : undefined));
+    ((done: readonly TrialResult[]): PlannedTrial | undefined =>
+      fixed && done.length < fixed.length
+        ? { hyperparameters: fixed[done.length]!, sample: done.length, rung: 0 }
+        : undefined);
   let sliceStart = performance.now();
   const elapsed = () => cp.elapsedMs + (performance.now() - sliceStart);
   const checkpoint = async () => {
@@ -179,7 +211,12 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
   let loaded: number | null = null;
   const useView = async (fold: number, view: FittedView) => {
     if (loaded === fold) return;
-    await group.setData({ features: view.features, width: ds.width, windowSize: ds.windowSize, targetsStd: view.targetsStd });
+    await group.setData({
+      features: view.features,
+      width: ds.width,
+      windowSize: ds.windowSize,
+      targetsStd: view.targetsStd,
+    });
     loaded = fold;
   };
   const testSamples = ds.folds.reduce((n, f) => n + f.test.end - f.test.start, 0);
@@ -190,7 +227,12 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
     const hp = tr.hyperparameters;
     const trainIdx = rangesToIndices(trainRanges);
     const valIdx = rangesToIndices(valRanges);
-    await group.setModel({ spec: modelSpecFor(hp, ds.width), params: tr.params, adam: tr.adam, optimizer: { learningRate: hp.learningRate, clipNorm: opts.clipNorm } });
+    await group.setModel({
+      spec: modelSpecFor(hp, ds.width),
+      params: tr.params,
+      adam: tr.adam,
+      optimizer: { learningRate: hp.learningRate, clipNorm: opts.clipNorm },
+    });
     const batchesPerEpoch = Math.ceil(trainIdx.length / hp.batchSize);
     let stopEarly = false;
     while (tr.epoch < hp.epochs && !stopEarly) {
@@ -200,13 +242,25 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
         tr.rngState = rng.state;
       }
       while (tr.cursor < batchesPerEpoch) {
-        const batch = tr.perm.subarray(tr.cursor * hp.batchSize, Math.min(tr.perm.length, (tr.cursor + 1) * hp.batchSize));
+        const batch = tr.perm.subarray(
+          tr.cursor * hp.batchSize,
+          Math.min(tr.perm.length, (tr.cursor + 1) * hp.batchSize),
+        );
         const res = await group.step(batch);
         tr.cursor++;
         cp.step++;
         tr.epochLossSum += res.loss * batch.length;
         tr.epochLossCount += batch.length;
-        opts.onStep?.({ trial: tr.trial, fold: tr.fold, epoch: tr.epoch, step: cp.step, loss: res.loss, allreduceMs: res.allreduceMs, wallMs: res.wallMs, samples: batch.length });
+        opts.onStep?.({
+          trial: tr.trial,
+          fold: tr.fold,
+          epoch: tr.epoch,
+          step: cp.step,
+          loss: res.loss,
+          allreduceMs: res.allreduceMs,
+          wallMs: res.wallMs,
+          samples: batch.length,
+        });
         const stop = opts.stopRequested();
         if (stop || cp.step % opts.checkpointEvery === 0) await checkpoint();
         if (stop) throw new InterruptedError(stop);
@@ -234,7 +288,8 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
     return { params: tr.bestParams!, validationMse: tr.bestValidation!, epochsRun: tr.epoch, curves: tr.curves };
   };
 
-  const overBudget = () => (opts.budgetMs > 0 && elapsed() > opts.budgetMs) || ((opts.budgetSteps ?? 0) > 0 && cp.step >= opts.budgetSteps!);
+  const overBudget = () =>
+    (opts.budgetMs > 0 && elapsed() > opts.budgetMs) || ((opts.budgetSteps ?? 0) > 0 && cp.step >= opts.budgetSteps!);
   for (;;) {
     if (cp.refit || cp.current?.fold === -1) break; // the search is over (resumed inside a production refit)
     const trial = cp.done.length;
@@ -251,7 +306,12 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
       await useView(k, view);
       cp.current ??= newFit(trial, k, hp, opts.key, ds.width);
       const fit = await runFit(fold.train, fold.validation, view);
-      await group.setModel({ spec: modelSpecFor(hp, ds.width), params: fit.params, adam: newAdamState(fit.params.length), optimizer: { learningRate: hp.learningRate } });
+      await group.setModel({
+        spec: modelSpecFor(hp, ds.width),
+        params: fit.params,
+        adam: newAdamState(fit.params.length),
+        optimizer: { learningRate: hp.learningRate },
+      });
       const testIdx = rangesToIndices([fold.test]);
       const pred = await group.predict(testIdx);
       const at = fold.test.start - ds.folds[0]!.test.start;
@@ -260,7 +320,14 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
       cp.current = null;
     }
     const actual = ds.targets.subarray(ds.folds[0]!.test.start);
-    cp.done.push({ hyperparameters: hp, oos: cp.partial.oos, oosMse: finiteOrMax(mse(cp.partial.oos, actual)), folds: cp.partial.folds, sample: next.sample, rung: next.rung });
+    cp.done.push({
+      hyperparameters: hp,
+      oos: cp.partial.oos,
+      oosMse: finiteOrMax(mse(cp.partial.oos, actual)),
+      folds: cp.partial.folds,
+      sample: next.sample,
+      rung: next.rung,
+    });
     cp.partial = null;
   }
 
@@ -268,7 +335,8 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
   // choice); the ensemble, scored with members chosen per fold on validation data only, is one more candidate.
   const single = cp.done.reduce((a, b) => (b.oosMse < a.oosMse ? b : a));
   const actual = ds.targets.subarray(ds.folds[0]!.test.start);
-  const candidate = (opts.ensembleSize ?? 0) >= 2 ? ensembleCandidate(cp.done, opts.ensembleSize!, ds.folds, actual) : undefined;
+  const candidate =
+    (opts.ensembleSize ?? 0) >= 2 ? ensembleCandidate(cp.done, opts.ensembleSize!, ds.folds, actual) : undefined;
   const ensembleRow: TrialResult | undefined = candidate && {
     hyperparameters: cp.done[candidate.members[0]!]!.hyperparameters,
     oos: candidate.oos,
@@ -284,7 +352,13 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
     const hp = cp.done[trialIndex]!.hyperparameters;
     cp.current ??= newFit(trialIndex, -1, hp, opts.key, ds.width);
     const fit = await runFit(ds.final.train, ds.final.validation, ds);
-    cp.finals.push({ hyperparameters: hp, validationMse: fit.validationMse, epochsRun: fit.epochsRun, params: fit.params, curves: fit.curves });
+    cp.finals.push({
+      hyperparameters: hp,
+      validationMse: fit.validationMse,
+      epochsRun: fit.epochsRun,
+      params: fit.params,
+      curves: fit.curves,
+    });
     cp.current = null;
   }
   const trials = ensembleRow ? [...cp.done, ensembleRow] : cp.done;

@@ -83,11 +83,22 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
   const ckKey = checkpointKey(ctx.runId, key);
   const saved = ctx.resume ? await ctx.store.read(ckKey) : undefined;
   const resumeFrom = saved ? decodeCheckpoint<ConfigCheckpoint>(saved) : undefined;
-  if (resumeFrom) log.info('resuming config from checkpoint', { key, step: resumeFrom.step, trial: resumeFrom.done.length, fold: resumeFrom.partial?.folds.length ?? null });
+  if (resumeFrom)
+    log.info('resuming config from checkpoint', {
+      key,
+      step: resumeFrom.step,
+      trial: resumeFrom.done.length,
+      fold: resumeFrom.partial?.folds.length ?? null,
+    });
   let lastLog = 0;
   const trainStarted = performance.now();
   try {
-    const { best, winner, trials: results, ensemble } = await trainConfig({
+    const {
+      best,
+      winner,
+      trials: results,
+      ensemble,
+    } = await trainConfig({
       key,
       dataset,
       group,
@@ -132,19 +143,40 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
       trials: results,
       ...(ensemble ? { ensemble } : {}),
       manifestId: ctx.data.manifestId,
-      evaluation: { costBps: ev.costBps, purgeGapBars: hp.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars },
+      evaluation: {
+        costBps: ev.costBps,
+        purgeGapBars: hp.purgeGapBars,
+        embargoBars: ev.embargoBars,
+        innerValidationFraction: ev.innerValidationFraction,
+        rescoreHistoryBars: ev.rescoreHistoryBars,
+      },
       bars,
       ...(series.sentiment ? { sentiment: series.sentiment } : {}),
       backend: ctx.backend,
       configHash: configHash(ctx.cfg),
     });
-    record.results.push({ key, artifactUri: exported.artifactUri, metadataUri: exported.metadataUri, sha256: exported.sha256, metrics: exported.metrics, replicas: group.size });
+    record.results.push({
+      key,
+      artifactUri: exported.artifactUri,
+      metadataUri: exported.metadataUri,
+      sha256: exported.sha256,
+      metrics: exported.metrics,
+      replicas: group.size,
+    });
     record.configsDone = record.results.length;
     delete record.progress![key];
     await ctx.writer.save();
     await ctx.store.remove(ckKey);
     const wf = exported.metadata.evaluation;
-    log.info('config done', { key, model: ensemble ? `ensemble of ${ensemble.members.length}` : best.hyperparameters.model, trials: results.length, oos: exported.metrics.model, naive: exported.metrics.naive, dmPValue: wf.dieboldMariano.pValue, deflatedSharpe: wf.deflatedSharpe.probability });
+    log.info('config done', {
+      key,
+      model: ensemble ? `ensemble of ${ensemble.members.length}` : best.hyperparameters.model,
+      trials: results.length,
+      oos: exported.metrics.model,
+      naive: exported.metrics.naive,
+      dmPValue: wf.dieboldMariano.pValue,
+      deflatedSharpe: wf.deflatedSharpe.probability,
+    });
   } catch (err) {
     if (err instanceof InterruptedError || !group.alive()) throw err;
     record.skipped.push({ key, reason: `training failed: ${(err as Error).message}` });

@@ -17,8 +17,16 @@ export class WorkerPool {
 
   static async start(opts: { workers: number; backend: BackendName; inProcess?: boolean }): Promise<WorkerPool> {
     const inProcess = Boolean(opts.inProcess) && opts.workers === 1;
-    const deviceIds = opts.backend === 'tensorflow' ? Array.from({ length: opts.workers }, (_, i) => String(i)) : undefined;
-    return new WorkerPool(await startReplicas({ size: opts.workers, backend: opts.backend, inProcess, ...(deviceIds ? { deviceIds } : {}) }));
+    const deviceIds =
+      opts.backend === 'tensorflow' ? Array.from({ length: opts.workers }, (_, i) => String(i)) : undefined;
+    return new WorkerPool(
+      await startReplicas({
+        size: opts.workers,
+        backend: opts.backend,
+        inProcess,
+        ...(deviceIds ? { deviceIds } : {}),
+      }),
+    );
   }
 
   /** Wraps replicas the caller already has (tests). */
@@ -41,7 +49,8 @@ export class WorkerPool {
 
   /** A group of `size` free workers (in rank order), once that many are free. */
   acquire(size: number): Promise<DataParallelGroup> {
-    if (size < 1 || size > this.all.length) return Promise.reject(new Error(`a group of ${size} from a pool of ${this.all.length} workers`));
+    if (size < 1 || size > this.all.length)
+      return Promise.reject(new Error(`a group of ${size} from a pool of ${this.all.length} workers`));
     return new Promise((resolve) => {
       this.waiting.push({ size, resolve });
       this.serve();

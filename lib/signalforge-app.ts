@@ -32,9 +32,18 @@ export type SignalForgeBuild = Stack[] & {
 };
 
 /** Builds every SignalForge stack into `app`, named `SignalForge-<envName>-<Part>`. */
-export function buildSignalForge(app: App, config: SignalForgeConfig, env: Environment, options: BuildOptions = {}): SignalForgeBuild {
+export function buildSignalForge(
+  app: App,
+  config: SignalForgeConfig,
+  env: Environment,
+  options: BuildOptions = {},
+): SignalForgeBuild {
   const name = (part: string) => `SignalForge-${config.envName}-${part}`;
-  const data = new DataStack(app, name('Data'), { env, config, description: 'SignalForge keys, data lake, artifacts, model registry, alert topic and VPC' });
+  const data = new DataStack(app, name('Data'), {
+    env,
+    config,
+    description: 'SignalForge keys, data lake, artifacts, model registry, alert topic and VPC',
+  });
   const { network } = data;
   const streaming = new StreamingStack(app, name('Streaming'), {
     env,
@@ -99,7 +108,7 @@ export function buildSignalForge(app: App, config: SignalForgeConfig, env: Envir
   }
   // Runs before validation and acknowledges only the CDK-generated wildcards listed in WILDCARD_RULES.
   Aspects.of(app).add(new AcknowledgeWildcards(WILDCARD_RULES));
-  const nag = options.nag ?? true ? new AuditedAwsSolutionsChecks(app) : undefined;
+  const nag = (options.nag ?? true) ? new AuditedAwsSolutionsChecks(app) : undefined;
   if (nag) Validations.of(app).addPlugins(nag);
   return Object.assign(list, { stacks, nag });
 }

@@ -79,7 +79,12 @@ const nodeOptions = [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativ
 const child = spawn(node, [...commands[command], ...rest], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, NODE_OPTIONS: nodeOptions, SIGNALFORGE_NODE: node, PATH: `${dirname(node)}:${process.env.PATH}` },
+  env: {
+    ...process.env,
+    NODE_OPTIONS: nodeOptions,
+    SIGNALFORGE_NODE: node,
+    PATH: `${dirname(node)}:${process.env.PATH}`,
+  },
 });
 // Ctrl-C reaches the whole foreground process group, the child included, so SIGINT is not forwarded
 // (that would deliver it twice); the runner only waits for the child to finish its cleanup.

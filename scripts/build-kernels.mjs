@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const KERNELS = [{ source: 'gpu-trainer/model/kernel/recurrent.as.ts', output: 'gpu-trainer/model/kernel/recurrent.wasm' }];
+export const KERNELS = [
+  { source: 'gpu-trainer/model/kernel/recurrent.as.ts', output: 'gpu-trainer/model/kernel/recurrent.wasm' },
+];
 
 // SIMD is the point of the kernel (relaxed SIMD for its fused multiply-add: Node >= 22); no runtime (the kernel allocates nothing: the JS side lays out memory).
 const FLAGS = ['-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'relaxed-simd', '--noAssert', '--converge'];
@@ -45,7 +47,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const out = join(root, kernel.output);
     if (check) {
       const same = Buffer.compare(Buffer.from(bytes), readFileSync(out)) === 0;
-      console.log(`${kernel.output}: ${same ? 'matches its source' : 'DIFFERS from its source (run node scripts/build-kernels.mjs)'}`);
+      console.log(
+        `${kernel.output}: ${same ? 'matches its source' : 'DIFFERS from its source (run node scripts/build-kernels.mjs)'}`,
+      );
       if (!same) process.exitCode = 1;
     } else {
       writeFileSync(out, bytes);

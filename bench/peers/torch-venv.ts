@@ -46,7 +46,9 @@ export async function torchPython(log: (line: string) => void): Promise<string> 
       const install = ['install', ...quiet, '--no-deps', '--no-index', '--find-links', wheels, ...pins()];
       // From the wheel cache alone when it holds every pin; otherwise fetch what is missing first.
       if ((await captureCommand(pip, install, { cwd: PROJECT_ROOT })).code !== 0) {
-        await runCommand(pip, ['download', ...quiet, '--no-deps', '--only-binary=:all:', '-d', wheels, ...pins()], { cwd: PROJECT_ROOT });
+        await runCommand(pip, ['download', ...quiet, '--no-deps', '--only-binary=:all:', '-d', wheels, ...pins()], {
+          cwd: PROJECT_ROOT,
+        });
         await runCommand(pip, install, { cwd: PROJECT_ROOT });
       }
       log(`PyTorch venv ready (${((Date.now() - started) / 1000).toFixed(0)} s)`);
@@ -69,13 +71,27 @@ export interface PeerResult {
  * With `cpuTime` the script's timer (time.perf_counter) is swapped for the process's CPU time, so its
  * samples/s become samples per CPU-second: the figure that the other engineers' load does not move.
  */
-export async function runPeer(python: string, script: string, threads: number, batch: number, cpuTime = false): Promise<PeerResult> {
+export async function runPeer(
+  python: string,
+  script: string,
+  threads: number,
+  batch: number,
+  cpuTime = false,
+): Promise<PeerResult> {
   // One BLAS/OpenMP pool of exactly `threads`, whatever the environment says. Idle OpenMP threads sleep
   // instead of spinning: on this shared 2-core machine a spinning 2-thread pool measured ~20x slower
   // (135 samples/s) than one thread, which says nothing about PyTorch on a machine of its own.
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+    OMP_WAIT_POLICY: 'PASSIVE',
+  };
   const args = cpuTime
-    ? ['-c', `import time, runpy, sys\ntime.perf_counter = time.process_time\nsys.argv = ${JSON.stringify([script, String(threads), String(batch)])}\nrunpy.run_path(sys.argv[0], run_name='__main__')`]
+    ? [
+        '-c',
+        `import time, runpy, sys\ntime.perf_counter = time.process_time\nsys.argv = ${JSON.stringify([script, String(threads), String(batch)])}\nrunpy.run_path(sys.argv[0], run_name='__main__')`,
+      ]
     : [script, String(threads), String(batch)];
   const { code, output } = await captureCommand(python, args, { cwd: PROJECT_ROOT, env });
   const line = output.split('\n').find((l) => l.startsWith('{'));

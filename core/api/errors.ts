@@ -3,7 +3,9 @@ import type { ErrorCode, ErrorResponse } from './schemas.js';
 
 /** An error the API answers with its own status; anything else thrown inside a route is a 500. */
 /** Machine-readable facts of an error that a client acts on (how many bars are missing, how old the window is). */
-export type ApiErrorDetails = Partial<Pick<ErrorResponse['error'], 'missingBars' | 'asOf' | 'featureAgeSeconds' | 'staleAfterSeconds'>>;
+export type ApiErrorDetails = Partial<
+  Pick<ErrorResponse['error'], 'missingBars' | 'asOf' | 'featureAgeSeconds' | 'staleAfterSeconds'>
+>;
 
 export class ApiError extends Error {
   constructor(

@@ -44,6 +44,10 @@ export function createFastAccept(config: SignalForgeConfig): (json: unknown) => 
       if (!(time > previous)) return undefined;
       previous = time;
     }
-    return { symbol: r.symbol, timeframe: r.timeframe as PredictRequest['timeframe'], bars: bars as PredictRequest['bars'] };
+    return {
+      symbol: r.symbol,
+      timeframe: r.timeframe as PredictRequest['timeframe'],
+      bars: bars as PredictRequest['bars'],
+    };
   };
 }

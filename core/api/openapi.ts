@@ -69,16 +69,29 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
               name: 'x-request-id',
               in: 'header',
               required: false,
-              description: 'Routing key for the canary split; the same id always reaches the same alias. Defaults to a hash of the body.',
+              description:
+                'Routing key for the canary split; the same id always reaches the same alias. Defaults to a hash of the body.',
               schema: { type: 'string', maxLength: 200 },
             },
           ],
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/OnlinePredictRequest' }, { $ref: '#/components/schemas/PredictRequest' }] } } },
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [
+                    { $ref: '#/components/schemas/OnlinePredictRequest' },
+                    { $ref: '#/components/schemas/PredictRequest' },
+                  ],
+                },
+              },
+            },
           },
           responses: {
-            '200': { description: 'Prediction', content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictResponse' } } } },
+            '200': {
+              description: 'Prediction',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictResponse' } } },
+            },
             '400': errorResponse('Malformed JSON or a field that fails validation; `field` names it'),
             '409': errorResponse(
               'Short form only: the stored window is incomplete (`window_incomplete`, with `missingBars`) or its newest bar is older than the ' +
@@ -94,10 +107,14 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
         post: {
           operationId: 'predictBatch',
           summary: `Up to ${MAX_BATCH_ITEMS} predictions in one call; each item answers on its own`,
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchPredictRequest' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchPredictRequest' } } },
+          },
           responses: {
             '200': {
-              description: 'One result per item in request order: a prediction, or {error} with the status the item would have had alone',
+              description:
+                'One result per item in request order: a prediction, or {error} with the status the item would have had alone',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchPredictResponse' } } },
             },
             '400': errorResponse(`Malformed JSON, or \`requests\` missing, empty or longer than ${MAX_BATCH_ITEMS}`),
@@ -111,13 +128,23 @@ export function buildOpenApiDocument(config: SignalForgeConfig): Record<string, 
           operationId: 'health',
           summary: 'Readiness: 200 once at least one model is served',
           responses: {
-            '200': { description: 'Serving', content: { 'application/json': { schema: { $ref: '#/components/schemas/HealthResponse' } } } },
-            '503': { description: 'No model served yet', content: { 'application/json': { schema: { $ref: '#/components/schemas/HealthResponse' } } } },
+            '200': {
+              description: 'Serving',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/HealthResponse' } } },
+            },
+            '503': {
+              description: 'No model served yet',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/HealthResponse' } } },
+            },
           },
         },
       },
       '/openapi.json': {
-        get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } } },
+        get: {
+          operationId: 'openapi',
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } },
+        },
       },
     },
     components: { schemas },

@@ -1,7 +1,14 @@
 import type { SignalForgeConfig } from '../config/index.js';
 import { ApiError, apiErrorFromZod } from './errors.js';
 import { createFastAccept } from './fast-accept.js';
-import { batchEnvelopeSchema, onlinePredictRequestSchema, predictRequestSchema, type AnyPredictRequest, type OnlinePredictRequest, type PredictRequest } from './schemas.js';
+import {
+  batchEnvelopeSchema,
+  onlinePredictRequestSchema,
+  predictRequestSchema,
+  type AnyPredictRequest,
+  type OnlinePredictRequest,
+  type PredictRequest,
+} from './schemas.js';
 
 /** Transport-neutral HTTP request, built by the API Gateway adapter and by nothing else. */
 export interface HttpRequest {
@@ -49,7 +56,8 @@ export function createPredictItemParser(config: SignalForgeConfig): (json: unkno
   const onlineSchema = onlinePredictRequestSchema(config);
   const fastAccept = createFastAccept(config);
   return (json) => {
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ApiError(400, 'invalid_request', 'body must be a JSON object', 'body');
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new ApiError(400, 'invalid_request', 'body must be a JSON object', 'body');
     if ('bars' in json) {
       const fast = fastAccept(json);
       if (fast) return fast;
@@ -74,7 +82,9 @@ export function createAnyPredictRequestParser(config: SignalForgeConfig): (req: 
  * POST /v1/predict/batch: the envelope must be valid (else the whole call is a 400); each item is parsed on
  * its own, so one bad item becomes that item's error and the others are answered.
  */
-export function createBatchRequestParser(config: SignalForgeConfig): (req: HttpRequest) => (AnyPredictRequest | ApiError)[] {
+export function createBatchRequestParser(
+  config: SignalForgeConfig,
+): (req: HttpRequest) => (AnyPredictRequest | ApiError)[] {
   const readBody = createJsonBodyReader(config);
   const parseItem = createPredictItemParser(config);
   return (req) => {
@@ -85,7 +95,8 @@ export function createBatchRequestParser(config: SignalForgeConfig): (req: HttpR
         return parseItem(item);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        const field = err.field === 'body' || err.field === undefined ? `requests[${i}]` : `requests[${i}].${err.field}`;
+        const field =
+          err.field === 'body' || err.field === undefined ? `requests[${i}]` : `requests[${i}].${err.field}`;
         return new ApiError(err.status, err.code, `requests[${i}]: ${err.message}`, field);
       }
     });
@@ -98,11 +109,19 @@ function createJsonBodyReader(config: SignalForgeConfig): (req: HttpRequest) => 
   return (req) => {
     const contentType = req.headers['content-type'];
     if (!contentType || !JSON_MEDIA_TYPE.test(contentType)) {
-      throw new ApiError(415, 'unsupported_media_type', `content-type must be application/json, got ${contentType ? JSON.stringify(contentType.slice(0, 60)) : 'none'}`, 'content-type');
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        `content-type must be application/json, got ${contentType ? JSON.stringify(contentType.slice(0, 60)) : 'none'}`,
+        'content-type',
+      );
     }
     const raw = req.body ?? '';
     // Length in UTF-16 units is a lower bound of UTF-8 bytes, so the cheap check runs first.
-    if (raw.length > maxBodyBytes || (req.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8')) > maxBodyBytes) {
+    if (
+      raw.length > maxBodyBytes ||
+      (req.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8')) > maxBodyBytes
+    ) {
       throw new ApiError(413, 'payload_too_large', `body exceeds ${maxBodyBytes} bytes`, 'body');
     }
     const text = req.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;

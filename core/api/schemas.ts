@@ -45,14 +45,18 @@ function checkBars(bars: Bar[], ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: [i, 'l'], message: 'l must be <= o and c' });
     }
     const t = barTimeMs(bar.t);
-    if (!(t > previous)) ctx.addIssue({ code: 'custom', path: [i, 't'], message: 'bars must be ordered with strictly increasing t' });
+    if (!(t > previous))
+      ctx.addIssue({ code: 'custom', path: [i, 't'], message: 'bars must be ordered with strictly increasing t' });
     previous = t;
   });
 }
 
 function symbolSchema(config: SignalForgeConfig) {
   return z.enum(config.universe.symbols as [string, ...string[]], {
-    error: (issue) => (typeof issue.input === 'string' ? `unknown symbol ${JSON.stringify(issue.input).slice(0, 40)}; not in the served universe` : 'expected a ticker string'),
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `unknown symbol ${JSON.stringify(issue.input).slice(0, 40)}; not in the served universe`
+        : 'expected a ticker string',
   });
 }
 
@@ -85,13 +89,20 @@ export function predictRequestSchema(config: SignalForgeConfig) {
     })
     .describe('Raw bars for one (symbol, timeframe); features are computed server-side.');
 }
-export type PredictRequest = { symbol: string; timeframe: (typeof TIMEFRAMES)[number]; bars: Bar[]; sentiment?: SentimentInput[] };
+export type PredictRequest = {
+  symbol: string;
+  timeframe: (typeof TIMEFRAMES)[number];
+  bars: Bar[];
+  sentiment?: SentimentInput[];
+};
 
 /** The short form: the service reads the series' trailing bars from the online store (core/online). */
 export function onlinePredictRequestSchema(config: SignalForgeConfig) {
   return z
     .strictObject({ symbol: symbolSchema(config), timeframe: timeframeSchema(config) })
-    .describe('Predict from the freshest bars the pipeline has landed for this (symbol, timeframe); no bars in the request.');
+    .describe(
+      'Predict from the freshest bars the pipeline has landed for this (symbol, timeframe); no bars in the request.',
+    );
 }
 export type OnlinePredictRequest = { symbol: string; timeframe: (typeof TIMEFRAMES)[number] };
 
@@ -109,10 +120,16 @@ export const MAX_BATCH_ITEMS = 100;
  * item is answered as its own error instead of failing the call.
  */
 export const batchEnvelopeSchema = z.object({
-  requests: z.array(z.object({}).passthrough()).min(1, 'at least one item').max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} items`),
+  requests: z
+    .array(z.object({}).passthrough())
+    .min(1, 'at least one item')
+    .max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} items`),
 });
 
-export function batchPredictRequestSchema(config: SignalForgeConfig, item: z.ZodType = anyPredictRequestSchema(config)) {
+export function batchPredictRequestSchema(
+  config: SignalForgeConfig,
+  item: z.ZodType = anyPredictRequestSchema(config),
+) {
   return z
     .object({
       requests: z
@@ -127,18 +144,23 @@ export function batchPredictRequestSchema(config: SignalForgeConfig, item: z.Zod
 export const servingAliasSchema = z.enum(['production', 'canary']);
 export type ServingAlias = z.infer<typeof servingAliasSchema>;
 
-export const predictResponseSchema = z
-  .object({
-    prediction: z.number().describe("The model's output for the bar after the last one given (its target is named in `target`)"),
-    modelVersion: z.number().int().positive().describe('Registry version number that answered'),
-    alias: servingAliasSchema.describe('Which alias served the request: production, or canary by deterministic weight'),
-    symbol: z.string(),
-    timeframe: z.enum(TIMEFRAMES),
-    target: z.string().describe('What the prediction estimates, from the model metadata'),
-    asOf: z.string().describe('Open time of the last input bar, ISO 8601'),
-    featureAgeSeconds: z.number().nonnegative().optional().describe('Seconds from asOf to the answer; on answers from the online store'),
-    requestId: z.string(),
-  });
+export const predictResponseSchema = z.object({
+  prediction: z
+    .number()
+    .describe("The model's output for the bar after the last one given (its target is named in `target`)"),
+  modelVersion: z.number().int().positive().describe('Registry version number that answered'),
+  alias: servingAliasSchema.describe('Which alias served the request: production, or canary by deterministic weight'),
+  symbol: z.string(),
+  timeframe: z.enum(TIMEFRAMES),
+  target: z.string().describe('What the prediction estimates, from the model metadata'),
+  asOf: z.string().describe('Open time of the last input bar, ISO 8601'),
+  featureAgeSeconds: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('Seconds from asOf to the answer; on answers from the online store'),
+  requestId: z.string(),
+});
 export type PredictResponse = z.infer<typeof predictResponseSchema>;
 
 export const errorCodes = [
@@ -156,33 +178,42 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
-export const errorResponseSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(errorCodes),
-      message: z.string(),
-      field: z.string().optional().describe('The offending field, e.g. bars[3].h, body or content-type'),
-      requestId: z.string().optional(),
-      status: z.number().int().optional().describe('HTTP status this error would have on its own (batch items)'),
-      missingBars: z.number().int().positive().optional().describe('window_incomplete: bars the online store lacks for the window'),
-      asOf: z.string().optional().describe('window_stale / window_incomplete: open time of the newest stored bar'),
-      featureAgeSeconds: z.number().nonnegative().optional().describe('window_stale: age of the newest stored bar'),
-      staleAfterSeconds: z.number().positive().optional().describe('window_stale: the configured limit for this timeframe'),
-    }),
-  });
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.enum(errorCodes),
+    message: z.string(),
+    field: z.string().optional().describe('The offending field, e.g. bars[3].h, body or content-type'),
+    requestId: z.string().optional(),
+    status: z.number().int().optional().describe('HTTP status this error would have on its own (batch items)'),
+    missingBars: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('window_incomplete: bars the online store lacks for the window'),
+    asOf: z.string().optional().describe('window_stale / window_incomplete: open time of the newest stored bar'),
+    featureAgeSeconds: z.number().nonnegative().optional().describe('window_stale: age of the newest stored bar'),
+    staleAfterSeconds: z
+      .number()
+      .positive()
+      .optional()
+      .describe('window_stale: the configured limit for this timeframe'),
+  }),
+});
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
-export const healthResponseSchema = z
-  .object({
-    status: z.enum(['ok', 'unavailable']),
-    modelsServing: z.number().int().nonnegative().describe('Loaded (config, alias) models currently answering'),
-    configsServing: z.number().int().nonnegative().describe('Configs with at least one loaded model'),
-    configsTotal: z.number().int().nonnegative(),
-  });
+export const healthResponseSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  modelsServing: z.number().int().nonnegative().describe('Loaded (config, alias) models currently answering'),
+  configsServing: z.number().int().nonnegative().describe('Configs with at least one loaded model'),
+  configsTotal: z.number().int().nonnegative(),
+});
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
 export const batchPredictResponseSchema = z.object({
-  results: z.array(z.union([predictResponseSchema, errorResponseSchema])).describe('One per request item, in order: a prediction or {error}'),
+  results: z
+    .array(z.union([predictResponseSchema, errorResponseSchema]))
+    .describe('One per request item, in order: a prediction or {error}'),
   requestId: z.string(),
 });
 export type BatchPredictResponse = z.infer<typeof batchPredictResponseSchema>;

@@ -25,8 +25,17 @@ export const hyperparametersSchema = z.object({
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 
 const rangeSchema = z.object({ start: z.number().int(), end: z.number().int() });
-const foldRangeSchema = z.object({ ranges: z.array(rangeSchema), samples: z.number().int(), from: z.string(), to: z.string() });
-const metricsTripleSchema = z.object({ model: evaluationMetricsSchema, naive: evaluationMetricsSchema, drift: evaluationMetricsSchema });
+const foldRangeSchema = z.object({
+  ranges: z.array(rangeSchema),
+  samples: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+});
+const metricsTripleSchema = z.object({
+  model: evaluationMetricsSchema,
+  naive: evaluationMetricsSchema,
+  drift: evaluationMetricsSchema,
+});
 
 /** How the model was scored out of sample, with everything the gate needs to judge it and re-score a champion. */
 export const walkForwardEvaluationSchema = z.object({
@@ -78,7 +87,16 @@ export const walkForwardEvaluationSchema = z.object({
    * Raw bars from `rescoreHistoryBars` before the latest fold's first sample bar through its last target bar, so a
    * champion with its own feature spec and window can be scored on exactly those samples.
    */
-  rescoreBars: z.array(z.object({ t: z.union([z.number(), z.string()]), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() })),
+  rescoreBars: z.array(
+    z.object({
+      t: z.union([z.number(), z.string()]),
+      o: z.number(),
+      h: z.number(),
+      l: z.number(),
+      c: z.number(),
+      v: z.number(),
+    }),
+  ),
   /** Sentiment points over the same span, when the series has any (a champion's spec may use them). */
   rescoreSentiment: z.array(z.object({ t: z.number(), score: z.number() })).optional(),
 });
@@ -101,7 +119,11 @@ export const modelMetadataSchema = z.object({
   minBars: z.number().int().min(1),
   input: z.object({ name: z.string(), shape: z.tuple([z.literal('batch'), z.number().int(), z.number().int()]) }),
   output: z.object({ name: z.string(), shape: z.tuple([z.literal('batch'), z.literal(1)]) }),
-  onnx: z.object({ opset: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive() }),
+  onnx: z.object({
+    opset: z.number().int(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().positive(),
+  }),
   hyperparameters: hyperparametersSchema,
   /**
    * Every trial of the search (each successive-halving rung's fit counts as one, and the ensemble as one more),
@@ -134,7 +156,11 @@ export const modelMetadataSchema = z.object({
   evaluation: walkForwardEvaluationSchema,
   lossCurves: z.object({ train: z.array(z.number()), validation: z.array(z.number()) }),
   /** Pooled out-of-sample net equity of the sign strategy and of the baselines' (naive stays flat), at most 200 points each. */
-  equityCurves: z.object({ model: z.array(z.number()), naive: z.array(z.number()), drift: z.array(z.number()).optional() }),
+  equityCurves: z.object({
+    model: z.array(z.number()),
+    naive: z.array(z.number()),
+    drift: z.array(z.number()).optional(),
+  }),
   driftBaseline: z.object({
     features: z.record(z.string(), histogramSchema),
     prediction: histogramSchema,

@@ -66,6 +66,11 @@ export const runRecordSchema = z.object({
   codeVersion: z.string().optional(),
   configHash: z.string().optional(),
   /** Progress detail for humans: the step each active config group is at. */
-  progress: z.record(z.string(), z.object({ trial: z.number(), fold: z.number().optional(), epoch: z.number(), step: z.number() })).optional(),
+  progress: z
+    .record(
+      z.string(),
+      z.object({ trial: z.number(), fold: z.number().optional(), epoch: z.number(), step: z.number() }),
+    )
+    .optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -94,7 +94,9 @@ export class S3Store implements ArtifactStore {
   }
   async write(key: string, body: Uint8Array | string, contentType = 'application/octet-stream'): Promise<string> {
     const { PutObjectCommand } = await sdk();
-    await (await this.s3()).send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body, ContentType: contentType }));
+    await (await this.s3()).send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body, ContentType: contentType }),
+    );
     return this.uri(key);
   }
   async remove(key: string): Promise<void> {
@@ -117,7 +119,9 @@ export async function readUri(uri: string, client?: S3Client, versionId?: string
     const { bucket, key } = parseS3Uri(uri);
     const s3 = client ?? (await defaultClient());
     const { GetObjectCommand } = await sdk();
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    const res = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    );
     return res.Body!.transformToByteArray();
   }
   return new Uint8Array(await readFile(uri));

@@ -2,8 +2,31 @@ import type { SignalForgeConfig } from './schema.js';
 
 /** The 25-symbol universe. SPX and the five vega-datasets tickers have real history; the rest are replayed synthetic. */
 export const DEFAULT_SYMBOLS = [
-  'SPX', 'AAPL', 'MSFT', 'AMZN', 'GOOG', 'IBM', 'NVDA', 'META', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT',
-  'PG', 'XOM', 'UNH', 'HD', 'MA', 'BAC', 'KO', 'PFE', 'DIS', 'CSCO', 'INTC', 'NFLX',
+  'SPX',
+  'AAPL',
+  'MSFT',
+  'AMZN',
+  'GOOG',
+  'IBM',
+  'NVDA',
+  'META',
+  'TSLA',
+  'JPM',
+  'V',
+  'JNJ',
+  'WMT',
+  'PG',
+  'XOM',
+  'UNH',
+  'HD',
+  'MA',
+  'BAC',
+  'KO',
+  'PFE',
+  'DIS',
+  'CSCO',
+  'INTC',
+  'NFLX',
 ];
 
 const topic = (partitions: number) => ({ partitions, replicationFactor: 3, retentionHours: 168 });
@@ -84,10 +107,35 @@ export const defaultConfig: SignalForgeConfig = {
       budgetSteps: 0,
       ensembleSize: 3,
       spaces: {
-        lstm: { learningRate: { min: 3e-4, max: 3e-3 }, hiddenUnits: [16, 32, 64], layers: [1], windowSize: [16, 32], batchSize: [128, 256] },
-        gru: { learningRate: { min: 3e-4, max: 3e-3 }, hiddenUnits: [16, 32, 64], layers: [1], windowSize: [16, 32], batchSize: [128, 256] },
-        dense: { learningRate: { min: 3e-4, max: 3e-3 }, hiddenUnits: [32, 64], layers: [1], windowSize: [8, 16, 32], batchSize: [128, 256] },
-        transformer: { learningRate: { min: 1e-4, max: 1e-3 }, hiddenUnits: [16, 32], layers: [1, 2], heads: [2, 4], windowSize: [16, 32], batchSize: [128, 256] },
+        lstm: {
+          learningRate: { min: 3e-4, max: 3e-3 },
+          hiddenUnits: [16, 32, 64],
+          layers: [1],
+          windowSize: [16, 32],
+          batchSize: [128, 256],
+        },
+        gru: {
+          learningRate: { min: 3e-4, max: 3e-3 },
+          hiddenUnits: [16, 32, 64],
+          layers: [1],
+          windowSize: [16, 32],
+          batchSize: [128, 256],
+        },
+        dense: {
+          learningRate: { min: 3e-4, max: 3e-3 },
+          hiddenUnits: [32, 64],
+          layers: [1],
+          windowSize: [8, 16, 32],
+          batchSize: [128, 256],
+        },
+        transformer: {
+          learningRate: { min: 1e-4, max: 1e-3 },
+          hiddenUnits: [16, 32],
+          layers: [1, 2],
+          heads: [2, 4],
+          windowSize: [16, 32],
+          batchSize: [128, 256],
+        },
       },
     },
   },
@@ -137,7 +185,11 @@ export const defaultConfig: SignalForgeConfig = {
     rejectRateAlarm: 0.05,
   },
   sources: {
-    marketData: { baseUrl: 'https://api.polygon.io', apiKeySecretId: 'signalforge/sources/polygon-api-key', lookbackMinutes: 120 },
+    marketData: {
+      baseUrl: 'https://api.polygon.io',
+      apiKeySecretId: 'signalforge/sources/polygon-api-key',
+      lookbackMinutes: 120,
+    },
     news: { baseUrl: 'https://newsapi.org', apiKeySecretId: 'signalforge/sources/newsapi-key', lookbackMinutes: 60 },
     filings: {
       submissionsBaseUrl: 'https://data.sec.gov',

@@ -95,9 +95,10 @@ export function loadConfig(options: LoadConfigOptions = {}): SignalForgeConfig {
 }
 
 /** Every (symbol, timeframe) pair the platform trains and serves: 25 x 4 = 100 by default. */
-export function modelConfigKeys(config: SignalForgeConfig): { symbol: string; timeframe: SignalForgeConfig['universe']['timeframes'][number]; key: string }[] {
+export function modelConfigKeys(
+  config: SignalForgeConfig,
+): { symbol: string; timeframe: SignalForgeConfig['universe']['timeframes'][number]; key: string }[] {
   return config.universe.symbols.flatMap((symbol) =>
     config.universe.timeframes.map((timeframe) => ({ symbol, timeframe, key: `${symbol}#${timeframe}` })),
   );
 }
-

@@ -3,7 +3,11 @@
  * the quota each type's family falls under. Spot quotas are vCPU totals per family group (EC2 User
  * Guide, "Spot Instance quotas"); a fresh account starts at 0 for every GPU group.
  */
-export const SPOT_QUOTA_GROUPS = ['All P4, P3 and P2 Spot Instance Requests', 'All P5 Spot Instance Requests', 'All G and VT Spot Instance Requests'] as const;
+export const SPOT_QUOTA_GROUPS = [
+  'All P4, P3 and P2 Spot Instance Requests',
+  'All P5 Spot Instance Requests',
+  'All G and VT Spot Instance Requests',
+] as const;
 export type SpotQuotaGroup = (typeof SPOT_QUOTA_GROUPS)[number];
 
 const [P4_P3_P2, P5, G_VT] = SPOT_QUOTA_GROUPS;
@@ -23,7 +27,11 @@ export interface InstanceTypeSpec {
   readonly spotQuota: SpotQuotaGroup;
 }
 
-const sized = (family: string, quota: SpotQuotaGroup, vcpusBySize: Record<string, number>): [string, InstanceTypeSpec][] =>
+const sized = (
+  family: string,
+  quota: SpotQuotaGroup,
+  vcpusBySize: Record<string, number>,
+): [string, InstanceTypeSpec][] =>
   Object.entries(vcpusBySize).map(([size, vcpus]) => [`${family}.${size}`, { vcpus, spotQuota: quota }]);
 
 /** vCPUs per supported instance type (AWS instance type specifications). */
@@ -32,9 +40,35 @@ export const INSTANCE_TYPES: Readonly<Record<string, InstanceTypeSpec>> = Object
   ...sized('p3dn', P4_P3_P2, { '24xlarge': 96 }),
   ...sized('p4d', P4_P3_P2, { '24xlarge': 96 }),
   ...sized('p5', P5, { '48xlarge': 192 }),
-  ...sized('g4dn', G_VT, { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, metal: 96 }),
-  ...sized('g5', G_VT, { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, '24xlarge': 96, '48xlarge': 192 }),
-  ...sized('g6', G_VT, { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, '24xlarge': 96, '48xlarge': 192 }),
+  ...sized('g4dn', G_VT, {
+    xlarge: 4,
+    '2xlarge': 8,
+    '4xlarge': 16,
+    '8xlarge': 32,
+    '12xlarge': 48,
+    '16xlarge': 64,
+    metal: 96,
+  }),
+  ...sized('g5', G_VT, {
+    xlarge: 4,
+    '2xlarge': 8,
+    '4xlarge': 16,
+    '8xlarge': 32,
+    '12xlarge': 48,
+    '16xlarge': 64,
+    '24xlarge': 96,
+    '48xlarge': 192,
+  }),
+  ...sized('g6', G_VT, {
+    xlarge: 4,
+    '2xlarge': 8,
+    '4xlarge': 16,
+    '8xlarge': 32,
+    '12xlarge': 48,
+    '16xlarge': 64,
+    '24xlarge': 96,
+    '48xlarge': 192,
+  }),
 ]);
 
 /** Shards a non-EC2 backend trains at once (SageMaker counts its quotas in instances per type; local is one machine). */
@@ -61,7 +95,8 @@ export function quotaGroupsUsed(instanceTypes: readonly string[]): QuotaGroupUse
     const spec = INSTANCE_TYPES[type];
     if (!spec) throw new Error(`no vCPU entry for instance type ${type} (core/config/instance-types.ts)`);
     const current = byGroup.get(spec.spotQuota);
-    if (!current || spec.vcpus > current.vcpus) byGroup.set(spec.spotQuota, { group: spec.spotQuota, instanceType: type, vcpus: spec.vcpus });
+    if (!current || spec.vcpus > current.vcpus)
+      byGroup.set(spec.spotQuota, { group: spec.spotQuota, instanceType: type, vcpus: spec.vcpus });
   }
   return [...byGroup.values()];
 }
@@ -71,7 +106,10 @@ export function quotaGroupsUsed(instanceTypes: readonly string[]): QuotaGroupUse
  * trainers' vCPUs stay within each quota group: every shard may end up on the largest fallback of
  * any one group, so the bound is the smallest floor(quota / largest vCPUs) over the groups used.
  */
-export function spotShardConcurrency(training: { instanceTypes: readonly string[]; spotVcpuQuota: Readonly<Record<string, number>> }): ShardConcurrency {
+export function spotShardConcurrency(training: {
+  instanceTypes: readonly string[];
+  spotVcpuQuota: Readonly<Record<string, number>>;
+}): ShardConcurrency {
   let best: ShardConcurrency | undefined;
   for (const { group, instanceType, vcpus } of quotaGroupsUsed(training.instanceTypes)) {
     const quota = training.spotVcpuQuota[group] ?? 0;
@@ -85,6 +123,8 @@ export function spotShardConcurrency(training: { instanceTypes: readonly string[
 }
 
 /** The retrain Map's MaxConcurrency for this training config. */
-export function maxConcurrentShards(training: Parameters<typeof spotShardConcurrency>[0] & { backend: string }): number {
+export function maxConcurrentShards(
+  training: Parameters<typeof spotShardConcurrency>[0] & { backend: string },
+): number {
   return training.backend === 'ec2' ? spotShardConcurrency(training).shards : DEFAULT_CONCURRENT_SHARDS;
 }

@@ -14,7 +14,10 @@ const symbol = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'symbols are upper-case
 /** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
 const scheduleExpression = z
   .string()
-  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\)|at\([^)]+\))$/, 'expected rate(...), cron(...) or at(...)');
+  .regex(
+    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\)|at\([^)]+\))$/,
+    'expected rate(...), cron(...) or at(...)',
+  );
 
 const topicSchema = z.object({
   partitions: z.number().int().min(1).max(1000),
@@ -277,7 +280,9 @@ export const configSchema = z
      */
     online: z.object({
       /** A window whose last bar opened longer ago than this answers 409 window_stale. Weekends and holidays count. */
-      staleAfterSeconds: z.object(Object.fromEntries(TIMEFRAMES.map((tf) => [tf, z.number().int().positive()])) as Record<Timeframe, z.ZodNumber>),
+      staleAfterSeconds: z.object(
+        Object.fromEntries(TIMEFRAMES.map((tf) => [tf, z.number().int().positive()])) as Record<Timeframe, z.ZodNumber>,
+      ),
       /** How long a warm handler reuses a window it read before reading the store again. */
       cacheTtlMs: z.number().int().min(0),
       /**
@@ -298,22 +303,41 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['inference', 'minBars'], message: 'must not exceed inference.maxBars' });
     }
     if (cfg.quality.marketBar.minPrice >= cfg.quality.marketBar.maxPrice) {
-      ctx.addIssue({ code: 'custom', path: ['quality', 'marketBar', 'minPrice'], message: 'must be below quality.marketBar.maxPrice' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quality', 'marketBar', 'minPrice'],
+        message: 'must be below quality.marketBar.maxPrice',
+      });
     }
     if (new Set(cfg.universe.symbols).size !== cfg.universe.symbols.length) {
       ctx.addIssue({ code: 'custom', path: ['universe', 'symbols'], message: 'symbols must be unique' });
     }
     for (const kind of cfg.training.hyperparameters.models) {
-      if (!cfg.training.search.spaces[kind]) ctx.addIssue({ code: 'custom', path: ['training', 'search', 'spaces', kind], message: `${kind} is in training.hyperparameters.models but has no search space` });
+      if (!cfg.training.search.spaces[kind])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'search', 'spaces', kind],
+          message: `${kind} is in training.hyperparameters.models but has no search space`,
+        });
     }
-    const unknownTypes = cfg.training.instanceTypes.map((type, i) => ({ type, i })).filter(({ type }) => !INSTANCE_TYPES[type]);
+    const unknownTypes = cfg.training.instanceTypes
+      .map((type, i) => ({ type, i }))
+      .filter(({ type }) => !INSTANCE_TYPES[type]);
     for (const { type, i } of unknownTypes) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'instanceTypes', i], message: `${type} has no vCPU entry in core/config/instance-types.ts` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'instanceTypes', i],
+        message: `${type} has no vCPU entry in core/config/instance-types.ts`,
+      });
     }
     if (unknownTypes.length === 0 && cfg.training.backend === 'ec2') {
       const { shards, limitedBy } = spotShardConcurrency(cfg.training);
       if (shards < 1) {
-        ctx.addIssue({ code: 'custom', path: ['training', 'spotVcpuQuota', limitedBy.group], message: `${limitedBy.quota} vCPUs cannot run one ${limitedBy.instanceType} (${limitedBy.vcpus} vCPUs); request more or drop the type from training.instanceTypes` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'spotVcpuQuota', limitedBy.group],
+          message: `${limitedBy.quota} vCPUs cannot run one ${limitedBy.instanceType} (${limitedBy.vcpus} vCPUs); request more or drop the type from training.instanceTypes`,
+        });
       }
     }
   });

@@ -14,7 +14,9 @@ const choices = z.array(z.number().int().min(1)).min(1);
  */
 export const searchSpaceSchema = z
   .object({
-    learningRate: z.object({ min: z.number().positive(), max: z.number().positive() }).refine((r) => r.min <= r.max, 'min must be <= max'),
+    learningRate: z
+      .object({ min: z.number().positive(), max: z.number().positive() })
+      .refine((r) => r.min <= r.max, 'min must be <= max'),
     /** Hidden units; the Transformer's model width. */
     hiddenUnits: choices,
     layers: choices,
@@ -48,12 +50,21 @@ export const searchSchema = z
     for (const [kind, space] of Object.entries(s.spaces)) {
       if (!space) continue;
       if (kind !== 'transformer' && space.layers.some((l) => l !== 1))
-        ctx.addIssue({ code: 'custom', path: ['spaces', kind, 'layers'], message: `${kind} has one layer; layers must be [1]` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spaces', kind, 'layers'],
+          message: `${kind} has one layer; layers must be [1]`,
+        });
       if (kind === 'transformer') {
         const heads = space.heads ?? [1];
         for (const h of heads)
           for (const d of space.hiddenUnits)
-            if (d % h !== 0) ctx.addIssue({ code: 'custom', path: ['spaces', kind, 'heads'], message: `${h} heads do not divide width ${d}` });
+            if (d % h !== 0)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['spaces', kind, 'heads'],
+                message: `${h} heads do not divide width ${d}`,
+              });
       }
     }
   });

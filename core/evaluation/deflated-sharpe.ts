@@ -9,7 +9,8 @@ const EULER_GAMMA = 0.5772156649015329;
  */
 export function expectedMaxSharpe(trials: number, sharpeVariance: number): number {
   if (trials <= 1) return 0;
-  const z = (1 - EULER_GAMMA) * normalQuantile(1 - 1 / trials) + EULER_GAMMA * normalQuantile(1 - 1 / (trials * Math.E));
+  const z =
+    (1 - EULER_GAMMA) * normalQuantile(1 - 1 / trials) + EULER_GAMMA * normalQuantile(1 - 1 / (trials * Math.E));
   return Math.sqrt(Math.max(0, sharpeVariance)) * z;
 }
 
@@ -17,7 +18,13 @@ export function expectedMaxSharpe(trials: number, sharpeVariance: number): numbe
  * Probabilistic Sharpe ratio: P(true Sharpe > benchmark) given the observed per-period Sharpe over
  * `observations` returns with the returns' skewness and (non-excess) kurtosis (Bailey & López de Prado 2012).
  */
-export function probabilisticSharpe(sharpe: number, benchmark: number, observations: number, skewness: number, kurtosis: number): number {
+export function probabilisticSharpe(
+  sharpe: number,
+  benchmark: number,
+  observations: number,
+  skewness: number,
+  kurtosis: number,
+): number {
   if (observations < 2) return 0;
   const denom = 1 - skewness * sharpe + ((kurtosis - 1) / 4) * sharpe * sharpe;
   if (!(denom > 0)) return 0;
@@ -44,7 +51,10 @@ export interface DeflatedSharpeResult {
 /** The Deflated Sharpe Ratio (Bailey & López de Prado 2014): the PSR against the expected maximum Sharpe of the trials. */
 export function deflatedSharpe(x: DeflatedSharpeInput): DeflatedSharpeResult {
   const benchmark = expectedMaxSharpe(x.trials, x.sharpeVariance);
-  return { probability: probabilisticSharpe(x.sharpe, benchmark, x.observations, x.skewness, x.kurtosis), expectedMaxSharpe: benchmark };
+  return {
+    probability: probabilisticSharpe(x.sharpe, benchmark, x.observations, x.skewness, x.kurtosis),
+    expectedMaxSharpe: benchmark,
+  };
 }
 
 export function variance(values: readonly number[]): number {

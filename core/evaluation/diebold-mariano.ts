@@ -17,7 +17,11 @@ export interface DieboldMarianoResult {
  * (no variation in d) yields p = 1 when the model is not strictly better, so a forecast identical to the
  * benchmark never passes.
  */
-export function dieboldMariano(modelLoss: ArrayLike<number>, benchmarkLoss: ArrayLike<number>, h = 1): DieboldMarianoResult {
+export function dieboldMariano(
+  modelLoss: ArrayLike<number>,
+  benchmarkLoss: ArrayLike<number>,
+  h = 1,
+): DieboldMarianoResult {
   const n = modelLoss.length;
   if (n !== benchmarkLoss.length) throw new RangeError('loss series differ in length');
   if (!Number.isInteger(h) || h < 1 || h > n) throw new RangeError(`horizon ${h} for ${n} samples`);

@@ -60,13 +60,19 @@ export function rangesToIndices(ranges: readonly SampleRange[]): Uint32Array {
  * Splits the part before `end` into an inner training part and an early-stopping slice at its tail,
  * with the purge gap between them and `holes` (embargoed samples) removed from both.
  */
-function innerSplit(end: number, s: WalkForwardSettings, holes: readonly SampleRange[]): { train: SampleRange[]; validation: SampleRange[] } {
+function innerSplit(
+  end: number,
+  s: WalkForwardSettings,
+  holes: readonly SampleRange[],
+): { train: SampleRange[]; validation: SampleRange[] } {
   const nVal = Math.max(1, Math.floor(end * s.innerValidationFraction));
   const valStart = end - nVal;
   const train = subtract({ start: 0, end: valStart - s.purgeGap }, holes);
   const validation = subtract({ start: valStart, end }, holes);
   if (rangeLength(train) < MIN_TRAIN || rangeLength(validation) < 1) {
-    throw new FoldError(`too few samples (${end}) before an evaluated range for a training part of ${MIN_TRAIN}, a purge gap of ${s.purgeGap} and a validation slice`);
+    throw new FoldError(
+      `too few samples (${end}) before an evaluated range for a training part of ${MIN_TRAIN}, a purge gap of ${s.purgeGap} and a validation slice`,
+    );
   }
   return { train, validation };
 }
@@ -99,6 +105,10 @@ export function walkForwardFolds(s: WalkForwardSettings): WalkForwardFold[] {
  * The split of the production refit: every sample trains except the early-stopping slice at the end
  * (behind a purge gap). Its out-of-sample estimate is the walk-forward figure, not this slice.
  */
-export function finalFitSplit(samples: number, purgeGap: number, innerValidationFraction: number): { train: SampleRange[]; validation: SampleRange[] } {
+export function finalFitSplit(
+  samples: number,
+  purgeGap: number,
+  innerValidationFraction: number,
+): { train: SampleRange[]; validation: SampleRange[] } {
   return innerSplit(samples, { samples, folds: 1, purgeGap, embargo: 0, innerValidationFraction }, []);
 }

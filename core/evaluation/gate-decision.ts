@@ -25,7 +25,13 @@ export const gateDecisionSchema = z.object({
   netSharpe: z.number(),
   naiveNetSharpe: z.number(),
   /** Selection-bias correction over the config's search trials. */
-  deflatedSharpe: z.object({ probability: z.number().min(0).max(1), trials: z.number().int().min(1), sharpeVariance: z.number().min(0) }).nullable(),
+  deflatedSharpe: z
+    .object({
+      probability: z.number().min(0).max(1),
+      trials: z.number().int().min(1),
+      sharpeVariance: z.number().min(0),
+    })
+    .nullable(),
   /** The production model re-scored on the candidate's latest out-of-sample fold; null when there is no production version. */
   champion: z
     .object({

@@ -96,7 +96,12 @@ export interface Backtest {
  * zero, starting flat. Each bar pays costBps / 1e4 per unit of |position change| (entering the first
  * position included), so a strategy that flips every bar pays for it.
  */
-export function signBacktest(pred: ArrayLike<number>, actual: ArrayLike<number>, costBps: number, periodsPerYear: number): Backtest {
+export function signBacktest(
+  pred: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  costBps: number,
+  periodsPerYear: number,
+): Backtest {
   const n = actual.length;
   const returns = new Float64Array(n);
   const cost = costBps / 1e4;
@@ -110,7 +115,13 @@ export function signBacktest(pred: ArrayLike<number>, actual: ArrayLike<number>,
     position = next;
   }
   const equity = equityCurve(returns);
-  return { returns, roi: equity[n]! - 1, sharpe: sharpe(returns, periodsPerYear), maxDrawdown: maxDrawdown(equity), turnover };
+  return {
+    returns,
+    roi: equity[n]! - 1,
+    sharpe: sharpe(returns, periodsPerYear),
+    maxDrawdown: maxDrawdown(equity),
+    turnover,
+  };
 }
 
 /** Gross per-bar returns of the sign strategy (no costs): what a backtest before costs would show. */
@@ -136,7 +147,12 @@ export interface ForecastMetrics {
   samples: number;
 }
 
-export function evaluatePredictions(pred: ArrayLike<number>, actual: ArrayLike<number>, timeframe: Timeframe, costBps: number): ForecastMetrics {
+export function evaluatePredictions(
+  pred: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  timeframe: Timeframe,
+  costBps: number,
+): ForecastMetrics {
   const ppy = PERIODS_PER_YEAR[timeframe];
   const bt = signBacktest(pred, actual, costBps, ppy);
   return {

@@ -2,11 +2,21 @@ import type { Timeframe } from '../config/index.js';
 import { deflatedSharpe, variance } from './deflated-sharpe.js';
 import { dieboldMariano, squaredErrors } from './diebold-mariano.js';
 import type { WalkForwardFold } from './folds.js';
-import { evaluatePredictions, moments, naiveForecast, PERIODS_PER_YEAR, signBacktest, type ForecastMetrics } from './metrics.js';
+import {
+  evaluatePredictions,
+  moments,
+  naiveForecast,
+  PERIODS_PER_YEAR,
+  signBacktest,
+  type ForecastMetrics,
+} from './metrics.js';
 
-export const DM_METHOD = 'Diebold-Mariano, squared-error loss vs the naive forecast (next return = 0), Newey-West variance (lag h-1), Harvey-Leybourne-Newbold correction, one-sided Student t(n-1)';
-export const DSR_METHOD = 'Deflated Sharpe Ratio (Bailey & López de Prado 2014) over the search trials\' pooled out-of-sample net Sharpe ratios';
-export const WALK_FORWARD_METHOD = 'expanding-window walk-forward, purged before each evaluated range and embargoed after each test fold';
+export const DM_METHOD =
+  'Diebold-Mariano, squared-error loss vs the naive forecast (next return = 0), Newey-West variance (lag h-1), Harvey-Leybourne-Newbold correction, one-sided Student t(n-1)';
+export const DSR_METHOD =
+  "Deflated Sharpe Ratio (Bailey & López de Prado 2014) over the search trials' pooled out-of-sample net Sharpe ratios";
+export const WALK_FORWARD_METHOD =
+  'expanding-window walk-forward, purged before each evaluated range and embargoed after each test fold';
 
 export interface MetricsTriple {
   model: ForecastMetrics;
@@ -18,7 +28,16 @@ export interface WalkForwardSummary {
   perFold: MetricsTriple[];
   pooled: MetricsTriple;
   dm: { statistic: number; pValue: number; samples: number; horizon: number };
-  deflatedSharpe: { probability: number; trials: number; sharpeVariance: number; sharpe: number; expectedMaxSharpe: number; skewness: number; kurtosis: number; observations: number };
+  deflatedSharpe: {
+    probability: number;
+    trials: number;
+    sharpeVariance: number;
+    sharpe: number;
+    expectedMaxSharpe: number;
+    skewness: number;
+    kurtosis: number;
+    observations: number;
+  };
   /** Annualised pooled net Sharpe of every trial, in the order given. */
   trialNetSharpes: number[];
   /** The selected trial's pooled predictions: how many are not finite, their standard deviation and distinct values. */
@@ -39,7 +58,13 @@ export interface WalkForwardInput {
   costBps: number;
 }
 
-function triple(pred: ArrayLike<number>, actual: ArrayLike<number>, drift: ArrayLike<number>, timeframe: Timeframe, costBps: number): MetricsTriple {
+function triple(
+  pred: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  drift: ArrayLike<number>,
+  timeframe: Timeframe,
+  costBps: number,
+): MetricsTriple {
   return {
     model: evaluatePredictions(pred, actual, timeframe, costBps),
     naive: evaluatePredictions(naiveForecast(actual.length), actual, timeframe, costBps),
@@ -61,7 +86,9 @@ export function summariseWalkForward(x: WalkForwardInput): WalkForwardSummary {
   // A diverged fit's NaN/Infinity predictions are counted (the gate rejects on them) and scored as the naive
   // forecast, so every statistic stays a number that metadata.json can carry.
   const raw = x.trialsOos[x.selected]!;
-  const trialsOos = x.trialsOos.map((p) => Float64Array.from({ length: p.length }, (_, i) => (Number.isFinite(p[i]!) ? p[i]! : 0)));
+  const trialsOos = x.trialsOos.map((p) =>
+    Float64Array.from({ length: p.length }, (_, i) => (Number.isFinite(p[i]!) ? p[i]! : 0)),
+  );
   const oos = trialsOos[x.selected]!;
   const perFold = x.folds.map((f) => {
     const a = f.test.start - first;
@@ -78,7 +105,14 @@ export function summariseWalkForward(x: WalkForwardInput): WalkForwardSummary {
   const selected = perBar[x.selected]!;
   const m = moments(selected.returns);
   const sharpeVariance = variance(perBarSharpes);
-  const dsr = deflatedSharpe({ sharpe: perBarSharpes[x.selected]!, observations: actual.length, skewness: m.skewness, kurtosis: m.kurtosis, trials: x.trialsOos.length, sharpeVariance });
+  const dsr = deflatedSharpe({
+    sharpe: perBarSharpes[x.selected]!,
+    observations: actual.length,
+    skewness: m.skewness,
+    kurtosis: m.kurtosis,
+    trials: x.trialsOos.length,
+    sharpeVariance,
+  });
   return {
     perFold,
     pooled,

@@ -43,11 +43,14 @@ const ohlcFields = {
   c: price,
   v: z.number().finite().nonnegative(),
 };
-const ohlcConsistent = (b: { o: number; h: number; l: number; c: number }) => b.h >= Math.max(b.o, b.c, b.l) && b.l <= Math.min(b.o, b.c);
+const ohlcConsistent = (b: { o: number; h: number; l: number; c: number }) =>
+  b.h >= Math.max(b.o, b.c, b.l) && b.l <= Math.min(b.o, b.c);
 const ohlcMessage = { message: 'high must be >= open/close/low and low <= open/close', path: ['h'] };
 
 /** Version 1 of the market bar (N-1): read from old lake objects and old producers, upcast on read. */
-export const marketBarV1Schema = z.object({ ...envelopeFields, schemaVersion: z.literal(1), ...ohlcFields }).refine(ohlcConsistent, ohlcMessage);
+export const marketBarV1Schema = z
+  .object({ ...envelopeFields, schemaVersion: z.literal(1), ...ohlcFields })
+  .refine(ohlcConsistent, ohlcMessage);
 
 /** The current market bar (version 2): what producers write and every reader sees after upcasting. */
 export const marketBarSchema = z
@@ -61,7 +64,10 @@ export const marketBarSchema = z
     trades: z.number().int().nonnegative().optional(),
   })
   .refine(ohlcConsistent, ohlcMessage)
-  .refine((b) => b.vwap === undefined || (b.vwap >= b.l && b.vwap <= b.h), { message: 'vwap must lie within low..high', path: ['vwap'] });
+  .refine((b) => b.vwap === undefined || (b.vwap >= b.l && b.vwap <= b.h), {
+    message: 'vwap must lie within low..high',
+    path: ['vwap'],
+  });
 
 export const newsSchema = z.object({
   ...envelope,
@@ -97,7 +103,12 @@ export const filingSchema = z.object({
 });
 
 /** The current shape of every event type (what is written). Read with `readEventSchema`, which also takes N-1. */
-export const currentEventSchema = z.discriminatedUnion('type', [marketBarSchema, newsSchema, socialPostSchema, filingSchema]);
+export const currentEventSchema = z.discriminatedUnion('type', [
+  marketBarSchema,
+  newsSchema,
+  socialPostSchema,
+  filingSchema,
+]);
 
 export type MarketBarEvent = z.infer<typeof marketBarSchema>;
 export type NewsEvent = z.infer<typeof newsSchema>;

@@ -35,7 +35,11 @@ export function barTime(t: number | string): number {
  * Sentiment aggregated over the trailing `window` bars ending at each bar: mean score and log(1+count)
  * of points with time in (t[i-window], t[i]]. Two pointers, O(bars + points).
  */
-function sentimentColumns(times: Float64Array, points: readonly SentimentPoint[], window: number): [Float64Array, Float64Array] {
+function sentimentColumns(
+  times: Float64Array,
+  points: readonly SentimentPoint[],
+  window: number,
+): [Float64Array, Float64Array] {
   const n = times.length;
   const mean = new Float64Array(n);
   const countLog = new Float64Array(n);
@@ -64,11 +68,21 @@ function sentimentColumns(times: Float64Array, points: readonly SentimentPoint[]
  * and in a request carrying just enough history. Version-1 specs keep their legacy whole-series
  * computation so older artifacts serve as before.
  */
-export function computeFeatures(bars: readonly OhlcvBar[], spec: FeatureSpec, sentiment?: readonly SentimentPoint[]): FeatureMatrix {
-  return spec.version === 2 ? computeWindowedFeatures(bars, spec, sentiment) : computeSeriesFeatures(bars, spec, sentiment);
+export function computeFeatures(
+  bars: readonly OhlcvBar[],
+  spec: FeatureSpec,
+  sentiment?: readonly SentimentPoint[],
+): FeatureMatrix {
+  return spec.version === 2
+    ? computeWindowedFeatures(bars, spec, sentiment)
+    : computeSeriesFeatures(bars, spec, sentiment);
 }
 
-function computeWindowedFeatures(bars: readonly OhlcvBar[], spec: FeatureSpecV2, sentiment?: readonly SentimentPoint[]): FeatureMatrix {
+function computeWindowedFeatures(
+  bars: readonly OhlcvBar[],
+  spec: FeatureSpecV2,
+  sentiment?: readonly SentimentPoint[],
+): FeatureMatrix {
   const p = spec.params;
   const n = bars.length;
   const width = spec.names.length;
@@ -105,7 +119,11 @@ function computeWindowedFeatures(bars: readonly OhlcvBar[], spec: FeatureSpecV2,
 }
 
 /** Legacy (version 1): every indicator runs once over the whole series, seeded at its first bar. */
-function computeSeriesFeatures(bars: readonly OhlcvBar[], spec: FeatureSpecV1, sentiment?: readonly SentimentPoint[]): FeatureMatrix {
+function computeSeriesFeatures(
+  bars: readonly OhlcvBar[],
+  spec: FeatureSpecV1,
+  sentiment?: readonly SentimentPoint[],
+): FeatureMatrix {
   const p = spec.params;
   const n = bars.length;
   const width = spec.names.length;

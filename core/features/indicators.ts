@@ -48,7 +48,7 @@ export function rsi(close: ArrayLike<number>, period: number): Float64Array {
   let avgLoss = 0;
   for (let i = 1; i < n; i++) {
     const change = close[i]! - close[i - 1]!;
-    const gain = Math.max(change , 0);
+    const gain = Math.max(change, 0);
     const loss = change > 0 ? 0 : -change;
     if (i <= period) {
       avgGain += gain / period;

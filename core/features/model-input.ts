@@ -31,7 +31,10 @@ export function buildModelInput(
   const { featureSpec, normalisation, windowSize } = model;
   const need = minBarsForWindow(featureSpec, windowSize);
   if (bars.length < need) {
-    const history = featureSpec.version === 2 ? `feature history ${featureSpec.historyBars} + window ${windowSize} - 1` : `feature warm-up ${featureSpec.warmupBars} + window ${windowSize}`;
+    const history =
+      featureSpec.version === 2
+        ? `feature history ${featureSpec.historyBars} + window ${windowSize} - 1`
+        : `feature warm-up ${featureSpec.warmupBars} + window ${windowSize}`;
     throw new FeatureWindowError(`bars: need at least ${need} (${history}), got ${bars.length}`);
   }
   const used = featureSpec.version === 2 && bars.length > need ? bars.slice(bars.length - need) : bars;
@@ -42,7 +45,10 @@ export function buildModelInput(
   for (let r = 0; r < windowSize; r++) {
     for (let f = 0; f < width; f++) {
       const v = (fm.values[(firstRow + r) * width + f]! - normalisation.mean[f]!) / normalisation.std[f]!;
-      if (!Number.isFinite(v)) throw new FeatureWindowError(`feature ${fm.names[f]} is not finite at bar ${bars.length - used.length + fm.firstBar + firstRow + r}`);
+      if (!Number.isFinite(v))
+        throw new FeatureWindowError(
+          `feature ${fm.names[f]} is not finite at bar ${bars.length - used.length + fm.firstBar + firstRow + r}`,
+        );
       out[r * width + f] = v;
     }
   }

@@ -36,7 +36,15 @@ function upperBound(a: Float64Array, x: number): number {
  * result is bit-identical whatever bars lie outside the slice: that is what keeps training and serving
  * from skewing. No allocation; O(history) per row.
  */
-export function writeFeatureRow(cols: BarColumns, end: number, history: number, p: FeatureParams, out: Float64Array, offset: number, sentiment?: SentimentColumns): void {
+export function writeFeatureRow(
+  cols: BarColumns,
+  end: number,
+  history: number,
+  p: FeatureParams,
+  out: Float64Array,
+  offset: number,
+  sentiment?: SentimentColumns,
+): void {
   const { close, high, low, volume, logret } = cols;
   const s0 = end - history + 1;
 
@@ -63,7 +71,7 @@ export function writeFeatureRow(cols: BarColumns, end: number, history: number, 
       signal = j === lineStart ? line : line * kg + signal * (1 - kg);
     }
     const change = c - close[i - 1]!;
-    const gain = Math.max(change , 0);
+    const gain = Math.max(change, 0);
     const loss = change > 0 ? 0 : -change;
     if (j <= rp) {
       avgGain += gain / rp;

@@ -44,11 +44,17 @@ export const featureSpecV2Schema = z.object({
 });
 
 /** Travels in metadata.json so serving rebuilds exactly the columns the model was trained on. */
-export const featureSpecSchema = z.discriminatedUnion('version', [featureSpecV1Schema, featureSpecV2Schema]).superRefine((spec, ctx) => {
-  if (spec.version === 2 && spec.historyBars < spec.warmupBars + 1) {
-    ctx.addIssue({ code: 'custom', path: ['historyBars'], message: `must be at least warmupBars + 1 (${spec.warmupBars + 1})` });
-  }
-});
+export const featureSpecSchema = z
+  .discriminatedUnion('version', [featureSpecV1Schema, featureSpecV2Schema])
+  .superRefine((spec, ctx) => {
+    if (spec.version === 2 && spec.historyBars < spec.warmupBars + 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['historyBars'],
+        message: `must be at least warmupBars + 1 (${spec.warmupBars + 1})`,
+      });
+    }
+  });
 export type FeatureSpecV1 = z.infer<typeof featureSpecV1Schema>;
 export type FeatureSpecV2 = z.infer<typeof featureSpecV2Schema>;
 export type FeatureSpec = FeatureSpecV1 | FeatureSpecV2;
@@ -80,7 +86,8 @@ export function featureNames(p: FeatureParams): string[] {
     'logvol_chg',
   ];
   for (let k = 1; k <= p.lags; k++) names.push(`logret_lag_${k}`);
-  if (p.sentimentWindowBars > 0) names.push(`sent_mean_${p.sentimentWindowBars}`, `sent_count_log_${p.sentimentWindowBars}`);
+  if (p.sentimentWindowBars > 0)
+    names.push(`sent_mean_${p.sentimentWindowBars}`, `sent_count_log_${p.sentimentWindowBars}`);
   return names;
 }
 
@@ -126,7 +133,13 @@ export function historyBarsFor(p: FeatureParams, tolerance = SEED_WEIGHT_TOLERAN
 
 export function makeFeatureSpec(overrides: Partial<FeatureParams> = {}, historyBars?: number): FeatureSpecV2 {
   const params = featureParamsSchema.parse({ ...DEFAULT_FEATURE_PARAMS, ...overrides });
-  const spec: FeatureSpecV2 = { version: 2, names: featureNames(params), params, warmupBars: warmupBars(params), historyBars: historyBars ?? historyBarsFor(params) };
+  const spec: FeatureSpecV2 = {
+    version: 2,
+    names: featureNames(params),
+    params,
+    warmupBars: warmupBars(params),
+    historyBars: historyBars ?? historyBarsFor(params),
+  };
   return featureSpecSchema.parse(spec) as FeatureSpecV2;
 }
 

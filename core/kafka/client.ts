@@ -13,7 +13,10 @@ export interface KafkaClientOptions {
 
 export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   const raw = env.KAFKA_BROKERS ?? '';
-  const brokers = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: expected a comma-separated host:port list');
   return brokers;
 }

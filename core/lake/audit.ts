@@ -14,7 +14,12 @@ export interface LakeAudit {
 /** Reads the whole lake (or one topic) raw and counts copies: the exactly-once proof for tests, sandbox and bench. */
 export async function auditLake(s3: S3Client, bucket: string, lakePrefix: string, topic?: string): Promise<LakeAudit> {
   const objects = await listLakeObjects(s3, bucket, lakePrefix, { topic });
-  const rows = await readLakeObjectRows(s3, bucket, objects.map((o) => o.key), 16);
+  const rows = await readLakeObjectRows(
+    s3,
+    bucket,
+    objects.map((o) => o.key),
+    16,
+  );
   const countsByEventId = new Map<string, number>();
   const offsets = new Map<string, number>();
   for (const row of rows) {

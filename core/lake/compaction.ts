@@ -1,7 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { dayObjectKey, utcDate } from './keys.js';
 import { encodeLakeFile, type LakeRow } from './parquet.js';
-import { deleteObjects, listLakeObjects, mapLimit, putObjectBytes, readLakeObjectRows, type LakeObjectInfo } from './store.js';
+import {
+  deleteObjects,
+  listLakeObjects,
+  mapLimit,
+  putObjectBytes,
+  readLakeObjectRows,
+  type LakeObjectInfo,
+} from './store.js';
 
 export interface CompactionOptions {
   lakePrefix: string;
@@ -43,7 +50,9 @@ export function lastClosedDate(now: Date, graceHours: number): string {
  */
 export async function compactLake(s3: S3Client, bucket: string, options: CompactionOptions): Promise<CompactionReport> {
   const closedThrough = lastClosedDate(options.now, options.graceHours);
-  const objects = (await Promise.all(options.topics.map((topic) => listLakeObjects(s3, bucket, options.lakePrefix, { topic })))).flat();
+  const objects = (
+    await Promise.all(options.topics.map((topic) => listLakeObjects(s3, bucket, options.lakePrefix, { topic })))
+  ).flat();
   const byDay = new Map<string, LakeObjectInfo[]>();
   for (const o of objects) {
     if (o.date > closedThrough) continue;
@@ -51,17 +60,34 @@ export async function compactLake(s3: S3Client, bucket: string, options: Compact
     byDay.set(id, [...(byDay.get(id) ?? []), o]);
   }
   const dirty = [...byDay.values()].filter((list) => list.some((o) => o.layout !== 'day'));
-  const report: CompactionReport = { closedThrough, days: [], objectsRead: 0, objectsWritten: 0, objectsDeleted: 0, rowsWritten: 0 };
+  const report: CompactionReport = {
+    closedThrough,
+    days: [],
+    objectsRead: 0,
+    objectsWritten: 0,
+    objectsDeleted: 0,
+    rowsWritten: 0,
+  };
   await mapLimit(dirty, options.concurrency ?? 2, async (list) => {
     const { topic, date } = list[0]!;
     const sources = list.filter((o) => o.layout !== 'day');
     const touched = new Set<string>();
     for (const o of sources) if (o.symbol !== null) touched.add(o.symbol);
-    const sourceRows = await readLakeObjectRows(s3, bucket, sources.map((o) => o.key), 4);
+    const sourceRows = await readLakeObjectRows(
+      s3,
+      bucket,
+      sources.map((o) => o.key),
+      4,
+    );
     for (const r of sourceRows) touched.add(r.event.symbol);
     // Day objects of the symbols these sources touch are read back and merged, so a late batch joins its day.
     const existing = list.filter((o) => o.layout === 'day' && touched.has(o.symbol!));
-    const existingRows = await readLakeObjectRows(s3, bucket, existing.map((o) => o.key), 4);
+    const existingRows = await readLakeObjectRows(
+      s3,
+      bucket,
+      existing.map((o) => o.key),
+      4,
+    );
     const bySymbol = new Map<string, LakeRow[]>();
     const seen = new Set<string>();
     for (const row of [...existingRows, ...sourceRows]) {
@@ -76,9 +102,19 @@ export async function compactLake(s3: S3Client, bucket: string, options: Compact
       bySymbol.set(row.event.symbol, rows);
     }
     await mapLimit([...bySymbol], 4, ([symbol, rows]) =>
-      putObjectBytes(s3, bucket, dayObjectKey(options.lakePrefix, { topic, symbol, date }), encodeLakeFile(rows), 'application/vnd.apache.parquet'),
+      putObjectBytes(
+        s3,
+        bucket,
+        dayObjectKey(options.lakePrefix, { topic, symbol, date }),
+        encodeLakeFile(rows),
+        'application/vnd.apache.parquet',
+      ),
     );
-    await deleteObjects(s3, bucket, sources.map((o) => o.key));
+    await deleteObjects(
+      s3,
+      bucket,
+      sources.map((o) => o.key),
+    );
     const rows = [...bySymbol.values()].reduce((a, r) => a + r.length, 0);
     report.days.push({ topic, date, sources: sources.length, dayObjects: bySymbol.size, rows });
     report.objectsRead += sources.length + existing.length;

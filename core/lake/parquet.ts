@@ -21,8 +21,16 @@ interface Column {
 const field = (name: string, type: ParquetType): Column => ({ name, type, get: (e) => e[name] ?? null });
 const time = (name: string): Column => ({ name, type: 'TIMESTAMP', get: (e) => new Date(e[name] as string) });
 const sentimentColumns: Column[] = [
-  { name: 'sentimentScore', type: 'DOUBLE', get: (e) => (e.sentiment as { score?: number } | undefined)?.score ?? null },
-  { name: 'sentimentModel', type: 'STRING', get: (e) => (e.sentiment as { model?: string } | undefined)?.model ?? null },
+  {
+    name: 'sentimentScore',
+    type: 'DOUBLE',
+    get: (e) => (e.sentiment as { score?: number } | undefined)?.score ?? null,
+  },
+  {
+    name: 'sentimentModel',
+    type: 'STRING',
+    get: (e) => (e.sentiment as { model?: string } | undefined)?.model ?? null,
+  },
 ];
 
 const ENVELOPE: Column[] = [
@@ -39,8 +47,19 @@ const ENVELOPE: Column[] = [
 /** Typed columns per event type, so Athena/DuckDB/pandas read the lake without a JSON step. */
 const COLUMNS_BY_TYPE: Record<EventType, Column[]> = {
   // vwap and trades arrived with market-bar version 2; objects written before lack the columns and read as absent.
-  'market-bar': [...ENVELOPE, field('timeframe', 'STRING'), ...['o', 'h', 'l', 'c', 'v', 'vwap', 'trades'].map((n) => field(n, 'DOUBLE'))],
-  news: [...ENVELOPE, field('headline', 'STRING'), field('summary', 'STRING'), field('url', 'STRING'), field('publisher', 'STRING'), ...sentimentColumns],
+  'market-bar': [
+    ...ENVELOPE,
+    field('timeframe', 'STRING'),
+    ...['o', 'h', 'l', 'c', 'v', 'vwap', 'trades'].map((n) => field(n, 'DOUBLE')),
+  ],
+  news: [
+    ...ENVELOPE,
+    field('headline', 'STRING'),
+    field('summary', 'STRING'),
+    field('url', 'STRING'),
+    field('publisher', 'STRING'),
+    ...sentimentColumns,
+  ],
   'social-post': [
     ...ENVELOPE,
     field('platform', 'STRING'),
@@ -134,7 +153,8 @@ function rowToEvent(raw: Record<string, unknown>): unknown {
     else if (typeof value === 'bigint') event[name] = Number(value);
     else event[name] = value;
   }
-  if (sentimentScore !== null && sentimentModel !== null) event.sentiment = { score: sentimentScore, model: sentimentModel };
+  if (sentimentScore !== null && sentimentModel !== null)
+    event.sentiment = { score: sentimentScore, model: sentimentModel };
   return event;
 }
 
@@ -143,19 +163,26 @@ function rowToEvent(raw: Record<string, unknown>): unknown {
  * Rows of an older schema version are upcast into the current shape (core/events/upcast.ts).
  */
 export async function readLakeRows(bytes: Uint8Array | ArrayBuffer, filter: LakeRowFilter = {}): Promise<LakeRow[]> {
-  const file = bytes instanceof Uint8Array ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : bytes;
+  const file =
+    bytes instanceof Uint8Array ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : bytes;
   const raw = (await parquetReadObjects({
     file: file as ArrayBuffer,
     ...(filter.symbol !== undefined ? { filter: { symbol: { $eq: filter.symbol } } } : {}),
   })) as Record<string, unknown>[];
   return raw.map((r, i) => {
     const parsed = eventSchema.safeParse(rowToEvent(r));
-    if (!parsed.success) throw new Error(`lake row ${i} is not a valid event: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `lake row ${i} is not a valid event: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     return { event: parsed.data, kafkaPartition: Number(r.kafkaPartition), kafkaOffset: Number(r.kafkaOffset) };
   });
 }
 
 /** The events of one lake object, validated against core/events. */
-export async function readLakeObject(bytes: Uint8Array | ArrayBuffer, filter: LakeRowFilter = {}): Promise<SignalEvent[]> {
+export async function readLakeObject(
+  bytes: Uint8Array | ArrayBuffer,
+  filter: LakeRowFilter = {},
+): Promise<SignalEvent[]> {
   return (await readLakeRows(bytes, filter)).map((r) => r.event);
 }

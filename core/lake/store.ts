@@ -1,4 +1,10 @@
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { SignalEvent } from '../events/index.js';
 import { mayHoldSymbol, parseLakeKey, type LakeObjectLocation } from './keys.js';
 import { readLakeRows, type LakeRow, type LakeRowFilter } from './parquet.js';
@@ -8,7 +14,13 @@ export interface LakeObjectInfo extends LakeObjectLocation {
   size: number;
 }
 
-export async function putObjectBytes(s3: S3Client, bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {
+export async function putObjectBytes(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array | string,
+  contentType: string,
+): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }
 
@@ -16,21 +28,37 @@ export async function putObjectBytes(s3: S3Client, bucket: string, key: string, 
  * Creates the object only if the key is free (S3 conditional write, If-None-Match: *). Returns false when
  * it already exists: 412, or 409 when a concurrent conditional write to the same key is in progress.
  */
-export async function putObjectIfAbsent(s3: S3Client, bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<boolean> {
+export async function putObjectIfAbsent(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array | string,
+  contentType: string,
+): Promise<boolean> {
   try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }),
+    );
     return true;
   } catch (err) {
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
-    if (status === 412 || status === 409 || e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict') return false;
+    if (status === 412 || status === 409 || e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict')
+      return false;
     throw err;
   }
 }
 
-export async function getObjectBytes(s3: S3Client, bucket: string, key: string, versionId?: string | null): Promise<Uint8Array | undefined> {
+export async function getObjectBytes(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId?: string | null,
+): Promise<Uint8Array | undefined> {
   try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    const res = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    );
     return await res.Body!.transformToByteArray();
   } catch (err) {
     const name = (err as { name?: string }).name;
@@ -42,7 +70,9 @@ export async function getObjectBytes(s3: S3Client, bucket: string, key: string, 
 export async function deleteObjects(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) {
     const chunk = keys.slice(i, i + 1000);
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+    );
   }
 }
 
@@ -66,7 +96,12 @@ export interface LakeListFilter {
  * Lake objects under `<lakePrefix>/`, optionally narrowed to a topic (by prefix) and a symbol: objects of
  * that symbol, and batch objects, which may hold it (read them with the same symbol filter).
  */
-export async function listLakeObjects(s3: S3Client, bucket: string, lakePrefix: string, filter: LakeListFilter = {}): Promise<LakeObjectInfo[]> {
+export async function listLakeObjects(
+  s3: S3Client,
+  bucket: string,
+  lakePrefix: string,
+  filter: LakeListFilter = {},
+): Promise<LakeObjectInfo[]> {
   const prefix = filter.topic ? `${lakePrefix}/topic=${filter.topic}/` : `${lakePrefix}/`;
   const keys = await listKeys(s3, bucket, prefix);
   const out: LakeObjectInfo[] = [];
@@ -80,7 +115,11 @@ export async function listLakeObjects(s3: S3Client, bucket: string, lakePrefix: 
 }
 
 /** Run `fn` over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -93,7 +132,13 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
-export async function readLakeObjectRows(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 8, filter: LakeRowFilter = {}): Promise<LakeRow[]> {
+export async function readLakeObjectRows(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+  concurrency = 8,
+  filter: LakeRowFilter = {},
+): Promise<LakeRow[]> {
   const perObject = await mapLimit(keys, concurrency, async (key) => {
     const bytes = await getObjectBytes(s3, bucket, key);
     if (!bytes) return [];
@@ -107,7 +152,13 @@ export async function readLakeObjectRows(s3: S3Client, bucket: string, keys: rea
  * Kafka record; this guards readers against a producer re-sending the same event as a new Kafka record,
  * and against the moment compaction has written a day object and not yet deleted its batch objects.
  */
-export async function readLakeEvents(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 8, filter: LakeRowFilter = {}): Promise<SignalEvent[]> {
+export async function readLakeEvents(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+  concurrency = 8,
+  filter: LakeRowFilter = {},
+): Promise<SignalEvent[]> {
   const seen = new Set<string>();
   const out: SignalEvent[] = [];
   for (const row of await readLakeObjectRows(s3, bucket, keys, concurrency, filter)) {
@@ -123,7 +174,13 @@ export async function readLakeEvents(s3: S3Client, bucket: string, keys: readonl
  * vanishes between the listing and its read was replaced by compaction, whose day objects are written
  * before any source is deleted: listing again finds its rows, so the read starts over (a few times at most).
  */
-export async function readLiveLakeEvents(s3: S3Client, bucket: string, lakePrefix: string, filter: LakeListFilter, attempts = 5): Promise<SignalEvent[]> {
+export async function readLiveLakeEvents(
+  s3: S3Client,
+  bucket: string,
+  lakePrefix: string,
+  filter: LakeListFilter,
+  attempts = 5,
+): Promise<SignalEvent[]> {
   for (let attempt = 1; ; attempt++) {
     const objects = await listLakeObjects(s3, bucket, lakePrefix, filter);
     const perObject = await mapLimit(objects, 8, async ({ key }) => {
@@ -156,7 +213,12 @@ export interface LakeObjectRef {
  * that reuse offsets stay apart): a manifest taken while compaction ran may list a day object and the
  * batch objects it replaced, both pinned and both readable.
  */
-export async function readLakeRefs(s3: S3Client, bucket: string, refs: readonly LakeObjectRef[], concurrency = 8): Promise<LakeRow[]> {
+export async function readLakeRefs(
+  s3: S3Client,
+  bucket: string,
+  refs: readonly LakeObjectRef[],
+  concurrency = 8,
+): Promise<LakeRow[]> {
   const byVersion = new Map<string, { key: string; versionId: string | null; symbols: Set<string> | null }>();
   for (const ref of refs) {
     const id = `${ref.key}@${ref.versionId ?? ''}`;
@@ -171,7 +233,10 @@ export async function readLakeRefs(s3: S3Client, bucket: string, refs: readonly 
     if (!bytes) throw new Error(`lake object ${key}@${versionId ?? 'latest'} is gone`);
     const topic = parseLakeKey(key)?.topic ?? key;
     if (symbols === null) return { topic, rows: await readLakeRows(bytes) };
-    const rows = symbols.size === 1 ? await readLakeRows(bytes, { symbol: [...symbols][0]! }) : (await readLakeRows(bytes)).filter((r) => symbols.has(r.event.symbol));
+    const rows =
+      symbols.size === 1
+        ? await readLakeRows(bytes, { symbol: [...symbols][0]! })
+        : (await readLakeRows(bytes)).filter((r) => symbols.has(r.event.symbol));
     return { topic, rows };
   });
   const seen = new Set<string>();

@@ -13,7 +13,11 @@ export interface DegradationResult {
  * The `degradation` trigger's test: a one-sample t-test of a production model's realised squared errors
  * against the out-of-sample MSE it was registered with. Too few samples is never degraded.
  */
-export function degradationTest(liveLosses: readonly number[], registeredLoss: number, options: { alpha: number; minSamples: number }): DegradationResult {
+export function degradationTest(
+  liveLosses: readonly number[],
+  registeredLoss: number,
+  options: { alpha: number; minSamples: number },
+): DegradationResult {
   const n = liveLosses.length;
   const liveLoss = n ? liveLosses.reduce((s, v) => s + v, 0) / n : Number.NaN;
   const base = { samples: n, liveLoss, registeredLoss };

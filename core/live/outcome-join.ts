@@ -54,7 +54,11 @@ function lowerBound(times: Float64Array, t: number): number {
  * scheduled join idempotent. Net returns run the trainer's sign backtest over each version-and-variant's
  * predictions in time order, so live PnL pays the same costs per unit of turnover as the gate's backtest.
  */
-export function joinOutcomes(predictions: readonly PredictionRecord[], bars: readonly ClosedBar[], options: { costBps: number; timeframe: Timeframe }): JoinResult {
+export function joinOutcomes(
+  predictions: readonly PredictionRecord[],
+  bars: readonly ClosedBar[],
+  options: { costBps: number; timeframe: Timeframe },
+): JoinResult {
   const sorted = [...bars].sort((a, b) => a.t - b.t);
   const times = Float64Array.from(sorted, (b) => b.t);
   const groups = new Map<string, Omit<PredictionOutcome, 'netReturn'>[]>();
@@ -92,7 +96,9 @@ export function joinOutcomes(predictions: readonly PredictionRecord[], bars: rea
   }
   const outcomes: PredictionOutcome[] = [];
   for (const group of [...groups.keys()].sort()) {
-    const list = groups.get(group)!.sort((a, b) => (a.asOf === b.asOf ? (a.requestId < b.requestId ? -1 : 1) : a.asOf < b.asOf ? -1 : 1));
+    const list = groups
+      .get(group)!
+      .sort((a, b) => (a.asOf === b.asOf ? (a.requestId < b.requestId ? -1 : 1) : a.asOf < b.asOf ? -1 : 1));
     const { returns } = signBacktest(
       list.map((o) => o.prediction),
       list.map((o) => o.realisedReturn),

@@ -38,7 +38,10 @@ export function dedupePredictions(records: Iterable<PredictionRecord>): Predicti
 
 /** Short hash of a model's feature spec: two versions with the same hash saw the same features. */
 export function featureSpecHash(spec: unknown): string {
-  return createHash('sha256').update(JSON.stringify(spec ?? null)).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(spec ?? null))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Parses JSON lines (Firehose objects, local files), keeping valid prediction records and counting the rest. */

@@ -55,9 +55,17 @@ function mean(x: readonly number[]): number {
  * candidate's own requests, paired too: the gate judged the candidate against the same benchmark.
  * Canary mode with production is unpaired: the split sends each request to one alias.
  */
-function losses(settings: VerdictSettings, input: VerdictInput): { paired: boolean; benchmark: 'production' | 'naive'; cand: number[]; bench: number[] } {
+function losses(
+  settings: VerdictSettings,
+  input: VerdictInput,
+): { paired: boolean; benchmark: 'production' | 'naive'; cand: number[]; bench: number[] } {
   if (input.production.length === 0) {
-    return { paired: true, benchmark: 'naive', cand: input.candidate.map((o) => o.squaredError), bench: input.candidate.map((o) => o.realisedReturn ** 2) };
+    return {
+      paired: true,
+      benchmark: 'naive',
+      cand: input.candidate.map((o) => o.squaredError),
+      bench: input.candidate.map((o) => o.realisedReturn ** 2),
+    };
   }
   if (settings.mode === 'shadow') {
     const prod = new Map(input.production.map((o) => [o.requestId, o]));
@@ -71,7 +79,12 @@ function losses(settings: VerdictSettings, input: VerdictInput): { paired: boole
     }
     return { paired: true, benchmark: 'production', cand, bench };
   }
-  return { paired: false, benchmark: 'production', cand: input.candidate.map((o) => o.squaredError), bench: input.production.map((o) => o.squaredError) };
+  return {
+    paired: false,
+    benchmark: 'production',
+    cand: input.candidate.map((o) => o.squaredError),
+    bench: input.production.map((o) => o.squaredError),
+  };
 }
 
 /**
@@ -99,10 +112,21 @@ export function judgeOutcomes(settings: VerdictSettings, input: VerdictInput): O
     };
   };
   if (errorRate !== null && errorRate > settings.maxErrorRate) {
-    return { verdict: 'rollback', action: 'rollback', test: 'none', pValue: null, candidateLoss: null, benchmarkLoss: null, ...base, reason: `error rate ${errorRate.toFixed(4)} > ${settings.maxErrorRate} over ${input.requests} requests` };
+    return {
+      verdict: 'rollback',
+      action: 'rollback',
+      test: 'none',
+      pValue: null,
+      candidateLoss: null,
+      benchmarkLoss: null,
+      ...base,
+      reason: `error rate ${errorRate.toFixed(4)} > ${settings.maxErrorRate} over ${input.requests} requests`,
+    };
   }
   if (cand.length < settings.minSamples || bench.length < settings.minSamples) {
-    return insufficient(`insufficient evidence: ${cand.length} candidate and ${bench.length} ${benchmark} outcomes, need ${settings.minSamples} each`);
+    return insufficient(
+      `insufficient evidence: ${cand.length} candidate and ${bench.length} ${benchmark} outcomes, need ${settings.minSamples} each`,
+    );
   }
   // One-sided "candidate worse": DM with production as the model and the candidate as its benchmark.
   const test = paired ? 'diebold-mariano' : 'welch';
@@ -111,7 +135,21 @@ export function judgeOutcomes(settings: VerdictSettings, input: VerdictInput): O
   const benchmarkLoss = mean(bench);
   const stats = { test, pValue, candidateLoss, benchmarkLoss } as const;
   const figures = `${test} p=${pValue.toPrecision(3)}, loss ${candidateLoss.toExponential(3)} vs ${benchmark} ${benchmarkLoss.toExponential(3)}, n=${cand.length}/${bench.length}`;
-  if (pValue < settings.alpha) return { verdict: 'rollback', action: 'rollback', ...stats, ...base, reason: `significantly worse than ${benchmark} (${figures})` };
-  if (candidateLoss <= benchmarkLoss * (1 - settings.margin)) return { verdict: 'promote', action: 'promote', ...stats, ...base, reason: `not worse and clears the ${settings.margin} margin (${figures})` };
+  if (pValue < settings.alpha)
+    return {
+      verdict: 'rollback',
+      action: 'rollback',
+      ...stats,
+      ...base,
+      reason: `significantly worse than ${benchmark} (${figures})`,
+    };
+  if (candidateLoss <= benchmarkLoss * (1 - settings.margin))
+    return {
+      verdict: 'promote',
+      action: 'promote',
+      ...stats,
+      ...base,
+      reason: `not worse and clears the ${settings.margin} margin (${figures})`,
+    };
   return insufficient(`not worse but short of the ${settings.margin} margin (${figures})`, stats);
 }

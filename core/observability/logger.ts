@@ -6,5 +6,8 @@ import { codeVersion } from '../lineage/index.js';
  * `observed` adds it) with the code version on every line. The trainer writes the same shape (gpu-trainer/log.ts).
  */
 export function createLogger(serviceName: string, persistentKeys: Record<string, string> = {}): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName, persistentKeys: { codeVersion: codeVersion(), ...persistentKeys } });
+  return new Logger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+    persistentKeys: { codeVersion: codeVersion(), ...persistentKeys },
+  });
 }

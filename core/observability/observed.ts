@@ -15,16 +15,22 @@ export interface ObservedOptions<E> {
  * the event's correlation ids on every log line of the invocation, and an X-Ray subsegment for the handler with
  * cold-start and service annotations. Nothing per record or per request beyond that, so hot paths stay lean.
  */
-export function observed<E, R>(options: ObservedOptions<E>, handler: (event: E, context?: Context) => Promise<R>): (event: E, context?: Context) => Promise<R> {
+export function observed<E, R>(
+  options: ObservedOptions<E>,
+  handler: (event: E, context?: Context) => Promise<R>,
+): (event: E, context?: Context) => Promise<R> {
   const { logger } = options;
   return async (event, context) => {
     logger.resetKeys();
     if (context) logger.addContext(context);
-    const ids = Object.fromEntries(Object.entries(options.correlation?.(event) ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const ids = Object.fromEntries(
+      Object.entries(options.correlation?.(event) ?? {}).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>;
     if (Object.keys(ids).length) logger.appendKeys(ids);
     const t = tracer();
     const segment = t.getSegment();
-    const subsegment = options.subsegment === false ? undefined : segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+    const subsegment =
+      options.subsegment === false ? undefined : segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
     if (subsegment) t.setSegment(subsegment);
     if (subsegment) {
       t.annotateColdStart();

@@ -42,7 +42,10 @@ const { partitionKey: PK, sortKey: SK, timeToLive: TTL } = ONLINE_STORE_KEYS;
  * larger event id. Lake readers resolve duplicates the same way (lambdas/serving/batch/recent-bars.ts keeps
  * the latest ingest), so the store and the lake agree on what "the bar" is.
  */
-export function isNewerCopy(a: { ingestMs: number; eventId: string }, b: { ingestMs: number; eventId: string }): boolean {
+export function isNewerCopy(
+  a: { ingestMs: number; eventId: string },
+  b: { ingestMs: number; eventId: string },
+): boolean {
   return a.ingestMs > b.ingestMs || (a.ingestMs === b.ingestMs && a.eventId > b.eventId);
 }
 
@@ -89,7 +92,14 @@ export class OnlineBarStore {
       if (!series) bySeries.set(key, (series = new Map()));
       const candidate = { event, t: Date.parse(event.eventTime), ingestMs: Date.parse(event.ingestTime) };
       const seen = series.get(candidate.t);
-      if (!seen || isNewerCopy({ ingestMs: candidate.ingestMs, eventId: event.eventId }, { ingestMs: seen.ingestMs, eventId: seen.event.eventId })) series.set(candidate.t, candidate);
+      if (
+        !seen ||
+        isNewerCopy(
+          { ingestMs: candidate.ingestMs, eventId: event.eventId },
+          { ingestMs: seen.ingestMs, eventId: seen.event.eventId },
+        )
+      )
+        series.set(candidate.t, candidate);
     }
 
     const puts: Candidate[] = [];
@@ -110,7 +120,11 @@ export class OnlineBarStore {
         await this.doc.send(new PutCommand(this.putInput(c)));
         stats.written += 1;
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException') stats.supersededCopies += 1;
+        if (
+          err instanceof ConditionalCheckFailedException ||
+          (err as { name?: string }).name === 'ConditionalCheckFailedException'
+        )
+          stats.supersededCopies += 1;
         else throw err;
       }
     });
@@ -122,17 +136,37 @@ export class OnlineBarStore {
     // Deeper than `depth` the store may have holes (bars below the window are never written), so never read past it.
     const n = Math.min(count, this.depth);
     const items = await this.query(seriesKey(symbol, timeframe), n, [SK, 'o', 'h', 'l', 'c', 'v']);
-    const bars = items.map((i) => ({ t: Number(i[SK]), o: Number(i.o), h: Number(i.h), l: Number(i.l), c: Number(i.c), v: Number(i.v) }));
+    const bars = items.map((i) => ({
+      t: Number(i[SK]),
+      o: Number(i.o),
+      h: Number(i.h),
+      l: Number(i.l),
+      c: Number(i.c),
+      v: Number(i.v),
+    }));
     return bars.reverse();
   }
 
   private putInput(c: Candidate) {
     const e = c.event;
     const tf = e.timeframe as Timeframe;
-    const expiresAt = Math.ceil((c.t + this.config.online.ttlWindowMultiple * this.depth * TIMEFRAME_MS[tf]) / 1000) + this.config.online.staleAfterSeconds[tf];
+    const expiresAt =
+      Math.ceil((c.t + this.config.online.ttlWindowMultiple * this.depth * TIMEFRAME_MS[tf]) / 1000) +
+      this.config.online.staleAfterSeconds[tf];
     return {
       TableName: this.tableName,
-      Item: { [PK]: seriesKey(e.symbol, tf), [SK]: c.t, o: e.o, h: e.h, l: e.l, c: e.c, v: e.v, ingestMs: c.ingestMs, eventId: e.eventId, [TTL]: expiresAt },
+      Item: {
+        [PK]: seriesKey(e.symbol, tf),
+        [SK]: c.t,
+        o: e.o,
+        h: e.h,
+        l: e.l,
+        c: e.c,
+        v: e.v,
+        ingestMs: c.ingestMs,
+        eventId: e.eventId,
+        [TTL]: expiresAt,
+      },
       // Absent, or an older copy of the same bar: a redelivered or replayed bar rewrites itself or is refused.
       ConditionExpression: 'attribute_not_exists(#pk) OR ingestMs < :ingest OR (ingestMs = :ingest AND eventId <= :id)',
       ExpressionAttributeNames: { '#pk': PK },
@@ -169,12 +203,21 @@ export class OnlineBarStore {
  * The trailing `count` bars of a series from the store, oldest first (at most the store's depth). For
  * readers outside serving, e.g. a plausibility rule comparing a new bar with the last landed ones.
  */
-export function readTrailingBars(store: Pick<OnlineBarStore, 'trailingBars'>, symbol: string, timeframe: Timeframe, count?: number): Promise<StoredBar[]> {
+export function readTrailingBars(
+  store: Pick<OnlineBarStore, 'trailingBars'>,
+  symbol: string,
+  timeframe: Timeframe,
+  count?: number,
+): Promise<StoredBar[]> {
   return store.trailingBars(symbol, timeframe, count);
 }
 
 /** The store named by ONLINE_STORE_TABLE, or undefined where the deployment has none. */
-export function onlineStoreFromEnv(config: OnlineBarStoreOptions['config'], env: NodeJS.ProcessEnv = process.env, client?: DynamoDBClient): OnlineBarStore | undefined {
+export function onlineStoreFromEnv(
+  config: OnlineBarStoreOptions['config'],
+  env: NodeJS.ProcessEnv = process.env,
+  client?: DynamoDBClient,
+): OnlineBarStore | undefined {
   const tableName = env.ONLINE_STORE_TABLE;
   if (!tableName) return undefined;
   return new OnlineBarStore({ tableName, config, client: client ?? new DynamoDBClient(awsClientConfig(env)) });

@@ -7,7 +7,10 @@ export interface Rejection {
   reason: string;
 }
 
-export const REJECTION_METRIC: Record<Rejection['kind'], string> = { 'dead-letter': 'DeadLetteredByReason', quarantine: 'QuarantinedByReason' };
+export const REJECTION_METRIC: Record<Rejection['kind'], string> = {
+  'dead-letter': 'DeadLetteredByReason',
+  quarantine: 'QuarantinedByReason',
+};
 
 /**
  * One EMF metric per (topic, kind, reason): a single-metric flush carries its own `topic` and `reason`

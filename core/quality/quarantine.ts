@@ -70,7 +70,12 @@ export interface QuarantineListing {
 }
 
 /** Quarantine objects (not the audit trail), optionally of one topic. */
-export async function listQuarantine(s3: S3Client, bucket: string, prefix: string, topic?: string): Promise<QuarantineListing[]> {
+export async function listQuarantine(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  topic?: string,
+): Promise<QuarantineListing[]> {
   const keys = await listKeys(s3, bucket, `${prefix}/${topic ? `topic=${topic}/` : ''}`);
   return keys.flatMap(({ key }) => {
     const loc = key.includes('/_audit/') ? undefined : parseQuarantineKey(key);
@@ -78,7 +83,11 @@ export async function listQuarantine(s3: S3Client, bucket: string, prefix: strin
   });
 }
 
-export async function readQuarantineEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
+export async function readQuarantineEntry(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<QuarantineEntry | undefined> {
   const bytes = await getObjectBytes(s3, bucket, key);
   if (!bytes) return undefined;
   return quarantineEntrySchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));

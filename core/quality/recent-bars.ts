@@ -66,7 +66,8 @@ export class LakeRecentBars implements RecentBars {
       if (list) list.push(b);
       else bySeries.set(key, [b]);
     }
-    for (const [key, list] of bySeries) this.cache.set(key, mergeTail(this.cache.get(key) ?? [], list, this.options.keep));
+    for (const [key, list] of bySeries)
+      this.cache.set(key, mergeTail(this.cache.get(key) ?? [], list, this.options.keep));
   }
 
   private async load(symbol: string, timeframe: Timeframe): Promise<void> {
@@ -77,8 +78,11 @@ export class LakeRecentBars implements RecentBars {
       const objects: { key: string; modified: number }[] = [];
       let token: string | undefined;
       do {
-        const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of res.Contents ?? []) if (o.Key?.endsWith('.parquet')) objects.push({ key: o.Key, modified: o.LastModified?.getTime() ?? 0 });
+        const res = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of res.Contents ?? [])
+          if (o.Key?.endsWith('.parquet')) objects.push({ key: o.Key, modified: o.LastModified?.getTime() ?? 0 });
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
       objects.sort((a, b) => b.modified - a.modified);

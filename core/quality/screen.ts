@@ -39,13 +39,20 @@ export async function screenEvents<T>(
       const first = eventOf(series[0]!) as MarketBarEvent;
       const landed = recentBars ? await recentBars.recent(first.symbol, first.timeframe as Timeframe) : [];
       const history = landed.map(seriesPoint);
-      const ordered = series.map((item) => ({ item, bar: eventOf(item) as MarketBarEvent })).map((x) => ({ ...x, t: Date.parse(x.bar.eventTime) }));
+      const ordered = series
+        .map((item) => ({ item, bar: eventOf(item) as MarketBarEvent }))
+        .map((x) => ({ ...x, t: Date.parse(x.bar.eventTime) }));
       ordered.sort((a, b) => a.t - b.t);
       const window = config.quality.marketBar.volatilityWindowBars + 1;
       for (const { item, bar, t } of ordered) {
         // Only the bars just before this one matter; slicing keeps a long replayed batch linear.
         const before = positionAfter(history, t - 1);
-        const violation = checkBarMoveOnPoints(bar, t, history.slice(Math.max(0, before - window), before), config.quality);
+        const violation = checkBarMoveOnPoints(
+          bar,
+          t,
+          history.slice(Math.max(0, before - window), before),
+          config.quality,
+        );
         if (violation) verdicts.set(item, violation);
         else history.splice(positionAfter(history, t), 0, { t, c: bar.c, eventTime: bar.eventTime });
       }

@@ -45,12 +45,22 @@ export class CloudWatchLiveMetrics implements LiveMetricsSource {
 
   async canaryStats(key: string, version: number, since: Date, until: Date): Promise<CanaryStats> {
     const d = SERVING_METRICS.dimensions;
-    let series = await this.series(SERVING_METRICS.predictions, [{ Name: d.modelKey, Value: key }, { Name: d.modelVersion, Value: String(version) }]);
-    if (series.length === 0) series = await this.series(SERVING_METRICS.predictions, [{ Name: d.modelKey, Value: key }, { Name: d.alias, Value: 'canary' }]);
+    let series = await this.series(SERVING_METRICS.predictions, [
+      { Name: d.modelKey, Value: key },
+      { Name: d.modelVersion, Value: String(version) },
+    ]);
+    if (series.length === 0)
+      series = await this.series(SERVING_METRICS.predictions, [
+        { Name: d.modelKey, Value: key },
+        { Name: d.alias, Value: 'canary' },
+      ]);
     let requests = 0;
     let errors = 0;
     for (const dims of series) {
-      const [r, e] = await Promise.all([this.sum(SERVING_METRICS.predictions, dims, since, until), this.sum(SERVING_METRICS.predictionErrors, dims, since, until)]);
+      const [r, e] = await Promise.all([
+        this.sum(SERVING_METRICS.predictions, dims, since, until),
+        this.sum(SERVING_METRICS.predictionErrors, dims, since, until),
+      ]);
       requests += r;
       errors += e;
     }
@@ -61,8 +71,11 @@ export class CloudWatchLiveMetrics implements LiveMetricsSource {
     const out: Dimensions[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(new ListMetricsCommand({ Namespace: this.namespace, MetricName: metric, Dimensions: filter, NextToken: token }));
-      for (const m of res.Metrics ?? []) out.push((m.Dimensions ?? []).map((x) => ({ Name: x.Name!, Value: x.Value! })));
+      const res = await this.client.send(
+        new ListMetricsCommand({ Namespace: this.namespace, MetricName: metric, Dimensions: filter, NextToken: token }),
+      );
+      for (const m of res.Metrics ?? [])
+        out.push((m.Dimensions ?? []).map((x) => ({ Name: x.Name!, Value: x.Value! })));
       token = res.NextToken;
     } while (token);
     return out;
@@ -73,7 +86,15 @@ export class CloudWatchLiveMetrics implements LiveMetricsSource {
     const start = new Date(Math.floor(since.getTime() / 60_000) * 60_000);
     const end = new Date(Math.ceil(until.getTime() / 60_000) * 60_000 + 60_000);
     const res = await this.client.send(
-      new GetMetricStatisticsCommand({ Namespace: this.namespace, MetricName: metric, Dimensions: dimensions, StartTime: start, EndTime: end, Period: 60, Statistics: ['Sum'] }),
+      new GetMetricStatisticsCommand({
+        Namespace: this.namespace,
+        MetricName: metric,
+        Dimensions: dimensions,
+        StartTime: start,
+        EndTime: end,
+        Period: 60,
+        Statistics: ['Sum'],
+      }),
     );
     return (res.Datapoints ?? []).reduce((acc, p) => acc + (p.Sum ?? 0), 0);
   }

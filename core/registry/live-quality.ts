@@ -11,17 +11,29 @@ export class LiveQualityStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
-    this.doc = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient(awsClientConfig()), { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient(awsClientConfig()), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
   }
 
   /** No write time in the item: the same outcomes give the same item, byte for byte. */
   async put(q: LiveQuality): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.options.tableName, Item: { pk: q.key, sk: liveSk(q.variant, q.version), ...q } }));
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { pk: q.key, sk: liveSk(q.variant, q.version), ...q },
+      }),
+    );
   }
 
   async list(key: string): Promise<LiveQuality[]> {
     const res = await this.doc.send(
-      new QueryCommand({ TableName: this.options.tableName, KeyConditionExpression: 'pk = :k AND begins_with(sk, :s)', ExpressionAttributeValues: { ':k': key, ':s': 'LIVE#' }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :k AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':k': key, ':s': 'LIVE#' },
+        ConsistentRead: true,
+      }),
     );
     return (res.Items ?? []).map(({ pk: _pk, sk: _sk, ...rest }) => rest as LiveQuality);
   }

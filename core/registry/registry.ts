@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from '../aws/clients.js';
 import { requiredEnv } from '../config/env.js';
 import { approvalSchema, gateDecisionSchema, type Approval, type GateDecision } from '../evaluation/gate-decision.js';
@@ -33,7 +40,11 @@ const REGISTER_ATTEMPTS = 5;
 
 /** How a pending approval ends, and the audit action that records it. */
 export type ApprovalOutcome = Exclude<Approval['state'], 'pending'>;
-const OUTCOME_ACTION: Record<ApprovalOutcome, TransitionAction> = { approved: 'approve', rejected: 'reject', 'timed-out': 'approvalTimeout' };
+const OUTCOME_ACTION: Record<ApprovalOutcome, TransitionAction> = {
+  approved: 'approve',
+  rejected: 'reject',
+  'timed-out': 'approvalTimeout',
+};
 
 /**
  * A version an alias newly points at must not have been rejected or be waiting for a decision, checked
@@ -89,12 +100,16 @@ export class ModelRegistry {
   }
 
   async getHead(key: string, consistent = true): Promise<ModelHead | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: key, sk: HEAD_SK }, ConsistentRead: consistent }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: key, sk: HEAD_SK }, ConsistentRead: consistent }),
+    );
     return res.Item ? stripKeys<ModelHead>(res.Item) : undefined;
   }
 
   async getVersion(key: string, version: number): Promise<ModelVersion | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: key, sk: versionSk(version) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: key, sk: versionSk(version) }, ConsistentRead: true }),
+    );
     return res.Item ? stripKeys<ModelVersion>(res.Item) : undefined;
   }
 
@@ -114,7 +129,11 @@ export class ModelRegistry {
   }
 
   async listModels(): Promise<ModelHead[]> {
-    const items = await this.queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': MODELS_GSI_PK } });
+    const items = await this.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': MODELS_GSI_PK },
+    });
     return items.map((i) => stripKeys<ModelHead>(i));
   }
 
@@ -144,7 +163,11 @@ export class ModelRegistry {
 
   /** Every version one training run registered, across models (gsi1). */
   async versionsByRun(trainingRunId: string): Promise<ModelVersion[]> {
-    const items = await this.queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': runGsiPk(trainingRunId) } });
+    const items = await this.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': runGsiPk(trainingRunId) },
+    });
     return items.map((i) => stripKeys<ModelVersion>(i));
   }
 
@@ -168,16 +191,30 @@ export class ModelRegistry {
           Update: {
             TableName: this.tableName,
             Key: { pk: data.key, sk: HEAD_SK },
-            UpdateExpression: 'SET latestVersion = :n, revision = if_not_exists(revision, :zero), updatedAt = :at, #key = :key, gsi1pk = :g, gsi1sk = :key',
+            UpdateExpression:
+              'SET latestVersion = :n, revision = if_not_exists(revision, :zero), updatedAt = :at, #key = :key, gsi1pk = :g, gsi1sk = :key',
             ConditionExpression: head ? 'latestVersion = :prev' : 'attribute_not_exists(pk)',
             ExpressionAttributeNames: { '#key': 'key' },
-            ExpressionAttributeValues: { ':n': version, ':zero': 0, ':at': at, ':key': data.key, ':g': MODELS_GSI_PK, ...(head ? { ':prev': previous } : {}) },
+            ExpressionAttributeValues: {
+              ':n': version,
+              ':zero': 0,
+              ':at': at,
+              ':key': data.key,
+              ':g': MODELS_GSI_PK,
+              ...(head ? { ':prev': previous } : {}),
+            },
           },
         },
         {
           Put: {
             TableName: this.tableName,
-            Item: { pk: data.key, sk: versionSk(version), gsi1pk: runGsiPk(data.trainingRunId), gsi1sk: data.key, ...record },
+            Item: {
+              pk: data.key,
+              sk: versionSk(version),
+              gsi1pk: runGsiPk(data.trainingRunId),
+              gsi1sk: data.key,
+              ...record,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -188,7 +225,16 @@ export class ModelRegistry {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        this.auditPut({ key: data.key, action: 'register', version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(head) }),
+        this.auditPut({
+          key: data.key,
+          action: 'register',
+          version,
+          who: actor.who,
+          why: actor.why,
+          at,
+          from: aliasState(head),
+          to: aliasState(head),
+        }),
       ];
       try {
         await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -198,16 +244,32 @@ export class ModelRegistry {
         // Another register of this model took the number, or this run's registration landed meanwhile: re-read.
       }
     }
-    throw new ConcurrentModificationError(`could not register a version of ${data.key} after ${REGISTER_ATTEMPTS} attempts; too many concurrent registrations`);
+    throw new ConcurrentModificationError(
+      `could not register a version of ${data.key} after ${REGISTER_ATTEMPTS} attempts; too many concurrent registrations`,
+    );
   }
 
   /** Points the canary alias at `version` with a traffic weight in (0, 1). */
-  async setCanary(key: string, version: number, weight: number, actor: Actor, guard: RevisionGuard = {}): Promise<ModelHead> {
+  async setCanary(
+    key: string,
+    version: number,
+    weight: number,
+    actor: Actor,
+    guard: RevisionGuard = {},
+  ): Promise<ModelHead> {
     if (!(weight > 0 && weight < 1)) throw new InvalidTransitionError(`canary weight must be in (0, 1), got ${weight}`);
     return this.moveAliases(key, version, 'setCanary', actor, guard, async (head) => {
       const target = await this.servableVersion(key, version);
-      if (head.production?.version === version) throw new InvalidTransitionError(`${key} v${version} is already production`);
-      const canary: CanaryAlias = { version, weight, artifactUri: target.artifactUri, metadataUri: target.metadataUri, sha256: target.sha256, since: this.now().toISOString() };
+      if (head.production?.version === version)
+        throw new InvalidTransitionError(`${key} v${version} is already production`);
+      const canary: CanaryAlias = {
+        version,
+        weight,
+        artifactUri: target.artifactUri,
+        metadataUri: target.metadataUri,
+        sha256: target.sha256,
+        since: this.now().toISOString(),
+      };
       return { production: head.production, canary };
     });
   }
@@ -227,7 +289,8 @@ export class ModelRegistry {
       actor,
       options,
       async (current) => {
-        if (current.production?.version === chosen) throw new InvalidTransitionError(`${key} v${chosen} is already production`);
+        if (current.production?.version === chosen)
+          throw new InvalidTransitionError(`${key} v${chosen} is already production`);
         const target = await this.servableVersion(key, chosen);
         const production: ProductionAlias = {
           version: chosen,
@@ -247,25 +310,52 @@ export class ModelRegistry {
    * `target: 'canary'` withdraws the canary (production keeps serving). `target: 'production'` moves
    * production back to `toVersion`, or to the version it replaced.
    */
-  async rollback(key: string, actor: Actor, options: { target: 'canary' | 'production'; toVersion?: number } & RevisionGuard): Promise<ModelHead> {
+  async rollback(
+    key: string,
+    actor: Actor,
+    options: { target: 'canary' | 'production'; toVersion?: number } & RevisionGuard,
+  ): Promise<ModelHead> {
     const head = await this.requireHead(key);
     if (options.target === 'canary') {
       if (!head.canary) throw new InvalidTransitionError(`${key} has no canary to roll back`);
       const version = head.canary.version;
-      return this.moveAliases(key, version, 'rollback', actor, options, async (current) => {
-        if (current.canary?.version !== version) throw new InvalidTransitionError(`${key} canary moved meanwhile`);
-        return { production: current.production, canary: undefined };
-      }, head);
+      return this.moveAliases(
+        key,
+        version,
+        'rollback',
+        actor,
+        options,
+        async (current) => {
+          if (current.canary?.version !== version) throw new InvalidTransitionError(`${key} canary moved meanwhile`);
+          return { production: current.production, canary: undefined };
+        },
+        head,
+      );
     }
     const to = options.toVersion ?? head.production?.previousVersion;
     if (!head.production) throw new InvalidTransitionError(`${key} has no production version to roll back`);
-    if (to === undefined) throw new InvalidTransitionError(`${key} production has no previous version; name one with toVersion`);
-    return this.moveAliases(key, to, 'rollback', actor, options, async (current) => {
-      if (current.production?.version === to) throw new InvalidTransitionError(`${key} v${to} is already production`);
-      const target = await this.liveVersion(key, to);
-      const production: ProductionAlias = { version: to, artifactUri: target.artifactUri, metadataUri: target.metadataUri, sha256: target.sha256, since: this.now().toISOString() };
-      return { production, canary: current.canary?.version === to ? undefined : current.canary };
-    }, head);
+    if (to === undefined)
+      throw new InvalidTransitionError(`${key} production has no previous version; name one with toVersion`);
+    return this.moveAliases(
+      key,
+      to,
+      'rollback',
+      actor,
+      options,
+      async (current) => {
+        if (current.production?.version === to) throw new InvalidTransitionError(`${key} v${to} is already production`);
+        const target = await this.liveVersion(key, to);
+        const production: ProductionAlias = {
+          version: to,
+          artifactUri: target.artifactUri,
+          metadataUri: target.metadataUri,
+          sha256: target.sha256,
+          since: this.now().toISOString(),
+        };
+        return { production, canary: current.canary?.version === to ? undefined : current.canary };
+      },
+      head,
+    );
   }
 
   /** Marks a version archived; it can no longer be aliased. Versions that serve traffic cannot be archived. */
@@ -279,7 +369,12 @@ export class ModelRegistry {
     const at = this.now().toISOString();
     await this.transact(key, [
       {
-        ConditionCheck: { TableName: this.tableName, Key: { pk: key, sk: HEAD_SK }, ConditionExpression: 'revision = :rev', ExpressionAttributeValues: { ':rev': guard.expectedRevision ?? head.revision } },
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: key, sk: HEAD_SK },
+          ConditionExpression: 'revision = :rev',
+          ExpressionAttributeValues: { ':rev': guard.expectedRevision ?? head.revision },
+        },
       },
       {
         Update: {
@@ -290,7 +385,16 @@ export class ModelRegistry {
           ExpressionAttributeValues: { ':at': at },
         },
       },
-      this.auditPut({ key, action: 'archive', version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(head) }),
+      this.auditPut({
+        key,
+        action: 'archive',
+        version,
+        who: actor.who,
+        why: actor.why,
+        at,
+        from: aliasState(head),
+        to: aliasState(head),
+      }),
     ]);
     return { ...target, archivedAt: at };
   }
@@ -305,7 +409,10 @@ export class ModelRegistry {
     const { key, version } = gate;
     const head = await this.requireHead(key);
     const target = await this.liveVersion(key, version);
-    if (target.approval) throw new InvalidTransitionError(`${key} v${version} already went to approval (${target.approval.state}); its gate verdict is fixed`);
+    if (target.approval)
+      throw new InvalidTransitionError(
+        `${key} v${version} already went to approval (${target.approval.state}); its gate verdict is fixed`,
+      );
     const at = this.now().toISOString();
     await this.transact(key, [
       {
@@ -313,11 +420,21 @@ export class ModelRegistry {
           TableName: this.tableName,
           Key: { pk: key, sk: versionSk(version) },
           UpdateExpression: 'SET gate = :gate',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(archivedAt) AND attribute_not_exists(approval)',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(archivedAt) AND attribute_not_exists(approval)',
           ExpressionAttributeValues: { ':gate': gate },
         },
       },
-      this.auditPut({ key, action: 'gate', version, who: actor.who, why: `${gate.verdict}: ${gate.reasons.join('; ')}`, at, from: aliasState(head), to: aliasState(head) }),
+      this.auditPut({
+        key,
+        action: 'gate',
+        version,
+        who: actor.who,
+        why: `${gate.verdict}: ${gate.reasons.join('; ')}`,
+        at,
+        from: aliasState(head),
+        to: aliasState(head),
+      }),
     ]);
     return { ...target, gate };
   }
@@ -344,8 +461,14 @@ export class ModelRegistry {
     const head = await this.requireHead(key);
     const target = await this.liveVersion(key, version);
     if (target.approval?.state === 'pending') return target;
-    if (target.approval) throw new InvalidTransitionError(`${key} v${version} was already ${target.approval.state} by ${target.approval.who ?? 'unknown'}`);
-    if (target.gate?.verdict !== 'promotable') throw new InvalidTransitionError(`${key} v${version} is not promotable by the gate (${target.gate ? target.gate.reasons.join('; ') : 'not gated yet'})`);
+    if (target.approval)
+      throw new InvalidTransitionError(
+        `${key} v${version} was already ${target.approval.state} by ${target.approval.who ?? 'unknown'}`,
+      );
+    if (target.gate?.verdict !== 'promotable')
+      throw new InvalidTransitionError(
+        `${key} v${version} is not promotable by the gate (${target.gate ? target.gate.reasons.join('; ') : 'not gated yet'})`,
+      );
     const at = this.now().toISOString();
     const approval: Approval = approvalSchema.parse({ state: 'pending', requestedAt: at });
     await this.transact(key, [
@@ -354,11 +477,21 @@ export class ModelRegistry {
           TableName: this.tableName,
           Key: { pk: key, sk: versionSk(version) },
           UpdateExpression: 'SET approval = :approval',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(archivedAt) AND attribute_not_exists(approval) AND gate.verdict = :promotable',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(archivedAt) AND attribute_not_exists(approval) AND gate.verdict = :promotable',
           ExpressionAttributeValues: { ':approval': approval, ':promotable': 'promotable' },
         },
       },
-      this.auditPut({ key, action: 'requestApproval', version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(head) }),
+      this.auditPut({
+        key,
+        action: 'requestApproval',
+        version,
+        who: actor.who,
+        why: actor.why,
+        at,
+        from: aliasState(head),
+        to: aliasState(head),
+      }),
     ]);
     return { ...target, approval };
   }
@@ -379,17 +512,30 @@ export class ModelRegistry {
   }
 
   /** Exactly one decision wins: the write is conditional on the approval still being pending. */
-  private async decideApproval(key: string, version: number, outcome: ApprovalOutcome, actor: Actor): Promise<ModelVersion> {
+  private async decideApproval(
+    key: string,
+    version: number,
+    outcome: ApprovalOutcome,
+    actor: Actor,
+  ): Promise<ModelVersion> {
     actorSchema.parse(actor);
     const head = await this.requireHead(key);
     const target = await this.liveVersion(key, version);
     if (target.approval?.state !== 'pending') {
       throw new InvalidTransitionError(
-        target.approval ? `${key} v${version} was already ${target.approval.state} by ${target.approval.who ?? 'unknown'} (${target.approval.why ?? ''})` : `${key} v${version} is not waiting for approval`,
+        target.approval
+          ? `${key} v${version} was already ${target.approval.state} by ${target.approval.who ?? 'unknown'} (${target.approval.why ?? ''})`
+          : `${key} v${version} is not waiting for approval`,
       );
     }
     const at = this.now().toISOString();
-    const approval: Approval = approvalSchema.parse({ ...target.approval, state: outcome, decidedAt: at, who: actor.who, why: actor.why });
+    const approval: Approval = approvalSchema.parse({
+      ...target.approval,
+      state: outcome,
+      decidedAt: at,
+      who: actor.who,
+      why: actor.why,
+    });
     try {
       await this.transact(key, [
         {
@@ -402,12 +548,23 @@ export class ModelRegistry {
             ExpressionAttributeValues: { ':approval': approval, ':pending': 'pending' },
           },
         },
-        this.auditPut({ key, action: OUTCOME_ACTION[outcome], version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(head) }),
+        this.auditPut({
+          key,
+          action: OUTCOME_ACTION[outcome],
+          version,
+          who: actor.who,
+          why: actor.why,
+          at,
+          from: aliasState(head),
+          to: aliasState(head),
+        }),
       ]);
     } catch (err) {
       if (!(err instanceof ConcurrentModificationError)) throw err;
       const now = await this.getVersion(key, version);
-      throw new InvalidTransitionError(`${key} v${version} was decided meanwhile: ${now?.approval?.state ?? 'unknown'} by ${now?.approval?.who ?? 'unknown'}`);
+      throw new InvalidTransitionError(
+        `${key} v${version} was decided meanwhile: ${now?.approval?.state ?? 'unknown'} by ${now?.approval?.who ?? 'unknown'}`,
+      );
     }
     return { ...target, approval };
   }
@@ -449,7 +606,16 @@ export class ModelRegistry {
           ExpressionAttributeValues: values,
         },
       },
-      this.auditPut({ key, action, version, who: actor.who, why: actor.why, at, from: aliasState(head), to: aliasState(after) }),
+      this.auditPut({
+        key,
+        action,
+        version,
+        who: actor.who,
+        why: actor.why,
+        at,
+        from: aliasState(head),
+        to: aliasState(after),
+      }),
     ];
     const aliased = [after.production?.version, after.canary?.version].filter((v): v is number => v !== undefined);
     for (const v of new Set(aliased)) {
@@ -461,7 +627,12 @@ export class ModelRegistry {
           TableName: this.tableName,
           Key: { pk: key, sk: versionSk(v) },
           ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(archivedAt)${servable ? ` AND ${SERVABLE_CONDITION}` : ''}`,
-          ...(servable ? { ExpressionAttributeNames: { '#approvalState': 'state' }, ExpressionAttributeValues: { ':promotable': 'promotable', ':approved': 'approved' } } : {}),
+          ...(servable
+            ? {
+                ExpressionAttributeNames: { '#approvalState': 'state' },
+                ExpressionAttributeValues: { ':promotable': 'promotable', ':approved': 'approved' },
+              }
+            : {}),
         },
       });
     }
@@ -474,7 +645,9 @@ export class ModelRegistry {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (err) {
       if (err instanceof TransactionCanceledException) {
-        throw new ConcurrentModificationError(`${key} changed while this transition was being written; re-read and try again (${err.message})`);
+        throw new ConcurrentModificationError(
+          `${key} changed while this transition was being written; re-read and try again (${err.message})`,
+        );
       }
       throw err;
     }
@@ -485,7 +658,13 @@ export class ModelRegistry {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { pk: entry.key, sk: auditSk(entry.at, id), gsi1pk: auditGsiPk(entry.at), gsi1sk: `${entry.at}#${entry.key}`, ...entry },
+        Item: {
+          pk: entry.key,
+          sk: auditSk(entry.at, id),
+          gsi1pk: auditGsiPk(entry.at),
+          gsi1sk: `${entry.at}#${entry.key}`,
+          ...entry,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -513,16 +692,22 @@ export class ModelRegistry {
   }
 
   private async versionForRun(key: string, trainingRunId: string): Promise<ModelVersion | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: key, sk: runSk(trainingRunId) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: key, sk: runSk(trainingRunId) }, ConsistentRead: true }),
+    );
     const version = res.Item?.version as number | undefined;
     return version === undefined ? undefined : this.getVersion(key, version);
   }
 
-  private async queryAll(params: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Record<string, unknown>[]> {
+  private async queryAll(
+    params: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+  ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await this.doc.send(new QueryCommand({ ...params, TableName: this.tableName, ExclusiveStartKey: start }));
+      const res = await this.doc.send(
+        new QueryCommand({ ...params, TableName: this.tableName, ExclusiveStartKey: start }),
+      );
       out.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start);

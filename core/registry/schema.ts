@@ -81,7 +81,10 @@ export function versionStatus(v: Pick<ModelVersion, 'gate' | 'approval'>): Versi
 export function servingRefusal(v: Pick<ModelVersion, 'key' | 'version' | 'gate' | 'approval'>): string | undefined {
   const status = versionStatus(v);
   if (status === 'rejected') {
-    const why = v.approval && v.approval.state !== 'approved' ? `approval ${v.approval.state}: ${v.approval.why ?? ''}` : (v.gate?.reasons.join('; ') ?? '');
+    const why =
+      v.approval && v.approval.state !== 'approved'
+        ? `approval ${v.approval.state}: ${v.approval.why ?? ''}`
+        : (v.gate?.reasons.join('; ') ?? '');
     return `${v.key} v${v.version} was rejected (${why})`;
   }
   if (status === 'pending-approval') return `${v.key} v${v.version} is waiting for approval`;

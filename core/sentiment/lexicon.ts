@@ -2,10 +2,25 @@ import afinnModule from 'afinn-165-financialmarketnews';
 import type { Sentiment } from '../events/index.js';
 import type { SentimentScorer } from './scorer.js';
 
-const AFINN: Record<string, number> = (afinnModule as { afinn165FinancialMarketNews: Record<string, number> }).afinn165FinancialMarketNews;
+const AFINN: Record<string, number> = (afinnModule as { afinn165FinancialMarketNews: Record<string, number> })
+  .afinn165FinancialMarketNews;
 
 /** Words that flip the valence of the next few tokens ("not profitable", "no growth"). */
-const NEGATORS = new Set(['not', 'no', 'never', "isn't", "wasn't", "aren't", "doesn't", "didn't", "don't", "won't", "can't", 'cannot', 'without']);
+const NEGATORS = new Set([
+  'not',
+  'no',
+  'never',
+  "isn't",
+  "wasn't",
+  "aren't",
+  "doesn't",
+  "didn't",
+  "don't",
+  "won't",
+  "can't",
+  'cannot',
+  'without',
+]);
 const NEGATION_SPAN = 3;
 /** VADER's normalisation constant: maps an unbounded valence sum smoothly into (-1, 1). */
 const NORMALISATION_ALPHA = 15;

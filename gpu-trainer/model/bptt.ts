@@ -20,7 +20,14 @@ export interface RecurrentGradient {
 }
 
 /** Loss and flat gradient of an LSTM or GRU spec (layout order of spec.ts). `tf` is unused: the kernel needs no backend. */
-export function recurrentLossAndGradient(_tf: typeof tfTypes, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): RecurrentGradient {
+export function recurrentLossAndGradient(
+  _tf: typeof tfTypes,
+  spec: ModelSpec,
+  flat: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  batch: number,
+): RecurrentGradient {
   if (spec.kind === 'lstm') return lstmKernelLossAndGradient(spec, flat, x, y, batch);
   if (spec.kind === 'gru') return gruKernelLossAndGradient(spec, flat, x, y, batch);
   throw new Error(`recurrentLossAndGradient: ${spec.kind} has no recurrence (use forward.ts lossAndGradient)`);

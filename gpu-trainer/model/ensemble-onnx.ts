@@ -1,5 +1,14 @@
 import type { Normalisation } from '../../core/features/index.js';
-import { encodeModel, floatTensor, int64Tensor, INPUT_NAME, modelGraph, node, OUTPUT_NAME, type GraphPart } from './onnx.js';
+import {
+  encodeModel,
+  floatTensor,
+  int64Tensor,
+  INPUT_NAME,
+  modelGraph,
+  node,
+  OUTPUT_NAME,
+  type GraphPart,
+} from './onnx.js';
 import type { ModelSpec } from './spec.js';
 
 export interface EnsembleMember {
@@ -30,7 +39,8 @@ export function exportEnsembleOnnx(
   const outputs: string[] = [];
   members.forEach((m, i) => {
     if (m.spec.features !== F) throw new Error(`member ${i} has ${m.spec.features} features, not ${F}`);
-    if (m.spec.windowSize > T) throw new Error(`member ${i} window ${m.spec.windowSize} exceeds the ensemble window ${T}`);
+    if (m.spec.windowSize > T)
+      throw new Error(`member ${i} window ${m.spec.windowSize} exceeds the ensemble window ${T}`);
     const prefix = `m${i}_`;
     let input = INPUT_NAME;
     if (m.spec.windowSize < T) {
@@ -39,20 +49,34 @@ export function exportEnsembleOnnx(
         int64Tensor(`${prefix}slice_ends`, [T]),
         int64Tensor(`${prefix}slice_axes`, [1]),
       );
-      part.nodes.push(node('Slice', [input, `${prefix}slice_starts`, `${prefix}slice_ends`, `${prefix}slice_axes`], [`${prefix}window`]));
+      part.nodes.push(
+        node(
+          'Slice',
+          [input, `${prefix}slice_starts`, `${prefix}slice_ends`, `${prefix}slice_axes`],
+          [`${prefix}window`],
+        ),
+      );
       input = `${prefix}window`;
     }
     const scale = new Float32Array(F);
     const shift = new Float32Array(F);
     let identity = true;
     for (let f = 0; f < F; f++) {
-      const [se, me, sm, mm] = [ensemble.normalisation.std[f]!, ensemble.normalisation.mean[f]!, m.normalisation.std[f]!, m.normalisation.mean[f]!];
+      const [se, me, sm, mm] = [
+        ensemble.normalisation.std[f]!,
+        ensemble.normalisation.mean[f]!,
+        m.normalisation.std[f]!,
+        m.normalisation.mean[f]!,
+      ];
       scale[f] = se / sm;
       shift[f] = (me - mm) / sm;
       if (se !== sm || me !== mm) identity = false;
     }
     if (!identity) {
-      part.initializer.push(floatTensor(`${prefix}norm_scale`, [F], scale), floatTensor(`${prefix}norm_shift`, [F], shift));
+      part.initializer.push(
+        floatTensor(`${prefix}norm_scale`, [F], scale),
+        floatTensor(`${prefix}norm_shift`, [F], shift),
+      );
       part.nodes.push(
         node('Mul', [input, `${prefix}norm_scale`], [`${prefix}scaled`]),
         node('Add', [`${prefix}scaled`, `${prefix}norm_shift`], [`${prefix}x`]),
@@ -65,7 +89,10 @@ export function exportEnsembleOnnx(
     outputs.push(`${prefix}out`);
   });
   part.initializer.push(floatTensor('ensemble_weight', [], Float32Array.of(1 / members.length)));
-  part.nodes.push(node('Sum', outputs, ['ensemble_sum']), node('Mul', ['ensemble_sum', 'ensemble_weight'], [OUTPUT_NAME]));
+  part.nodes.push(
+    node('Sum', outputs, ['ensemble_sum']),
+    node('Mul', ['ensemble_sum', 'ensemble_weight'], [OUTPUT_NAME]),
+  );
   const kinds = members.map((m) => m.spec.kind).join('+');
   return encodeModel(part, {
     name: 'signalforge_ensemble',

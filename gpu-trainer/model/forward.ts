@@ -29,7 +29,10 @@ function fastMatMul(tf: Tf): (a: Tensor2D, b: Tensor2D) => Tensor2D {
       save([a, b]);
       return {
         value: tf.matMul(a, b),
-        gradFunc: (dy: Tensor2D, saved: Tensor[]) => [tf.matMul(dy, tf.transpose(saved[1]!) as Tensor2D), tf.matMul(tf.transpose(saved[0]!) as Tensor2D, dy)],
+        gradFunc: (dy: Tensor2D, saved: Tensor[]) => [
+          tf.matMul(dy, tf.transpose(saved[1]!) as Tensor2D),
+          tf.matMul(tf.transpose(saved[0]!) as Tensor2D, dy),
+        ],
       };
     }) as unknown as Parameters<Tf['customGrad']>[0]);
     mm = (a, b) => custom(a, b) as Tensor2D;
@@ -86,7 +89,14 @@ export function paramTensors(tf: Tf, spec: ModelSpec, flat: Float32Array): Tenso
 }
 
 /** Mean squared error and its gradient with respect to every parameter, flattened in layout order. */
-export function lossAndGradient(tf: Tf, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): { loss: number; grad: Float32Array } {
+export function lossAndGradient(
+  tf: Tf,
+  spec: ModelSpec,
+  flat: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  batch: number,
+): { loss: number; grad: Float32Array } {
   const layout = paramLayout(spec);
   const grad = new Float32Array(flat.length);
   let loss = 0;
@@ -94,7 +104,9 @@ export function lossAndGradient(tf: Tf, spec: ModelSpec, flat: Float32Array, x: 
     const params = paramTensors(tf, spec, flat);
     const xt = tf.tensor3d(x, [batch, spec.windowSize, spec.features]);
     const yt = tf.tensor2d(y, [batch, 1]);
-    const { value, grads } = tf.valueAndGrads((...ps: Tensor[]) => tf.mean(tf.squaredDifference(forward(tf, spec, ps, xt), yt)) as tfTypes.Scalar)(params);
+    const { value, grads } = tf.valueAndGrads(
+      (...ps: Tensor[]) => tf.mean(tf.squaredDifference(forward(tf, spec, ps, xt), yt)) as tfTypes.Scalar,
+    )(params);
     loss = value.dataSync()[0]!;
     grads.forEach((g, i) => grad.set(g.dataSync() as Float32Array, layout[i]!.offset));
   });

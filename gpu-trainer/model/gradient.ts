@@ -11,8 +11,16 @@ import type { ModelSpec } from './spec.js';
  * (test/unit/trainer/bptt.test.ts). SIGNALFORGE_GRADIENT=autodiff forces the autodiff path everywhere (for
  * A/B measurements and as a fallback); workers inherit it from the coordinator's environment.
  */
-export function trainingLossAndGradient(tf: typeof tfTypes, spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, batch: number): { loss: number; grad: Float32Array } {
+export function trainingLossAndGradient(
+  tf: typeof tfTypes,
+  spec: ModelSpec,
+  flat: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  batch: number,
+): { loss: number; grad: Float32Array } {
   const recurrent = spec.kind === 'lstm' || spec.kind === 'gru';
-  if (recurrent && tf.getBackend() !== 'tensorflow' && process.env.SIGNALFORGE_GRADIENT !== 'autodiff') return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
+  if (recurrent && tf.getBackend() !== 'tensorflow' && process.env.SIGNALFORGE_GRADIENT !== 'autodiff')
+    return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
   return lossAndGradient(tf, spec, flat, x, y, batch);
 }

@@ -21,15 +21,33 @@ export function floatTensor(name: string, dims: number[], values: Float32Array):
 }
 
 export function int64Tensor(name: string, values: number[]): Onnx.ITensorProto {
-  return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
+  return {
+    name,
+    dims: [values.length],
+    dataType: INT64,
+    rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+  };
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], attribute: Onnx.IAttributeProto[] = []): Onnx.INodeProto {
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attribute: Onnx.IAttributeProto[] = [],
+): Onnx.INodeProto {
   return { opType, input: inputs, output: outputs, name: `${opType}_${outputs[0]}`, attribute };
 }
 
 /** Transposes a [rows, cols] row-major kernel slice into [cols, rows] (ONNX RNN weights are [gates*H, in]). */
-function transposeBlock(src: Float32Array, rows: number, cols: number, colStart: number, colCount: number, dst: Float32Array, dstRowOffset: number): void {
+function transposeBlock(
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  colStart: number,
+  colCount: number,
+  dst: Float32Array,
+  dstRowOffset: number,
+): void {
   for (let c = 0; c < colCount; c++) {
     for (let r = 0; r < rows; r++) dst[(dstRowOffset + c) * rows + r] = src[r * cols + colStart + c]!;
   }
@@ -52,7 +70,14 @@ export interface GraphPart {
  * One model's math from `input` ([batch, window, features], z-scored) to `output` ([batch, 1], a return),
  * every internal name prefixed with `prefix`.
  */
-export function modelGraph(spec: ModelSpec, flat: Float32Array, opts: Pick<ExportOptions, 'targetMean' | 'targetStd'>, prefix: string, input: string, output: string): GraphPart {
+export function modelGraph(
+  spec: ModelSpec,
+  flat: Float32Array,
+  opts: Pick<ExportOptions, 'targetMean' | 'targetStd'>,
+  prefix: string,
+  input: string,
+  output: string,
+): GraphPart {
   const { windowSize: T, features: F, hidden: H } = spec;
   const n = (name: string) => `${prefix}${name}`;
   const p = Object.fromEntries(paramLayout(spec).map((l) => [l.name, flat.subarray(l.offset, l.offset + l.size)]));
@@ -64,7 +89,11 @@ export function modelGraph(spec: ModelSpec, flat: Float32Array, opts: Pick<Expor
     nodes.push(...part.nodes);
     initializer.push(...part.initializer);
   } else if (spec.kind === 'dense') {
-    initializer.push(int64Tensor(n('flat_shape'), [-1, T * F]), floatTensor(n('w1'), [T * F, H], p.w1!), floatTensor(n('b1'), [H], p.b1!));
+    initializer.push(
+      int64Tensor(n('flat_shape'), [-1, T * F]),
+      floatTensor(n('w1'), [T * F, H], p.w1!),
+      floatTensor(n('b1'), [H], p.b1!),
+    );
     nodes.push(
       node('Reshape', [input, n('flat_shape')], [n('flat')]),
       node('MatMul', [n('flat'), n('w1')], [n('h1_mm')]),
@@ -96,7 +125,12 @@ export function modelGraph(spec: ModelSpec, flat: Float32Array, opts: Pick<Expor
     if (spec.kind === 'gru') attrs.push({ name: 'linear_before_reset', type: A.INT, i: 0 });
     nodes.push(
       node('Transpose', [input], [n('x_tnf')], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]),
-      node(spec.kind === 'lstm' ? 'LSTM' : 'GRU', [n('x_tnf'), n('W'), n('R'), n('B')], [n('rnn_y'), n('rnn_h')], attrs),
+      node(
+        spec.kind === 'lstm' ? 'LSTM' : 'GRU',
+        [n('x_tnf'), n('W'), n('R'), n('B')],
+        [n('rnn_y'), n('rnn_h')],
+        attrs,
+      ),
       node('Reshape', [n('rnn_h'), n('h_shape')], [n('h_last')]),
     );
   }
@@ -105,12 +139,18 @@ export function modelGraph(spec: ModelSpec, flat: Float32Array, opts: Pick<Expor
   const wOut = Float32Array.from(p.wOut!, (w) => w * opts.targetStd);
   const bOut = Float32Array.of(p.bOut![0]! * opts.targetStd + opts.targetMean);
   initializer.push(floatTensor(n('w_out'), [H, 1], wOut), floatTensor(n('b_out'), [1], bOut));
-  nodes.push(node('MatMul', [n('h_last'), n('w_out')], [n('out_mm')]), node('Add', [n('out_mm'), n('b_out')], [output]));
+  nodes.push(
+    node('MatMul', [n('h_last'), n('w_out')], [n('out_mm')]),
+    node('Add', [n('out_mm'), n('b_out')], [output]),
+  );
   return { nodes, initializer };
 }
 
 /** Wraps a graph into a serialised ModelProto with the service's input and output contract. */
-export function encodeModel(part: GraphPart, x: { name: string; window: number; features: number; docString: string }): Uint8Array {
+export function encodeModel(
+  part: GraphPart,
+  x: { name: string; window: number; features: number; docString: string },
+): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -124,10 +164,20 @@ export function encodeModel(part: GraphPart, x: { name: string; window: number; 
       input: [
         {
           name: INPUT_NAME,
-          type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: x.window }, { dimValue: x.features }] } } },
+          type: {
+            tensorType: {
+              elemType: FLOAT,
+              shape: { dim: [{ dimParam: 'batch' }, { dimValue: x.window }, { dimValue: x.features }] },
+            },
+          },
         },
       ],
-      output: [{ name: OUTPUT_NAME, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } }],
+      output: [
+        {
+          name: OUTPUT_NAME,
+          type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } },
+        },
+      ],
     },
   });
   return onnx.ModelProto.encode(model).finish();
@@ -140,7 +190,12 @@ export function encodeModel(part: GraphPart, x: { name: string; window: number; 
 export function exportOnnx(spec: ModelSpec, flat: Float32Array, opts: ExportOptions): Uint8Array {
   const { windowSize: T, features: F, hidden: H } = spec;
   const part = modelGraph(spec, flat, opts, '', INPUT_NAME, OUTPUT_NAME);
-  return encodeModel(part, { name: `signalforge_${spec.kind}`, window: T, features: F, docString: opts.docString ?? `${spec.kind} window=${T} features=${F} hidden=${H}` });
+  return encodeModel(part, {
+    name: `signalforge_${spec.kind}`,
+    window: T,
+    features: F,
+    docString: opts.docString ?? `${spec.kind} window=${T} features=${F} hidden=${H}`,
+  });
 }
 
 /** The float initializers of an exported model, by name; tests use it to compare weights. */

@@ -35,19 +35,19 @@ export function paramLayout(spec: ModelSpec): ParamTensor[] {
     kind === 'transformer'
       ? transformerLayout(spec)
       : kind === 'dense'
-      ? [
-          ['w1', [T * F, H]],
-          ['b1', [H]],
-          ['wOut', [H, 1]],
-          ['bOut', [1]],
-        ]
-      : [
-          ['w', [F, (kind === 'lstm' ? 4 : 3) * H]],
-          ['r', [H, (kind === 'lstm' ? 4 : 3) * H]],
-          ['b', [(kind === 'lstm' ? 4 : 3) * H]],
-          ['wOut', [H, 1]],
-          ['bOut', [1]],
-        ];
+        ? [
+            ['w1', [T * F, H]],
+            ['b1', [H]],
+            ['wOut', [H, 1]],
+            ['bOut', [1]],
+          ]
+        : [
+            ['w', [F, (kind === 'lstm' ? 4 : 3) * H]],
+            ['r', [H, (kind === 'lstm' ? 4 : 3) * H]],
+            ['b', [(kind === 'lstm' ? 4 : 3) * H]],
+            ['wOut', [H, 1]],
+            ['bOut', [1]],
+          ];
   let offset = 0;
   return shapes.map(([name, shape]) => {
     const size = shape.reduce((a, b) => a * b, 1);

@@ -7,7 +7,13 @@ import { LAYER_NORM_EPSILON, positionalEncoding, transformerShape } from './tran
  * weights, LayerNormalization over the last axis, Softmax over the last axis, ReduceMean over time for the
  * pooling. Writes the pooled [batch, d] vector to `output`; modelGraph adds the head.
  */
-export function transformerGraph(spec: ModelSpec, p: Record<string, Float32Array>, n: (name: string) => string, input: string, output: string): GraphPart {
+export function transformerGraph(
+  spec: ModelSpec,
+  p: Record<string, Float32Array>,
+  n: (name: string) => string,
+  input: string,
+  output: string,
+): GraphPart {
   const { windowSize: T, features: F } = spec;
   const { d, layers, heads, headDim, ffn } = transformerShape(spec);
   const nodes: GraphPart['nodes'] = [];

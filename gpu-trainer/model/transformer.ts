@@ -10,7 +10,13 @@ export const LAYER_NORM_EPSILON = 1e-5;
 /** The feed-forward layer's width as a multiple of the model width. */
 export const FFN_MULTIPLIER = 2;
 
-export function transformerShape(spec: ModelSpec): { d: number; layers: number; heads: number; headDim: number; ffn: number } {
+export function transformerShape(spec: ModelSpec): {
+  d: number;
+  layers: number;
+  heads: number;
+  headDim: number;
+  ffn: number;
+} {
   const d = spec.hidden;
   const layers = spec.layers ?? 1;
   const heads = spec.heads ?? 1;
@@ -78,7 +84,13 @@ function layerNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
  * The Transformer's forward pass on explicit parameter tensors (layout order), for tfjs autodiff. Tokens are
  * the window's bars; every per-token projection runs as one [batch*T, d] matMul. Returns [batch, 1].
  */
-export function transformerForward(tf: Tf, spec: ModelSpec, params: Tensor[], x: Tensor, mm: (a: Tensor2D, b: Tensor2D) => Tensor2D): Tensor {
+export function transformerForward(
+  tf: Tf,
+  spec: ModelSpec,
+  params: Tensor[],
+  x: Tensor,
+  mm: (a: Tensor2D, b: Tensor2D) => Tensor2D,
+): Tensor {
   const { windowSize: T, features: F } = spec;
   const { d, layers, heads, headDim } = transformerShape(spec);
   const names = transformerLayout(spec).map(([name]) => name);
@@ -89,14 +101,18 @@ export function transformerForward(tf: Tf, spec: ModelSpec, params: Tensor[], x:
   let z = tf.add(mm(tf.reshape(x, [tokens, F]) as Tensor2D, p.in_w as Tensor2D), p.in_b!);
   z = tf.reshape(tf.add(tf.reshape(z, [B, T, d]), pe), [tokens, d]);
   const scale = 1 / Math.sqrt(headDim);
-  const splitHeads = (t: Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, heads, headDim]), [0, 2, 1, 3]), [B * heads, T, headDim]);
+  const splitHeads = (t: Tensor) =>
+    tf.reshape(tf.transpose(tf.reshape(t, [B, T, heads, headDim]), [0, 2, 1, 3]), [B * heads, T, headDim]);
   for (let l = 0; l < layers; l++) {
     const a = layerNorm(tf, z, p[`l${l}_ln1_gamma`]!, p[`l${l}_ln1_beta`]!) as Tensor2D;
     const q = splitHeads(tf.add(mm(a, p[`l${l}_wq`] as Tensor2D), p[`l${l}_bq`]!));
     const k = splitHeads(mm(a, p[`l${l}_wk`] as Tensor2D));
     const v = splitHeads(tf.add(mm(a, p[`l${l}_wv`] as Tensor2D), p[`l${l}_bv`]!));
     const attention = tf.softmax(tf.mul(tf.matMul(q, tf.transpose(k, [0, 2, 1])), scale));
-    const heads_ = tf.reshape(tf.transpose(tf.reshape(tf.matMul(attention, v), [B, heads, T, headDim]), [0, 2, 1, 3]), [tokens, d]) as Tensor2D;
+    const heads_ = tf.reshape(tf.transpose(tf.reshape(tf.matMul(attention, v), [B, heads, T, headDim]), [0, 2, 1, 3]), [
+      tokens,
+      d,
+    ]) as Tensor2D;
     z = tf.add(z, tf.add(mm(heads_, p[`l${l}_wo`] as Tensor2D), p[`l${l}_bo`]!));
     const f = layerNorm(tf, z, p[`l${l}_ln2_gamma`]!, p[`l${l}_ln2_beta`]!) as Tensor2D;
     const inner = tf.relu(tf.add(mm(f, p[`l${l}_w1`] as Tensor2D), p[`l${l}_b1`]!)) as Tensor2D;

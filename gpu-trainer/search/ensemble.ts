@@ -58,5 +58,10 @@ export function ensembleCandidate(
     return members;
   });
   const m = mse(oos, actual);
-  return { oos, oosMse: Number.isFinite(m) ? m : Number.MAX_VALUE, foldMembers, members: rank((i) => validationScore(trials[i]!)) };
+  return {
+    oos,
+    oosMse: Number.isFinite(m) ? m : Number.MAX_VALUE,
+    foldMembers,
+    members: rank((i) => validationScore(trials[i]!)),
+  };
 }

@@ -58,7 +58,11 @@ export function halvingSchedule(n: number, s: HalvingSettings): { count: number;
  * trains on one data-parallel group at a time, and the order must not depend on timing. Returns undefined when
  * the search is complete.
  */
-export function nextHalvingTrial(sampled: readonly Hyperparameters[], done: readonly ScoredTrial[], s: HalvingSettings): PlannedTrial | undefined {
+export function nextHalvingTrial(
+  sampled: readonly Hyperparameters[],
+  done: readonly ScoredTrial[],
+  s: HalvingSettings,
+): PlannedTrial | undefined {
   const schedule = halvingSchedule(sampled.length, s);
   let candidates = sampled.map((_, i) => i);
   let pos = 0;

@@ -1,7 +1,14 @@
 import type { ConsumerRecord } from '@aws-lambda-powertools/kafka/types';
 import { EVENT_TYPE_BY_TOPIC, eventSchema, logicalTopic, type SignalEvent } from '../../core/events/index.js';
 
-export const DEAD_LETTER_REASONS = ['oversized', 'bad-base64', 'empty-value', 'invalid-json', 'schema-violation', 'wrong-topic'] as const;
+export const DEAD_LETTER_REASONS = [
+  'oversized',
+  'bad-base64',
+  'empty-value',
+  'invalid-json',
+  'schema-violation',
+  'wrong-topic',
+] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 export type DecodeResult = { ok: true; event: SignalEvent } | { ok: false; reason: DeadLetterReason; detail: string };
@@ -18,7 +25,8 @@ export function decodedLength(base64: string): number {
  */
 export function decodeRecord(record: ConsumerRecord<unknown, unknown>, maxRecordBytes: number): DecodeResult {
   const raw = record.originalValue;
-  if (raw === null || raw === undefined || raw === '') return { ok: false, reason: 'empty-value', detail: 'record has no value' };
+  if (raw === null || raw === undefined || raw === '')
+    return { ok: false, reason: 'empty-value', detail: 'record has no value' };
   if (decodedLength(raw) > maxRecordBytes) {
     return { ok: false, reason: 'oversized', detail: `value is ~${decodedLength(raw)} bytes, limit ${maxRecordBytes}` };
   }
@@ -46,7 +54,11 @@ export function decodeRecord(record: ConsumerRecord<unknown, unknown>, maxRecord
   const topic = logicalTopic(record.topic);
   const expected = topic ? EVENT_TYPE_BY_TOPIC[topic] : undefined;
   if (expected && parsed.data.type !== expected) {
-    return { ok: false, reason: 'wrong-topic', detail: `${parsed.data.type} event on topic ${record.topic} (expects ${expected})` };
+    return {
+      ok: false,
+      reason: 'wrong-topic',
+      detail: `${parsed.data.type} event on topic ${record.topic} (expects ${expected})`,
+    };
   }
   return { ok: true, event: parsed.data };
 }

@@ -14,7 +14,13 @@ export interface ProduceOnceResult {
  * between polls on purpose (late vendor data); the overlap re-sends events with the same ids, which the
  * sink drops within a batch and lake readers drop across batches.
  */
-export async function produceOnce(kind: SourceKind, adapter: SourceAdapter, producer: EventProducer, config: SignalForgeConfig, now = new Date()): Promise<ProduceOnceResult> {
+export async function produceOnce(
+  kind: SourceKind,
+  adapter: SourceAdapter,
+  producer: EventProducer,
+  config: SignalForgeConfig,
+  now = new Date(),
+): Promise<ProduceOnceResult> {
   const since = new Date(now.getTime() - lookbackMinutes(kind, config) * 60_000);
   const events = await adapter.fetch({ symbols: config.universe.symbols, since, now });
   if (events.length > 0) await producer.sendEvents(events, now);

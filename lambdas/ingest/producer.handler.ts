@@ -9,11 +9,19 @@ import { createLogger, observed } from '../../core/observability/index.js';
 
 const logger = createLogger('ingest-producer', { source: process.env.SOURCE ?? 'unknown' });
 // Kept across warm invocations: one Kafka connection and one secrets cache per container.
-let state: Promise<{ adapter: SourceAdapter; producer: EventProducer; kind: SourceKind; config: ReturnType<typeof loadConfig> }> | undefined;
+let state:
+  | Promise<{
+      adapter: SourceAdapter;
+      producer: EventProducer;
+      kind: SourceKind;
+      config: ReturnType<typeof loadConfig>;
+    }>
+  | undefined;
 
 async function init() {
   const kind = process.env.SOURCE as SourceKind;
-  if (!SOURCE_KINDS.includes(kind)) throw new Error(`SOURCE must be one of ${SOURCE_KINDS.join(', ')}; got ${process.env.SOURCE}`);
+  if (!SOURCE_KINDS.includes(kind))
+    throw new Error(`SOURCE must be one of ${SOURCE_KINDS.join(', ')}; got ${process.env.SOURCE}`);
   const config = loadConfig();
   const brokers = await resolveBootstrapBrokers(config);
   const producer = await connectEventProducer(createKafka(config, { brokers }));

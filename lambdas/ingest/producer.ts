@@ -11,7 +11,12 @@ export interface OutgoingMessage {
 
 /** The wire form of an event: JSON value, the symbol as key (so a symbol's events stay in order on one partition). */
 export function eventMessage(event: SignalEvent, namespace?: string): OutgoingMessage {
-  return { topic: physicalTopic(topicForEvent(event), namespace), key: event.symbol, value: JSON.stringify(event), headers: { 'event-type': event.type } };
+  return {
+    topic: physicalTopic(topicForEvent(event), namespace),
+    key: event.symbol,
+    value: JSON.stringify(event),
+    headers: { 'event-type': event.type },
+  };
 }
 
 export interface EventProducer {
@@ -93,7 +98,10 @@ class Lane {
       if (!list) byTopic.set(m.topic, (list = []));
       list.push({ key: m.key, value: m.value, headers: m.headers, partition: m.partition });
     }
-    await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+    });
   }
 }
 
@@ -139,9 +147,15 @@ export async function connectEventProducer(kafka: Kafka, options: EventProducerO
       const perLane: (OutgoingMessage & { partition: number })[][] = lanes.map(() => []);
       const counts = new Map<string, number>();
       for (const topic of new Set(messages.map((m) => m.topic))) counts.set(topic, await partitionsOf(topic));
-      const metadata = new Map([...counts].map(([t, n]) => [t, Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0 }))]));
+      const metadata = new Map(
+        [...counts].map(([t, n]) => [t, Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0 }))]),
+      );
       for (const m of messages) {
-        const partition = partitioner({ topic: m.topic, partitionMetadata: metadata.get(m.topic) as never, message: { key: m.key, value: m.value } });
+        const partition = partitioner({
+          topic: m.topic,
+          partitionMetadata: metadata.get(m.topic) as never,
+          message: { key: m.key, value: m.value },
+        });
         perLane[partition % laneCount]!.push({ ...m, partition });
       }
       await Promise.all(perLane.map((batch, i) => (batch.length > 0 ? lanes[i]!.send(batch) : undefined)));

@@ -20,7 +20,16 @@ import {
   utcDate,
   type LakeRow,
 } from '../../core/lake/index.js';
-import { emitRejectionMetrics, LakeRecentBars, quarantineEntry, screenEvents, type PlausibilityRule, type RecentBars, type Rejection, type Violation } from '../../core/quality/index.js';
+import {
+  emitRejectionMetrics,
+  LakeRecentBars,
+  quarantineEntry,
+  screenEvents,
+  type PlausibilityRule,
+  type RecentBars,
+  type Rejection,
+  type Violation,
+} from '../../core/quality/index.js';
 import type { OnlineBarStore } from '../../core/online/index.js';
 import type { SentimentScorer } from '../../core/sentiment/index.js';
 import { decodeRecord, type DeadLetterReason } from './decode.js';
@@ -135,7 +144,13 @@ async function scoreSentiment(events: SignalEvent[], scorer: SentimentScorer): P
  * have written, and the keys this attempt does not rewrite are deleted. Together they make the lake an
  * exact function of the committed Kafka log: no record twice, none lost.
  */
-async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: DeadLetter[], quarantined: Quarantined[], deps: SinkDeps): Promise<number> {
+async function writePartition(
+  batch: PartitionBatch,
+  rows: LakeRow[],
+  letters: DeadLetter[],
+  quarantined: Quarantined[],
+  deps: SinkDeps,
+): Promise<number> {
   const { config, s3, lakeBucket } = deps;
   const dlqBucket = deps.deadLetterBucket ?? lakeBucket;
   const offsets = batch.records.map((r) => r.offset);
@@ -162,14 +177,23 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
   // The usual case is a first attempt, where a conditional create writes the ledger in one request; only
   // when a ledger from an earlier attempt exists is it read, merged and rewritten.
   const ledgerKey = batchLedgerKey(config.ingest.lakePrefix, batch.topic, batch.partition, firstOffset);
-  const ledgerBody = (ledgerKeys: string[]) => JSON.stringify({ topic: batch.topic, partition: batch.partition, firstOffset, keys: ledgerKeys });
+  const ledgerBody = (ledgerKeys: string[]) =>
+    JSON.stringify({ topic: batch.topic, partition: batch.partition, firstOffset, keys: ledgerKeys });
   let stale: string[] = [];
   if (!(await putObjectIfAbsent(s3, lakeBucket, ledgerKey, ledgerBody(keys), 'application/json'))) {
     const previousBytes = await getObjectBytes(s3, lakeBucket, ledgerKey);
-    const previous: string[] = previousBytes ? (JSON.parse(Buffer.from(previousBytes).toString('utf8')) as { keys: string[] }).keys : [];
+    const previous: string[] = previousBytes
+      ? (JSON.parse(Buffer.from(previousBytes).toString('utf8')) as { keys: string[] }).keys
+      : [];
     stale = previous.filter((k) => !groups.has(k));
     if (keys.some((k) => !previous.includes(k))) {
-      await putObjectBytes(s3, lakeBucket, ledgerKey, ledgerBody([...new Set([...previous, ...keys])]), 'application/json');
+      await putObjectBytes(
+        s3,
+        lakeBucket,
+        ledgerKey,
+        ledgerBody([...new Set([...previous, ...keys])]),
+        'application/json',
+      );
     }
   }
 
@@ -188,8 +212,17 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
       await putObjectBytes(s3, dlqBucket, key, deadLetterBody(letter), 'application/json');
     }),
     ...quarantined.map(({ record, row, violation }) => async () => {
-      const key = quarantineKey(config.quality.quarantinePrefix, { topic, partition: batch.partition, offset: record.offset, date: utcDate(record.timestamp) });
-      const entry = quarantineEntry(record, { topic, eventId: row.event.eventId, eventType: row.event.type, symbol: row.event.symbol }, violation);
+      const key = quarantineKey(config.quality.quarantinePrefix, {
+        topic,
+        partition: batch.partition,
+        offset: record.offset,
+        date: utcDate(record.timestamp),
+      });
+      const entry = quarantineEntry(
+        record,
+        { topic, eventId: row.event.eventId, eventType: row.event.type, symbol: row.event.symbol },
+        violation,
+      );
       await putObjectBytes(s3, dlqBucket, key, JSON.stringify(entry), 'application/json');
     }),
   ];
@@ -203,10 +236,23 @@ async function writePartition(batch: PartitionBatch, rows: LakeRow[], letters: D
  * ids, score sentiment, write the lake. A partition whose writes fail is reported from its FIRST offset,
  * because its lake objects span the whole slice and only a retry from there rewrites them consistently.
  */
-export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): Promise<{ response: KafkaBatchResponse; stats: SinkStats }> {
-  const stats: SinkStats = { received: records.length, written: 0, deadLettered: {}, quarantined: {}, duplicatesDropped: 0, objectsWritten: 0, failedPartitions: [] };
+export async function sinkRecords(
+  records: readonly Record_[],
+  deps: SinkDeps,
+): Promise<{ response: KafkaBatchResponse; stats: SinkStats }> {
+  const stats: SinkStats = {
+    received: records.length,
+    written: 0,
+    deadLettered: {},
+    quarantined: {},
+    duplicatesDropped: 0,
+    objectsWritten: 0,
+    failedPartitions: [],
+  };
   const seen = new Set<string>();
-  const batches = groupByPartition(records).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const batches = groupByPartition(records).sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+  );
   const prepared = batches.map((batch) => {
     const rows: LakeRow[] = [];
     const letters: DeadLetter[] = [];
@@ -228,15 +274,27 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
   });
   // Plausibility (core/quality): well-formed but absurd records go to quarantine, not the lake.
   if (!deps.skipPlausibility) {
-    const screened = await screenEvents(prepared.flatMap((p) => p.rows.map((row) => ({ p, row }))), (x) => x.row.event, deps.config, Date.now(), deps.recentBars);
+    const screened = await screenEvents(
+      prepared.flatMap((p) => p.rows.map((row) => ({ p, row }))),
+      (x) => x.row.event,
+      deps.config,
+      Date.now(),
+      deps.recentBars,
+    );
     for (const p of prepared) p.rows = [];
     for (const { p, row } of screened.accepted) p.rows.push(row);
-    for (const { item: { p, row }, violation } of screened.quarantined) {
+    for (const {
+      item: { p, row },
+      violation,
+    } of screened.quarantined) {
       p.quarantined.push({ record: p.batch.records.find((r) => r.offset === row.kafkaOffset)!, row, violation });
       stats.quarantined[violation.rule] = (stats.quarantined[violation.rule] ?? 0) + 1;
     }
   }
-  await scoreSentiment(prepared.flatMap((p) => p.rows.map((r) => r.event)), deps.scorer);
+  await scoreSentiment(
+    prepared.flatMap((p) => p.rows.map((r) => r.event)),
+    deps.scorer,
+  );
 
   const failures: KafkaBatchItemFailure[] = [];
   await Promise.all(
@@ -250,8 +308,13 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
       } catch (err) {
         const id = `${batch.topic}-${batch.partition}`;
         stats.failedPartitions.push(id);
-        deps.logger.error('lake or online store write failed; partition will be retried from its first offset', { topicPartition: id, error: err as Error });
-        failures.push({ itemIdentifier: { 'topic-partition': id, offset: Math.min(...batch.records.map((r) => r.offset)) } });
+        deps.logger.error('lake or online store write failed; partition will be retried from its first offset', {
+          topicPartition: id,
+          error: err as Error,
+        });
+        failures.push({
+          itemIdentifier: { 'topic-partition': id, offset: Math.min(...batch.records.map((r) => r.offset)) },
+        });
       }
     }),
   );
@@ -266,7 +329,13 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
     });
   }
   for (const q of prepared.flatMap((p) => p.quarantined)) {
-    deps.logger.warn('record quarantined', { rule: q.violation.rule, detail: q.violation.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset });
+    deps.logger.warn('record quarantined', {
+      rule: q.violation.rule,
+      detail: q.violation.detail.slice(0, 500),
+      topic: q.record.topic,
+      partition: q.record.partition,
+      offset: q.record.offset,
+    });
   }
   const m = deps.metrics;
   if (m) {
@@ -278,11 +347,19 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
       ];
     });
     emitRejectionMetrics(m, rejections);
-    m.addMetric('Quarantined', MetricUnit.Count, Object.values(stats.quarantined).reduce((a, b) => a + b, 0));
+    m.addMetric(
+      'Quarantined',
+      MetricUnit.Count,
+      Object.values(stats.quarantined).reduce((a, b) => a + b, 0),
+    );
     m.addMetric('RecordsReceived', MetricUnit.Count, stats.received);
     m.addMetric('EventsWritten', MetricUnit.Count, stats.written);
     m.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicatesDropped);
-    m.addMetric('DeadLettered', MetricUnit.Count, Object.values(stats.deadLettered).reduce((a, b) => a + b, 0));
+    m.addMetric(
+      'DeadLettered',
+      MetricUnit.Count,
+      Object.values(stats.deadLettered).reduce((a, b) => a + b, 0),
+    );
     m.addMetric('LakeObjectsWritten', MetricUnit.Count, stats.objectsWritten);
     m.addMetric('FailedPartitions', MetricUnit.Count, stats.failedPartitions.length);
   }
@@ -291,7 +368,13 @@ export async function sinkRecords(records: readonly Record_[], deps: SinkDeps): 
 
 function lakeRecentBars(deps: SinkDeps): RecentBars {
   const q = deps.config.quality.marketBar;
-  return new LakeRecentBars({ s3: deps.s3, bucket: deps.lakeBucket, lakePrefix: deps.config.ingest.lakePrefix, lookbackDays: q.lakeLookbackDays, keep: q.volatilityWindowBars + 1 });
+  return new LakeRecentBars({
+    s3: deps.s3,
+    bucket: deps.lakeBucket,
+    lakePrefix: deps.config.ingest.lakePrefix,
+    lookbackDays: q.lakeLookbackDays,
+    keep: q.volatilityWindowBars + 1,
+  });
 }
 
 /**
@@ -300,7 +383,9 @@ function lakeRecentBars(deps: SinkDeps): RecentBars {
  * No value schema is given to kafkaConsumer on purpose: its JSON deserialiser logs and passes through
  * unparseable text, and its parser error does not say which check failed; decodeRecord keeps both precise.
  */
-export function createSinkHandler(sinkDeps: SinkDeps): (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse> {
+export function createSinkHandler(
+  sinkDeps: SinkDeps,
+): (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse> {
   // One lake-backed history per handler, so a warm container reads each series' last bars once.
   const deps: SinkDeps = { ...sinkDeps, recentBars: sinkDeps.recentBars ?? lakeRecentBars(sinkDeps) };
   const wrapped = kafkaConsumer<unknown, unknown>(async (event: ConsumerRecords<unknown, unknown>) => {

@@ -11,7 +11,11 @@ const logger = createLogger('signalforge-batch-inference');
 export const handler = observed({ logger }, async (): Promise<BatchSummary> => {
   const config = loadConfig();
   const s3 = traced(new S3Client(awsClientConfig()));
-  const service = createInferenceServiceFromEnv({ config, s3, log: (level, message, fields) => logger[level](message, fields ?? {}) });
+  const service = createInferenceServiceFromEnv({
+    config,
+    s3,
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+  });
   const lakeBucket = requiredEnv('LAKE_BUCKET');
   const summary = await runBatchInference({ config, service, s3, lakeBucket, outputBucket: lakeBucket });
   logger.info('batch inference finished', { ...summary });

@@ -12,7 +12,6 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-drift';
 const logger = createLogger(serviceName);
 const metrics = new Metrics({ namespace: 'SignalForge', serviceName });
 
-
 /** Per-config PSI as metrics, so a CloudWatch alarm can watch drift as well as this function acting on it. */
 function emitConfigMetrics(c: ConfigDrift): void {
   if (c.status !== 'checked') return;
@@ -22,12 +21,15 @@ function emitConfigMetrics(c: ConfigDrift): void {
   if (c.predictionPsi !== null) single.addMetric('PredictionPsi', MetricUnit.NoUnit, c.predictionPsi);
 }
 
-
 /** EventBridge Scheduler (every 4 h by default): PSI of live features and predictions against each model's baseline. */
 export const handler = observed({ logger }, async (): Promise<DriftReport> => {
   const config = loadConfig();
   const s3 = traced(new S3Client(awsClientConfig()));
-  const service = createInferenceServiceFromEnv({ config, s3, log: (level, message, fields) => logger[level](message, fields ?? {}) });
+  const service = createInferenceServiceFromEnv({
+    config,
+    s3,
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+  });
   const sfn = traced(new SFNClient(awsClientConfig()));
   const stateMachineArn = requiredEnv('RETRAIN_STATE_MACHINE_ARN');
   const report = await runDriftCheck({
@@ -41,6 +43,10 @@ export const handler = observed({ logger }, async (): Promise<DriftReport> => {
   metrics.addMetric('ConfigsChecked', MetricUnit.Count, report.configs.filter((c) => c.status === 'checked').length);
   metrics.addMetric('ConfigsDrifted', MetricUnit.Count, report.drifted.length);
   metrics.publishStoredMetrics();
-  logger.info('drift check finished', { drifted: report.drifted, retrain: report.retrain, threshold: report.threshold });
+  logger.info('drift check finished', {
+    drifted: report.drifted,
+    retrain: report.retrain,
+    threshold: report.threshold,
+  });
   return report;
 });

@@ -8,7 +8,10 @@ import type { InferenceService, PredictionOutcome } from './inference/service.js
 import { createLogger, observed } from '../../core/observability/index.js';
 
 const logger = createLogger('signalforge-inference');
-const metrics = new Metrics({ namespace: SERVING_METRICS.namespace, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-inference' });
+const metrics = new Metrics({
+  namespace: SERVING_METRICS.namespace,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-inference',
+});
 const dim = SERVING_METRICS.dimensions;
 
 /**
@@ -40,6 +43,10 @@ const getService = async (): Promise<InferenceService> =>
 
 // Context and the API request id on every log line; no per-request subsegment on the hot path.
 export const handler: (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> = observed(
-  { logger, subsegment: false, correlation: (event: APIGatewayProxyEvent) => ({ requestId: event.requestContext?.requestId }) },
+  {
+    logger,
+    subsegment: false,
+    correlation: (event: APIGatewayProxyEvent) => ({ requestId: event.requestContext?.requestId }),
+  },
   createApiGatewayHandler(getService),
 );

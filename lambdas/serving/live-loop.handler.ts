@@ -16,7 +16,12 @@ const logger = new Logger({ serviceName });
 const metrics = new Metrics({ namespace: 'SignalForge', serviceName });
 
 /** Names the dashboard's live widgets read (lib/monitoring). */
-export const LIVE_METRICS = { accuracy: 'LiveDirectionalAccuracy', netPnl: 'LiveNetPnl', mse: 'LiveMse', samples: 'LiveSamples' } as const;
+export const LIVE_METRICS = {
+  accuracy: 'LiveDirectionalAccuracy',
+  netPnl: 'LiveNetPnl',
+  mse: 'LiveMse',
+  samples: 'LiveSamples',
+} as const;
 
 /** One EMF document per version and variant: realised directional accuracy, net PnL, MSE over the rolling window. */
 export function emitLiveQuality(q: LiveQuality, sink: Metrics = metrics): void {
@@ -44,15 +49,43 @@ export const handler = async () => {
   const lakeBucket = required('LAKE_BUCKET');
   const registry = registryFromEnv();
   const keys = modelConfigKeys(config).map((k) => k.key);
-  const joins = await runOutcomeJoin({ config, s3, lakeBucket, liveQuality: new LiveQualityStore({ tableName: registry.tableName }), emit: (q) => emitLiveQuality(q) }, keys);
+  const joins = await runOutcomeJoin(
+    {
+      config,
+      s3,
+      lakeBucket,
+      liveQuality: new LiveQualityStore({ tableName: registry.tableName }),
+      emit: (q) => emitLiveQuality(q),
+    },
+    keys,
+  );
   const sfn = new SFNClient(awsClientConfig());
   const stateMachineArn = required('RETRAIN_STATE_MACHINE_ARN');
-  const triggerDeps = { config, s3, lakeBucket, registry, readArtifact: createArtifactReader(s3), startRetrain: (input: Parameters<typeof startRetrain>[0]) => startRetrain(input, { client: sfn, stateMachineArn }) };
+  const triggerDeps = {
+    config,
+    s3,
+    lakeBucket,
+    registry,
+    readArtifact: createArtifactReader(s3),
+    startRetrain: (input: Parameters<typeof startRetrain>[0]) => startRetrain(input, { client: sfn, stateMachineArn }),
+  };
   const degradation = await checkDegradation(triggerDeps, keys);
   const newData = await checkNewData(triggerDeps, keys);
-  metrics.addMetric('OutcomesJoined', MetricUnit.Count, joins.reduce((s, j) => s + j.joined, 0));
-  metrics.addMetric('PredictionLogInvalidLines', MetricUnit.Count, joins.reduce((s, j) => s + j.invalidLines, 0));
+  metrics.addMetric(
+    'OutcomesJoined',
+    MetricUnit.Count,
+    joins.reduce((s, j) => s + j.joined, 0),
+  );
+  metrics.addMetric(
+    'PredictionLogInvalidLines',
+    MetricUnit.Count,
+    joins.reduce((s, j) => s + j.invalidLines, 0),
+  );
   metrics.publishStoredMetrics();
-  logger.info('live loop finished', { joined: joins.map((j) => ({ key: j.key, joined: j.joined, pending: j.pending })), degradation, newData });
+  logger.info('live loop finished', {
+    joined: joins.map((j) => ({ key: j.key, joined: j.joined, pending: j.pending })),
+    degradation,
+    newData,
+  });
   return { joins: joins.map(({ quality: _q, ...rest }) => rest), degradation, newData };
 };

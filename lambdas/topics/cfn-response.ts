@@ -32,12 +32,20 @@ export function cfnResponseBody(request: CfnRequestIdentity, response: CfnRespon
  * PUT the result to the pre-signed S3 URL. In the VPC this travels through the S3 gateway endpoint,
  * so the function needs no NAT. The presigned URL is signed without a content type, hence the empty one.
  */
-export async function sendCfnResponse(request: CfnRequestIdentity, response: CfnResponse, fetchImpl: typeof fetch = fetch): Promise<void> {
+export async function sendCfnResponse(
+  request: CfnRequestIdentity,
+  response: CfnResponse,
+  fetchImpl: typeof fetch = fetch,
+): Promise<void> {
   const body = cfnResponseBody(request, response);
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const res = await fetchImpl(request.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) } });
+      const res = await fetchImpl(request.ResponseURL, {
+        method: 'PUT',
+        body,
+        headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+      });
       if (res.ok) return;
       lastError = new Error(`CloudFormation response PUT returned ${res.status}`);
     } catch (err) {

@@ -36,7 +36,11 @@ export interface TopicPlan {
  * Compare the declared topics with the broker's. `previouslyManaged` names the topics the resource
  * owned before this update so that removed ones can be reported as retained.
  */
-export function planTopics(desired: readonly TopicSpec[], existing: readonly ExistingTopic[], previouslyManaged: readonly string[] = []): TopicPlan {
+export function planTopics(
+  desired: readonly TopicSpec[],
+  existing: readonly ExistingTopic[],
+  previouslyManaged: readonly string[] = [],
+): TopicPlan {
   const byName = new Map(existing.map((t) => [t.name, t]));
   const create: TopicSpec[] = [];
   const grow: PartitionGrowth[] = [];
@@ -45,8 +49,10 @@ export function planTopics(desired: readonly TopicSpec[], existing: readonly Exi
   for (const spec of desired) {
     const current = byName.get(spec.name);
     if (!current) create.push(spec);
-    else if (spec.partitions > current.partitions) grow.push({ name: spec.name, from: current.partitions, to: spec.partitions });
-    else if (spec.partitions < current.partitions) shrinkRequested.push({ name: spec.name, from: current.partitions, to: spec.partitions });
+    else if (spec.partitions > current.partitions)
+      grow.push({ name: spec.name, from: current.partitions, to: spec.partitions });
+    else if (spec.partitions < current.partitions)
+      shrinkRequested.push({ name: spec.name, from: current.partitions, to: spec.partitions });
     else unchanged.push(spec.name);
   }
   const declared = new Set(desired.map((t) => t.name));

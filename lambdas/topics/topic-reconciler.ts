@@ -2,7 +2,10 @@ import type { Admin } from 'kafkajs';
 import { planTopicDeletion, planTopics, type ExistingTopic, type TopicPlan, type TopicSpec } from './topic-plan.js';
 
 /** The slice of the kafkajs admin client that reconciliation uses, so tests can pass a real admin or a fake. */
-export type TopicAdmin = Pick<Admin, 'listTopics' | 'fetchTopicMetadata' | 'createTopics' | 'createPartitions' | 'deleteTopics'>;
+export type TopicAdmin = Pick<
+  Admin,
+  'listTopics' | 'fetchTopicMetadata' | 'createTopics' | 'createPartitions' | 'deleteTopics'
+>;
 
 export class TopicShrinkError extends Error {
   constructor(readonly requested: TopicPlan['shrinkRequested']) {
@@ -32,7 +35,11 @@ function isErrorType(err: unknown, type: string): boolean {
  * Bring the broker to the declared topics: create missing ones, add partitions to grown ones.
  * Never deletes anything, so it is safe for both Create and Update and for repeats.
  */
-export async function reconcileTopics(admin: TopicAdmin, desired: readonly TopicSpec[], previouslyManaged: readonly string[] = []): Promise<TopicPlan> {
+export async function reconcileTopics(
+  admin: TopicAdmin,
+  desired: readonly TopicSpec[],
+  previouslyManaged: readonly string[] = [],
+): Promise<TopicPlan> {
   const names = [...new Set([...desired.map((t) => t.name), ...previouslyManaged])];
   const plan = planTopics(desired, await describeTopics(admin, names), previouslyManaged);
   if (plan.shrinkRequested.length > 0) throw new TopicShrinkError(plan.shrinkRequested);

@@ -4,7 +4,11 @@ import { deleteManagedTopics, reconcileTopics, type TopicAdmin } from './topic-r
 
 // CloudFormation hands every custom resource property over as a string, so numbers are coerced here.
 const topicProperty = z.object({
-  name: z.string().min(1).max(249).regex(/^[a-zA-Z0-9._-]+$/),
+  name: z
+    .string()
+    .min(1)
+    .max(249)
+    .regex(/^[a-zA-Z0-9._-]+$/),
   partitions: z.coerce.number().int().min(1),
   replicationFactor: z.coerce.number().int().min(1),
   retentionHours: z.coerce.number().int().min(1),
@@ -49,10 +53,19 @@ export interface TopicsResourceDeps {
 }
 
 function toSpecs(props: TopicsResourceProperties): TopicSpec[] {
-  return props.Topics.map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, retentionHours: t.retentionHours }));
+  return props.Topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions,
+    replicationFactor: t.replicationFactor,
+    retentionHours: t.retentionHours,
+  }));
 }
 
-async function withAdmin<T>(deps: TopicsResourceDeps, props: TopicsResourceProperties, work: (admin: TopicAdmin) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  deps: TopicsResourceDeps,
+  props: TopicsResourceProperties,
+  work: (admin: TopicAdmin) => Promise<T>,
+): Promise<T> {
   const { admin, close } = await deps.connect(props);
   try {
     return await work(admin);
@@ -68,7 +81,10 @@ const joined = (names: readonly string[]) => names.join(',');
  * type has its own return, so nothing falls through from Update into Delete. Delete removes only the
  * topics this resource declared and only when DeleteTopicsOnRemoval is 'true'.
  */
-export async function handleTopicsEvent(event: TopicsResourceEvent, deps: TopicsResourceDeps): Promise<TopicsResourceResult> {
+export async function handleTopicsEvent(
+  event: TopicsResourceEvent,
+  deps: TopicsResourceDeps,
+): Promise<TopicsResourceResult> {
   const log = deps.log ?? (() => undefined);
   switch (event.RequestType) {
     case 'Create': {
@@ -77,7 +93,13 @@ export async function handleTopicsEvent(event: TopicsResourceEvent, deps: Topics
       log('topics created', { plan });
       return {
         physicalResourceId: physicalIdFor(props),
-        data: { Topics: joined(props.Topics.map((t) => t.name)), Created: joined(plan.create.map((t) => t.name)), Grown: joined(plan.grow.map((g) => g.name)), Retained: '', Deleted: '' },
+        data: {
+          Topics: joined(props.Topics.map((t) => t.name)),
+          Created: joined(plan.create.map((t) => t.name)),
+          Grown: joined(plan.grow.map((g) => g.name)),
+          Retained: '',
+          Deleted: '',
+        },
       };
     }
     case 'Update': {
@@ -102,16 +124,26 @@ export async function handleTopicsEvent(event: TopicsResourceEvent, deps: Topics
     case 'Delete': {
       const parsed = topicsResourcePropertiesSchema.safeParse(event.ResourceProperties);
       // A Create that failed validation is followed by a Delete with the same bad properties: nothing was made.
-      if (!parsed.success) return { physicalResourceId: event.PhysicalResourceId, data: { Topics: '', Created: '', Grown: '', Retained: '', Deleted: '' } };
+      if (!parsed.success)
+        return {
+          physicalResourceId: event.PhysicalResourceId,
+          data: { Topics: '', Created: '', Grown: '', Retained: '', Deleted: '' },
+        };
       const props = parsed.data;
       const names = props.Topics.map((t) => t.name);
       if (props.DeleteTopicsOnRemoval !== 'true') {
         log('topics retained on removal', { names });
-        return { physicalResourceId: event.PhysicalResourceId, data: { Topics: joined(names), Created: '', Grown: '', Retained: joined(names), Deleted: '' } };
+        return {
+          physicalResourceId: event.PhysicalResourceId,
+          data: { Topics: joined(names), Created: '', Grown: '', Retained: joined(names), Deleted: '' },
+        };
       }
       const deleted = await withAdmin(deps, props, (admin) => deleteManagedTopics(admin, names));
       log('topics deleted', { deleted });
-      return { physicalResourceId: event.PhysicalResourceId, data: { Topics: joined(names), Created: '', Grown: '', Retained: '', Deleted: joined(deleted) } };
+      return {
+        physicalResourceId: event.PhysicalResourceId,
+        data: { Topics: joined(names), Created: '', Grown: '', Retained: '', Deleted: joined(deleted) },
+      };
     }
   }
 }

@@ -17,9 +17,17 @@ export const retrainInputSchema = z.object({
   /** Model config keys to retrain; all of `modelConfigKeys(config)` when omitted. */
   configs: z.array(modelKeySchema).min(1).optional(),
   /** Fixed run id (tests, reruns); generated when omitted. Used in S3 keys, EC2 tags and SageMaker job names. */
-  runId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,50}$/).optional(),
+  runId: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{2,50}$/)
+    .optional(),
   /** Canary bake time; config.thresholds.bakeSeconds when omitted. At most 4 h: the execution timeout leaves that much room. */
-  bakeSeconds: z.number().int().min(0).max(4 * 3600).optional(),
+  bakeSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(4 * 3600)
+    .optional(),
   /** Trainer epochs; config.training.hyperparameters.epochs when omitted. */
   epochs: z.number().int().min(1).optional(),
 });

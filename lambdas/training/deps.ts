@@ -45,7 +45,6 @@ function lazyLauncher(config: SignalForgeConfig, env: NodeJS.ProcessEnv): Traine
   };
 }
 
-
 /** From LAKE_BUCKET, ARTIFACT_BUCKET, REGISTRY_TABLE, ALERT_TOPIC_ARN and SIGNALFORGE_CONFIG_JSON (plus launcher variables). */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<TrainingDeps> = {}): TrainingDeps {
   const config = overrides.config ?? loadConfig({ env });
@@ -56,7 +55,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Par
     artifactBucket: overrides.artifactBucket ?? requiredEnv('ARTIFACT_BUCKET', env),
     registry: overrides.registry ?? new ModelRegistry({ tableName: requiredEnv('REGISTRY_TABLE', env) }),
     launcher: overrides.launcher ?? lazyLauncher(config, env),
-    notifier: overrides.notifier ?? (env.ALERT_TOPIC_ARN ? new SnsNotifier(env.ALERT_TOPIC_ARN) : new ConsoleNotifier()),
+    notifier:
+      overrides.notifier ?? (env.ALERT_TOPIC_ARN ? new SnsNotifier(env.ALERT_TOPIC_ARN) : new ConsoleNotifier()),
     liveMetrics: overrides.liveMetrics ?? new CloudWatchLiveMetrics(),
     now: overrides.now ?? (() => new Date()),
     ...(overrides.scoreChampion ? { scoreChampion: overrides.scoreChampion } : {}),
@@ -65,8 +65,18 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Par
 }
 
 /** The price sources of the configured backend: EC2 spot price history, or SageMaker's billable seconds. */
-function pricingFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEnv, overrides: Partial<TrainingDeps>): Pick<TrainingDeps, 'spotPrices' | 'billableSeconds'> {
-  const spotPrices = overrides.spotPrices ?? (config.training.backend === 'ec2' ? ec2SpotPriceHistory(traced(new EC2Client(awsClientConfig(env)))) : undefined);
-  const billableSeconds = overrides.billableSeconds ?? (config.training.backend === 'sagemaker' ? sageMakerBillableSeconds(traced(new SageMakerClient(awsClientConfig(env)))) : undefined);
+function pricingFromEnv(
+  config: SignalForgeConfig,
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<TrainingDeps>,
+): Pick<TrainingDeps, 'spotPrices' | 'billableSeconds'> {
+  const spotPrices =
+    overrides.spotPrices ??
+    (config.training.backend === 'ec2' ? ec2SpotPriceHistory(traced(new EC2Client(awsClientConfig(env)))) : undefined);
+  const billableSeconds =
+    overrides.billableSeconds ??
+    (config.training.backend === 'sagemaker'
+      ? sageMakerBillableSeconds(traced(new SageMakerClient(awsClientConfig(env))))
+      : undefined);
   return { ...(spotPrices ? { spotPrices } : {}), ...(billableSeconds ? { billableSeconds } : {}) };
 }

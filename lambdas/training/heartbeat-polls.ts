@@ -50,7 +50,11 @@ export function attemptSeconds(t: Pick<HeartbeatTiming, 'maxRunHours' | 'watchdo
 export function heartbeatPollSeconds(t: HeartbeatTiming): number {
   const preferred = Math.min(120, Math.max(15, Math.round(t.heartbeatTimeoutSeconds / 5)));
   const approvalEvents = t.approval ? approvalPolls(t.approval) * HISTORY_EVENTS_PER_APPROVAL_POLL : 0;
-  const budget = MAX_HISTORY_EVENTS - NON_LOOP_EVENTS_PER_EXECUTION - t.shards * t.maxAttempts * NON_LOOP_EVENTS_PER_ATTEMPT - approvalEvents;
+  const budget =
+    MAX_HISTORY_EVENTS -
+    NON_LOOP_EVENTS_PER_EXECUTION -
+    t.shards * t.maxAttempts * NON_LOOP_EVENTS_PER_ATTEMPT -
+    approvalEvents;
   // Polls per attempt: one per interval plus the first; the bound below keeps that +1 per attempt too.
   const pollsAllowed = Math.floor(budget / HISTORY_EVENTS_PER_HEARTBEAT_POLL) - t.shards * t.maxAttempts;
   const needed = Math.ceil((t.shards * t.maxAttempts * attemptSeconds(t)) / Math.max(1, pollsAllowed));

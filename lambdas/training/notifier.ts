@@ -17,7 +17,9 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async publish(subject: string, message: string): Promise<void> {
-    await this.client.send(new PublishCommand({ TopicArn: this.topicArn, Subject: snsSubject(subject), Message: message }));
+    await this.client.send(
+      new PublishCommand({ TopicArn: this.topicArn, Subject: snsSubject(subject), Message: message }),
+    );
   }
 }
 

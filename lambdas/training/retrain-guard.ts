@@ -5,10 +5,16 @@ import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from 
  * triggers call it before starting, so a drift alarm, a degradation and new data arriving together start
  * one execution for a config, not three; a config retrains again once its running execution ends.
  */
-export async function overlappingRetrain(client: SFNClient, stateMachineArn: string, configs: readonly string[] | undefined): Promise<string | undefined> {
+export async function overlappingRetrain(
+  client: SFNClient,
+  stateMachineArn: string,
+  configs: readonly string[] | undefined,
+): Promise<string | undefined> {
   let token: string | undefined;
   do {
-    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken: token }));
+    const page = await client.send(
+      new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken: token }),
+    );
     for (const e of page.executions ?? []) {
       const described = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
       const running = (JSON.parse(described.input ?? '{}') as { configs?: string[] }).configs;

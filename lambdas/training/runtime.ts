@@ -15,12 +15,18 @@ function runIdOf(event: unknown): string | undefined {
 }
 
 /** Lambda adapter: builds the dependencies once per container, then runs the named task on the event. */
-export function lambdaTask(name: RetrainTaskName, overrides: Partial<TrainingDeps> = {}): (event: unknown, context?: Context) => Promise<unknown> {
-  return observed({ logger, correlation: (event) => ({ task: name, runId: runIdOf(event) }) }, async (event: unknown) => {
-    handlers ??= createTaskHandlers(depsFromEnv(process.env, overrides));
-    logger.info('task started');
-    const result = await handlers[name](event);
-    logger.info('task finished');
-    return result;
-  });
+export function lambdaTask(
+  name: RetrainTaskName,
+  overrides: Partial<TrainingDeps> = {},
+): (event: unknown, context?: Context) => Promise<unknown> {
+  return observed(
+    { logger, correlation: (event) => ({ task: name, runId: runIdOf(event) }) },
+    async (event: unknown) => {
+      handlers ??= createTaskHandlers(depsFromEnv(process.env, overrides));
+      logger.info('task started');
+      const result = await handlers[name](event);
+      logger.info('task finished');
+      return result;
+    },
+  );
 }

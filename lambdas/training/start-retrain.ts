@@ -38,7 +38,9 @@ export async function startRetrain(input: RetrainInput, options: StartRetrainOpt
   const running = await overlappingRetrain(client, stateMachineArn, parsed.configs);
   if (running) return { runId, executionArn: running, started: false, alreadyRunning: true };
   try {
-    const res = await client.send(new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ ...parsed, runId }) }));
+    const res = await client.send(
+      new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ ...parsed, runId }) }),
+    );
     return { runId, executionArn: res.executionArn ?? executionArn, started: true };
   } catch (err) {
     if (err instanceof ExecutionAlreadyExists) return { runId, executionArn, started: false };

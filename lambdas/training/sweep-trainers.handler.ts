@@ -34,6 +34,10 @@ export const handler = observed({ logger }, async (): Promise<unknown> => {
     };
   }
   const result = await sweepTrainers(deps);
-  logger.info('trainer sweep', { examined: result.examined.length, terminated: result.terminated, errors: result.errors });
+  logger.info('trainer sweep', {
+    examined: result.examined.length,
+    terminated: result.terminated,
+    errors: result.errors,
+  });
   return result;
 });

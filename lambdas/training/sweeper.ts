@@ -26,7 +26,8 @@ export interface SweepResult {
   errors: { instanceId: string; error: string }[];
 }
 
-const tagsOf = (instance: Instance) => Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const tagsOf = (instance: Instance) =>
+  Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 function trainerInstances(deps: SweepDeps): Promise<Instance[]> {
   return runningTrainers(deps.ec2, { project: 'signalforge', 'signalforge:env': deps.config.envName });
@@ -54,7 +55,8 @@ export async function sweepReason(deps: SweepDeps, instance: Instance): Promise<
   if (trainerRun) {
     const record = await readRecord(deps, trainerRun);
     // Only this attempt's record counts: a relaunch starts while the previous attempt's record says failed.
-    if (record && String(record.attempt) === tags['signalforge:attempt'] && FINISHED.includes(record.status)) return `its run record says ${record.status}`;
+    if (record && String(record.attempt) === tags['signalforge:attempt'] && FINISHED.includes(record.status))
+      return `its run record says ${record.status}`;
   }
   return undefined;
 }
@@ -78,6 +80,7 @@ export async function sweepTrainers(deps: SweepDeps): Promise<SweepResult> {
       errors.push({ instanceId, error: `${(err as Error).name}: ${(err as Error).message}` });
     }
   }
-  if (terminated.length) await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: terminated.map((t) => t.instanceId) }));
+  if (terminated.length)
+    await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: terminated.map((t) => t.instanceId) }));
   return { examined: instances.map((i) => i.InstanceId ?? ''), terminated, errors };
 }

@@ -13,7 +13,9 @@ const LAMBDA_TASK_ROOT = '/var/task';
  */
 export function deployedConfig(config: SignalForgeConfig, stack: Stack): SignalForgeConfig {
   if (Token.isUnresolved(stack.region)) {
-    throw new Error(`${stack.stackName}: SignalForge functions need a stack with a concrete region (env.region) to bundle their config`);
+    throw new Error(
+      `${stack.stackName}: SignalForge functions need a stack with a concrete region (env.region) to bundle their config`,
+    );
   }
   return parseConfig({ ...config, region: stack.region });
 }

@@ -1,5 +1,15 @@
 import { buildSync } from 'esbuild';
-import { cpSync, existsSync, linkSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  linkSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { codeVersionBanner, gitCodeVersion } from '../code-version.js';
@@ -13,7 +23,8 @@ export interface BundleOptions {
 }
 
 /** ESM bundles need a require shim for CommonJS dependencies such as kafkajs. */
-const BANNER = "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
+const BANNER =
+  "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
 const RUNTIME_SDK = '@aws-sdk/*';
 
 /**
@@ -65,7 +76,10 @@ export class LambdaBundler {
    * the same depth, so the relative source paths in the maps stay valid.
    */
   withFiles(bundleDir: string, files: Record<string, string>): string {
-    const digest = createHash('sha256').update(JSON.stringify(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 12);
+    const digest = createHash('sha256')
+      .update(JSON.stringify(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))))
+      .digest('hex')
+      .slice(0, 12);
     const dir = join(`${dirname(bundleDir)}-${digest}`, basename(bundleDir));
     if (!existsSync(dir)) {
       linkTree(bundleDir, dir);
@@ -99,7 +113,8 @@ export class LambdaBundler {
       .filter((p) => !this.built.has(`${group}:${p}`));
     const entries = [...new Set([absolute, ...siblings])];
     const outdir = join(this.ensureRunDir(), group);
-    const name = (p: string) => `${relative(this.repoRoot, dirname(p)).replace(/[\\/]/g, '-')}-${basename(p, '.ts').replace(/\./g, '-')}`;
+    const name = (p: string) =>
+      `${relative(this.repoRoot, dirname(p)).replace(/[\\/]/g, '-')}-${basename(p, '.ts').replace(/\./g, '-')}`;
     // The flags NodejsFunction passed to the esbuild CLI before, so the bundles are what they were.
     const result = buildSync({
       entryPoints: entries.map((p) => ({ in: p, out: `${name(p)}/index` })),
@@ -121,7 +136,8 @@ export class LambdaBundler {
       logLevel: 'error',
       absWorkingDir: this.repoRoot,
     });
-    if (result.errors.length > 0) throw new Error(`esbuild failed for ${entry}: ${result.errors.map((e) => e.text).join('; ')}`);
+    if (result.errors.length > 0)
+      throw new Error(`esbuild failed for ${entry}: ${result.errors.map((e) => e.text).join('; ')}`);
     for (const p of entries) {
       const dir = join(outdir, name(p));
       copyVendored(this.repoRoot, options.vendoredModules, dir);

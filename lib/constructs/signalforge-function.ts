@@ -46,8 +46,15 @@ export class SignalForgeFunction extends NodejsFunction {
       // config is a file of the asset. Stacks whose bundling CDK skips get a placeholder, as
       // NodejsFunction's own bundling would.
       code: stack.bundlingRequired
-        ? Code.fromAsset(bundler.withFiles(bundler.bundleDir(props.entry, bundleOptions), { [DEPLOYED_CONFIG_FILE]: JSON.stringify(deployedConfig(props.config, stack)) }))
-        : Code.fromAsset(bundler.placeholderDir(), { assetHashType: AssetHashType.CUSTOM, assetHash: `skipped:${props.entry}:${JSON.stringify(bundleOptions)}` }),
+        ? Code.fromAsset(
+            bundler.withFiles(bundler.bundleDir(props.entry, bundleOptions), {
+              [DEPLOYED_CONFIG_FILE]: JSON.stringify(deployedConfig(props.config, stack)),
+            }),
+          )
+        : Code.fromAsset(bundler.placeholderDir(), {
+            assetHashType: AssetHashType.CUSTOM,
+            assetHash: `skipped:${props.entry}:${JSON.stringify(bundleOptions)}`,
+          }),
       handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
@@ -73,7 +80,13 @@ export class SignalForgeFunction extends NodejsFunction {
       role.addToPrincipalPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       );

@@ -19,7 +19,11 @@ function logsServiceStatement(stack: Stack): PolicyStatement {
     principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
     actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
     resources: ['*'],
-    conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } },
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+      },
+    },
   });
 }
 
@@ -90,7 +94,9 @@ export class DataStack extends Stack {
       versioned: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
+      ],
     });
     // No AwsSolutions-S1 acknowledgement: cdk-nag already exempts a bucket that other buckets in the
     // stack log into (logging it into itself would loop).
@@ -110,8 +116,14 @@ export class DataStack extends Stack {
       noncurrentVersionExpiration: Duration.days(365),
     }).bucket;
 
-    this.tables = new RegistryTables(this, 'Tables', { encryptionKey: this.dataKey, registryTableName: names.registryTable });
-    this.onlineStore = new OnlineStoreTable(this, 'OnlineStore', { encryptionKey: this.dataKey, tableName: names.onlineStoreTable });
+    this.tables = new RegistryTables(this, 'Tables', {
+      encryptionKey: this.dataKey,
+      registryTableName: names.registryTable,
+    });
+    this.onlineStore = new OnlineStoreTable(this, 'OnlineStore', {
+      encryptionKey: this.dataKey,
+      tableName: names.onlineStoreTable,
+    });
     this.network = new Network(this, 'Network', { logKey: this.logKey, natGateways: props.natGateways });
   }
 }

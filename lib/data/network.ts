@@ -1,5 +1,16 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { FlowLogDestination, Peer, Port, FlowLogTrafficType, GatewayVpcEndpointAwsService, InterfaceVpcEndpointAwsService, IpAddresses, SubnetType, Vpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import {
+  FlowLogDestination,
+  Peer,
+  Port,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  InterfaceVpcEndpointAwsService,
+  IpAddresses,
+  SubnetType,
+  Vpc,
+  type SubnetSelection,
+} from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { NetworkProps } from './network-props.js';
@@ -26,7 +37,11 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const flowLogs = new LogGroup(this, 'FlowLogs', { retention: RetentionDays.THREE_MONTHS, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.DESTROY });
+    const flowLogs = new LogGroup(this, 'FlowLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.vpc = new Vpc(this, 'Vpc', {
       ipAddresses: IpAddresses.cidr(VPC_CIDR),
       maxAzs: props.maxAzs ?? 2,
@@ -40,11 +55,23 @@ export class Network extends Construct {
         S3: { service: GatewayVpcEndpointAwsService.S3 },
         DynamoDB: { service: GatewayVpcEndpointAwsService.DYNAMODB },
       },
-      flowLogs: { all: { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL } },
+      flowLogs: {
+        all: { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL },
+      },
     });
-    const endpoints = { Lambda: InterfaceVpcEndpointAwsService.LAMBDA, Sts: InterfaceVpcEndpointAwsService.STS, Sqs: InterfaceVpcEndpointAwsService.SQS, Kafka: InterfaceVpcEndpointAwsService.KAFKA };
+    const endpoints = {
+      Lambda: InterfaceVpcEndpointAwsService.LAMBDA,
+      Sts: InterfaceVpcEndpointAwsService.STS,
+      Sqs: InterfaceVpcEndpointAwsService.SQS,
+      Kafka: InterfaceVpcEndpointAwsService.KAFKA,
+    };
     for (const [name, service] of Object.entries(endpoints)) {
-      const endpoint = this.vpc.addInterfaceEndpoint(name, { service, subnets: this.dataSubnets, privateDnsEnabled: true, open: false });
+      const endpoint = this.vpc.addInterfaceEndpoint(name, {
+        service,
+        subnets: this.dataSubnets,
+        privateDnsEnabled: true,
+        open: false,
+      });
       // A literal CIDR (not the VPC's CidrBlock attribute) so the rule is reviewable, and cdk-nag can check it.
       endpoint.connections.allowFrom(Peer.ipv4(VPC_CIDR), Port.tcp(443), 'HTTPS from inside the SignalForge VPC');
     }

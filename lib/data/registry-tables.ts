@@ -25,7 +25,10 @@ export class RegistryTables extends Construct {
     };
     const keys = (schema: KeySchema | undefined) => {
       const sort = schema?.find((k) => k.KeyType === 'RANGE');
-      return { partitionKey: attribute(schema?.find((k) => k.KeyType === 'HASH')?.AttributeName), ...(sort ? { sortKey: attribute(sort.AttributeName) } : {}) };
+      return {
+        partitionKey: attribute(schema?.find((k) => k.KeyType === 'HASH')?.AttributeName),
+        ...(sort ? { sortKey: attribute(sort.AttributeName) } : {}),
+      };
     };
     this.registry = new Table(this, 'Registry', {
       tableName: definition.TableName,
@@ -37,6 +40,7 @@ export class RegistryTables extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of definition.GlobalSecondaryIndexes ?? []) this.registry.addGlobalSecondaryIndex({ indexName: index.IndexName!, ...keys(index.KeySchema) });
+    for (const index of definition.GlobalSecondaryIndexes ?? [])
+      this.registry.addGlobalSecondaryIndex({ indexName: index.IndexName!, ...keys(index.KeySchema) });
   }
 }

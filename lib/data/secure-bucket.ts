@@ -34,9 +34,18 @@ export class SecureBucket extends Construct {
           id: 'tier-and-expire-old-versions',
           abortIncompleteMultipartUploadAfter: Duration.days(7),
           noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(90),
-          transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: props.intelligentTieringAfter ?? Duration.days(30) }],
+          transitions: [
+            {
+              storageClass: StorageClass.INTELLIGENT_TIERING,
+              transitionAfter: props.intelligentTieringAfter ?? Duration.days(30),
+            },
+          ],
         },
-        ...(props.expiringPrefixes ?? []).map((p) => ({ id: `expire-${p.prefix.replace(/[^a-zA-Z0-9-]/g, '-')}`, prefix: `${p.prefix}/`, expiration: p.expiration })),
+        ...(props.expiringPrefixes ?? []).map((p) => ({
+          id: `expire-${p.prefix.replace(/[^a-zA-Z0-9-]/g, '-')}`,
+          prefix: `${p.prefix}/`,
+          expiration: p.expiration,
+        })),
       ],
     });
   }

@@ -29,47 +29,97 @@ export class InferenceStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const names = dataNames(config.envName);
-    const env = runtimeEnvironment({ LAKE_BUCKET: names.lakeBucket, ARTIFACT_BUCKET: names.artifactBucket, REGISTRY_TABLE: names.registryTable });
+    const env = runtimeEnvironment({
+      LAKE_BUCKET: names.lakeBucket,
+      ARTIFACT_BUCKET: names.artifactBucket,
+      REGISTRY_TABLE: names.registryTable,
+    });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
     const retrainName = `signalforge-${config.envName}-retrain`;
     const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
-    const readModels = 'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';
+    const readModels =
+      'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';
 
-    const serving = (id: string, entry: string, description: string, extra: Partial<ConstructorParameters<typeof SignalForgeFunction>[2]> = {}) => {
-      const fn = new SignalForgeFunction(this, id, { entry, description, config, logKey: props.logKey, environment: env, memorySize: 1536, vendoredModules: ONNXRUNTIME_MODULES, ...extra });
+    const serving = (
+      id: string,
+      entry: string,
+      description: string,
+      extra: Partial<ConstructorParameters<typeof SignalForgeFunction>[2]> = {},
+    ) => {
+      const fn = new SignalForgeFunction(this, id, {
+        entry,
+        description,
+        config,
+        logKey: props.logKey,
+        environment: env,
+        memorySize: 1536,
+        vendoredModules: ONNXRUNTIME_MODULES,
+        ...extra,
+      });
       grantObjectRead(fn, artifacts, ['models'], readModels);
       grantItemReadWrite(fn, names.registryTable, props.dataKey, { write: false });
       return fn;
     };
 
-    this.inferenceFunction = serving('Inference', 'lambdas/serving/inference.handler.ts', 'POST /v1/predict(/batch), GET /openapi.json, GET /health', {
-      timeout: Duration.seconds(29),
-      environment: { ...env, ONLINE_STORE_TABLE: names.onlineStoreTable },
-    });
+    this.inferenceFunction = serving(
+      'Inference',
+      'lambdas/serving/inference.handler.ts',
+      'POST /v1/predict(/batch), GET /openapi.json, GET /health',
+      {
+        timeout: Duration.seconds(29),
+        environment: { ...env, ONLINE_STORE_TABLE: names.onlineStoreTable },
+      },
+    );
     // The short request form reads a series' trailing bars from the online store (Query only).
     grantItemReadWrite(this.inferenceFunction, names.onlineStoreTable, props.dataKey, { write: false });
     // An alias gives provisioned concurrency a target and the API a stable version.
     this.inferenceAlias = new Alias(this, 'InferenceLive', {
       aliasName: 'live',
       version: this.inferenceFunction.currentVersion,
-      provisionedConcurrentExecutions: config.inference.provisionedConcurrency > 0 ? config.inference.provisionedConcurrency : undefined,
+      provisionedConcurrentExecutions:
+        config.inference.provisionedConcurrency > 0 ? config.inference.provisionedConcurrency : undefined,
     });
     this.api = new PredictionApi(this, 'Api', { config, handler: this.inferenceAlias, logKey: props.logKey });
 
-    this.batchFunction = serving('BatchInference', 'lambdas/serving/batch-inference.handler.ts', 'Daily batch predictions for every model config', { timeout: Duration.minutes(15) });
-    grantObjectRead(this.batchFunction, lake, [config.ingest.lakePrefix], 'Batch inference reads the latest lake bars per symbol (keys by date, chosen at run time); read-only, lake prefix only.');
-    grantObjectWrite(this.batchFunction, lake, ['predictions/batch'], 'Batch inference writes predictions/batch/date=<day>/run=<runId>/ objects; keys are chosen at run time.');
+    this.batchFunction = serving(
+      'BatchInference',
+      'lambdas/serving/batch-inference.handler.ts',
+      'Daily batch predictions for every model config',
+      { timeout: Duration.minutes(15) },
+    );
+    grantObjectRead(
+      this.batchFunction,
+      lake,
+      [config.ingest.lakePrefix],
+      'Batch inference reads the latest lake bars per symbol (keys by date, chosen at run time); read-only, lake prefix only.',
+    );
+    grantObjectWrite(
+      this.batchFunction,
+      lake,
+      ['predictions/batch'],
+      'Batch inference writes predictions/batch/date=<day>/run=<runId>/ objects; keys are chosen at run time.',
+    );
     new Schedule(this, 'DailyBatchInference', {
       description: 'Daily batch inference',
       schedule: ScheduleExpression.expression(config.schedules.batchInference),
       target: new LambdaInvoke(this.batchFunction, { retryAttempts: 1, maxEventAge: Duration.hours(1) }),
     });
 
-    this.driftFunction = serving('DriftCheck', 'lambdas/serving/drift.handler.ts', 'Feature and prediction PSI against each model baseline; starts a retrain on drift', {
-      timeout: Duration.minutes(10),
-      environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
-    });
-    grantObjectRead(this.driftFunction, lake, [config.ingest.lakePrefix, 'predictions'], 'The drift check reads recent lake bars and logged predictions (keys by date, chosen at run time); read-only.');
+    this.driftFunction = serving(
+      'DriftCheck',
+      'lambdas/serving/drift.handler.ts',
+      'Feature and prediction PSI against each model baseline; starts a retrain on drift',
+      {
+        timeout: Duration.minutes(10),
+        environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
+      },
+    );
+    grantObjectRead(
+      this.driftFunction,
+      lake,
+      [config.ingest.lakePrefix, 'predictions'],
+      'The drift check reads recent lake bars and logged predictions (keys by date, chosen at run time); read-only.',
+    );
     grantRetrainStart(this.driftFunction, props.retrainStateMachine, retrainName);
     new Schedule(this, 'DriftCheckSchedule', {
       description: 'Drift check (feature and prediction PSI)',
@@ -78,12 +128,27 @@ export class InferenceStack extends Stack {
     });
 
     // The live loop: outcome join (live metrics to the registry and EMF), then the degradation and new-data triggers.
-    this.liveLoopFunction = serving('LiveLoop', 'lambdas/serving/live-loop.handler.ts', 'Joins logged predictions with realised bars; degradation and new-data retrain triggers', {
-      timeout: Duration.minutes(10),
-      environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
-    });
-    grantObjectRead(this.liveLoopFunction, lake, [config.ingest.lakePrefix, 'predictions', 'outcomes'], 'The outcome join reads lake bars, the prediction log and its own outcomes (keys chosen at run time); read-only there.');
-    grantObjectWrite(this.liveLoopFunction, lake, ['outcomes'], 'The outcome join rewrites outcomes/symbol=<S>/timeframe=<TF>/v<version>.json only.');
+    this.liveLoopFunction = serving(
+      'LiveLoop',
+      'lambdas/serving/live-loop.handler.ts',
+      'Joins logged predictions with realised bars; degradation and new-data retrain triggers',
+      {
+        timeout: Duration.minutes(10),
+        environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
+      },
+    );
+    grantObjectRead(
+      this.liveLoopFunction,
+      lake,
+      [config.ingest.lakePrefix, 'predictions', 'outcomes'],
+      'The outcome join reads lake bars, the prediction log and its own outcomes (keys chosen at run time); read-only there.',
+    );
+    grantObjectWrite(
+      this.liveLoopFunction,
+      lake,
+      ['outcomes'],
+      'The outcome join rewrites outcomes/symbol=<S>/timeframe=<TF>/v<version>.json only.',
+    );
     grantItemReadWrite(this.liveLoopFunction, names.registryTable, props.dataKey);
     grantRetrainStart(this.liveLoopFunction, props.retrainStateMachine, retrainName);
     new Schedule(this, 'LiveLoopSchedule', {

@@ -42,7 +42,11 @@ export class PredictionApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PredictionApiProps) {
     super(scope, id);
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new RestApi(this, 'Api', {
       restApiName: `signalforge-${props.config.envName}-inference`,
       description: 'SignalForge model predictions',
@@ -71,12 +75,29 @@ export class PredictionApi extends Construct {
         ],
       }),
     });
-    acknowledge(this.api, 'AwsSolutions-COG4', 'Every method uses IAM (SigV4) authorization instead of a Cognito authorizer: callers are services and analysts with IAM identities, access is granted per role with grantInvoke, and calls are attributable in CloudTrail.');
+    acknowledge(
+      this.api,
+      'AwsSolutions-COG4',
+      'Every method uses IAM (SigV4) authorization instead of a Cognito authorizer: callers are services and analysts with IAM identities, access is granted per role with grantInvoke, and calls are attributable in CloudTrail.',
+    );
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
-    if (cwRole) acknowledge(cwRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', 'API Gateway needs this account-level role to write execution and access logs; the AWS managed policy grants only CloudWatch Logs delivery actions.');
+    if (cwRole)
+      acknowledge(
+        cwRole,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'API Gateway needs this account-level role to write execution and access logs; the AWS managed policy grants only CloudWatch Logs delivery actions.',
+      );
     const integration = new LambdaIntegration(props.handler, { proxy: true });
-    const bodyValidator = new RequestValidator(this, 'BodyValidator', { restApi: this.api, validateRequestBody: true, validateRequestParameters: true });
-    const paramsValidator = new RequestValidator(this, 'ParamsValidator', { restApi: this.api, validateRequestBody: false, validateRequestParameters: true });
+    const bodyValidator = new RequestValidator(this, 'BodyValidator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const paramsValidator = new RequestValidator(this, 'ParamsValidator', {
+      restApi: this.api,
+      validateRequestBody: false,
+      validateRequestParameters: true,
+    });
     // Generated from the zod schema the handler validates with: one source of truth, so the gateway
     // can never accept what the handler rejects or the other way round.
     const predictModel = this.api.addModel('PredictRequest', {
@@ -94,12 +115,26 @@ export class PredictionApi extends Construct {
       schema: batchEnvelopeJsonSchemaDraft4() as JsonSchema,
     });
     // Requests the gateway rejects answer in the API's own error shape, naming the problem.
-    this.api.addGatewayResponse('BadRequestBody', { type: ResponseType.BAD_REQUEST_BODY, statusCode: '400', templates: { 'application/json': gatewayValidationErrorTemplate('body') } });
-    this.api.addGatewayResponse('BadRequestParameters', { type: ResponseType.BAD_REQUEST_PARAMETERS, statusCode: '400', templates: { 'application/json': gatewayValidationErrorTemplate() } });
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: { 'application/json': gatewayValidationErrorTemplate('body') },
+    });
+    this.api.addGatewayResponse('BadRequestParameters', {
+      type: ResponseType.BAD_REQUEST_PARAMETERS,
+      statusCode: '400',
+      templates: { 'application/json': gatewayValidationErrorTemplate() },
+    });
     const v1 = this.api.root.addResource('v1');
     const predict = v1.addResource('predict');
-    predict.addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': predictModel } });
-    predict.addResource('batch').addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': batchModel } });
+    predict.addMethod('POST', integration, {
+      requestValidator: bodyValidator,
+      requestModels: { 'application/json': predictModel },
+    });
+    predict.addResource('batch').addMethod('POST', integration, {
+      requestValidator: bodyValidator,
+      requestModels: { 'application/json': batchModel },
+    });
     const get = (resource: IResource) => resource.addMethod('GET', integration, { requestValidator: paramsValidator });
     get(this.api.root.addResource('openapi.json'));
     get(this.api.root.addResource('health'));
@@ -107,7 +142,11 @@ export class PredictionApi extends Construct {
     const webAcl = new CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `signalforge-${props.config.envName}-inference` },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        sampledRequestsEnabled: true,
+        metricName: `signalforge-${props.config.envName}-inference`,
+      },
       rules: [
         {
           // Body-size rule off: a predict body legitimately carries up to config.inference.maxBars bars
@@ -115,7 +154,13 @@ export class PredictionApi extends Construct {
           name: 'aws-common',
           priority: 0,
           overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet', excludedRules: [{ name: 'SizeRestrictions_BODY' }] } },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: 'AWSManagedRulesCommonRuleSet',
+              excludedRules: [{ name: 'SizeRestrictions_BODY' }],
+            },
+          },
           visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'aws-common' },
         },
         {
@@ -124,23 +169,40 @@ export class PredictionApi extends Construct {
           priority: 1,
           overrideAction: { none: {} },
           statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
-          visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'aws-known-bad-inputs' },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            sampledRequestsEnabled: true,
+            metricName: 'aws-known-bad-inputs',
+          },
         },
         {
           name: 'per-ip-rate',
           priority: 2,
           action: { block: {} },
           // Requests per 5 minutes per source IP: ten times the sustained stage limit over that window.
-          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: Math.max(100, props.config.inference.throttleRatePerSecond * 300 * 10) } },
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              limit: Math.max(100, props.config.inference.throttleRatePerSecond * 300 * 10),
+            },
+          },
           visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: 'per-ip-rate' },
         },
       ],
     });
-    new CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: webAcl.attrArn });
+    new CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
   }
 
   /** Let `grantee` call the API (execute-api:Invoke on its routes). */
   grantInvoke(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['execute-api:Invoke'], resources: [this.api.arnForExecuteApi('*', '/*', 'prod')] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [this.api.arnForExecuteApi('*', '/*', 'prod')],
+      }),
+    );
   }
 }

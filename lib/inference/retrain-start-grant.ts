@@ -11,8 +11,16 @@ import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.j
 export function grantRetrainStart(grantee: IGrantable, stateMachine: IStateMachine, stateMachineName: string): void {
   stateMachine.grantStartExecution(grantee);
   const principal = grantee.grantPrincipal;
-  principal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+  principal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }),
+  );
   const executions = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${stateMachineName}:*`;
-  principal.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-  acknowledgeWildcardResources(grantee, [executions], 'Execution names are run ids generated per trigger; the retrain guard only describes executions of this state machine to read their configs.');
+  principal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+  );
+  acknowledgeWildcardResources(
+    grantee,
+    [executions],
+    'Execution names are run ids generated per trigger; the retrain guard only describes executions of this state machine to read their configs.',
+  );
 }

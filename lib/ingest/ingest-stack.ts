@@ -9,7 +9,13 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
-import { grantItemReadWrite, grantObjectDelete, grantObjectGet, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
+import {
+  grantItemReadWrite,
+  grantObjectDelete,
+  grantObjectGet,
+  grantObjectRead,
+  grantObjectWrite,
+} from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import { constructIdFor, PRODUCER_SOURCES, runtimeEnvironment } from '../runtime-environment.js';
@@ -66,7 +72,11 @@ export class IngestStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter destination of the sink event source mappings; a DLQ for the DLQ would only move the same records again.');
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter destination of the sink event source mappings; a DLQ for the DLQ would only move the same records again.',
+    );
 
     for (const topic of TOPIC_NAMES) {
       const partitions = config.kafka.topics[topic].partitions;
@@ -78,7 +88,11 @@ export class IngestStack extends Stack {
         memorySize: 1024,
         logKey: props.logKey,
         // The market-data sink keeps the online bar store (core/online) after each lake write.
-        environment: { ...env, TOPIC: topic, ...(topic === 'market-data' ? { ONLINE_STORE_TABLE: names.onlineStoreTable } : {}) },
+        environment: {
+          ...env,
+          TOPIC: topic,
+          ...(topic === 'market-data' ? { ONLINE_STORE_TABLE: names.onlineStoreTable } : {}),
+        },
         // The lake writer relies on S3 conditional writes (PutObject IfNoneMatch) for exactly-once
         // objects; ship the SDK version the tests ran rather than whatever the runtime carries.
         bundleAwsSdk: true,
@@ -89,11 +103,32 @@ export class IngestStack extends Stack {
       // when a retry starts at the same offset, whose stale lake objects are then deleted.
       const ledger = `${config.ingest.lakePrefix}/_batches/topic=${topic}`;
       const quarantine = `${config.quality.quarantinePrefix}/topic=${topic}`;
-      grantObjectWrite(fn, lake, [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, quarantine, ledger], `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter, quarantine and batch-ledger prefixes.`);
+      grantObjectWrite(
+        fn,
+        lake,
+        [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, quarantine, ledger],
+        `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter, quarantine and batch-ledger prefixes.`,
+      );
       // The move rule (core/quality) reads a series' last landed bars from the lake on a cold start.
-      if (topic === 'market-data') grantObjectRead(fn, lake, [lakeObjects], `The market-data sink lists and reads its own topic's newest lake objects (keys by symbol and ingest date) for the bar-move plausibility rule.`);
-      grantObjectGet(fn, lake, [ledger], `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`);
-      grantObjectDelete(fn, lake, [lakeObjects], `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`);
+      if (topic === 'market-data')
+        grantObjectRead(
+          fn,
+          lake,
+          [lakeObjects],
+          `The market-data sink lists and reads its own topic's newest lake objects (keys by symbol and ingest date) for the bar-move plausibility rule.`,
+        );
+      grantObjectGet(
+        fn,
+        lake,
+        [ledger],
+        `Ledger keys are named by partition and first offset, known only at run time; reads are by key (no listing), limited to the topic=${topic} ledger.`,
+      );
+      grantObjectDelete(
+        fn,
+        lake,
+        [lakeObjects],
+        `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`,
+      );
       if (topic === 'market-data') grantItemReadWrite(fn, names.onlineStoreTable, props.dataKey);
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);
@@ -115,9 +150,24 @@ export class IngestStack extends Stack {
     });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
     const topics = TOPIC_NAMES.map((t) => `${config.ingest.lakePrefix}/topic=${t}`);
-    grantObjectRead(fn, lake, topics, 'Compaction lists and reads every lake object of a closed day; keys carry symbols, dates and offsets known only at run time.');
-    grantObjectWrite(fn, lake, topics, 'Day objects are named by topic, symbol and date (topic=<t>/symbol=<s>/date=<d>/day.parquet).');
-    grantObjectDelete(fn, lake, topics, 'Compaction deletes the batch objects a day object replaced; without s3:DeleteObjectVersion the bucket keeps their versions, which dataset manifests pin.');
+    grantObjectRead(
+      fn,
+      lake,
+      topics,
+      'Compaction lists and reads every lake object of a closed day; keys carry symbols, dates and offsets known only at run time.',
+    );
+    grantObjectWrite(
+      fn,
+      lake,
+      topics,
+      'Day objects are named by topic, symbol and date (topic=<t>/symbol=<s>/date=<d>/day.parquet).',
+    );
+    grantObjectDelete(
+      fn,
+      lake,
+      topics,
+      'Compaction deletes the batch objects a day object replaced; without s3:DeleteObjectVersion the bucket keeps their versions, which dataset manifests pin.',
+    );
     new Schedule(this, 'LakeCompactionSchedule', {
       description: 'Compact closed lake days',
       schedule: ScheduleExpression.expression(config.schedules.lakeCompaction),
@@ -135,14 +185,18 @@ export class IngestStack extends Stack {
       eventSourceArn: cluster.clusterArn,
       kafkaTopic: topic,
       kafkaConsumerGroupId: groupId,
-      startingPosition: config.ingest.startingPosition === 'LATEST' ? StartingPosition.LATEST : StartingPosition.TRIM_HORIZON,
+      startingPosition:
+        config.ingest.startingPosition === 'LATEST' ? StartingPosition.LATEST : StartingPosition.TRIM_HORIZON,
       batchSize: config.ingest.batchSize,
       maxBatchingWindow: Duration.seconds(config.ingest.batchWindowSeconds),
       onFailure: new SqsDlq(this.deadLetterQueue),
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
       retryAttempts: 3,
-      provisionedPollerConfig: { minimumPollers: props.pollers?.minimumPollers ?? 1, maximumPollers: props.pollers?.maximumPollers ?? Math.max(partitions, props.pollers?.minimumPollers ?? 1) },
+      provisionedPollerConfig: {
+        minimumPollers: props.pollers?.minimumPollers ?? 1,
+        maximumPollers: props.pollers?.maximumPollers ?? Math.max(partitions, props.pollers?.minimumPollers ?? 1),
+      },
     });
   }
 
@@ -150,9 +204,21 @@ export class IngestStack extends Stack {
   private grantVendorSecret(fn: SignalForgeFunction, source: string, config: IngestStackProps['config']): void {
     const sources = config.sources;
     if (!sources) return;
-    const secretId = source === 'market-data' ? sources.marketData.apiKeySecretId : source === 'news' ? sources.news.apiKeySecretId : source === 'social' ? sources.social.credentialsSecretId : undefined;
+    const secretId =
+      source === 'market-data'
+        ? sources.marketData.apiKeySecretId
+        : source === 'news'
+          ? sources.news.apiKeySecretId
+          : source === 'social'
+            ? sources.social.credentialsSecretId
+            : undefined;
     if (!secretId) return;
     // Secrets Manager appends a random 6-character suffix to every secret ARN.
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [`arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${secretId}-??????`] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [`arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${secretId}-??????`],
+      }),
+    );
   }
 }

@@ -81,8 +81,11 @@ export class AcknowledgeWildcards implements IAspect {
     if (!CfnResource.isCfnResource(node)) return;
     const stack = Stack.of(node);
     const documents: unknown[] = [];
-    if (node instanceof CfnPolicy || node instanceof CfnManagedPolicy) documents.push(stack.resolve(node.policyDocument));
-    else if (node instanceof CfnRole) for (const p of asArray(stack.resolve(node.policies) as { policyDocument: unknown }[])) documents.push(stack.resolve(p.policyDocument));
+    if (node instanceof CfnPolicy || node instanceof CfnManagedPolicy)
+      documents.push(stack.resolve(node.policyDocument));
+    else if (node instanceof CfnRole)
+      for (const p of asArray(stack.resolve(node.policies) as { policyDocument: unknown }[]))
+        documents.push(stack.resolve(p.policyDocument));
     else return;
     for (const finding of documents.flatMap((d) => wildcardFindings(d as { Statement?: Statement[] }))) {
       const rule = this.rules.find((r) => r.pattern.test(finding));

@@ -42,7 +42,11 @@ export class KafkaCluster extends Construct {
     // The event source mapping's pollers run with the cluster's own security group.
     this.securityGroup.addIngressRule(this.securityGroup, Port.tcp(MSK_IAM_PORT), 'event source mapping pollers');
     this.securityGroup.addEgressRule(this.securityGroup, Port.tcp(MSK_IAM_PORT), 'pollers to brokers');
-    this.securityGroup.addEgressRule(Peer.ipv4(props.vpc.vpcCidrBlock), Port.tcp(443), 'pollers to the Lambda and STS endpoints');
+    this.securityGroup.addEgressRule(
+      Peer.ipv4(props.vpc.vpcCidrBlock),
+      Port.tcp(443),
+      'pollers to the Lambda and STS endpoints',
+    );
     const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
 
     if (this.serverless) {
@@ -54,7 +58,11 @@ export class KafkaCluster extends Construct {
       this.clusterArn = cluster.attrArn;
     } else {
       const p = props.kafka.provisioned;
-      const brokerLogs = new LogGroup(this, 'BrokerLogs', { retention: RetentionDays.ONE_MONTH, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.DESTROY });
+      const brokerLogs = new LogGroup(this, 'BrokerLogs', {
+        retention: RetentionDays.ONE_MONTH,
+        encryptionKey: props.logKey,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
       const cluster = new CfnCluster(this, 'Provisioned', {
         clusterName: props.clusterName,
         kafkaVersion: p.kafkaVersion,
@@ -103,7 +111,12 @@ export class KafkaCluster extends Construct {
     return [this.securityGroup, ...client.connections.securityGroups]
       .flatMap((sg) => sg.node.children)
       .filter((c): c is CfnSecurityGroupIngress => c instanceof CfnSecurityGroupIngress)
-      .filter((r) => r.groupId === this.securityGroup.securityGroupId && clientGroups.has(r.sourceSecurityGroupId ?? '') && r.fromPort === MSK_IAM_PORT);
+      .filter(
+        (r) =>
+          r.groupId === this.securityGroup.securityGroupId &&
+          clientGroups.has(r.sourceSecurityGroupId ?? '') &&
+          r.fromPort === MSK_IAM_PORT,
+      );
   }
 
   private grantCluster(grantee: IGrantable, actions: string[]): void {
@@ -115,7 +128,9 @@ export class KafkaCluster extends Construct {
     this.grantCluster(grantee, ['kafka:DescribeCluster', 'kafka:DescribeClusterV2']);
     // GetBootstrapBrokers has no resource-level permissions (service authorization reference): on the
     // cluster ARN it is never allowed, so producers, the topic resource and the mapping could not start.
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['kafka:GetBootstrapBrokers'], resources: ['*'] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kafka:GetBootstrapBrokers'], resources: ['*'] }),
+    );
   }
 
   /** Produce to `topics`, idempotently (kafkajs idempotent producers need WriteDataIdempotently). */
@@ -123,7 +138,10 @@ export class KafkaCluster extends Construct {
     this.grantBootstrap(grantee);
     this.grantCluster(grantee, ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently']);
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], resources: topics.map((t) => this.topicArn(t)) }),
+      new PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        resources: topics.map((t) => this.topicArn(t)),
+      }),
     );
   }
 
@@ -136,8 +154,18 @@ export class KafkaCluster extends Construct {
   grantConsume(grantee: IGrantable, topic: string, groupId: string): void {
     this.grantBootstrap(grantee);
     this.grantCluster(grantee, ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration']);
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resources: [this.topicArn(topic)] }));
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], resources: [this.arnFor('group', groupId)] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: [this.topicArn(topic)],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [this.arnFor('group', groupId)],
+      }),
+    );
     this.grantMappingNetwork(grantee);
   }
 
@@ -151,12 +179,30 @@ export class KafkaCluster extends Construct {
     const stack = Stack.of(this);
     const p = grantee.grantPrincipal;
     const eni = `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:network-interface/*`;
-    const subnets = this.vpc.selectSubnets(this.subnets).subnetIds.map((id) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:subnet/${id}`);
+    const subnets = this.vpc
+      .selectSubnets(this.subnets)
+      .subnetIds.map((id) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:subnet/${id}`);
     const group = `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:security-group/${this.securityGroup.securityGroupId}`;
-    p.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [eni, ...subnets, group] }));
+    p.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [eni, ...subnets, group] }),
+    );
     p.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:DeleteNetworkInterface'], resources: [eni] }));
-    p.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] }));
-    acknowledgeWildcardResources(grantee, [eni], `The MSK event source mapping creates and deletes its poller ENIs with this role; their ids exist only after creation. Creation is limited to the cluster ${this.clusterName} subnets and security group in the same statement.`);
+    p.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcardResources(
+      grantee,
+      [eni],
+      `The MSK event source mapping creates and deletes its poller ENIs with this role; their ids exist only after creation. Creation is limited to the cluster ${this.clusterName} subnets and security group in the same statement.`,
+    );
   }
 
   /** Create, grow and delete `topics` (the topic custom resource). */
@@ -165,7 +211,14 @@ export class KafkaCluster extends Construct {
     this.grantCluster(grantee, ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster']);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:AlterTopic', 'kafka-cluster:DeleteTopic', 'kafka-cluster:DescribeTopicDynamicConfiguration', 'kafka-cluster:AlterTopicDynamicConfiguration'],
+        actions: [
+          'kafka-cluster:CreateTopic',
+          'kafka-cluster:DescribeTopic',
+          'kafka-cluster:AlterTopic',
+          'kafka-cluster:DeleteTopic',
+          'kafka-cluster:DescribeTopicDynamicConfiguration',
+          'kafka-cluster:AlterTopicDynamicConfiguration',
+        ],
         resources: topics.map((t) => this.topicArn(t)),
       }),
     );

@@ -54,7 +54,8 @@ export class KafkaTopics extends Construct {
     });
     // A stack delete must keep the handler's way to the brokers until the topics' Delete has run;
     // without the dependency CloudFormation may remove the rule first and the Delete hangs to its timeout.
-    if (brokerAccess.length === 0) throw new Error('KafkaTopics: no ingress rule lets the topic handler reach the brokers');
+    if (brokerAccess.length === 0)
+      throw new Error('KafkaTopics: no ingress rule lets the topic handler reach the brokers');
     this.resource.node.addDependency(...brokerAccess);
   }
 }

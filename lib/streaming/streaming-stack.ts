@@ -22,6 +22,11 @@ export class StreamingStack extends Stack {
       encryptionKey: props.dataKey,
       logKey: props.logKey,
     });
-    this.topics = new KafkaTopics(this, 'Topics', { cluster: this.cluster, topics: config.kafka.topics, config, logKey: props.logKey });
+    this.topics = new KafkaTopics(this, 'Topics', {
+      cluster: this.cluster,
+      topics: config.kafka.topics,
+      config,
+      logKey: props.logKey,
+    });
   }
 }

@@ -44,23 +44,47 @@ export class RetrainStateMachine extends Construct {
     // As often as the heartbeat timeout asks, as seldom as the largest run's execution history needs.
     const shards = Math.ceil(modelConfigKeys(config).length / training.configsPerShard);
     const pollSeconds =
-      props.pollIntervalSeconds ?? heartbeatPollSeconds({ ...training, shards, approval: config.promotion.approval === 'manual' ? config.promotion : undefined });
-    const notifyFailure = this.task('NotifyFailure', 'notify', { payload: { kind: 'failure', 'state.$': '$' }, resultPath: '$.summary' });
+      props.pollIntervalSeconds ??
+      heartbeatPollSeconds({
+        ...training,
+        shards,
+        approval: config.promotion.approval === 'manual' ? config.promotion : undefined,
+      });
+    const notifyFailure = this.task('NotifyFailure', 'notify', {
+      payload: { kind: 'failure', 'state.$': '$' },
+      resultPath: '$.summary',
+    });
     const failed = new sfn.Fail(this, 'RetrainFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
     notifyFailure.addCatch(failed, { resultPath: '$.notifyError' });
     notifyFailure.next(failed);
     const fail = (task: tasks.LambdaInvoke) => task.addCatch(notifyFailure, { resultPath: '$.failure' });
 
     const snapshot = fail(this.task('SnapshotDataset', 'snapshot', { resultPath: '$.run' }));
-    const quality = fail(this.task('QualityGate', 'quality', { payload: { 'run.$': '$.run' }, resultPath: '$.quality' }));
-    const qualityFailed = new sfn.Pass(this, 'QualityGateFailed', { parameters: { Error: 'DataQualityGateFailed', Cause: J('$.quality.message') }, resultPath: '$.failure' }).next(notifyFailure);
+    const quality = fail(
+      this.task('QualityGate', 'quality', { payload: { 'run.$': '$.run' }, resultPath: '$.quality' }),
+    );
+    const qualityFailed = new sfn.Pass(this, 'QualityGateFailed', {
+      parameters: { Error: 'DataQualityGateFailed', Cause: J('$.quality.message') },
+      resultPath: '$.failure',
+    }).next(notifyFailure);
     // The quality result names the configs the gate skipped; plan leaves them out.
-    const plan = fail(this.task('PlanShards', 'plan', { payload: { 'run.$': '$.run', 'quality.$': '$.quality' }, resultPath: '$.plan' }));
+    const plan = fail(
+      this.task('PlanShards', 'plan', {
+        payload: { 'run.$': '$.run', 'quality.$': '$.quality' },
+        resultPath: '$.plan',
+      }),
+    );
 
     // One Map iteration per shard: launch, then poll the run record until it succeeds or the trainer dies.
     // No spot capacity in any instance type: wait minutes, not seconds, before asking again.
-    const launch = this.task('LaunchTrainer', 'launch', { retries: [{ errors: ['InsufficientCapacityError'], interval: Duration.minutes(2), backoffRate: 2, maxAttempts: 3 }] });
-    const waitForTrainer = new sfn.Wait(this, 'WaitForTrainer', { time: sfn.WaitTime.duration(Duration.seconds(pollSeconds)) });
+    const launch = this.task('LaunchTrainer', 'launch', {
+      retries: [
+        { errors: ['InsufficientCapacityError'], interval: Duration.minutes(2), backoffRate: 2, maxAttempts: 3 },
+      ],
+    });
+    const waitForTrainer = new sfn.Wait(this, 'WaitForTrainer', {
+      time: sfn.WaitTime.duration(Duration.seconds(pollSeconds)),
+    });
     const check = this.task('CheckTrainer', 'check', { resultPath: '$.status' });
     const relaunch = this.task('PrepareRelaunch', 'relaunch', {});
     // Every way out of a shard records its outcome in $.outcome and passes StopTrainer, which
@@ -69,15 +93,32 @@ export class RetrainStateMachine extends Construct {
     const stopFailed = new sfn.Pass(this, 'StopTrainerFailed', { outputPath: '$.outcome' });
     stopTrainer.addCatch(stopFailed, { resultPath: '$.stopError' });
     const shardSucceeded = new sfn.Pass(this, 'ShardSucceeded', {
-      parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'succeeded', attempts: J('$.attempt') },
+      parameters: {
+        shardId: J('$.shard.shardId'),
+        shardRunId: J('$.shard.shardRunId'),
+        status: 'succeeded',
+        attempts: J('$.attempt'),
+      },
       resultPath: '$.outcome',
     }).next(stopTrainer);
     const shardGaveUp = new sfn.Pass(this, 'ShardGaveUp', {
-      parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'failed', attempts: J('$.attempt'), error: { Error: 'TrainerAttemptsExhausted', Cause: J('$.status.detail') } },
+      parameters: {
+        shardId: J('$.shard.shardId'),
+        shardRunId: J('$.shard.shardRunId'),
+        status: 'failed',
+        attempts: J('$.attempt'),
+        error: { Error: 'TrainerAttemptsExhausted', Cause: J('$.status.detail') },
+      },
       resultPath: '$.outcome',
     }).next(stopTrainer);
     const shardFailed = new sfn.Pass(this, 'ShardFailed', {
-      parameters: { shardId: J('$.shard.shardId'), shardRunId: J('$.shard.shardRunId'), status: 'failed', attempts: J('$.attempt'), error: J('$.failure') },
+      parameters: {
+        shardId: J('$.shard.shardId'),
+        shardRunId: J('$.shard.shardRunId'),
+        status: 'failed',
+        attempts: J('$.attempt'),
+        error: J('$.failure'),
+      },
       resultPath: '$.outcome',
     }).next(stopTrainer);
     for (const t of [launch, check, relaunch]) t.addCatch(shardFailed, { resultPath: '$.failure' });
@@ -87,7 +128,9 @@ export class RetrainStateMachine extends Construct {
       .when(
         sfn.Condition.and(
           sfn.Condition.numberLessThan('$.attempt', training.maxAttempts),
-          sfn.Condition.or(...['interrupted', 'dead', 'failed'].map((s) => sfn.Condition.stringEquals('$.status.state', s))),
+          sfn.Condition.or(
+            ...['interrupted', 'dead', 'failed'].map((s) => sfn.Condition.stringEquals('$.status.state', s)),
+          ),
         ),
         relaunch,
       )
@@ -98,41 +141,112 @@ export class RetrainStateMachine extends Construct {
     const concurrentShards = props.maxConcurrentShards ?? maxConcurrentShards(training);
     const trainShards = new sfn.Map(this, 'TrainShards', {
       itemsPath: '$.plan.shards',
-      itemSelector: { run: J('$.run'), shard: J('$$.Map.Item.Value'), attempt: 1, resume: false, instanceTypeIndex: 0, executionArn: J('$$.Execution.Id') },
+      itemSelector: {
+        run: J('$.run'),
+        shard: J('$$.Map.Item.Value'),
+        attempt: 1,
+        resume: false,
+        instanceTypeIndex: 0,
+        executionArn: J('$$.Execution.Id'),
+      },
       maxConcurrency: concurrentShards,
       resultPath: '$.training',
     });
     trainShards.itemProcessor(shardChain);
     // A failure that escapes an iteration loses the shards' handles: stop the run's trainers by tag.
-    const stopRunTrainers = this.task('StopRunTrainers', 'stopRun', { payload: { 'run.$': '$.run' }, resultPath: '$.stoppedTrainers' });
+    const stopRunTrainers = this.task('StopRunTrainers', 'stopRun', {
+      payload: { 'run.$': '$.run' },
+      resultPath: '$.stoppedTrainers',
+    });
     stopRunTrainers.addCatch(notifyFailure, { resultPath: '$.stopError' });
     stopRunTrainers.next(notifyFailure);
     trainShards.addCatch(stopRunTrainers, { resultPath: '$.failure' });
 
-    const evaluate = fail(this.task('EvaluateCandidates', 'evaluate', { payload: { 'run.$': '$.run', 'training.$': '$.training' }, resultPath: '$.evaluation' }));
-    const noCandidates = new sfn.Pass(this, 'NoCandidates', { parameters: { Error: 'NoCandidates', Cause: J('$.evaluation.message') }, resultPath: '$.failure' }).next(notifyFailure);
-    const register = fail(this.task('RegisterCandidates', 'register', { payload: { 'run.$': '$.run' }, resultPath: '$.registration' }));
-    const gate = fail(this.task('GateCandidates', 'gate', { payload: { 'run.$': '$.run', 'registration.$': '$.registration' }, resultPath: '$.gate' }));
+    const evaluate = fail(
+      this.task('EvaluateCandidates', 'evaluate', {
+        payload: { 'run.$': '$.run', 'training.$': '$.training' },
+        resultPath: '$.evaluation',
+      }),
+    );
+    const noCandidates = new sfn.Pass(this, 'NoCandidates', {
+      parameters: { Error: 'NoCandidates', Cause: J('$.evaluation.message') },
+      resultPath: '$.failure',
+    }).next(notifyFailure);
+    const register = fail(
+      this.task('RegisterCandidates', 'register', { payload: { 'run.$': '$.run' }, resultPath: '$.registration' }),
+    );
+    const gate = fail(
+      this.task('GateCandidates', 'gate', {
+        payload: { 'run.$': '$.run', 'registration.$': '$.registration' },
+        resultPath: '$.gate',
+      }),
+    );
     const manual = config.promotion.approval === 'manual';
     // With manual approval the canary takes the approved versions, which the loop keeps in the gate's shape.
-    const canary = fail(this.task('StartCanary', 'canary', { payload: { 'run.$': '$.run', 'gate.$': manual ? '$.approval' : '$.gate' }, resultPath: '$.canary' }));
+    const canary = fail(
+      this.task('StartCanary', 'canary', {
+        payload: { 'run.$': '$.run', 'gate.$': manual ? '$.approval' : '$.gate' },
+        resultPath: '$.canary',
+      }),
+    );
     const bake = new sfn.Wait(this, 'BakeCanary', { time: sfn.WaitTime.secondsPath('$.run.bakeSeconds') });
-    const judge = fail(this.task('JudgeCanary', 'bake', { payload: { 'run.$': '$.run', 'canary.$': '$.canary' }, resultPath: '$.bake' }));
-    const finish = fail(this.task('PromoteOrRollback', 'finish', { payload: { 'run.$': '$.run', 'bake.$': '$.bake' }, resultPath: '$.finish' }));
-    const notifyOutcome = fail(this.task('NotifyOutcome', 'notify', { payload: { kind: 'outcome', 'state.$': '$' }, resultPath: '$.summary' }));
+    const judge = fail(
+      this.task('JudgeCanary', 'bake', { payload: { 'run.$': '$.run', 'canary.$': '$.canary' }, resultPath: '$.bake' }),
+    );
+    const finish = fail(
+      this.task('PromoteOrRollback', 'finish', {
+        payload: { 'run.$': '$.run', 'bake.$': '$.bake' },
+        resultPath: '$.finish',
+      }),
+    );
+    const notifyOutcome = fail(
+      this.task('NotifyOutcome', 'notify', { payload: { kind: 'outcome', 'state.$': '$' }, resultPath: '$.summary' }),
+    );
     const succeeded = new sfn.Succeed(this, 'RetrainSucceeded', { outputPath: '$.summary' });
 
-    snapshot.next(quality).next(new sfn.Choice(this, 'QualityPassed').when(sfn.Condition.booleanEquals('$.quality.passed', true), plan).otherwise(qualityFailed));
-    plan.next(trainShards).next(evaluate).next(new sfn.Choice(this, 'HasCandidates').when(sfn.Condition.numberGreaterThan('$.evaluation.candidates', 0), register).otherwise(noCandidates));
+    snapshot
+      .next(quality)
+      .next(
+        new sfn.Choice(this, 'QualityPassed')
+          .when(sfn.Condition.booleanEquals('$.quality.passed', true), plan)
+          .otherwise(qualityFailed),
+      );
+    plan
+      .next(trainShards)
+      .next(evaluate)
+      .next(
+        new sfn.Choice(this, 'HasCandidates')
+          .when(sfn.Condition.numberGreaterThan('$.evaluation.candidates', 0), register)
+          .otherwise(noCandidates),
+      );
     const afterGate = manual ? this.approvalLoop(config.promotion, fail, canary, notifyOutcome) : canary;
-    register.next(gate).next(new sfn.Choice(this, 'AnyPromotable').when(sfn.Condition.numberGreaterThan('$.gate.promotableCount', 0), afterGate).otherwise(notifyOutcome));
+    register
+      .next(gate)
+      .next(
+        new sfn.Choice(this, 'AnyPromotable')
+          .when(sfn.Condition.numberGreaterThan('$.gate.promotableCount', 0), afterGate)
+          .otherwise(notifyOutcome),
+      );
     // Insufficient evidence on outcomes bakes again (the judge counts the extensions and rejects after the last).
-    const extendBake = new sfn.Pass(this, 'ExtendBake', { inputPath: '$.bake.canary', resultPath: '$.canary' }).next(bake);
-    canary.next(bake).next(judge).next(new sfn.Choice(this, 'BakeDecided').when(sfn.Condition.booleanEquals('$.bake.extend', true), extendBake).otherwise(finish));
+    const extendBake = new sfn.Pass(this, 'ExtendBake', { inputPath: '$.bake.canary', resultPath: '$.canary' }).next(
+      bake,
+    );
+    canary
+      .next(bake)
+      .next(judge)
+      .next(
+        new sfn.Choice(this, 'BakeDecided')
+          .when(sfn.Condition.booleanEquals('$.bake.extend', true), extendBake)
+          .otherwise(finish),
+      );
     finish.next(notifyOutcome);
     notifyOutcome.next(succeeded);
 
-    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, encryptionKey: props.encryptionKey, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     // Shards beyond the Map's concurrency wait for a free slot, so training takes one window per wave.
     const waves = Math.ceil(Math.ceil(modelConfigKeys(config).length / training.configsPerShard) / concurrentShards);
     const maxTrainingSeconds = training.maxRunHours * 3600 * training.maxAttempts * waves;
@@ -140,7 +254,14 @@ export class RetrainStateMachine extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName ?? `signalforge-${config.envName}-retrain`,
       definitionBody: sfn.DefinitionBody.fromChainable(snapshot),
-      timeout: Duration.seconds(Math.ceil(maxTrainingSeconds + config.thresholds.bakeSeconds * (1 + config.deployment.maxBakeExtensions) + approvalSeconds + 4 * 3600)),
+      timeout: Duration.seconds(
+        Math.ceil(
+          maxTrainingSeconds +
+            config.thresholds.bakeSeconds * (1 + config.deployment.maxBakeExtensions) +
+            approvalSeconds +
+            4 * 3600,
+        ),
+      ),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
@@ -160,9 +281,21 @@ export class RetrainStateMachine extends Construct {
     notifyOutcome: sfn.IChainable,
   ): sfn.IChainable {
     approvalPolls(promotion);
-    const request = fail(this.task('RequestApproval', 'approval', { payload: { action: 'request', 'run.$': '$.run', 'gate.$': '$.gate' }, resultPath: '$.approval' }));
-    const wait = new sfn.Wait(this, 'WaitForApproval', { time: sfn.WaitTime.duration(Duration.seconds(promotion.approvalPollSeconds)) });
-    const check = fail(this.task('CheckApproval', 'approval', { payload: { action: 'check', 'run.$': '$.run', 'approval.$': '$.approval' }, resultPath: '$.approval' }));
+    const request = fail(
+      this.task('RequestApproval', 'approval', {
+        payload: { action: 'request', 'run.$': '$.run', 'gate.$': '$.gate' },
+        resultPath: '$.approval',
+      }),
+    );
+    const wait = new sfn.Wait(this, 'WaitForApproval', {
+      time: sfn.WaitTime.duration(Duration.seconds(promotion.approvalPollSeconds)),
+    });
+    const check = fail(
+      this.task('CheckApproval', 'approval', {
+        payload: { action: 'check', 'run.$': '$.run', 'approval.$': '$.approval' },
+        resultPath: '$.approval',
+      }),
+    );
     const decided = new sfn.Choice(this, 'ApprovalDecided')
       .when(sfn.Condition.numberGreaterThan('$.approval.pendingCount', 0), wait)
       .when(sfn.Condition.numberGreaterThan('$.approval.approvedCount', 0), canary)
@@ -177,7 +310,11 @@ export class RetrainStateMachine extends Construct {
     this.stateMachine.grantStartExecution(grantee);
   }
 
-  private task(id: string, name: RetrainTaskName, options: { payload?: Record<string, unknown>; resultPath?: string; retries?: sfn.RetryProps[] }): tasks.LambdaInvoke {
+  private task(
+    id: string,
+    name: RetrainTaskName,
+    options: { payload?: Record<string, unknown>; resultPath?: string; retries?: sfn.RetryProps[] },
+  ): tasks.LambdaInvoke {
     const spec = RETRAIN_TASKS[name];
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.functions[name],
@@ -192,7 +329,12 @@ export class RetrainStateMachine extends Construct {
     });
     task.addRetry({ errors: NON_RETRYABLE, maxAttempts: 0 });
     for (const retry of options.retries ?? []) task.addRetry(retry);
-    task.addRetry({ errors: ['States.TaskFailed', 'States.Timeout'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
+    task.addRetry({
+      errors: ['States.TaskFailed', 'States.Timeout'],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 2,
+    });
     return task;
   }
 
@@ -204,13 +346,22 @@ export class RetrainStateMachine extends Construct {
         REGISTRY_TABLE: props.registryTable.tableName,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
       }),
-      ...(props.trainerLaunchTemplate?.launchTemplateId ? { TRAINER_LAUNCH_TEMPLATE_ID: props.trainerLaunchTemplate.launchTemplateId } : {}),
-      ...(props.trainerSubnets?.length ? { TRAINER_SUBNET_IDS: props.trainerSubnets.map((s) => s.subnetId).join(',') } : {}),
+      ...(props.trainerLaunchTemplate?.launchTemplateId
+        ? { TRAINER_LAUNCH_TEMPLATE_ID: props.trainerLaunchTemplate.launchTemplateId }
+        : {}),
+      ...(props.trainerSubnets?.length
+        ? { TRAINER_SUBNET_IDS: props.trainerSubnets.map((s) => s.subnetId).join(',') }
+        : {}),
       ...(props.trainerSecurityGroup ? { TRAINER_SECURITY_GROUP_IDS: props.trainerSecurityGroup.securityGroupId } : {}),
-      ...(props.sagemakerRole ? { SAGEMAKER_ROLE_ARN: props.sagemakerRole.roleArn, TRAINER_KMS_KEY_ID: props.encryptionKey.keyArn } : {}),
+      ...(props.sagemakerRole
+        ? { SAGEMAKER_ROLE_ARN: props.sagemakerRole.roleArn, TRAINER_KMS_KEY_ID: props.encryptionKey.keyArn }
+        : {}),
     };
     const out = {} as Record<RetrainTaskName, SignalForgeFunction>;
-    for (const [name, spec] of Object.entries(RETRAIN_TASKS) as [RetrainTaskName, (typeof RETRAIN_TASKS)[RetrainTaskName]][]) {
+    for (const [name, spec] of Object.entries(RETRAIN_TASKS) as [
+      RetrainTaskName,
+      (typeof RETRAIN_TASKS)[RetrainTaskName],
+    ][]) {
       const fnId = `${name[0]!.toUpperCase()}${name.slice(1)}Task`;
       const fn = new SignalForgeFunction(this, fnId, {
         entry: spec.entry,
@@ -234,24 +385,40 @@ export class RetrainStateMachine extends Construct {
     const lake = { bucketName: props.lakeBucket.bucketName, key };
     const artifacts = { bucketName: props.artifactBucket.bucketName, key };
     const lakePrefix = props.config.ingest.lakePrefix;
-    const readLake = 'The retrain snapshot and quality gate read the lake objects (and their versions) under the lake prefix only.';
-    const rwArtifacts = 'Retrain tasks read and write run records, manifests, reports and model artifacts under runs/ and models/ of the artifact bucket only.';
+    const readLake =
+      'The retrain snapshot and quality gate read the lake objects (and their versions) under the lake prefix only.';
+    const rwArtifacts =
+      'Retrain tasks read and write run records, manifests, reports and model artifacts under runs/ and models/ of the artifact bucket only.';
     for (const fn of [f.snapshot, f.quality]) grantObjectRead(fn, lake, [lakePrefix], readLake);
-    f.snapshot.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [props.lakeBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${lakePrefix}/*`] } } }));
+    f.snapshot.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [props.lakeBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${lakePrefix}/*`] } },
+      }),
+    );
     for (const fn of [f.snapshot, f.quality, f.check, f.evaluate, f.register, f.gate, f.approval, f.bake, f.notify]) {
       grantObjectRead(fn, artifacts, ['runs', 'models'], rwArtifacts);
       grantObjectWrite(fn, artifacts, ['runs'], rwArtifacts);
     }
     // The gate records its verdict on each version; the approval task parks and expires approvals.
-    for (const fn of [f.register, f.gate, f.approval, f.canary, f.finish]) grantItemReadWrite(fn, props.registryTable.tableName, key);
+    for (const fn of [f.register, f.gate, f.approval, f.canary, f.finish])
+      grantItemReadWrite(fn, props.registryTable.tableName, key);
     // The bake joins outcomes before judging: it reads bars and the prediction log, writes outcomes and live metrics.
     grantItemReadWrite(f.bake, props.registryTable.tableName, key);
-    grantObjectRead(f.bake, lake, [lakePrefix, 'predictions', 'outcomes'], 'The canary bake reads market bars, the prediction log and joined outcomes of the lake only.');
+    grantObjectRead(
+      f.bake,
+      lake,
+      [lakePrefix, 'predictions', 'outcomes'],
+      'The canary bake reads market bars, the prediction log and joined outcomes of the lake only.',
+    );
     grantObjectWrite(f.bake, lake, ['outcomes'], 'The canary bake rewrites the joined outcomes under outcomes/ only.');
     props.alertTopic.grantPublish(f.notify);
     this.grantCostLedger(props, artifacts);
     // CloudWatch metric reads have no resource-level permissions.
-    f.bake.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:ListMetrics', 'cloudwatch:GetMetricStatistics'], resources: ['*'] }));
+    f.bake.addToRolePolicy(
+      new PolicyStatement({ actions: ['cloudwatch:ListMetrics', 'cloudwatch:GetMetricStatistics'], resources: ['*'] }),
+    );
 
     // The launcher writes each attempt's launch document under runs/<shardRunId>/.
     grantObjectWrite(f.launch, artifacts, ['runs'], rwArtifacts);
@@ -264,21 +431,39 @@ export class RetrainStateMachine extends Construct {
 
   private grantEc2(props: RetrainStateMachineProps, [launch, check, relaunch]: SignalForgeFunction[]): void {
     if (!props.trainerLaunchTemplate?.launchTemplateId || !props.trainerSubnets?.length || !props.trainerInstanceRole) {
-      throw new Error('RetrainStateMachine: the ec2 backend needs trainerLaunchTemplate, trainerInstanceRole and trainerSubnets');
+      throw new Error(
+        'RetrainStateMachine: the ec2 backend needs trainerLaunchTemplate, trainerInstanceRole and trainerSubnets',
+      );
     }
     const stack = Stack.of(this);
     const arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
     const envTag = { 'aws:ResourceTag/signalforge:env': props.config.envName };
-    const launchTemplateArn = stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: props.trainerLaunchTemplate.launchTemplateId });
+    const launchTemplateArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'launch-template',
+      resourceName: props.trainerLaunchTemplate.launchTemplateId,
+    });
     launch!.addToRolePolicy(
       new PolicyStatement({
         actions: ['ec2:RunInstances'],
         resources: [
-          arn('instance'), arn('volume'), arn('network-interface'),
+          arn('instance'),
+          arn('volume'),
+          arn('network-interface'),
           stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' }),
           launchTemplateArn,
-          ...props.trainerSubnets.map((s) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId })),
-          ...(props.trainerSecurityGroup ? [stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: props.trainerSecurityGroup.securityGroupId })] : []),
+          ...props.trainerSubnets.map((s) =>
+            stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }),
+          ),
+          ...(props.trainerSecurityGroup
+            ? [
+                stack.formatArn({
+                  service: 'ec2',
+                  resource: 'security-group',
+                  resourceName: props.trainerSecurityGroup.securityGroupId,
+                }),
+              ]
+            : []),
         ],
         // Every resource of the call must come through our launch template: the wildcard instance,
         // volume, interface, spot request and image ARNs cannot be used for any other launch. The
@@ -290,29 +475,60 @@ export class RetrainStateMachine extends Construct {
     // The spot request RunInstances creates has no ec2:LaunchTemplate condition key (service
     // authorization reference), so under the statement above it would always be denied. It gets its own
     // statement; a launch still needs the instance ARN, which only the launch-template statement allows.
-    launch!.addToRolePolicy(new PolicyStatement({ actions: ['ec2:RunInstances'], resources: [arn('spot-instances-request')] }));
+    launch!.addToRolePolicy(
+      new PolicyStatement({ actions: ['ec2:RunInstances'], resources: [arn('spot-instances-request')] }),
+    );
     // A fresh account has no AWSServiceRoleForEC2Spot; the launcher creates it before its first spot
     // request (lambdas/training/launchers/spot-service-role.ts), and may create nothing else.
     launch!.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:CreateServiceLinkedRole'],
-        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot' })],
+        resources: [
+          stack.formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'role',
+            resourceName: 'aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot',
+          }),
+        ],
         conditions: { StringEquals: { 'iam:AWSServiceName': 'spot.amazonaws.com' } },
       }),
     );
     // The root volume is encrypted with the data key (SpotTrainer's launch template): EC2 uses the key
     // with the caller's permissions, and only through EC2 (kms:ViaService); the grant it creates is for the volume.
     const viaEc2 = { 'kms:ViaService': `ec2.${stack.region}.amazonaws.com` };
-    launch!.addToRolePolicy(new PolicyStatement({ actions: ['kms:CreateGrant'], resources: [props.encryptionKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': true }, StringEquals: viaEc2 } }));
     launch!.addToRolePolicy(
-      new PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'], resources: [props.encryptionKey.keyArn], conditions: { StringEquals: viaEc2 } }),
+      new PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': true }, StringEquals: viaEc2 },
+      }),
     );
     launch!.addToRolePolicy(
-      new PolicyStatement({ actions: ['ec2:CreateTags'], resources: [arn('instance'), arn('volume'), arn('spot-instances-request')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }),
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: viaEc2 },
+      }),
+    );
+    launch!.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [arn('instance'), arn('volume'), arn('spot-instances-request')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      }),
     );
     props.trainerInstanceRole.grantPassRole(launch!.grantPrincipal);
-    for (const fn of [check!, relaunch!]) fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
-    relaunch!.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:TerminateInstances'], resources: [arn('instance')], conditions: { StringEquals: envTag } }));
+    for (const fn of [check!, relaunch!])
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    relaunch!.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ec2:TerminateInstances'],
+        resources: [arn('instance')],
+        conditions: { StringEquals: envTag },
+      }),
+    );
     // The ec2 instance/volume/network-interface/spot-request/image wildcards are acknowledged by
     // WILDCARD_RULES (lib/nag/wildcard-rules.ts) on the policies that carry them.
   }
@@ -321,20 +537,31 @@ export class RetrainStateMachine extends Construct {
    * The instance usage ledger (lambdas/training/cost): PrepareRelaunch and StopTrainer mark an instance's end;
    * Notify prices the run (EC2 spot price history or SageMaker billable seconds) and records each version's share.
    */
-  private grantCostLedger(props: RetrainStateMachineProps, artifacts: { bucketName: string; key: RetrainStateMachineProps['encryptionKey'] }): void {
+  private grantCostLedger(
+    props: RetrainStateMachineProps,
+    artifacts: { bucketName: string; key: RetrainStateMachineProps['encryptionKey'] },
+  ): void {
     const f = this.functions;
-    const ledger = 'Trainer tasks record each instance they start and end under runs/<runId>/orchestration/instances/; the run id is chosen at run time.';
+    const ledger =
+      'Trainer tasks record each instance they start and end under runs/<runId>/orchestration/instances/; the run id is chosen at run time.';
     for (const fn of [f.relaunch, f.stop]) {
       grantObjectGet(fn, artifacts, ['runs'], ledger);
       grantObjectWrite(fn, artifacts, ['runs'], ledger);
     }
     grantItemReadWrite(f.notify, props.registryTable.tableName, props.encryptionKey);
     // Spot price history has no resource-level permissions.
-    if (props.config.training.backend === 'ec2') f.notify.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeSpotPriceHistory'], resources: ['*'] }));
+    if (props.config.training.backend === 'ec2')
+      f.notify.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeSpotPriceHistory'], resources: ['*'] }));
     if (props.config.training.backend === 'sagemaker') {
       const anyJob = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });
-      f.notify.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }));
-      acknowledgeWildcardResources(f.notify, [anyJob], 'Training job names are generated per retrain run; Notify only reads their billable seconds.');
+      f.notify.addToRolePolicy(
+        new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }),
+      );
+      acknowledgeWildcardResources(
+        f.notify,
+        [anyJob],
+        'Training job names are generated per retrain run; Notify only reads their billable seconds.',
+      );
     }
   }
 
@@ -345,14 +572,26 @@ export class RetrainStateMachine extends Construct {
     if (props.config.training.backend === 'ec2') {
       const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
       for (const fn of [stop, this.functions.stopRun]) {
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: [instances], conditions: { StringEquals: { 'aws:ResourceTag/signalforge:env': props.config.envName } } }));
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['ec2:TerminateInstances'],
+            resources: [instances],
+            conditions: { StringEquals: { 'aws:ResourceTag/signalforge:env': props.config.envName } },
+          }),
+        );
       }
-      this.functions.stopRun.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+      this.functions.stopRun.addToRolePolicy(
+        new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+      );
     }
     if (props.config.training.backend === 'sagemaker') {
       const anyJob = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });
       stop.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:StopTrainingJob'], resources: [anyJob] }));
-      acknowledgeWildcardResources(stop, [anyJob], 'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; the task only stops jobs.');
+      acknowledgeWildcardResources(
+        stop,
+        [anyJob],
+        'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; the task only stops jobs.',
+      );
     }
   }
 
@@ -360,12 +599,23 @@ export class RetrainStateMachine extends Construct {
     if (!props.sagemakerRole) throw new Error('RetrainStateMachine: the sagemaker backend needs sagemakerRole');
     const stack = Stack.of(this);
     const anyJob = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' });
-    launch!.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:AddTags'], resources: [anyJob], conditions: { StringEquals: { 'aws:RequestTag/project': 'signalforge' } } }));
+    launch!.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sagemaker:CreateTrainingJob', 'sagemaker:AddTags'],
+        resources: [anyJob],
+        conditions: { StringEquals: { 'aws:RequestTag/project': 'signalforge' } },
+      }),
+    );
     props.sagemakerRole.grantPassRole(launch!.grantPrincipal);
-    for (const fn of [check!, relaunch!]) fn.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }));
+    for (const fn of [check!, relaunch!])
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [anyJob] }));
     relaunch!.addToRolePolicy(new PolicyStatement({ actions: ['sagemaker:StopTrainingJob'], resources: [anyJob] }));
     for (const fn of [launch!, check!, relaunch!]) {
-      acknowledgeWildcardResources(fn, [anyJob], 'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; creation requires the project=signalforge tag.');
+      acknowledgeWildcardResources(
+        fn,
+        [anyJob],
+        'Training job names are generated per retrain run (rt-<timestamp>-...), so the ARN is known only at launch; creation requires the project=signalforge tag.',
+      );
     }
   }
 }

@@ -49,25 +49,73 @@ export class SageMakerTraining extends Construct {
     });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
     const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
-    grantObjectRead(this.role, lake, [props.lakePrefix], 'Training jobs read the lake objects a dataset manifest lists (keys chosen at run time); read-only, lake prefix only.');
-    grantObjectRead(this.role, artifacts, ['runs'], 'Training jobs read manifests and checkpoints under runs/<runId>/ (run id chosen at run time).');
-    grantObjectWrite(this.role, artifacts, ['runs', 'models'], 'Training jobs write checkpoints/run records under runs/<runId>/ and models under models/<SYMBOL>/<tf>/<runId>/.');
+    grantObjectRead(
+      this.role,
+      lake,
+      [props.lakePrefix],
+      'Training jobs read the lake objects a dataset manifest lists (keys chosen at run time); read-only, lake prefix only.',
+    );
+    grantObjectRead(
+      this.role,
+      artifacts,
+      ['runs'],
+      'Training jobs read manifests and checkpoints under runs/<runId>/ (run id chosen at run time).',
+    );
+    grantObjectWrite(
+      this.role,
+      artifacts,
+      ['runs', 'models'],
+      'Training jobs write checkpoints/run records under runs/<runId>/ and models under models/<SYMBOL>/<tf>/<runId>/.',
+    );
     const jobLogs = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/sagemaker/TrainingJobs:*`;
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [jobLogs] }));
-    acknowledge(this.role, `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(jobLogs))}]`, 'SageMaker writes job logs to streams named <job-name>/algo-N inside the fixed /aws/sagemaker/TrainingJobs group; the grant is that one group.');
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } } }));
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [jobLogs],
+      }),
+    );
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(jobLogs))}]`,
+      'SageMaker writes job logs to streams named <job-name>/algo-N inside the fixed /aws/sagemaker/TrainingJobs group; the grant is that one group.',
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
+      }),
+    );
     // ECR pulls of the trainer image; GetAuthorizationToken has no resource-level permissions.
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [`arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/signalforge-*`] }),
+      new PolicyStatement({
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        resources: [`arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/signalforge-*`],
+      }),
     );
-    acknowledge(this.role, `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(`arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/signalforge-*`))}]`, 'Image pulls are limited to this account\'s signalforge-* ECR repositories, where the trainer image is pushed per environment.');
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(`arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/signalforge-*`))}]`,
+      "Image pulls are limited to this account's signalforge-* ECR repositories, where the trainer image is pushed per environment.",
+    );
 
     this.grantJobNetwork(props);
     // The training volume (ResourceConfig.VolumeKmsKeyId) and output are encrypted with the data key,
     // which SageMaker uses with this role; the grant it creates is for the job's volume.
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:CreateGrant'], resources: [props.dataKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': true } } }));
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'], resources: [props.dataKey.keyArn] }));
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.dataKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'],
+        resources: [props.dataKey.keyArn],
+      }),
+    );
 
     const maxRuntimeSeconds = Math.round(props.training.maxRunHours * 3600);
     this.settings = {
@@ -92,11 +140,40 @@ export class SageMakerTraining extends Construct {
     const stack = Stack.of(this);
     const ec2 = (resource: string) => `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:${resource}`;
     const eni = ec2('network-interface/*');
-    const placement = [...props.network.subnetIds.map((id) => ec2(`subnet/${id}`)), ec2(`security-group/${props.network.securityGroupId}`)];
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [eni, ...placement] }));
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'], resources: [eni] }));
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] }));
-    acknowledgeWildcardResources(this.role, [eni], 'SageMaker creates, shares and deletes the training job ENIs with this role; their ids exist only after creation, and creation is limited to the trainer subnets and security group in the same statement.');
+    const placement = [
+      ...props.network.subnetIds.map((id) => ec2(`subnet/${id}`)),
+      ec2(`security-group/${props.network.securityGroupId}`),
+    ];
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [eni, ...placement] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterfacePermission',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DeleteNetworkInterfacePermission',
+        ],
+        resources: [eni],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      [eni],
+      'SageMaker creates, shares and deletes the training job ENIs with this role; their ids exist only after creation, and creation is limited to the trainer subnets and security group in the same statement.',
+    );
   }
 
   /** Environment for the launcher Lambda. */

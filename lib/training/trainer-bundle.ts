@@ -27,7 +27,8 @@ export const TRAINER_ENTRIES = { cli: 'gpu-trainer/cli.ts', worker: 'gpu-trainer
 /** WebAssembly kernels the bundle loads beside itself (recurrent-kernel.ts reads ./recurrent.wasm next to its module). */
 export const TRAINER_WASM = ['gpu-trainer/model/kernel/recurrent.wasm'] as const;
 
-const BANNER = "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
+const BANNER =
+  "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
 
 /**
  * Writes the instance bundle into `outDir`: dist/cli.mjs and dist/worker.mjs (everything but
@@ -53,7 +54,8 @@ export function buildTrainerBundle(outDir: string, root = repoRoot, codeVersion 
     logLevel: 'error',
   });
   for (const file of TRAINER_WASM) copyFileSync(join(root, file), join(outDir, 'dist', basename(file)));
-  for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(root, INSTANCE_PACKAGE_DIR, file), join(outDir, file));
+  for (const file of ['package.json', 'package-lock.json'])
+    copyFileSync(join(root, INSTANCE_PACKAGE_DIR, file), join(outDir, file));
   copyFileSync(join(root, INSTANCE_PACKAGE_DIR, 'requirements-cuda.txt'), join(outDir, CUDA_REQUIREMENTS_PATH));
 }
 

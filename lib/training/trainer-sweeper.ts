@@ -48,13 +48,32 @@ export class TrainerSweeper extends Construct {
       new PolicyStatement({
         actions: ['ec2:TerminateInstances'],
         resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
-        conditions: { StringEquals: { 'aws:ResourceTag/signalforge:env': props.config.envName, 'aws:ResourceTag/project': 'signalforge' } },
+        conditions: {
+          StringEquals: {
+            'aws:ResourceTag/signalforge:env': props.config.envName,
+            'aws:ResourceTag/project': 'signalforge',
+          },
+        },
       }),
     );
-    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${props.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-    acknowledgeWildcardResources(fn, [executions], 'Execution names are generated per run; the sweeper may only describe executions of the one retrain state machine.');
-    grantObjectRead(fn, { bucketName: props.artifactBucketName, key: props.dataKey }, ['runs'], 'The sweeper reads trainer run records under runs/<runId>/ to tell a finished attempt; run ids are chosen at run time.');
+    acknowledgeWildcardResources(
+      fn,
+      [executions],
+      'Execution names are generated per run; the sweeper may only describe executions of the one retrain state machine.',
+    );
+    grantObjectRead(
+      fn,
+      { bucketName: props.artifactBucketName, key: props.dataKey },
+      ['runs'],
+      'The sweeper reads trainer run records under runs/<runId>/ to tell a finished attempt; run ids are chosen at run time.',
+    );
     this.rule = new Rule(this, 'Schedule', {
       description: 'Sweep GPU trainer instances whose run is over',
       schedule: Schedule.rate(props.every ?? Duration.minutes(10)),

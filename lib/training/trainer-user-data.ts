@@ -25,7 +25,7 @@ const PARSE_LAUNCH_DOC = [
   "const fs=require('fs');",
   "const d=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));",
   "if(d.version!==1||!Array.isArray(d.args)||typeof d.config!=='object')throw new Error('unsupported launch document');",
-  "fs.writeFileSync(process.argv[2],JSON.stringify(d.config));",
+  'fs.writeFileSync(process.argv[2],JSON.stringify(d.config));',
   "process.stdout.write(d.args.map((a)=>String(a)+'\\0').join(''));",
 ].join('');
 

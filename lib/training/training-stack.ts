@@ -47,7 +47,10 @@ export class TrainingStack extends Stack {
       dataKey: props.dataKey,
       lakePrefix: config.ingest.lakePrefix,
       // The launcher runs jobs in the trainer subnets with the trainer security group (TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS).
-      network: { subnetIds: props.vpc.selectSubnets(props.trainerSubnets).subnetIds, securityGroupId: this.spotTrainer.securityGroup.securityGroupId },
+      network: {
+        subnetIds: props.vpc.selectSubnets(props.trainerSubnets).subnetIds,
+        securityGroupId: this.spotTrainer.securityGroup.securityGroupId,
+      },
     });
 
     // Two-minute warnings before EC2 reclaims a spot instance. The trainer itself watches IMDS and
@@ -75,7 +78,10 @@ export class TrainingStack extends Stack {
       sagemakerRole: this.sagemaker.role,
     });
     // Only the instance-type list: the bootstrap is the launch template's user data, per-run data a launch document in S3.
-    const launcherEnv = config.training.backend === 'sagemaker' ? this.sagemaker.launcherEnvironment() : this.spotTrainer.launcherEnvironment();
+    const launcherEnv =
+      config.training.backend === 'sagemaker'
+        ? this.sagemaker.launcherEnvironment()
+        : this.spotTrainer.launcherEnvironment();
     for (const fn of [this.retrain.functions.launch, this.retrain.functions.relaunch]) {
       for (const [k, v] of Object.entries(launcherEnv)) fn.addEnvironment(k, v);
     }
@@ -93,7 +99,10 @@ export class TrainingStack extends Stack {
       description: 'Weekly retrain of every model config',
       schedule: ScheduleExpression.expression(config.schedules.retrain),
       target: new StepFunctionsStartExecution(this.retrainStateMachine, {
-        input: ScheduleTargetInput.fromObject({ trigger: 'schedule', reason: `weekly schedule ${config.schedules.retrain}` }),
+        input: ScheduleTargetInput.fromObject({
+          trigger: 'schedule',
+          reason: `weekly schedule ${config.schedules.retrain}`,
+        }),
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
       }),

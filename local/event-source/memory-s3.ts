@@ -2,7 +2,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 
 type Input = Record<string, unknown> & { Bucket?: string; Key?: string };
 
-const failure = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const failure = (name: string, status: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
 /**
  * An S3Client that keeps objects in this process's memory and never touches the network: the commands
@@ -12,12 +13,16 @@ const failure = (name: string, status: number) => Object.assign(new Error(name),
  */
 export function memoryS3Client(): S3Client {
   const objects = new Map<string, Uint8Array>();
-  const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'memory', secretAccessKey: 'memory' } });
+  const client = new S3Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'memory', secretAccessKey: 'memory' },
+  });
   client.middlewareStack.add(
     (_next, context) => async (args) => {
       const input = args.input as Input;
       const id = (key: string) => `${input.Bucket}/${key}`;
-      const ok = (output: Record<string, unknown> = {}) => ({ output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} }) as never;
+      const ok = (output: Record<string, unknown> = {}) =>
+        ({ output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} }) as never;
       switch (context.commandName) {
         case 'PutObjectCommand': {
           if (input.IfNoneMatch === '*' && objects.has(id(input.Key!))) throw failure('PreconditionFailed', 412);

@@ -8,7 +8,10 @@ export interface BatchItemFailuresResponse {
   batchItemFailures?: { itemIdentifier: { 'topic-partition': string; offset: number } | string }[];
 }
 
-export type MskHandler = (event: MSKEvent, context: Context) => Promise<BatchItemFailuresResponse | undefined | unknown>;
+export type MskHandler = (
+  event: MSKEvent,
+  context: Context,
+) => Promise<BatchItemFailuresResponse | undefined | unknown>;
 
 export interface EventSourceRunnerOptions {
   kafka: Kafka;
@@ -68,7 +71,8 @@ export function firstFailedOffset(response: unknown, topicPartition: string): nu
   let lowest: number | undefined;
   for (const f of failures) {
     const id = f.itemIdentifier;
-    if (typeof id !== 'object' || id === null) throw new Error(`malformed batchItemFailures itemIdentifier: ${JSON.stringify(id)}`);
+    if (typeof id !== 'object' || id === null)
+      throw new Error(`malformed batchItemFailures itemIdentifier: ${JSON.stringify(id)}`);
     if (id['topic-partition'] !== topicPartition) continue;
     if (lowest === undefined || id.offset < lowest) lowest = id.offset;
   }
@@ -162,7 +166,10 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
         stats.commits += 1;
         return true;
       } catch (err) {
-        log('warn', 'offset commit failed', { topicPartition: `${state.topic}-${state.partition}`, error: (err as Error).message });
+        log('warn', 'offset commit failed', {
+          topicPartition: `${state.topic}-${state.partition}`,
+          error: (err as Error).message,
+        });
         if (stopping) return false;
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 5_000);
@@ -176,7 +183,10 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
     let pending = messages;
     let backoff = 100;
     while (pending.length > 0 && live(state)) {
-      const event = toMskEvent(options.source, pending.map((m) => toMskRecord(topic, partition, m)));
+      const event = toMskEvent(
+        options.source,
+        pending.map((m) => toMskRecord(topic, partition, m)),
+      );
       stats.invocations += 1;
       stats.recordsDelivered += pending.length;
       let failedAt: number | undefined;
@@ -220,7 +230,13 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
           await deliver(state, batch);
         }
       })
-      .catch((err) => log('error', 'partition invocation loop failed', { topic: state.topic, partition: state.partition, error: (err as Error).message }))
+      .catch((err) =>
+        log('error', 'partition invocation loop failed', {
+          topic: state.topic,
+          partition: state.partition,
+          error: (err as Error).message,
+        }),
+      )
       .finally(() => {
         state.running = false;
         schedule(state);
@@ -237,7 +253,17 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
       const key = `${batch.topic}-${batch.partition}`;
       let state = partitions.get(key);
       if (!state) {
-        state = { topic: batch.topic, partition: batch.partition, queue: [], arrivedAt: [], nextOffset: -1, busy: chains.get(key) ?? Promise.resolve(), running: false, abandoned: false, paused: false };
+        state = {
+          topic: batch.topic,
+          partition: batch.partition,
+          queue: [],
+          arrivedAt: [],
+          nextOffset: -1,
+          busy: chains.get(key) ?? Promise.resolve(),
+          running: false,
+          abandoned: false,
+          paused: false,
+        };
         partitions.set(key, state);
       }
       const now = Date.now();

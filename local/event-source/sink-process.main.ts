@@ -16,7 +16,11 @@ const cpuMs = () => {
 const options = JSON.parse(process.env.SIGNALFORGE_SINK_PROCESS_OPTIONS ?? '{}') as SinkProcessOptions;
 const send = (message: SinkProcessMessage) => process.send?.(message);
 
-let pending: { rows: number; writtenAtMs: number; latenciesMs: number[] } = { rows: 0, writtenAtMs: 0, latenciesMs: [] };
+let pending: { rows: number; writtenAtMs: number; latenciesMs: number[] } = {
+  rows: 0,
+  writtenAtMs: 0,
+  latenciesMs: [],
+};
 const flush = () => {
   if (pending.rows === 0) return;
   send({ kind: 'writes', ...pending });
@@ -38,7 +42,8 @@ const runner = await startLocalSink({
   onLakeWrite: ({ rows, writtenAtMs }: LakeWrite) => {
     pending.rows += rows.length;
     pending.writtenAtMs = Math.max(pending.writtenAtMs, writtenAtMs);
-    if (options.reportLatencies) for (const row of rows) pending.latenciesMs.push(writtenAtMs - Date.parse(row.event.ingestTime));
+    if (options.reportLatencies)
+      for (const row of rows) pending.latenciesMs.push(writtenAtMs - Date.parse(row.event.ingestTime));
   },
 });
 const timer = setInterval(flush, options.reportEveryMs ?? 200);
@@ -52,8 +57,18 @@ process.on('message', (message: { kind?: string }) => {
     flush();
     const cpu = cpuMs();
     const audit = memoryS3 ? await auditLake(memoryS3, options.lakeBucket, config.ingest.lakePrefix) : undefined;
-    const memoryLake = audit ? { objects: audit.objects, eventIds: [...audit.countsByEventId].flatMap(([id, n]) => Array<string>(n).fill(id)) } : undefined;
+    const memoryLake = audit
+      ? { objects: audit.objects, eventIds: [...audit.countsByEventId].flatMap(([id, n]) => Array<string>(n).fill(id)) }
+      : undefined;
     // Keep-alive S3 sockets would hold the process open; leave once the parent has the stats.
-    process.send?.({ kind: 'stopped', stats: runner.stats, cpuMs: cpu, ...(memoryLake ? { memoryLake } : {}) } satisfies SinkProcessMessage, () => process.exit(0));
+    process.send?.(
+      {
+        kind: 'stopped',
+        stats: runner.stats,
+        cpuMs: cpu,
+        ...(memoryLake ? { memoryLake } : {}),
+      } satisfies SinkProcessMessage,
+      () => process.exit(0),
+    );
   });
 });

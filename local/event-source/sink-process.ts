@@ -45,7 +45,10 @@ const ENTRY = fileURLToPath(new URL('./sink-process.main.ts', import.meta.url));
  * Runs the local sink in a child Node process (env: KAFKA_BROKERS, AWS_ENDPOINT_URL etc. are inherited),
  * so it has a core of its own, as the deployed Lambda would, instead of sharing the caller's event loop.
  */
-export function spawnSinkProcess(options: SinkProcessOptions, onWrites?: (w: Extract<SinkProcessMessage, { kind: 'writes' }>) => void): SinkProcess {
+export function spawnSinkProcess(
+  options: SinkProcessOptions,
+  onWrites?: (w: Extract<SinkProcessMessage, { kind: 'writes' }>) => void,
+): SinkProcess {
   const child = fork(ENTRY, [], {
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
     env: { ...process.env, SIGNALFORGE_SINK_PROCESS_OPTIONS: JSON.stringify(options) },
@@ -55,14 +58,20 @@ export function spawnSinkProcess(options: SinkProcessOptions, onWrites?: (w: Ext
   let joinedCpuMs = 0;
   let stopped: { stats: EventSourceRunnerStats; cpuMs: number; memoryLake?: MemoryLakeAudit } | undefined;
   const joined = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`sink process exited before joining its group (code ${code}, signal ${signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`sink process exited before joining its group (code ${code}, signal ${signal})`)),
+    );
     child.on('message', (message: SinkProcessMessage) => {
       if (message.kind === 'joined') {
         joinedCpuMs = message.cpuMs;
         resolve();
-      }
-      else if (message.kind === 'writes') onWrites?.(message);
-      else if (message.kind === 'stopped') stopped = { stats: message.stats, cpuMs: message.cpuMs - joinedCpuMs, ...(message.memoryLake ? { memoryLake: message.memoryLake } : {}) };
+      } else if (message.kind === 'writes') onWrites?.(message);
+      else if (message.kind === 'stopped')
+        stopped = {
+          stats: message.stats,
+          cpuMs: message.cpuMs - joinedCpuMs,
+          ...(message.memoryLake ? { memoryLake: message.memoryLake } : {}),
+        };
     });
   });
   joined.catch(() => undefined);

@@ -60,9 +60,13 @@ export async function startLocalSink(options: LocalSinkOptions): Promise<EventSo
     batchSize: options.batchSize ?? config.ingest.batchSize,
     batchWindowMs: options.batchWindowMs ?? config.ingest.batchWindowSeconds * 1000,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-    source: { eventSourceArn: `arn:aws:kafka:${config.region}:000000000000:cluster/${config.envName}-local/${groupId}`, bootstrapServers: brokers.join(',') },
+    source: {
+      eventSourceArn: `arn:aws:kafka:${config.region}:000000000000:cluster/${config.envName}-local/${groupId}`,
+      bootstrapServers: brokers.join(','),
+    },
     functionName: `${config.envName}-ingest-sink`,
     sessionTimeoutMs: options.sessionTimeoutMs,
-    log: (level, message, extra) => process.stderr.write(`event-source ${level}: ${message} ${extra ? JSON.stringify(extra) : ''}\n`),
+    log: (level, message, extra) =>
+      process.stderr.write(`event-source ${level}: ${message} ${extra ? JSON.stringify(extra) : ''}\n`),
   });
 }

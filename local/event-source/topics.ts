@@ -8,7 +8,11 @@ import { reconcileTopics } from '../../lambdas/topics/topic-reconciler.js';
  * resource's reconciler (create missing, grow partitions, never delete), so tests and the bench get the topics a
  * deploy gets.
  */
-export async function ensureIngestTopics(admin: Admin, config: SignalForgeConfig, namespace?: string): Promise<string[]> {
+export async function ensureIngestTopics(
+  admin: Admin,
+  config: SignalForgeConfig,
+  namespace?: string,
+): Promise<string[]> {
   const wanted = TOPIC_NAMES.map((t) => ({ name: physicalTopic(t, namespace), ...config.kafka.topics[t] }));
   await reconcileTopics(admin, wanted);
   return wanted.map((t) => t.name);
@@ -29,7 +33,12 @@ export async function consumerLag(admin: Admin, groupId: string, topics: readonl
   return lag;
 }
 
-export async function waitForDrain(admin: Admin, groupId: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+export async function waitForDrain(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lag = Infinity;
   while (Date.now() < deadline) {

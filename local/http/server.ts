@@ -81,9 +81,19 @@ export function toProxyEvent(req: IncomingMessage, body: string, stage: string):
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: req.headers['user-agent'] ?? null,
-        accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, user: null, userArn: null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
       },
       path: `/${stage}${url.pathname}`,
       stage,
@@ -95,7 +105,12 @@ export function toProxyEvent(req: IncomingMessage, body: string, stage: string):
   };
 }
 
-function send(res: ServerResponse, statusCode: number, headers: Record<string, string | number | boolean>, body: string): void {
+function send(
+  res: ServerResponse,
+  statusCode: number,
+  headers: Record<string, string | number | boolean>,
+  body: string,
+): void {
   res.writeHead(statusCode, { ...headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -105,14 +120,26 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const handler = options.handler ?? (options.service ? createApiGatewayHandler(options.service) : undefined);
   if (!handler) throw new Error('startLocalApi needs a handler or a service');
   const host = options.host ?? '127.0.0.1';
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new Error(`startLocalApi binds loopback only, not ${host}`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host))
+    throw new Error(`startLocalApi binds loopback only, not ${host}`);
   const stage = options.stage ?? 'local';
 
   const server = createServer(async (req, res) => {
     try {
       const { body, tooLarge } = await readBody(req, GATEWAY_MAX_BODY_BYTES);
       if (tooLarge) {
-        send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'payload_too_large', message: 'request body exceeds the gateway limit of 10 MB', field: 'body' } }));
+        send(
+          res,
+          413,
+          { 'content-type': 'application/json' },
+          JSON.stringify({
+            error: {
+              code: 'payload_too_large',
+              message: 'request body exceeds the gateway limit of 10 MB',
+              field: 'body',
+            },
+          }),
+        );
         return;
       }
       const result = await handler(toProxyEvent(req, body, stage));
@@ -122,7 +149,13 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       send(res, result.statusCode, headers, payload);
     } catch (err) {
       // API Gateway answers 502 when the integration itself fails; mirror that rather than hanging up.
-      if (!res.headersSent) send(res, 502, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal server error', detail: String(err) }));
+      if (!res.headersSent)
+        send(
+          res,
+          502,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ message: 'Internal server error', detail: String(err) }),
+        );
       else res.destroy();
     }
   });

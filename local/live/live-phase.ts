@@ -51,7 +51,13 @@ export interface LivePhaseResult {
 }
 
 /** The next `count` bars after `last`, drawn from the model's own seeded stream for this series. */
-export function nextBars(key: string, last: { t: string; c: number }, count: number, model: BarSeriesModel, seed: number): MarketBarEvent[] {
+export function nextBars(
+  key: string,
+  last: { t: string; c: number },
+  count: number,
+  model: BarSeriesModel,
+  seed: number,
+): MarketBarEvent[] {
   const [symbol, timeframe] = key.split('#') as [string, Timeframe];
   const rand = seededRandom(seedFor('live', key, seed, last.t));
   const returns = model.logReturns(rand, count, 1 / PERIODS_PER_YEAR[timeframe]);
@@ -62,7 +68,19 @@ export function nextBars(key: string, last: { t: string; c: number }, count: num
     price = open * Math.exp(r);
     t += STEP_MS[timeframe];
     const time = new Date(t).toISOString();
-    return marketBarEvent({ source: `${model.source}-live`, synthetic: true, symbol, timeframe, eventTime: time, ingestTime: new Date().toISOString(), o: open, h: Math.max(open, price) * 1.001, l: Math.min(open, price) * 0.999, c: price, v: 1000 });
+    return marketBarEvent({
+      source: `${model.source}-live`,
+      synthetic: true,
+      symbol,
+      timeframe,
+      eventTime: time,
+      ingestTime: new Date().toISOString(),
+      o: open,
+      h: Math.max(open, price) * 1.001,
+      l: Math.min(open, price) * 0.999,
+      c: price,
+      v: 1000,
+    });
   });
 }
 
@@ -80,7 +98,16 @@ export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResu
     if (!series) continue;
     history.set(key, series);
     const last = series.bars[series.bars.length - 1]!;
-    fresh.set(key, nextBars(key, { t: new Date(barTimeMs(last.t)).toISOString(), c: last.c }, input.bars, input.barModel ?? RANDOM_WALK, input.seed));
+    fresh.set(
+      key,
+      nextBars(
+        key,
+        { t: new Date(barTimeMs(last.t)).toISOString(), c: last.c },
+        input.bars,
+        input.barModel ?? RANDOM_WALK,
+        input.seed,
+      ),
+    );
   }
   const events = [...fresh.values()].flat();
   if (events.length > 0) await landThroughKafka(input, events);
@@ -111,7 +138,15 @@ export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResu
 async function landThroughKafka(input: LivePhaseInput, events: MarketBarEvent[]): Promise<void> {
   const { config, resources } = input;
   const groupId = `${config.envName}-ingest-sink${resources.namespace ? `-${resources.namespace}` : ''}`;
-  const sink = await startLocalSink({ config, lakeBucket: resources.lakeBucket, namespace: resources.namespace, kafka: input.kafka, brokers: input.brokers, groupId, s3: input.s3 });
+  const sink = await startLocalSink({
+    config,
+    lakeBucket: resources.lakeBucket,
+    namespace: resources.namespace,
+    kafka: input.kafka,
+    brokers: input.brokers,
+    groupId,
+    s3: input.s3,
+  });
   const admin = input.kafka.admin();
   await admin.connect();
   try {

@@ -15,7 +15,9 @@ export class PredictionLakeSink {
   written = 0;
   lost = 0;
 
-  constructor(private readonly options: { s3: S3Client; bucket: string; onLost?: (count: number, err: unknown) => void }) {}
+  constructor(
+    private readonly options: { s3: S3Client; bucket: string; onLost?: (count: number, err: unknown) => void },
+  ) {}
 
   /** The service's onPrediction: O(1) on the request path. */
   readonly record = (r: PredictionRecord): void => {
@@ -41,7 +43,13 @@ export class PredictionLakeSink {
       const first = records[0]!;
       const key = predictionObjectKey(first.key, first.loggedAt.slice(0, 10), batchId);
       try {
-        await putObjectBytes(this.options.s3, this.options.bucket, key, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`, 'application/x-ndjson');
+        await putObjectBytes(
+          this.options.s3,
+          this.options.bucket,
+          key,
+          `${records.map((r) => JSON.stringify(r)).join('\n')}\n`,
+          'application/x-ndjson',
+        );
         this.written += records.length;
       } catch (err) {
         this.lost += records.length;

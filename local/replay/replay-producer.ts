@@ -26,7 +26,16 @@ export async function produceReplay(
   options: ReplayOptions & { chunkSize?: number; onProgress?: (sent: number) => void; namespace?: string },
 ): Promise<ReplayReport> {
   const chunkSize = options.chunkSize ?? 5_000;
-  const report: ReplayReport = { events: 0, byTopic: {}, poison: 0, poisonByReason: {}, implausible: 0, implausibleByRule: {}, durationMs: 0, eventsPerSecond: 0 };
+  const report: ReplayReport = {
+    events: 0,
+    byTopic: {},
+    poison: 0,
+    poisonByReason: {},
+    implausible: 0,
+    implausibleByRule: {},
+    durationMs: 0,
+    eventsPerSecond: 0,
+  };
   const started = Date.now();
   let chunk: OutgoingMessage[] = [];
   let stamp = new Date().toISOString();

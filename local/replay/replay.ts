@@ -1,5 +1,14 @@
 import type { SignalForgeConfig, Timeframe, TopicName } from '../../core/config/index.js';
-import { eventIdFor, marketBarEvent, SCHEMA_VERSION, type FilingEvent, type MarketBarEvent, type NewsEvent, type SignalEvent, type SocialPostEvent } from '../../core/events/index.js';
+import {
+  eventIdFor,
+  marketBarEvent,
+  SCHEMA_VERSION,
+  type FilingEvent,
+  type MarketBarEvent,
+  type NewsEvent,
+  type SignalEvent,
+  type SocialPostEvent,
+} from '../../core/events/index.js';
 import type { PlausibilityRule } from '../../core/quality/index.js';
 import { gaussian, pick, seededRandom, seedFor } from '../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
@@ -58,7 +67,12 @@ const ANCHOR = Date.parse('2020-04-17T00:00:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const BAR_MS: Record<Timeframe, number> = { '1h': HOUR, '4h': 4 * HOUR, '1d': DAY, '1w': 7 * DAY };
-const YEAR_FRACTION: Record<Timeframe, number> = { '1h': 1 / (252 * 7), '4h': 1 / (252 * 2), '1d': 1 / 252, '1w': 1 / 52 };
+const YEAR_FRACTION: Record<Timeframe, number> = {
+  '1h': 1 / (252 * 7),
+  '4h': 1 / (252 * 2),
+  '1d': 1 / 252,
+  '1w': 1 / 52,
+};
 /** UTC hours at which intraday bars open (US cash session, roughly). */
 const INTRADAY_HOURS: Partial<Record<Timeframe, number[]>> = { '1h': [14, 15, 16, 17, 18, 19, 20], '4h': [13, 17] };
 /** Placeholder; the sender stamps the real ingest time as it sends. */
@@ -95,7 +109,19 @@ const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 function realBar(symbol: string, timeframe: Timeframe, bar: DailyBar): MarketBarEvent {
   const { o, h, l, c, v } = bar;
-  return marketBarEvent({ source: 'vega-datasets', synthetic: false, symbol, timeframe, eventTime: `${bar.date}T00:00:00.000Z`, ingestTime: UNSENT, o, h, l, c, v });
+  return marketBarEvent({
+    source: 'vega-datasets',
+    synthetic: false,
+    symbol,
+    timeframe,
+    eventTime: `${bar.date}T00:00:00.000Z`,
+    ingestTime: UNSENT,
+    o,
+    h,
+    l,
+    c,
+    v,
+  });
 }
 
 function* syntheticBars(
@@ -114,7 +140,9 @@ function* syntheticBars(
   const times = timeGrid(timeframe, count);
   const gbm = () => (drift - (vol * vol) / 2) * dt + vol * Math.sqrt(dt) * gaussian(rand);
   // The model draws from its own stream, so the bars' shape (wicks, volume) does not shift its returns.
-  const returns = model ? model.logReturns(seededRandom(seedFor(seed, 'returns', symbol, timeframe)), count, dt) : undefined;
+  const returns = model
+    ? model.logReturns(seededRandom(seedFor(seed, 'returns', symbol, timeframe)), count, dt)
+    : undefined;
   const total = returns ? returns.reduce((a, r) => a + r, 0) : drift * dt * count;
   // Walk backwards from the calibrated last price so each series ends near today's real level.
   let close = (cal?.last ?? 20 + rand() * 480) * Math.exp(-total);
@@ -128,14 +156,53 @@ function* syntheticBars(
     const h = Math.max(o, c, round(Math.max(open, close) * Math.exp(Math.abs(gaussian(rand)) * wiggle)));
     const l = Math.min(o, c, round(Math.min(open, close) * Math.exp(-Math.abs(gaussian(rand)) * wiggle)));
     const v = Math.round(baseVolume * Math.exp(0.3 * gaussian(rand)));
-    yield marketBarEvent({ source: model?.source ?? 'synthetic-gbm', synthetic: true, symbol, timeframe, eventTime: new Date(t).toISOString(), ingestTime: UNSENT, o, h, l, c, v });
+    yield marketBarEvent({
+      source: model?.source ?? 'synthetic-gbm',
+      synthetic: true,
+      symbol,
+      timeframe,
+      eventTime: new Date(t).toISOString(),
+      ingestTime: UNSENT,
+      o,
+      h,
+      l,
+      c,
+      v,
+    });
   }
 }
 
-const POSITIVE = ['beats earnings estimates', 'raises full-year guidance', 'shares surge on strong demand', 'wins major contract', 'announces record profit', 'upgraded to buy by analysts'];
-const NEGATIVE = ['misses revenue estimates', 'cuts guidance amid weak demand', 'shares plunge after downgrade', 'faces regulatory probe', 'reports loss as costs rise', 'recalls products over defects'];
-const NEUTRAL = ['schedules quarterly earnings call', 'names new chief financial officer', 'to present at industry conference', 'files routine disclosure', 'updates shareholder meeting date'];
-const SOCIAL = ['to the moon, great quarter ahead', 'this stock is a disaster, selling everything', 'holding long term, solid fundamentals', 'bearish, terrible guidance', 'bullish breakout, strong buy', 'meh, sideways until earnings'];
+const POSITIVE = [
+  'beats earnings estimates',
+  'raises full-year guidance',
+  'shares surge on strong demand',
+  'wins major contract',
+  'announces record profit',
+  'upgraded to buy by analysts',
+];
+const NEGATIVE = [
+  'misses revenue estimates',
+  'cuts guidance amid weak demand',
+  'shares plunge after downgrade',
+  'faces regulatory probe',
+  'reports loss as costs rise',
+  'recalls products over defects',
+];
+const NEUTRAL = [
+  'schedules quarterly earnings call',
+  'names new chief financial officer',
+  'to present at industry conference',
+  'files routine disclosure',
+  'updates shareholder meeting date',
+];
+const SOCIAL = [
+  'to the moon, great quarter ahead',
+  'this stock is a disaster, selling everything',
+  'holding long term, solid fundamentals',
+  'bearish, terrible guidance',
+  'bullish breakout, strong buy',
+  'meh, sideways until earnings',
+];
 const FORMS = ['10-K', '10-Q', '8-K', '4', 'S-3'];
 
 function textEventTime(rand: () => number): string {
@@ -202,7 +269,13 @@ export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord
   const symbol = config.universe.symbols[i % config.universe.symbols.length]!;
   switch (i % 4) {
     case 0:
-      return { topic: 'market-data', key: symbol, value: Buffer.from(`{"type":"market-bar","symbol":"${symbol}",`), expectedReason: 'invalid-json', expectedOutcome: 'dead-letter' };
+      return {
+        topic: 'market-data',
+        key: symbol,
+        value: Buffer.from(`{"type":"market-bar","symbol":"${symbol}",`),
+        expectedReason: 'invalid-json',
+        expectedOutcome: 'dead-letter',
+      };
     case 1:
       return {
         topic: 'financial-news',
@@ -212,12 +285,24 @@ export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord
         expectedOutcome: 'dead-letter',
       };
     case 2:
-      return { topic: 'social-sentiment', key: symbol, value: Buffer.alloc(config.ingest.maxRecordBytes + 4096, 0x61), expectedReason: 'oversized', expectedOutcome: 'dead-letter' };
+      return {
+        topic: 'social-sentiment',
+        key: symbol,
+        value: Buffer.alloc(config.ingest.maxRecordBytes + 4096, 0x61),
+        expectedReason: 'oversized',
+        expectedOutcome: 'dead-letter',
+      };
     default: {
       // A valid filing sent to the market-data topic.
       const rand = seededRandom(seedFor('poison', i));
       const event = { ...filing(symbol, 1_000_000 + i, rand, 1), ingestTime: new Date(0).toISOString() };
-      return { topic: 'market-data', key: symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'wrong-topic', expectedOutcome: 'dead-letter' };
+      return {
+        topic: 'market-data',
+        key: symbol,
+        value: Buffer.from(JSON.stringify(event)),
+        expectedReason: 'wrong-topic',
+        expectedOutcome: 'dead-letter',
+      };
     }
   }
 }
@@ -227,14 +312,41 @@ export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord
  * turn. The bar-move case needs a series' last bar (`lastBars`, from the replay just sent): ten times its
  * close one bar later. Sent after every event, on the series' own key, so Kafka delivers it after its history.
  */
-export function implausibleRecord(config: SignalForgeConfig, i: number, lastBars: readonly MarketBarEvent[], now = new Date()): PoisonRecord {
+export function implausibleRecord(
+  config: SignalForgeConfig,
+  i: number,
+  lastBars: readonly MarketBarEvent[],
+  now = new Date(),
+): PoisonRecord {
   const symbol = config.universe.symbols[i % config.universe.symbols.length]!;
   const timeframe = config.universe.timeframes[0]!;
   const ingestTime = now.toISOString();
   const source = 'sandbox-implausible';
   const bar = (over: Partial<MarketBarEvent>): PoisonRecord => {
-    const event = { ...marketBarEvent({ source, synthetic: true, symbol, timeframe, eventTime: '2019-03-01T00:00:00.000Z', ingestTime, o: 100, h: 101, l: 99, c: 100, v: 1000 }), eventId: eventIdFor(source, String(i)), ...over };
-    return { topic: 'market-data', key: event.symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'universe', expectedOutcome: 'quarantine' };
+    const event = {
+      ...marketBarEvent({
+        source,
+        synthetic: true,
+        symbol,
+        timeframe,
+        eventTime: '2019-03-01T00:00:00.000Z',
+        ingestTime,
+        o: 100,
+        h: 101,
+        l: 99,
+        c: 100,
+        v: 1000,
+      }),
+      eventId: eventIdFor(source, String(i)),
+      ...over,
+    };
+    return {
+      topic: 'market-data',
+      key: event.symbol,
+      value: Buffer.from(JSON.stringify(event)),
+      expectedReason: 'universe',
+      expectedOutcome: 'quarantine',
+    };
   };
   const last = lastBars[Math.floor(i / 5) % Math.max(1, lastBars.length)];
   switch (i % 5) {
@@ -243,14 +355,43 @@ export function implausibleRecord(config: SignalForgeConfig, i: number, lastBars
     case 1:
       return { ...bar({ eventTime: '2100-01-01T00:00:00.000Z' }), expectedReason: 'event-time' };
     case 3: {
-      const event: NewsEvent = { eventId: eventIdFor(source, String(i)), type: 'news', schemaVersion: SCHEMA_VERSION, symbol, eventTime: '2019-03-01T00:00:00.000Z', ingestTime, source, synthetic: true, headline: `${symbol} headline`, publisher: 'Wire\u0007Service' };
-      return { topic: 'financial-news', key: symbol, value: Buffer.from(JSON.stringify(event)), expectedReason: 'identifier-chars', expectedOutcome: 'quarantine' };
+      const event: NewsEvent = {
+        eventId: eventIdFor(source, String(i)),
+        type: 'news',
+        schemaVersion: SCHEMA_VERSION,
+        symbol,
+        eventTime: '2019-03-01T00:00:00.000Z',
+        ingestTime,
+        source,
+        synthetic: true,
+        headline: `${symbol} headline`,
+        publisher: 'Wire\u0007Service',
+      };
+      return {
+        topic: 'financial-news',
+        key: symbol,
+        value: Buffer.from(JSON.stringify(event)),
+        expectedReason: 'identifier-chars',
+        expectedOutcome: 'quarantine',
+      };
     }
     case 4:
       if (last) {
         const spike = round(last.c * 10);
         const t = new Date(Date.parse(last.eventTime) + BAR_MS[last.timeframe]).toISOString();
-        return { ...bar({ symbol: last.symbol, timeframe: last.timeframe, eventTime: t, o: spike, h: spike, l: spike, c: spike }), key: last.symbol, expectedReason: 'bar-move' };
+        return {
+          ...bar({
+            symbol: last.symbol,
+            timeframe: last.timeframe,
+            eventTime: t,
+            o: spike,
+            h: spike,
+            l: spike,
+            c: spike,
+          }),
+          key: last.symbol,
+          expectedReason: 'bar-move',
+        };
       }
       return { ...bar({ o: 5e7, h: 5e7, l: 5e7, c: 5e7 }), expectedReason: 'price-bounds' };
     default:
@@ -267,8 +408,18 @@ export function replayPlan(options: ReplayOptions): ReplayPlan {
   const bars = total - news - social - filings;
   const { symbols, timeframes } = options.config.universe;
   const spx = symbols.includes('SPX') && !options.barModel ? sp500() : undefined;
-  const realAvailable = spx ? (timeframes.includes('1d') ? spx.daily.length : 0) + (timeframes.includes('1w') ? spx.weekly.length : 0) : 0;
-  return { bars, realBars: Math.min(bars, Math.floor(bars / 2), realAvailable), news, social, filings, poison: options.poison ?? 0, implausible: options.implausible ?? 0 };
+  const realAvailable = spx
+    ? (timeframes.includes('1d') ? spx.daily.length : 0) + (timeframes.includes('1w') ? spx.weekly.length : 0)
+    : 0;
+  return {
+    bars,
+    realBars: Math.min(bars, Math.floor(bars / 2), realAvailable),
+    news,
+    social,
+    filings,
+    poison: options.poison ?? 0,
+    implausible: options.implausible ?? 0,
+  };
 }
 
 /**
@@ -289,7 +440,8 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
   function* withPoison(event: SignalEvent): Generator<ReplayItem> {
     emitted += 1;
     if (event.type === 'market-bar') lastBySeries.set(`${event.symbol}#${event.timeframe}`, event);
-    if (poisoned < plan.poison && emitted % poisonEvery === 0) yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
+    if (poisoned < plan.poison && emitted % poisonEvery === 0)
+      yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
     yield { kind: 'event', event };
   }
 
@@ -301,7 +453,9 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
   }
   const realUsed = real.slice(-plan.realBars);
   const realSeries = new Set(realUsed.map((b) => `${b.symbol}#${b.timeframe}`));
-  const syntheticSeries = symbols.flatMap((s) => timeframes.map((tf) => ({ symbol: s, timeframe: tf }))).filter((k) => !realSeries.has(`${k.symbol}#${k.timeframe}`));
+  const syntheticSeries = symbols
+    .flatMap((s) => timeframes.map((tf) => ({ symbol: s, timeframe: tf })))
+    .filter((k) => !realSeries.has(`${k.symbol}#${k.timeframe}`));
   const syntheticBarsTotal = plan.bars - realUsed.length;
   const calibration = new Map([...loadMonthlyCloses()].map(([s, closes]) => [s, calibrate(closes)]));
 
@@ -349,5 +503,6 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
   while (poisoned < plan.poison) yield { kind: 'poison', poison: poisonRecord(options.config, poisoned++) };
   // Spikes only against synthetic series: their history is certain to be long enough for the move rule.
   const spikeable = [...lastBySeries.values()].filter((b) => b.synthetic);
-  for (let i = 0; i < plan.implausible; i++) yield { kind: 'poison', poison: implausibleRecord(options.config, i, spikeable) };
+  for (let i = 0; i < plan.implausible; i++)
+    yield { kind: 'poison', poison: implausibleRecord(options.config, i, spikeable) };
 }

@@ -9,7 +9,11 @@ import type { GateRow, ModelReport, RegistryRow } from './report-data.js';
  */
 
 /** One config's charts and headline metrics from its metadata.json. */
-export type MetadataForReport = Pick<ModelMetadata, 'key' | 'hyperparameters' | 'lossCurves' | 'equityCurves' | 'metrics'> & Partial<Pick<ModelMetadata, 'search' | 'ensemble'>>;
+export type MetadataForReport = Pick<
+  ModelMetadata,
+  'key' | 'hyperparameters' | 'lossCurves' | 'equityCurves' | 'metrics'
+> &
+  Partial<Pick<ModelMetadata, 'search' | 'ensemble'>>;
 
 type SearchRow = ModelMetadata['search'][number];
 
@@ -38,7 +42,9 @@ export function modelReportFromMetadata(meta: MetadataForReport): ModelReport {
   const { validation, test } = meta.metrics;
   return {
     key: meta.key,
-    modelType: meta.ensemble ? `ensemble of ${meta.ensemble.members.length} (${meta.ensemble.members.map((m) => m.hyperparameters.model).join('+')})` : meta.hyperparameters.model,
+    modelType: meta.ensemble
+      ? `ensemble of ${meta.ensemble.members.length} (${meta.ensemble.members.map((m) => m.hyperparameters.model).join('+')})`
+      : meta.hyperparameters.model,
     leaderboard: leaderboardFromMetadata(meta),
     trainLoss: meta.lossCurves.train,
     valLoss: meta.lossCurves.validation,
@@ -75,13 +81,21 @@ export function registryRowsFromVersions(versions: readonly VersionForReport[], 
 }
 
 /** Gate-table rows for the versions that carry a gate verdict, newest first, with where each one ended. */
-export function gateRowsFromVersions(versions: readonly Pick<ModelVersion, 'key' | 'version' | 'gate' | 'approval'>[], head?: HeadForReport): GateRow[] {
+export function gateRowsFromVersions(
+  versions: readonly Pick<ModelVersion, 'key' | 'version' | 'gate' | 'approval'>[],
+  head?: HeadForReport,
+): GateRow[] {
   return [...versions]
     .filter((v) => v.gate)
     .sort((a, b) => b.version - a.version)
     .map((v) => {
       const g = v.gate!;
-      const alias = head?.production?.version === v.version ? 'production' : head?.canary?.version === v.version ? 'canary' : undefined;
+      const alias =
+        head?.production?.version === v.version
+          ? 'production'
+          : head?.canary?.version === v.version
+            ? 'canary'
+            : undefined;
       const a = v.approval;
       return {
         key: v.key,
@@ -93,9 +107,15 @@ export function gateRowsFromVersions(versions: readonly Pick<ModelVersion, 'key'
         netSharpe: g.netSharpe,
         naiveNetSharpe: g.naiveNetSharpe,
         deflatedSharpeProbability: g.deflatedSharpe?.probability ?? null,
-        champion: g.champion ? { version: g.champion.version, loss: g.champion.loss, candidateLoss: g.champion.candidateLoss } : null,
+        champion: g.champion
+          ? { version: g.champion.version, loss: g.champion.loss, candidateLoss: g.champion.candidateLoss }
+          : null,
         reasons: g.reasons,
-        ...(a && a.state !== 'pending' ? { review: `${a.state} by ${a.who ?? 'unknown'}: ${a.why ?? ''}` } : a ? { review: `pending since ${a.requestedAt}` } : {}),
+        ...(a && a.state !== 'pending'
+          ? { review: `${a.state} by ${a.who ?? 'unknown'}: ${a.why ?? ''}` }
+          : a
+            ? { review: `pending since ${a.requestedAt}` }
+            : {}),
       };
     });
 }

@@ -7,7 +7,8 @@ import { accessSync, constants } from 'node:fs';
  */
 
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-export const CHROMIUM_INSTALL_COMMAND = 'apt-get update && apt-get install -y --no-install-recommends chromium fonts-liberation';
+export const CHROMIUM_INSTALL_COMMAND =
+  'apt-get update && apt-get install -y --no-install-recommends chromium fonts-liberation';
 
 export interface EnsureChromiumOptions {
   /** Progress lines; defaults to stderr. */
@@ -66,7 +67,9 @@ export function ensureChromium(options: EnsureChromiumOptions = {}): string {
   if (!isRoot || !hasApt) {
     throw new Error(
       `Chromium is not installed (looked for ${candidates.join(', ')}). ` +
-        (hasApt ? `Install it as root:\n  sudo sh -c '${CHROMIUM_INSTALL_COMMAND}'` : 'Install Chromium and set CHROMIUM_PATH to its executable.'),
+        (hasApt
+          ? `Install it as root:\n  sudo sh -c '${CHROMIUM_INSTALL_COMMAND}'`
+          : 'Install Chromium and set CHROMIUM_PATH to its executable.'),
     );
   }
   log('signalforge: Chromium is missing; installing Debian package `chromium` (one-off, a few minutes)');

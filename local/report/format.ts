@@ -65,5 +65,10 @@ export function secondsBetween(fromIso: string, toIso: string | undefined): numb
 
 /** A name safe to use inside an id or class attribute. */
 export function slug(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+  return (
+    value
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'x'
+  );
 }

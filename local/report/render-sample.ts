@@ -1,4 +1,3 @@
-
 import { parseArgs } from 'node:util';
 import { loadConfig, modelConfigKeys } from '../../core/config/index.js';
 import { defaultPricedInstanceType } from './cost.js';

@@ -11,7 +11,13 @@ import {
   secondsBetween,
   slug,
 } from './format.js';
-import { parseRunReportData, type GateRow, type ModelReport, type RunReportData, type RunReportInput } from './report-data.js';
+import {
+  parseRunReportData,
+  type GateRow,
+  type ModelReport,
+  type RunReportData,
+  type RunReportInput,
+} from './report-data.js';
 import { REPORT_CSS } from './styles.js';
 import { lineChart } from './svg-chart.js';
 
@@ -96,9 +102,17 @@ function summary(data: RunReportData): string {
     card('Events ingested', formatInteger(data.ingest.eventsIngested)),
     card('Lake objects', formatInteger(data.ingest.lakeObjects)),
     card('Dead letters', formatInteger(deadLetters), `${data.ingest.deadLetters.length} reason(s)`),
-    card('Quarantined', formatInteger(data.ingest.quarantine.reduce((n, d) => n + d.count, 0)), `${data.ingest.quarantine.length} rule(s)`),
+    card(
+      'Quarantined',
+      formatInteger(data.ingest.quarantine.reduce((n, d) => n + d.count, 0)),
+      `${data.ingest.quarantine.length} rule(s)`,
+    ),
     card('Configs trained', formatInteger(data.models.length)),
-    card('Passed the gate', `${data.gate.filter((g) => g.verdict === 'promotable').length} / ${data.gate.length}`, 'DM (Holm), net Sharpe, deflated Sharpe, champion'),
+    card(
+      'Passed the gate',
+      `${data.gate.filter((g) => g.verdict === 'promotable').length} / ${data.gate.length}`,
+      'DM (Holm), net Sharpe, deflated Sharpe, champion',
+    ),
     card('In production', formatInteger(production), canary ? `${canary} canary` : 'no canary'),
     card('Beat baseline', `${beat} / ${data.models.length}`, 'Sharpe above naive baseline'),
     card('Median Sharpe', formatNumber(sharpe ?? null, 2)),
@@ -134,7 +148,9 @@ function pipeline(data: RunReportData): string {
     .join('');
   const deadTotal = data.ingest.deadLetters.reduce((n, d) => n + d.count, 0);
   const quarantineTotal = data.ingest.quarantine.reduce((n, d) => n + d.count, 0);
-  const quarantineRows = data.ingest.quarantine.map((d) => `<tr><td>${esc(d.reason)}</td><td class="num">${formatInteger(d.count)}</td></tr>`).join('');
+  const quarantineRows = data.ingest.quarantine
+    .map((d) => `<tr><td>${esc(d.reason)}</td><td class="num">${formatInteger(d.count)}</td></tr>`)
+    .join('');
   return `<section id="pipeline"><div class="two">
 <div class="panel"><h2>Pipeline stages</h2><p class="sub">Wall-clock time per sandbox stage, ${esc(formatDuration(total))} in all.</p>${stages}</div>
 <div class="panel"><h2>Ingest</h2><p class="sub">Kafka → sink handlers → S3 lake; malformed records go to the dead-letter prefix, implausible ones to quarantine.</p>
@@ -153,7 +169,9 @@ function stateMachinePath(data: RunReportData): string {
   const steps = sm.visits
     .map((visit, i) => {
       const seconds = secondsBetween(visit.enteredAt, visit.exitedAt);
-      const info = [visit.type, seconds === undefined ? undefined : formatDuration(seconds)].filter(Boolean).join(' · ');
+      const info = [visit.type, seconds === undefined ? undefined : formatDuration(seconds)]
+        .filter(Boolean)
+        .join(' · ');
       return `<li>${i > 0 ? '<span class="arrow" aria-hidden="true"></span>' : ''}<div class="step ${esc(visit.status)}" data-state="${esc(visit.name)}" title="entered ${esc(formatTimestamp(visit.enteredAt))}">
 <div class="n">${i + 1}</div><div class="title">${esc(visit.name)}</div>
 <div class="info">${pill(visit.status, `s-${visit.status}`)} ${esc(info)}</div>${visit.detail ? `<div class="detail">${esc(visit.detail)}</div>` : ''}</div></li>`;
@@ -169,15 +187,18 @@ ${steps ? `<ol class="flow">${steps}</ol>` : '<p class="empty">The execution vis
 /** The statistics behind the gate, named so a reader can look each one up. */
 export const GATE_METHODS = [
   'Diebold-Mariano test of squared-error loss, model vs the naive forecast (next return = 0), one-sided, on the pooled walk-forward out-of-sample predictions; Newey-West long-run variance, Harvey-Leybourne-Newbold small-sample correction, Student t',
-  'Holm-Bonferroni adjustment of the p-values across the run\'s configs (family-wise error)',
-  'Deflated Sharpe ratio (Bailey & López de Prado, 2014) over the config\'s search trials and the variance of their Sharpe ratios',
-  'Sign strategy backtest net of trading costs; champion (production) re-scored on the candidate\'s latest out-of-sample fold with the same features and costs',
+  "Holm-Bonferroni adjustment of the p-values across the run's configs (family-wise error)",
+  "Deflated Sharpe ratio (Bailey & López de Prado, 2014) over the config's search trials and the variance of their Sharpe ratios",
+  "Sign strategy backtest net of trading costs; champion (production) re-scored on the candidate's latest out-of-sample fold with the same features and costs",
 ] as const;
 
 function gateRow(g: GateRow): string {
-  const p = g.pValue === null ? '–' : `${formatNumber(g.pValue, 4)} <small>(${esc(formatNumber(g.adjustedPValue, 4))})</small>`;
+  const p =
+    g.pValue === null ? '–' : `${formatNumber(g.pValue, 4)} <small>(${esc(formatNumber(g.adjustedPValue, 4))})</small>`;
   const sharpeCls = g.netSharpe > g.naiveNetSharpe ? 'better' : 'worse';
-  const champion = g.champion ? `${esc(formatNumber(g.champion.loss, 6))} <small>v${esc(g.champion.version)} · candidate ${esc(formatNumber(g.champion.candidateLoss, 6))}</small>` : '<small>no production</small>';
+  const champion = g.champion
+    ? `${esc(formatNumber(g.champion.loss, 6))} <small>v${esc(g.champion.version)} · candidate ${esc(formatNumber(g.champion.candidateLoss, 6))}</small>`
+    : '<small>no production</small>';
   const reasons = `<ul class="reasons">${g.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>${g.review ? `<div class="sub">review: ${esc(g.review)}</div>` : ''}`;
   return `<tr data-gate-key="${esc(g.key)}" data-verdict="${esc(g.verdict)}"><td><code>${esc(g.key)}</code></td><td class="mono">v${esc(g.version)}</td>
 <td>${pill(g.verdict, g.verdict === 'promotable' ? 'v-pass' : 'v-fail')} <small>${esc(g.outcome)}</small></td><td class="num">${p}</td>
@@ -189,7 +210,9 @@ function gateRow(g: GateRow): string {
 function abTests(data: RunReportData): string {
   const rows = data.abTests
     .map(
-      (a) => `<tr data-ab-key="${esc(a.key)}" data-verdict="${esc(a.verdict)}"><td><code>${esc(a.key)}</code></td><td class="mono">v${esc(a.version)}</td><td>${esc(a.mode)}</td>
+      (
+        a,
+      ) => `<tr data-ab-key="${esc(a.key)}" data-verdict="${esc(a.verdict)}"><td><code>${esc(a.key)}</code></td><td class="mono">v${esc(a.version)}</td><td>${esc(a.mode)}</td>
 <td>${pill(a.verdict, a.verdict === 'promote' ? 'v-pass' : 'v-fail')}</td><td>${esc(a.test)} <small>vs ${esc(a.benchmark)}</small></td><td class="num">${a.pValue === null ? '–' : esc(formatNumber(a.pValue, 4))}</td>
 <td class="num">${esc(a.candidateSamples)} / ${esc(a.benchmarkSamples)}</td><td>${esc(a.reason)}</td></tr>`,
     )
@@ -225,7 +248,12 @@ function registry(data: RunReportData): string {
       const alias =
         row.alias === null
           ? '<span class="a-none">–</span>'
-          : pill(row.alias === 'canary' && row.canaryWeight !== undefined ? `canary ${formatPercent(row.canaryWeight, 0)}` : row.alias, `a-${row.alias}`);
+          : pill(
+              row.alias === 'canary' && row.canaryWeight !== undefined
+                ? `canary ${formatPercent(row.canaryWeight, 0)}`
+                : row.alias,
+              `a-${row.alias}`,
+            );
       const cells = columns.map((c) => `<td class="num">${esc(formatMetric(c, row.metrics[c]))}</td>`).join('');
       return `<tr data-registry-key="${esc(row.key)}"><td><code>${esc(row.key)}</code></td><td class="mono">${esc(row.version)}</td><td>${alias}</td>${cells}</tr>`;
     })

@@ -21,7 +21,6 @@ export interface SampleReportOptions {
   runId?: string;
 }
 
-
 function randomWalk(rand: () => number, bars: number, drift: number, vol: number): number[] {
   const out = [1];
   for (let i = 1; i < bars; i++) out.push(out[i - 1]! * Math.exp(drift + vol * gaussian(rand)));
@@ -44,7 +43,6 @@ function sharpe(equity: readonly number[], periodsPerYear: number): number {
   const sd = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
   return sd > 0 ? (mean / sd) * Math.sqrt(periodsPerYear) : 0;
 }
-
 
 export function sampleRunReportData(options: SampleReportOptions): RunReportInput {
   const rand = seededRandom(options.seed ?? 7);
@@ -95,12 +93,18 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
       version: `v${String(1 + (i % 3)).padStart(4, '0')}`,
       alias: promoted ? ('production' as const) : i % 5 === 1 ? ('canary' as const) : null,
       ...(promoted || i % 5 !== 1 ? {} : { canaryWeight: 0.1 }),
-      metrics: { valMse: m.metrics.valMse, directionalAccuracy: m.metrics.directionalAccuracy, sharpe: m.metrics.sharpe },
+      metrics: {
+        valMse: m.metrics.valMse,
+        directionalAccuracy: m.metrics.directionalAccuracy,
+        sharpe: m.metrics.sharpe,
+      },
     };
   });
 
   // Sample verdicts: promotable where the sample model beats its baseline with a small p-value.
-  const pValues = models.map((m) => ((m.metrics.sharpe ?? 0) > (m.metrics.baselineSharpe ?? 0) ? 0.0004 + rand() * 0.004 : 0.05 + rand() * 0.9));
+  const pValues = models.map((m) =>
+    (m.metrics.sharpe ?? 0) > (m.metrics.baselineSharpe ?? 0) ? 0.0004 + rand() * 0.004 : 0.05 + rand() * 0.9,
+  );
   const adjusted = holmAdjust(pValues);
   const gate = models.map((m, i) => {
     const pass = adjusted[i]! < 0.05 && (m.metrics.sharpe ?? 0) > (m.metrics.baselineSharpe ?? 0);
@@ -119,7 +123,10 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
       champion: hasChampion ? { version: 1, loss: candidateLoss * (pass ? 1.04 : 0.98), candidateLoss } : null,
       reasons: pass
         ? ['all checks passed']
-        : [`Diebold-Mariano p ${pValues[i]!.toFixed(4)} (Holm ${adjusted[i]!.toFixed(4)}) >= alpha 0.05`, ...(hasChampion ? ['loses to production v1 on the same window'] : [])],
+        : [
+            `Diebold-Mariano p ${pValues[i]!.toFixed(4)} (Holm ${adjusted[i]!.toFixed(4)}) >= alpha 0.05`,
+            ...(hasChampion ? ['loses to production v1 on the same window'] : []),
+          ],
     };
   });
 
@@ -179,13 +186,23 @@ export function sampleRunReportData(options: SampleReportOptions): RunReportInpu
         { topic: 'market-data', events: Math.round(events * 0.82) },
         { topic: 'financial-news', events: Math.round(events * 0.08) },
         { topic: 'social-sentiment', events: Math.round(events * 0.07) },
-        { topic: 'regulatory-filings', events: events - Math.round(events * 0.82) - Math.round(events * 0.08) - Math.round(events * 0.07) },
+        {
+          topic: 'regulatory-filings',
+          events: events - Math.round(events * 0.82) - Math.round(events * 0.08) - Math.round(events * 0.07),
+        },
       ],
     },
     models,
     registry,
     gate,
-    gateSettings: { alpha: 0.05, minDeflatedSharpeProbability: 0.95, championMargin: 0.01, costBps: 5, folds: 5, approval: 'auto' },
+    gateSettings: {
+      alpha: 0.05,
+      minDeflatedSharpeProbability: 0.95,
+      championMargin: 0.01,
+      costBps: 5,
+      folds: 5,
+      approval: 'auto',
+    },
     stateMachine: { executionName: 'manual-20250302T020110Z', status: 'SUCCEEDED', visits },
     cost: estimateCost({ pricing: options.pricing, instanceType: options.instanceType, seconds: trainSeconds }),
   };

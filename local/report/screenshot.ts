@@ -6,7 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { ensureChromium } from './ensure-chromium.js';
 
-export async function screenshotReport(htmlFile: string, pngFile: string, viewport = { width: 1440, height: 2380 }): Promise<void> {
+export async function screenshotReport(
+  htmlFile: string,
+  pngFile: string,
+  viewport = { width: 1440, height: 2380 },
+): Promise<void> {
   const context = await chromium.launchPersistentContext('', {
     executablePath: ensureChromium(),
     headless: true,

@@ -181,12 +181,15 @@ export function lineChart(options: LineChartOptions): string {
     ` data-y-scale="${log ? 'log' : 'linear'}"${attrs}><title>${escapeHtml(options.title)}</title>`;
 
   if (!rawExtent || longest === 0) {
-    return `${open}<rect class="plot-bg" x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/>` +
-      `<text class="no-data" x="${(plot.left + plot.right) / 2}" y="${(plot.top + plot.bottom) / 2}" text-anchor="middle">no data</text></svg>`;
+    return (
+      `${open}<rect class="plot-bg" x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/>` +
+      `<text class="no-data" x="${(plot.left + plot.right) / 2}" y="${(plot.top + plot.bottom) / 2}" text-anchor="middle">no data</text></svg>`
+    );
   }
 
   const toY = log ? Math.log10 : (v: number) => v;
-  const withRef = options.referenceY !== undefined && Number.isFinite(options.referenceY) && (!log || options.referenceY > 0);
+  const withRef =
+    options.referenceY !== undefined && Number.isFinite(options.referenceY) && (!log || options.referenceY > 0);
   const yExtent: Extent = {
     min: Math.min(toY(rawExtent.min), withRef ? toY(options.referenceY!) : Infinity),
     max: Math.max(toY(rawExtent.max), withRef ? toY(options.referenceY!) : -Infinity),
@@ -204,7 +207,9 @@ export function lineChart(options: LineChartOptions): string {
     const py = yPixel(t).toFixed(1);
     const label = log ? formatTick(10 ** t, 10 ** Math.floor(t)) : formatTick(t, yTicks.step);
     grid.push(`<line class="grid" x1="${plot.left}" x2="${plot.right}" y1="${py}" y2="${py}"/>`);
-    grid.push(`<text class="tick" x="${plot.left - 5}" y="${py}" dy="0.32em" text-anchor="end">${escapeHtml(label)}</text>`);
+    grid.push(
+      `<text class="tick" x="${plot.left - 5}" y="${py}" dy="0.32em" text-anchor="end">${escapeHtml(label)}</text>`,
+    );
   }
   for (const t of xTicks) {
     const px = x(t - xStart).toFixed(1);

@@ -14,7 +14,13 @@ export interface SeriesBars {
 }
 
 /** The newest `count` bars of one (symbol, timeframe) as they landed in the lake, oldest first, in the API's wire shape. */
-export async function latestBarsFromLake(s3: S3Client, lakeBucket: string, config: SignalForgeConfig, key: string, count: number): Promise<SeriesBars | undefined> {
+export async function latestBarsFromLake(
+  s3: S3Client,
+  lakeBucket: string,
+  config: SignalForgeConfig,
+  key: string,
+  count: number,
+): Promise<SeriesBars | undefined> {
   const [symbol, timeframe] = key.split('#') as [string, string];
   const events = await readLiveLakeEvents(s3, lakeBucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
   const byTime = new Map<string, MarketBarEvent>();

@@ -106,7 +106,12 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
     await waitForDrain(admin, groupId, Object.values(resources.topics), input.drainTimeoutMs ?? 300_000);
     const stats = sink.stats;
     await stopSink();
-    return { replay, ...(await countLanded(config, input.s3, resources)), recordsDelivered: stats.recordsDelivered, invocations: stats.invocations };
+    return {
+      replay,
+      ...(await countLanded(config, input.s3, resources)),
+      recordsDelivered: stats.recordsDelivered,
+      invocations: stats.invocations,
+    };
   } finally {
     await stopSink().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
@@ -116,23 +121,37 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
 /** What the lake and the dead-letter prefix hold now, read back from S3. */
 export async function countLanded(config: SignalForgeConfig, s3: S3Client, resources: SandboxResources) {
   const objects = await listLakeObjects(s3, resources.lakeBucket, config.ingest.lakePrefix);
-  const events = await readLakeEvents(s3, resources.lakeBucket, objects.map((o) => o.key));
+  const events = await readLakeEvents(
+    s3,
+    resources.lakeBucket,
+    objects.map((o) => o.key),
+  );
   const ids = new Set<string>();
   const eventsByTopic: Partial<Record<TopicName, number>> = {};
-  const topicOfType: Record<string, TopicName> = { 'market-bar': 'market-data', news: 'financial-news', 'social-post': 'social-sentiment', filing: 'regulatory-filings' };
+  const topicOfType: Record<string, TopicName> = {
+    'market-bar': 'market-data',
+    news: 'financial-news',
+    'social-post': 'social-sentiment',
+    filing: 'regulatory-filings',
+  };
   for (const e of events) {
     if (ids.has(e.eventId)) continue;
     ids.add(e.eventId);
     const topic = topicOfType[e.type];
     if (topic) eventsByTopic[topic] = (eventsByTopic[topic] ?? 0) + 1;
   }
-  const letterKeys = (await listKeys(s3, resources.lakeBucket, `${config.ingest.deadLetterPrefix}/`)).filter((k) => k.key.endsWith('.json'));
+  const letterKeys = (await listKeys(s3, resources.lakeBucket, `${config.ingest.deadLetterPrefix}/`)).filter((k) =>
+    k.key.endsWith('.json'),
+  );
   const reasons = new Map<string, number>();
   for (const { key } of letterKeys) {
     const bytes = await getObjectBytes(s3, resources.lakeBucket, key);
     let reason = 'unknown';
     try {
-      reason = String((JSON.parse(Buffer.from(bytes ?? new Uint8Array()).toString('utf8')) as { reason?: unknown }).reason ?? 'unknown');
+      reason = String(
+        (JSON.parse(Buffer.from(bytes ?? new Uint8Array()).toString('utf8')) as { reason?: unknown }).reason ??
+          'unknown',
+      );
     } catch {
       // An unreadable letter still counts as one dead-lettered record.
     }

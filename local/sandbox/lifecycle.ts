@@ -26,7 +26,8 @@ export class Lifecycle {
       for (const { name, close } of this.closers.reverse()) {
         const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
         try {
-          if ((await Promise.race([close().then(() => 'ok' as const), timer])) === 'timeout') failed.push(`${name} (timed out)`);
+          if ((await Promise.race([close().then(() => 'ok' as const), timer])) === 'timeout')
+            failed.push(`${name} (timed out)`);
         } catch (err) {
           failed.push(`${name}: ${(err as Error).message}`);
         }

@@ -33,7 +33,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   }
   stopping = true;
   firstSignalAt = Date.now();
-  process.stderr.write(`\n${signal}: aborting the retrain execution, then stopping trainers, sink, API, Kafka and moto...\n`);
+  process.stderr.write(
+    `\n${signal}: aborting the retrain execution, then stopping trainers, sink, API, Kafka and moto...\n`,
+  );
   const failed = (await lifecycle?.closeAll()) ?? [];
   if (failed.length) process.stderr.write(`could not stop cleanly: ${failed.join('; ')}\n`);
   if (opts.once) process.stdout.write(`${JSON.stringify({ ok: false, error: `interrupted by ${signal}` })}\n`);
@@ -49,7 +51,9 @@ if (opts.once) {
   process.stderr.write(renderSummary(outcome));
   const failed = await running.stop();
   if (failed.length) process.stderr.write(`could not stop cleanly: ${failed.join('; ')}\n`);
-  process.stdout.write(`${JSON.stringify({ ...outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) })}\n`,
+  );
   process.exit(outcome.summary.ok ? 0 : 1);
 }
 

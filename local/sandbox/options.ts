@@ -100,7 +100,13 @@ function positiveInt(name: string, raw: string | undefined, fallback: number, mi
   return n;
 }
 
-const list = (raw: string | undefined, fallback: string[]) => (raw === undefined ? fallback : raw.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (raw: string | undefined, fallback: string[]) =>
+  raw === undefined
+    ? fallback
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /** Parses argv (without node and the script); returns undefined for --help. */
 export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | undefined {
@@ -132,9 +138,11 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
   const v = parsed.values;
   if (v.help) return undefined;
   const scenario = v.scenario ?? DEFAULT_OPTIONS.scenario;
-  if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got ${scenario}`);
+  if (!(SCENARIOS as readonly string[]).includes(scenario))
+    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got ${scenario}`);
   const approval = v.approval ?? DEFAULT_OPTIONS.approval;
-  if (approval !== 'auto' && approval !== 'manual') throw new UsageError(`--approval must be auto or manual, got ${approval}`);
+  if (approval !== 'auto' && approval !== 'manual')
+    throw new UsageError(`--approval must be auto or manual, got ${approval}`);
   return {
     once: v.once,
     full: v.full,

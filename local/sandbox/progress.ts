@@ -30,7 +30,12 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
       let bar: SingleBar | undefined;
       if (interactive && total > 0) {
         bar = new SingleBar(
-          { format: `${name.padEnd(10)} [{bar}] {percentage}% {value}/{total} {note}`, stream, hideCursor: true, clearOnComplete: false },
+          {
+            format: `${name.padEnd(10)} [{bar}] {percentage}% {value}/{total} {note}`,
+            stream,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
           Presets.shades_classic,
         );
         bar.start(total, 0, { note: '' });
@@ -62,7 +67,9 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
         },
         fail(error) {
           finish();
-          stream.write(`[${stamp()}] ${name}: FAILED after ${timings[name]?.toFixed(1)} s: ${(error as Error)?.message ?? error}\n`);
+          stream.write(
+            `[${stamp()}] ${name}: FAILED after ${timings[name]?.toFixed(1)} s: ${(error as Error)?.message ?? error}\n`,
+          );
         },
       };
     },

@@ -52,7 +52,12 @@ export async function buildReportData(input: ReportInput): Promise<RunReportInpu
     const [versions, head] = await Promise.all([input.registry.listVersions(key), input.registry.getHead(key)]);
     registry.push(...registryRowsFromVersions(versions, head));
     // The gate table shows this run's candidates (their trainer runs are `<runId>-s<shard>`).
-    gate.push(...gateRowsFromVersions(versions.filter((v) => v.trainingRunId.startsWith(`${input.runId}-`)), head));
+    gate.push(
+      ...gateRowsFromVersions(
+        versions.filter((v) => v.trainingRunId.startsWith(`${input.runId}-`)),
+        head,
+      ),
+    );
     // The charts show the version this run registered (the newest), whether or not it was promoted.
     const newest = [...versions].sort((a, b) => b.version - a.version)[0];
     const meta = newest ? await loadMetadata(input.s3, newest.metadataUri) : undefined;
@@ -107,10 +112,20 @@ export interface PublishedReport {
 }
 
 /** Writes the report beside the run's artifacts (`runs/<runId>/report.html`) and into the local state folder. */
-export async function publishReport(data: RunReportInput, input: { s3: S3Client; artifactBucket: string; localDir: string }): Promise<PublishedReport> {
+export async function publishReport(
+  data: RunReportInput,
+  input: { s3: S3Client; artifactBucket: string; localDir: string },
+): Promise<PublishedReport> {
   const html = renderRunReport(data);
   const file = await writeRunReport(input.localDir, data);
   const key = `runs/${data.runId}/report.html`;
-  await input.s3.send(new PutObjectCommand({ Bucket: input.artifactBucket, Key: key, Body: html, ContentType: 'text/html; charset=utf-8' }));
+  await input.s3.send(
+    new PutObjectCommand({
+      Bucket: input.artifactBucket,
+      Key: key,
+      Body: html,
+      ContentType: 'text/html; charset=utf-8',
+    }),
+  );
   return { html, file, s3Uri: `s3://${input.artifactBucket}/${key}` };
 }

@@ -28,8 +28,12 @@ export interface SandboxResources {
 export function sandboxResourceNames(config: SignalForgeConfig, region: string, namespace?: string): SandboxResources {
   const names = dataNames(config.envName);
   const fill = (name: string) =>
-    name.replace(/\$\{Token\[AWS\.AccountId\.\d+\]\}/g, LOCAL_ACCOUNT_ID).replace(/\$\{Token\[AWS\.Region\.\d+\]\}/g, region);
-  const topics = Object.fromEntries(TOPIC_NAMES.map((t) => [t, physicalTopic(t, namespace)])) as SandboxResources['topics'];
+    name
+      .replace(/\$\{Token\[AWS\.AccountId\.\d+\]\}/g, LOCAL_ACCOUNT_ID)
+      .replace(/\$\{Token\[AWS\.Region\.\d+\]\}/g, region);
+  const topics = Object.fromEntries(
+    TOPIC_NAMES.map((t) => [t, physicalTopic(t, namespace)]),
+  ) as SandboxResources['topics'];
   const out: SandboxResources = {
     lakeBucket: fill(names.lakeBucket),
     artifactBucket: fill(names.artifactBucket),
@@ -39,7 +43,8 @@ export function sandboxResourceNames(config: SignalForgeConfig, region: string, 
     ...(namespace ? { namespace } : {}),
   };
   for (const [what, value] of Object.entries(out)) {
-    if (typeof value === 'string' && value.includes('${Token[')) throw new Error(`unresolved CDK token in the ${what} name: ${value}`);
+    if (typeof value === 'string' && value.includes('${Token['))
+      throw new Error(`unresolved CDK token in the ${what} name: ${value}`);
   }
   return out;
 }
@@ -59,7 +64,10 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
 }
 
-async function ensureTable(ddb: DynamoDBClient, input: ConstructorParameters<typeof CreateTableCommand>[0]): Promise<void> {
+async function ensureTable(
+  ddb: DynamoDBClient,
+  input: ConstructorParameters<typeof CreateTableCommand>[0],
+): Promise<void> {
   try {
     await ddb.send(new CreateTableCommand(input));
   } catch (err) {
@@ -77,10 +85,17 @@ async function ensureTable(ddb: DynamoDBClient, input: ConstructorParameters<typ
  * Topics through the deployed custom resource's own logic (a Create request with a broker list
  * instead of a cluster ARN): create missing ones, grow partitions, never delete.
  */
-export async function provisionTopics(config: SignalForgeConfig, brokers: string[], resources: SandboxResources): Promise<TopicsResourceResult> {
+export async function provisionTopics(
+  config: SignalForgeConfig,
+  brokers: string[],
+  resources: SandboxResources,
+): Promise<TopicsResourceResult> {
   const topics = TOPIC_NAMES.map((t) => ({ name: resources.topics[t], ...config.kafka.topics[t] }));
   return handleTopicsEvent(
-    { RequestType: 'Create', ResourceProperties: { Brokers: brokers.join(','), Topics: topics, DeleteTopicsOnRemoval: 'false' } },
+    {
+      RequestType: 'Create',
+      ResourceProperties: { Brokers: brokers.join(','), Topics: topics, DeleteTopicsOnRemoval: 'false' },
+    },
     {
       connect: async () => {
         const admin = createKafka(config, { brokers, clientId: `${config.kafka.clientId}-topics` }).admin();

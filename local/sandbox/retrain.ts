@@ -129,7 +129,13 @@ export async function runRetrain(input: RunRetrainInput): Promise<RetrainStageRe
   const result = await runRetrainLocally({
     config: input.config,
     handlers,
-    input: { trigger: 'manual', reason: 'npm start (local sandbox)', requestedBy: 'signalforge-sandbox', configs: input.configs, runId: input.runId },
+    input: {
+      trigger: 'manual',
+      reason: 'npm start (local sandbox)',
+      requestedBy: 'signalforge-sandbox',
+      configs: input.configs,
+      runId: input.runId,
+    },
     pollMs: 1_000,
     ...(input.signal ? { signal: input.signal } : {}),
     onState: (event) => {
@@ -137,7 +143,14 @@ export async function runRetrain(input: RunRetrainInput): Promise<RetrainStageRe
       input.onState?.(event);
     },
   });
-  const failure = result.status === 'ABORTED' ? 'execution aborted' : result.status !== 'SUCCEEDED' ? `${result.error}: ${result.cause}` : result.output?.error ? `${result.output.error.Error}: ${result.output.error.Cause}` : undefined;
+  const failure =
+    result.status === 'ABORTED'
+      ? 'execution aborted'
+      : result.status !== 'SUCCEEDED'
+        ? `${result.error}: ${result.cause}`
+        : result.output?.error
+          ? `${result.output.error.Error}: ${result.output.error.Cause}`
+          : undefined;
   return {
     status: result.status,
     ...(result.output ? { summary: result.output } : {}),

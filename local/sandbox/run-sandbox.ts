@@ -108,7 +108,11 @@ export interface RunSandboxHooks {
 }
 
 /** Per config: the gate's verdict and p-values, whether it ended in production, and the reason it did not. */
-export function summaryVerdicts(decisions: GateDecision[], promoted: { key: string; version: number }[], later: { key: string; reason: string }[]): SummaryVerdict[] {
+export function summaryVerdicts(
+  decisions: GateDecision[],
+  promoted: { key: string; version: number }[],
+  later: { key: string; reason: string }[],
+): SummaryVerdict[] {
   return decisions.map((d) => {
     const isPromoted = promoted.some((p) => p.key === d.key && p.version === d.version);
     const after = d.verdict === 'promotable' && !isPromoted ? later.find((r) => r.key === d.key)?.reason : undefined;
@@ -130,7 +134,10 @@ export function summaryVerdicts(decisions: GateDecision[], promoted: { key: stri
  * cleans up either way. Each stage is a function of the run's context (stages.ts).
  */
 export async function runSandbox(options: SandboxOptions, hooks: RunSandboxHooks = {}): Promise<RunningSandbox> {
-  const ctx = createSandboxContext(options, { env: hooks.env ?? process.env, progress: hooks.progress ?? createProgressReporter() });
+  const ctx = createSandboxContext(options, {
+    env: hooks.env ?? process.env,
+    progress: hooks.progress ?? createProgressReporter(),
+  });
   hooks.onLifecycle?.(ctx.lifecycle);
   try {
     await servicesStage(ctx);

@@ -21,10 +21,35 @@ export const SANDBOX_SEARCH = {
   reductionFactor: 3,
   ensembleSize: 3,
   spaces: {
-    lstm: { learningRate: { min: 1e-3, max: 1e-2 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], windowSize: [SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
-    gru: { learningRate: { min: 1e-3, max: 1e-2 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], windowSize: [SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
-    dense: { learningRate: { min: 1e-3, max: 1e-2 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], windowSize: [2, SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
-    transformer: { learningRate: { min: 1e-3, max: 5e-3 }, hiddenUnits: [SANDBOX_MODEL.hiddenUnits], layers: [1], heads: [2], windowSize: [SANDBOX_MODEL.windowSize], batchSize: [SANDBOX_MODEL.batchSize] },
+    lstm: {
+      learningRate: { min: 1e-3, max: 1e-2 },
+      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
+      layers: [1],
+      windowSize: [SANDBOX_MODEL.windowSize],
+      batchSize: [SANDBOX_MODEL.batchSize],
+    },
+    gru: {
+      learningRate: { min: 1e-3, max: 1e-2 },
+      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
+      layers: [1],
+      windowSize: [SANDBOX_MODEL.windowSize],
+      batchSize: [SANDBOX_MODEL.batchSize],
+    },
+    dense: {
+      learningRate: { min: 1e-3, max: 1e-2 },
+      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
+      layers: [1],
+      windowSize: [2, SANDBOX_MODEL.windowSize],
+      batchSize: [SANDBOX_MODEL.batchSize],
+    },
+    transformer: {
+      learningRate: { min: 1e-3, max: 5e-3 },
+      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
+      layers: [1],
+      heads: [2],
+      windowSize: [SANDBOX_MODEL.windowSize],
+      batchSize: [SANDBOX_MODEL.batchSize],
+    },
   },
 } as const;
 

@@ -37,9 +37,17 @@ export function withReportRoute(inner: ApiGatewayHandler, report: () => string |
     if (event.path === '/report' && (event.httpMethod === 'GET' || event.httpMethod === 'HEAD')) {
       const html = report();
       if (html === undefined) {
-        return { statusCode: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '10' }, body: 'the run report is written once the pipeline has finished\n' };
+        return {
+          statusCode: 503,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '10' },
+          body: 'the run report is written once the pipeline has finished\n',
+        };
       }
-      return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: event.httpMethod === 'HEAD' ? '' : html };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+        body: event.httpMethod === 'HEAD' ? '' : html,
+      };
     }
     return inner(event);
   };
@@ -49,7 +57,14 @@ export function withReportRoute(inner: ApiGatewayHandler, report: () => string |
  * Starts serving before training, as the deployed API runs before a retrain: /health answers 503 until
  * the first model is promoted, and the canary bake judges the traffic this server counts.
  */
-export async function startSandboxApi(input: { config: SignalForgeConfig; registry: ModelRegistry; s3: S3Client; port: number; onlineStore?: OnlineBarStore; onPrediction?: PredictionSink }): Promise<SandboxApi> {
+export async function startSandboxApi(input: {
+  config: SignalForgeConfig;
+  registry: ModelRegistry;
+  s3: S3Client;
+  port: number;
+  onlineStore?: OnlineBarStore;
+  onPrediction?: PredictionSink;
+}): Promise<SandboxApi> {
   const service = createInferenceServiceFromEnv({
     config: input.config,
     ...(input.onlineStore ? { onlineStore: input.onlineStore } : {}),
@@ -58,7 +73,8 @@ export async function startSandboxApi(input: { config: SignalForgeConfig; regist
     ...(input.onPrediction ? { onPrediction: input.onPrediction } : {}),
     // The sandbox prints its own progress; the service's per-request logs would drown it.
     log: (level, message, fields) => {
-      if (level === 'error') process.stderr.write(`inference error: ${message} ${fields ? JSON.stringify(fields) : ''}\n`);
+      if (level === 'error')
+        process.stderr.write(`inference error: ${message} ${fields ? JSON.stringify(fields) : ''}\n`);
     },
   });
   let html: string | undefined;

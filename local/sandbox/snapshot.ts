@@ -20,14 +20,19 @@ export interface SnapshotCounts {
   artifacts: number;
 }
 
-export async function saveSnapshot(dir: string, input: { s3: S3Client; ddb: DynamoDBClient; resources: SandboxResources }): Promise<SnapshotCounts> {
+export async function saveSnapshot(
+  dir: string,
+  input: { s3: S3Client; ddb: DynamoDBClient; resources: SandboxResources },
+): Promise<SnapshotCounts> {
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'artifacts'), { recursive: true });
   const items: Record<string, AttributeValue>[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const res = await input.ddb.send(new ScanCommand({ TableName: input.resources.registryTable, ExclusiveStartKey: start }));
+    const res = await input.ddb.send(
+      new ScanCommand({ TableName: input.resources.registryTable, ExclusiveStartKey: start }),
+    );
     items.push(...(res.Items ?? []));
     start = res.LastEvaluatedKey;
   } while (start);
@@ -58,7 +63,10 @@ function filesUnder(root: string): string[] {
 }
 
 /** Loads a saved snapshot into empty resources; returns undefined when there is none. */
-export async function restoreSnapshot(dir: string, input: { s3: S3Client; ddb: DynamoDBClient; resources: SandboxResources }): Promise<SnapshotCounts | undefined> {
+export async function restoreSnapshot(
+  dir: string,
+  input: { s3: S3Client; ddb: DynamoDBClient; resources: SandboxResources },
+): Promise<SnapshotCounts | undefined> {
   const registryFile = join(dir, 'registry.json');
   if (!existsSync(registryFile)) return undefined;
   const items = JSON.parse(readFileSync(registryFile, 'utf8')) as Record<string, AttributeValue>[];
@@ -75,7 +83,9 @@ export async function restoreSnapshot(dir: string, input: { s3: S3Client; ddb: D
   const files = filesUnder(root);
   for (const file of files) {
     const key = relative(root, file).split('\\').join('/');
-    await input.s3.send(new PutObjectCommand({ Bucket: input.resources.artifactBucket, Key: key, Body: readFileSync(file) }));
+    await input.s3.send(
+      new PutObjectCommand({ Bucket: input.resources.artifactBucket, Key: key, Body: readFileSync(file) }),
+    );
   }
   return { registryItems: items.length, artifacts: files.length };
 }

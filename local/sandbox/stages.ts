@@ -40,7 +40,11 @@ export function stageRunner(progress: ProgressReporter) {
     get failedStage() {
       return failedStage;
     },
-    async run<T>(name: string, work: (stage: Stage) => Promise<{ value: T; summary: string }>, total?: number): Promise<T> {
+    async run<T>(
+      name: string,
+      work: (stage: Stage) => Promise<{ value: T; summary: string }>,
+      total?: number,
+    ): Promise<T> {
       const stage = progress.stage(name, total);
       try {
         const { value, summary } = await work(stage);
@@ -94,7 +98,10 @@ export interface SandboxContext {
   retrain?: RetrainStageResult;
 }
 
-export function createSandboxContext(options: SandboxOptions, deps: { env: NodeJS.ProcessEnv; progress: ProgressReporter; lifecycle?: Lifecycle; startedAt?: Date }): SandboxContext {
+export function createSandboxContext(
+  options: SandboxOptions,
+  deps: { env: NodeJS.ProcessEnv; progress: ProgressReporter; lifecycle?: Lifecycle; startedAt?: Date },
+): SandboxContext {
   const startedAt = deps.startedAt ?? new Date();
   const { env, progress } = deps;
   const runId = newSandboxRunId(startedAt);
@@ -149,7 +156,9 @@ export function createSandboxContext(options: SandboxOptions, deps: { env: NodeJ
 /** The latest bars of a config from the lake; undefined before the clients exist. */
 export function barsFor(ctx: SandboxContext, key: string): Promise<SeriesBars | undefined> {
   const c = ctx.clients;
-  return c ? latestBarsFromLake(c.s3, c.resources.lakeBucket, ctx.config, key, barsPerRequest(ctx.config)) : Promise.resolve(undefined);
+  return c
+    ? latestBarsFromLake(c.s3, c.resources.lakeBucket, ctx.config, key, barsPerRequest(ctx.config))
+    : Promise.resolve(undefined);
 }
 
 function need<T>(value: T | undefined, what: string): T {
@@ -163,8 +172,14 @@ export async function servicesStage(ctx: SandboxContext): Promise<SandboxClients
   const services = await ctx.stages.run('services', async () => {
     const started = await startLocalServices({ env, log: (line) => progress.info(`services: ${line}`) });
     lifecycle.add('local services', () => started.stop());
-    const what = [started.external.kafka ? 'external Kafka' : `Kafka ${started.versions.kafka ?? ''}`.trim(), started.external.aws ? `AWS endpoint ${started.awsEndpointUrl}` : 'moto'];
-    return { value: started, summary: `${what.join(' + ')} (${started.kafkaBrokers.join(',')}, ${started.awsEndpointUrl})` };
+    const what = [
+      started.external.kafka ? 'external Kafka' : `Kafka ${started.versions.kafka ?? ''}`.trim(),
+      started.external.aws ? `AWS endpoint ${started.awsEndpointUrl}` : 'moto',
+    ];
+    return {
+      value: started,
+      summary: `${what.join(' + ')} (${started.kafkaBrokers.join(',')}, ${started.awsEndpointUrl})`,
+    };
   });
   // Every AWS SDK client and handler in this process (and the trainer it spawns) reaches these services.
   Object.assign(process.env, services.env);
@@ -198,11 +213,24 @@ export async function servicesStage(ctx: SandboxContext): Promise<SandboxClients
 export async function provisionStage(ctx: SandboxContext): Promise<void> {
   const { services, s3, ddb, resources: res } = need(ctx.clients, 'clients');
   await ctx.stages.run('provision', async () => {
-    const report = await provisionResources({ config: ctx.config, brokers: services.kafkaBrokers, s3, ddb, resources: res });
+    const report = await provisionResources({
+      config: ctx.config,
+      brokers: services.kafkaBrokers,
+      s3,
+      ddb,
+      resources: res,
+    });
     // A fresh moto starts empty; an external endpoint keeps its own state between runs.
-    const restored = services.external.aws ? undefined : await restoreSnapshot(ctx.state.snapshotDir, { s3, ddb, resources: res });
-    const restoredNote = restored ? `; restored ${restored.registryItems} registry items and ${restored.artifacts} artifacts from the last run` : '';
-    return { value: report, summary: `topics ${report.topicsCreated.length} created / ${report.topicsExisting} existing, buckets ${res.lakeBucket} + ${res.artifactBucket}, tables ${res.registryTable} + ${res.onlineStoreTable}${restoredNote}` };
+    const restored = services.external.aws
+      ? undefined
+      : await restoreSnapshot(ctx.state.snapshotDir, { s3, ddb, resources: res });
+    const restoredNote = restored
+      ? `; restored ${restored.registryItems} registry items and ${restored.artifacts} artifacts from the last run`
+      : '';
+    return {
+      value: report,
+      summary: `topics ${report.topicsCreated.length} created / ${report.topicsExisting} existing, buckets ${res.lakeBucket} + ${res.artifactBucket}, tables ${res.registryTable} + ${res.onlineStoreTable}${restoredNote}`,
+    };
   });
 }
 
@@ -210,17 +238,35 @@ export async function provisionStage(ctx: SandboxContext): Promise<void> {
 export async function apiStage(ctx: SandboxContext): Promise<SandboxApi> {
   const { registry, s3, resources, onlineStore } = need(ctx.clients, 'clients');
   const { options } = ctx;
-  const predictions = new PredictionLakeSink({ s3, bucket: resources.lakeBucket, onLost: (n, err) => ctx.progress.info(`prediction log: ${n} records lost: ${(err as Error).message}`) });
+  const predictions = new PredictionLakeSink({
+    s3,
+    bucket: resources.lakeBucket,
+    onLost: (n, err) => ctx.progress.info(`prediction log: ${n} records lost: ${(err as Error).message}`),
+  });
   ctx.predictions = predictions;
   const api = await ctx.stages.run('api', async () => {
     let started: SandboxApi;
     let note = '';
     try {
-      started = await startSandboxApi({ config: ctx.config, registry, s3, port: options.port, onlineStore, onPrediction: predictions.record });
+      started = await startSandboxApi({
+        config: ctx.config,
+        registry,
+        s3,
+        port: options.port,
+        onlineStore,
+        onPrediction: predictions.record,
+      });
     } catch (err) {
       // The default port taken (another sandbox): any free port will do. An explicit --port is kept.
       if ((err as { code?: string }).code !== 'EADDRINUSE' || options.port !== DEFAULT_OPTIONS.port) throw err;
-      started = await startSandboxApi({ config: ctx.config, registry, s3, port: 0, onlineStore, onPrediction: predictions.record });
+      started = await startSandboxApi({
+        config: ctx.config,
+        registry,
+        s3,
+        port: 0,
+        onlineStore,
+        onPrediction: predictions.record,
+      });
       note = ` (port ${options.port} was taken)`;
     }
     const apiHandle = started;
@@ -270,7 +316,12 @@ export async function ingestStage(ctx: SandboxContext): Promise<IngestFigures> {
   ctx.ingest = ingest;
   ctx.outcome.poisonSent = ingest.replay.poison;
   ctx.outcome.implausibleSent = ingest.replay.implausible;
-  Object.assign(ctx.outcome.summary, { events_ingested: ingest.eventsIngested, lake_objects: ingest.lakeObjects, dlq_records: ingest.dlqRecords, quarantined: ingest.quarantinedRecords });
+  Object.assign(ctx.outcome.summary, {
+    events_ingested: ingest.eventsIngested,
+    lake_objects: ingest.lakeObjects,
+    dlq_records: ingest.dlqRecords,
+    quarantined: ingest.quarantinedRecords,
+  });
   await ctx.stages.run('compact', () => compactSandboxLake(config, s3, resources.lakeBucket));
   return ingest;
 }
@@ -298,7 +349,9 @@ async function livePhase(ctx: SandboxContext, apiUrl: string): Promise<void> {
     bars: LIVE_PHASE_BARS,
     predictions: need(ctx.predictions, 'the prediction log'),
   });
-  ctx.progress.info(`live phase: ${result.barsLanded} new bars landed for ${keys.length} baking configs, ${result.answered}/${result.requests} predictions answered (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  ctx.progress.info(
+    `live phase: ${result.barsLanded} new bars landed for ${keys.length} baking configs, ${result.answered}/${result.requests} predictions answered (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 
 /** The retrain state machine CDK synthesizes, run locally with the trainer as a process group. */
@@ -338,7 +391,9 @@ export async function trainStage(ctx: SandboxContext): Promise<RetrainStageResul
             const cliEnv = services.external.aws
               ? `REGISTRY_TABLE=${res.registryTable}`
               : `REGISTRY_TABLE=${res.registryTable} AWS_ENDPOINT_URL=${awsEnv.AWS_ENDPOINT_URL ?? ''} AWS_REGION=${region} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`;
-            progress.info(`waiting for manual approval (${config.promotion.approvalTimeoutSeconds} s); in another terminal: ${cliEnv} npm run registry -- pending, then approve|reject <KEY> <VERSION> --reason "..."`);
+            progress.info(
+              `waiting for manual approval (${config.promotion.approvalTimeoutSeconds} s); in another terminal: ${cliEnv} npm run registry -- pending, then approve|reject <KEY> <VERSION> --reason "..."`,
+            );
           }
         },
         onTaskError: (task, error) => progress.info(`retrain task ${task} failed: ${error.name}: ${error.message}`),
@@ -346,8 +401,14 @@ export async function trainStage(ctx: SandboxContext): Promise<RetrainStageResul
       });
       execution = running;
       const result = await running;
-      if (result.status !== 'SUCCEEDED') throw Object.assign(new Error(`retrain execution ${result.status}: ${result.error ?? 'unknown error'}`), { retrain: result });
-      return { value: result, summary: `${result.summary?.outcome}: ${result.summary?.registered.length ?? 0} registered, ${result.summary?.promoted.length ?? 0} promoted (${result.path.visits.length} states)` };
+      if (result.status !== 'SUCCEEDED')
+        throw Object.assign(new Error(`retrain execution ${result.status}: ${result.error ?? 'unknown error'}`), {
+          retrain: result,
+        });
+      return {
+        value: result,
+        summary: `${result.summary?.outcome}: ${result.summary?.registered.length ?? 0} registered, ${result.summary?.promoted.length ?? 0} promoted (${result.path.visits.length} states)`,
+      };
     })
     .catch((err: Error & { retrain?: RetrainStageResult }) => {
       ctx.retrain = err.retrain;
@@ -359,7 +420,11 @@ export async function trainStage(ctx: SandboxContext): Promise<RetrainStageResul
 
 /** The gate's decisions of the run (its `gate` run doc); none when the run did not get that far. */
 async function gateDecisions(s3: S3Client, artifactBucket: string, runId: string): Promise<GateDecision[]> {
-  const doc = await readJson(new S3Store(artifactBucket, '', s3), runDocKey(runId, 'gate'), (v) => v as { decisions?: unknown[] }).catch(() => undefined);
+  const doc = await readJson(
+    new S3Store(artifactBucket, '', s3),
+    runDocKey(runId, 'gate'),
+    (v) => v as { decisions?: unknown[] },
+  ).catch(() => undefined);
   return (doc?.decisions ?? []).flatMap((d) => {
     const parsed = gateDecisionSchema.safeParse(d);
     return parsed.success ? [parsed.data] : [];
@@ -378,8 +443,18 @@ export async function recordRetrainOutcome(ctx: SandboxContext): Promise<void> {
   const trained = await trainedConfigs(new S3Store(resources.artifactBucket, '', s3), ctx.runId, retrain.shards);
   Object.assign(outcome.summary, { configs_trained: trained.trained, dp_configs: trained.dataParallel });
   const bakeReason = (key: string) => retrain.summary?.canaryVerdicts?.find((v) => v.key === key)?.reason;
-  const later = [...(retrain.summary?.rejected ?? []), ...(retrain.summary?.rolledBack ?? []).map((r) => ({ key: r.key, reason: `rolled back after the canary bake: ${bakeReason(r.key) ?? `error rate ${r.errorRate}`}` }))];
-  const verdicts = summaryVerdicts(await gateDecisions(s3, resources.artifactBucket, ctx.runId), outcome.promoted, later);
+  const later = [
+    ...(retrain.summary?.rejected ?? []),
+    ...(retrain.summary?.rolledBack ?? []).map((r) => ({
+      key: r.key,
+      reason: `rolled back after the canary bake: ${bakeReason(r.key) ?? `error rate ${r.errorRate}`}`,
+    })),
+  ];
+  const verdicts = summaryVerdicts(
+    await gateDecisions(s3, resources.artifactBucket, ctx.runId),
+    outcome.promoted,
+    later,
+  );
   outcome.summary.verdicts = verdicts;
   outcome.summary.models_rejected = verdicts.filter((v) => !v.promoted).length;
   if (retrain.summary?.cost) outcome.summary.training_cost = retrain.summary.cost;
@@ -392,7 +467,15 @@ async function recordLiveOutcome(ctx: SandboxContext): Promise<void> {
   const { summary } = ctx.outcome;
   await ctx.predictions?.flush();
   summary.live_predictions = ctx.predictions?.written ?? 0;
-  const joins = await runOutcomeJoin({ config: ctx.config, s3, lakeBucket: resources.lakeBucket, liveQuality: new LiveQualityStore({ tableName: registry.tableName, client: need(ctx.clients, 'clients').ddb }) }, ctx.configs);
+  const joins = await runOutcomeJoin(
+    {
+      config: ctx.config,
+      s3,
+      lakeBucket: resources.lakeBucket,
+      liveQuality: new LiveQualityStore({ tableName: registry.tableName, client: need(ctx.clients, 'clients').ddb }),
+    },
+    ctx.configs,
+  );
   summary.outcomes_joined = joins.reduce((n, j) => n + j.joined, 0);
   for (const v of ctx.retrain?.summary?.canaryVerdicts ?? []) summary.canary_verdicts[v.verdict] += 1;
 }
@@ -415,17 +498,29 @@ export async function serveStage(ctx: SandboxContext): Promise<void> {
     if (health.statusCode !== 200) throw new Error(`/health answers ${health.statusCode} after promotion`);
     return { value: loaded, summary: `${loaded} models loaded for ${serving.length} configs` };
   });
-  const example = ctx.outcome.serving[0] ? await pickExample(ctx.outcome.serving.map((s) => s.key), (key) => barsFor(ctx, key)) : undefined;
+  const example = ctx.outcome.serving[0]
+    ? await pickExample(
+        ctx.outcome.serving.map((s) => s.key),
+        (key) => barsFor(ctx, key),
+      )
+    : undefined;
   if (example) ctx.outcome.example = example;
 }
 
 /** Prefers a config with real bars (SPX from vega-datasets) for the printed example request. */
-async function pickExample(keys: string[], bars: (key: string) => Promise<SeriesBars | undefined>): Promise<SandboxOutcome['example']> {
+async function pickExample(
+  keys: string[],
+  bars: (key: string) => Promise<SeriesBars | undefined>,
+): Promise<SandboxOutcome['example']> {
   let fallback: SandboxOutcome['example'];
   for (const key of keys) {
     const series = await bars(key);
     if (!series) continue;
-    const example = { key, body: { symbol: series.symbol, timeframe: series.timeframe, bars: series.bars }, synthetic: series.synthetic };
+    const example = {
+      key,
+      body: { symbol: series.symbol, timeframe: series.timeframe, bars: series.bars },
+      synthetic: series.synthetic,
+    };
     if (!series.synthetic) return example;
     fallback ??= example;
   }
@@ -455,9 +550,26 @@ export async function reportStage(ctx: SandboxContext): Promise<void> {
         config,
         registry: clients.registry,
         s3: clients.s3,
-        abTests: (ctx.retrain?.summary?.canaryVerdicts ?? []).map(({ key, version, mode, verdict, test, benchmark, pValue, candidateSamples, benchmarkSamples, reason }) => ({ key, version, mode, verdict, test, benchmark, pValue, candidateSamples, benchmarkSamples, reason })),
+        abTests: (ctx.retrain?.summary?.canaryVerdicts ?? []).map(
+          ({ key, version, mode, verdict, test, benchmark, pValue, candidateSamples, benchmarkSamples, reason }) => ({
+            key,
+            version,
+            mode,
+            verdict,
+            test,
+            benchmark,
+            pValue,
+            candidateSamples,
+            benchmarkSamples,
+            reason,
+          }),
+        ),
       });
-      const published = await publishReport(data, { s3: clients.s3, artifactBucket: clients.resources.artifactBucket, localDir: ctx.state.reportsDir(ctx.runId) });
+      const published = await publishReport(data, {
+        s3: clients.s3,
+        artifactBucket: clients.resources.artifactBucket,
+        localDir: ctx.state.reportsDir(ctx.runId),
+      });
       api.setReport(published.html);
       outcome.reportUrl = `${api.api.url}/report`;
       outcome.reportFile = published.file;
@@ -473,7 +585,9 @@ export async function reportStage(ctx: SandboxContext): Promise<void> {
 export async function saveStateStage(ctx: SandboxContext): Promise<void> {
   const save = ctx.clients?.saveState;
   if (!save || ctx.lifecycle.closed) return;
-  await save().catch((err: Error) => ctx.progress.info(`could not save the sandbox state for the next run: ${err.message}`));
+  await save().catch((err: Error) =>
+    ctx.progress.info(`could not save the sandbox state for the next run: ${err.message}`),
+  );
 }
 
 /**
@@ -499,6 +613,12 @@ export function finishOutcome(ctx: SandboxContext, now = Date.now()): SandboxOut
           ? `quarantined ${outcome.summary.quarantined} != implausible records sent ${outcome.implausibleSent}`
           : `${undecided} trained configs have no gate verdict`;
   }
-  ctx.state.recordRun({ runId: ctx.runId, startedAt: ctx.startedAt.toISOString(), ...outcome.summary, error: outcome.error, timings: outcome.timings });
+  ctx.state.recordRun({
+    runId: ctx.runId,
+    startedAt: ctx.startedAt.toISOString(),
+    ...outcome.summary,
+    error: outcome.error,
+    timings: outcome.timings,
+  });
   return outcome;
 }

@@ -73,14 +73,33 @@ export class StatePathBuilder {
   /** The path so far. States still running are `running` while the execution runs, `failed` once it has ended without them. */
   path(status: StateMachinePath['status'], executionName: string, endedAt = new Date()): StateMachinePath {
     if (status !== 'RUNNING') {
-      const why = status === 'ABORTED' ? 'execution aborted while it ran' : status === 'TIMED_OUT' ? 'execution timed out while it ran' : 'did not finish';
-      for (const [slot, attempt] of [...this.running]) this.end(slot, attempt, 'failed', attempt.error ?? why, iso(endedAt));
+      const why =
+        status === 'ABORTED'
+          ? 'execution aborted while it ran'
+          : status === 'TIMED_OUT'
+            ? 'execution timed out while it ran'
+            : 'did not finish';
+      for (const [slot, attempt] of [...this.running])
+        this.end(slot, attempt, 'failed', attempt.error ?? why, iso(endedAt));
     }
     const visits: StateVisit[] = [...this.visits]
       .sort((a, b) => a.enteredAt.localeCompare(b.enteredAt))
       .map((v) => {
-        const detail = [v.mapIndex !== undefined ? `shard ${v.mapIndex}` : undefined, v.repeats > 1 ? `${v.repeats} polls` : undefined, v.note].filter(Boolean).join(' · ');
-        return { name: v.name, type: v.type, status: v.status, enteredAt: v.enteredAt, ...(v.exitedAt ? { exitedAt: v.exitedAt } : {}), ...(detail ? { detail } : {}) };
+        const detail = [
+          v.mapIndex !== undefined ? `shard ${v.mapIndex}` : undefined,
+          v.repeats > 1 ? `${v.repeats} polls` : undefined,
+          v.note,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        return {
+          name: v.name,
+          type: v.type,
+          status: v.status,
+          enteredAt: v.enteredAt,
+          ...(v.exitedAt ? { exitedAt: v.exitedAt } : {}),
+          ...(detail ? { detail } : {}),
+        };
       });
     return { executionName, status, visits };
   }
@@ -100,7 +119,14 @@ export class StatePathBuilder {
         return;
       }
     }
-    const visit: Visit = { name: event.state, type: event.type, status: 'running', enteredAt: at, repeats: 1, ...(event.mapIndex !== undefined ? { mapIndex: event.mapIndex } : {}) };
+    const visit: Visit = {
+      name: event.state,
+      type: event.type,
+      status: 'running',
+      enteredAt: at,
+      repeats: 1,
+      ...(event.mapIndex !== undefined ? { mapIndex: event.mapIndex } : {}),
+    };
     this.visits.push(visit);
     this.running.set(slot, { visit, startedAt: at });
     if (this.fold.has(event.state)) this.pollBlocks.set(slot, visit);
@@ -115,7 +141,14 @@ export class StatePathBuilder {
       visit.repeats -= 1;
       visit.status = 'succeeded';
       visit.exitedAt = attempt.previousExit;
-      visit = { name: visit.name, type: visit.type, status, enteredAt: attempt.startedAt, repeats: 1, ...(visit.mapIndex !== undefined ? { mapIndex: visit.mapIndex } : {}) };
+      visit = {
+        name: visit.name,
+        type: visit.type,
+        status,
+        enteredAt: attempt.startedAt,
+        repeats: 1,
+        ...(visit.mapIndex !== undefined ? { mapIndex: visit.mapIndex } : {}),
+      };
       this.visits.push(visit);
     }
     visit.status = status;

@@ -33,6 +33,10 @@ export function openSandboxState(options: { dir?: string; fresh: boolean; env?: 
 
 /** `sbx-20260125t020000-3fa2`: valid as a retrain run id, an S3 key part and a trainer run id. */
 export function newSandboxRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
+    .toLowerCase();
   return `sbx-${stamp}-${randomBytes(2).toString('hex')}`;
 }

@@ -18,21 +18,40 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
     ['events ingested', String(s.events_ingested)],
     ['lake objects', String(s.lake_objects)],
     ['dead letters', `${s.dlq_records} (poison records sent: ${outcome.poisonSent})`],
-    ['quarantined', `${s.quarantined} (implausible records sent: ${outcome.implausibleSent}; npm run lake -- quarantine list)`],
+    [
+      'quarantined',
+      `${s.quarantined} (implausible records sent: ${outcome.implausibleSent}; npm run lake -- quarantine list)`,
+    ],
     ['configs trained', `${s.configs_trained} of ${outcome.configs.length} (${s.dp_configs} data-parallel)`],
     ['retrain execution', s.execution_status],
     ['models promoted', outcome.promoted.map((p) => `${p.key} v${p.version}`).join(', ') || '0'],
     ...s.verdicts
       .filter((v) => !v.promoted)
-      .map((v): [string, string] => [`not promoted ${v.key} v${v.version}`, `${v.verdict}${v.adjusted_p_value === null ? '' : `, DM p ${v.p_value?.toFixed(4)} (Holm ${v.adjusted_p_value.toFixed(4)})`}: ${v.reason}`]),
+      .map((v): [string, string] => [
+        `not promoted ${v.key} v${v.version}`,
+        `${v.verdict}${v.adjusted_p_value === null ? '' : `, DM p ${v.p_value?.toFixed(4)} (Holm ${v.adjusted_p_value.toFixed(4)})`}: ${v.reason}`,
+      ]),
     ['serving (production)', outcome.serving.map((p) => `${p.key} v${p.version}`).join(', ') || 'none'],
-    ['duration', `${s.duration_s} s (${Object.entries(outcome.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`],
+    [
+      'duration',
+      `${s.duration_s} s (${Object.entries(outcome.timings)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')})`,
+    ],
   ];
   const lines = ['', 'SignalForge sandbox summary', table(rows), ''];
-  if (outcome.reportUrl) lines.push(`Run report:  ${outcome.reportUrl}`, `             (also ${outcome.reportS3Uri} and ${outcome.reportFile})`);
+  if (outcome.reportUrl)
+    lines.push(
+      `Run report:  ${outcome.reportUrl}`,
+      `             (also ${outcome.reportS3Uri} and ${outcome.reportFile})`,
+    );
   if (s.ok && outcome.serving.length === 0) {
-    lines.push('', `No model is serving: the gate found no out-of-sample edge in ${s.scenario === 'default' ? "today's data" : `the ${s.scenario} scenario`} (reasons above and in the report's gate table).`);
-    if (s.scenario !== 'signal') lines.push('`npm start -- --scenario signal` replays series with a planted, learnable signal.');
+    lines.push(
+      '',
+      `No model is serving: the gate found no out-of-sample edge in ${s.scenario === 'default' ? "today's data" : `the ${s.scenario} scenario`} (reasons above and in the report's gate table).`,
+    );
+    if (s.scenario !== 'signal')
+      lines.push('`npm start -- --scenario signal` replays series with a planted, learnable signal.');
   }
   if (outcome.example && s.api_url && requestFileDir) {
     const what = `${outcome.example.key}, ${outcome.example.body.bars.length} ${outcome.example.synthetic ? 'replayed synthetic' : 'real (vega-datasets S&P 500)'} bars from the lake`;

@@ -132,8 +132,14 @@ async function status(): Promise<number> {
     console.log('detached services: not running');
     return 1;
   }
-  const kafkaOk = await waitForKafkaReady(state.kafkaBrokers, { timeoutMs: 3_000 }).then(() => true, () => false);
-  const motoOk = await waitForHttp(`${state.awsEndpointUrl}/moto-api/`, { timeoutMs: 3_000 }).then(() => true, () => false);
+  const kafkaOk = await waitForKafkaReady(state.kafkaBrokers, { timeoutMs: 3_000 }).then(
+    () => true,
+    () => false,
+  );
+  const motoOk = await waitForHttp(`${state.awsEndpointUrl}/moto-api/`, { timeoutMs: 3_000 }).then(
+    () => true,
+    () => false,
+  );
   console.log(`Kafka ${state.kafkaBrokers.join(',')}: ${kafkaOk ? 'ready' : 'NOT answering'}`);
   console.log(`moto ${state.awsEndpointUrl}: ${motoOk ? 'ready' : 'NOT answering'}`);
   return kafkaOk && motoOk ? 0 : 1;
@@ -178,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof MissingPrerequisiteError ? err.message : (err as Error).stack ?? String(err);
+    const message = err instanceof MissingPrerequisiteError ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(`signalforge services: ${message}\n`);
     process.exit(1);
   },

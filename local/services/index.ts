@@ -76,7 +76,10 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   const env = options.env ?? process.env;
   const log = options.log ?? defaultLog;
   const tieToParent = options.tieToParent ?? true;
-  const externalBrokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const externalBrokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const externalAws = env.AWS_ENDPOINT_URL?.trim() || undefined;
   const needKafka = externalBrokers.length === 0;
   const needMoto = externalAws === undefined;
@@ -92,7 +95,9 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   }
   const stateDir = runDir ?? '';
   const [kafkaResult, motoResult] = await Promise.allSettled([
-    needKafka ? startKafka({ stateDir, log, env, tieToParent, heapMb: options.kafkaHeapMb }) : Promise.resolve(undefined),
+    needKafka
+      ? startKafka({ stateDir, log, env, tieToParent, heapMb: options.kafkaHeapMb })
+      : Promise.resolve(undefined),
     needMoto ? startMoto({ stateDir, log, env, tieToParent }) : Promise.resolve(undefined),
   ]);
   const kafka: RunningKafka | undefined = kafkaResult.status === 'fulfilled' ? kafkaResult.value : undefined;
@@ -105,7 +110,13 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     throw failure.reason;
   }
   const pids = started.map((s) => s.pid);
-  if (runDir) writeRunRecord(runDir, { ownerPid: process.pid, detached: !tieToParent, startedAt: new Date().toISOString(), pids });
+  if (runDir)
+    writeRunRecord(runDir, {
+      ownerPid: process.pid,
+      detached: !tieToParent,
+      startedAt: new Date().toISOString(),
+      pids,
+    });
 
   const kafkaBrokers = kafka ? kafka.brokers : externalBrokers;
   const awsEndpointUrl = moto ? moto.endpointUrl : externalAws!;

@@ -35,7 +35,11 @@ function lockIsStale(lockDir: string): boolean {
   }
 }
 
-export async function withInstallLock<T>(lockDir: string, fn: () => Promise<T>, options: InstallLockOptions = {}): Promise<T> {
+export async function withInstallLock<T>(
+  lockDir: string,
+  fn: () => Promise<T>,
+  options: InstallLockOptions = {},
+): Promise<T> {
   const pollMs = options.pollMs ?? 250;
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
   mkdirSync(dirname(lockDir), { recursive: true });

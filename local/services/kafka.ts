@@ -51,7 +51,15 @@ export async function installKafka(options: { log?: Log; env?: NodeJS.ProcessEnv
       const started = Date.now();
       const staging = join(home, `libs.partial-${process.pid}`);
       rmSync(staging, { recursive: true, force: true });
-      await runMaven(['-q', '-B', '-f', KAFKA_POM, DEPENDENCY_PLUGIN, `-DoutputDirectory=${staging}`, '-DincludeScope=runtime']);
+      await runMaven([
+        '-q',
+        '-B',
+        '-f',
+        KAFKA_POM,
+        DEPENDENCY_PLUGIN,
+        `-DoutputDirectory=${staging}`,
+        '-DincludeScope=runtime',
+      ]);
       if (!readdirSync(staging).some((f) => f.startsWith(`kafka_2.13-${version}`))) {
         throw new Error(`Maven finished but ${staging} has no kafka_2.13-${version} jar`);
       }
@@ -203,7 +211,9 @@ export async function waitForKafkaReady(brokers: string[], options: KafkaReadyOp
     }
     await sleep(250);
   }
-  throw new Error(`Kafka at ${brokers.join(',')} not ready in time: ${(lastError as Error | undefined)?.message ?? 'no answer'}`);
+  throw new Error(
+    `Kafka at ${brokers.join(',')} not ready in time: ${(lastError as Error | undefined)?.message ?? 'no answer'}`,
+  );
 }
 
 export interface StartKafkaOptions {
@@ -244,9 +254,25 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
     const dataDir = join(dir, 'data');
     rmSync(dataDir, { recursive: true, force: true });
     const propsFile = join(dir, 'server.properties');
-    writeFileSync(propsFile, renderServerProperties({ brokerPort: brokerPort!, controllerPort: controllerPort!, dataDir }));
-    const format = await runJava(java, ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4jConfig}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', propsFile]);
-    if (format.code !== 0) throw new Error(`Kafka storage format failed (exit ${format.code}):\n${format.output.slice(-3000)}`);
+    writeFileSync(
+      propsFile,
+      renderServerProperties({ brokerPort: brokerPort!, controllerPort: controllerPort!, dataDir }),
+    );
+    const format = await runJava(java, [
+      '-Xmx256m',
+      '-XX:TieredStopAtLevel=1',
+      `-Dlog4j2.configurationFile=${log4jConfig}`,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      newClusterId(),
+      '-c',
+      propsFile,
+    ]);
+    if (format.code !== 0)
+      throw new Error(`Kafka storage format failed (exit ${format.code}):\n${format.output.slice(-3000)}`);
 
     const proc: SupervisedProcess = spawnSupervised({
       command: java,

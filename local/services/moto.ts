@@ -13,7 +13,10 @@ const MOTO_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'moto_server.py
 export { installVenv, venvDir, venvInstalled, venvTool } from './python-venv.js';
 
 /** Ready = the server answers HTTP at all; moto has no separate health endpoint. */
-export async function waitForHttp(url: string, options: { timeoutMs?: number; isDead?: () => boolean } = {}): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  options: { timeoutMs?: number; isDead?: () => boolean } = {},
+): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -75,13 +78,22 @@ export async function startMoto(options: StartMotoOptions): Promise<RunningMoto>
       args: [MOTO_ENTRY, '-H', LOOPBACK, '-p', String(port)],
       cwd: dir,
       // Dummy credentials: the emulator must never see a developer's real ones.
-      env: { ...env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: undefined, AWS_DEFAULT_REGION: 'us-east-1' },
+      env: {
+        ...env,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_SESSION_TOKEN: undefined,
+        AWS_DEFAULT_REGION: 'us-east-1',
+      },
       logFile,
       tieToParent: options.tieToParent,
     });
     const endpointUrl = `http://${LOOPBACK}:${port}`;
     try {
-      await waitForHttp(`${endpointUrl}/moto-api/`, { timeoutMs: options.readyTimeoutMs, isDead: () => proc.hasExited() });
+      await waitForHttp(`${endpointUrl}/moto-api/`, {
+        timeoutMs: options.readyTimeoutMs,
+        isDead: () => proc.hasExited(),
+      });
       return { endpointUrl, pid: proc.pid, logFile, stop: () => proc.stop(5_000) };
     } catch (err) {
       await proc.stop(2_000).catch(() => {});

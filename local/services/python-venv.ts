@@ -86,15 +86,24 @@ export async function installVenvSpec(
           `\`${python} -m venv\` failed; install venv support (e.g. \`apt-get install python3-venv\`).\n${(err as Error).message}`,
         );
       }
-      await run(join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', spec.requirements], env);
+      await run(
+        join(dir, 'bin', 'pip'),
+        ['install', '--quiet', '--disable-pip-version-check', '-r', spec.requirements],
+        env,
+      );
       log(`virtualenv ${spec.name} ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     },
-    { onWait: (holder) => log(`waiting for another process (${holder}) installing the Python virtualenv ${spec.name}...`) },
+    {
+      onWait: (holder) =>
+        log(`waiting for another process (${holder}) installing the Python virtualenv ${spec.name}...`),
+    },
   );
 }
 
 /** Both project venvs: moto + cfn-lint, and checkov. */
-export async function installVenv(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<'reused' | 'installed'> {
+export async function installVenv(
+  options: { log?: Log; env?: NodeJS.ProcessEnv } = {},
+): Promise<'reused' | 'installed'> {
   const outcomes = await Promise.all([installVenvSpec(MOTO_VENV, options), installVenvSpec(CHECKOV_VENV, options)]);
   return outcomes.includes('installed') ? 'installed' : 'reused';
 }

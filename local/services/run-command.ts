@@ -17,7 +17,11 @@ export function captureCommand(
 }
 
 /** As captureCommand, but a non-zero exit rejects with the command and the tail of its output. */
-export async function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+export async function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
   const { code, output } = await captureCommand(command, args, options);
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-4000)}`);
 }

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RetrainTaskName } from '../../lambdas/training/task-catalog.js';
@@ -21,7 +31,12 @@ export function definitionCacheDir(env: NodeJS.ProcessEnv = process.env): string
 }
 
 // Entry points of everything the synthesised definition is derived from; their relative imports are followed.
-const ROOTS = ['lib/training/retrain-state-machine.ts', 'lib/training/retrain-state-machine-props.ts', 'lambdas/training/task-catalog.ts', 'local/stepfunctions/retrain-definition.ts'];
+const ROOTS = [
+  'lib/training/retrain-state-machine.ts',
+  'lib/training/retrain-state-machine-props.ts',
+  'lambdas/training/task-catalog.ts',
+  'local/stepfunctions/retrain-definition.ts',
+];
 const RELATIVE_IMPORT = /(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 
 /**
@@ -60,7 +75,9 @@ export function retrainSourcesDigest(root = REPO_ROOT): string {
 
 /** Cache key of the synthesised definition: sha256 over the config JSON and the sources digest. */
 export function retrainDefinitionCacheKey(configJson: string, sourcesDigest = retrainSourcesDigest()): string {
-  return createHash('sha256').update(`format ${CACHE_FORMAT}\nsources ${sourcesDigest}\nconfig ${configJson}`).digest('hex');
+  return createHash('sha256')
+    .update(`format ${CACHE_FORMAT}\nsources ${sourcesDigest}\nconfig ${configJson}`)
+    .digest('hex');
 }
 
 function cacheFile(dir: string, key: string): string {
@@ -70,8 +87,17 @@ function cacheFile(dir: string, key: string): string {
 /** The cached definition for this key, or undefined when there is none or it is unreadable. */
 export function readCachedDefinition(dir: string, key: string): CachedRetrainDefinition | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(cacheFile(dir, key), 'utf8')) as Partial<CachedRetrainDefinition> & { key?: string };
-    if (parsed.key !== key || typeof parsed.definition !== 'object' || parsed.definition === null || typeof parsed.taskByArn !== 'object' || parsed.taskByArn === null) return undefined;
+    const parsed = JSON.parse(readFileSync(cacheFile(dir, key), 'utf8')) as Partial<CachedRetrainDefinition> & {
+      key?: string;
+    };
+    if (
+      parsed.key !== key ||
+      typeof parsed.definition !== 'object' ||
+      parsed.definition === null ||
+      typeof parsed.taskByArn !== 'object' ||
+      parsed.taskByArn === null
+    )
+      return undefined;
     // Touched on use, so pruning drops the entries no run reads any more.
     const now = new Date();
     utimesSync(cacheFile(dir, key), now, now);

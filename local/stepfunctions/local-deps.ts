@@ -44,7 +44,12 @@ export function localRetrainHandlers(setup: LocalRetrainSetup): { deps: Training
       new LocalProcessLauncher({
         config: setup.config,
         logDir: setup.trainerLogDir ?? join(tmpdir(), 'signalforge-trainer-logs'),
-        runtime: setup.trainerRuntime ?? { workers: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '5'] },
+        runtime: setup.trainerRuntime ?? {
+          workers: 1,
+          backend: 'wasm',
+          spotWatch: false,
+          extraArgs: ['--in-process', '--heartbeat-s', '5'],
+        },
       }),
     notifier: setup.alertTopicArn ? new SnsNotifier(setup.alertTopicArn) : new ConsoleNotifier(),
     liveMetrics: setup.liveMetrics ?? new CloudWatchLiveMetrics(),

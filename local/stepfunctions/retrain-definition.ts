@@ -8,7 +8,13 @@ import type { SignalForgeConfig } from '../../core/config/index.js';
 import { deepMerge } from '../../core/config/index.js';
 import { TASK_METADATA_KEY, type RetrainTaskName } from '../../lambdas/training/task-catalog.js';
 import { RetrainStateMachine } from '../../lib/training/retrain-state-machine.js';
-import { definitionCacheDir, readCachedDefinition, retrainDefinitionCacheKey, retrainSourcesDigest, writeCachedDefinition } from './definition-cache.js';
+import {
+  definitionCacheDir,
+  readCachedDefinition,
+  retrainDefinitionCacheKey,
+  retrainSourcesDigest,
+  writeCachedDefinition,
+} from './definition-cache.js';
 
 export const FAKE_ACCOUNT = '123456789012';
 export const FAKE_REGION = 'us-east-1';
@@ -38,7 +44,12 @@ export function resolveIntrinsics(value: CfnValue, arnFor: (logicalId: string) =
   }
   if ('Ref' in obj) {
     const ref = obj.Ref as string;
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': FAKE_REGION, 'AWS::AccountId': FAKE_ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': FAKE_REGION,
+      'AWS::AccountId': FAKE_ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     return pseudo[ref] ?? ref;
   }
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, arnFor)]));
@@ -69,7 +80,10 @@ export interface SynthesizeOptions {
  * are cached in memory and on disk under a key over the config and the sources that shape the
  * definition (see retrainDefinitionCacheKey): any edit to them or to the config misses the cache.
  */
-export function synthesizeRetrainDefinition(config: SignalForgeConfig, options: SynthesizeOptions = {}): SynthesizedRetrain {
+export function synthesizeRetrainDefinition(
+  config: SignalForgeConfig,
+  options: SynthesizeOptions = {},
+): SynthesizedRetrain {
   const localConfig = asSynthesised(config);
   const configJson = JSON.stringify(localConfig);
   const cacheDir = options.cacheDir ?? definitionCacheDir();
@@ -112,15 +126,24 @@ function synthesize(localConfig: SignalForgeConfig): SynthesizedRetrain {
     alertTopic: new Topic(stack, 'Alerts'),
     encryptionKey: key,
   });
-  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> };
+  const template = Template.fromStack(stack).toJSON() as {
+    Resources: Record<
+      string,
+      { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+    >;
+  };
   const arnFor = (logicalId: string) => `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:${logicalId}`;
   const taskByArn: Record<string, RetrainTaskName> = {};
   let definitionString: CfnValue;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const task = resource.Metadata?.[TASK_METADATA_KEY];
-    if (resource.Type === 'AWS::Lambda::Function' && typeof task === 'string') taskByArn[arnFor(logicalId)] = task as RetrainTaskName;
+    if (resource.Type === 'AWS::Lambda::Function' && typeof task === 'string')
+      taskByArn[arnFor(logicalId)] = task as RetrainTaskName;
     if (resource.Type === 'AWS::StepFunctions::StateMachine') definitionString = resource.Properties?.DefinitionString;
   }
   if (definitionString === undefined) throw new Error('no state machine in the synthesised template');
-  return { definition: JSON.parse(String(resolveIntrinsics(definitionString, arnFor))) as Record<string, unknown>, taskByArn };
+  return {
+    definition: JSON.parse(String(resolveIntrinsics(definitionString, arnFor))) as Record<string, unknown>,
+    taskByArn,
+  };
 }

@@ -7,7 +7,13 @@ import { synthesizeRetrainDefinition } from './retrain-definition.js';
 import { toStateEvent, type RetrainStateEvent } from './state-events.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type StateDef = { Type: string; Resource?: string; Retry?: unknown[]; ItemProcessor?: { States: Record<string, StateDef> }; Iterator?: { States: Record<string, StateDef> } };
+type StateDef = {
+  Type: string;
+  Resource?: string;
+  Retry?: unknown[];
+  ItemProcessor?: { States: Record<string, StateDef> };
+  Iterator?: { States: Record<string, StateDef> };
+};
 
 export interface RunRetrainLocallyOptions {
   config: SignalForgeConfig;
@@ -121,12 +127,26 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
   signal?.addEventListener('abort', onAbort, { once: true });
   // run() invokes the first Task handler synchronously, so an abort may already have happened when it returns.
   const stateMachineName = `signalforge-${options.config.envName}-retrain`;
-  const executionArn = options.executionArn ?? `arn:aws:states:${options.config.region}:000000000000:execution:${stateMachineName}:local-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
+  const executionArn =
+    options.executionArn ??
+    `arn:aws:states:${options.config.region}:000000000000:execution:${stateMachineName}:local-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
   const context = {
-    Execution: { Id: executionArn, Name: executionArn.split(':').at(-1)!, StartTime: new Date().toISOString(), Input: viaJson(options.input), RoleArn: 'arn:aws:iam::000000000000:role/local' },
-    StateMachine: { Id: executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''), Name: stateMachineName },
+    Execution: {
+      Id: executionArn,
+      Name: executionArn.split(':').at(-1)!,
+      StartTime: new Date().toISOString(),
+      Input: viaJson(options.input),
+      RoleArn: 'arn:aws:iam::000000000000:role/local',
+    },
+    StateMachine: {
+      Id: executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
+      Name: stateMachineName,
+    },
   };
-  const execution = machine.run(viaJson(options.input), { overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides }, context: context as never });
+  const execution = machine.run(viaJson(options.input), {
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    context: context as never,
+  });
   abortExecution = execution.abort;
   if (signal?.aborted) execution.abort();
   const path: string[] = [];
@@ -152,7 +172,8 @@ export async function runRetrainLocally(options: RunRetrainLocallyOptions): Prom
       return { status: 'ABORTED', error: 'ExecutionAborted', path, events };
     }
     await collecting.catch(() => undefined);
-    if (err instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout', cause: err.message, path, events };
+    if (err instanceof ExecutionTimeoutError)
+      return { status: 'TIMED_OUT', error: 'States.Timeout', cause: err.message, path, events };
     const cause = err instanceof ExecutionError ? (err.cause as Error) : (err as Error);
     return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message, path, events };
   } finally {
@@ -167,8 +188,10 @@ function reportPayload(entry: EventLog, report: (payload: StatePayload) => void)
   const index = 'index' in entry && entry.index !== undefined ? { mapIndex: entry.index } : {};
   if (entry.type === 'ExecutionStarted') report({ state: '(execution)', kind: 'input', bytes: bytes(entry.input) });
   if (entry.type === 'ExecutionSucceeded') report({ state: '(execution)', kind: 'output', bytes: bytes(entry.output) });
-  if (entry.type === 'StateEntered') report({ state: entry.state.name, kind: 'input', bytes: bytes(entry.state.input), ...index });
-  if (entry.type === 'StateExited') report({ state: entry.state.name, kind: 'output', bytes: bytes(entry.state.output), ...index });
+  if (entry.type === 'StateEntered')
+    report({ state: entry.state.name, kind: 'input', bytes: bytes(entry.state.input), ...index });
+  if (entry.type === 'StateExited')
+    report({ state: entry.state.name, kind: 'output', bytes: bytes(entry.state.output), ...index });
 }
 
 /** Waits until the given calls have settled, or the grace period is over. */

@@ -11,8 +11,22 @@ type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenera
 export type RetrainStateEvent =
   | { kind: 'entered' | 'exited'; state: string; type: string; at: Date; mapIndex?: number }
   | { kind: 'failed'; state: string; type: string; at: Date; mapIndex?: number; error: string; cause?: string }
-  | { kind: 'retried'; state: string; type: string; at: Date; mapIndex?: number; /** 1 for the first retry. */ attempt: number }
-  | { kind: 'caught'; state: string; type: string; at: Date; mapIndex?: number; /** The state the Catch sends the execution to. */ next: string };
+  | {
+      kind: 'retried';
+      state: string;
+      type: string;
+      at: Date;
+      mapIndex?: number /** 1 for the first retry. */;
+      attempt: number;
+    }
+  | {
+      kind: 'caught';
+      state: string;
+      type: string;
+      at: Date;
+      mapIndex?: number /** The state the Catch sends the execution to. */;
+      next: string;
+    };
 
 function causeText(cause: unknown): string | undefined {
   if (cause === undefined || cause === null) return undefined;
@@ -29,7 +43,12 @@ export function toStateEvent(event: EventLog): RetrainStateEvent | undefined {
     case 'StateFailed':
     case 'StateRetried':
     case 'StateCaught': {
-      const base = { state: event.state.name, type: event.state.type, at: new Date(event.timestamp), ...(event.index !== undefined ? { mapIndex: event.index } : {}) };
+      const base = {
+        state: event.state.name,
+        type: event.state.type,
+        at: new Date(event.timestamp),
+        ...(event.index !== undefined ? { mapIndex: event.index } : {}),
+      };
       if (event.type === 'StateEntered') return { kind: 'entered', ...base };
       if (event.type === 'StateExited') return { kind: 'exited', ...base };
       if (event.type === 'StateRetried') return { kind: 'retried', ...base, attempt: event.retry.attempt };

@@ -4,7 +4,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 import type { TrainerHandle } from '../../lambdas/training/contracts.js';
-import { trainerCliArgs, type TrainerRuntime, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from '../../lambdas/training/launchers/types.js';
+import {
+  trainerCliArgs,
+  type TrainerRuntime,
+  type TrainerLaunchRequest,
+  type TrainerLauncher,
+  type TrainerProcessStatus,
+} from '../../lambdas/training/launchers/types.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -42,7 +48,12 @@ export class LocalProcessLauncher implements TrainerLauncher {
     const logPath = join(this.options.logDir, `${request.runId}-attempt${request.attempt}.log`);
     const log = openSync(logPath, 'a');
     const runtime = this.options.runtime ?? { workers: 1, backend: 'wasm', spotWatch: false };
-    const args = ['--import', 'tsx', join(repoRoot, 'gpu-trainer', 'cli.ts'), ...trainerCliArgs(request, this.options.config, runtime)];
+    const args = [
+      '--import',
+      'tsx',
+      join(repoRoot, 'gpu-trainer', 'cli.ts'),
+      ...trainerCliArgs(request, this.options.config, runtime),
+    ];
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       detached: true,
@@ -60,7 +71,13 @@ export class LocalProcessLauncher implements TrainerLauncher {
       state.detail = signal ? `trainer process killed by ${signal}` : `trainer process exited with code ${code}`;
     });
     child.unref();
-    return { backend: this.backend, id: String(pid), instanceType: 'local', instanceTypeIndex: request.instanceTypeIndex, launchedAt: new Date().toISOString() };
+    return {
+      backend: this.backend,
+      id: String(pid),
+      instanceType: 'local',
+      instanceTypeIndex: request.instanceTypeIndex,
+      launchedAt: new Date().toISOString(),
+    };
   }
 
   async describe(handle: TrainerHandle): Promise<TrainerProcessStatus> {
@@ -77,7 +94,8 @@ export class LocalProcessLauncher implements TrainerLauncher {
 
   async terminateRun(parentRunId: string): Promise<string[]> {
     const live = (byRun.get(parentRunId) ?? []).filter((pid) => !tracked.get(pid)?.exited);
-    for (const pid of live) await this.terminate({ backend: this.backend, id: String(pid), instanceTypeIndex: 0, launchedAt: '' });
+    for (const pid of live)
+      await this.terminate({ backend: this.backend, id: String(pid), instanceTypeIndex: 0, launchedAt: '' });
     return live.map(String);
   }
 

@@ -76,9 +76,12 @@ export async function runLakeCli(argv: string[], io: LakeCliIo): Promise<number>
   const [area, command, ...keys] = positionals;
   try {
     if (area !== 'quarantine') throw new UsageError(`unknown area ${area} (only: quarantine)`);
-    if (!command || !['list', 'release', 'discard'].includes(command)) throw new UsageError(`unknown command ${command ?? '(none)'}`);
-    if (o.rule && !(PLAUSIBILITY_RULES as readonly string[]).includes(o.rule)) throw new UsageError(`unknown rule ${o.rule}`);
-    if (command !== 'list' && keys.length === 0) throw new UsageError(`${command} needs at least one quarantine KEY (see list)`);
+    if (!command || !['list', 'release', 'discard'].includes(command))
+      throw new UsageError(`unknown command ${command ?? '(none)'}`);
+    if (o.rule && !(PLAUSIBILITY_RULES as readonly string[]).includes(o.rule))
+      throw new UsageError(`unknown rule ${o.rule}`);
+    if (command !== 'list' && keys.length === 0)
+      throw new UsageError(`${command} needs at least one quarantine KEY (see list)`);
     if (command !== 'list' && !o.reason) throw new UsageError(`${command} needs --reason`);
     const lakeBucket = o['lake-bucket'] ?? env.LAKE_BUCKET;
     if (!lakeBucket) throw new UsageError('no lake bucket: pass --lake-bucket or set LAKE_BUCKET');
@@ -96,11 +99,21 @@ export async function runLakeCli(argv: string[], io: LakeCliIo): Promise<number>
     let failed = 0;
     for (const key of keys) {
       try {
-        const { audit, auditKey } = command === 'release' ? await releaseQuarantined(ops, key, who, o.reason!) : await discardQuarantined(ops, key, who, o.reason!);
+        const { audit, auditKey } =
+          command === 'release'
+            ? await releaseQuarantined(ops, key, who, o.reason!)
+            : await discardQuarantined(ops, key, who, o.reason!);
         if (o.json) io.out(JSON.stringify({ key, action: audit.action, auditKey, landedKeys: audit.landedKeys ?? [] }));
-        else io.out(`${audit.action === 'release' ? 'released' : 'discarded'} ${key} (${audit.entry.rule}, ${audit.entry.symbol} ${audit.entry.eventId})${audit.landedKeys ? ` -> ${audit.landedKeys.join(', ')}` : ''}; audit ${auditKey}`);
+        else
+          io.out(
+            `${audit.action === 'release' ? 'released' : 'discarded'} ${key} (${audit.entry.rule}, ${audit.entry.symbol} ${audit.entry.eventId})${audit.landedKeys ? ` -> ${audit.landedKeys.join(', ')}` : ''}; audit ${auditKey}`,
+          );
       } catch (err) {
-        if (!(err instanceof QuarantineNotFoundError) && !(err instanceof Error && /stays in quarantine/.test(err.message))) throw err;
+        if (
+          !(err instanceof QuarantineNotFoundError) &&
+          !(err instanceof Error && /stays in quarantine/.test(err.message))
+        )
+          throw err;
         io.err(`lake: ${err.message}`);
         failed++;
       }
@@ -115,7 +128,13 @@ export async function runLakeCli(argv: string[], io: LakeCliIo): Promise<number>
   }
 }
 
-async function list(ops: QuarantineOps, topic: string | undefined, rule: string | undefined, json: boolean, io: LakeCliIo): Promise<number> {
+async function list(
+  ops: QuarantineOps,
+  topic: string | undefined,
+  rule: string | undefined,
+  json: boolean,
+  io: LakeCliIo,
+): Promise<number> {
   const listed = await listQuarantine(ops.s3, ops.quarantineBucket, ops.config.quality.quarantinePrefix, topic);
   const entries = [];
   for (const l of listed) {
@@ -133,12 +152,16 @@ async function list(ops: QuarantineOps, topic: string | undefined, rule: string 
     io.out('quarantine is empty');
     return 0;
   }
-  for (const { key, entry } of entries) io.out(`${key}  ${entry.rule}  ${entry.symbol}  ${entry.eventId}  ${entry.quarantinedAt}\n    ${entry.detail}`);
+  for (const { key, entry } of entries)
+    io.out(`${key}  ${entry.rule}  ${entry.symbol}  ${entry.eventId}  ${entry.quarantinedAt}\n    ${entry.detail}`);
   io.out(`${entries.length} quarantined`);
   return 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await runLakeCli(process.argv.slice(2), { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) });
+  const code = await runLakeCli(process.argv.slice(2), {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+  });
   process.exitCode = code;
 }

@@ -47,7 +47,13 @@ export const RELEASE_TOPIC_PREFIX = 'quarantine-release';
 
 async function writeAudit(ops: QuarantineOps, audit: AuditEntry): Promise<string> {
   const { entry } = audit;
-  const key = quarantineAuditKey(ops.config.quality.quarantinePrefix, { at: audit.at, action: audit.action, topic: entry.topic, partition: entry.partition, offset: entry.offset });
+  const key = quarantineAuditKey(ops.config.quality.quarantinePrefix, {
+    at: audit.at,
+    action: audit.action,
+    topic: entry.topic,
+    partition: entry.partition,
+    offset: entry.offset,
+  });
   await putObjectBytes(ops.s3, ops.quarantineBucket, key, JSON.stringify(audit), 'application/json');
   return key;
 }
@@ -59,7 +65,12 @@ async function writeAudit(ops: QuarantineOps, audit: AuditEntry): Promise<string
  * release repeated after a crash overwrites the same object: the record lands exactly once. Then the audit
  * entry is written and the quarantine object deleted.
  */
-export async function releaseQuarantined(ops: QuarantineOps, key: string, who: string, reason: string): Promise<{ audit: AuditEntry; auditKey: string }> {
+export async function releaseQuarantined(
+  ops: QuarantineOps,
+  key: string,
+  who: string,
+  reason: string,
+): Promise<{ audit: AuditEntry; auditKey: string }> {
   const entry = await readQuarantineEntry(ops.s3, ops.quarantineBucket, key);
   if (!entry) throw new QuarantineNotFoundError(key);
   const landedKeys: string[] = [];
@@ -85,18 +96,40 @@ export async function releaseQuarantined(ops: QuarantineOps, key: string, who: s
     value: entry.valueBase64,
     headers: Array.isArray(entry.headers) ? entry.headers : [],
   };
-  const event = { eventSource: 'aws:kafka', eventSourceArn: 'arn:signalforge:quarantine-release', bootstrapServers: '', records: { [`${topic}-${entry.partition}`]: [record] } } as unknown as MSKEvent;
+  const event = {
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn:signalforge:quarantine-release',
+    bootstrapServers: '',
+    records: { [`${topic}-${entry.partition}`]: [record] },
+  } as unknown as MSKEvent;
   const response = await handler(event, {} as Context);
-  if (response.batchItemFailures.length > 0) throw new Error(`release of ${key} failed to write the lake; the record stays in quarantine`);
-  if (landedKeys.length === 0) throw new Error(`release of ${key} did not land (the sink dead-lettered it: see ${ops.config.ingest.deadLetterPrefix}/); the record stays in quarantine`);
-  const audit: AuditEntry = { action: 'release', who, reason, at: new Date().toISOString(), quarantineKey: key, landedKeys, entry };
+  if (response.batchItemFailures.length > 0)
+    throw new Error(`release of ${key} failed to write the lake; the record stays in quarantine`);
+  if (landedKeys.length === 0)
+    throw new Error(
+      `release of ${key} did not land (the sink dead-lettered it: see ${ops.config.ingest.deadLetterPrefix}/); the record stays in quarantine`,
+    );
+  const audit: AuditEntry = {
+    action: 'release',
+    who,
+    reason,
+    at: new Date().toISOString(),
+    quarantineKey: key,
+    landedKeys,
+    entry,
+  };
   const auditKey = await writeAudit(ops, audit);
   await ops.s3.send(new DeleteObjectCommand({ Bucket: ops.quarantineBucket, Key: key }));
   return { audit, auditKey };
 }
 
 /** Drops a quarantined record from the quarantine; its audit entry keeps the original bytes. */
-export async function discardQuarantined(ops: QuarantineOps, key: string, who: string, reason: string): Promise<{ audit: AuditEntry; auditKey: string }> {
+export async function discardQuarantined(
+  ops: QuarantineOps,
+  key: string,
+  who: string,
+  reason: string,
+): Promise<{ audit: AuditEntry; auditKey: string }> {
   const entry = await readQuarantineEntry(ops.s3, ops.quarantineBucket, key);
   if (!entry) throw new QuarantineNotFoundError(key);
   const audit: AuditEntry = { action: 'discard', who, reason, at: new Date().toISOString(), quarantineKey: key, entry };

@@ -31,7 +31,8 @@ export const preflightArgsSchema = z.object({
       if (text === undefined) return undefined;
       try {
         const value: unknown = JSON.parse(text);
-        if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+        if (typeof value === 'object' && value !== null && !Array.isArray(value))
+          return value as Record<string, unknown>;
       } catch {
         // reported below
       }
@@ -53,7 +54,12 @@ export function parsePreflightArgs(argv: string[]): PreflightArgs {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { region: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      options: {
+        region: { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);

@@ -30,7 +30,8 @@ export function bootstrapRequirement(): BootstrapRequirement {
     const artifact = app.synth().getStackByName(stack.stackName);
     const minVersion = artifact.requiresBootstrapStackVersion;
     const versionParameter = artifact.bootstrapStackVersionSsmParameter;
-    if (minVersion === undefined || versionParameter === undefined) throw new Error('aws-cdk-lib recorded no bootstrap requirement for the default synthesizer');
+    if (minVersion === undefined || versionParameter === undefined)
+      throw new Error('aws-cdk-lib recorded no bootstrap requirement for the default synthesizer');
     cached = { minVersion, versionParameter };
     return cached;
   } finally {

@@ -38,12 +38,19 @@ function unreachable(err: unknown, region: string): AccountUnreachableError {
   const e = err as Error & { code?: string };
   const code = e.code ?? e.name;
   if (['ENOTFOUND', 'EAI_AGAIN'].includes(code) || /getaddrinfo/.test(e.message)) {
-    return new AccountUnreachableError(`no AWS endpoint answers for region ${region} (${code}): check the region id, and that this machine can reach AWS`);
+    return new AccountUnreachableError(
+      `no AWS endpoint answers for region ${region} (${code}): check the region id, and that this machine can reach AWS`,
+    );
   }
   if (['InvalidClientTokenId', 'UnrecognizedClientException'].includes(code)) {
-    return new AccountUnreachableError(`the credentials were rejected in ${region} (${code}): if ${region} is an opt-in region, enable it for the account (Account settings > AWS Regions)`);
+    return new AccountUnreachableError(
+      `the credentials were rejected in ${region} (${code}): if ${region} is an opt-in region, enable it for the account (Account settings > AWS Regions)`,
+    );
   }
-  if (e.name === 'CredentialsProviderError') return new AccountUnreachableError(`no AWS credentials found (${e.message}): set AWS_PROFILE or run aws configure / aws sso login`);
+  if (e.name === 'CredentialsProviderError')
+    return new AccountUnreachableError(
+      `no AWS credentials found (${e.message}): set AWS_PROFILE or run aws configure / aws sso login`,
+    );
   return new AccountUnreachableError(`sts:GetCallerIdentity failed in ${region}: ${e.name}: ${e.message}`);
 }
 
@@ -61,11 +68,23 @@ export async function runPreflight(clients: PreflightClients, config: SignalForg
         return await run(clients, config, { account });
       } catch (err) {
         const e = err as Error;
-        return { id, title, status: 'fail', detail: `could not check: ${e.name}: ${e.message}`, fix: 'give the preflight caller the read permissions listed in docs/DEPLOY.md, then rerun' };
+        return {
+          id,
+          title,
+          status: 'fail',
+          detail: `could not check: ${e.name}: ${e.message}`,
+          fix: 'give the preflight caller the read permissions listed in docs/DEPLOY.md, then rerun',
+        };
       }
     }),
   );
-  return { account, region: clients.region, envName: config.envName, ok: results.every((r) => r.status !== 'fail'), results };
+  return {
+    account,
+    region: clients.region,
+    envName: config.envName,
+    ok: results.every((r) => r.status !== 'fail'),
+    results,
+  };
 }
 
 const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } as const;
@@ -73,12 +92,18 @@ const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } as cons
 /** The human table: one row per check, its fix indented under it. */
 export function formatReport(report: PreflightReport): string {
   const width = Math.max(...report.results.map((r) => r.title.length));
-  const lines = [`SignalForge preflight: account ${report.account}, region ${report.region}, env ${report.envName}`, ''];
+  const lines = [
+    `SignalForge preflight: account ${report.account}, region ${report.region}, env ${report.envName}`,
+    '',
+  ];
   for (const r of report.results) {
     lines.push(`${LABEL[r.status]}  ${r.title.padEnd(width)}  ${r.detail}`);
     for (const fix of r.fix?.split('\n') ?? []) lines.push(`      ${' '.repeat(width)}  fix: ${fix}`);
   }
   const count = (s: CheckResult['status']) => report.results.filter((r) => r.status === s).length;
-  lines.push('', `${count('pass')} passed, ${count('warn')} warning(s), ${count('fail')} failed, ${count('skip')} skipped: ${report.ok ? 'ready to deploy' : 'fix the failures before cdk deploy'}`);
+  lines.push(
+    '',
+    `${count('pass')} passed, ${count('warn')} warning(s), ${count('fail')} failed, ${count('skip')} skipped: ${report.ok ? 'ready to deploy' : 'fix the failures before cdk deploy'}`,
+  );
   return lines.join('\n');
 }

@@ -41,7 +41,11 @@ export interface PreflightContext {
   account: string;
 }
 
-export type PreflightCheck = (clients: PreflightClients, config: SignalForgeConfig, context: PreflightContext) => Promise<CheckResult>;
+export type PreflightCheck = (
+  clients: PreflightClients,
+  config: SignalForgeConfig,
+  context: PreflightContext,
+) => Promise<CheckResult>;
 
 /** SDK errors carry the service's error code as `name`. */
 export function errorName(err: unknown): string {

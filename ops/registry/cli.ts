@@ -2,7 +2,15 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { userInfo } from 'node:os';
-import { ConcurrentModificationError, InvalidTransitionError, ModelRegistry, NotFoundError, versionStatus, type ModelHead, type ModelVersion } from '../../core/registry/index.js';
+import {
+  ConcurrentModificationError,
+  InvalidTransitionError,
+  ModelRegistry,
+  NotFoundError,
+  versionStatus,
+  type ModelHead,
+  type ModelVersion,
+} from '../../core/registry/index.js';
 
 export const REGISTRY_HELP = `signalforge registry: inspect and move model versions (DynamoDB registry)
 
@@ -43,23 +51,33 @@ export interface CliIo {
   registry?: ModelRegistry;
 }
 
-const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+const num = (x: number | null | undefined, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
 /** One version's lines for `show`: status, metrics, the gate's numbers and reasons, the approval. */
 function describeVersion(v: ModelVersion): string[] {
-  const lines = [`  v${v.version}  ${versionStatus(v)}  valMse ${v.metrics.valMse.toPrecision(4)}  run ${v.trainingRunId}  ${v.createdAt}${v.archivedAt ? '  (archived)' : ''}  ${v.artifactUri}`];
+  const lines = [
+    `  v${v.version}  ${versionStatus(v)}  valMse ${v.metrics.valMse.toPrecision(4)}  run ${v.trainingRunId}  ${v.createdAt}${v.archivedAt ? '  (archived)' : ''}  ${v.artifactUri}`,
+  ];
   const g = v.gate;
   if (g) {
     const dm = g.dm ? `DM p ${num(g.dm.pValue, 4)} (Holm ${num(g.dm.adjustedPValue, 4)}, n ${g.dm.samples})` : 'DM -';
     const champion = g.champion
       ? `champion v${g.champion.version} loss ${g.champion.loss.toPrecision(4)} vs ${g.champion.candidateLoss.toPrecision(4)} (${num(g.champion.improvement * 100, 2)}%) on ${g.champion.window.from}..${g.champion.window.to}`
       : 'no champion';
-    const dsr = g.deflatedSharpe ? `deflated Sharpe P ${num(g.deflatedSharpe.probability)} over ${g.deflatedSharpe.trials} trials` : 'deflated Sharpe -';
-    lines.push(`        gate ${g.verdict}: ${dm}; net Sharpe ${num(g.netSharpe, 2)} vs naive ${num(g.naiveNetSharpe, 2)}; ${dsr}; ${champion}; ${g.folds} folds`);
+    const dsr = g.deflatedSharpe
+      ? `deflated Sharpe P ${num(g.deflatedSharpe.probability)} over ${g.deflatedSharpe.trials} trials`
+      : 'deflated Sharpe -';
+    lines.push(
+      `        gate ${g.verdict}: ${dm}; net Sharpe ${num(g.netSharpe, 2)} vs naive ${num(g.naiveNetSharpe, 2)}; ${dsr}; ${champion}; ${g.folds} folds`,
+    );
     for (const reason of g.reasons) lines.push(`          - ${reason}`);
   }
   const a = v.approval;
-  if (a) lines.push(`        approval ${a.state} (requested ${a.requestedAt}${a.decidedAt ? `, decided ${a.decidedAt} by ${a.who ?? '?'}: ${a.why ?? ''}` : ''})`);
+  if (a)
+    lines.push(
+      `        approval ${a.state} (requested ${a.requestedAt}${a.decidedAt ? `, decided ${a.decidedAt} by ${a.who ?? '?'}: ${a.why ?? ''}` : ''})`,
+    );
   return lines;
 }
 
@@ -143,8 +161,15 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
       }
       case 'pending': {
         const models = (await registry.listModels()).sort((a, b) => a.key.localeCompare(b.key));
-        const pending = (await Promise.all(models.map((m) => registry.listVersions(m.key)))).flat().filter((v) => versionStatus(v) === 'pending-approval');
-        print(pending, pending.length ? pending.flatMap((v) => [`${v.key}`, ...describeVersion(v)]).join('\n') : 'nothing is waiting for approval');
+        const pending = (await Promise.all(models.map((m) => registry.listVersions(m.key))))
+          .flat()
+          .filter((v) => versionStatus(v) === 'pending-approval');
+        print(
+          pending,
+          pending.length
+            ? pending.flatMap((v) => [`${v.key}`, ...describeVersion(v)]).join('\n')
+            : 'nothing is waiting for approval',
+        );
         return 0;
       }
       case 'approve':
@@ -153,7 +178,8 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
         if (missing !== undefined) return missing;
         const v = version(versionArg, 'VERSION');
         if (v === undefined) return usage(`${command} needs a version: ${command} ${key} <VERSION> --reason "<why>"`);
-        const decided = command === 'approve' ? await registry.approve(key!, v, actor) : await registry.reject(key!, v, actor);
+        const decided =
+          command === 'approve' ? await registry.approve(key!, v, actor) : await registry.reject(key!, v, actor);
         print(decided, `${key} v${v} ${decided.approval!.state} by ${actor.who}: ${actor.why}`);
         return 0;
       }
@@ -167,7 +193,11 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
       case 'rollback': {
         const missing = needKey() ?? needReason();
         if (missing !== undefined) return missing;
-        const head = await registry.rollback(key!, actor, values.canary ? { target: 'canary' } : { target: 'production', toVersion: version(values.to, '--to') });
+        const head = await registry.rollback(
+          key!,
+          actor,
+          values.canary ? { target: 'canary' } : { target: 'production', toVersion: version(values.to, '--to') },
+        );
         print(head, `rolled back: ${describeHead(head)}`);
         return 0;
       }
@@ -176,7 +206,11 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
     }
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);
-    if (err instanceof ConcurrentModificationError || err instanceof InvalidTransitionError || err instanceof NotFoundError) {
+    if (
+      err instanceof ConcurrentModificationError ||
+      err instanceof InvalidTransitionError ||
+      err instanceof NotFoundError
+    ) {
       io.err(`refused: ${err.message}`);
       return 1;
     }
@@ -196,7 +230,10 @@ function osUser(): string | undefined {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runRegistryCli(process.argv.slice(2), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }).then((code) => {
+  runRegistryCli(process.argv.slice(2), {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  }).then((code) => {
     process.exitCode = code;
   });
 }

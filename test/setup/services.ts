@@ -25,10 +25,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   Object.assign(process.env, services.env, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
   project.provide('signalforgeServicesEnv', services.env);
   const what = [
-    services.external.kafka ? `external Kafka ${services.kafkaBrokers.join(',')}` : `Kafka ${services.versions.kafka} at ${services.kafkaBrokers.join(',')}`,
+    services.external.kafka
+      ? `external Kafka ${services.kafkaBrokers.join(',')}`
+      : `Kafka ${services.versions.kafka} at ${services.kafkaBrokers.join(',')}`,
     services.external.aws ? `external AWS endpoint ${services.awsEndpointUrl}` : `moto at ${services.awsEndpointUrl}`,
   ];
-  process.stderr.write(`signalforge services: ${what.join(', ')} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stderr.write(
+    `signalforge services: ${what.join(', ')} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
   return async () => {
     await services.stop();
   };

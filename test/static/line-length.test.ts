@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../lib/constructs/signalforge-function.js';
 
 /** biome.json's formatter.lineWidth: the one limit, for code (Biome wraps it) and for comments and strings (it does not). */
-const LINE_WIDTH = (JSON.parse(readFileSync(join(repoRoot, 'biome.json'), 'utf8')) as { formatter: { lineWidth: number } }).formatter.lineWidth;
+const LINE_WIDTH = (
+  JSON.parse(readFileSync(join(repoRoot, 'biome.json'), 'utf8')) as { formatter: { lineWidth: number } }
+).formatter.lineWidth;
 
 /**
  * Lines over the limit after `biome format --write`: long string literals and comments, which the formatter leaves
@@ -14,7 +16,10 @@ const LINE_WIDTH = (JSON.parse(readFileSync(join(repoRoot, 'biome.json'), 'utf8'
 const OVER_LIMIT_BUDGET = 385;
 
 function sourceFiles(): string[] {
-  const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts', '*.mjs'], { cwd: repoRoot, encoding: 'utf8' });
+  const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts', '*.mjs'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   return tracked.split('\n').filter(Boolean);
 }
 

@@ -9,7 +9,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 describe('typescript', () => {
   it('the whole project compiles in strict mode', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   }, 240_000);

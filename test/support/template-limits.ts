@@ -36,7 +36,12 @@ export interface WorstCase {
   accountId: string;
   urlSuffix: string;
 }
-export const WORST_CASE: WorstCase = { partition: 'aws-us-gov', region: 'us-isof-south-1', accountId: '999999999999', urlSuffix: 'amazonaws.com.cn' };
+export const WORST_CASE: WorstCase = {
+  partition: 'aws-us-gov',
+  region: 'us-isof-south-1',
+  accountId: '999999999999',
+  urlSuffix: 'amazonaws.com.cn',
+};
 
 const GENERATED_NAME_MAX: Record<string, { property: string; max: number }> = {
   'AWS::Lambda::Function': { property: 'FunctionName', max: 64 },
@@ -54,7 +59,12 @@ const GENERATED_NAME_MAX: Record<string, { property: string; max: number }> = {
 const EC2_ID = (prefix: string) => `${prefix}-${'f'.repeat(17)}`;
 const UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 
-type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[] };
+type Resource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+  DependsOn?: string | string[];
+};
 export type CfnTemplate = {
   Resources: Record<string, Resource>;
   Parameters?: Record<string, { Type: string; Default?: string }>;
@@ -63,7 +73,8 @@ export type CfnTemplate = {
 
 export function readTemplates(outdir: string): Record<string, CfnTemplate> {
   const out: Record<string, CfnTemplate> = {};
-  for (const f of readdirSync(outdir).filter((n) => n.endsWith('.template.json'))) out[f.replace('.template.json', '')] = JSON.parse(readFileSync(join(outdir, f), 'utf8'));
+  for (const f of readdirSync(outdir).filter((n) => n.endsWith('.template.json')))
+    out[f.replace('.template.json', '')] = JSON.parse(readFileSync(join(outdir, f), 'utf8'));
   return out;
 }
 
@@ -124,7 +135,14 @@ export class WorstCaseResolver {
 
   private pseudo(name: string): string | undefined {
     const w = this.worst;
-    return { 'AWS::Partition': w.partition, 'AWS::Region': w.region, 'AWS::AccountId': w.accountId, 'AWS::URLSuffix': w.urlSuffix, 'AWS::StackName': 'x'.repeat(128), 'AWS::StackId': `arn:${w.partition}:cloudformation:${w.region}:${w.accountId}:stack/${'x'.repeat(128)}/${UUID}` }[name];
+    return {
+      'AWS::Partition': w.partition,
+      'AWS::Region': w.region,
+      'AWS::AccountId': w.accountId,
+      'AWS::URLSuffix': w.urlSuffix,
+      'AWS::StackName': 'x'.repeat(128),
+      'AWS::StackId': `arn:${w.partition}:cloudformation:${w.region}:${w.accountId}:stack/${'x'.repeat(128)}/${UUID}`,
+    }[name];
   }
 
   private resource(stack: string, logicalId: string): Resource {
@@ -222,7 +240,8 @@ export class WorstCaseResolver {
   private importValue(exportName: string, seen: ReadonlySet<string>): string {
     for (const [stack, t] of Object.entries(this.templates)) {
       for (const output of Object.values(t.Outputs ?? {})) {
-        if (output.Export && this.str(stack, output.Export.Name, seen) === exportName) return this.str(stack, output.Value, seen);
+        if (output.Export && this.str(stack, output.Export.Name, seen) === exportName)
+          return this.str(stack, output.Value, seen);
       }
     }
     throw new Error(`no stack exports ${exportName}`);
@@ -236,7 +255,10 @@ export interface Measurement {
   limit: number;
 }
 
-function resources(templates: Record<string, CfnTemplate>, type: string): { stack: string; id: string; resource: Resource }[] {
+function resources(
+  templates: Record<string, CfnTemplate>,
+  type: string,
+): { stack: string; id: string; resource: Resource }[] {
   return Object.entries(templates).flatMap(([stack, t]) =>
     Object.entries(t.Resources)
       .filter(([, r]) => r.Type === type)
@@ -245,18 +267,34 @@ function resources(templates: Record<string, CfnTemplate>, type: string): { stac
 }
 
 /** A function's environment variables with references resolved to their worst case. */
-export function resolvedEnvironment(templates: Record<string, CfnTemplate>, stack: string, logicalId: string, worst: WorstCase = WORST_CASE): Record<string, string> {
+export function resolvedEnvironment(
+  templates: Record<string, CfnTemplate>,
+  stack: string,
+  logicalId: string,
+  worst: WorstCase = WORST_CASE,
+): Record<string, string> {
   const resolver = new WorstCaseResolver(templates, worst);
-  const vars = ((templates[stack]!.Resources[logicalId]!.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const vars = ((
+    templates[stack]!.Resources[logicalId]!.Properties?.Environment as
+      | { Variables?: Record<string, unknown> }
+      | undefined
+  )?.Variables ?? {}) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolver.str(stack, v)]));
 }
 
 /** Every Lambda function's environment (keys + values, UTF-8) with references resolved to their worst case. */
-export function lambdaEnvironmentSizes(templates: Record<string, CfnTemplate>, worst: WorstCase = WORST_CASE): Measurement[] {
+export function lambdaEnvironmentSizes(
+  templates: Record<string, CfnTemplate>,
+  worst: WorstCase = WORST_CASE,
+): Measurement[] {
   const resolver = new WorstCaseResolver(templates, worst);
   return resources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
-    const vars = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
-    const bytes = Object.entries(vars).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(resolver.str(stack, v)), 0);
+    const vars = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
+    const bytes = Object.entries(vars).reduce(
+      (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(resolver.str(stack, v)),
+      0,
+    );
     return { where: `${stack}/${id}`, bytes, limit: LIMITS.lambdaEnvironmentBytes };
   });
 }
@@ -273,7 +311,8 @@ function directorySize(dir: string): number {
 function assetSize(outdir: string, where: string, s3Key: unknown): number {
   if (typeof s3Key !== 'string') throw new Error(`${where}: S3Key is not a literal asset key`);
   const dir = join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${where}: asset folder ${dir} is missing (synthesize with bundling)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`${where}: asset folder ${dir} is missing (synthesize with bundling)`);
   return directorySize(dir);
 }
 
@@ -286,8 +325,13 @@ export function lambdaCodeSizes(outdir: string, templates: Record<string, CfnTem
     for (const layer of (resource.Properties?.Layers as unknown[] | undefined) ?? []) {
       const ref = (layer as { Ref?: string }).Ref;
       const layerResource = ref ? templates[stack]!.Resources[ref] : undefined;
-      if (layerResource?.Type !== 'AWS::Lambda::LayerVersion') throw new Error(`${where}: layer ${JSON.stringify(layer)} is not a layer of this app; its size is unknown`);
-      bytes += assetSize(outdir, `${where} layer ${ref}`, (layerResource.Properties?.Content as { S3Key?: unknown }).S3Key);
+      if (layerResource?.Type !== 'AWS::Lambda::LayerVersion')
+        throw new Error(`${where}: layer ${JSON.stringify(layer)} is not a layer of this app; its size is unknown`);
+      bytes += assetSize(
+        outdir,
+        `${where} layer ${ref}`,
+        (layerResource.Properties?.Content as { S3Key?: unknown }).S3Key,
+      );
     }
     return { where, bytes, limit: LIMITS.lambdaUnzippedCodeBytes };
   });
@@ -303,11 +347,13 @@ export function userDataSizes(templates: Record<string, CfnTemplate>, worst: Wor
   const out: Measurement[] = [];
   for (const { stack, id, resource } of resources(templates, 'AWS::EC2::LaunchTemplate')) {
     const userData = (resource.Properties?.LaunchTemplateData as { UserData?: unknown } | undefined)?.UserData;
-    if (userData !== undefined) out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
+    if (userData !== undefined)
+      out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
   }
   for (const { stack, id, resource } of resources(templates, 'AWS::EC2::Instance')) {
     const userData = resource.Properties?.UserData;
-    if (userData !== undefined) out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
+    if (userData !== undefined)
+      out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
   }
   return out;
 }
@@ -329,13 +375,20 @@ export interface MapConcurrency {
  * Every Map state of every state machine, and whether its iterations invoke the function whose
  * `metadataKey` metadata equals `taskName` (the trainer launch), found through the Task's ARN.
  */
-export function mapStates(templates: Record<string, CfnTemplate>, metadataKey: string, taskName: string): MapConcurrency[] {
+export function mapStates(
+  templates: Record<string, CfnTemplate>,
+  metadataKey: string,
+  taskName: string,
+): MapConcurrency[] {
   const out: MapConcurrency[] = [];
   for (const { stack, id, resource } of resources(templates, 'AWS::StepFunctions::StateMachine')) {
-    const marker = (logicalId: string, type: string) => (type === 'AWS::Lambda::Function' ? `fn-${logicalId}` : undefined);
+    const marker = (logicalId: string, type: string) =>
+      type === 'AWS::Lambda::Function' ? `fn-${logicalId}` : undefined;
     const resolver = new WorstCaseResolver(templates, WORST_CASE, marker);
     const props = resource.Properties ?? {};
-    const definition = JSON.parse(resolver.str(stack, props.DefinitionString ?? JSON.stringify(props.Definition))) as { States: Record<string, any> };
+    const definition = JSON.parse(resolver.str(stack, props.DefinitionString ?? JSON.stringify(props.Definition))) as {
+      States: Record<string, any>;
+    };
     const launchArns = resources(templates, 'AWS::Lambda::Function')
       .filter((f) => f.stack === stack && f.resource.Metadata?.[metadataKey] === taskName)
       .map((f) => `:function:fn-${f.id}`);
@@ -348,8 +401,15 @@ export function mapStates(templates: Record<string, CfnTemplate>, metadataKey: s
       });
     const walk = (states: Record<string, any>, path: string) => {
       for (const [name, s] of Object.entries(states)) {
-        const nested = [s.ItemProcessor, s.Iterator, ...(s.Branches ?? [])].filter(Boolean) as { States: Record<string, any> }[];
-        if (s.Type === 'Map') out.push({ where: `${stack}/${id}${path}/${name}`, maxConcurrency: Number(s.MaxConcurrency ?? 0), launchesTrainers: nested.some((n) => invokesLaunch(n.States)) });
+        const nested = [s.ItemProcessor, s.Iterator, ...(s.Branches ?? [])].filter(Boolean) as {
+          States: Record<string, any>;
+        }[];
+        if (s.Type === 'Map')
+          out.push({
+            where: `${stack}/${id}${path}/${name}`,
+            maxConcurrency: Number(s.MaxConcurrency ?? 0),
+            launchesTrainers: nested.some((n) => invokesLaunch(n.States)),
+          });
         for (const n of nested) walk(n.States, `${path}/${name}`);
       }
     };
@@ -363,7 +423,10 @@ export function mapStates(templates: Record<string, CfnTemplate>, metadataKey: s
  * and, on the EC2 backend, MaxConcurrency x the vCPUs of every fallback instance type must fit the
  * spot quota of that type's group (all running shards may land on the same fallback).
  */
-export function trainerConcurrencyProblems(maps: MapConcurrency[], training: { backend: string; instanceTypes: readonly string[]; spotVcpuQuota: Readonly<Record<string, number>> }): string[] {
+export function trainerConcurrencyProblems(
+  maps: MapConcurrency[],
+  training: { backend: string; instanceTypes: readonly string[]; spotVcpuQuota: Readonly<Record<string, number>> },
+): string[] {
   const trainers = maps.filter((m) => m.launchesTrainers);
   if (trainers.length === 0) return ['no Map state launches trainers'];
   return trainers.flatMap((m) => {
@@ -374,7 +437,9 @@ export function trainerConcurrencyProblems(maps: MapConcurrency[], training: { b
       if (!spec) return [`${m.where}: ${type} has no vCPU entry`];
       const quota = training.spotVcpuQuota[spec.spotQuota] ?? 0;
       const vcpus = m.maxConcurrency * spec.vcpus;
-      return vcpus > quota ? [`${m.where}: ${m.maxConcurrency} x ${type} = ${vcpus} vCPUs > ${quota} (${spec.spotQuota})`] : [];
+      return vcpus > quota
+        ? [`${m.where}: ${m.maxConcurrency} x ${type} = ${vcpus} vCPUs > ${quota} (${spec.spotQuota})`]
+        : [];
     });
   });
 }

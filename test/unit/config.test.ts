@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, modelConfigKeys, parseConfig, defaultConfig, deepMerge } from '../../core/config/index.js';
+import {
+  ConfigError,
+  loadConfig,
+  modelConfigKeys,
+  parseConfig,
+  defaultConfig,
+  deepMerge,
+} from '../../core/config/index.js';
 import { assertDefaultAmiDrives } from '../../lib/training/spot-trainer.js';
 
 describe('config', () => {
@@ -24,7 +31,9 @@ describe('config', () => {
   });
 
   it('refuses instance types the default GPU AMI does not drive (P3 with the OSS driver)', () => {
-    expect(() => assertDefaultAmiDrives(['g5.12xlarge', 'p3.8xlarge', 'p3.16xlarge'])).toThrow(/training\.instanceTypes p3\.8xlarge, p3\.16xlarge are not driven by the default GPU AMI/);
+    expect(() => assertDefaultAmiDrives(['g5.12xlarge', 'p3.8xlarge', 'p3.16xlarge'])).toThrow(
+      /training\.instanceTypes p3\.8xlarge, p3\.16xlarge are not driven by the default GPU AMI/,
+    );
   });
 
   it('the local profile switches to plaintext Kafka and single replicas', () => {
@@ -68,7 +77,11 @@ describe('config', () => {
 
   it('rejects cross-field mistakes and malformed inline JSON', () => {
     expect(() => loadConfig({ env: {}, overrides: { inference: { minBars: 2000 } } })).toThrow(/inference\.minBars/);
-    expect(() => loadConfig({ env: { SIGNALFORGE_CONFIG_JSON: '{nope' } })).toThrow(/SIGNALFORGE_CONFIG_JSON is not valid JSON/);
-    expect(() => loadConfig({ env: {}, overrides: { schedules: { retrain: 'every sunday' } } })).toThrow(/schedules\.retrain/);
+    expect(() => loadConfig({ env: { SIGNALFORGE_CONFIG_JSON: '{nope' } })).toThrow(
+      /SIGNALFORGE_CONFIG_JSON is not valid JSON/,
+    );
+    expect(() => loadConfig({ env: {}, overrides: { schedules: { retrain: 'every sunday' } } })).toThrow(
+      /schedules\.retrain/,
+    );
   });
 });

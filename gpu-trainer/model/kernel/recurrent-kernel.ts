@@ -22,15 +22,51 @@ interface KernelExports {
   gemmNN(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): void;
   gemmTN(a: number, lda: number, d: number, ldd: number, c: number, R: number, K: number, N: number): void;
   lstmLossGrad(
-    T: number, B: number, Bp: number, Hp: number, Kp: number,
-    y: number, wp: number, rt: number, wout: number, bout: number,
-    a: number, acts: number, c: number, tc: number, dz: number, dh: number, dc: number, gw: number, gout: number,
+    T: number,
+    B: number,
+    Bp: number,
+    Hp: number,
+    Kp: number,
+    y: number,
+    wp: number,
+    rt: number,
+    wout: number,
+    bout: number,
+    a: number,
+    acts: number,
+    c: number,
+    tc: number,
+    dz: number,
+    dh: number,
+    dc: number,
+    gw: number,
+    gout: number,
   ): number;
   gruLossGrad(
-    T: number, B: number, Bp: number, Hp: number, Kp: number,
-    y: number, w1: number, w2: number, rtZr: number, rtN: number, wout: number, bout: number,
-    a1: number, a2: number, zr: number, n: number, dzr: number, dn: number, dh: number, dhPrev: number, drh: number,
-    gw1: number, gw2: number, gout: number,
+    T: number,
+    B: number,
+    Bp: number,
+    Hp: number,
+    Kp: number,
+    y: number,
+    w1: number,
+    w2: number,
+    rtZr: number,
+    rtN: number,
+    wout: number,
+    bout: number,
+    a1: number,
+    a2: number,
+    zr: number,
+    n: number,
+    dzr: number,
+    dn: number,
+    dh: number,
+    dhPrev: number,
+    drh: number,
+    gw1: number,
+    gw2: number,
+    gout: number,
   ): number;
 }
 
@@ -89,7 +125,19 @@ function dims(spec: ModelSpec, B: number, hAlign: number): Dims & { Bp: number }
   const { windowSize: T, features: F, hidden: H } = spec;
   const Hp = Math.ceil(H / hAlign) * hAlign;
   const off = Object.fromEntries(paramLayout(spec).map((p) => [p.name, p.offset]));
-  return { T, F, H, Hp, Kp: ceil4(Hp + F + 1), Bp: ceil4(B), gates: spec.kind === 'lstm' ? 4 : 3, oW: off.w!, oR: off.r!, oB: off.b!, oWOut: off.wOut! };
+  return {
+    T,
+    F,
+    H,
+    Hp,
+    Kp: ceil4(Hp + F + 1),
+    Bp: ceil4(B),
+    gates: spec.kind === 'lstm' ? 4 : 3,
+    oW: off.w!,
+    oR: off.r!,
+    oB: off.b!,
+    oWOut: off.wOut!,
+  };
 }
 
 /**
@@ -149,26 +197,65 @@ function headGradient(d: Dims, gout: Float32Array, grad: Float32Array): void {
 }
 
 /** Loss and gradient of an LSTM spec, computed by the WebAssembly kernel. */
-export function lstmKernelLossAndGradient(spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): { loss: number; grad: Float32Array } {
+export function lstmKernelLossAndGradient(
+  spec: ModelSpec,
+  flat: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  B: number,
+): { loss: number; grad: Float32Array } {
   if (spec.kind !== 'lstm') throw new Error(`lstmKernelLossAndGradient: ${spec.kind} is not an LSTM`);
   const d = dims(spec, B, 4);
   const { T, Hp, Kp, Bp } = d;
   const G = 4 * Hp;
   const { exports: k, base } = recurrentKernel();
   const { at, end } = layout(base, {
-    y: B, wp: Kp * G, rt: G * Hp, wout: Hp, a: (T + 1) * Bp * Kp, acts: T * Bp * G, c: (T + 1) * Bp * Hp,
-    tc: T * Bp * Hp, dz: T * Bp * G, dh: Bp * Hp, dc: Bp * Hp, gw: Kp * G, gout: Hp + 1,
+    y: B,
+    wp: Kp * G,
+    rt: G * Hp,
+    wout: Hp,
+    a: (T + 1) * Bp * Kp,
+    acts: T * Bp * G,
+    c: (T + 1) * Bp * Hp,
+    tc: T * Bp * Hp,
+    dz: T * Bp * G,
+    dh: Bp * Hp,
+    dc: Bp * Hp,
+    gw: Kp * G,
+    gout: Hp + 1,
   });
   ensureMemory(k.memory, end);
   const mem = new Float32Array(k.memory.buffer);
   const view = (name: string, floats: number) => mem.subarray(at[name]! / 4, at[name]! / 4 + floats);
   packGates(flat, d, 0, 4, view('wp', Kp * G), view('rt', G * Hp));
-  view('wout', Hp).fill(0).set(flat.subarray(d.oWOut, d.oWOut + d.H));
+  view('wout', Hp)
+    .fill(0)
+    .set(flat.subarray(d.oWOut, d.oWOut + d.H));
   view('y', B).set(y.subarray(0, B));
   packInputs(x, d, B, view('a', (T + 1) * Bp * Kp));
   view('c', Bp * Hp).fill(0);
   view('dc', Bp * Hp).fill(0);
-  const loss = k.lstmLossGrad(T, B, Bp, Hp, Kp, at.y!, at.wp!, at.rt!, at.wout!, flat[d.oWOut + d.H]!, at.a!, at.acts!, at.c!, at.tc!, at.dz!, at.dh!, at.dc!, at.gw!, at.gout!);
+  const loss = k.lstmLossGrad(
+    T,
+    B,
+    Bp,
+    Hp,
+    Kp,
+    at.y!,
+    at.wp!,
+    at.rt!,
+    at.wout!,
+    flat[d.oWOut + d.H]!,
+    at.a!,
+    at.acts!,
+    at.c!,
+    at.tc!,
+    at.dz!,
+    at.dh!,
+    at.dc!,
+    at.gw!,
+    at.gout!,
+  );
   const grad = new Float32Array(flat.length);
   unpackGates(view('gw', Kp * G), d, 0, 4, grad);
   headGradient(d, view('gout', Hp + 1), grad);
@@ -176,28 +263,73 @@ export function lstmKernelLossAndGradient(spec: ModelSpec, flat: Float32Array, x
 }
 
 /** Loss and gradient of a GRU spec, computed by the WebAssembly kernel (hidden padded to 8 for its matMuls). */
-export function gruKernelLossAndGradient(spec: ModelSpec, flat: Float32Array, x: Float32Array, y: Float32Array, B: number): { loss: number; grad: Float32Array } {
+export function gruKernelLossAndGradient(
+  spec: ModelSpec,
+  flat: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  B: number,
+): { loss: number; grad: Float32Array } {
   if (spec.kind !== 'gru') throw new Error(`gruKernelLossAndGradient: ${spec.kind} is not a GRU`);
   const d = dims(spec, B, 8);
   const { T, Hp, Kp, Bp } = d;
   const { exports: k, base } = recurrentKernel();
   const { at, end } = layout(base, {
-    y: B, w1: Kp * 2 * Hp, w2: Kp * Hp, rtZr: 2 * Hp * Hp, rtN: Hp * Hp, wout: Hp,
-    a1: (T + 1) * Bp * Kp, a2: (T + 1) * Bp * Kp, zr: T * Bp * 2 * Hp, n: T * Bp * Hp, dzr: T * Bp * 2 * Hp, dn: T * Bp * Hp,
-    dh: Bp * Hp, dhPrev: Bp * Hp, drh: Bp * Hp, gw1: Kp * 2 * Hp, gw2: Kp * Hp, gout: Hp + 1,
+    y: B,
+    w1: Kp * 2 * Hp,
+    w2: Kp * Hp,
+    rtZr: 2 * Hp * Hp,
+    rtN: Hp * Hp,
+    wout: Hp,
+    a1: (T + 1) * Bp * Kp,
+    a2: (T + 1) * Bp * Kp,
+    zr: T * Bp * 2 * Hp,
+    n: T * Bp * Hp,
+    dzr: T * Bp * 2 * Hp,
+    dn: T * Bp * Hp,
+    dh: Bp * Hp,
+    dhPrev: Bp * Hp,
+    drh: Bp * Hp,
+    gw1: Kp * 2 * Hp,
+    gw2: Kp * Hp,
+    gout: Hp + 1,
   });
   ensureMemory(k.memory, end);
   const mem = new Float32Array(k.memory.buffer);
   const view = (name: string, floats: number) => mem.subarray(at[name]! / 4, at[name]! / 4 + floats);
   packGates(flat, d, 0, 2, view('w1', Kp * 2 * Hp), view('rtZr', 2 * Hp * Hp));
   packGates(flat, d, 2, 3, view('w2', Kp * Hp), view('rtN', Hp * Hp));
-  view('wout', Hp).fill(0).set(flat.subarray(d.oWOut, d.oWOut + d.H));
+  view('wout', Hp)
+    .fill(0)
+    .set(flat.subarray(d.oWOut, d.oWOut + d.H));
   view('y', B).set(y.subarray(0, B));
   packInputs(x, d, B, view('a1', (T + 1) * Bp * Kp));
   view('a2', (T + 1) * Bp * Kp).set(view('a1', (T + 1) * Bp * Kp));
   const loss = k.gruLossGrad(
-    T, B, Bp, Hp, Kp, at.y!, at.w1!, at.w2!, at.rtZr!, at.rtN!, at.wout!, flat[d.oWOut + d.H]!,
-    at.a1!, at.a2!, at.zr!, at.n!, at.dzr!, at.dn!, at.dh!, at.dhPrev!, at.drh!, at.gw1!, at.gw2!, at.gout!,
+    T,
+    B,
+    Bp,
+    Hp,
+    Kp,
+    at.y!,
+    at.w1!,
+    at.w2!,
+    at.rtZr!,
+    at.rtN!,
+    at.wout!,
+    flat[d.oWOut + d.H]!,
+    at.a1!,
+    at.a2!,
+    at.zr!,
+    at.n!,
+    at.dzr!,
+    at.dn!,
+    at.dh!,
+    at.dhPrev!,
+    at.drh!,
+    at.gw1!,
+    at.gw2!,
+    at.gout!,
   );
   const grad = new Float32Array(flat.length);
   unpackGates(view('gw1', Kp * 2 * Hp), d, 0, 2, grad);

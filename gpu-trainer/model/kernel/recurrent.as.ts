@@ -29,12 +29,16 @@ function madd(a: v128, b: v128, c: v128): v128 {
 // |x| <= 7.905, where tanh rounds to +-1 beyond): a few ulp, half the instructions of an exp-based
 // 1 / (1 + exp(-x)) with a polynomial exp. sigmoid(x) = 0.5 + 0.5 tanh(x / 2).
 const CONSTANTS: StaticArray<f32> = [
-  1.0, 0.5, -7.90531110763549805, 7.90531110763549805,
-  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8,
-  1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3,
-  1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3,
+  1.0, 0.5, -7.905311107635498, 7.905311107635498, -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
+  5.12229709037114e-8, 1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3, 1.19825839466702e-6,
+  1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3,
 ];
-const C_ONE: usize = 0, C_HALF: usize = 4, C_LO: usize = 8, C_HI: usize = 12, C_ALPHA: usize = 16, C_BETA: usize = 44;
+const C_ONE: usize = 0,
+  C_HALF: usize = 4,
+  C_LO: usize = 8,
+  C_HI: usize = 12,
+  C_ALPHA: usize = 16,
+  C_BETA: usize = 44;
 
 function k4(offset: usize): v128 {
   return v128.load32_splat(changetype<usize>(CONSTANTS) + offset);
@@ -72,8 +76,14 @@ export function gemmNN(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i3
     const sc = (<usize>ldc) << 2;
     let n = 0;
     for (; n + 8 <= N; n += 8) {
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let c00 = f32x4.splat(0),
+        c01 = f32x4.splat(0),
+        c10 = f32x4.splat(0),
+        c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0),
+        c21 = f32x4.splat(0),
+        c30 = f32x4.splat(0),
+        c31 = f32x4.splat(0);
       let pa = a0;
       let pb = b + ((<usize>n) << 2);
       for (let k = 0; k < K; k++) {
@@ -105,7 +115,10 @@ export function gemmNN(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i3
       v128.store(pc + 3 * sc, c31, 16);
     }
     if (n < N) {
-      let c00 = f32x4.splat(0), c10 = f32x4.splat(0), c20 = f32x4.splat(0), c30 = f32x4.splat(0);
+      let c00 = f32x4.splat(0),
+        c10 = f32x4.splat(0),
+        c20 = f32x4.splat(0),
+        c30 = f32x4.splat(0);
       let pa = a0;
       let pb = b + ((<usize>n) << 2);
       for (let k = 0; k < K; k++) {
@@ -141,10 +154,14 @@ export function gemmTN(a: usize, lda: i32, d: usize, ldd: i32, c: usize, R: i32,
     for (let k = 0; k < K; k += 4) {
       for (let n = 0; n < N; n += 8) {
         const pc = c + ((<usize>k * <usize>N + <usize>n) << 2);
-        let c00 = v128.load(pc), c01 = v128.load(pc, 16);
-        let c10 = v128.load(pc + sc), c11 = v128.load(pc + sc, 16);
-        let c20 = v128.load(pc + 2 * sc), c21 = v128.load(pc + 2 * sc, 16);
-        let c30 = v128.load(pc + 3 * sc), c31 = v128.load(pc + 3 * sc, 16);
+        let c00 = v128.load(pc),
+          c01 = v128.load(pc, 16);
+        let c10 = v128.load(pc + sc),
+          c11 = v128.load(pc + sc, 16);
+        let c20 = v128.load(pc + 2 * sc),
+          c21 = v128.load(pc + 2 * sc, 16);
+        let c30 = v128.load(pc + 3 * sc),
+          c31 = v128.load(pc + 3 * sc, 16);
         let pa = a + <usize>r0 * sa + ((<usize>k) << 2);
         let pd = d + <usize>r0 * sd + ((<usize>n) << 2);
         for (let r = 0; r < rows; r++) {
@@ -209,7 +226,17 @@ function lstmCellForward(t: i32, Bp: i32, Hp: i32, Kp: i32, a: usize, acts: usiz
 }
 
 /** Pre-activation gradients dz of step t from dh_t and the running dc (updated in place to dc_{t-1}). */
-function lstmCellBackward(t: i32, Bp: i32, Hp: i32, acts: usize, c: usize, tc: usize, dh: usize, dc: usize, dz: usize): void {
+function lstmCellBackward(
+  t: i32,
+  Bp: i32,
+  Hp: i32,
+  acts: usize,
+  c: usize,
+  tc: usize,
+  dh: usize,
+  dc: usize,
+  dz: usize,
+): void {
   const G = 4 * Hp;
   const hb = (<usize>Hp) << 2;
   for (let b = 0; b < Bp; b++) {
@@ -230,7 +257,10 @@ function lstmCellBackward(t: i32, Bp: i32, Hp: i32, acts: usize, c: usize, tc: u
       const dhv = v128.load(pdh + o4);
       const dcv = madd(f32x4.mul(dhv, o), f32x4.sub(k4(C_ONE), f32x4.mul(tcv, tcv)), v128.load(pdc + o4));
       v128.store(pd + o4, f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(k4(C_ONE), i))));
-      v128.store(pd + hb + o4, f32x4.mul(f32x4.mul(dcv, v128.load(pcPrev + o4)), f32x4.mul(f, f32x4.sub(k4(C_ONE), f))));
+      v128.store(
+        pd + hb + o4,
+        f32x4.mul(f32x4.mul(dcv, v128.load(pcPrev + o4)), f32x4.mul(f, f32x4.sub(k4(C_ONE), f))),
+      );
       v128.store(pd + 2 * hb + o4, f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(k4(C_ONE), f32x4.mul(g, g))));
       v128.store(pd + 3 * hb + o4, f32x4.mul(f32x4.mul(dhv, tcv), f32x4.mul(o, f32x4.sub(k4(C_ONE), o))));
       v128.store(pdc + o4, f32x4.mul(dcv, f));
@@ -244,9 +274,25 @@ function lstmCellBackward(t: i32, Bp: i32, Hp: i32, acts: usize, c: usize, tc: u
  * and dc. gout receives dwOut (Hp) then dbOut; gw as above. Returns the loss.
  */
 export function lstmLossGrad(
-  T: i32, B: i32, Bp: i32, Hp: i32, Kp: i32,
-  y: usize, wp: usize, rt: usize, wout: usize, bout: f32,
-  a: usize, acts: usize, c: usize, tc: usize, dz: usize, dh: usize, dc: usize, gw: usize, gout: usize,
+  T: i32,
+  B: i32,
+  Bp: i32,
+  Hp: i32,
+  Kp: i32,
+  y: usize,
+  wp: usize,
+  rt: usize,
+  wout: usize,
+  bout: f32,
+  a: usize,
+  acts: usize,
+  c: usize,
+  tc: usize,
+  dz: usize,
+  dh: usize,
+  dc: usize,
+  gw: usize,
+  gout: usize,
 ): f64 {
   const G = 4 * Hp;
   const blockA = (<usize>Bp * <usize>Kp) << 2;
@@ -308,7 +354,19 @@ function gruCandidateForward(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: u
 }
 
 /** dn, dz of step t and dh_{t-1}'s direct part dh z (into dhPrev). */
-function gruBackwardOuter(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usize, n: usize, dh: usize, dzr: usize, dn: usize, dhPrev: usize): void {
+function gruBackwardOuter(
+  t: i32,
+  Bp: i32,
+  Hp: i32,
+  Kp: i32,
+  a1: usize,
+  zr: usize,
+  n: usize,
+  dh: usize,
+  dzr: usize,
+  dn: usize,
+  dhPrev: usize,
+): void {
   const one = k4(C_ONE);
   for (let b = 0; b < Bp; b++) {
     const row = <usize>t * <usize>Bp + <usize>b;
@@ -325,14 +383,27 @@ function gruBackwardOuter(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usiz
       const nv = v128.load(pn + o4);
       const dhv = v128.load(pdh + o4);
       v128.store(pdn + o4, f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nv, nv))));
-      v128.store(pdz + o4, f32x4.mul(f32x4.mul(dhv, f32x4.sub(v128.load(ph + o4), nv)), f32x4.mul(z, f32x4.sub(one, z))));
+      v128.store(
+        pdz + o4,
+        f32x4.mul(f32x4.mul(dhv, f32x4.sub(v128.load(ph + o4), nv)), f32x4.mul(z, f32x4.sub(one, z))),
+      );
       v128.store(pdp + o4, f32x4.mul(dhv, z));
     }
   }
 }
 
 /** dr of step t from drh = d(r * h_{t-1}), and drh r added to dhPrev. */
-function gruBackwardReset(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usize, drh: usize, dzr: usize, dhPrev: usize): void {
+function gruBackwardReset(
+  t: i32,
+  Bp: i32,
+  Hp: i32,
+  Kp: i32,
+  a1: usize,
+  zr: usize,
+  drh: usize,
+  dzr: usize,
+  dhPrev: usize,
+): void {
   const hb = (<usize>Hp) << 2;
   const one = k4(C_ONE);
   for (let b = 0; b < Bp; b++) {
@@ -353,13 +424,26 @@ function gruBackwardReset(t: i32, Bp: i32, Hp: i32, Kp: i32, a1: usize, zr: usiz
 }
 
 function addInto(dst: usize, src: usize, floats: i32): void {
-  for (let i: usize = 0; i < ((<usize>floats) << 2); i += 16) v128.store(dst + i, f32x4.add(v128.load(dst + i), v128.load(src + i)));
+  for (let i: usize = 0; i < (<usize>floats) << 2; i += 16)
+    v128.store(dst + i, f32x4.add(v128.load(dst + i), v128.load(src + i)));
 }
 
 /** Mean squared error of the head on h_T, dwOut/dbOut into gout, dL/dh_T into dh (padded samples 0). */
-function head(T: i32, B: i32, Bp: i32, Hp: i32, Kp: i32, a: usize, y: usize, wout: usize, bout: f32, dh: usize, gout: usize): f64 {
+function head(
+  T: i32,
+  B: i32,
+  Bp: i32,
+  Hp: i32,
+  Kp: i32,
+  a: usize,
+  y: usize,
+  wout: usize,
+  bout: f32,
+  dh: usize,
+  gout: usize,
+): f64 {
   const hT = a + ((<usize>T * <usize>Bp * <usize>Kp) << 2);
-  memory.fill(gout, 0, ((<usize>Hp + 1) << 2));
+  memory.fill(gout, 0, (<usize>Hp + 1) << 2);
   memory.fill(dh, 0, (<usize>Bp * <usize>Hp) << 2);
   let loss: f64 = 0;
   let dbOut: f32 = 0;
@@ -386,10 +470,30 @@ function head(T: i32, B: i32, Bp: i32, Hp: i32, Kp: i32, a: usize, y: usize, wou
  * 0..T-1 and zeroed a1's block 0 h columns. dh, dhPrev, drh are [Bp, Hp] scratch.
  */
 export function gruLossGrad(
-  T: i32, B: i32, Bp: i32, Hp: i32, Kp: i32,
-  y: usize, w1: usize, w2: usize, rtZr: usize, rtN: usize, wout: usize, bout: f32,
-  a1: usize, a2: usize, zr: usize, n: usize, dzr: usize, dn: usize, dh: usize, dhPrev: usize, drh: usize,
-  gw1: usize, gw2: usize, gout: usize,
+  T: i32,
+  B: i32,
+  Bp: i32,
+  Hp: i32,
+  Kp: i32,
+  y: usize,
+  w1: usize,
+  w2: usize,
+  rtZr: usize,
+  rtN: usize,
+  wout: usize,
+  bout: f32,
+  a1: usize,
+  a2: usize,
+  zr: usize,
+  n: usize,
+  dzr: usize,
+  dn: usize,
+  dh: usize,
+  dhPrev: usize,
+  drh: usize,
+  gw1: usize,
+  gw2: usize,
+  gout: usize,
 ): f64 {
   const blockA = (<usize>Bp * <usize>Kp) << 2;
   const blockH = (<usize>Bp * <usize>Hp) << 2;

@@ -39,7 +39,8 @@ export class SecEdgarAdapter implements SourceAdapter {
   private tickerMap(): Promise<Map<string, number>> {
     this.ciks ??= fetchJson(this.options.tickersUrl, { headers: this.headers() }).then((body) => {
       const map = new Map<string, number>();
-      for (const entry of Object.values(tickersResponse.parse(body))) map.set(entry.ticker.toUpperCase(), entry.cik_str);
+      for (const entry of Object.values(tickersResponse.parse(body)))
+        map.set(entry.ticker.toUpperCase(), entry.cik_str);
       return map;
     });
     return this.ciks;
@@ -52,7 +53,11 @@ export class SecEdgarAdapter implements SourceAdapter {
       const cik = ciks.get(symbol);
       if (cik === undefined) continue; // indices (SPX) and unknown tickers file nothing
       const padded = String(cik).padStart(10, '0');
-      const body = submissionsResponse.parse(await fetchJson(joinUrl(this.options.submissionsBaseUrl, `submissions/CIK${padded}.json`), { headers: this.headers() }));
+      const body = submissionsResponse.parse(
+        await fetchJson(joinUrl(this.options.submissionsBaseUrl, `submissions/CIK${padded}.json`), {
+          headers: this.headers(),
+        }),
+      );
       const recent = body.filings.recent;
       recent.accessionNumber.forEach((accession, i) => {
         const accepted = recent.acceptanceDateTime?.[i] ?? `${recent.filingDate[i]}T00:00:00Z`;
@@ -74,7 +79,9 @@ export class SecEdgarAdapter implements SourceAdapter {
             cik: String(cik),
             companyName: body.name,
             title: recent.primaryDocDescription?.[i] || undefined,
-            url: doc ? `https://www.sec.gov/Archives/edgar/data/${cik}/${accession.replace(/-/g, '')}/${doc}` : undefined,
+            url: doc
+              ? `https://www.sec.gov/Archives/edgar/data/${cik}/${accession.replace(/-/g, '')}/${doc}`
+              : undefined,
           }),
         );
       });

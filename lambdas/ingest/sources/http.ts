@@ -2,7 +2,8 @@
 export async function fetchJson(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<unknown> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 15_000) });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${new URL(url).pathname} -> HTTP ${res.status}: ${text.slice(0, 300)}`);
+  if (!res.ok)
+    throw new Error(`${init.method ?? 'GET'} ${new URL(url).pathname} -> HTTP ${res.status}: ${text.slice(0, 300)}`);
   try {
     return JSON.parse(text);
   } catch {

@@ -28,5 +28,7 @@ export function adapterFor(kind: SourceKind, config: SignalForgeConfig, secrets:
 
 export function lookbackMinutes(kind: SourceKind, config: SignalForgeConfig): number {
   const sources = config.sources ?? defaultConfig.sources!;
-  return { 'market-data': sources.marketData, news: sources.news, filings: sources.filings, social: sources.social }[kind].lookbackMinutes;
+  return { 'market-data': sources.marketData, news: sources.news, filings: sources.filings, social: sources.social }[
+    kind
+  ].lookbackMinutes;
 }

@@ -32,8 +32,17 @@ export class NewsApiAdapter implements SourceAdapter {
     const apiKey = await this.options.secrets(this.options.apiKeySecretId);
     const out: NewsEvent[] = [];
     for (const symbol of window.symbols) {
-      const query = new URLSearchParams({ q: symbol, from: window.since.toISOString(), to: window.now.toISOString(), sortBy: 'publishedAt', language: 'en', pageSize: '100' });
-      const body = everythingResponse.parse(await fetchJson(joinUrl(this.options.baseUrl, `v2/everything?${query}`), { headers: { 'X-Api-Key': apiKey } }));
+      const query = new URLSearchParams({
+        q: symbol,
+        from: window.since.toISOString(),
+        to: window.now.toISOString(),
+        sortBy: 'publishedAt',
+        language: 'en',
+        pageSize: '100',
+      });
+      const body = everythingResponse.parse(
+        await fetchJson(joinUrl(this.options.baseUrl, `v2/everything?${query}`), { headers: { 'X-Api-Key': apiKey } }),
+      );
       if (body.status !== 'ok') throw new Error(`NewsAPI status ${body.status}`);
       for (const a of body.articles) {
         if (!a.title) continue;

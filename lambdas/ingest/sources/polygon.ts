@@ -5,11 +5,29 @@ import type { FetchWindow, SecretResolver, SourceAdapter } from './adapter.js';
 import { fetchJson, joinUrl } from './http.js';
 
 const aggregatesResponse = z.object({
-  results: z.array(z.object({ t: z.number(), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number(), vw: z.number().optional(), n: z.number().int().nonnegative().optional() })).optional(),
+  results: z
+    .array(
+      z.object({
+        t: z.number(),
+        o: z.number(),
+        h: z.number(),
+        l: z.number(),
+        c: z.number(),
+        v: z.number(),
+        vw: z.number().optional(),
+        n: z.number().int().nonnegative().optional(),
+      }),
+    )
+    .optional(),
   next_url: z.string().optional(),
 });
 
-const RANGE: Record<Timeframe, [number, string]> = { '1h': [1, 'hour'], '4h': [4, 'hour'], '1d': [1, 'day'], '1w': [1, 'week'] };
+const RANGE: Record<Timeframe, [number, string]> = {
+  '1h': [1, 'hour'],
+  '4h': [4, 'hour'],
+  '1d': [1, 'day'],
+  '1w': [1, 'week'],
+};
 
 export interface PolygonOptions {
   baseUrl: string;
@@ -35,7 +53,9 @@ export class PolygonBarsAdapter implements SourceAdapter {
           `v2/aggs/ticker/${encodeURIComponent(symbol)}/range/${multiplier}/${span}/${window.since.getTime()}/${window.now.getTime()}?adjusted=true&sort=asc&limit=50000`,
         );
         for (let page = 0; url && page < 20; page++) {
-          const body = aggregatesResponse.parse(await fetchJson(url, { headers: { Authorization: `Bearer ${apiKey}` } }));
+          const body = aggregatesResponse.parse(
+            await fetchJson(url, { headers: { Authorization: `Bearer ${apiKey}` } }),
+          );
           for (const bar of body.results ?? []) {
             out.push(
               marketBarSchema.parse(

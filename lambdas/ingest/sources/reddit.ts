@@ -46,7 +46,11 @@ export class RedditAdapter implements SourceAdapter {
     const body = tokenResponse.parse(
       await fetchJson(joinUrl(this.options.authUrl, 'api/v1/access_token'), {
         method: 'POST',
-        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': this.userAgent() },
+        headers: {
+          Authorization: `Basic ${basic}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'User-Agent': this.userAgent(),
+        },
         body: 'grant_type=client_credentials',
       }),
     );
@@ -65,7 +69,9 @@ export class RedditAdapter implements SourceAdapter {
       for (const sub of this.options.subreddits) {
         const query = new URLSearchParams({ q: symbol, restrict_sr: '1', sort: 'new', limit: '100', t: 'day' });
         const body = listingResponse.parse(
-          await fetchJson(joinUrl(this.options.apiBaseUrl, `r/${sub}/search?${query}`), { headers: { Authorization: `Bearer ${token}`, 'User-Agent': this.userAgent() } }),
+          await fetchJson(joinUrl(this.options.apiBaseUrl, `r/${sub}/search?${query}`), {
+            headers: { Authorization: `Bearer ${token}`, 'User-Agent': this.userAgent() },
+          }),
         );
         for (const { data: post } of body.data.children) {
           const eventTime = new Date(post.created_utc * 1000);

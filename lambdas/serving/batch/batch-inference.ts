@@ -77,9 +77,28 @@ export async function runBatchInference(deps: BatchInferenceDeps): Promise<Batch
     const limit = Math.min(config.inference.maxBars, Math.max(...needs.values()) + HISTORY_BARS);
     let series: Map<Timeframe, Bar[]>;
     try {
-      series = await readRecentBars({ s3, bucket: deps.lakeBucket, lakePrefix: config.ingest.lakePrefix, symbol, timeframes: [...needs.keys()], limit });
+      series = await readRecentBars({
+        s3,
+        bucket: deps.lakeBucket,
+        lakePrefix: config.ingest.lakePrefix,
+        symbol,
+        timeframes: [...needs.keys()],
+        limit,
+      });
     } catch (err) {
-      return [...results, ...[...needs.keys()].map((timeframe): BatchResult => ({ key: `${symbol}#${timeframe}`, symbol, timeframe, status: 'failed', bars: 0, error: `lake read failed: ${String(err)}` }))];
+      return [
+        ...results,
+        ...[...needs.keys()].map(
+          (timeframe): BatchResult => ({
+            key: `${symbol}#${timeframe}`,
+            symbol,
+            timeframe,
+            status: 'failed',
+            bars: 0,
+            error: `lake read failed: ${String(err)}`,
+          }),
+        ),
+      ];
     }
     for (const [timeframe, need] of needs) {
       const bars = series.get(timeframe) ?? [];
@@ -89,8 +108,17 @@ export async function runBatchInference(deps: BatchInferenceDeps): Promise<Batch
         continue;
       }
       try {
-        const p: PredictResponse = await service.predict({ symbol, timeframe, bars }, { routingKey: `batch:${runId}`, requestId: runId, alias: 'production' });
-        results.push({ ...base, status: 'predicted', prediction: p.prediction, modelVersion: p.modelVersion, asOf: p.asOf });
+        const p: PredictResponse = await service.predict(
+          { symbol, timeframe, bars },
+          { routingKey: `batch:${runId}`, requestId: runId, alias: 'production' },
+        );
+        results.push({
+          ...base,
+          status: 'predicted',
+          prediction: p.prediction,
+          modelVersion: p.modelVersion,
+          asOf: p.asOf,
+        });
       } catch (err) {
         const status: BatchStatus = err instanceof ApiError && err.status === 400 ? 'insufficient_data' : 'failed';
         results.push({ ...base, status, error: (err as Error).message });
@@ -102,7 +130,13 @@ export async function runBatchInference(deps: BatchInferenceDeps): Promise<Batch
   const results = perSymbol.flat();
   const date = startedAt.slice(0, 10);
   const prefix = `${deps.outputPrefix ?? BATCH_OUTPUT_PREFIX}/date=${date}/run=${runId}`;
-  await putObjectBytes(s3, deps.outputBucket, `${prefix}/predictions.jsonl`, `${results.map((r) => JSON.stringify(r)).join('\n')}\n`, 'application/x-ndjson');
+  await putObjectBytes(
+    s3,
+    deps.outputBucket,
+    `${prefix}/predictions.jsonl`,
+    `${results.map((r) => JSON.stringify(r)).join('\n')}\n`,
+    'application/x-ndjson',
+  );
   const counts: Record<BatchStatus, number> = { predicted: 0, no_model: 0, insufficient_data: 0, failed: 0 };
   for (const r of results) counts[r.status] += 1;
   const summary: BatchSummary = {
@@ -113,6 +147,12 @@ export async function runBatchInference(deps: BatchInferenceDeps): Promise<Batch
     counts,
     resultsUri: `s3://${deps.outputBucket}/${prefix}/predictions.jsonl`,
   };
-  await putObjectBytes(s3, deps.outputBucket, `${prefix}/summary.json`, JSON.stringify(summary, null, 2), 'application/json');
+  await putObjectBytes(
+    s3,
+    deps.outputBucket,
+    `${prefix}/summary.json`,
+    JSON.stringify(summary, null, 2),
+    'application/json',
+  );
   return summary;
 }

@@ -30,7 +30,13 @@ export async function readRecentBars(options: RecentBarsOptions): Promise<Map<Ti
   const enough = () => [...latest.values()].every((m) => m.size >= limit);
   for (const date of dates) {
     if (enough()) break;
-    const events = await readLakeEvents(s3, bucket, byDate.get(date)!.map((o) => o.key), 8, { symbol });
+    const events = await readLakeEvents(
+      s3,
+      bucket,
+      byDate.get(date)!.map((o) => o.key),
+      8,
+      { symbol },
+    );
     for (const e of events) {
       if (e.type !== 'market-bar') continue;
       const series = latest.get(e.timeframe);

@@ -42,7 +42,9 @@ export interface DriftDeps {
   s3: S3Client;
   lakeBucket: string;
   /** Starts the retrain state machine: lambdas/training/start-retrain.ts `startRetrain` in AWS. */
-  startRetrain?: (input: RetrainInput) => Promise<{ runId?: string; executionArn?: string; started?: boolean } | undefined>;
+  startRetrain?: (
+    input: RetrainInput,
+  ) => Promise<{ runId?: string; executionArn?: string; started?: boolean } | undefined>;
   /** Live rows scored per config; PSI over ~200 samples and 10 bins has a noise floor near 0.05. */
   liveSamples?: number;
   now?: () => Date;
@@ -75,11 +77,29 @@ async function livePredictions(model: LoadedModel, bars: readonly Bar[], samples
   return out;
 }
 
-export async function checkConfigDrift(model: LoadedModel, bars: readonly Bar[], threshold: number, samples: number): Promise<Omit<ConfigDrift, 'key'>> {
+export async function checkConfigDrift(
+  model: LoadedModel,
+  bars: readonly Bar[],
+  threshold: number,
+  samples: number,
+): Promise<Omit<ConfigDrift, 'key'>> {
   const meta = servingMetadataSchema.parse(model.metadata);
-  const base = { modelVersion: model.ref.version, featurePsi: {}, featurePsiMax: null, featurePsiMedian: null, worstFeature: null, predictionPsi: null, drifted: false };
+  const base = {
+    modelVersion: model.ref.version,
+    featurePsi: {},
+    featurePsiMax: null,
+    featurePsiMedian: null,
+    worstFeature: null,
+    predictionPsi: null,
+    drifted: false,
+  };
   if (bars.length < model.adapter.minBars + 10) {
-    return { ...base, status: 'insufficient_data', samples: 0, error: `${bars.length} bars, need at least ${model.adapter.minBars + 10}` };
+    return {
+      ...base,
+      status: 'insufficient_data',
+      samples: 0,
+      error: `${bars.length} bars, need at least ${model.adapter.minBars + 10}`,
+    };
   }
   const columns = featureColumns(bars, meta, samples);
   const featurePsi: Record<string, number> = {};
@@ -96,7 +116,9 @@ export async function checkConfigDrift(model: LoadedModel, bars: readonly Bar[],
     }
   }
   const predictions = await livePredictions(model, bars, samples);
-  const predictionPsi = meta.driftBaseline.prediction.counts.some((c) => c > 0) ? psi(meta.driftBaseline.prediction, predictions) : null;
+  const predictionPsi = meta.driftBaseline.prediction.counts.some((c) => c > 0)
+    ? psi(meta.driftBaseline.prediction, predictions)
+    : null;
   const values = Object.values(featurePsi).sort((a, b) => a - b);
   const featurePsiMedian = values.length ? (values[(values.length - 1) >> 1]! + values[values.length >> 1]!) / 2 : null;
   // Autocorrelated columns (MACD, RSI) swing PSI on a few hundred live rows even without drift, so a single
@@ -130,7 +152,16 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftReport> {
     const out: ConfigDrift[] = [];
     const models = new Map<Timeframe, LoadedModel>();
     const empty = (key: string, status: ConfigDrift['status'], error?: string): ConfigDrift => ({
-      key, status, samples: 0, featurePsi: {}, featurePsiMax: null, featurePsiMedian: null, worstFeature: null, predictionPsi: null, drifted: false, ...(error ? { error } : {}),
+      key,
+      status,
+      samples: 0,
+      featurePsi: {},
+      featurePsiMax: null,
+      featurePsiMedian: null,
+      worstFeature: null,
+      predictionPsi: null,
+      drifted: false,
+      ...(error ? { error } : {}),
     });
     for (const timeframe of config.universe.timeframes) {
       const key = `${symbol}#${timeframe}`;
@@ -146,9 +177,19 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftReport> {
     const need = Math.max(...[...models.values()].map((m) => m.adapter.minBars)) + liveSamples - 1;
     let series: Map<Timeframe, Bar[]>;
     try {
-      series = await readRecentBars({ s3: deps.s3, bucket: deps.lakeBucket, lakePrefix: config.ingest.lakePrefix, symbol, timeframes: [...models.keys()], limit: need });
+      series = await readRecentBars({
+        s3: deps.s3,
+        bucket: deps.lakeBucket,
+        lakePrefix: config.ingest.lakePrefix,
+        symbol,
+        timeframes: [...models.keys()],
+        limit: need,
+      });
     } catch (err) {
-      return [...out, ...[...models.keys()].map((tf) => empty(`${symbol}#${tf}`, 'failed', `lake read failed: ${String(err)}`))];
+      return [
+        ...out,
+        ...[...models.keys()].map((tf) => empty(`${symbol}#${tf}`, 'failed', `lake read failed: ${String(err)}`)),
+      ];
     }
     for (const [timeframe, model] of models) {
       const key = `${symbol}#${timeframe}`;
@@ -168,7 +209,10 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftReport> {
   if (drifted.length > 0 && deps.startRetrain) {
     const worst = configs
       .filter((c) => c.drifted)
-      .map((c) => `${c.key} (predictions ${c.predictionPsi?.toFixed(3)}, features median ${c.featurePsiMedian?.toFixed(3)}, max ${c.featurePsiMax?.toFixed(3)} on ${c.worstFeature})`)
+      .map(
+        (c) =>
+          `${c.key} (predictions ${c.predictionPsi?.toFixed(3)}, features median ${c.featurePsiMedian?.toFixed(3)}, max ${c.featurePsiMax?.toFixed(3)} on ${c.worstFeature})`,
+      )
       .slice(0, 10)
       .join('; ');
     try {
@@ -189,4 +233,3 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftReport> {
   }
   return report;
 }
-

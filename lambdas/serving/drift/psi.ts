@@ -7,7 +7,11 @@
  */
 export const PSI_EPSILON = 1e-4;
 
-export function psiFromCounts(expectedCounts: readonly number[], actualCounts: readonly number[], epsilon = PSI_EPSILON): number {
+export function psiFromCounts(
+  expectedCounts: readonly number[],
+  actualCounts: readonly number[],
+  epsilon = PSI_EPSILON,
+): number {
   if (expectedCounts.length !== actualCounts.length) {
     throw new Error(`PSI needs the same bins on both sides: ${expectedCounts.length} vs ${actualCounts.length}`);
   }
@@ -50,7 +54,10 @@ export function histogram(values: ArrayLike<number>, edges: readonly number[]): 
   return counts;
 }
 
-export function psi(baseline: { edges: readonly number[]; counts: readonly number[] }, liveValues: ArrayLike<number>): number {
+export function psi(
+  baseline: { edges: readonly number[]; counts: readonly number[] },
+  liveValues: ArrayLike<number>,
+): number {
   return psiFromCounts(baseline.counts, histogram(liveValues, baseline.edges));
 }
 

@@ -20,7 +20,9 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
 }
 
 /** One handler for API Gateway and the local server: both speak the proxy event. */
-export function createApiGatewayHandler(service: InferenceService | (() => Promise<InferenceService>)): ApiGatewayHandler {
+export function createApiGatewayHandler(
+  service: InferenceService | (() => Promise<InferenceService>),
+): ApiGatewayHandler {
   const getService = typeof service === 'function' ? service : () => Promise.resolve(service);
   return async (event) => {
     const request = toHttpRequest(event);
@@ -29,9 +31,24 @@ export function createApiGatewayHandler(service: InferenceService | (() => Promi
       instance = await getService();
     } catch (err) {
       // A misconfigured deployment (e.g. REGISTRY_TABLE unset) still answers in the API's error format.
-      console.error(JSON.stringify({ level: 'ERROR', message: 'inference service failed to start', error: String(err), requestId: request.requestId }));
-      const body = new ApiError(503, 'model_unavailable', 'the inference service is not configured correctly; see the function logs').toBody(request.requestId);
-      return { statusCode: 503, headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '30' }, body: JSON.stringify(body) };
+      console.error(
+        JSON.stringify({
+          level: 'ERROR',
+          message: 'inference service failed to start',
+          error: String(err),
+          requestId: request.requestId,
+        }),
+      );
+      const body = new ApiError(
+        503,
+        'model_unavailable',
+        'the inference service is not configured correctly; see the function logs',
+      ).toBody(request.requestId);
+      return {
+        statusCode: 503,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '30' },
+        body: JSON.stringify(body),
+      };
     }
     const res = await instance.handle(request);
     return { statusCode: res.statusCode, headers: res.headers, body: event.httpMethod === 'HEAD' ? '' : res.body };

@@ -1,4 +1,12 @@
-import { ApiError, isOnlineRequest, type AnyPredictRequest, type BatchPredictResponse, type OnlinePredictRequest, type PredictRequest, type PredictResponse } from '../../../core/api/index.js';
+import {
+  ApiError,
+  isOnlineRequest,
+  type AnyPredictRequest,
+  type BatchPredictResponse,
+  type OnlinePredictRequest,
+  type PredictRequest,
+  type PredictResponse,
+} from '../../../core/api/index.js';
 import type { LogFn, PredictOptions } from './service.js';
 
 export interface BatchPredictDeps {
@@ -11,7 +19,13 @@ export interface BatchPredictDeps {
  * Answers each item of a batch on its own, in request order: a prediction, or `{error}` with the status the
  * item would have had alone. Nothing an item does fails the call; an unexpected error is that item's 500.
  */
-export function createBatchPredictor(deps: BatchPredictDeps): (items: readonly (AnyPredictRequest | ApiError)[], requestId: string, routingKey: string) => Promise<BatchPredictResponse> {
+export function createBatchPredictor(
+  deps: BatchPredictDeps,
+): (
+  items: readonly (AnyPredictRequest | ApiError)[],
+  requestId: string,
+  routingKey: string,
+) => Promise<BatchPredictResponse> {
   return async (items, requestId, routingKey) => {
     const results = await Promise.all(
       items.map(async (item, i): Promise<BatchPredictResponse['results'][number]> => {
@@ -22,7 +36,10 @@ export function createBatchPredictor(deps: BatchPredictDeps): (items: readonly (
         } catch (err) {
           if (err instanceof ApiError) return errorItem(err, requestId);
           deps.log('error', 'batch item failed', { requestId, item: i, error: (err as Error)?.stack ?? String(err) });
-          return errorItem(new ApiError(500, 'internal', 'internal error; the request id identifies it in the logs'), requestId);
+          return errorItem(
+            new ApiError(500, 'internal', 'internal error; the request id identifies it in the logs'),
+            requestId,
+          );
         }
       }),
     );

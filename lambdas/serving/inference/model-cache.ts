@@ -25,7 +25,10 @@ export interface ModelInputAdapter {
   /** The model sha256 the metadata was written for; a mismatch means metadata and model are from different runs. */
   declaredSha256?: string;
   /** Fills a [1, window, features] float32 input from the most recent bars; throws FeatureInputError on non-finite features. */
-  buildInput(bars: readonly Bar[], sentiment?: readonly SentimentInput[]): { data: Float32Array; dims: readonly number[] };
+  buildInput(
+    bars: readonly Bar[],
+    sentiment?: readonly SentimentInput[],
+  ): { data: Float32Array; dims: readonly number[] };
 }
 export type ModelInputAdapterFactory = (metadata: unknown) => ModelInputAdapter;
 
@@ -80,10 +83,15 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 async function loadModel(ref: ArtifactRef, options: ModelCacheOptions): Promise<LoadedModel> {
-  const [modelBytes, metadataBytes] = await Promise.all([options.readArtifact(ref.artifactUri), options.readArtifact(ref.metadataUri)]);
+  const [modelBytes, metadataBytes] = await Promise.all([
+    options.readArtifact(ref.artifactUri),
+    options.readArtifact(ref.metadataUri),
+  ]);
   const actual = sha256Hex(modelBytes);
   if (actual !== ref.sha256.toLowerCase()) {
-    throw new ArtifactIntegrityError(`model ${ref.version} at ${ref.artifactUri} has sha256 ${actual}, registry says ${ref.sha256}`);
+    throw new ArtifactIntegrityError(
+      `model ${ref.version} at ${ref.artifactUri} has sha256 ${actual}, registry says ${ref.sha256}`,
+    );
   }
   let metadata: unknown;
   try {
@@ -98,7 +106,9 @@ async function loadModel(ref: ArtifactRef, options: ModelCacheOptions): Promise<
     throw new ArtifactIntegrityError(`metadata ${ref.metadataUri} is not usable: ${(err as Error).message}`);
   }
   if (adapter.declaredSha256 !== undefined && adapter.declaredSha256.toLowerCase() !== actual) {
-    throw new ArtifactIntegrityError(`metadata ${ref.metadataUri} describes a model with sha256 ${adapter.declaredSha256}, not ${actual}`);
+    throw new ArtifactIntegrityError(
+      `metadata ${ref.metadataUri} describes a model with sha256 ${adapter.declaredSha256}, not ${actual}`,
+    );
   }
   const session = await createOrtSession(modelBytes, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS);
   if (!session.inputNames.includes(adapter.inputName) || !session.outputNames.includes(adapter.outputName)) {
@@ -137,8 +147,11 @@ export class ModelCache {
     if (existing) return existing.promise;
     const now = this.options.now ?? Date.now;
     const failed = this.failures.get(key);
-    if (failed && now() - failed.at < (this.options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS)) return Promise.reject(failed.error);
-    const entry: { promise: Promise<LoadedModel>; loaded?: LoadedModel } = { promise: Promise.resolve(undefined as never) };
+    if (failed && now() - failed.at < (this.options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS))
+      return Promise.reject(failed.error);
+    const entry: { promise: Promise<LoadedModel>; loaded?: LoadedModel } = {
+      promise: Promise.resolve(undefined as never),
+    };
     entry.promise = loadModel(ref, this.options).then(
       (model) => {
         this.failures.delete(key);

@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { barTimeMs, type SentimentInput } from '../../../core/api/index.js';
 import { servingMetadataSchema, readUri } from '../../../core/artifacts/index.js';
-import { buildModelInput, FeatureWindowError, minBarsForWindow, type SentimentPoint } from '../../../core/features/index.js';
+import {
+  buildModelInput,
+  FeatureWindowError,
+  minBarsForWindow,
+  type SentimentPoint,
+} from '../../../core/features/index.js';
 import { FeatureInputError, type ModelInputAdapter } from './model-cache.js';
 
 function toSentimentPoints(input: readonly SentimentInput[] | undefined): SentimentPoint[] | undefined {
@@ -20,7 +25,9 @@ export function metadataInputAdapter(metadata: unknown): ModelInputAdapter {
   const meta = servingMetadataSchema.parse(metadata);
   const width = meta.featureSpec.names.length;
   if (meta.input.shape[1] !== meta.windowSize || meta.input.shape[2] !== width) {
-    throw new Error(`metadata input shape ${JSON.stringify(meta.input.shape)} does not match window ${meta.windowSize} x ${width} features`);
+    throw new Error(
+      `metadata input shape ${JSON.stringify(meta.input.shape)} does not match window ${meta.windowSize} x ${width} features`,
+    );
   }
   const dims = [1, meta.windowSize, width] as const;
   // The feature spec is the authority on history: a stale or hand-written metadata.minBars can only raise it.

@@ -23,7 +23,12 @@ export interface OrtSession {
 
 /** The slice of onnxruntime-node's native binding (dist/binding.js, 1.30) that the native path uses. */
 interface NativeSession {
-  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: ort.InferenceSession.SessionOptions): void;
+  loadModel(
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    byteLength: number,
+    options: ort.InferenceSession.SessionOptions,
+  ): void;
   readonly inputMetadata: readonly { name: string }[];
   readonly outputMetadata: readonly { name: string }[];
   run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: object): Record<string, ort.Tensor>;
@@ -53,7 +58,11 @@ export function loadNativeBinding(): NativeBinding | null {
   return nativeBinding;
 }
 
-function nativeSession(mod: NativeBinding, bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): OrtSession {
+function nativeSession(
+  mod: NativeBinding,
+  bytes: Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+): OrtSession {
   mod.initOrt();
   const session = new mod.binding.InferenceSession();
   session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, options);
@@ -63,7 +72,11 @@ function nativeSession(mod: NativeBinding, bytes: Uint8Array, options: ort.Infer
     outputNames: session.outputMetadata.map((m) => m.name),
     path: 'native',
     async run(inputName, data, dims, outputName) {
-      const out = session.run({ [inputName]: new ort.Tensor('float32', data, dims) }, { [outputName]: null }, runOptions);
+      const out = session.run(
+        { [inputName]: new ort.Tensor('float32', data, dims) },
+        { [outputName]: null },
+        runOptions,
+      );
       return out[outputName]!.data as Float32Array;
     },
     async release() {
@@ -87,7 +100,11 @@ async function publicSession(bytes: Uint8Array, options: ort.InferenceSession.Se
 }
 
 /** A session on the native path where the installed onnxruntime-node allows it, else on the public API. */
-export async function createOrtSession(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions, path: OrtRunPath = 'native'): Promise<OrtSession> {
+export async function createOrtSession(
+  bytes: Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+  path: OrtRunPath = 'native',
+): Promise<OrtSession> {
   const mod = path === 'native' ? loadNativeBinding() : null;
   return mod ? nativeSession(mod, bytes, options) : publicSession(bytes, options);
 }

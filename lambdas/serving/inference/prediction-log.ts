@@ -3,7 +3,12 @@ import { featureSpecHash, type PredictionRecord, type PredictionVariant } from '
 /** Where answered predictions go: a log line in AWS (to Firehose via a subscription), the lake locally. */
 export type PredictionSink = (record: PredictionRecord) => void;
 
-const TIMEFRAME_MS: Record<string, number> = { '1h': 3_600_000, '4h': 4 * 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
+const TIMEFRAME_MS: Record<string, number> = {
+  '1h': 3_600_000,
+  '4h': 4 * 3_600_000,
+  '1d': 86_400_000,
+  '1w': 7 * 86_400_000,
+};
 
 // One hash per loaded model, not per request: keyed by the metadata object the model cache holds.
 const specHashes = new WeakMap<object, string>();
@@ -55,7 +60,10 @@ export function predictionRecord(a: AnsweredPrediction): PredictionRecord {
  * on `{ $.kind = "prediction" }` hands it to Firehose, which writes the lake's `predictions/` prefix. No
  * network call on the request path. A record that cannot be written is counted (`lost`), never dropped silently.
  */
-export function logLineSink(write: (line: string) => void = (line) => process.stdout.write(line), onLost?: (err: unknown) => void): PredictionSink {
+export function logLineSink(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+  onLost?: (err: unknown) => void,
+): PredictionSink {
   return (record) => {
     try {
       write(`${JSON.stringify(record)}\n`);

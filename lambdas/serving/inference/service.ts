@@ -18,7 +18,13 @@ import { createBatchPredictor } from './batch-predict.js';
 import { bodyRoutingKey, routesToCanary } from './canary.js';
 import { createOnlinePredictor } from './online-predict.js';
 import { OnlineWindowCache, type WindowSource } from './online-window.js';
-import { FeatureInputError, ModelCache, type ArtifactRef, type LoadedModel, type ModelInputAdapterFactory } from './model-cache.js';
+import {
+  FeatureInputError,
+  ModelCache,
+  type ArtifactRef,
+  type LoadedModel,
+  type ModelInputAdapterFactory,
+} from './model-cache.js';
 import { predictionRecord, type PredictionSink } from './prediction-log.js';
 import { scoreShadow } from './shadow.js';
 
@@ -133,7 +139,13 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     try {
       return await models.get(ref);
     } catch (err) {
-      log('error', 'model load failed', { key, alias, version: ref.version, artifactUri: ref.artifactUri, error: String(err) });
+      log('error', 'model load failed', {
+        key,
+        alias,
+        version: ref.version,
+        artifactUri: ref.artifactUri,
+        error: String(err),
+      });
       throw new ApiError(503, 'model_unavailable', `model ${ref.version} for ${key} (${alias}) cannot be loaded`);
     }
   }
@@ -147,7 +159,9 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     let ref: ArtifactRef;
     // In shadow mode the candidate (the canary alias) never answers a client while production exists.
     const shadowMode = config.deployment.mode === 'shadow' && !options.alias;
-    const wantsCanary = options.alias ? options.alias === 'canary' : !shadowMode && canary !== undefined && routesToCanary(routingKey, key, canary.weight);
+    const wantsCanary = options.alias
+      ? options.alias === 'canary'
+      : !shadowMode && canary !== undefined && routesToCanary(routingKey, key, canary.weight);
     if (canary && (!production || wantsCanary)) {
       alias = 'canary';
       ref = canary;
@@ -155,7 +169,11 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       alias = 'production';
       ref = production;
     } else {
-      throw new ApiError(503, 'no_model_serving', `no model version is serving ${key} yet; train and promote one first`);
+      throw new ApiError(
+        503,
+        'no_model_serving',
+        `no model version is serving ${key} yet; train and promote one first`,
+      );
     }
 
     let model: LoadedModel;
@@ -198,11 +216,34 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     const lastBar = request.bars[request.bars.length - 1]!;
     const asOfMs = barTimeMs(lastBar.t);
     if (deps.onPrediction) {
-      deps.onPrediction(predictionRecord({ requestId, key, version: ref.version, variant: alias, asOfMs, prediction, metadata: model.metadata, nowMs: now() }));
+      deps.onPrediction(
+        predictionRecord({
+          requestId,
+          key,
+          version: ref.version,
+          variant: alias,
+          asOfMs,
+          prediction,
+          metadata: model.metadata,
+          nowMs: now(),
+        }),
+      );
       if (shadowMode && alias === 'production' && canary) {
         const shadow = await scoreShadow(() => loadFor(key, 'canary', canary), request.bars, request.sentiment);
         count(key, 'canary', canary.version, shadow.ok, 0);
-        if (shadow.ok) deps.onPrediction(predictionRecord({ requestId, key, version: canary.version, variant: 'shadow', asOfMs, prediction: shadow.prediction, metadata: shadow.model.metadata, nowMs: now() }));
+        if (shadow.ok)
+          deps.onPrediction(
+            predictionRecord({
+              requestId,
+              key,
+              version: canary.version,
+              variant: 'shadow',
+              asOfMs,
+              prediction: shadow.prediction,
+              metadata: shadow.model.metadata,
+              nowMs: now(),
+            }),
+          );
       }
     }
     return {
@@ -263,34 +304,56 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       counts = servingCounts();
     }
     const ok = counts.modelsServing > 0;
-    return { statusCode: ok ? 200 : 503, body: { status: ok ? 'ok' : 'unavailable', ...counts, configsTotal: served.size } };
+    return {
+      statusCode: ok ? 200 : 503,
+      body: { status: ok ? 'ok' : 'unavailable', ...counts, configsTotal: served.size },
+    };
   }
 
   async function route(req: HttpRequest): Promise<HttpResponse> {
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
     const method = req.method.toUpperCase();
     if (path === '/v1/predict') {
-      if (method !== 'POST') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /v1/predict; use POST`, 'method');
+      if (method !== 'POST')
+        throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /v1/predict; use POST`, 'method');
       const request = parseRequest(req);
       const routingKey = req.headers['x-request-id']?.slice(0, 200) || bodyRoutingKey(req.body ?? '');
       const options = { routingKey, requestId: req.requestId };
-      const response = isOnlineRequest(request) ? await predictOnline(request, options) : await predict(request, options);
-      return json(200, response, { 'x-request-id': req.requestId, 'x-model-version': String(response.modelVersion), 'x-model-alias': response.alias });
+      const response = isOnlineRequest(request)
+        ? await predictOnline(request, options)
+        : await predict(request, options);
+      return json(200, response, {
+        'x-request-id': req.requestId,
+        'x-model-version': String(response.modelVersion),
+        'x-model-alias': response.alias,
+      });
     }
     if (path === '/v1/predict/batch') {
-      if (method !== 'POST') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /v1/predict/batch; use POST`, 'method');
+      if (method !== 'POST')
+        throw new ApiError(
+          405,
+          'method_not_allowed',
+          `${method} is not allowed on /v1/predict/batch; use POST`,
+          'method',
+        );
       const items = parseBatch(req);
       const routingKey = req.headers['x-request-id']?.slice(0, 200) || bodyRoutingKey(req.body ?? '');
       return json(200, await predictBatch(items, req.requestId, routingKey), { 'x-request-id': req.requestId });
     }
     if (path === '/health') {
-      if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /health; use GET`, 'method');
+      if (method !== 'GET' && method !== 'HEAD')
+        throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /health; use GET`, 'method');
       const { statusCode, body } = await health();
       return json(statusCode, body);
     }
     if (path === '/openapi.json') {
-      if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /openapi.json; use GET`, 'method');
-      return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' }, body: openApiBody };
+      if (method !== 'GET' && method !== 'HEAD')
+        throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on /openapi.json; use GET`, 'method');
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+        body: openApiBody,
+      };
     }
     throw new ApiError(404, 'not_found', `no route for ${method} ${req.path}; see /openapi.json`, 'path');
   }
@@ -306,8 +369,15 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         return await route(req);
       } catch (err) {
         if (err instanceof ApiError) return errorResponse(err, req.requestId);
-        log('error', 'unhandled error', { requestId: req.requestId, path: req.path, error: (err as Error)?.stack ?? String(err) });
-        return errorResponse(new ApiError(500, 'internal', 'internal error; the request id identifies it in the logs'), req.requestId);
+        log('error', 'unhandled error', {
+          requestId: req.requestId,
+          path: req.path,
+          error: (err as Error)?.stack ?? String(err),
+        });
+        return errorResponse(
+          new ApiError(500, 'internal', 'internal error; the request id identifies it in the logs'),
+          req.requestId,
+        );
       }
     },
     predict,

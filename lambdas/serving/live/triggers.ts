@@ -41,16 +41,30 @@ async function productionModels(deps: LiveTriggerDeps, keys: readonly string[]) 
   for (const key of keys) {
     const production = (await deps.registry.getHead(key))?.production;
     if (!production) continue;
-    const parsed = registeredSchema.safeParse(JSON.parse(new TextDecoder().decode(await deps.readArtifact(production.metadataUri))));
+    const parsed = registeredSchema.safeParse(
+      JSON.parse(new TextDecoder().decode(await deps.readArtifact(production.metadataUri))),
+    );
     if (parsed.success) out.push({ key, version: production.version, registered: parsed.data });
   }
   return out;
 }
 
-async function start(deps: LiveTriggerDeps, trigger: TriggerResult['trigger'], findings: TriggerFinding[]): Promise<TriggerResult> {
+async function start(
+  deps: LiveTriggerDeps,
+  trigger: TriggerResult['trigger'],
+  findings: TriggerFinding[],
+): Promise<TriggerResult> {
   if (findings.length === 0) return { trigger, findings };
-  const reason = findings.map((f) => `${f.key} v${f.version}: ${f.reason}`).join('; ').slice(0, 2000);
-  const retrain = await deps.startRetrain({ trigger, reason, requestedBy: `live-${trigger}-check`, configs: findings.map((f) => f.key) });
+  const reason = findings
+    .map((f) => `${f.key} v${f.version}: ${f.reason}`)
+    .join('; ')
+    .slice(0, 2000);
+  const retrain = await deps.startRetrain({
+    trigger,
+    reason,
+    requestedBy: `live-${trigger}-check`,
+    configs: findings.map((f) => f.key),
+  });
   return { trigger, findings, retrain };
 }
 
@@ -62,14 +76,20 @@ async function start(deps: LiveTriggerDeps, trigger: TriggerResult['trigger'], f
 export async function checkDegradation(deps: LiveTriggerDeps, keys: readonly string[]): Promise<TriggerResult> {
   const findings: TriggerFinding[] = [];
   for (const m of await productionModels(deps, keys)) {
-    const outcomes = (await readOutcomes(deps.s3, deps.lakeBucket, m.key, m.version)).filter((o) => o.variant === 'production').slice(-deps.config.live.rollingWindow);
+    const outcomes = (await readOutcomes(deps.s3, deps.lakeBucket, m.key, m.version))
+      .filter((o) => o.variant === 'production')
+      .slice(-deps.config.live.rollingWindow);
     const test = degradationTest(
       outcomes.map((o) => o.squaredError),
       m.registered.metrics.test.model.mse,
       { alpha: deps.config.live.degradationAlpha, minSamples: deps.config.deployment.minSamples },
     );
     if (test.degraded) {
-      findings.push({ key: m.key, version: m.version, reason: `live MSE ${test.liveLoss.toExponential(3)} > registered out-of-sample ${test.registeredLoss.toExponential(3)} (p=${test.pValue.toPrecision(3)}, n=${test.samples})` });
+      findings.push({
+        key: m.key,
+        version: m.version,
+        reason: `live MSE ${test.liveLoss.toExponential(3)} > registered out-of-sample ${test.registeredLoss.toExponential(3)} (p=${test.pValue.toPrecision(3)}, n=${test.samples})`,
+      });
     }
   }
   return start(deps, 'degradation', findings);
@@ -80,8 +100,15 @@ export async function checkNewData(deps: LiveTriggerDeps, keys: readonly string[
   const findings: TriggerFinding[] = [];
   for (const m of await productionModels(deps, keys)) {
     const after = Date.parse(m.registered.dataset.lastBarTime);
-    const fresh = (await readClosedBars(deps.s3, deps.lakeBucket, deps.config, m.key)).filter((b) => b.t > after).length;
-    if (fresh >= deps.config.live.newDataBars) findings.push({ key: m.key, version: m.version, reason: `${fresh} new bars since its dataset (>= ${deps.config.live.newDataBars})` });
+    const fresh = (await readClosedBars(deps.s3, deps.lakeBucket, deps.config, m.key)).filter(
+      (b) => b.t > after,
+    ).length;
+    if (fresh >= deps.config.live.newDataBars)
+      findings.push({
+        key: m.key,
+        version: m.version,
+        reason: `${fresh} new bars since its dataset (>= ${deps.config.live.newDataBars})`,
+      });
   }
   return start(deps, 'new-data', findings);
 }

@@ -31,18 +31,34 @@ export interface OutcomeJoinReport {
  */
 export async function joinConfigOutcomes(deps: OutcomeJoinDeps, key: string): Promise<OutcomeJoinReport> {
   const timeframe = key.split('#')[1] as Timeframe;
-  const [{ records, invalid }, bars] = await Promise.all([readPredictions(deps.s3, deps.lakeBucket, key), readClosedBars(deps.s3, deps.lakeBucket, deps.config, key)]);
-  const { outcomes, pending, unmatched } = joinOutcomes(records, bars, { costBps: deps.config.evaluation.costBps, timeframe });
+  const [{ records, invalid }, bars] = await Promise.all([
+    readPredictions(deps.s3, deps.lakeBucket, key),
+    readClosedBars(deps.s3, deps.lakeBucket, deps.config, key),
+  ]);
+  const { outcomes, pending, unmatched } = joinOutcomes(records, bars, {
+    costBps: deps.config.evaluation.costBps,
+    timeframe,
+  });
   const byVersion = new Map<number, PredictionOutcome[]>();
   for (const o of outcomes) byVersion.set(o.version, [...(byVersion.get(o.version) ?? []), o]);
   let versionsWritten = 0;
-  for (const [version, list] of byVersion) if (await writeOutcomes(deps.s3, deps.lakeBucket, key, version, list)) versionsWritten += 1;
+  for (const [version, list] of byVersion)
+    if (await writeOutcomes(deps.s3, deps.lakeBucket, key, version, list)) versionsWritten += 1;
   const quality = rollingQuality(outcomes, deps.config.live.rollingWindow);
   for (const q of quality) {
     await deps.liveQuality.put(q);
     deps.emit?.(q);
   }
-  return { key, predictions: records.length, joined: outcomes.length, pending, unmatched, invalidLines: invalid, versionsWritten, quality };
+  return {
+    key,
+    predictions: records.length,
+    joined: outcomes.length,
+    pending,
+    unmatched,
+    invalidLines: invalid,
+    versionsWritten,
+    quality,
+  };
 }
 
 export async function runOutcomeJoin(deps: OutcomeJoinDeps, keys: readonly string[]): Promise<OutcomeJoinReport[]> {

@@ -1,15 +1,36 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { MarketBarEvent } from '../../../core/events/index.js';
-import { getObjectBytes, listKeys, listLakeObjects, mapLimit, putObjectBytes, readLakeEvents } from '../../../core/lake/index.js';
-import { dedupePredictions, outcomesObjectKey, parsePredictionLines, predictionsKeyPrefix, type ClosedBar, type PredictionOutcome, type PredictionRecord } from '../../../core/live/index.js';
+import {
+  getObjectBytes,
+  listKeys,
+  listLakeObjects,
+  mapLimit,
+  putObjectBytes,
+  readLakeEvents,
+} from '../../../core/lake/index.js';
+import {
+  dedupePredictions,
+  outcomesObjectKey,
+  parsePredictionLines,
+  predictionsKeyPrefix,
+  type ClosedBar,
+  type PredictionOutcome,
+  type PredictionRecord,
+} from '../../../core/live/index.js';
 
 const decoder = new TextDecoder();
 
 /** Every prediction record of a config in the lake, deduplicated by request id; unreadable lines are counted. */
-export async function readPredictions(s3: S3Client, bucket: string, key: string): Promise<{ records: PredictionRecord[]; invalid: number }> {
+export async function readPredictions(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ records: PredictionRecord[]; invalid: number }> {
   const objects = await listKeys(s3, bucket, predictionsKeyPrefix(key));
-  const texts = await mapLimit(objects, 8, async (o) => decoder.decode((await getObjectBytes(s3, bucket, o.key)) ?? new Uint8Array()));
+  const texts = await mapLimit(objects, 8, async (o) =>
+    decoder.decode((await getObjectBytes(s3, bucket, o.key)) ?? new Uint8Array()),
+  );
   let invalid = 0;
   const all: PredictionRecord[] = [];
   for (const text of texts) {
@@ -22,17 +43,34 @@ export async function readPredictions(s3: S3Client, bucket: string, key: string)
 }
 
 /** A config's bars in the lake (time and close), one per bar time (a replayed bar overwrites its twin). */
-export async function readClosedBars(s3: S3Client, bucket: string, config: SignalForgeConfig, key: string): Promise<ClosedBar[]> {
+export async function readClosedBars(
+  s3: S3Client,
+  bucket: string,
+  config: SignalForgeConfig,
+  key: string,
+): Promise<ClosedBar[]> {
   const [symbol, timeframe] = key.split('#') as [string, string];
   const objects = await listLakeObjects(s3, bucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
-  const events = await readLakeEvents(s3, bucket, objects.map((o) => o.key));
+  const events = await readLakeEvents(
+    s3,
+    bucket,
+    objects.map((o) => o.key),
+  );
   const byTime = new Map<number, number>();
-  for (const e of events) if (e.type === 'market-bar' && (e as MarketBarEvent).timeframe === timeframe) byTime.set(Date.parse(e.eventTime), (e as MarketBarEvent).c);
+  for (const e of events)
+    if (e.type === 'market-bar' && (e as MarketBarEvent).timeframe === timeframe)
+      byTime.set(Date.parse(e.eventTime), (e as MarketBarEvent).c);
   return [...byTime].map(([t, c]) => ({ t, c })).sort((a, b) => a.t - b.t);
 }
 
 /** Writes a version's outcomes only when they changed, so a re-run over the same data writes nothing. */
-export async function writeOutcomes(s3: S3Client, bucket: string, key: string, version: number, outcomes: PredictionOutcome[]): Promise<boolean> {
+export async function writeOutcomes(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  version: number,
+  outcomes: PredictionOutcome[],
+): Promise<boolean> {
   const objectKey = outcomesObjectKey(key, version);
   const body = JSON.stringify(outcomes);
   const existing = await getObjectBytes(s3, bucket, objectKey);
@@ -42,8 +80,12 @@ export async function writeOutcomes(s3: S3Client, bucket: string, key: string, v
 }
 
 /** A version's joined outcomes (every variant it served under). */
-export async function readOutcomes(s3: S3Client, bucket: string, key: string, version: number): Promise<PredictionOutcome[]> {
+export async function readOutcomes(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  version: number,
+): Promise<PredictionOutcome[]> {
   const bytes = await getObjectBytes(s3, bucket, outcomesObjectKey(key, version));
   return bytes ? (JSON.parse(decoder.decode(bytes)) as PredictionOutcome[]) : [];
 }
-

@@ -21,7 +21,12 @@ export interface RunCost {
   instances: PricedUsage[];
 }
 
-export type SpotPriceHistory = (query: { instanceType: string; availabilityZone: string; start: Date; end: Date }) => Promise<PricePoint[]>;
+export type SpotPriceHistory = (query: {
+  instanceType: string;
+  availabilityZone: string;
+  start: Date;
+  end: Date;
+}) => Promise<PricePoint[]>;
 
 /** The Linux spot price history of one type in one AZ over [start, end], all pages. */
 export function ec2SpotPriceHistory(client: EC2Client): SpotPriceHistory {
@@ -40,7 +45,8 @@ export function ec2SpotPriceHistory(client: EC2Client): SpotPriceHistory {
         }),
       );
       for (const p of page.SpotPriceHistory ?? []) {
-        if (p.Timestamp && p.SpotPrice && p.AvailabilityZone === availabilityZone) points.push({ at: p.Timestamp, usdPerHour: Number(p.SpotPrice) });
+        if (p.Timestamp && p.SpotPrice && p.AvailabilityZone === availabilityZone)
+          points.push({ at: p.Timestamp, usdPerHour: Number(p.SpotPrice) });
       }
       token = page.NextToken || undefined;
     } while (token);
@@ -50,7 +56,8 @@ export function ec2SpotPriceHistory(client: EC2Client): SpotPriceHistory {
 
 /** SageMaker's BillableTimeInSeconds of a training job (managed spot bills less than the job ran). */
 export function sageMakerBillableSeconds(client: SageMakerClient): (jobName: string) => Promise<number | undefined> {
-  return async (jobName) => (await client.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }))).BillableTimeInSeconds;
+  return async (jobName) =>
+    (await client.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }))).BillableTimeInSeconds;
 }
 
 export interface PricingSources {
@@ -61,7 +68,10 @@ export interface PricingSources {
 }
 
 function configuredSpotPrice(config: PricingSources['config'], instanceType: string | undefined): number {
-  const type = instanceType && config.pricing.spotPerHour[instanceType] !== undefined ? instanceType : config.training.instanceTypes[0]!;
+  const type =
+    instanceType && config.pricing.spotPerHour[instanceType] !== undefined
+      ? instanceType
+      : config.training.instanceTypes[0]!;
   const price = config.pricing.spotPerHour[type];
   if (price === undefined) throw new Error(`config.pricing.spotPerHour has no price for ${type}`);
   return price;
@@ -72,15 +82,31 @@ async function priceOne(usage: InstanceUsage, sources: PricingSources): Promise<
   const end = usage.terminatedAt ? new Date(usage.terminatedAt) : sources.now();
   const seconds = Math.max(0, (end.getTime() - start.getTime()) / 1000);
   if (usage.backend === 'ec2') {
-    if (!sources.spotPrices || !usage.instanceType || !usage.availabilityZone) throw new Error(`cannot price ${usage.id}: no spot price history client, type or AZ`);
-    const history = await sources.spotPrices({ instanceType: usage.instanceType, availabilityZone: usage.availabilityZone, start, end });
+    if (!sources.spotPrices || !usage.instanceType || !usage.availabilityZone)
+      throw new Error(`cannot price ${usage.id}: no spot price history client, type or AZ`);
+    const history = await sources.spotPrices({
+      instanceType: usage.instanceType,
+      availabilityZone: usage.availabilityZone,
+      start,
+      end,
+    });
     return { ...usage, seconds, usd: integrateSpotPrice(history, start, end), source: COST_SOURCES.ec2 };
   }
   if (usage.backend === 'sagemaker') {
     const billable = (await sources.billableSeconds?.(usage.id)) ?? seconds;
-    return { ...usage, seconds: billable, usd: (configuredSpotPrice(sources.config, usage.instanceType) * billable) / 3600, source: COST_SOURCES.sagemaker };
+    return {
+      ...usage,
+      seconds: billable,
+      usd: (configuredSpotPrice(sources.config, usage.instanceType) * billable) / 3600,
+      source: COST_SOURCES.sagemaker,
+    };
   }
-  return { ...usage, seconds, usd: (configuredSpotPrice(sources.config, undefined) * seconds) / 3600, source: COST_SOURCES.local };
+  return {
+    ...usage,
+    seconds,
+    usd: (configuredSpotPrice(sources.config, undefined) * seconds) / 3600,
+    source: COST_SOURCES.local,
+  };
 }
 
 /** Prices every instance a run started and shares the total out over the configs. */

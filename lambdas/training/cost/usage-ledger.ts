@@ -69,7 +69,9 @@ export async function listUsage(deps: TrainingDeps, runId: string): Promise<Inst
   const usages: InstanceUsage[] = [];
   let token: string | undefined;
   do {
-    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.artifactBucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({ Bucket: deps.artifactBucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const object of page.Contents ?? []) {
       const bytes = object.Key ? await artifactStore(deps).read(object.Key) : undefined;
       if (bytes) usages.push(instanceUsageSchema.parse(JSON.parse(new TextDecoder().decode(bytes))));

@@ -1,12 +1,34 @@
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openStore } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
-import { EXECUTION_TAG, LAUNCH_DOC_TAG, LAUNCH_DOC_VERSION, launchDocKey, launchDocSchema, type LaunchDoc } from './launch-doc.js';
-import { gpuRuntime, InsufficientCapacityError, instanceTypeOrder, isCapacityError, trainerCliArgs, trainerTags, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
+import {
+  EXECUTION_TAG,
+  LAUNCH_DOC_TAG,
+  LAUNCH_DOC_VERSION,
+  launchDocKey,
+  launchDocSchema,
+  type LaunchDoc,
+} from './launch-doc.js';
+import {
+  gpuRuntime,
+  InsufficientCapacityError,
+  instanceTypeOrder,
+  isCapacityError,
+  trainerCliArgs,
+  trainerTags,
+  type TrainerLaunchRequest,
+  type TrainerLauncher,
+  type TrainerProcessStatus,
+} from './types.js';
 import { runningTrainers } from './running-trainers.js';
 import { ensureSpotServiceLinkedRole } from './spot-service-role.js';
 
@@ -56,32 +78,50 @@ export class Ec2SpotLauncher implements TrainerLauncher {
   /** Writes the launch document before the instance exists, so its user data always finds it. */
   async writeLaunchDoc(request: TrainerLaunchRequest): Promise<string> {
     const store = openStore(request.outUri, this.options.s3);
-    return store.write(launchDocKey(request.runId, request.attempt), JSON.stringify(this.launchDoc(request)), 'application/json');
+    return store.write(
+      launchDocKey(request.runId, request.attempt),
+      JSON.stringify(this.launchDoc(request)),
+      'application/json',
+    );
   }
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
     // Once per container; a failure is not cached, so the next launch asks again.
-    await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? new IAMClient(awsClientConfig())).catch((err: unknown) => {
-      this.spotRole = undefined;
-      throw err;
-    }));
+    await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? new IAMClient(awsClientConfig())).catch(
+      (err: unknown) => {
+        this.spotRole = undefined;
+        throw err;
+      },
+    ));
     const launchDocUri = await this.writeLaunchDoc(request);
-    const tagValues: Record<string, string> = { ...trainerTags(request, this.options.config), [LAUNCH_DOC_TAG]: launchDocUri };
+    const tagValues: Record<string, string> = {
+      ...trainerTags(request, this.options.config),
+      [LAUNCH_DOC_TAG]: launchDocUri,
+    };
     if (request.executionArn) tagValues[EXECUTION_TAG] = request.executionArn;
     const tags = Object.entries(tagValues).map(([Key, Value]) => ({ Key, Value }));
     const failures: string[] = [];
-    for (const { type, index } of instanceTypeOrder(this.options.config.training.instanceTypes, request.instanceTypeIndex)) {
+    for (const { type, index } of instanceTypeOrder(
+      this.options.config.training.instanceTypes,
+      request.instanceTypeIndex,
+    )) {
       for (const subnetId of this.options.subnetIds) {
         try {
           const res = await this.client.send(
             new RunInstancesCommand({
-              LaunchTemplate: { LaunchTemplateId: this.options.launchTemplateId, Version: this.options.launchTemplateVersion ?? '$Latest' },
+              LaunchTemplate: {
+                LaunchTemplateId: this.options.launchTemplateId,
+                Version: this.options.launchTemplateVersion ?? '$Latest',
+              },
               InstanceType: type as never,
               MinCount: 1,
               MaxCount: 1,
               SubnetId: subnetId,
               SecurityGroupIds: this.options.securityGroupIds,
-              InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } },
+              InstanceMarketOptions: {
+                MarketType: 'spot',
+                SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' },
+              },
               TagSpecifications: [
                 { ResourceType: 'instance', Tags: tags },
                 { ResourceType: 'volume', Tags: tags },
@@ -114,11 +154,17 @@ export class Ec2SpotLauncher implements TrainerLauncher {
     if (!instance) return { state: 'gone', reason: 'instance not found' };
     const state = instance.State?.Name;
     if (state === 'pending' || state === 'running') return { state: 'running' };
-    return { state: 'gone', reason: `instance ${state}${instance.StateReason?.Code ? ` (${instance.StateReason.Code})` : ''}` };
+    return {
+      state: 'gone',
+      reason: `instance ${state}${instance.StateReason?.Code ? ` (${instance.StateReason.Code})` : ''}`,
+    };
   }
 
   async terminateRun(parentRunId: string): Promise<string[]> {
-    const instances = await runningTrainers(this.client, { 'signalforge:env': this.options.config.envName, 'signalforge:retrain-run': parentRunId });
+    const instances = await runningTrainers(this.client, {
+      'signalforge:env': this.options.config.envName,
+      'signalforge:retrain-run': parentRunId,
+    });
     const ids = instances.flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
     if (ids.length) await this.client.send(new TerminateInstancesCommand({ InstanceIds: ids }));
     return ids;

@@ -9,10 +9,11 @@ export { Ec2SpotLauncher, type Ec2LauncherOptions } from './ec2.js';
 export { SageMakerLauncher, trainingJobName, type SageMakerLauncherOptions } from './sagemaker.js';
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
-
-
 
 /** SAGEMAKER_SETTINGS_JSON from the infra's SageMakerTraining construct (only the fields the launcher uses). */
 interface SageMakerSettingsEnv {

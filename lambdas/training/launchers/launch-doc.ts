@@ -31,7 +31,18 @@ export const launchDocKey = (runId: string, attempt: number) => `runs/${runId}/l
 export const bootstrapStatusKey = (runId: string, attempt: number) => `runs/${runId}/bootstrap-a${attempt}.json`;
 
 /** Setup phases the user data reports, in order; `failed` carries the phase that failed in `detail`. */
-export const BOOTSTRAP_PHASES = ['booted', 'node', 'bundle', 'cuda', 'packages', 'gpu-check', 'launch-doc', 'training', 'exited', 'failed'] as const;
+export const BOOTSTRAP_PHASES = [
+  'booted',
+  'node',
+  'bundle',
+  'cuda',
+  'packages',
+  'gpu-check',
+  'launch-doc',
+  'training',
+  'exited',
+  'failed',
+] as const;
 
 /** The setup heartbeat the user data writes (every phase change and every minute) until the trainer heartbeats itself. */
 export const bootstrapStatusSchema = z.object({
@@ -47,6 +58,8 @@ export type BootstrapStatus = z.infer<typeof bootstrapStatusSchema>;
  * watchdog grace. The user data halts the instance at this age and the sweeper terminates any that
  * got past it.
  */
-export function maxInstanceLifetimeMinutes(training: Pick<SignalForgeConfig['training'], 'maxRunHours' | 'startupGraceSeconds' | 'watchdogGraceMinutes'>): number {
+export function maxInstanceLifetimeMinutes(
+  training: Pick<SignalForgeConfig['training'], 'maxRunHours' | 'startupGraceSeconds' | 'watchdogGraceMinutes'>,
+): number {
   return Math.ceil(training.maxRunHours * 60 + training.startupGraceSeconds / 60) + training.watchdogGraceMinutes;
 }

@@ -1,8 +1,23 @@
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateTrainingJobCommand,
+  DescribeTrainingJobCommand,
+  SageMakerClient,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
-import { gpuRuntime, InsufficientCapacityError, instanceTypeOrder, isCapacityError, trainerCliArgs, trainerTags, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from './types.js';
+import {
+  gpuRuntime,
+  InsufficientCapacityError,
+  instanceTypeOrder,
+  isCapacityError,
+  trainerCliArgs,
+  trainerTags,
+  type TrainerLaunchRequest,
+  type TrainerLauncher,
+  type TrainerProcessStatus,
+} from './types.js';
 
 export interface SageMakerLauncherOptions {
   config: SignalForgeConfig;
@@ -58,18 +73,36 @@ export class SageMakerLauncher implements TrainerLauncher {
               ContainerEntrypoint: ['npm', 'run', 'train', '--'],
               ContainerArguments: trainerCliArgs(request, config, { ...gpuRuntime(config), spotWatch: false }),
             },
-            ResourceConfig: { InstanceType: `ml.${type}` as never, InstanceCount: 1, VolumeSizeInGB: 50, VolumeKmsKeyId: this.options.volumeKmsKeyId },
-            OutputDataConfig: { S3OutputPath: `${request.outUri.replace(/\/$/, '')}/sagemaker/`, KmsKeyId: this.options.volumeKmsKeyId },
+            ResourceConfig: {
+              InstanceType: `ml.${type}` as never,
+              InstanceCount: 1,
+              VolumeSizeInGB: 50,
+              VolumeKmsKeyId: this.options.volumeKmsKeyId,
+            },
+            OutputDataConfig: {
+              S3OutputPath: `${request.outUri.replace(/\/$/, '')}/sagemaker/`,
+              KmsKeyId: this.options.volumeKmsKeyId,
+            },
             StoppingCondition: { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait },
             EnableManagedSpotTraining: true,
             CheckpointConfig: { S3Uri: request.checkpointUri, LocalPath: '/opt/ml/checkpoints' },
             // Environment values are capped at 512 characters, so the image carries its config profile (SIGNALFORGE_ENV).
             Environment: { AWS_REGION: config.region, SIGNALFORGE_ENV: config.envName },
-            ...(this.options.subnetIds?.length ? { VpcConfig: { Subnets: this.options.subnetIds, SecurityGroupIds: this.options.securityGroupIds ?? [] } } : {}),
+            ...(this.options.subnetIds?.length
+              ? {
+                  VpcConfig: { Subnets: this.options.subnetIds, SecurityGroupIds: this.options.securityGroupIds ?? [] },
+                }
+              : {}),
             Tags: Object.entries(trainerTags(request, config)).map(([Key, Value]) => ({ Key, Value })),
           }),
         );
-        return { backend: this.backend, id: name, instanceType: `ml.${type}`, instanceTypeIndex: index, launchedAt: new Date().toISOString() };
+        return {
+          backend: this.backend,
+          id: name,
+          instanceType: `ml.${type}`,
+          instanceTypeIndex: index,
+          launchedAt: new Date().toISOString(),
+        };
       } catch (err) {
         if (!isCapacityError(err)) throw err;
         failures.push(`ml.${type}: ${(err as Error).name}`);
@@ -81,7 +114,10 @@ export class SageMakerLauncher implements TrainerLauncher {
   async describe(handle: TrainerHandle): Promise<TrainerProcessStatus> {
     const res = await this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: handle.id }));
     if (res.TrainingJobStatus === 'InProgress') return { state: 'running' };
-    return { state: 'gone', reason: `training job ${res.TrainingJobStatus}${res.FailureReason ? `: ${res.FailureReason}` : ''}` };
+    return {
+      state: 'gone',
+      reason: `training job ${res.TrainingJobStatus}${res.FailureReason ? `: ${res.FailureReason}` : ''}`,
+    };
   }
 
   async terminate(handle: TrainerHandle): Promise<void> {

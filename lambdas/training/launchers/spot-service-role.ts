@@ -5,7 +5,10 @@ export const SPOT_SERVICE = 'spot.amazonaws.com';
 /** IAM's answers when the role is already there: AWS says the name "has been taken", moto says the entity exists. */
 function alreadyExists(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
-  return e?.name === 'EntityAlreadyExistsException' || (e?.name === 'InvalidInputException' && /has been taken/i.test(e.message ?? ''));
+  return (
+    e?.name === 'EntityAlreadyExistsException' ||
+    (e?.name === 'InvalidInputException' && /has been taken/i.test(e.message ?? ''))
+  );
 }
 
 /**

@@ -68,29 +68,48 @@ export function gpuRuntime(config: SignalForgeConfig): TrainerRuntime {
 /** The config's search settings as trainer flags, so the launched command line shows how the run searches. */
 export function searchCliArgs(search: SignalForgeConfig['training']['search']): string[] {
   return [
-    '--trials', String(search.trials),
-    '--search-seed', String(search.seed),
-    '--reduction-factor', String(search.reductionFactor),
-    '--min-epochs', String(search.minEpochs),
-    '--budget-steps', String(search.budgetSteps),
-    '--ensemble-size', String(search.ensembleSize),
+    '--trials',
+    String(search.trials),
+    '--search-seed',
+    String(search.seed),
+    '--reduction-factor',
+    String(search.reductionFactor),
+    '--min-epochs',
+    String(search.minEpochs),
+    '--budget-steps',
+    String(search.budgetSteps),
+    '--ensemble-size',
+    String(search.ensembleSize),
   ];
 }
 
 /** The trainer CLI arguments (gpu-trainer/cli.ts) for a launch request; the same flags on every backend. */
-export function trainerCliArgs(request: TrainerLaunchRequest, config: SignalForgeConfig, runtime: TrainerRuntime): string[] {
+export function trainerCliArgs(
+  request: TrainerLaunchRequest,
+  config: SignalForgeConfig,
+  runtime: TrainerRuntime,
+): string[] {
   const hp = config.training.hyperparameters;
   return [
-    '--data', request.manifestUri,
-    '--out', request.outUri,
-    '--configs', request.configs.join(','),
-    '--run-id', request.runId,
-    '--workers', String(runtime.workers),
+    '--data',
+    request.manifestUri,
+    '--out',
+    request.outUri,
+    '--configs',
+    request.configs.join(','),
+    '--run-id',
+    request.runId,
+    '--workers',
+    String(runtime.workers),
     // Replicas per config as the config says (auto: large configs data-parallel, small ones one per GPU).
-    '--dp-size', String(config.training.dataParallel),
-    '--backend', runtime.backend,
-    '--epochs', String(request.epochs),
-    '--checkpoint-every', String(hp.checkpointEverySteps),
+    '--dp-size',
+    String(config.training.dataParallel),
+    '--backend',
+    runtime.backend,
+    '--epochs',
+    String(request.epochs),
+    '--checkpoint-every',
+    String(hp.checkpointEverySteps),
     ...searchCliArgs(config.training.search),
     ...(runtime.spotWatch ? ['--spot-watch'] : []),
     ...(request.resume ? ['--resume'] : []),

@@ -31,11 +31,17 @@ function withCounts(state: Omit<ApprovalState, 'pendingCount' | 'approvedCount'>
  * RequestApproval: parks every candidate the gate passed as `pending-approval` in the registry. There is
  * no task token: the loop that follows polls the registry, which runs the same in AWS and locally.
  */
-export async function requestApprovals(deps: TrainingDeps, input: { run: RunContext; gate: { promotable: VersionRef[] } }): Promise<ApprovalState> {
+export async function requestApprovals(
+  deps: TrainingDeps,
+  input: { run: RunContext; gate: { promotable: VersionRef[] } },
+): Promise<ApprovalState> {
   const { promotion } = deps.config;
   const maxPolls = approvalPolls(promotion);
   const now = deps.now();
-  const actor = { who: runActor(input.run).who, why: `gate passed; waiting for a reviewer (manual approval, ${promotion.approvalTimeoutSeconds} s)` };
+  const actor = {
+    who: runActor(input.run).who,
+    why: `gate passed; waiting for a reviewer (manual approval, ${promotion.approvalTimeoutSeconds} s)`,
+  };
   for (const { key, version } of input.gate.promotable) await deps.registry.requestApproval(key, version, actor);
   const state = withCounts({
     requestedAt: now.toISOString(),
@@ -54,7 +60,10 @@ export async function requestApprovals(deps: TrainingDeps, input: { run: RunCont
  * CheckApproval: one poll. Reads each pending version's approval; once the deadline or the poll budget
  * is reached, the ones still pending are rejected as timed out (recorded in the audit trail).
  */
-export async function checkApprovals(deps: TrainingDeps, input: { run: RunContext; approval: ApprovalState }): Promise<ApprovalState> {
+export async function checkApprovals(
+  deps: TrainingDeps,
+  input: { run: RunContext; approval: ApprovalState },
+): Promise<ApprovalState> {
   const previous = input.approval;
   const polls = previous.polls + 1;
   const timedOut = polls >= previous.maxPolls || deps.now().getTime() >= Date.parse(previous.deadline);
@@ -78,7 +87,11 @@ export async function checkApprovals(deps: TrainingDeps, input: { run: RunContex
     else if (approval.state === 'pending') pending.push(ref);
     else if (approval.state === 'approved') promotable.push(ref);
     else if (approval.state === 'timed-out') rejected.push({ ...ref, reason: approval.why ?? 'approval timed out' });
-    else rejected.push({ ...ref, reason: `rejected by ${approval.who ?? 'a reviewer'}: ${approval.why ?? 'no reason given'}` });
+    else
+      rejected.push({
+        ...ref,
+        reason: `rejected by ${approval.who ?? 'a reviewer'}: ${approval.why ?? 'no reason given'}`,
+      });
   }
   const state = withCounts({ ...previous, polls, pending, promotable, rejected });
   if (state.pendingCount === 0) await writeRunDoc(deps, input.run.runId, 'approval', state);
@@ -86,6 +99,11 @@ export async function checkApprovals(deps: TrainingDeps, input: { run: RunContex
 }
 
 /** The one Lambda behind both approval states; the state machine says which step it is. */
-export function approvalTask(deps: TrainingDeps, input: { action: 'request'; run: RunContext; gate: { promotable: VersionRef[] } } | { action: 'check'; run: RunContext; approval: ApprovalState }): Promise<ApprovalState> {
+export function approvalTask(
+  deps: TrainingDeps,
+  input:
+    | { action: 'request'; run: RunContext; gate: { promotable: VersionRef[] } }
+    | { action: 'check'; run: RunContext; approval: ApprovalState },
+): Promise<ApprovalState> {
   return input.action === 'request' ? requestApprovals(deps, input) : checkApprovals(deps, input);
 }

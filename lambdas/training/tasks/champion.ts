@@ -38,10 +38,20 @@ export type ChampionScorer = typeof scoreChampion;
  * candidate's side is its out-of-sample prediction for those bars (a model fitted before that fold); the
  * champion may have been trained on them, which can only favour the champion.
  */
-export async function scoreChampion(args: { champion: ChampionRef; evaluation: WalkForwardEvaluation; timeframe: Timeframe; costBps: number; s3?: S3Client }): Promise<ChampionScore> {
+export async function scoreChampion(args: {
+  champion: ChampionRef;
+  evaluation: WalkForwardEvaluation;
+  timeframe: Timeframe;
+  costBps: number;
+  s3?: S3Client;
+}): Promise<ChampionScore> {
   const { champion, evaluation: ev } = args;
-  const [metaBytes, onnx] = await Promise.all([readUri(champion.metadataUri, args.s3), readUri(champion.artifactUri, args.s3)]);
-  if (sha256Hex(onnx) !== champion.sha256) throw new ChampionScoringError(`production v${champion.version} artifact sha256 differs from the registry's`);
+  const [metaBytes, onnx] = await Promise.all([
+    readUri(champion.metadataUri, args.s3),
+    readUri(champion.artifactUri, args.s3),
+  ]);
+  if (sha256Hex(onnx) !== champion.sha256)
+    throw new ChampionScoringError(`production v${champion.version} artifact sha256 differs from the registry's`);
   const meta = servingMetadataSchema.parse(JSON.parse(new TextDecoder().decode(metaBytes)));
   const need = minBarsForWindow(meta.featureSpec, meta.windowSize);
   const bars = ev.rescoreBars;
@@ -51,8 +61,14 @@ export async function scoreChampion(args: { champion: ChampionRef; evaluation: W
   const x = new Float32Array(samples * meta.windowSize * width);
   for (let s = 0; s < samples; s++) {
     const at = index.get(Date.parse(ev.latestFold.times[s]!));
-    if (at === undefined) throw new ChampionScoringError(`bar ${ev.latestFold.times[s]} of the latest fold is not in the saved re-scoring bars`);
-    if (at + 1 < need) throw new ChampionScoringError(`production v${champion.version} needs ${need} bars of history; the candidate saved ${at + 1} before ${ev.latestFold.times[s]}`);
+    if (at === undefined)
+      throw new ChampionScoringError(
+        `bar ${ev.latestFold.times[s]} of the latest fold is not in the saved re-scoring bars`,
+      );
+    if (at + 1 < need)
+      throw new ChampionScoringError(
+        `production v${champion.version} needs ${need} bars of history; the candidate saved ${at + 1} before ${ev.latestFold.times[s]}`,
+      );
     x.set(buildModelInput(bars.slice(at + 1 - need, at + 1), meta, ev.rescoreSentiment), s * meta.windowSize * width);
   }
   const session = await createOrtSession(onnx, DEFAULT_SESSION_OPTIONS);

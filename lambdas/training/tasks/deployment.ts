@@ -15,7 +15,10 @@ export interface CanaryResult {
 }
 
 /** StartCanary: every promotable candidate becomes its model's canary at config.thresholds.canaryWeight. */
-export async function startCanaries(deps: TrainingDeps, input: { run: RunContext; gate: Pick<GateResult, 'promotable'> }): Promise<CanaryResult> {
+export async function startCanaries(
+  deps: TrainingDeps,
+  input: { run: RunContext; gate: Pick<GateResult, 'promotable'> },
+): Promise<CanaryResult> {
   const weight = deps.config.thresholds.canaryWeight;
   const since = deps.now().toISOString();
   const canaries: { key: string; version: number }[] = [];
@@ -54,7 +57,10 @@ export interface BakeResult {
  * extends the bake up to config.deployment.maxBakeExtensions, then rejects (rolls back); otherwise the
  * paired (shadow) or unpaired (canary) test decides. Zero traffic never promotes.
  */
-export async function judgeCanaries(deps: TrainingDeps, input: { run: RunContext; canary: CanaryResult }): Promise<BakeResult> {
+export async function judgeCanaries(
+  deps: TrainingDeps,
+  input: { run: RunContext; canary: CanaryResult },
+): Promise<BakeResult> {
   const since = new Date(input.canary.since);
   const until = deps.now();
   const extensionsUsed = input.canary.extensions ?? 0;
@@ -62,17 +68,53 @@ export async function judgeCanaries(deps: TrainingDeps, input: { run: RunContext
   for (const { key, version } of input.canary.canaries) {
     const head = await deps.registry.getHead(key);
     if (head?.canary?.version !== version) {
-      decisions.push({ key, version, requests: 0, errors: 0, errorRate: null, verdict: 'skip', reason: 'canary was moved by someone else during the bake' });
+      decisions.push({
+        key,
+        version,
+        requests: 0,
+        errors: 0,
+        errorRate: null,
+        verdict: 'skip',
+        reason: 'canary was moved by someone else during the bake',
+      });
       continue;
     }
     const { requests, errors } = await deps.liveMetrics.canaryStats(key, version, since, until);
-    const outcome = await judgeOnOutcomes(deps, { key, version, productionVersion: head.production?.version, since, requests, errors, extensionsUsed });
+    const outcome = await judgeOnOutcomes(deps, {
+      key,
+      version,
+      productionVersion: head.production?.version,
+      since,
+      requests,
+      errors,
+      extensionsUsed,
+    });
     const verdict = outcome.action === 'promote' ? 'promote' : outcome.action === 'extend' ? 'extend' : 'rollback';
-    decisions.push({ key, version, requests, errors, errorRate: requests > 0 ? errors / requests : null, verdict, reason: outcome.reason, outcome });
+    decisions.push({
+      key,
+      version,
+      requests,
+      errors,
+      errorRate: requests > 0 ? errors / requests : null,
+      verdict,
+      reason: outcome.reason,
+      outcome,
+    });
   }
   const extend = decisions.some((d) => d.verdict === 'extend');
-  const decisionsUri = await writeRunDoc(deps, input.run.runId, 'bake', { runId: input.run.runId, since: input.canary.since, until: until.toISOString(), extensionsUsed, decisions });
-  return { decisionsUri, decisions, extend, canary: { ...input.canary, extensions: extensionsUsed + (extend ? 1 : 0) } };
+  const decisionsUri = await writeRunDoc(deps, input.run.runId, 'bake', {
+    runId: input.run.runId,
+    since: input.canary.since,
+    until: until.toISOString(),
+    extensionsUsed,
+    decisions,
+  });
+  return {
+    decisionsUri,
+    decisions,
+    extend,
+    canary: { ...input.canary, extensions: extensionsUsed + (extend ? 1 : 0) },
+  };
 }
 
 export interface FinishResult {
@@ -84,8 +126,16 @@ export interface FinishResult {
 }
 
 /** PromoteOrRollback: applies the bake verdicts, each guarded by the head revision it checked. */
-export async function finishCanaries(deps: TrainingDeps, input: { run: RunContext; bake: { decisions: BakeDecision[] } }): Promise<FinishResult> {
-  const out: FinishResult = { promoted: [], rolledBack: [], skipped: [], canaryVerdicts: input.bake.decisions.flatMap((d) => (d.outcome ? [d.outcome] : [])) };
+export async function finishCanaries(
+  deps: TrainingDeps,
+  input: { run: RunContext; bake: { decisions: BakeDecision[] } },
+): Promise<FinishResult> {
+  const out: FinishResult = {
+    promoted: [],
+    rolledBack: [],
+    skipped: [],
+    canaryVerdicts: input.bake.decisions.flatMap((d) => (d.outcome ? [d.outcome] : [])),
+  };
   const actor = runActor(input.run);
   for (const d of input.bake.decisions) {
     if (d.verdict === 'skip' || d.verdict === 'extend') {
@@ -99,10 +149,18 @@ export async function finishCanaries(deps: TrainingDeps, input: { run: RunContex
     }
     try {
       if (d.verdict === 'promote') {
-        await deps.registry.promote(d.key, { who: actor.who, why: `${actor.why}; bake: ${d.reason}` }, { version: d.version, expectedRevision: head.revision });
+        await deps.registry.promote(
+          d.key,
+          { who: actor.who, why: `${actor.why}; bake: ${d.reason}` },
+          { version: d.version, expectedRevision: head.revision },
+        );
         out.promoted.push({ key: d.key, version: d.version });
       } else {
-        await deps.registry.rollback(d.key, { who: actor.who, why: `${actor.why}; bake: ${d.reason}` }, { target: 'canary', expectedRevision: head.revision });
+        await deps.registry.rollback(
+          d.key,
+          { who: actor.who, why: `${actor.why}; bake: ${d.reason}` },
+          { target: 'canary', expectedRevision: head.revision },
+        );
         out.rolledBack.push({ key: d.key, version: d.version, errorRate: d.errorRate });
       }
     } catch (err) {

@@ -7,7 +7,17 @@ import { writeRunDoc } from './run-docs.js';
 import { readRunRecord } from './trainer.js';
 
 /** The parts of metadata.json the orchestrator relies on; serving validates the rest. */
-const metadataEssentials = modelMetadataSchema.pick({ key: true, runId: true, onnx: true, hyperparameters: true, metrics: true, evaluation: true, dataset: true, codeVersion: true, configHash: true });
+const metadataEssentials = modelMetadataSchema.pick({
+  key: true,
+  runId: true,
+  onnx: true,
+  hyperparameters: true,
+  metrics: true,
+  evaluation: true,
+  dataset: true,
+  codeVersion: true,
+  configHash: true,
+});
 
 export interface EvaluationResult {
   candidatesUri: string;
@@ -22,7 +32,10 @@ export interface EvaluationResult {
  * against its sha256 and the run's dataset manifest, and turns the trainer's walk-forward metrics
  * (pooled out-of-sample, model and baselines, net of costs; the refit's early-stopping MSE) into registry metrics.
  */
-export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunContext; training: ShardOutcome[] }): Promise<EvaluationResult> {
+export async function evaluateCandidates(
+  deps: TrainingDeps,
+  input: { run: RunContext; training: ShardOutcome[] },
+): Promise<EvaluationResult> {
   const { run, training } = input;
   const candidates: Candidate[] = [];
   const skipped: { key: string; reason: string }[] = [];
@@ -35,12 +48,20 @@ export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunCo
     }
     skipped.push(...record.skipped);
     const checked = await mapLimit(record.results, 8, async (result) => {
-      const metadata = metadataEssentials.parse(JSON.parse(new TextDecoder().decode(await readUri(result.metadataUri, deps.s3))));
+      const metadata = metadataEssentials.parse(
+        JSON.parse(new TextDecoder().decode(await readUri(result.metadataUri, deps.s3))),
+      );
       const model = await readUri(result.artifactUri, deps.s3);
       const sha256 = createHash('sha256').update(model).digest('hex');
-      if (sha256 !== result.sha256 || sha256 !== metadata.onnx.sha256) return { skip: { key: result.key, reason: `sha256 mismatch for ${result.artifactUri}` } };
+      if (sha256 !== result.sha256 || sha256 !== metadata.onnx.sha256)
+        return { skip: { key: result.key, reason: `sha256 mismatch for ${result.artifactUri}` } };
       if (metadata.dataset.manifestId !== run.manifest.id) {
-        return { skip: { key: result.key, reason: `trained on manifest ${metadata.dataset.manifestId}, run snapshot is ${run.manifest.id}` } };
+        return {
+          skip: {
+            key: result.key,
+            reason: `trained on manifest ${metadata.dataset.manifestId}, run snapshot is ${run.manifest.id}`,
+          },
+        };
       }
       const { validation, test } = metadata.metrics;
       const candidate: Candidate = {
@@ -78,9 +99,17 @@ export async function evaluateCandidates(deps: TrainingDeps, input: { run: RunCo
       else if ('skip' in c && c.skip) skipped.push(c.skip);
     }
   }
-  const candidatesUri = await writeRunDoc(deps, run.runId, 'candidates', { runId: run.runId, candidates, skipped, failedShards });
+  const candidatesUri = await writeRunDoc(deps, run.runId, 'candidates', {
+    runId: run.runId,
+    candidates,
+    skipped,
+    failedShards,
+  });
   const message = candidates.length
     ? `${candidates.length} candidates, ${skipped.length} configs skipped, ${failedShards.length} shards failed`
-    : `no candidates: ${failedShards.length} shards failed, ${skipped.length} configs skipped (${skipped.slice(0, 3).map((s) => `${s.key}: ${s.reason}`).join('; ')})`;
+    : `no candidates: ${failedShards.length} shards failed, ${skipped.length} configs skipped (${skipped
+        .slice(0, 3)
+        .map((s) => `${s.key}: ${s.reason}`)
+        .join('; ')})`;
   return { candidatesUri, candidates: candidates.length, skipped: skipped.length, failedShards, message };
 }

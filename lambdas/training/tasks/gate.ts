@@ -57,35 +57,56 @@ export function decideGate(candidates: readonly GateCandidate[], t: EvaluationTh
     const dsr = ev.deflatedSharpe;
     const family = candidates.length;
     if (!(adjusted[i]! <= t.alpha)) {
-      reasons.push(`Diebold-Mariano vs naive: p = ${fmtP(dm.pValue)}, Holm-adjusted over ${family} config${family === 1 ? '' : 's'} ${fmtP(adjusted[i]!)} > alpha ${t.alpha} (DM ${fmt(dm.statistic, 2)}, ${dm.samples} out-of-sample samples)`);
+      reasons.push(
+        `Diebold-Mariano vs naive: p = ${fmtP(dm.pValue)}, Holm-adjusted over ${family} config${family === 1 ? '' : 's'} ${fmtP(adjusted[i]!)} > alpha ${t.alpha} (DM ${fmt(dm.statistic, 2)}, ${dm.samples} out-of-sample samples)`,
+      );
     }
     if (!(netSharpe > naiveNetSharpe)) {
-      reasons.push(`net Sharpe ${fmt(netSharpe, 2)} (${ev.costBps} bp per unit turnover) does not beat the naive strategy's ${fmt(naiveNetSharpe, 2)}`);
+      reasons.push(
+        `net Sharpe ${fmt(netSharpe, 2)} (${ev.costBps} bp per unit turnover) does not beat the naive strategy's ${fmt(naiveNetSharpe, 2)}`,
+      );
     }
     if (!(dsr.probability >= t.minDeflatedSharpeProbability)) {
-      reasons.push(`deflated Sharpe probability ${fmt(dsr.probability)} over ${dsr.trials} trial${dsr.trials === 1 ? '' : 's'} < ${t.minDeflatedSharpeProbability}`);
+      reasons.push(
+        `deflated Sharpe probability ${fmt(dsr.probability)} over ${dsr.trials} trial${dsr.trials === 1 ? '' : 's'} < ${t.minDeflatedSharpeProbability}`,
+      );
     }
     let champion: GateDecision['champion'] = null;
     if (typeof c.champion === 'string') {
-      reasons.push(`production could not be re-scored on the same window, so the candidate cannot show it is better: ${c.champion}`);
+      reasons.push(
+        `production could not be re-scored on the same window, so the candidate cannot show it is better: ${c.champion}`,
+      );
     } else if (c.champion) {
       const ch = c.champion;
-      champion = { version: ch.version, loss: ch.loss, candidateLoss: ch.candidateLoss, improvement: ch.improvement, window: ch.window, netSharpe: ch.netSharpe, candidateNetSharpe: ch.candidateNetSharpe };
+      champion = {
+        version: ch.version,
+        loss: ch.loss,
+        candidateLoss: ch.candidateLoss,
+        improvement: ch.improvement,
+        window: ch.window,
+        netSharpe: ch.netSharpe,
+        candidateNetSharpe: ch.candidateNetSharpe,
+      };
       if (!(ch.improvement >= t.championMargin)) {
         reasons.push(
           `vs production v${ch.version} on ${ch.window.from}..${ch.window.to} (${ch.window.samples} samples): MSE ${ch.candidateLoss.toExponential(3)} vs ${ch.loss.toExponential(3)}, improvement ${(ch.improvement * 100).toFixed(2)}% < required ${(t.championMargin * 100).toFixed(2)}% (net Sharpe ${fmt(ch.candidateNetSharpe, 2)} vs ${fmt(ch.netSharpe, 2)})`,
         );
       }
     }
-    if (ev.predictions.nonFinite > 0) reasons.push(`${ev.predictions.nonFinite} out-of-sample predictions are not finite`);
+    if (ev.predictions.nonFinite > 0)
+      reasons.push(`${ev.predictions.nonFinite} out-of-sample predictions are not finite`);
     if (ev.predictions.distinct <= 1 || !(ev.predictions.std > 1e-12)) {
-      reasons.push(`degenerate out-of-sample predictions: ${ev.predictions.distinct} distinct value(s), standard deviation ${ev.predictions.std.toExponential(2)}`);
+      reasons.push(
+        `degenerate out-of-sample predictions: ${ev.predictions.distinct} distinct value(s), standard deviation ${ev.predictions.std.toExponential(2)}`,
+      );
     }
     const verdict = reasons.length ? 'rejected' : 'promotable';
     if (!reasons.length) {
       reasons.push(
         `all checks passed: DM p = ${fmtP(dm.pValue)} (Holm ${fmtP(adjusted[i]!)}) <= ${t.alpha}, net Sharpe ${fmt(netSharpe, 2)} > naive ${fmt(naiveNetSharpe, 2)}, deflated Sharpe ${fmt(dsr.probability)} >= ${t.minDeflatedSharpeProbability}` +
-          (champion ? `, beats production v${champion.version} by ${(champion.improvement * 100).toFixed(2)}% >= ${(t.championMargin * 100).toFixed(2)}%` : ', no production version to beat'),
+          (champion
+            ? `, beats production v${champion.version} by ${(champion.improvement * 100).toFixed(2)}% >= ${(t.championMargin * 100).toFixed(2)}%`
+            : ', no production version to beat'),
       );
     }
     return gateDecisionSchema.parse({
@@ -117,13 +138,18 @@ const evaluationOnly = modelMetadataSchema.pick({ timeframe: true, evaluation: t
  * candidate's latest fold, decides all candidates of the run together (Holm over their p-values), records each
  * decision on its registry version and in the run doc `gate`.
  */
-export async function gateCandidates(deps: TrainingDeps, input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }): Promise<GateResult> {
+export async function gateCandidates(
+  deps: TrainingDeps,
+  input: { run: RunContext; registration: { registered: { key: string; version: number }[] } },
+): Promise<GateResult> {
   const t = deps.config.evaluation;
   const candidates: GateCandidate[] = [];
   for (const { key, version } of input.registration.registered) {
     const record = await deps.registry.getVersion(key, version);
     if (!record) throw new Error(`registered version ${key} v${version} is missing`);
-    const parsed = evaluationOnly.safeParse(JSON.parse(new TextDecoder().decode(await readUri(record.metadataUri, deps.s3))));
+    const parsed = evaluationOnly.safeParse(
+      JSON.parse(new TextDecoder().decode(await readUri(record.metadataUri, deps.s3))),
+    );
     const evaluation = parsed.success ? parsed.data.evaluation : undefined;
     const head = await deps.registry.getHead(key);
     const productionVersion = head?.production?.version;
@@ -133,21 +159,36 @@ export async function gateCandidates(deps: TrainingDeps, input: { run: RunContex
       if (!production) champion = `production v${productionVersion} is not in the registry`;
       else if (!deps.scoreChampion) champion = 'this runtime has no champion scorer (deps.scoreChampion)';
       else {
-        champion = await deps.scoreChampion({
-          champion: { version: production.version, artifactUri: production.artifactUri, metadataUri: production.metadataUri, sha256: production.sha256 },
-          evaluation,
-          timeframe: parsed.data!.timeframe as Timeframe,
-          costBps: t.costBps,
-          s3: deps.s3,
-        }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+        champion = await deps
+          .scoreChampion({
+            champion: {
+              version: production.version,
+              artifactUri: production.artifactUri,
+              metadataUri: production.metadataUri,
+              sha256: production.sha256,
+            },
+            evaluation,
+            timeframe: parsed.data!.timeframe as Timeframe,
+            costBps: t.costBps,
+            s3: deps.s3,
+          })
+          .catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
       }
     }
     candidates.push({ key, version, evaluation, champion });
   }
   const decisions = decideGate(candidates, t);
   for (const d of decisions) await deps.registry.recordGate(d, runActor(input.run));
-  const promotable = decisions.filter((d) => d.verdict === 'promotable').map((d) => ({ key: d.key, version: d.version }));
-  const rejected = decisions.filter((d) => d.verdict === 'rejected').map((d) => ({ key: d.key, version: d.version, reason: d.reasons.join('; ') }));
-  const gateUri = await writeRunDoc(deps, input.run.runId, 'gate', { runId: input.run.runId, thresholds: t, decisions });
+  const promotable = decisions
+    .filter((d) => d.verdict === 'promotable')
+    .map((d) => ({ key: d.key, version: d.version }));
+  const rejected = decisions
+    .filter((d) => d.verdict === 'rejected')
+    .map((d) => ({ key: d.key, version: d.version, reason: d.reasons.join('; ') }));
+  const gateUri = await writeRunDoc(deps, input.run.runId, 'gate', {
+    runId: input.run.runId,
+    thresholds: t,
+    decisions,
+  });
   return { gateUri, promotableCount: promotable.length, promotable, rejected };
 }

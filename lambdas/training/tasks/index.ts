@@ -1,4 +1,11 @@
-import type { FinishingShardState, ShardOutcome, ShardState, RunContext, RetrainSummary, TrainerStatus } from '../contracts.js';
+import type {
+  FinishingShardState,
+  ShardOutcome,
+  ShardState,
+  RunContext,
+  RetrainSummary,
+  TrainerStatus,
+} from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
 import type { RetrainTaskName } from '../task-catalog.js';
 import { approvalTask } from './approval.js';
@@ -25,7 +32,8 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
   return {
     snapshot: (input: unknown) => snapshotDataset(deps, input),
     quality: (input: { run: RunContext }) => checkDataQuality(deps, input.run),
-    plan: async (input: { run: RunContext; quality?: { skippedKeys?: string[] } }) => planShards(deps, input.run, input.quality?.skippedKeys),
+    plan: async (input: { run: RunContext; quality?: { skippedKeys?: string[] } }) =>
+      planShards(deps, input.run, input.quality?.skippedKeys),
     launch: (input: ShardState) => launchTrainer(deps, input),
     check: (input: ShardState): Promise<TrainerStatus> => checkTrainer(deps, input),
     relaunch: (input: ShardState) => prepareRelaunch(deps, input),
@@ -33,11 +41,13 @@ export function createTaskHandlers(deps: TrainingDeps): TaskHandlers {
     stopRun: (input: { run: RunContext }) => stopRunTrainers(deps, input),
     evaluate: (input: { run: RunContext; training: ShardOutcome[] }) => evaluateCandidates(deps, input),
     register: (input: { run: RunContext }) => registerCandidates(deps, input),
-    gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) => gateCandidates(deps, input),
+    gate: (input: { run: RunContext; registration: { registered: { key: string; version: number }[] } }) =>
+      gateCandidates(deps, input),
     approval: (input: Parameters<typeof approvalTask>[1]) => approvalTask(deps, input),
     canary: (input: { run: RunContext; gate: Pick<GateResult, 'promotable'> }) => startCanaries(deps, input),
     bake: (input: { run: RunContext; canary: CanaryResult }) => judgeCanaries(deps, input),
     finish: (input: { run: RunContext; bake: { decisions: BakeDecision[] } }) => finishCanaries(deps, input),
-    notify: (input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> => notify(deps, input),
+    notify: (input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> =>
+      notify(deps, input),
   };
 }

@@ -35,7 +35,9 @@ function outcomeOf(kind: 'outcome' | 'failure', state: NotifyState): RetrainOutc
 }
 
 export function summarise(kind: 'outcome' | 'failure', state: NotifyState): RetrainSummary {
-  const failedShards = state.evaluation?.failedShards ?? (state.training ?? []).filter((s) => s.status !== 'succeeded').map((s) => s.shardId);
+  const failedShards =
+    state.evaluation?.failedShards ??
+    (state.training ?? []).filter((s) => s.status !== 'succeeded').map((s) => s.shardId);
   return {
     runId: state.run?.runId,
     trigger: state.run?.trigger ?? state.trigger,
@@ -46,10 +48,17 @@ export function summarise(kind: 'outcome' | 'failure', state: NotifyState): Retr
     rolledBack: state.finish?.rolledBack ?? [],
     canaryVerdicts: state.finish?.canaryVerdicts ?? [],
     // Rejected by the gate, then by a reviewer or the approval timeout: each with its reason.
-    rejected: [...(state.gate?.rejected ?? []), ...(state.approval?.rejected ?? [])].map((r) => ({ key: r.key, reason: r.reason })),
+    rejected: [...(state.gate?.rejected ?? []), ...(state.approval?.rejected ?? [])].map((r) => ({
+      key: r.key,
+      reason: r.reason,
+    })),
     failedShards,
-    ...(state.quality?.skippedKeys?.length ? { skippedConfigs: state.quality.failing.filter((f) => state.quality!.skippedKeys.includes(f.key)) } : {}),
-    ...(state.failure ? { error: { Error: state.failure.Error, Cause: String(state.failure.Cause).slice(0, 4000) } } : {}),
+    ...(state.quality?.skippedKeys?.length
+      ? { skippedConfigs: state.quality.failing.filter((f) => state.quality!.skippedKeys.includes(f.key)) }
+      : {}),
+    ...(state.failure
+      ? { error: { Error: state.failure.Error, Cause: String(state.failure.Cause).slice(0, 4000) } }
+      : {}),
   };
 }
 
@@ -97,7 +106,10 @@ async function gateDecisions(deps: TrainingDeps, state: NotifyState): Promise<No
  * execution's output. The message adds every gate verdict with its p-values, net Sharpe, champion score
  * and reasons, so the reader sees why each config was or was not promoted.
  */
-export async function notify(deps: TrainingDeps, input: { kind: 'outcome' | 'failure'; state: NotifyState }): Promise<RetrainSummary> {
+export async function notify(
+  deps: TrainingDeps,
+  input: { kind: 'outcome' | 'failure'; state: NotifyState },
+): Promise<RetrainSummary> {
   const summary = summarise(input.kind, input.state);
   if (summary.runId) summary.cost = await costAtEnd(deps, summary.runId, summary.registered);
   if (summary.runId) summary.reportUri = await writeRunDoc(deps, summary.runId, 'summary', summary);
@@ -106,6 +118,9 @@ export async function notify(deps: TrainingDeps, input: { kind: 'outcome' | 'fai
       ? `FAILED: ${summary.error?.Error ?? 'unknown error'}`
       : `${summary.outcome}: ${summary.promoted.length} promoted, ${summary.rolledBack.length} rolled back, ${summary.rejected.length} rejected`;
   const decisions = await gateDecisions(deps, input.state);
-  await deps.notifier.publish(`SignalForge retrain ${summary.runId ?? '(no run id)'} ${headline}`, JSON.stringify({ ...summary, decisions }, null, 2));
+  await deps.notifier.publish(
+    `SignalForge retrain ${summary.runId ?? '(no run id)'} ${headline}`,
+    JSON.stringify({ ...summary, decisions }, null, 2),
+  );
   return summary;
 }

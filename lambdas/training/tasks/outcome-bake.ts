@@ -18,17 +18,46 @@ export interface CanaryVerdict extends OutcomeVerdict {
  */
 export async function judgeOnOutcomes(
   deps: TrainingDeps,
-  input: { key: string; version: number; productionVersion: number | undefined; since: Date; requests: number; errors: number; extensionsUsed: number },
+  input: {
+    key: string;
+    version: number;
+    productionVersion: number | undefined;
+    since: Date;
+    requests: number;
+    errors: number;
+    extensionsUsed: number;
+  },
 ): Promise<CanaryVerdict> {
   const { config } = deps;
-  await joinConfigOutcomes({ config, s3: deps.s3, lakeBucket: deps.lakeBucket, liveQuality: new LiveQualityStore({ tableName: deps.registry.tableName }) }, input.key);
+  await joinConfigOutcomes(
+    {
+      config,
+      s3: deps.s3,
+      lakeBucket: deps.lakeBucket,
+      liveQuality: new LiveQualityStore({ tableName: deps.registry.tableName }),
+    },
+    input.key,
+  );
   const inWindow = (o: PredictionOutcome) => Date.parse(o.loggedAt) >= input.since.getTime();
-  const candidate = (await readOutcomes(deps.s3, deps.lakeBucket, input.key, input.version)).filter((o) => inWindow(o) && o.variant !== 'production');
+  const candidate = (await readOutcomes(deps.s3, deps.lakeBucket, input.key, input.version)).filter(
+    (o) => inWindow(o) && o.variant !== 'production',
+  );
   const production =
-    input.productionVersion === undefined ? [] : (await readOutcomes(deps.s3, deps.lakeBucket, input.key, input.productionVersion)).filter((o) => inWindow(o) && o.variant === 'production');
+    input.productionVersion === undefined
+      ? []
+      : (await readOutcomes(deps.s3, deps.lakeBucket, input.key, input.productionVersion)).filter(
+          (o) => inWindow(o) && o.variant === 'production',
+        );
   const { mode, minSamples, alpha, margin, maxBakeExtensions } = config.deployment;
   const verdict = judgeOutcomes(
-    { mode, minSamples, alpha, margin, maxErrorRate: config.thresholds.canaryMaxErrorRate, maxExtensions: maxBakeExtensions },
+    {
+      mode,
+      minSamples,
+      alpha,
+      margin,
+      maxErrorRate: config.thresholds.canaryMaxErrorRate,
+      maxExtensions: maxBakeExtensions,
+    },
     { candidate, production, requests: input.requests, errors: input.errors, extensionsUsed: input.extensionsUsed },
   );
   return { key: input.key, version: input.version, mode, ...verdict };

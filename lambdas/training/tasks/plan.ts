@@ -5,7 +5,11 @@ import type { TrainingDeps } from '../deps.js';
  * Splits the run's configs into shards of config.training.configsPerShard; one trainer instance per shard.
  * Configs the data-quality gate skipped (`skippedKeys`) are left out.
  */
-export function planShards(deps: TrainingDeps, run: RunContext, skippedKeys: readonly string[] = []): { shards: Shard[]; shardCount: number } {
+export function planShards(
+  deps: TrainingDeps,
+  run: RunContext,
+  skippedKeys: readonly string[] = [],
+): { shards: Shard[]; shardCount: number } {
   const size = deps.config.training.configsPerShard;
   const skipped = new Set(skippedKeys);
   const configs = run.configs.filter((k) => !skipped.has(k));

@@ -53,10 +53,17 @@ export interface QualityResult {
  * fails only when the failing share exceeds the configured bound (a lake-wide problem, not one series), or
  * when nothing is left to train.
  */
-export function gateVerdict(configs: readonly ConfigQuality[], maxFailingConfigShare: number): { passed: boolean; failing: { key: string; issues: string[] }[]; failingShare: number } {
+export function gateVerdict(
+  configs: readonly ConfigQuality[],
+  maxFailingConfigShare: number,
+): { passed: boolean; failing: { key: string; issues: string[] }[]; failingShare: number } {
   const failing = configs.filter((c) => c.issues.length > 0).map((c) => ({ key: c.key, issues: c.issues }));
   const failingShare = configs.length ? failing.length / configs.length : 0;
-  return { passed: configs.length > 0 && failing.length < configs.length && failingShare <= maxFailingConfigShare, failing, failingShare };
+  return {
+    passed: configs.length > 0 && failing.length < configs.length && failingShare <= maxFailingConfigShare,
+    failing,
+    failingShare,
+  };
 }
 
 function toEvent(raw: Record<string, unknown>): Record<string, unknown> {
@@ -75,7 +82,11 @@ export function gapThresholdMs(timeframe: Timeframe): number {
 }
 
 /** The data-quality verdict for one model config's bars: rows, NaNs, schema, duplicates, gaps. */
-export function assessBars(key: string, bars: readonly BarRow[], thresholds: SignalForgeConfig['thresholds']): ConfigQuality {
+export function assessBars(
+  key: string,
+  bars: readonly BarRow[],
+  thresholds: SignalForgeConfig['thresholds'],
+): ConfigQuality {
   const timeframe = key.split('#')[1] as Timeframe;
   let nanRows = 0;
   let schemaErrors = 0;
@@ -91,7 +102,9 @@ export function assessBars(key: string, bars: readonly BarRow[], thresholds: Sig
     const parsed = eventSchema.safeParse(bar.event);
     if (!parsed.success || parsed.data.type !== 'market-bar') {
       schemaErrors++;
-      firstSchemaError ??= parsed.success ? `type ${parsed.data.type} is not a market bar` : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      firstSchemaError ??= parsed.success
+        ? `type ${parsed.data.type} is not a market bar`
+        : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       continue;
     }
     const t = Date.parse(bar.eventTime);
@@ -107,15 +120,30 @@ export function assessBars(key: string, bars: readonly BarRow[], thresholds: Sig
   const gapFraction = rows > 1 ? gaps / (rows - 1) : 0;
   const issues: string[] = [];
   if (rows < thresholds.minRowsPerConfig) issues.push(`too few rows: ${rows} < ${thresholds.minRowsPerConfig}`);
-  if (nanFraction > thresholds.maxNanFraction) issues.push(`NaN fraction ${nanFraction.toFixed(4)} > ${thresholds.maxNanFraction} (${nanRows} rows)`);
-  if (gapFraction > thresholds.maxGapFraction) issues.push(`gap fraction ${gapFraction.toFixed(4)} > ${thresholds.maxGapFraction} (${gaps} gaps)`);
+  if (nanFraction > thresholds.maxNanFraction)
+    issues.push(`NaN fraction ${nanFraction.toFixed(4)} > ${thresholds.maxNanFraction} (${nanRows} rows)`);
+  if (gapFraction > thresholds.maxGapFraction)
+    issues.push(`gap fraction ${gapFraction.toFixed(4)} > ${thresholds.maxGapFraction} (${gaps} gaps)`);
   if (schemaErrors > 0) issues.push(`schema: ${schemaErrors} rows fail the market-bar schema (${firstSchemaError})`);
-  return { key, rows, nanRows, nanFraction, schemaErrors, ...(firstSchemaError ? { firstSchemaError } : {}), duplicateBars, gaps, gapFraction, issues };
+  return {
+    key,
+    rows,
+    nanRows,
+    nanFraction,
+    schemaErrors,
+    ...(firstSchemaError ? { firstSchemaError } : {}),
+    duplicateBars,
+    gaps,
+    gapFraction,
+    issues,
+  };
 }
 
 /** The market bars of `symbol` in one pinned lake object (a batch object holds every symbol of its slice). */
 async function readBars(deps: TrainingDeps, key: string, versionId: string | null, symbol: string): Promise<BarRow[]> {
-  const res = await deps.s3.send(new GetObjectCommand({ Bucket: deps.lakeBucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+  const res = await deps.s3.send(
+    new GetObjectCommand({ Bucket: deps.lakeBucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+  );
   const bytes = await res.Body!.transformToByteArray();
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const raw = (await parquetReadObjects({ file, filter: { symbol: { $eq: symbol } } })) as Record<string, unknown>[];
@@ -129,11 +157,16 @@ async function readBars(deps: TrainingDeps, key: string, versionId: string | nul
 
 /** Gate state: reads the manifest's market bars per config and fails the run with a report when any config is unfit. */
 export async function checkDataQuality(deps: TrainingDeps, run: RunContext): Promise<QualityResult> {
-  const manifest = datasetManifestSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(run.manifest.uri, deps.s3))));
+  const manifest = datasetManifestSchema.parse(
+    JSON.parse(new TextDecoder().decode(await readUri(run.manifest.uri, deps.s3))),
+  );
   const symbols = new Set(run.configs.map((k) => k.split('#')[0]!));
   const barObjects = manifest.objects.filter((o) => o.topic === 'market-data' && symbols.has(o.symbol));
   const bySymbol = new Map<string, BarRow[]>();
-  const batches = await mapLimit(barObjects, 8, async (o) => ({ symbol: o.symbol, bars: await readBars(deps, o.key, o.versionId, o.symbol) }));
+  const batches = await mapLimit(barObjects, 8, async (o) => ({
+    symbol: o.symbol,
+    bars: await readBars(deps, o.key, o.versionId, o.symbol),
+  }));
   for (const { symbol, bars } of batches) {
     const list = bySymbol.get(symbol) ?? [];
     list.push(...bars);
@@ -147,13 +180,32 @@ export async function checkDataQuality(deps: TrainingDeps, run: RunContext): Pro
   const maxShare = deps.config.quality.maxFailingConfigShare;
   const { passed, failing, failingShare } = gateVerdict(configs, maxShare);
   const skipped = passed ? failing : [];
-  const reportUri = await writeRunDoc(deps, run.runId, 'quality-report', { runId: run.runId, manifestId: run.manifest.id, thresholds: deps.config.thresholds, maxFailingConfigShare: maxShare, passed, skipped, configs });
-  const listed = `${failing.slice(0, 5).map((f) => `${f.key} (${f.issues.join('; ')})`).join(', ')}${failing.length > 5 ? ', ...' : ''}`;
+  const reportUri = await writeRunDoc(deps, run.runId, 'quality-report', {
+    runId: run.runId,
+    manifestId: run.manifest.id,
+    thresholds: deps.config.thresholds,
+    maxFailingConfigShare: maxShare,
+    passed,
+    skipped,
+    configs,
+  });
+  const listed = `${failing
+    .slice(0, 5)
+    .map((f) => `${f.key} (${f.issues.join('; ')})`)
+    .join(', ')}${failing.length > 5 ? ', ...' : ''}`;
   const message = !passed
     ? `data-quality gate failed: ${failing.length}/${configs.length} configs fail (share ${failingShare.toFixed(3)} > ${maxShare}): ${listed}; report ${reportUri}`
     : failing.length
       ? `data-quality gate passed ${configs.length - failing.length}/${configs.length} configs; skipped ${failing.length}: ${listed}; report ${reportUri}`
       : `data-quality gate passed for ${configs.length} configs`;
   // The state carries at most 20 failing configs with their issues; the report in S3 has them all.
-  return { passed, reportUri, checked: configs.length, failing: failing.slice(0, 20), skippedKeys: skipped.map((f) => f.key), failingShare, message };
+  return {
+    passed,
+    reportUri,
+    checked: configs.length,
+    failing: failing.slice(0, 20),
+    skippedKeys: skipped.map((f) => f.key),
+    failingShare,
+    message,
+  };
 }

@@ -1,7 +1,20 @@
 import { checkpointPrefix, runRecordKey, runRecordSchema, type RunRecord } from '../../../core/artifacts/index.js';
-import type { FinishingShardState, RunContext, ShardOutcome, ShardState, TrainerHandle, TrainerStatus } from '../contracts.js';
+import type {
+  FinishingShardState,
+  RunContext,
+  ShardOutcome,
+  ShardState,
+  TrainerHandle,
+  TrainerStatus,
+} from '../contracts.js';
 import type { TrainingDeps } from '../deps.js';
-import { bootstrapStatusKey, bootstrapStatusSchema, type BootstrapStatus, type TrainerLaunchRequest, type TrainerProcessStatus } from '../launchers/index.js';
+import {
+  bootstrapStatusKey,
+  bootstrapStatusSchema,
+  type BootstrapStatus,
+  type TrainerLaunchRequest,
+  type TrainerProcessStatus,
+} from '../launchers/index.js';
 import { recordEnd, recordLaunch } from '../cost/usage-ledger.js';
 import { artifactStore } from './run-docs.js';
 
@@ -31,7 +44,12 @@ export async function launchTrainer(deps: TrainingDeps, state: ShardState): Prom
   const trainer = await deps.launcher.launch(launchRequestFor(deps, state));
   await recordLaunch(deps, state, trainer);
   const { status: _previous, ...rest } = state;
-  return { ...rest, trainer, instanceTypeIndex: trainer.instanceTypeIndex, firstLaunchedAt: state.firstLaunchedAt ?? trainer.launchedAt };
+  return {
+    ...rest,
+    trainer,
+    instanceTypeIndex: trainer.instanceTypeIndex,
+    firstLaunchedAt: state.firstLaunchedAt ?? trainer.launchedAt,
+  };
 }
 
 export async function readRunRecord(deps: TrainingDeps, shardRunId: string): Promise<RunRecord | undefined> {
@@ -43,7 +61,11 @@ export async function readRunRecord(deps: TrainingDeps, shardRunId: string): Pro
 }
 
 /** The instance's setup heartbeat for this attempt (EC2 user data); undefined before the first one or on other backends. */
-export async function readBootstrapStatus(deps: TrainingDeps, shardRunId: string, attempt: number): Promise<BootstrapStatus | undefined> {
+export async function readBootstrapStatus(
+  deps: TrainingDeps,
+  shardRunId: string,
+  attempt: number,
+): Promise<BootstrapStatus | undefined> {
   const bytes = await artifactStore(deps).read(bootstrapStatusKey(shardRunId, attempt));
   if (!bytes) return undefined;
   const parsed = bootstrapStatusSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
@@ -71,33 +93,83 @@ export function assessTrainer(input: {
   bootstrap?: BootstrapStatus;
 }): TrainerStatus {
   const launchedAt = Date.parse(input.trainer.launchedAt);
-  const record = input.record && Date.parse(input.record.heartbeatAt) >= launchedAt - CLOCK_SKEW_MS ? input.record : undefined;
+  const record =
+    input.record && Date.parse(input.record.heartbeatAt) >= launchedAt - CLOCK_SKEW_MS ? input.record : undefined;
   const lastSign = record ? Date.parse(record.heartbeatAt) : launchedAt;
   const heartbeatAgeSeconds = Math.max(0, Math.round((input.now.getTime() - lastSign) / 1000));
-  const progress = { heartbeatAgeSeconds: record ? heartbeatAgeSeconds : null, configsDone: record?.configsDone ?? 0, configsTotal: record?.configsTotal ?? input.configsTotal };
-  if (record?.status === 'succeeded') return { state: 'succeeded', detail: `trained ${record.results.length} configs (${record.skipped.length} skipped)`, ...progress };
-  if (record?.status === 'failed') return { state: 'failed', detail: `trainer failed: ${record.error ?? 'no error message'}`, ...progress };
-  if (record?.status === 'interrupted') return { state: 'interrupted', detail: `trainer reported an interruption${record.error ? `: ${record.error}` : ''}`, ...progress };
-  if (input.process.state === 'gone') return { state: 'interrupted', detail: `trainer stopped without finishing: ${input.process.reason ?? 'unknown reason'}`, ...progress };
-  const boot = record ? undefined : input.bootstrap && Date.parse(input.bootstrap.at) >= launchedAt - CLOCK_SKEW_MS ? input.bootstrap : undefined;
+  const progress = {
+    heartbeatAgeSeconds: record ? heartbeatAgeSeconds : null,
+    configsDone: record?.configsDone ?? 0,
+    configsTotal: record?.configsTotal ?? input.configsTotal,
+  };
+  if (record?.status === 'succeeded')
+    return {
+      state: 'succeeded',
+      detail: `trained ${record.results.length} configs (${record.skipped.length} skipped)`,
+      ...progress,
+    };
+  if (record?.status === 'failed')
+    return { state: 'failed', detail: `trainer failed: ${record.error ?? 'no error message'}`, ...progress };
+  if (record?.status === 'interrupted')
+    return {
+      state: 'interrupted',
+      detail: `trainer reported an interruption${record.error ? `: ${record.error}` : ''}`,
+      ...progress,
+    };
+  if (input.process.state === 'gone')
+    return {
+      state: 'interrupted',
+      detail: `trainer stopped without finishing: ${input.process.reason ?? 'unknown reason'}`,
+      ...progress,
+    };
+  const boot = record
+    ? undefined
+    : input.bootstrap && Date.parse(input.bootstrap.at) >= launchedAt - CLOCK_SKEW_MS
+      ? input.bootstrap
+      : undefined;
   if (record && heartbeatAgeSeconds > input.heartbeatTimeoutSeconds) {
-    return { state: 'dead', detail: `no heartbeat for ${heartbeatAgeSeconds}s (limit ${input.heartbeatTimeoutSeconds}s)`, ...progress };
+    return {
+      state: 'dead',
+      detail: `no heartbeat for ${heartbeatAgeSeconds}s (limit ${input.heartbeatTimeoutSeconds}s)`,
+      ...progress,
+    };
   }
   if (!record) {
-    if (boot?.phase === 'failed') return { state: 'dead', detail: `instance setup failed: ${boot.detail ?? 'no detail'}`, ...progress };
+    if (boot?.phase === 'failed')
+      return { state: 'dead', detail: `instance setup failed: ${boot.detail ?? 'no detail'}`, ...progress };
     if (heartbeatAgeSeconds > input.startupGraceSeconds) {
-      return { state: 'dead', detail: `no trainer heartbeat ${heartbeatAgeSeconds}s after launch (startup grace ${input.startupGraceSeconds}s)${boot ? `; setup reached ${boot.phase}` : ''}`, ...progress };
+      return {
+        state: 'dead',
+        detail: `no trainer heartbeat ${heartbeatAgeSeconds}s after launch (startup grace ${input.startupGraceSeconds}s)${boot ? `; setup reached ${boot.phase}` : ''}`,
+        ...progress,
+      };
     }
     const bootAge = boot ? Math.max(0, Math.round((input.now.getTime() - Date.parse(boot.at)) / 1000)) : 0;
     if (boot && bootAge > input.heartbeatTimeoutSeconds) {
-      return { state: 'dead', detail: `setup stalled in ${boot.phase}: no setup heartbeat for ${bootAge}s (limit ${input.heartbeatTimeoutSeconds}s)`, ...progress };
+      return {
+        state: 'dead',
+        detail: `setup stalled in ${boot.phase}: no setup heartbeat for ${bootAge}s (limit ${input.heartbeatTimeoutSeconds}s)`,
+        ...progress,
+      };
     }
   }
   const runSeconds = (input.now.getTime() - Date.parse(input.firstLaunchedAt)) / 1000;
   if (runSeconds > input.maxRunHours * 3600) {
-    return { state: 'expired', detail: `shard has run ${Math.round(runSeconds)}s, over maxRunHours ${input.maxRunHours}`, ...progress };
+    return {
+      state: 'expired',
+      detail: `shard has run ${Math.round(runSeconds)}s, over maxRunHours ${input.maxRunHours}`,
+      ...progress,
+    };
   }
-  return { state: 'running', detail: record ? `${record.status}: ${record.configsDone}/${record.configsTotal} configs` : boot ? `starting: ${boot.phase}` : 'starting', ...progress };
+  return {
+    state: 'running',
+    detail: record
+      ? `${record.status}: ${record.configsDone}/${record.configsTotal} configs`
+      : boot
+        ? `starting: ${boot.phase}`
+        : 'starting',
+    ...progress,
+  };
 }
 
 /** CheckTrainer: the Wait loop's probe. */
@@ -135,7 +207,9 @@ export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Pr
     ...rest,
     attempt: state.attempt + 1,
     resume: true,
-    instanceTypeIndex: moveOn ? ((state.trainer?.instanceTypeIndex ?? state.instanceTypeIndex) + 1) % types : state.instanceTypeIndex,
+    instanceTypeIndex: moveOn
+      ? ((state.trainer?.instanceTypeIndex ?? state.instanceTypeIndex) + 1) % types
+      : state.instanceTypeIndex,
   };
 }
 
@@ -143,7 +217,10 @@ export async function prepareRelaunch(deps: TrainingDeps, state: ShardState): Pr
  * StopRunTrainers: the Map-level catch, where the shards' handles are lost; stops whatever of this
  * run the launcher can still find by its tags. The sweeper remains the backstop for the rest.
  */
-export async function stopRunTrainers(deps: TrainingDeps, input: { run: RunContext }): Promise<{ terminated: string[] }> {
+export async function stopRunTrainers(
+  deps: TrainingDeps,
+  input: { run: RunContext },
+): Promise<{ terminated: string[] }> {
   return { terminated: (await deps.launcher.terminateRun?.(input.run.runId)) ?? [] };
 }
 

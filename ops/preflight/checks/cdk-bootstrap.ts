@@ -8,7 +8,13 @@ export const CDK_BOOTSTRAP = { id: 'cdk-bootstrap', title: 'CDK bootstrap stack'
 const { id, title } = CDK_BOOTSTRAP;
 
 /** Statuses in which the toolkit stack's bucket and roles exist and a deploy can use them. */
-const USABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
+const USABLE = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+]);
 
 /** `CDKToolkit` exists in a usable state and its version parameter is at least what aws-cdk-lib requires. */
 export const checkCdkBootstrap: PreflightCheck = async (clients, _config, { account }) => {
@@ -16,12 +22,20 @@ export const checkCdkBootstrap: PreflightCheck = async (clients, _config, { acco
   const { minVersion, versionParameter } = bootstrapRequirement();
   let stack;
   try {
-    stack = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: CDK_TOOLKIT_STACK_NAME }))).Stacks?.[0];
+    stack = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: CDK_TOOLKIT_STACK_NAME })))
+      .Stacks?.[0];
   } catch (err) {
     // CloudFormation answers a missing stack with ValidationError "Stack with id CDKToolkit does not exist".
     if (errorName(err) !== 'ValidationError' || !/does not exist/.test((err as Error).message)) throw err;
   }
-  if (!stack) return { id, title, status: 'fail', detail: `no ${CDK_TOOLKIT_STACK_NAME} stack in ${clients.region}`, fix: bootstrap };
+  if (!stack)
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `no ${CDK_TOOLKIT_STACK_NAME} stack in ${clients.region}`,
+      fix: bootstrap,
+    };
   const status = stack.StackStatus ?? 'UNKNOWN';
   if (!USABLE.has(status)) {
     const fix = status.endsWith('_IN_PROGRESS')
@@ -38,16 +52,33 @@ export const checkCdkBootstrap: PreflightCheck = async (clients, _config, { acco
     if (errorName(err) !== 'ParameterNotFound') throw err;
   }
   if (installed === undefined) {
-    return { id, title, status: 'fail', detail: `${CDK_TOOLKIT_STACK_NAME} is ${status} but ${versionParameter} is missing (bootstrapped with another qualifier?)`, fix: bootstrap };
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `${CDK_TOOLKIT_STACK_NAME} is ${status} but ${versionParameter} is missing (bootstrapped with another qualifier?)`,
+      fix: bootstrap,
+    };
   }
   const version = Number(installed);
   const seen = `${CDK_TOOLKIT_STACK_NAME} ${status}, ${versionParameter} = ${installed}${output !== undefined && output !== installed ? ` (stack output says ${output})` : ''}`;
   if (!Number.isInteger(version) || version < minVersion) {
-    return { id, title, status: 'fail', detail: `${seen}; the app needs >= ${minVersion}`, fix: `${bootstrap} (upgrades the toolkit stack in place)` };
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `${seen}; the app needs >= ${minVersion}`,
+      fix: `${bootstrap} (upgrades the toolkit stack in place)`,
+    };
   }
   const result: CheckResult = { id, title, status: 'pass', detail: `${seen} (app needs >= ${minVersion})` };
   if (status === 'UPDATE_ROLLBACK_COMPLETE') {
-    return { ...result, status: 'warn', detail: `${result.detail}; its last update rolled back`, fix: `${bootstrap} to retry the update` };
+    return {
+      ...result,
+      status: 'warn',
+      detail: `${result.detail}; its last update rolled back`,
+      fix: `${bootstrap} to retry the update`,
+    };
   }
   return result;
 };

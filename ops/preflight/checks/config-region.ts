@@ -9,7 +9,8 @@ const { id, title } = CONFIG_REGION;
  * AWS_REGION (Training stack setup script, launchers), so the two must be the same region.
  */
 export const checkConfigRegion: PreflightCheck = async (clients, config) => {
-  if (config.region === clients.region) return { id, title, status: 'pass', detail: `config.region is ${config.region}` };
+  if (config.region === clients.region)
+    return { id, title, status: 'pass', detail: `config.region is ${config.region}` };
   const override = `'{"region":"${clients.region}"}'`;
   return {
     id,

@@ -13,7 +13,8 @@ const VOLTA = /^p3[a-z]*\./;
 
 /** The launch template resolves its image from this SSM parameter at deploy time; it must exist in the region. */
 export const checkGpuAmi: PreflightCheck = async (clients, config) => {
-  if (config.training.backend !== 'ec2') return { id, title, status: 'skip', detail: `training.backend is ${config.training.backend}` };
+  if (config.training.backend !== 'ec2')
+    return { id, title, status: 'skip', detail: `training.backend is ${config.training.backend}` };
   const name = DEFAULT_GPU_AMI_PARAMETER;
   let value: string | undefined;
   try {

@@ -11,17 +11,31 @@ const { id, title } = MSK_SERVERLESS;
  * lag AWS, which is why a region missing from it is a warning, not a failure.
  */
 export const MSK_SERVERLESS_REGIONS: readonly string[] = [
-  'us-east-1', 'us-east-2', 'us-west-2', 'ca-central-1',
-  'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ap-northeast-2',
-  'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+  'us-east-1',
+  'us-east-2',
+  'us-west-2',
+  'ca-central-1',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
 ];
 
 /** The MSK API answers in the region (an endpoint or region error fails), and the region offers Serverless. */
 export const checkMskServerless: PreflightCheck = async (clients, config) => {
-  if (config.kafka.cluster !== 'serverless') return { id, title, status: 'skip', detail: `kafka.cluster is ${config.kafka.cluster}` };
+  if (config.kafka.cluster !== 'serverless')
+    return { id, title, status: 'skip', detail: `kafka.cluster is ${config.kafka.cluster}` };
   let clusters: number;
   try {
-    const res = await clients.kafka.send(new ListClustersV2Command({ ClusterTypeFilter: 'SERVERLESS', MaxResults: 10 }));
+    const res = await clients.kafka.send(
+      new ListClustersV2Command({ ClusterTypeFilter: 'SERVERLESS', MaxResults: 10 }),
+    );
     clusters = res.ClusterInfoList?.length ?? 0;
   } catch (err) {
     const e = err as Error & { code?: string };

@@ -2,7 +2,10 @@ import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { errorName, type PreflightCheck } from '../types.js';
 
 /** The check's row in the report. */
-export const SPOT_SERVICE_LINKED_ROLE = { id: 'spot-service-linked-role', title: 'EC2 spot service-linked role' } as const;
+export const SPOT_SERVICE_LINKED_ROLE = {
+  id: 'spot-service-linked-role',
+  title: 'EC2 spot service-linked role',
+} as const;
 const { id, title } = SPOT_SERVICE_LINKED_ROLE;
 export const SPOT_SERVICE_LINKED_ROLE_NAME = 'AWSServiceRoleForEC2Spot';
 
@@ -12,10 +15,16 @@ export const SPOT_SERVICE_LINKED_ROLE_NAME = 'AWSServiceRoleForEC2Spot';
  * role is a warning with the command that creates it.
  */
 export const checkSpotServiceLinkedRole: PreflightCheck = async (clients, config) => {
-  if (config.training.backend !== 'ec2') return { id, title, status: 'skip', detail: `training.backend is ${config.training.backend}` };
+  if (config.training.backend !== 'ec2')
+    return { id, title, status: 'skip', detail: `training.backend is ${config.training.backend}` };
   try {
     const role = (await clients.iam.send(new GetRoleCommand({ RoleName: SPOT_SERVICE_LINKED_ROLE_NAME }))).Role;
-    return { id, title, status: 'pass', detail: `${SPOT_SERVICE_LINKED_ROLE_NAME} exists (${role?.Arn ?? 'no ARN returned'})` };
+    return {
+      id,
+      title,
+      status: 'pass',
+      detail: `${SPOT_SERVICE_LINKED_ROLE_NAME} exists (${role?.Arn ?? 'no ARN returned'})`,
+    };
   } catch (err) {
     if (errorName(err) !== 'NoSuchEntityException' && errorName(err) !== 'NoSuchEntity') throw err;
     return {

@@ -21,7 +21,9 @@ import { asHandler, deployedApp, expectCallsAllowed, type FunctionRole } from '.
  */
 describe('ingest sinks run under their deployed IAM policies', () => {
   const { synth, app } = deployedApp();
-  const roles = new Map<TopicName, FunctionRole>(TOPIC_NAMES.map((t) => [t, app.functionRole(synth.stacks.ingest.sinks.get(t)!)]));
+  const roles = new Map<TopicName, FunctionRole>(
+    TOPIC_NAMES.map((t) => [t, app.functionRole(synth.stacks.ingest.sinks.get(t)!)]),
+  );
   let env: IngestTestEnv;
   beforeAll(async () => {
     env = await ingestTestEnv('iam-sink');
@@ -34,7 +36,14 @@ describe('ingest sinks run under their deployed IAM policies', () => {
     s3Key: (key: string) => key.replaceAll(`topic=${env.namespace}.`, 'topic='),
   });
 
-  const handler = () => createSinkHandler({ config: env.config, s3: env.s3, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: new Logger({ logLevel: 'ERROR' }) });
+  const handler = () =>
+    createSinkHandler({
+      config: env.config,
+      s3: env.s3,
+      lakeBucket: env.bucket,
+      scorer: new LexiconSentimentScorer(),
+      logger: new Logger({ logLevel: 'ERROR' }),
+    });
   /** Runs an invocation as the sink of the topic its records come from (one topic per invocation, as a mapping delivers). */
   const asSinkOf = (sink: ReturnType<typeof handler>) => (event: MSKEvent, context: Context) => {
     const topics = new Set(Object.keys(event.records).map((k) => logicalTopic(k.slice(0, k.lastIndexOf('-')))!));
@@ -52,12 +61,21 @@ describe('ingest sinks run under their deployed IAM policies', () => {
       batchSize: 500,
       batchWindowMs: 100,
       partitionsConsumedConcurrently: 4,
-      source: { eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/x', bootstrapServers: (process.env.KAFKA_BROKERS ?? '') },
+      source: {
+        eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/x',
+        bootstrapServers: process.env.KAFKA_BROKERS ?? '',
+      },
     });
     await runner.joined;
     const producer = await connectEventProducer(env.kafka);
     // Implausible records too: the quarantine write and the market-data sink's lake read (bar-move history) are checked against the role.
-    const report = await produceReplay(producer, { config: env.config, events: 2_000, poison: 8, implausible: 5, namespace: env.namespace });
+    const report = await produceReplay(producer, {
+      config: env.config,
+      events: 2_000,
+      poison: 8,
+      implausible: 5,
+      namespace: env.namespace,
+    });
     await producer.disconnect();
     await waitForDrain(env.admin, groupId, env.topics, 60_000);
     await runner.stop();
@@ -68,17 +86,29 @@ describe('ingest sinks run under their deployed IAM policies', () => {
   it('a retry from the same offset with a shorter batch (ledger read, stale objects deleted) stays within the sink policy', async () => {
     const sink = asSinkOf(handler());
     const topic = physicalTopic('market-data', env.namespace);
-    const bars = [...replayEvents({ config: env.config, events: 2_000, seed: 11 })].flatMap((i) => (i.kind === 'event' && i.event.type === 'market-bar' ? [i.event] : []));
+    const bars = [...replayEvents({ config: env.config, events: 2_000, seed: 11 })].flatMap((i) =>
+      i.kind === 'event' && i.event.type === 'market-bar' ? [i.event] : [],
+    );
     const symbols = [...new Set(bars.map((b) => b.symbol))].slice(0, 2);
     const picked = symbols.flatMap((s) => bars.filter((b) => b.symbol === s).slice(0, 5));
     const records = picked.map((e, i) => {
       const m = eventMessage({ ...e, ingestTime: new Date().toISOString() });
-      return toMskRecord(topic, 5, { key: Buffer.from(m.key), value: Buffer.from(m.value), offset: String(90_000 + i), timestamp: String(Date.now()), attributes: 0, headers: {} } as never);
+      return toMskRecord(topic, 5, {
+        key: Buffer.from(m.key),
+        value: Buffer.from(m.value),
+        offset: String(90_000 + i),
+        timestamp: String(Date.now()),
+        attributes: 0,
+        headers: {},
+      } as never);
     });
-    const invoke = (slice: typeof records) => sink(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
+    const invoke = (slice: typeof records) =>
+      sink(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
     expect((await invoke(records)).batchItemFailures).toEqual([]);
     expect((await invoke(records.slice(0, 5))).batchItemFailures).toEqual([]);
-    const left = (await listLakeObjects(env.s3, env.bucket, env.config.ingest.lakePrefix)).filter((o) => o.partition === 5 && o.firstOffset === 90_000);
+    const left = (await listLakeObjects(env.s3, env.bucket, env.config.ingest.lakePrefix)).filter(
+      (o) => o.partition === 5 && o.firstOffset === 90_000,
+    );
     expect(left.map((o) => o.lastOffset)).toEqual([90_004]);
   });
 

@@ -21,7 +21,8 @@ function sagemakerWithStop(): SageMakerClient {
   const client = new SageMakerClient(awsClientConfig());
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'StopTrainingJobCommand') throw Object.assign(new Error('The training job has already completed.'), { name: 'ValidationException' });
+      if (context.commandName === 'StopTrainingJobCommand')
+        throw Object.assign(new Error('The training job has already completed.'), { name: 'ValidationException' });
       return next(args);
     },
     { step: 'initialize', name: 'motoHasNoStopTrainingJob' },
@@ -35,18 +36,31 @@ function sagemakerWithStop(): SageMakerClient {
  * moto, and every task's calls are checked against the sagemaker-backend template.
  */
 describe('retrain tasks run under their deployed IAM policies (SageMaker backend)', () => {
-  const overrides = { envName: testConfig().envName, training: { backend: 'sagemaker' as const, sagemakerImageUri: IMAGE } };
+  const overrides = {
+    envName: testConfig().envName,
+    training: { backend: 'sagemaker' as const, sagemakerImageUri: IMAGE },
+  };
   const { synth, app } = deployedApp(overrides);
   const roles = retrainTaskRoles(synth, app);
   const deployedEnv = roles.launch.environment;
-  const settings = JSON.parse(deployedEnv.SAGEMAKER_SETTINGS_JSON!) as { roleArn: string; imageUri: string; volumeKmsKeyId: string };
+  const settings = JSON.parse(deployedEnv.SAGEMAKER_SETTINGS_JSON!) as {
+    roleArn: string;
+    imageUri: string;
+    volumeKmsKeyId: string;
+  };
   let world: RetrainWorld;
   let moto: { subnetIds: string[]; securityGroupId: string };
 
   beforeAll(async () => {
     const ec2 = new EC2Client(awsClientConfig());
     const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2);
-    const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: uniqueName('sm-trainer-sg'), Description: 'trainers', VpcId: subnets[0]!.VpcId }));
+    const sg = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: uniqueName('sm-trainer-sg'),
+        Description: 'trainers',
+        VpcId: subnets[0]!.VpcId,
+      }),
+    );
     moto = { subnetIds: subnets.map((s) => s.SubnetId!), securityGroupId: sg.GroupId! };
     const config = testConfig({ training: overrides.training });
     const clock = new SimClock();
@@ -55,8 +69,24 @@ describe('retrain tasks run under their deployed IAM policies (SageMaker backend
       launcher: ({ artifactBucket }) =>
         new RealLauncherFakeTrainer(
           // The deployed settings (role, image, volume key), with moto's network ids in place of the template's.
-          new SageMakerLauncher({ config, roleArn: settings.roleArn, imageUri: settings.imageUri, volumeKmsKeyId: settings.volumeKmsKeyId, subnetIds: moto.subnetIds, securityGroupIds: [moto.securityGroupId], client: sagemakerWithStop() }),
-          new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5, skill: () => 0.5 }),
+          new SageMakerLauncher({
+            config,
+            roleArn: settings.roleArn,
+            imageUri: settings.imageUri,
+            volumeKmsKeyId: settings.volumeKmsKeyId,
+            subnetIds: moto.subnetIds,
+            securityGroupIds: [moto.securityGroupId],
+            client: sagemakerWithStop(),
+          }),
+          new FakeTrainerLauncher({
+            s3: new S3Client(awsClientConfig()),
+            artifactBucket,
+            clock,
+            heartbeatTimeoutSeconds: 60,
+            behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'),
+            valMse: () => 0.5,
+            skill: () => 0.5,
+          }),
         ),
     });
   });
@@ -65,7 +95,9 @@ describe('retrain tasks run under their deployed IAM policies (SageMaker backend
     const result = await runRetrainAsDeployed(world, roles);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.path).toContain('PrepareRelaunch');
-    const sagemakerCalls = recordedCalls().filter((c) => c.client === 'SageMakerClient').map((c) => c.command);
+    const sagemakerCalls = recordedCalls()
+      .filter((c) => c.client === 'SageMakerClient')
+      .map((c) => c.command);
     expect(new Set(sagemakerCalls)).toEqual(new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob']));
   });
 
@@ -80,7 +112,9 @@ describe('retrain tasks run under their deployed IAM policies (SageMaker backend
     // PlanShards only computes; RequestApproval runs only with promotion.approval = manual and
     // StopRunTrainers only on the Map's catch path, neither of which this successful auto run takes.
     const { plan, approval, stopRun, ...callers } = roles;
-    const { checked } = await expectCallsAllowed(app, Object.values(callers), names, { noCalls: [plan, approval, stopRun] });
+    const { checked } = await expectCallsAllowed(app, Object.values(callers), names, {
+      noCalls: [plan, approval, stopRun],
+    });
     expect(checked).toBeGreaterThan(20);
   });
 });

@@ -1,4 +1,10 @@
-import { CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeImagesCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
+  DescribeImagesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
@@ -25,19 +31,47 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
 
   beforeAll(async () => {
     const images = await ec2.send(new DescribeImagesCommand({}));
-    const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('trainer'), LaunchTemplateData: { ImageId: images.Images![0]!.ImageId!, InstanceInitiatedShutdownBehavior: 'terminate' } }));
+    const template = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: uniqueName('trainer'),
+        LaunchTemplateData: { ImageId: images.Images![0]!.ImageId!, InstanceInitiatedShutdownBehavior: 'terminate' },
+      }),
+    );
     const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2);
-    const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: uniqueName('trainer-sg'), Description: 'trainers', VpcId: subnets[0]!.VpcId }));
-    moto = { launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, subnetIds: subnets.map((s) => s.SubnetId!), securityGroupId: sg.GroupId! };
+    const sg = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: uniqueName('trainer-sg'),
+        Description: 'trainers',
+        VpcId: subnets[0]!.VpcId,
+      }),
+    );
+    moto = {
+      launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
+      subnetIds: subnets.map((s) => s.SubnetId!),
+      securityGroupId: sg.GroupId!,
+    };
     const config = testConfig({ training: { backend: 'ec2' } });
     const clock = new SimClock();
     world = await createRetrainWorld({
       config,
       launcher: ({ artifactBucket }) =>
         new RealLauncherFakeTrainer(
-          new Ec2SpotLauncher({ config, launchTemplateId: moto.launchTemplateId, subnetIds: moto.subnetIds, securityGroupIds: [moto.securityGroupId] }),
+          new Ec2SpotLauncher({
+            config,
+            launchTemplateId: moto.launchTemplateId,
+            subnetIds: moto.subnetIds,
+            securityGroupIds: [moto.securityGroupId],
+          }),
           // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard relaunches.
-          new FakeTrainerLauncher({ s3: new S3Client(awsClientConfig()), artifactBucket, clock, heartbeatTimeoutSeconds: 60, behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'), valMse: () => 0.5, skill: () => 0.5 }),
+          new FakeTrainerLauncher({
+            s3: new S3Client(awsClientConfig()),
+            artifactBucket,
+            clock,
+            heartbeatTimeoutSeconds: 60,
+            behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'),
+            valMse: () => 0.5,
+            skill: () => 0.5,
+          }),
         ),
     });
   });
@@ -46,12 +80,22 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
     const result = await runRetrainAsDeployed(world, roles);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.path).toContain('PrepareRelaunch');
-    const ec2Calls = recordedCalls().filter((c) => c.client === 'EC2Client' || c.client === 'IAMClient').map((c) => c.command);
-    expect(new Set(ec2Calls)).toEqual(new Set(['CreateServiceLinkedRole', 'RunInstances', 'DescribeInstances', 'TerminateInstances']));
+    const ec2Calls = recordedCalls()
+      .filter((c) => c.client === 'EC2Client' || c.client === 'IAMClient')
+      .map((c) => c.command);
+    expect(new Set(ec2Calls)).toEqual(
+      new Set(['CreateServiceLinkedRole', 'RunInstances', 'DescribeInstances', 'TerminateInstances']),
+    );
     // The registry goes through @aws-sdk/lib-dynamodb: its document commands are seen, with their table names.
     const documentCalls = recordedCalls().filter((c) => c.client === 'DynamoDBDocumentClient');
     expect(documentCalls.map((c) => c.command)).toEqual(expect.arrayContaining(['TransactWrite', 'Get']));
-    expect(documentCalls.filter((c) => c.command === 'TransactWrite').flatMap((c) => c.input.TransactItems.map((i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName))).toContain(world.registry.tableName);
+    expect(
+      documentCalls
+        .filter((c) => c.command === 'TransactWrite')
+        .flatMap((c) =>
+          c.input.TransactItems.map((i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName),
+        ),
+    ).toContain(world.registry.tableName);
   });
 
   it('every call each task made is allowed by its role in the synthesized Training stack', async () => {
@@ -63,11 +107,13 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
         ...Object.fromEntries(moto.subnetIds.map((s, i) => [s, deployedEnv.TRAINER_SUBNET_IDS!.split(',')[i]!])),
       },
     };
-        // PlanShards only computes the shard plan from its input.
+    // PlanShards only computes the shard plan from its input.
     // PlanShards only computes; RequestApproval runs only with promotion.approval = manual and
     // StopRunTrainers only on the Map's catch path, neither of which this successful auto run takes.
     const { plan, approval, stopRun, ...callers } = roles;
-    const { checked } = await expectCallsAllowed(app, Object.values(callers), names, { noCalls: [plan, approval, stopRun] });
+    const { checked } = await expectCallsAllowed(app, Object.values(callers), names, {
+      noCalls: [plan, approval, stopRun],
+    });
     expect(checked).toBeGreaterThan(20);
   });
 });

@@ -19,7 +19,10 @@ import { buildRealModel } from '../serving/real-model.js';
 
 const HOUR = 3_600_000;
 const TRAIN_START = Date.UTC(2024, 0, 1);
-const overrides = { universe: { symbols: ['AAPL'], timeframes: ['1h' as const] }, inference: { minBars: 60, maxBars: 1000, aliasTtlSeconds: 0 } };
+const overrides = {
+  universe: { symbols: ['AAPL'], timeframes: ['1h' as const] },
+  inference: { minBars: 60, maxBars: 1000, aliasTtlSeconds: 0 },
+};
 const config = loadConfig({ env: {}, overrides });
 const ops = { who: 'iam-test', why: 'serving under deployed policies' };
 
@@ -35,15 +38,43 @@ describe('serving functions run under their deployed IAM policies', () => {
   const s3 = new S3Client(awsClientConfig());
   const sfn = new SFNClient(awsClientConfig());
   const trainBars = makeBars(700, 42, TRAIN_START);
-  const moto = { artifacts: uniqueName('iam-artifacts'), lake: uniqueName('iam-lake'), table: uniqueName('iam-registry'), machine: '' };
+  const moto = {
+    artifacts: uniqueName('iam-artifacts'),
+    lake: uniqueName('iam-lake'),
+    table: uniqueName('iam-registry'),
+    machine: '',
+  };
   const saved = { ...process.env };
 
   async function writeLake(bars: readonly Bar[]): Promise<void> {
     const rows = bars.map((b, i) => {
       const time = new Date(b.t).toISOString();
-      return { event: marketBarEvent({ source: 'iam-test', synthetic: true, symbol: 'AAPL', timeframe: '1h', eventTime: time, ingestTime: time, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v }), kafkaPartition: 0, kafkaOffset: i };
+      return {
+        event: marketBarEvent({
+          source: 'iam-test',
+          synthetic: true,
+          symbol: 'AAPL',
+          timeframe: '1h',
+          eventTime: time,
+          ingestTime: time,
+          o: b.o,
+          h: b.h,
+          l: b.l,
+          c: b.c,
+          v: b.v,
+        }),
+        kafkaPartition: 0,
+        kafkaOffset: i,
+      };
     });
-    const key = lakeObjectKey(config.ingest.lakePrefix, { topic: 'market-data', symbol: 'AAPL', date: new Date(bars[0]!.t).toISOString().slice(0, 10), partition: 0, firstOffset: 0, lastOffset: rows.length - 1 });
+    const key = lakeObjectKey(config.ingest.lakePrefix, {
+      topic: 'market-data',
+      symbol: 'AAPL',
+      date: new Date(bars[0]!.t).toISOString().slice(0, 10),
+      partition: 0,
+      firstOffset: 0,
+      lastOffset: rows.length - 1,
+    });
     await s3.send(new PutObjectCommand({ Bucket: moto.lake, Key: key, Body: encodeLakeFile(rows) }));
   }
 
@@ -51,8 +82,16 @@ describe('serving functions run under their deployed IAM policies', () => {
     await Promise.all([moto.artifacts, moto.lake].map((b) => s3.send(new CreateBucketCommand({ Bucket: b }))));
     await new DynamoDBClient(awsClientConfig()).send(new CreateTableCommand(registryTableDefinition(moto.table)));
     const model = await buildRealModel({ symbol: 'AAPL', timeframe: '1h', runId: 'run-a', bars: trainBars, seed: 1 });
-    await s3.send(new PutObjectCommand({ Bucket: moto.artifacts, Key: modelKey('AAPL', '1h', 'run-a'), Body: model.onnx }));
-    await s3.send(new PutObjectCommand({ Bucket: moto.artifacts, Key: metadataKey('AAPL', '1h', 'run-a'), Body: JSON.stringify(model.metadata) }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: moto.artifacts, Key: modelKey('AAPL', '1h', 'run-a'), Body: model.onnx }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: moto.artifacts,
+        Key: metadataKey('AAPL', '1h', 'run-a'),
+        Body: JSON.stringify(model.metadata),
+      }),
+    );
     const registry = new ModelRegistry({ tableName: moto.table });
     const version = await registry.register(
       {
@@ -62,7 +101,10 @@ describe('serving functions run under their deployed IAM policies', () => {
         sha256: model.sha256,
         metrics: { valMse: model.metadata.metrics.validation.model.mse },
         hyperparameters: model.metadata.hyperparameters,
-        datasetManifest: { id: model.metadata.dataset.manifestId, uri: `s3://${moto.artifacts}/runs/run-a/manifest.json` },
+        datasetManifest: {
+          id: model.metadata.dataset.manifestId,
+          uri: `s3://${moto.artifacts}/runs/run-a/manifest.json`,
+        },
         codeVersion: 'test',
         trainingRunId: 'run-a',
       },
@@ -71,19 +113,44 @@ describe('serving functions run under their deployed IAM policies', () => {
     await registry.promote('AAPL#1h', ops, { version: version.version });
     // A regime change in the lake (volatility 0.12 against 0.02 in training), so the drift check starts a retrain.
     await writeLake(makeBars(400, 44, TRAIN_START + 700 * HOUR, 0.12));
-    const machine = await sfn.send(new CreateStateMachineCommand({ name: uniqueName('retrain'), roleArn: 'arn:aws:iam::123456789012:role/retrain', definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }) }));
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: uniqueName('retrain'),
+        roleArn: 'arn:aws:iam::123456789012:role/retrain',
+        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+      }),
+    );
     moto.machine = machine.stateMachineArn!;
-    Object.assign(process.env, { REGISTRY_TABLE: moto.table, LAKE_BUCKET: moto.lake, SIGNALFORGE_CONFIG_JSON: JSON.stringify(overrides), POWERTOOLS_METRICS_DISABLED: 'true' });
+    Object.assign(process.env, {
+      REGISTRY_TABLE: moto.table,
+      LAKE_BUCKET: moto.lake,
+      SIGNALFORGE_CONFIG_JSON: JSON.stringify(overrides),
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
   });
   afterAll(() => {
-    for (const k of ['REGISTRY_TABLE', 'LAKE_BUCKET', 'SIGNALFORGE_CONFIG_JSON', 'POWERTOOLS_METRICS_DISABLED']) if (saved[k] === undefined) delete process.env[k];
+    for (const k of ['REGISTRY_TABLE', 'LAKE_BUCKET', 'SIGNALFORGE_CONFIG_JSON', 'POWERTOOLS_METRICS_DISABLED'])
+      if (saved[k] === undefined) delete process.env[k];
     Object.assign(process.env, saved);
   });
 
   it('the inference Lambda entry answers a prediction (aliases from the registry, the model from S3)', async () => {
     const { handler } = await import('../../../lambdas/serving/inference.handler.js');
-    const body = JSON.stringify({ symbol: 'AAPL', timeframe: '1h', bars: makeBars(400, 43, TRAIN_START + 700 * HOUR).slice(-200) });
-    const res = await asHandler(inference.handler, () => handler({ httpMethod: 'POST', path: '/v1/predict', headers: { 'Content-Type': 'application/json' }, body, isBase64Encoded: false, requestContext: { requestId: 'iam-1' } } as never));
+    const body = JSON.stringify({
+      symbol: 'AAPL',
+      timeframe: '1h',
+      bars: makeBars(400, 43, TRAIN_START + 700 * HOUR).slice(-200),
+    });
+    const res = await asHandler(inference.handler, () =>
+      handler({
+        httpMethod: 'POST',
+        path: '/v1/predict',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+        isBase64Encoded: false,
+        requestContext: { requestId: 'iam-1' },
+      } as never),
+    );
     expect(res.statusCode, res.body).toBe(200);
   });
 
@@ -95,7 +162,14 @@ describe('serving functions run under their deployed IAM policies', () => {
 
   it('the drift check (as its handler composes it) finds the regime change and starts a retrain', async () => {
     const report = await asHandler(drift.handler, () =>
-      runDriftCheck({ config, service: createInferenceServiceFromEnv({ config }), s3, lakeBucket: moto.lake, liveSamples: 300, startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn: moto.machine }) }),
+      runDriftCheck({
+        config,
+        service: createInferenceServiceFromEnv({ config }),
+        s3,
+        lakeBucket: moto.lake,
+        liveSamples: 300,
+        startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn: moto.machine }),
+      }),
     );
     expect(report.retrain.started).toBe(true);
   });

@@ -53,7 +53,14 @@ describe('topic reconciliation on a real broker', () => {
 
     const producer = createKafka(config).producer();
     await producer.connect();
-    await eventually(() => producer.send({ topic: name, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) }), name);
+    await eventually(
+      () =>
+        producer.send({
+          topic: name,
+          messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+        }),
+      name,
+    );
     await producer.disconnect();
     expect(await countRecords(name)).toBe(20);
 
@@ -97,7 +104,12 @@ describe('topics custom resource handler end to end', () => {
   const props = (topics: { name: string; partitions: number }[], extra: Record<string, string> = {}) => ({
     ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:topics',
     Brokers: brokersFromEnv().join(','),
-    Topics: topics.map((t) => ({ name: t.name, partitions: String(t.partitions), replicationFactor: '1', retentionHours: '24' })),
+    Topics: topics.map((t) => ({
+      name: t.name,
+      partitions: String(t.partitions),
+      replicationFactor: '1',
+      retentionHours: '24',
+    })),
     ...extra,
   });
   const base = (requestType: string) => ({
@@ -115,7 +127,16 @@ describe('topics custom resource handler end to end', () => {
     const a = topicName('cr-a');
     const b = topicName('cr-b');
 
-    await handler({ ...base('Create'), ResourceProperties: props([{ name: a, partitions: 1 }, { name: b, partitions: 1 }]) } as CloudFormationCustomResourceEvent, context);
+    await handler(
+      {
+        ...base('Create'),
+        ResourceProperties: props([
+          { name: a, partitions: 1 },
+          { name: b, partitions: 1 },
+        ]),
+      } as CloudFormationCustomResourceEvent,
+      context,
+    );
     const created = responses.at(-1)!;
     expect(created).toMatchObject({ Status: 'SUCCESS' });
     const physicalId = created.PhysicalResourceId as string;
@@ -124,16 +145,35 @@ describe('topics custom resource handler end to end', () => {
       {
         ...base('Update'),
         PhysicalResourceId: physicalId,
-        OldResourceProperties: props([{ name: a, partitions: 1 }, { name: b, partitions: 1 }]),
+        OldResourceProperties: props([
+          { name: a, partitions: 1 },
+          { name: b, partitions: 1 },
+        ]),
         ResourceProperties: props([{ name: a, partitions: 3 }]),
       } as CloudFormationCustomResourceEvent,
       context,
     );
-    expect(responses.at(-1)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId, Data: { Grown: a, Retained: b } });
-    expect(await describeTopics(admin, [a, b])).toEqual(expect.arrayContaining([{ name: a, partitions: 3 }, { name: b, partitions: 1 }]));
+    expect(responses.at(-1)).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: physicalId,
+      Data: { Grown: a, Retained: b },
+    });
+    expect(await describeTopics(admin, [a, b])).toEqual(
+      expect.arrayContaining([
+        { name: a, partitions: 3 },
+        { name: b, partitions: 1 },
+      ]),
+    );
 
     for (let i = 0; i < 2; i++) {
-      await handler({ ...base('Delete'), PhysicalResourceId: physicalId, ResourceProperties: props([{ name: a, partitions: 3 }]) } as CloudFormationCustomResourceEvent, context);
+      await handler(
+        {
+          ...base('Delete'),
+          PhysicalResourceId: physicalId,
+          ResourceProperties: props([{ name: a, partitions: 3 }]),
+        } as CloudFormationCustomResourceEvent,
+        context,
+      );
       expect(responses.at(-1)).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: i === 0 ? a : '' } });
     }
     expect(await admin.listTopics()).not.toContain(a);
@@ -147,7 +187,12 @@ describe('topics custom resource handler end to end', () => {
     const a = topicName('cr-shrink');
     await reconcileTopics(admin, [spec(a, 3)]);
     await handler(
-      { ...base('Update'), PhysicalResourceId: 'p', OldResourceProperties: props([{ name: a, partitions: 3 }]), ResourceProperties: props([{ name: a, partitions: 1 }]) } as CloudFormationCustomResourceEvent,
+      {
+        ...base('Update'),
+        PhysicalResourceId: 'p',
+        OldResourceProperties: props([{ name: a, partitions: 3 }]),
+        ResourceProperties: props([{ name: a, partitions: 1 }]),
+      } as CloudFormationCustomResourceEvent,
       context,
     );
     expect(responses.at(-1)).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'p' });

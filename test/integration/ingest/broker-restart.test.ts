@@ -23,7 +23,11 @@ describe('broker restart during production', () => {
   it('loses nothing and duplicates nothing', async () => {
     const config = loadConfig({ env: { ...process.env, SIGNALFORGE_ENV: 'local' } });
     // Connection attempts are retried for ~60 s, longer than a broker restart takes on a loaded machine.
-    const kafka = createKafka(config, { brokers: broker.brokers, clientId: 'it-restart', retry: { retries: 40, maxRetryTime: 2_000 } });
+    const kafka = createKafka(config, {
+      brokers: broker.brokers,
+      clientId: 'it-restart',
+      retry: { retries: 40, maxRetryTime: 2_000 },
+    });
     const admin = kafka.admin();
     await admin.connect();
     const topics = await ensureIngestTopics(admin, config);
@@ -32,7 +36,16 @@ describe('broker restart during production', () => {
     const bucket = `sf-ingest-restart-${randomBytes(4).toString('hex')}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const groupId = 'it-restart-sink';
-    const sink = await startLocalSink({ config, kafka, brokers: broker.brokers, lakeBucket: bucket, groupId, batchSize: 1000, batchWindowMs: 100, logger: new Logger({ serviceName: 'it', logLevel: 'ERROR' }) });
+    const sink = await startLocalSink({
+      config,
+      kafka,
+      brokers: broker.brokers,
+      lakeBucket: bucket,
+      groupId,
+      batchSize: 1000,
+      batchWindowMs: 100,
+      logger: new Logger({ serviceName: 'it', logLevel: 'ERROR' }),
+    });
 
     const producer = await connectEventProducer(kafka, { lanes: 2 });
     let restarted: Promise<void> | undefined;

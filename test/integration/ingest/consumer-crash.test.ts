@@ -15,7 +15,9 @@ function runSink(env: IngestTestEnv, groupId: string, extra: Record<string, stri
     env: { ...process.env, LAKE_BUCKET: env.bucket, NAMESPACE: env.namespace, GROUP_ID: groupId, ...extra },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited };
 }
 

@@ -56,5 +56,10 @@ export interface DeadLetter {
 
 export async function readDeadLetters(env: IngestTestEnv): Promise<DeadLetter[]> {
   const keys = await listKeys(env.s3, env.bucket, `${env.config.ingest.deadLetterPrefix}/`);
-  return Promise.all(keys.map(async ({ key }) => JSON.parse(Buffer.from((await getObjectBytes(env.s3, env.bucket, key))!).toString('utf8')) as DeadLetter));
+  return Promise.all(
+    keys.map(
+      async ({ key }) =>
+        JSON.parse(Buffer.from((await getObjectBytes(env.s3, env.bucket, key))!).toString('utf8')) as DeadLetter,
+    ),
+  );
 }

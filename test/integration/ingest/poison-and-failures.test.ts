@@ -9,7 +9,13 @@ import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/prod
 import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
 import { replayEvents } from '../../../local/replay/replay.js';
-import { startEventSourceRunner, startLocalSink, toMskEvent, toMskRecord, waitForDrain } from '../../../local/event-source/index.js';
+import {
+  startEventSourceRunner,
+  startLocalSink,
+  toMskEvent,
+  toMskRecord,
+  waitForDrain,
+} from '../../../local/event-source/index.js';
 import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
 
 const quietLogger = () => new Logger({ serviceName: 'ingest-it', logLevel: 'ERROR' });
@@ -24,7 +30,16 @@ describe('poison records and failed writes', () => {
   it('dead-letters invalid JSON, schema violations, oversized and wrong-topic records with reason and bytes; the rest lands', async () => {
     const groupId = `${env.namespace}-sink`;
     const options = { config: env.config, events: 3_000, poison: 8, namespace: env.namespace };
-    const sink = await startLocalSink({ config: env.config, kafka: env.kafka, lakeBucket: env.bucket, namespace: env.namespace, groupId, batchSize: 500, batchWindowMs: 100, logger: quietLogger() });
+    const sink = await startLocalSink({
+      config: env.config,
+      kafka: env.kafka,
+      lakeBucket: env.bucket,
+      namespace: env.namespace,
+      groupId,
+      batchSize: 500,
+      batchWindowMs: 100,
+      logger: quietLogger(),
+    });
     const producer = await connectEventProducer(env.kafka);
     const report = await produceReplay(producer, options);
     await producer.disconnect();
@@ -40,7 +55,10 @@ describe('poison records and failed writes', () => {
     const poison = [...replayEvents(options)].flatMap((i) => (i.kind === 'poison' ? [i.poison] : []));
     for (const letter of letters) {
       const original = poison.find((p) => Buffer.from(letter.valueBase64!, 'base64').equals(p.value));
-      expect(original, `dead letter at ${letter.topic}/${letter.partition}@${letter.offset} carries the original bytes`).toBeDefined();
+      expect(
+        original,
+        `dead letter at ${letter.topic}/${letter.partition}@${letter.offset} carries the original bytes`,
+      ).toBeDefined();
       expect(letter.reason).toBe(original!.expectedReason);
       expect(letter.detail.length).toBeGreaterThan(0);
     }
@@ -52,16 +70,37 @@ describe('poison records and failed writes', () => {
 
   it('dead-letters a record with bad base64 while the valid records of the same MSK batch land', async () => {
     const bucketPrefix = 'b64';
-    const config = { ...env.config, ingest: { ...env.config.ingest, lakePrefix: `${bucketPrefix}-lake`, deadLetterPrefix: `${bucketPrefix}-dlq` } };
-    const handler = createSinkHandler({ config, s3: env.s3, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: quietLogger() });
-    const events = [...replayEvents({ config, events: 400 })].flatMap((i) => (i.kind === 'event' && i.event.type === 'news' ? [i.event] : [])).slice(0, 5);
+    const config = {
+      ...env.config,
+      ingest: { ...env.config.ingest, lakePrefix: `${bucketPrefix}-lake`, deadLetterPrefix: `${bucketPrefix}-dlq` },
+    };
+    const handler = createSinkHandler({
+      config,
+      s3: env.s3,
+      lakeBucket: env.bucket,
+      scorer: new LexiconSentimentScorer(),
+      logger: quietLogger(),
+    });
+    const events = [...replayEvents({ config, events: 400 })]
+      .flatMap((i) => (i.kind === 'event' && i.event.type === 'news' ? [i.event] : []))
+      .slice(0, 5);
     const topic = physicalTopic('financial-news', env.namespace);
     const records = events.map((e, i) => {
       const m = eventMessage({ ...e, ingestTime: new Date().toISOString() });
-      return toMskRecord(topic, 0, { key: Buffer.from(m.key), value: Buffer.from(m.value), offset: String(100 + i), timestamp: String(Date.now()), attributes: 0, headers: {} } as never);
+      return toMskRecord(topic, 0, {
+        key: Buffer.from(m.key),
+        value: Buffer.from(m.value),
+        offset: String(100 + i),
+        timestamp: String(Date.now()),
+        attributes: 0,
+        headers: {},
+      } as never);
     });
     records[2]!.value = 'not*base64!';
-    const response = await handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records), {} as Context);
+    const response = await handler(
+      toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records),
+      {} as Context,
+    );
     expect(response.batchItemFailures).toEqual([]);
     const letters = (await readDeadLetters({ ...env, config })).filter((l) => l.offset === 102);
     expect(letters).toHaveLength(1);
@@ -70,19 +109,30 @@ describe('poison records and failed writes', () => {
     expect(audit.rows).toBe(4);
     // News is scored on the way in.
     const { readLakeObjectRows, listLakeObjects } = await import('../../../core/lake/index.js');
-    const rows = await readLakeObjectRows(env.s3, env.bucket, (await listLakeObjects(env.s3, env.bucket, config.ingest.lakePrefix)).map((o) => o.key));
+    const rows = await readLakeObjectRows(
+      env.s3,
+      env.bucket,
+      (await listLakeObjects(env.s3, env.bucket, config.ingest.lakePrefix)).map((o) => o.key),
+    );
     expect(rows.every((r) => r.event.type === 'news' && r.event.sentiment?.model.startsWith('afinn'))).toBe(true);
   });
 
   it('reports a failed lake write as a batch item failure; the runner retries it and the lake ends exactly-once', async () => {
-    const config = { ...env.config, ingest: { ...env.config.ingest, lakePrefix: 'retry-lake', deadLetterPrefix: 'retry-dlq' } };
+    const config = {
+      ...env.config,
+      ingest: { ...env.config.ingest, lakePrefix: 'retry-lake', deadLetterPrefix: 'retry-dlq' },
+    };
     let injected = 0;
     // moto cannot fail on demand, so wrap the real client: the first three data writes to partition 1 fail.
     const flaky = new Proxy(env.s3, {
       get(target, prop, receiver) {
         if (prop !== 'send') return Reflect.get(target, prop, receiver);
         return (command: unknown) => {
-          if (command instanceof PutObjectCommand && /\/part-1-.*\.parquet$/.test(command.input.Key ?? '') && injected < 3) {
+          if (
+            command instanceof PutObjectCommand &&
+            /\/part-1-.*\.parquet$/.test(command.input.Key ?? '') &&
+            injected < 3
+          ) {
             injected += 1;
             return Promise.reject(Object.assign(new Error('injected S3 failure'), { name: 'InternalError' }));
           }
@@ -90,7 +140,13 @@ describe('poison records and failed writes', () => {
         };
       },
     }) as S3Client;
-    const handler = createSinkHandler({ config, s3: flaky, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: quietLogger() });
+    const handler = createSinkHandler({
+      config,
+      s3: flaky,
+      lakeBucket: env.bucket,
+      scorer: new LexiconSentimentScorer(),
+      logger: quietLogger(),
+    });
     let failuresReported = 0;
     const groupId = `${env.namespace}-retry`;
     const runner = await startEventSourceRunner({

@@ -17,14 +17,27 @@ describe('replay -> Kafka -> sink -> lake', () => {
 
   it(`lands each of ${EVENTS} replayed events in the lake exactly once, poison in the DLQ`, async () => {
     const groupId = `${env.namespace}-sink`;
-    const sink = await startLocalSink({ config: env.config, kafka: env.kafka, lakeBucket: env.bucket, namespace: env.namespace, groupId, batchSize: 2_000, batchWindowMs: 200 });
+    const sink = await startLocalSink({
+      config: env.config,
+      kafka: env.kafka,
+      lakeBucket: env.bucket,
+      namespace: env.namespace,
+      groupId,
+      batchSize: 2_000,
+      batchWindowMs: 200,
+    });
     const producer = await connectEventProducer(env.kafka);
     const options = { config: env.config, events: EVENTS, poison: POISON, namespace: env.namespace };
     const report = await produceReplay(producer, options);
     await producer.disconnect();
     expect(report.events).toBe(EVENTS);
     expect(report.poison).toBe(POISON);
-    expect(Object.keys(report.byTopic).sort()).toEqual(['financial-news', 'market-data', 'regulatory-filings', 'social-sentiment']);
+    expect(Object.keys(report.byTopic).sort()).toEqual([
+      'financial-news',
+      'market-data',
+      'regulatory-filings',
+      'social-sentiment',
+    ]);
 
     await waitForDrain(env.admin, groupId, env.topics, 150_000);
     await sink.stop();

@@ -5,7 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installKafka, jvmOptions, newClusterId, renderLog4j2Properties, renderServerProperties, waitForKafkaReady } from '../../../local/services/kafka.js';
+import {
+  installKafka,
+  jvmOptions,
+  newClusterId,
+  renderLog4j2Properties,
+  renderServerProperties,
+  waitForKafkaReady,
+} from '../../../local/services/kafka.js';
 import { LOOPBACK, pickFreePorts } from '../../../local/services/ports.js';
 import { requireJava } from '../../../local/services/prerequisites.js';
 import { spawnSupervised, type SupervisedProcess } from '../../../local/services/supervised-process.js';
@@ -30,14 +37,36 @@ export async function createRestartableBroker(): Promise<RestartableBroker> {
   const props = join(dir, 'server.properties');
   writeFileSync(props, renderServerProperties({ brokerPort: brokerPort!, controllerPort: controllerPort!, dataDir }));
   const classpath = `${install.libsDir}/*`;
-  const format = spawnSync(java, ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props], { encoding: 'utf8' });
+  const format = spawnSync(
+    java,
+    [
+      '-Xmx256m',
+      '-XX:TieredStopAtLevel=1',
+      `-Dlog4j2.configurationFile=${log4j}`,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      newClusterId(),
+      '-c',
+      props,
+    ],
+    { encoding: 'utf8' },
+  );
   if (format.status !== 0) throw new Error(`storage format failed: ${format.stdout}${format.stderr}`);
   const brokers = [`${LOOPBACK}:${brokerPort}`];
   let proc: SupervisedProcess | undefined;
   const api: RestartableBroker = {
     brokers,
     async start() {
-      proc = spawnSupervised({ command: java, args: [...jvmOptions(384, log4j, dir), '-cp', classpath, 'kafka.Kafka', props], cwd: dir, env: process.env, logFile: join(dir, 'stdout.log') });
+      proc = spawnSupervised({
+        command: java,
+        args: [...jvmOptions(384, log4j, dir), '-cp', classpath, 'kafka.Kafka', props],
+        cwd: dir,
+        env: process.env,
+        logFile: join(dir, 'stdout.log'),
+      });
       const running = proc;
       await waitForKafkaReady(brokers, { timeoutMs: 90_000, isDead: () => running.hasExited() });
     },

@@ -19,25 +19,48 @@ describe('batch ledger and sink process', () => {
   afterAll(async () => env?.close());
 
   it('a retry from the same first offset with a shorter batch removes the longer attempt’s objects (ledger already exists)', async () => {
-    const config = { ...env.config, ingest: { ...env.config.ingest, lakePrefix: 'retry-lake', deadLetterPrefix: 'retry-dlq' } };
-    const handler = createSinkHandler({ config, s3: env.s3, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: new Logger({ logLevel: 'ERROR' }) });
+    const config = {
+      ...env.config,
+      ingest: { ...env.config.ingest, lakePrefix: 'retry-lake', deadLetterPrefix: 'retry-dlq' },
+    };
+    const handler = createSinkHandler({
+      config,
+      s3: env.s3,
+      lakeBucket: env.bucket,
+      scorer: new LexiconSentimentScorer(),
+      logger: new Logger({ logLevel: 'ERROR' }),
+    });
     const topic = physicalTopic('market-data', env.namespace);
-    const bars = [...replayEvents({ config, events: 2_000 })].flatMap((i) => (i.kind === 'event' && i.event.type === 'market-bar' ? [i.event] : []));
+    const bars = [...replayEvents({ config, events: 2_000 })].flatMap((i) =>
+      i.kind === 'event' && i.event.type === 'market-bar' ? [i.event] : [],
+    );
     // Two symbols: the batch layout writes them into one object per partition slice.
     const symbols = [...new Set(bars.map((b) => b.symbol))].slice(0, 2);
     const picked = symbols.flatMap((s) => bars.filter((b) => b.symbol === s).slice(0, 5));
     const records = picked.map((e, i) => {
       const m = eventMessage({ ...e, ingestTime: new Date().toISOString() });
-      return toMskRecord(topic, 3, { key: Buffer.from(m.key), value: Buffer.from(m.value), offset: String(500 + i), timestamp: String(Date.now()), attributes: 0, headers: {} } as never);
+      return toMskRecord(topic, 3, {
+        key: Buffer.from(m.key),
+        value: Buffer.from(m.value),
+        offset: String(500 + i),
+        timestamp: String(Date.now()),
+        attributes: 0,
+        headers: {},
+      } as never);
     });
-    const invoke = (slice: typeof records) => handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
+    const invoke = (slice: typeof records) =>
+      handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
 
     // First attempt: offsets 500..509, both symbols; then the "crashed" retry re-reads only 500..504 (first symbol).
     expect((await invoke(records)).batchItemFailures).toEqual([]);
     const firstKeys = (await listLakeObjects(env.s3, env.bucket, config.ingest.lakePrefix)).map((o) => o.key);
     expect(firstKeys).toHaveLength(1);
     expect((await invoke(records.slice(0, 5))).batchItemFailures).toEqual([]);
-    const ledger = JSON.parse(Buffer.from((await getObjectBytes(env.s3, env.bucket, batchLedgerKey(config.ingest.lakePrefix, topic, 3, 500)))!).toString('utf8')) as { keys: string[] };
+    const ledger = JSON.parse(
+      Buffer.from(
+        (await getObjectBytes(env.s3, env.bucket, batchLedgerKey(config.ingest.lakePrefix, topic, 3, 500)))!,
+      ).toString('utf8'),
+    ) as { keys: string[] };
     expect(ledger.keys.sort()).toEqual(expect.arrayContaining(firstKeys.sort()));
     const afterRetry = await listLakeObjects(env.s3, env.bucket, config.ingest.lakePrefix);
     expect(afterRetry.map((o) => [o.layout, o.firstOffset, o.lastOffset])).toEqual([['batch', 500, 504]]);
@@ -54,10 +77,21 @@ describe('batch ledger and sink process', () => {
     const groupId = `${env.namespace}-proc`;
     let rows = 0;
     const latencies: number[] = [];
-    const sink = spawnSinkProcess({ lakeBucket: env.bucket, namespace: env.namespace, groupId, batchSize: 1_000, batchWindowMs: 100, reportLatencies: true, logLevel: 'ERROR' }, (w) => {
-      rows += w.rows;
-      latencies.push(...w.latenciesMs);
-    });
+    const sink = spawnSinkProcess(
+      {
+        lakeBucket: env.bucket,
+        namespace: env.namespace,
+        groupId,
+        batchSize: 1_000,
+        batchWindowMs: 100,
+        reportLatencies: true,
+        logLevel: 'ERROR',
+      },
+      (w) => {
+        rows += w.rows;
+        latencies.push(...w.latenciesMs);
+      },
+    );
     await sink.joined;
     const options = { config: env.config, events: 3_000, seed: 7, namespace: env.namespace };
     const producer = await connectEventProducer(env.kafka, { lanes: 2 });

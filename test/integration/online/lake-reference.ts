@@ -6,14 +6,28 @@ import type { MarketBarEvent } from '../../../core/events/index.js';
 import { listLakeObjects, readLakeEvents } from '../../../core/lake/index.js';
 import type { StoredBar } from '../../../core/online/index.js';
 
-export async function lastLakeBars(s3: S3Client, bucket: string, config: SignalForgeConfig, symbol: string, timeframe: Timeframe, n: number): Promise<StoredBar[]> {
+export async function lastLakeBars(
+  s3: S3Client,
+  bucket: string,
+  config: SignalForgeConfig,
+  symbol: string,
+  timeframe: Timeframe,
+  n: number,
+): Promise<StoredBar[]> {
   const objects = await listLakeObjects(s3, bucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
-  const events = (await readLakeEvents(s3, bucket, objects.map((o) => o.key))).filter((e): e is MarketBarEvent => e.type === 'market-bar' && e.timeframe === timeframe);
+  const events = (
+    await readLakeEvents(
+      s3,
+      bucket,
+      objects.map((o) => o.key),
+    )
+  ).filter((e): e is MarketBarEvent => e.type === 'market-bar' && e.timeframe === timeframe);
   const byTime = new Map<number, MarketBarEvent>();
   for (const e of events) {
     const t = Date.parse(e.eventTime);
     const seen = byTime.get(t);
-    const later = !seen || e.ingestTime > seen.ingestTime || (e.ingestTime === seen.ingestTime && e.eventId > seen.eventId);
+    const later =
+      !seen || e.ingestTime > seen.ingestTime || (e.ingestTime === seen.ingestTime && e.eventId > seen.eventId);
     if (later) byTime.set(t, e);
   }
   return [...byTime.entries()]

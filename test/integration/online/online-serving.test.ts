@@ -72,7 +72,11 @@ let sink: (events: MarketBarEvent[]) => Promise<void>;
 let sample: number;
 let lastBar: number;
 
-function event(symbol: string, timeframe: Timeframe, b: { date: string; o: number; h: number; l: number; c: number; v: number }): MarketBarEvent {
+function event(
+  symbol: string,
+  timeframe: Timeframe,
+  b: { date: string; o: number; h: number; l: number; c: number; v: number },
+): MarketBarEvent {
   return marketBarEvent({
     source: 'vega-datasets',
     synthetic: false,
@@ -151,7 +155,10 @@ beforeAll(async () => {
           headers: {},
         } as never);
       });
-      const res = await handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records), {} as Context);
+      const res = await handler(
+        toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records),
+        {} as Context,
+      );
       expect(res.batchItemFailures).toEqual([]);
     }
   };
@@ -167,7 +174,11 @@ beforeAll(async () => {
   // Two bars short of the end, so the next test can land two more.
   sample = model.dataset.targets.length - 3;
   lastBar = model.dataset.firstBar + sample + WINDOW - 1;
-  await sink([...spDaily.slice(0, lastBar + 1).map((d) => event('SPX', '1d', d)), ...spWeekly.map((d) => event('SPX', '1w', d)), ...spDaily.slice(0, 10).map((d) => event('AAPL', '1d', d))]);
+  await sink([
+    ...spDaily.slice(0, lastBar + 1).map((d) => event('SPX', '1d', d)),
+    ...spWeekly.map((d) => event('SPX', '1w', d)),
+    ...spDaily.slice(0, 10).map((d) => event('AAPL', '1d', d)),
+  ]);
 
   const onnxKey = modelKey('SPX', '1d', 'run-spx');
   const metaKey = metadataKey('SPX', '1d', 'run-spx');
@@ -226,7 +237,12 @@ describe('online path on the real S&P 500 series', () => {
     const fromStore = buildModelInput(stored, model.metadata);
     const fromLake = buildModelInput(lake, model.metadata);
     let maxAbsDiff = 0;
-    for (let i = 0; i < fromDataset.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(fromStore[i]! - fromDataset[i]!), Math.abs(fromLake[i]! - fromDataset[i]!));
+    for (let i = 0; i < fromDataset.length; i++)
+      maxAbsDiff = Math.max(
+        maxAbsDiff,
+        Math.abs(fromStore[i]! - fromDataset[i]!),
+        Math.abs(fromLake[i]! - fromDataset[i]!),
+      );
     expect(fromStore).toHaveLength(WINDOW * W);
     expect(maxAbsDiff).toBe(0);
     expect(new Set(Array.from(fromStore)).size).toBeGreaterThan(WINDOW * W * 0.5);
@@ -253,7 +269,9 @@ describe('online path on the real S&P 500 series', () => {
       asOf: new Date(sp500[lastBar]!.t).toISOString(),
     });
     expect(online.json.featureAgeSeconds).toBeGreaterThan(0);
-    expect(Math.abs(Number(online.json.featureAgeSeconds) - (Date.now() - Number(sp500[lastBar]!.t)) / 1000)).toBeLessThan(60);
+    expect(
+      Math.abs(Number(online.json.featureAgeSeconds) - (Date.now() - Number(sp500[lastBar]!.t)) / 1000),
+    ).toBeLessThan(60);
   });
 
   it('asOf advances with every bar the sink lands', async () => {
@@ -355,18 +373,47 @@ describe('online path on the real S&P 500 series', () => {
       })),
     });
     expect(full.status).toBe(200);
-    expect((full.json.results as { prediction: number }[]).every((x) => x.prediction === single.json.prediction)).toBe(true);
+    expect((full.json.results as { prediction: number }[]).every((x) => x.prediction === single.json.prediction)).toBe(
+      true,
+    );
   });
 
   it('fuzzed bodies on /v1/predict and /v1/predict/batch never answer 5xx', async () => {
     let seed = 2024;
     const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-    const leaf = () => pick<unknown>([0, -1, 1e308, -1e-300, 'SPX', 'AAPL', '1d', '1w', '5m', '', 'x'.repeat(300), null, true, false, [], {}, 2 ** 53, '2020-01-01T00:00:00Z', '\u0000', '__proto__']);
+    const leaf = () =>
+      pick<unknown>([
+        0,
+        -1,
+        1e308,
+        -1e-300,
+        'SPX',
+        'AAPL',
+        '1d',
+        '1w',
+        '5m',
+        '',
+        'x'.repeat(300),
+        null,
+        true,
+        false,
+        [],
+        {},
+        2 ** 53,
+        '2020-01-01T00:00:00Z',
+        '\u0000',
+        '__proto__',
+      ]);
     const value = (depth: number): unknown => {
       if (depth > 3 || rnd() < 0.4) return leaf();
       if (rnd() < 0.5) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
-      return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(['symbol', 'timeframe', 'bars', 'requests', 'sentiment', 't', 'o', 'constructor', 'x']), value(depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(rnd() * 4) }, () => [
+          pick(['symbol', 'timeframe', 'bars', 'requests', 'sentiment', 't', 'o', 'constructor', 'x']),
+          value(depth + 1),
+        ]),
+      );
     };
     const item = (): unknown => {
       const base: Record<string, unknown> = {

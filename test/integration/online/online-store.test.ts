@@ -23,7 +23,19 @@ const daily = loadSp500Daily().slice(0, 400);
 const weekly = resampleWeekly(daily);
 
 function bar(b: DailyBar, timeframe: Timeframe, ingestTime: string): MarketBarEvent {
-  return marketBarEvent({ source: 'vega-datasets', synthetic: false, symbol: 'SPX', timeframe, eventTime: `${b.date}T00:00:00.000Z`, ingestTime, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v });
+  return marketBarEvent({
+    source: 'vega-datasets',
+    synthetic: false,
+    symbol: 'SPX',
+    timeframe,
+    eventTime: `${b.date}T00:00:00.000Z`,
+    ingestTime,
+    o: b.o,
+    h: b.h,
+    l: b.l,
+    c: b.c,
+    v: b.v,
+  });
 }
 
 /** Deterministic shuffle (xorshift), so a failure replays the same order. */
@@ -72,7 +84,17 @@ describe('online bar store fed by the sink', () => {
     const prefix = 'replay-lake';
     const cfg = { ...config, ingest: { ...config.ingest, lakePrefix: prefix } };
     const groupId = `${env.namespace}-online`;
-    const sink = await startLocalSink({ config: cfg, kafka: env.kafka, lakeBucket: env.bucket, namespace: env.namespace, groupId, batchSize: 100, batchWindowMs: 50, logger: quietLogger(), onlineStore: store });
+    const sink = await startLocalSink({
+      config: cfg,
+      kafka: env.kafka,
+      lakeBucket: env.bucket,
+      namespace: env.namespace,
+      groupId,
+      batchSize: 100,
+      batchWindowMs: 50,
+      logger: quietLogger(),
+      onlineStore: store,
+    });
     const producer = await connectEventProducer(env.kafka);
     const send = async (events: MarketBarEvent[]) => {
       await producer.send(events.map((e) => eventMessage(e, env.namespace)));
@@ -84,17 +106,36 @@ describe('online bar store fed by the sink', () => {
       const t3 = '2026-01-03T00:00:00.000Z';
       const late = daily[380]!;
       // Round 1: the first 250 days and their weeks, shuffled.
-      await send(shuffled([...daily.slice(0, 250).map((b) => bar(b, '1d', t1)), ...weekly.slice(0, 50).map((b) => bar(b, '1w', t1))], 7));
+      await send(
+        shuffled(
+          [...daily.slice(0, 250).map((b) => bar(b, '1d', t1)), ...weekly.slice(0, 50).map((b) => bar(b, '1w', t1))],
+          7,
+        ),
+      );
       await expectWindowsEqualLake(store, prefix);
       // Round 2: newer days newest first, one held back; 60 round-1 bars again with a later ingest; weeks out of order.
-      const round2 = [...daily.slice(250).filter((b) => b !== late).reverse().map((b) => bar(b, '1d', t2)), ...shuffled(daily.slice(150, 250), 3).slice(0, 60).map((b) => bar(b, '1d', t2))];
+      const round2 = [
+        ...daily
+          .slice(250)
+          .filter((b) => b !== late)
+          .reverse()
+          .map((b) => bar(b, '1d', t2)),
+        ...shuffled(daily.slice(150, 250), 3)
+          .slice(0, 60)
+          .map((b) => bar(b, '1d', t2)),
+      ];
       await send(shuffled([...round2, ...weekly.slice(50).map((b) => bar(b, '1w', t2))], 11));
       const beforeLate = await store.trailingBars('SPX', '1d');
       expect(beforeLate.some((b) => b.t === Date.parse(`${late.date}T00:00:00Z`))).toBe(false);
       await expectWindowsEqualLake(store, prefix);
       // Round 3: the late bar lands in its place; a full replay of old history (below the window) and exact
       // duplicates of the newest bars change nothing else.
-      await send([bar(late, '1d', t3), ...daily.slice(0, 200).map((b) => bar(b, '1d', t3)), ...daily.slice(-10).map((b) => bar(b, '1d', t2)), ...weekly.slice(-5).map((b) => bar(b, '1w', t2))]);
+      await send([
+        bar(late, '1d', t3),
+        ...daily.slice(0, 200).map((b) => bar(b, '1d', t3)),
+        ...daily.slice(-10).map((b) => bar(b, '1d', t2)),
+        ...weekly.slice(-5).map((b) => bar(b, '1w', t2)),
+      ]);
       const afterLate = await store.trailingBars('SPX', '1d');
       expect(afterLate.map((b) => b.t)).toContain(Date.parse(`${late.date}T00:00:00Z`));
       expect(afterLate.at(-1)!.t).toBe(beforeLate.at(-1)!.t);
@@ -119,12 +160,29 @@ describe('online bar store fed by the sink', () => {
         throw new Error('sink crashed during the online store update');
       },
     };
-    const handler = createSinkHandler({ config: cfg, s3: env.s3, lakeBucket: env.bucket, scorer: new LexiconSentimentScorer(), logger: quietLogger(), onlineStore: crashing });
+    const handler = createSinkHandler({
+      config: cfg,
+      s3: env.s3,
+      lakeBucket: env.bucket,
+      scorer: new LexiconSentimentScorer(),
+      logger: quietLogger(),
+      onlineStore: crashing,
+    });
     const topic = physicalTopic('market-data', env.namespace);
-    const events = [...daily.slice(0, 120).map((b) => bar(b, '1d', '2026-02-01T00:00:00.000Z')), ...weekly.slice(0, 60).map((b) => bar(b, '1w', '2026-02-01T00:00:00.000Z'))];
+    const events = [
+      ...daily.slice(0, 120).map((b) => bar(b, '1d', '2026-02-01T00:00:00.000Z')),
+      ...weekly.slice(0, 60).map((b) => bar(b, '1w', '2026-02-01T00:00:00.000Z')),
+    ];
     const records = shuffled(events, 5).map((e, i) => {
       const m = eventMessage(e, env.namespace);
-      return toMskRecord(topic, 0, { key: Buffer.from(m.key), value: Buffer.from(m.value as string), offset: String(1000 + i), timestamp: String(Date.now()), attributes: 0, headers: {} } as never);
+      return toMskRecord(topic, 0, {
+        key: Buffer.from(m.key),
+        value: Buffer.from(m.value as string),
+        offset: String(1000 + i),
+        timestamp: String(Date.now()),
+        attributes: 0,
+        headers: {},
+      } as never);
     });
     const msk = toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records);
 

@@ -17,7 +17,9 @@ interface MiddlewareClient {
 }
 
 function sdkClients(clients: PreflightClients): MiddlewareClient[] {
-  return Object.values(clients).filter((c): c is MiddlewareClient => typeof c === 'object' && c !== null && 'middlewareStack' in c);
+  return Object.values(clients).filter(
+    (c): c is MiddlewareClient => typeof c === 'object' && c !== null && 'middlewareStack' in c,
+  );
 }
 
 /**
@@ -45,10 +47,11 @@ type Answer = (input: Record<string, unknown>) => Record<string, unknown> | unde
 /** Answers one command on the client when `answer` returns an output; every other call goes to moto. */
 function answerCommand(client: unknown, commandName: string, answer: Answer): void {
   (client as MiddlewareClient).middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
-      const output = context.commandName === commandName ? answer(args.input) : undefined;
-      return output ? { output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} } : next(args);
-    },
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const output = context.commandName === commandName ? answer(args.input) : undefined;
+        return output ? { output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} } : next(args);
+      },
     { step: 'initialize', name: `answer${commandName}` },
   );
 }
@@ -58,7 +61,16 @@ export function withSpotQuotas(clients: PreflightClients, vcpus: Partial<Record<
   answerCommand(clients.serviceQuotas, 'GetServiceQuotaCommand', (input) => {
     const group = SPOT_QUOTA_GROUPS.find((g) => SPOT_QUOTA_CODES[g] === input.QuotaCode);
     if (input.ServiceCode !== 'ec2' || !group || vcpus[group] === undefined) return undefined;
-    return { Quota: { ServiceCode: 'ec2', QuotaCode: input.QuotaCode, QuotaName: group, Value: vcpus[group], Unit: 'None', Adjustable: true } };
+    return {
+      Quota: {
+        ServiceCode: 'ec2',
+        QuotaCode: input.QuotaCode,
+        QuotaName: group,
+        Value: vcpus[group],
+        Unit: 'None',
+        Adjustable: true,
+      },
+    };
   });
 }
 
@@ -68,7 +80,17 @@ export function withSpotQuotas(clients: PreflightClients, vcpus: Partial<Record<
  */
 export function withPublishedGpuAmi(clients: PreflightClients, amiId = 'ami-0a1b2c3d4e5f60718'): void {
   answerCommand(clients.ssm, 'GetParameterCommand', (input) =>
-    input.Name === DEFAULT_GPU_AMI_PARAMETER ? { Parameter: { Name: DEFAULT_GPU_AMI_PARAMETER, Type: 'String', Value: amiId, Version: 1, DataType: 'aws:ec2:image' } } : undefined,
+    input.Name === DEFAULT_GPU_AMI_PARAMETER
+      ? {
+          Parameter: {
+            Name: DEFAULT_GPU_AMI_PARAMETER,
+            Type: 'String',
+            Value: amiId,
+            Version: 1,
+            DataType: 'aws:ec2:image',
+          },
+        }
+      : undefined,
   );
 }
 
@@ -76,18 +98,35 @@ export function withPublishedGpuAmi(clients: PreflightClients, amiId = 'ami-0a1b
 export async function bootstrapWithCdkTemplate(clients: PreflightClients): Promise<void> {
   const require = createRequire(import.meta.url);
   const template = readFileSync(require.resolve('aws-cdk/lib/api/bootstrap/bootstrap-template.yaml'), 'utf8');
-  await clients.cloudFormation.send(new CreateStackCommand({ StackName: CDK_TOOLKIT_STACK_NAME, TemplateBody: template, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+  await clients.cloudFormation.send(
+    new CreateStackCommand({
+      StackName: CDK_TOOLKIT_STACK_NAME,
+      TemplateBody: template,
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
 }
 
 /** A toolkit stack as an old bootstrap left it: version `version` in the parameter and the output. */
-export async function bootstrapAtVersion(clients: PreflightClients, version: number, withParameter = true): Promise<void> {
+export async function bootstrapAtVersion(
+  clients: PreflightClients,
+  version: number,
+  withParameter = true,
+): Promise<void> {
   const template = {
     Resources: withParameter
-      ? { CdkBootstrapVersion: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Name: '/cdk-bootstrap/hnb659fds/version', Value: String(version) } } }
+      ? {
+          CdkBootstrapVersion: {
+            Type: 'AWS::SSM::Parameter',
+            Properties: { Type: 'String', Name: '/cdk-bootstrap/hnb659fds/version', Value: String(version) },
+          },
+        }
       : { Placeholder: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
     Outputs: { BootstrapVersion: { Value: String(version) } },
   };
-  await clients.cloudFormation.send(new CreateStackCommand({ StackName: CDK_TOOLKIT_STACK_NAME, TemplateBody: JSON.stringify(template) }));
+  await clients.cloudFormation.send(
+    new CreateStackCommand({ StackName: CDK_TOOLKIT_STACK_NAME, TemplateBody: JSON.stringify(template) }),
+  );
 }
 
 /**
@@ -95,10 +134,21 @@ export async function bootstrapAtVersion(clients: PreflightClients, version: num
  * service principal (AWSServiceRoleForspot), so the role is created directly with the real name.
  */
 export async function createSpotServiceLinkedRole(clients: PreflightClients): Promise<void> {
-  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'spot.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-  await clients.iam.send(new CreateRoleCommand({ RoleName: SPOT_SERVICE_LINKED_ROLE_NAME, Path: '/aws-service-role/spot.amazonaws.com/', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'spot.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  };
+  await clients.iam.send(
+    new CreateRoleCommand({
+      RoleName: SPOT_SERVICE_LINKED_ROLE_NAME,
+      Path: '/aws-service-role/spot.amazonaws.com/',
+      AssumeRolePolicyDocument: JSON.stringify(trust),
+    }),
+  );
 }
 
 export async function createSecret(clients: PreflightClients, name: string, value?: string): Promise<void> {
-  await clients.secretsManager.send(new CreateSecretCommand({ Name: name, ...(value !== undefined ? { SecretString: value } : {}) }));
+  await clients.secretsManager.send(
+    new CreateSecretCommand({ Name: name, ...(value !== undefined ? { SecretString: value } : {}) }),
+  );
 }

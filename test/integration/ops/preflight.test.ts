@@ -30,8 +30,15 @@ const defaults = loadConfig({ env: {} });
 /** G types only (the defaults, spelled out): the default AMI's open driver does not run p3 (checked separately below). */
 const gFirst = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] } } });
 /** P fallbacks by explicit override (the defaults before they went all-G): two quota groups, p3 first. */
-const withP = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } } });
-const secretIds = (c: SignalForgeConfig) => [c.sources!.marketData.apiKeySecretId, c.sources!.news.apiKeySecretId, c.sources!.social.credentialsSecretId];
+const withP = loadConfig({
+  env: {},
+  overrides: { training: { instanceTypes: ['p3.8xlarge', 'p3.16xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } },
+});
+const secretIds = (c: SignalForgeConfig) => [
+  c.sources!.marketData.apiKeySecretId,
+  c.sources!.news.apiKeySecretId,
+  c.sources!.social.credentialsSecretId,
+];
 
 async function readyAccount(): Promise<{ account: string; clients: PreflightClients }> {
   const acct = freshAccount();
@@ -39,7 +46,11 @@ async function readyAccount(): Promise<{ account: string; clients: PreflightClie
   await createSpotServiceLinkedRole(acct.clients);
   await createSecret(acct.clients, gFirst.sources!.marketData.apiKeySecretId, 'pk-test');
   await createSecret(acct.clients, gFirst.sources!.news.apiKeySecretId, 'na-test');
-  await createSecret(acct.clients, gFirst.sources!.social.credentialsSecretId, JSON.stringify({ clientId: 'id', clientSecret: 'secret' }));
+  await createSecret(
+    acct.clients,
+    gFirst.sources!.social.credentialsSecretId,
+    JSON.stringify({ clientId: 'id', clientSecret: 'secret' }),
+  );
   // The configured G quota (default 192) holds 192 / 48 = 4 of the largest G fallback: all 4 shards at once.
   withSpotQuotas(acct.clients, { [P]: 0, [G]: 192 });
   withPublishedGpuAmi(acct.clients);
@@ -49,12 +60,15 @@ async function readyAccount(): Promise<{ account: string; clients: PreflightClie
 async function cli(args: string[], clients: PreflightClients, config: SignalForgeConfig) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runPreflightCli([...args, '--config', JSON.stringify({ training: { instanceTypes: config.training.instanceTypes } })], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: {},
-    clients: () => clients,
-  });
+  const code = await runPreflightCli(
+    [...args, '--config', JSON.stringify({ training: { instanceTypes: config.training.instanceTypes } })],
+    {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      env: {},
+      clients: () => clients,
+    },
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -95,23 +109,33 @@ describe('preflight against moto: whole accounts', () => {
     expect(r['spot-vcpu-quotas']!.detail).toContain(`"${G}" cannot run one g5.12xlarge: nothing launches on it`);
     expect(r['spot-vcpu-quotas']!.detail).not.toContain(P);
     // The increase asked for is what the deployed stack assumes: the configured 192.
-    expect(r['spot-vcpu-quotas']!.fix).toBe(`aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region us-east-1  # "${G}"`);
+    expect(r['spot-vcpu-quotas']!.fix).toBe(
+      `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region us-east-1  # "${G}"`,
+    );
     // With P fallbacks (explicit override) a fresh account gets a fix for each group: the configured 128 and 192.
-    const both = byId(JSON.parse((await cli(['--region', 'us-east-1', '--json'], clients, withP)).out) as PreflightReport)['spot-vcpu-quotas']!;
+    const both = byId(
+      JSON.parse((await cli(['--region', 'us-east-1', '--json'], clients, withP)).out) as PreflightReport,
+    )['spot-vcpu-quotas']!;
     expect(both.status).toBe('fail');
-    expect(both.detail).toContain(`"${P}" cannot run one p3.16xlarge: nothing launches on it; "${G}" cannot run one g5.12xlarge`);
+    expect(both.detail).toContain(
+      `"${P}" cannot run one p3.16xlarge: nothing launches on it; "${G}" cannot run one g5.12xlarge`,
+    );
     expect(both.fix).toBe(
       [
         `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-7212CCBC --desired-value 128 --region us-east-1  # "${P}"`,
         `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-3819A6DF --desired-value 192 --region us-east-1  # "${G}"`,
       ].join('\n'),
     );
-    expect(r['spot-service-linked-role']).toMatchObject({ status: 'warn', fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com' });
+    expect(r['spot-service-linked-role']).toMatchObject({
+      status: 'warn',
+      fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com',
+    });
     expect(r['gpu-ami']).toMatchObject({ status: 'fail' });
     expect(r['gpu-ami']!.detail).toContain('is not published in us-east-1');
     expect(r['msk-serverless']).toMatchObject({ status: 'pass' });
     expect(r['vendor-secrets']).toMatchObject({ status: 'fail' });
-    for (const id of secretIds(defaults)) expect(r['vendor-secrets']!.fix).toContain(`aws secretsmanager create-secret --name ${id} `);
+    for (const id of secretIds(defaults))
+      expect(r['vendor-secrets']!.fix).toContain(`aws secretsmanager create-secret --name ${id} `);
   });
 
   it('prints a table with a fix under each failing row', async () => {
@@ -141,7 +165,10 @@ describe('preflight checks one by one', () => {
   it('config-region: the config must name the region the stacks deploy to', async () => {
     const { account, clients } = freshAccount('eu-west-1');
     const wrong = await checkConfigRegion(clients, defaults, ctx(account));
-    expect(wrong).toMatchObject({ status: 'fail', detail: 'config.region is us-east-1 but the deploy targets eu-west-1: trainers would call AWS in us-east-1' });
+    expect(wrong).toMatchObject({
+      status: 'fail',
+      detail: 'config.region is us-east-1 but the deploy targets eu-west-1: trainers would call AWS in us-east-1',
+    });
     expect(wrong.fix).toContain(`npx cdk deploy --all -c config='{"region":"eu-west-1"}'`);
     const right = loadConfig({ env: {}, overrides: { region: 'eu-west-1' } });
     expect((await checkConfigRegion(clients, right, ctx(account))).status).toBe('pass');
@@ -152,12 +179,19 @@ describe('preflight checks one by one', () => {
     await bootstrapWithCdkTemplate(ready.clients);
     const pass = await checkCdkBootstrap(ready.clients, defaults, ctx(ready.account));
     expect(pass.status).toBe('pass');
-    expect(pass.detail).toMatch(new RegExp(`CDKToolkit CREATE_COMPLETE, /cdk-bootstrap/hnb659fds/version = \\d+ \\(app needs >= ${bootstrapRequirement().minVersion}\\)`));
+    expect(pass.detail).toMatch(
+      new RegExp(
+        `CDKToolkit CREATE_COMPLETE, /cdk-bootstrap/hnb659fds/version = \\d+ \\(app needs >= ${bootstrapRequirement().minVersion}\\)`,
+      ),
+    );
 
     const old = freshAccount();
     await bootstrapAtVersion(old.clients, bootstrapRequirement().minVersion - 1);
     const tooOld = await checkCdkBootstrap(old.clients, defaults, ctx(old.account));
-    expect(tooOld).toMatchObject({ status: 'fail', fix: `npx cdk bootstrap aws://${old.account}/us-east-1 (upgrades the toolkit stack in place)` });
+    expect(tooOld).toMatchObject({
+      status: 'fail',
+      fix: `npx cdk bootstrap aws://${old.account}/us-east-1 (upgrades the toolkit stack in place)`,
+    });
     expect(tooOld.detail).toContain(`the app needs >= ${bootstrapRequirement().minVersion}`);
 
     const noParam = freshAccount();
@@ -170,12 +204,24 @@ describe('preflight checks one by one', () => {
   it('spot-vcpu-quotas: quotas as configured pass; short of the Map concurrency or one instance fail; more than configured warns when it would save waves', async () => {
     // P fallbacks (explicit override), configured P 128 / G 192, largest fallbacks p3.16xlarge (64) and g5.12xlarge (48): the Map runs 2 of 4 shards at once.
     const head = `the Map runs 2 shard(s) at once (maxConcurrentShards; 4 shard(s) of 25 configs), limited by "${P}" on p3.16xlarge`;
-    const group = (g: string, vcpus: number, configured: number, type: string, largest: number) => `"${g}" ${vcpus} vCPUs (applied), configured ${configured}, largest fallback ${type} (${largest})`;
-    const increase = (code: string, vcpus: number, g: string) => `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${code} --desired-value ${vcpus} --region us-east-1  # "${g}"`;
+    const group = (g: string, vcpus: number, configured: number, type: string, largest: number) =>
+      `"${g}" ${vcpus} vCPUs (applied), configured ${configured}, largest fallback ${type} (${largest})`;
+    const increase = (code: string, vcpus: number, g: string) =>
+      `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${code} --desired-value ${vcpus} --region us-east-1  # "${g}"`;
     const cases: [Partial<Record<string, number>>, string, string, string | undefined][] = [
-      [{ [P]: 128, [G]: 192 }, 'pass', `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 192, 192, 'g5.12xlarge', 48)}`, undefined],
+      [
+        { [P]: 128, [G]: 192 },
+        'pass',
+        `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 192, 192, 'g5.12xlarge', 48)}`,
+        undefined,
+      ],
       // Only G raised: P still bounds the Map at 2, so nothing to gain.
-      [{ [P]: 128, [G]: 384 }, 'pass', `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 384, 192, 'g5.12xlarge', 48)}`, undefined],
+      [
+        { [P]: 128, [G]: 384 },
+        'pass',
+        `${head}; ${group(P, 128, 128, 'p3.16xlarge', 64)}; ${group(G, 384, 192, 'g5.12xlarge', 48)}`,
+        undefined,
+      ],
       // P 256: 256 / 64 = 4 and 192 / 48 = 4, so 2 more at once and all 4 shards in one wave.
       [
         { [P]: 256, [G]: 192 },
@@ -209,7 +255,13 @@ describe('preflight checks one by one', () => {
       const { account, clients } = freshAccount();
       withSpotQuotas(clients, quotas);
       const result = await checkSpotQuotas(clients, withP, ctx(account));
-      expect(result, JSON.stringify(quotas)).toEqual({ id: 'spot-vcpu-quotas', title: 'EC2 spot vCPU quotas', status, detail, ...(fix ? { fix } : {}) });
+      expect(result, JSON.stringify(quotas)).toEqual({
+        id: 'spot-vcpu-quotas',
+        title: 'EC2 spot vCPU quotas',
+        status,
+        detail,
+        ...(fix ? { fix } : {}),
+      });
     }
     const { account, clients } = freshAccount();
     const sagemaker = loadConfig({ env: {}, overrides: { training: { backend: 'sagemaker' } } });
@@ -221,18 +273,29 @@ describe('preflight checks one by one', () => {
     await createSpotServiceLinkedRole(with_.clients);
     const pass = await checkSpotServiceLinkedRole(with_.clients, defaults, ctx(with_.account));
     expect(pass.status).toBe('pass');
-    expect(pass.detail).toContain(`arn:aws:iam::${with_.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`);
+    expect(pass.detail).toContain(
+      `arn:aws:iam::${with_.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+    );
     const without = freshAccount();
-    expect(await checkSpotServiceLinkedRole(without.clients, defaults, ctx(without.account))).toMatchObject({ status: 'warn', fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com' });
+    expect(await checkSpotServiceLinkedRole(without.clients, defaults, ctx(without.account))).toMatchObject({
+      status: 'warn',
+      fix: 'aws iam create-service-linked-role --aws-service-name spot.amazonaws.com',
+    });
   });
 
   it('gpu-ami: published passes for G types; p3 first fails and p3 as fallback warns (open driver); unpublished fails', async () => {
     const { account, clients } = freshAccount();
     withPublishedGpuAmi(clients, 'ami-0123456789abcdef0');
-    expect(await checkGpuAmi(clients, gFirst, ctx(account))).toMatchObject({ status: 'pass', detail: expect.stringContaining('= ami-0123456789abcdef0') });
+    expect(await checkGpuAmi(clients, gFirst, ctx(account))).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('= ami-0123456789abcdef0'),
+    });
     expect((await checkGpuAmi(clients, defaults, ctx(account))).status).toBe('pass');
     expect((await checkGpuAmi(clients, withP, ctx(account))).status).toBe('fail');
-    const p3Fallback = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'p3.8xlarge'] } } });
+    const p3Fallback = loadConfig({
+      env: {},
+      overrides: { training: { instanceTypes: ['g5.12xlarge', 'p3.8xlarge'] } },
+    });
     expect((await checkGpuAmi(clients, p3Fallback, ctx(account))).status).toBe('warn');
     const bare = freshAccount();
     expect((await checkGpuAmi(bare.clients, gFirst, ctx(bare.account))).status).toBe('fail');
@@ -247,7 +310,12 @@ describe('preflight checks one by one', () => {
     expect(warn.detail).toContain('MSK API answers in sa-east-1');
     // A name under .invalid never resolves (RFC 6761): the same error as a region without an MSK endpoint.
     const nowhere = freshAccount('us-east-1');
-    nowhere.clients.kafka = new KafkaClient({ ...awsClientConfig(), region: 'us-east-1', endpoint: 'http://kafka.preflight.invalid', maxAttempts: 1 });
+    nowhere.clients.kafka = new KafkaClient({
+      ...awsClientConfig(),
+      region: 'us-east-1',
+      endpoint: 'http://kafka.preflight.invalid',
+      maxAttempts: 1,
+    });
     const fail = await checkMskServerless(nowhere.clients, defaults, ctx(nowhere.account));
     expect(fail.status).toBe('fail');
     expect(fail.detail).toMatch(/kafka:ListClustersV2 failed in us-east-1: .*(ENOTFOUND|EAI_AGAIN)/);
@@ -266,7 +334,10 @@ describe('preflight checks one by one', () => {
     expect(result.status).toBe('fail');
     expect(result.detail).toBe(`${news} has no current value; ${social} is scheduled for deletion`);
     expect(result.fix).toBe(
-      [`aws secretsmanager put-secret-value --secret-id ${news} --secret-string '<newsapi key>' --region us-east-1`, `aws secretsmanager restore-secret --secret-id ${social} --region us-east-1`].join('\n'),
+      [
+        `aws secretsmanager put-secret-value --secret-id ${news} --secret-string '<newsapi key>' --region us-east-1`,
+        `aws secretsmanager restore-secret --secret-id ${social} --region us-east-1`,
+      ].join('\n'),
     );
     const ready = await readyAccount();
     expect((await checkVendorSecrets(ready.clients, defaults, ctx(ready.account))).status).toBe('pass');

@@ -19,7 +19,11 @@ async function setup(overrides: Record<string, unknown> = {}) {
   const sfn = new SFNClient(awsClientConfig());
   // Executions of this definition stay RUNNING for ten minutes: the guard must see the first one.
   const machine = await sfn.send(
-    new CreateStateMachineCommand({ name: uniqueName('retrain'), roleArn: 'arn:aws:iam::123456789012:role/sfn', definition: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 600, End: true } } }) }),
+    new CreateStateMachineCommand({
+      name: uniqueName('retrain'),
+      roleArn: 'arn:aws:iam::123456789012:role/sfn',
+      definition: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 600, End: true } } }),
+    }),
   );
   const deps: LiveTriggerDeps = {
     config: world.config,
@@ -29,7 +33,8 @@ async function setup(overrides: Record<string, unknown> = {}) {
     readArtifact: createArtifactReader(world.deps.s3),
     startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn: machine.stateMachineArn! }),
   };
-  const executions = async () => (await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn }))).executions ?? [];
+  const executions = async () =>
+    (await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn }))).executions ?? [];
   return { world, deps, executions };
 }
 
@@ -37,16 +42,35 @@ describe('live retrain triggers through the retrain entry, with the running-exec
   it('degradation: production realising far worse than its registered out-of-sample MSE starts exactly one execution', async () => {
     const { world, deps, executions } = await setup();
     for (const key of KEYS) {
-      await logLiveTraffic({ s3: deps.s3, lakeBucket: deps.lakeBucket, config: deps.config, key, now: world.clock.now, streams: [{ version: 1, variant: 'production', noise: 0.2, seed: 7 }] });
+      await logLiveTraffic({
+        s3: deps.s3,
+        lakeBucket: deps.lakeBucket,
+        config: deps.config,
+        key,
+        now: world.clock.now,
+        streams: [{ version: 1, variant: 'production', noise: 0.2, seed: 7 }],
+      });
     }
-    await runOutcomeJoin({ config: deps.config, s3: deps.s3, lakeBucket: deps.lakeBucket, liveQuality: new LiveQualityStore({ tableName: world.registry.tableName }) }, KEYS);
+    await runOutcomeJoin(
+      {
+        config: deps.config,
+        s3: deps.s3,
+        lakeBucket: deps.lakeBucket,
+        liveQuality: new LiveQualityStore({ tableName: world.registry.tableName }),
+      },
+      KEYS,
+    );
     const first = await checkDegradation(deps, KEYS);
     expect(first.findings.map((f) => f.key)).toEqual(KEYS);
     expect(first.findings[0]!.reason).toMatch(/p=/);
     expect(first.retrain).toMatchObject({ started: true });
     // The next scheduled check finds the same degradation while the retrain still runs: no second execution.
     const second = await checkDegradation(deps, KEYS);
-    expect(second.retrain).toMatchObject({ started: false, alreadyRunning: true, executionArn: first.retrain!.executionArn });
+    expect(second.retrain).toMatchObject({
+      started: false,
+      alreadyRunning: true,
+      executionArn: first.retrain!.executionArn,
+    });
     const running = await executions();
     expect(running).toHaveLength(1);
   });
@@ -60,7 +84,10 @@ describe('live retrain triggers through the retrain entry, with the running-exec
   it('new-data: enough bars after the production dataset start exactly one execution for those configs', async () => {
     const { deps, executions } = await setup({ live: { newDataBars: 20 } });
     const first = await checkNewData(deps, KEYS);
-    expect(first.findings.map((f) => f.reason)).toEqual(['40 new bars since its dataset (>= 20)', '40 new bars since its dataset (>= 20)']);
+    expect(first.findings.map((f) => f.reason)).toEqual([
+      '40 new bars since its dataset (>= 20)',
+      '40 new bars since its dataset (>= 20)',
+    ]);
     expect(first.retrain?.started).toBe(true);
     expect((await checkNewData(deps, KEYS)).retrain).toMatchObject({ started: false, alreadyRunning: true });
     const list = await executions();

@@ -19,8 +19,14 @@ afterAll(async () => {
 
 describe('retrain state payloads with 100 configs', () => {
   it('keeps every state input and output, and the execution output, under 256 KiB', async () => {
-    const config = testConfig({ universe: { symbols: SYMBOLS, timeframes: [...TIMEFRAMES] }, training: { configsPerShard: 25 } });
-    world = await createRetrainWorld({ config, lake: SYMBOLS.flatMap((symbol) => TIMEFRAMES.map((timeframe) => ({ symbol, timeframe, bars: 40 }))) });
+    const config = testConfig({
+      universe: { symbols: SYMBOLS, timeframes: [...TIMEFRAMES] },
+      training: { configsPerShard: 25 },
+    });
+    world = await createRetrainWorld({
+      config,
+      lake: SYMBOLS.flatMap((symbol) => TIMEFRAMES.map((timeframe) => ({ symbol, timeframe, bars: 40 }))),
+    });
     const payloads: StatePayload[] = [];
     const result = await runRetrainLocally({
       config,
@@ -40,9 +46,21 @@ describe('retrain state payloads with 100 configs', () => {
       if ((byState.get(key)?.bytes ?? -1) < p.bytes) byState.set(key, p);
     }
     const ranked = [...byState.values()].sort((a, b) => b.bytes - a.bytes);
-    console.log(`largest state payloads (100 configs): ${ranked.slice(0, 6).map((p) => `${p.state} ${p.kind} ${p.bytes} B`).join(', ')}; limit ${LIMITS.stateMachinePayloadBytes} B`);
+    console.log(
+      `largest state payloads (100 configs): ${ranked
+        .slice(0, 6)
+        .map((p) => `${p.state} ${p.kind} ${p.bytes} B`)
+        .join(', ')}; limit ${LIMITS.stateMachinePayloadBytes} B`,
+    );
     // Every state of the happy path reported both sides.
-    for (const state of ['SnapshotDataset', 'PlanShards', 'TrainShards', 'EvaluateCandidates', 'RegisterCandidates', 'NotifyOutcome']) {
+    for (const state of [
+      'SnapshotDataset',
+      'PlanShards',
+      'TrainShards',
+      'EvaluateCandidates',
+      'RegisterCandidates',
+      'NotifyOutcome',
+    ]) {
       expect(byState.has(`${state} output`), state).toBe(true);
     }
     expect(ranked.filter((p) => p.bytes > LIMITS.stateMachinePayloadBytes)).toEqual([]);

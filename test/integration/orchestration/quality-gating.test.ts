@@ -10,14 +10,31 @@ afterEach(async () => {
   world = undefined;
 });
 
-const run = (w: RetrainWorld) => runRetrainLocally({ config: w.config, handlers: w.handlers, input: { trigger: 'manual', reason: 'per-config gating', requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
-const config = () => testConfig({ universe: { symbols: SYMBOLS, timeframes: ['1d'] }, training: { configsPerShard: 2 }, quality: { maxFailingConfigShare: 0.25 } });
+const run = (w: RetrainWorld) =>
+  runRetrainLocally({
+    config: w.config,
+    handlers: w.handlers,
+    input: { trigger: 'manual', reason: 'per-config gating', requestedBy: 'vitest' },
+    pollMs: 30,
+    retryMs: 5,
+  });
+const config = () =>
+  testConfig({
+    universe: { symbols: SYMBOLS, timeframes: ['1d'] },
+    training: { configsPerShard: 2 },
+    quality: { maxFailingConfigShare: 0.25 },
+  });
 
 describe('per-config data-quality gate (synthesised ASL, run locally against moto)', () => {
   it('one bad config of four is skipped with its report; the other three train and the notification says why', async () => {
     world = await createRetrainWorld({
       config: config(),
-      lake: SYMBOLS.map((symbol) => ({ symbol, timeframe: '1d' as const, bars: 40, ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}) })),
+      lake: SYMBOLS.map((symbol) => ({
+        symbol,
+        timeframe: '1d' as const,
+        bars: 40,
+        ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}),
+      })),
     });
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
@@ -28,8 +45,14 @@ describe('per-config data-quality gate (synthesised ASL, run locally against mot
     expect(result.output!.skippedConfigs).toEqual([{ key: 'JPM#1d', issues: ['NaN fraction 0.0500 > 0.01 (2 rows)'] }]);
     const messages = await world.alerts.read();
     expect(messages).toHaveLength(1);
-    expect(JSON.parse(messages[0]!.message).skippedConfigs).toEqual([{ key: 'JPM#1d', issues: ['NaN fraction 0.0500 > 0.01 (2 rows)'] }]);
-    const report = await readRunDoc<{ passed: boolean; skipped: { key: string; issues: string[] }[]; configs: { key: string }[] }>(world.deps, result.output!.runId!, 'quality-report');
+    expect(JSON.parse(messages[0]!.message).skippedConfigs).toEqual([
+      { key: 'JPM#1d', issues: ['NaN fraction 0.0500 > 0.01 (2 rows)'] },
+    ]);
+    const report = await readRunDoc<{
+      passed: boolean;
+      skipped: { key: string; issues: string[] }[];
+      configs: { key: string }[];
+    }>(world.deps, result.output!.runId!, 'quality-report');
     expect(report.passed).toBe(true);
     expect(report.skipped.map((s) => s.key)).toEqual(['JPM#1d']);
     expect(report.configs).toHaveLength(4);
@@ -38,7 +61,12 @@ describe('per-config data-quality gate (synthesised ASL, run locally against mot
   it('two bad configs of four exceed the 25% share: the run fails and nothing trains', async () => {
     world = await createRetrainWorld({
       config: config(),
-      lake: SYMBOLS.map((symbol) => ({ symbol, timeframe: '1d' as const, bars: symbol === 'IBM' ? 12 : 40, ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}) })),
+      lake: SYMBOLS.map((symbol) => ({
+        symbol,
+        timeframe: '1d' as const,
+        bars: symbol === 'IBM' ? 12 : 40,
+        ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}),
+      })),
     });
     const result = await run(world);
     expect(result.status).toBe('FAILED');

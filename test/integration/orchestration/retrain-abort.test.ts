@@ -54,7 +54,12 @@ describe('aborting a local retrain execution', () => {
     const builder = new StatePathBuilder();
     result.events.forEach((e) => builder.add(e));
     const path = builder.path(result.status, 'abort-test');
-    expect(path.visits.filter((v) => v.name === 'WaitForTrainer').map((v) => [v.status, v.detail]).sort()).toEqual([
+    expect(
+      path.visits
+        .filter((v) => v.name === 'WaitForTrainer')
+        .map((v) => [v.status, v.detail])
+        .sort(),
+    ).toEqual([
       ['failed', 'shard 0 · execution aborted while it ran'],
       ['failed', 'shard 1 · execution aborted while it ran'],
     ]);
@@ -81,7 +86,13 @@ describe('aborting a local retrain execution', () => {
       qualityCalls += 1;
       return quality(event);
     };
-    const result = await runRetrainLocally({ config: world.config, handlers: world.handlers, input: { trigger: 'manual', reason: 'abort in task' }, signal: controller.signal, retryMs: 5 });
+    const result = await runRetrainLocally({
+      config: world.config,
+      handlers: world.handlers,
+      input: { trigger: 'manual', reason: 'abort in task' },
+      signal: controller.signal,
+      retryMs: 5,
+    });
     expect(result.status, `${result.error}: ${result.cause}`).toBe('ABORTED');
     expect(snapshotReturned).toBeGreaterThan(0);
     await sleep(200);
@@ -99,7 +110,12 @@ describe('aborting a local retrain execution', () => {
         return inner(event);
       };
     }
-    const result = await runRetrainLocally({ config: world.config, handlers: world.handlers, input: { trigger: 'manual', reason: 'pre-aborted' }, signal: AbortSignal.abort() });
+    const result = await runRetrainLocally({
+      config: world.config,
+      handlers: world.handlers,
+      input: { trigger: 'manual', reason: 'pre-aborted' },
+      signal: AbortSignal.abort(),
+    });
     expect(result).toMatchObject({ status: 'ABORTED', path: [] });
     expect(calls).toBe(0);
   });
@@ -117,7 +133,13 @@ describe('state events of a local execution', () => {
       }
       return check(event);
     };
-    const result = await runRetrainLocally({ config: world.config, handlers: world.handlers, input: { trigger: 'manual', reason: 'retry test' }, pollMs: 30, retryMs: 5 });
+    const result = await runRetrainLocally({
+      config: world.config,
+      handlers: world.handlers,
+      input: { trigger: 'manual', reason: 'retry test' },
+      pollMs: 30,
+      retryMs: 5,
+    });
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     const failed = result.events.find((e) => e.kind === 'failed' && e.state === 'CheckTrainer');
     const retried = result.events.find((e) => e.kind === 'retried' && e.state === 'CheckTrainer');
@@ -128,7 +150,10 @@ describe('state events of a local execution', () => {
     result.events.forEach((e) => builder.add(e));
     const visits = builder.path(result.status, 'retry-test').visits;
     const retriedVisit = visits.find((v) => v.status === 'retried');
-    expect(retriedVisit).toMatchObject({ name: 'CheckTrainer', detail: `shard ${failed!.mapIndex} · Error: S3 briefly unavailable → retry 1` });
+    expect(retriedVisit).toMatchObject({
+      name: 'CheckTrainer',
+      detail: `shard ${failed!.mapIndex} · Error: S3 briefly unavailable → retry 1`,
+    });
     expect(visits.filter((v) => v.status === 'failed' || v.status === 'running')).toEqual([]);
     expect(visits.at(-1)).toMatchObject({ name: 'RetrainSucceeded', status: 'succeeded' });
   });

@@ -1,4 +1,10 @@
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
@@ -18,7 +24,12 @@ let launcher: Ec2BackedFakeLauncher | undefined;
 
 beforeAll(async () => {
   const images = await ec2.send(new DescribeImagesCommand({}));
-  const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('trainer'), LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! } }));
+  const template = await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: uniqueName('trainer'),
+      LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! },
+    }),
+  );
   launchTemplateId = template.LaunchTemplate!.LaunchTemplateId!;
   subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 1).map((s) => s.SubnetId!);
 });
@@ -30,13 +41,27 @@ afterEach(async () => {
 });
 
 /** A world whose trainers are moto EC2 instances, in an environment of its own (the sweep sees only these). */
-async function ec2World(behaviour: (attempt: number) => FakeBehaviour, training: Record<string, unknown> = {}): Promise<RetrainWorld> {
+async function ec2World(
+  behaviour: (attempt: number) => FakeBehaviour,
+  training: Record<string, unknown> = {},
+): Promise<RetrainWorld> {
   const config = testConfig({ envName: uniqueName('e2e'), training });
   world = await createRetrainWorld({
     config,
     launcher: ({ s3, artifactBucket, clock }) => {
-      const fake = new FakeTrainerLauncher({ s3, artifactBucket, clock, heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds, behaviour: (req) => behaviour(req.attempt), valMse: () => 0.5, skill: () => 0.5 });
-      launcher = new Ec2BackedFakeLauncher(new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], s3 }), fake);
+      const fake = new FakeTrainerLauncher({
+        s3,
+        artifactBucket,
+        clock,
+        heartbeatTimeoutSeconds: config.training.heartbeatTimeoutSeconds,
+        behaviour: (req) => behaviour(req.attempt),
+        valMse: () => 0.5,
+        skill: () => 0.5,
+      });
+      launcher = new Ec2BackedFakeLauncher(
+        new Ec2SpotLauncher({ config, launchTemplateId, subnetIds, securityGroupIds: [], s3 }),
+        fake,
+      );
       return launcher;
     },
   });
@@ -44,13 +69,27 @@ async function ec2World(behaviour: (attempt: number) => FakeBehaviour, training:
 }
 
 async function instancesOf(config: SignalForgeConfig, states: string[]): Promise<string[]> {
-  const res = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:signalforge:env', Values: [config.envName] }, { Name: 'instance-state-name', Values: states }] }));
+  const res = await ec2.send(
+    new DescribeInstancesCommand({
+      Filters: [
+        { Name: 'tag:signalforge:env', Values: [config.envName] },
+        { Name: 'instance-state-name', Values: states },
+      ],
+    }),
+  );
   return (res.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => i.InstanceId!));
 }
 
 const live = (config: SignalForgeConfig) => instancesOf(config, ['pending', 'running']);
 const run = (w: RetrainWorld, extra: Partial<Parameters<typeof runRetrainLocally>[0]> = {}) =>
-  runRetrainLocally({ config: w.config, handlers: w.handlers, input: { trigger: 'manual', reason: 'instance cleanup test' }, pollMs: 30, retryMs: 5, ...extra });
+  runRetrainLocally({
+    config: w.config,
+    handlers: w.handlers,
+    input: { trigger: 'manual', reason: 'instance cleanup test' },
+    pollMs: 30,
+    retryMs: 5,
+    ...extra,
+  });
 
 describe('no trainer instance outlives its run (real EC2 launcher against moto)', () => {
   it('success: both shards train, and both instances are terminated by StopTrainer', async () => {
@@ -67,7 +106,9 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     const result = await run(w);
     expect(result.status).toBe('FAILED');
     expect(result.path.filter((s) => s === 'ShardGaveUp')).toHaveLength(2);
-    expect(await instancesOf(w.config, ['shutting-down', 'terminated'])).toHaveLength(2 * w.config.training.maxAttempts);
+    expect(await instancesOf(w.config, ['shutting-down', 'terminated'])).toHaveLength(
+      2 * w.config.training.maxAttempts,
+    );
     expect(await live(w.config)).toEqual([]);
   });
 
@@ -115,7 +156,14 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     const result = await run(w, { executionArn });
     expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
     expect(await live(w.config)).toHaveLength(2);
-    const sweep = await sweepTrainers({ config: w.config, ec2, s3: w.deps.s3, artifactBucket: w.deps.artifactBucket, executionStatus: async (arn) => (arn === executionArn ? result.status : 'RUNNING'), now: () => new Date() });
+    const sweep = await sweepTrainers({
+      config: w.config,
+      ec2,
+      s3: w.deps.s3,
+      artifactBucket: w.deps.artifactBucket,
+      executionStatus: async (arn) => (arn === executionArn ? result.status : 'RUNNING'),
+      now: () => new Date(),
+    });
     expect(sweep.terminated).toHaveLength(2);
     expect(await live(w.config)).toEqual([]);
   });

@@ -16,11 +16,22 @@ afterEach(async () => {
   world = undefined;
 });
 
-const run = (w: RetrainWorld) => runRetrainLocally({ config: w.config, handlers: w.handlers, input: { trigger: 'manual', reason: 'live outcomes test', requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
+const run = (w: RetrainWorld) =>
+  runRetrainLocally({
+    config: w.config,
+    handlers: w.handlers,
+    input: { trigger: 'manual', reason: 'live outcomes test', requestedBy: 'vitest' },
+    pollMs: 30,
+    retryMs: 5,
+  });
 
 /** Production v1 (a real model, so the gate can re-score it) serves; the run's v2 canary sees `traffic`. */
 async function againstProduction(traffic: TrafficQuality, mode: 'canary' | 'shadow' = 'canary') {
-  const w = await createRetrainWorld({ config: testConfig({ deployment: { mode } }), valMse: () => 0.1, traffic: () => traffic });
+  const w = await createRetrainWorld({
+    config: testConfig({ deployment: { mode } }),
+    valMse: () => 0.1,
+    traffic: () => traffic,
+  });
   world = w;
   for (const key of KEYS) await seedProduction(w, key, 0.3);
   const result = await run(w);
@@ -38,7 +49,12 @@ describe('canary and shadow judged on realised outcomes (synthesised state machi
     const verdicts = result.output!.canaryVerdicts!;
     expect(verdicts).toHaveLength(2);
     for (const v of verdicts) {
-      expect(v).toMatchObject({ verdict: 'promote', test: 'diebold-mariano', candidateSamples: 39, benchmarkSamples: 39 });
+      expect(v).toMatchObject({
+        verdict: 'promote',
+        test: 'diebold-mariano',
+        candidateSamples: 39,
+        benchmarkSamples: 39,
+      });
     }
     const audit = (await world.registry.listAudit('AAPL#1d'))[0]!;
     expect(audit.action).toBe('promote');
@@ -47,7 +63,10 @@ describe('canary and shadow judged on realised outcomes (synthesised state machi
 
   it('a deliberately worse candidate is rolled back on outcomes with p below alpha (Welch, canary mode)', async () => {
     const { result, w } = await againstProduction({ noise: 0.05 });
-    expect(result.output!.rolledBack.map((r) => r.key).sort(), JSON.stringify(result.output)).toEqual(['AAPL#1d', 'MSFT#1d']);
+    expect(result.output!.rolledBack.map((r) => r.key).sort(), JSON.stringify(result.output)).toEqual([
+      'AAPL#1d',
+      'MSFT#1d',
+    ]);
     for (const v of result.output!.canaryVerdicts!) {
       expect(v).toMatchObject({ verdict: 'rollback', test: 'welch' });
       expect(v.pValue!).toBeLessThan(w.config.deployment.alpha);
@@ -58,7 +77,8 @@ describe('canary and shadow judged on realised outcomes (synthesised state machi
   it('a better candidate beside production is promoted on outcomes (Welch, canary mode)', async () => {
     const { result } = await againstProduction({ noise: 0.001 });
     expect(result.output!.promoted.map((p) => p.version)).toEqual([2, 2]);
-    for (const v of result.output!.canaryVerdicts!) expect(v).toMatchObject({ verdict: 'promote', test: 'welch', benchmark: 'production' });
+    for (const v of result.output!.canaryVerdicts!)
+      expect(v).toMatchObject({ verdict: 'promote', test: 'welch', benchmark: 'production' });
   });
 
   it('zero traffic ends as insufficient evidence after the bake extensions, never a promotion', async () => {
@@ -75,13 +95,25 @@ describe('canary and shadow judged on realised outcomes (synthesised state machi
 
   it('shadow mode judges with the paired test on the same requests', async () => {
     const { result } = await againstProduction({ noise: 0.05 }, 'shadow');
-    for (const v of result.output!.canaryVerdicts!) expect(v).toMatchObject({ mode: 'shadow', verdict: 'rollback', test: 'diebold-mariano', candidateSamples: 39, benchmarkSamples: 39 });
+    for (const v of result.output!.canaryVerdicts!)
+      expect(v).toMatchObject({
+        mode: 'shadow',
+        verdict: 'rollback',
+        test: 'diebold-mariano',
+        candidateSamples: 39,
+        benchmarkSamples: 39,
+      });
   });
 
   it('the outcome join is idempotent: a second run over the same data writes nothing and keeps the same metrics', async () => {
     world = await createRetrainWorld();
     await run(world);
-    const deps = { config: world.config, s3: world.deps.s3, lakeBucket: world.deps.lakeBucket, liveQuality: new LiveQualityStore({ tableName: world.registry.tableName }) };
+    const deps = {
+      config: world.config,
+      s3: world.deps.s3,
+      lakeBucket: world.deps.lakeBucket,
+      liveQuality: new LiveQualityStore({ tableName: world.registry.tableName }),
+    };
     const before = await readOutcomes(deps.s3, deps.lakeBucket, 'AAPL#1d', 1);
     const objects = await listKeys(deps.s3, deps.lakeBucket, 'outcomes/');
     const again = await joinConfigOutcomes(deps, 'AAPL#1d');

@@ -15,13 +15,36 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
       universe: { symbols: ['AAPL'], timeframes: ['1d'] },
       training: {
         maxAttempts: 2,
-        hyperparameters: { models: ['dense'], windowSize: 8, hiddenUnits: 8, epochs: 20, batchSize: 32, checkpointEverySteps: 20 },
-        search: { trials: 1, ensembleSize: 0, spaces: { dense: { learningRate: { min: 0.001, max: 0.001 }, hiddenUnits: [8], layers: [1], windowSize: [8], batchSize: [32] } } },
+        hyperparameters: {
+          models: ['dense'],
+          windowSize: 8,
+          hiddenUnits: 8,
+          epochs: 20,
+          batchSize: 32,
+          checkpointEverySteps: 20,
+        },
+        search: {
+          trials: 1,
+          ensembleSize: 0,
+          spaces: {
+            dense: {
+              learningRate: { min: 0.001, max: 0.001 },
+              hiddenUnits: [8],
+              layers: [1],
+              windowSize: [8],
+              batchSize: [32],
+            },
+          },
+        },
       },
       thresholds: { minRowsPerConfig: 100 },
     });
     const logDir = mkdtempSync(join(tmpdir(), 'sf-trainer-'));
-    const world = await createRetrainWorld({ config, lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 400 }], launcher: ({ config: cfg }) => new LocalProcessLauncher({ config: cfg, logDir }) });
+    const world = await createRetrainWorld({
+      config,
+      lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 400 }],
+      launcher: ({ config: cfg }) => new LocalProcessLauncher({ config: cfg, logDir }),
+    });
     // What the sandbox uses: the same handlers over the emulator, gpu-trainer as a local process group.
     const { handlers } = localRetrainHandlers({
       config,
@@ -31,14 +54,33 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
       alertTopicArn: world.alerts.topicArn,
       liveMetrics: world.deps.liveMetrics,
       trainerLogDir: logDir,
-      trainerRuntime: { workers: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1'] },
+      trainerRuntime: {
+        workers: 1,
+        backend: 'wasm',
+        spotWatch: false,
+        extraArgs: ['--in-process', '--heartbeat-s', '1'],
+      },
     });
-    const result = await runRetrainLocally({ config, handlers, input: { trigger: 'new-data', reason: '400 bars landed for AAPL', epochs: 20 }, pollMs: 500, retryMs: 5 });
-    const logs = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+    const result = await runRetrainLocally({
+      config,
+      handlers,
+      input: { trigger: 'new-data', reason: '400 bars landed for AAPL', epochs: 20 },
+      pollMs: 500,
+      retryMs: 5,
+    });
+    const logs = readdirSync(logDir)
+      .map((f) => readFileSync(join(logDir, f), 'utf8'))
+      .join('\n');
     expect(result.status, `${result.error}: ${result.cause}\ntrainer log:\n${logs.slice(-3000)}`).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ outcome: 'promoted', trigger: 'new-data', promoted: [{ key: 'AAPL#1d', version: 1 }] });
+    expect(result.output).toMatchObject({
+      outcome: 'promoted',
+      trigger: 'new-data',
+      promoted: [{ key: 'AAPL#1d', version: 1 }],
+    });
     const production = (await world.registry.getServingAliases('AAPL#1d')).production!;
-    const metadata = modelMetadataSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(production.metadataUri, world.deps.s3))));
+    const metadata = modelMetadataSchema.parse(
+      JSON.parse(new TextDecoder().decode(await readUri(production.metadataUri, world.deps.s3))),
+    );
     expect(metadata.onnx.sha256).toBe(production.sha256);
     expect(metadata.hyperparameters.model).toBe('dense');
     const version = (await world.registry.getVersion('AAPL#1d', 1))!;
@@ -59,8 +101,27 @@ describe('retrain with the real trainer killed mid-run', () => {
       universe: { symbols: ['AAPL'], timeframes: ['1d'] },
       training: {
         maxAttempts: 2,
-        hyperparameters: { models: ['lstm'], windowSize: 16, hiddenUnits: 16, epochs: 40, batchSize: 16, checkpointEverySteps: 5 },
-        search: { trials: 1, ensembleSize: 0, spaces: { lstm: { learningRate: { min: 0.001, max: 0.001 }, hiddenUnits: [16], layers: [1], windowSize: [16], batchSize: [16] } } },
+        hyperparameters: {
+          models: ['lstm'],
+          windowSize: 16,
+          hiddenUnits: 16,
+          epochs: 40,
+          batchSize: 16,
+          checkpointEverySteps: 5,
+        },
+        search: {
+          trials: 1,
+          ensembleSize: 0,
+          spaces: {
+            lstm: {
+              learningRate: { min: 0.001, max: 0.001 },
+              hiddenUnits: [16],
+              layers: [1],
+              windowSize: [16],
+              batchSize: [16],
+            },
+          },
+        },
       },
       thresholds: { minRowsPerConfig: 100 },
     });
@@ -70,7 +131,16 @@ describe('retrain with the real trainer killed mid-run', () => {
       config,
       lake: [{ symbol: 'AAPL', timeframe: '1d', bars: 400 }],
       launcher: ({ config: cfg }) => {
-        launcher = new LocalProcessLauncher({ config: cfg, logDir, runtime: { workers: 1, backend: 'wasm', spotWatch: false, extraArgs: ['--in-process', '--heartbeat-s', '1', '--patience', '1000'] } });
+        launcher = new LocalProcessLauncher({
+          config: cfg,
+          logDir,
+          runtime: {
+            workers: 1,
+            backend: 'wasm',
+            spotWatch: false,
+            extraArgs: ['--in-process', '--heartbeat-s', '1', '--patience', '1000'],
+          },
+        });
         return launcher;
       },
     });
@@ -87,16 +157,32 @@ describe('retrain with the real trainer killed mid-run', () => {
       }
       return status;
     };
-    const result = await runRetrainLocally({ config, handlers: world.handlers, input: { trigger: 'manual', reason: 'kill test' }, pollMs: 200, retryMs: 5 });
-    const logs = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+    const result = await runRetrainLocally({
+      config,
+      handlers: world.handlers,
+      input: { trigger: 'manual', reason: 'kill test' },
+      pollMs: 200,
+      retryMs: 5,
+    });
+    const logs = readdirSync(logDir)
+      .map((f) => readFileSync(join(logDir, f), 'utf8'))
+      .join('\n');
     expect(result.status, `${result.error}: ${result.cause}\ntrainer log:\n${logs.slice(-3000)}`).toBe('SUCCEEDED');
     expect(killed).toBe(true);
     expect(result.path).toContain('PrepareRelaunch');
     const shardRunId = `${result.output!.runId}-s000`;
-    const record = runRecordSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(`s3://${world.deps.artifactBucket}/runs/${shardRunId}/run.json`, world.deps.s3))));
+    const record = runRecordSchema.parse(
+      JSON.parse(
+        new TextDecoder().decode(
+          await readUri(`s3://${world.deps.artifactBucket}/runs/${shardRunId}/run.json`, world.deps.s3),
+        ),
+      ),
+    );
     expect(record).toMatchObject({ status: 'succeeded', attempt: 2, configsDone: 1 });
     expect(readdirSync(logDir).sort()).toEqual([`${shardRunId}-attempt1.log`, `${shardRunId}-attempt2.log`]);
-    expect(readFileSync(join(logDir, `${shardRunId}-attempt2.log`), 'utf8')).toContain('resuming config from checkpoint');
+    expect(readFileSync(join(logDir, `${shardRunId}-attempt2.log`), 'utf8')).toContain(
+      'resuming config from checkpoint',
+    );
     expect((await world.registry.getServingAliases('AAPL#1d')).production?.version).toBe(1);
   });
 });

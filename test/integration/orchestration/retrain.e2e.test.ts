@@ -21,7 +21,13 @@ afterEach(async () => {
 });
 
 const run = (w: RetrainWorld, reason = 'integration test') =>
-  runRetrainLocally({ config: w.config, handlers: w.handlers, input: { trigger: 'manual', reason, requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
+  runRetrainLocally({
+    config: w.config,
+    handlers: w.handlers,
+    input: { trigger: 'manual', reason, requestedBy: 'vitest' },
+    pollMs: 30,
+    retryMs: 5,
+  });
 
 describe('retrain state machine (synthesised ASL, run locally against moto)', () => {
   it('happy path: trains every shard, registers, canaries, bakes, promotes and notifies', async () => {
@@ -30,8 +36,31 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'promoted', trigger: 'manual', reason: 'integration test' });
     expect(result.output!.promoted.map((p) => p.key).sort()).toEqual(KEYS);
-    const mainPath = result.path.filter((s) => !['LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'ShardSucceeded', 'StopTrainer'].includes(s));
-    expect(mainPath).toEqual(['SnapshotDataset', 'QualityGate', 'QualityPassed', 'PlanShards', 'TrainShards', 'EvaluateCandidates', 'HasCandidates', 'RegisterCandidates', 'GateCandidates', 'AnyPromotable', 'StartCanary', 'BakeCanary', 'JudgeCanary', 'BakeDecided', 'PromoteOrRollback', 'NotifyOutcome', 'RetrainSucceeded']);
+    const mainPath = result.path.filter(
+      (s) =>
+        !['LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'ShardSucceeded', 'StopTrainer'].includes(
+          s,
+        ),
+    );
+    expect(mainPath).toEqual([
+      'SnapshotDataset',
+      'QualityGate',
+      'QualityPassed',
+      'PlanShards',
+      'TrainShards',
+      'EvaluateCandidates',
+      'HasCandidates',
+      'RegisterCandidates',
+      'GateCandidates',
+      'AnyPromotable',
+      'StartCanary',
+      'BakeCanary',
+      'JudgeCanary',
+      'BakeDecided',
+      'PromoteOrRollback',
+      'NotifyOutcome',
+      'RetrainSucceeded',
+    ]);
     expect(result.path.filter((s) => s === 'LaunchTrainer')).toHaveLength(2);
     for (const key of KEYS) {
       const aliases = await world.registry.getServingAliases(key);
@@ -40,7 +69,12 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
       const version = await world.registry.getVersion(key, 1);
       expect(version?.trainingRunId).toMatch(new RegExp(`^${result.output!.runId}-s00[01]$`));
       expect(version?.datasetManifest.id).toMatch(/^ds-[0-9a-f]{16}$/);
-      expect((await world.registry.listAudit(key)).map((a) => a.action).reverse()).toEqual(['register', 'gate', 'setCanary', 'promote']);
+      expect((await world.registry.listAudit(key)).map((a) => a.action).reverse()).toEqual([
+        'register',
+        'gate',
+        'setCanary',
+        'promote',
+      ]);
     }
     const messages = await world.alerts.read();
     expect(messages).toHaveLength(1);
@@ -66,10 +100,20 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     expect(world.fake!.launches).toHaveLength(0);
     const messages = await world.alerts.read();
     expect(messages).toHaveLength(1);
-    expect(JSON.parse(messages[0]!.message)).toMatchObject({ outcome: 'failed', error: { Error: 'DataQualityGateFailed' } });
+    expect(JSON.parse(messages[0]!.message)).toMatchObject({
+      outcome: 'failed',
+      error: { Error: 'DataQualityGateFailed' },
+    });
     const runId = JSON.parse(messages[0]!.message).runId as string;
-    const report = await readRunDoc<{ configs: { key: string; rows: number; nanRows: number }[] }>(world.deps, runId, 'quality-report');
-    expect(report.configs.map((c) => [c.key, c.rows, c.nanRows])).toEqual([['AAPL#1d', 12, 0], ['MSFT#1d', 38, 2]]);
+    const report = await readRunDoc<{ configs: { key: string; rows: number; nanRows: number }[] }>(
+      world.deps,
+      runId,
+      'quality-report',
+    );
+    expect(report.configs.map((c) => [c.key, c.rows, c.nanRows])).toEqual([
+      ['AAPL#1d', 12, 0],
+      ['MSFT#1d', 38, 2],
+    ]);
   });
 
   it('trainer killed mid-run: detected, relaunched with --resume on the next instance type, then succeeds', async () => {
@@ -103,12 +147,16 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'no-improvement', promoted: [] });
     expect(result.output!.rejected.map((r) => r.key).sort()).toEqual(KEYS);
-    expect(result.output!.rejected[0]!.reason).toMatch(/Diebold-Mariano vs naive: p = [0-9.e-]+, Holm-adjusted over 2 configs [0-9.e-]+ > alpha 0\.05/);
+    expect(result.output!.rejected[0]!.reason).toMatch(
+      /Diebold-Mariano vs naive: p = [0-9.e-]+, Holm-adjusted over 2 configs [0-9.e-]+ > alpha 0\.05/,
+    );
     const gate = await readRunDoc<{ decisions: GateDecision[] }>(world.deps, result.output!.runId!, 'gate');
     for (const d of gate.decisions) expect(d).toMatchObject({ verdict: 'rejected', champion: { version: 1 } });
     expect(result.path).not.toContain('StartCanary');
     for (const key of KEYS) {
-      expect(await world.registry.getServingAliases(key)).toEqual({ production: expect.objectContaining({ version: 1 }) });
+      expect(await world.registry.getServingAliases(key)).toEqual({
+        production: expect.objectContaining({ version: 1 }),
+      });
       expect((await world.registry.listVersions(key)).map((v) => v.version)).toEqual([1, 2]);
     }
   });
@@ -124,14 +172,33 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
       for (const { key, version } of out.canaries) {
         // AAPL as the inference handler emits today (Powertools service + ModelKey + Alias), MSFT by version.
         const dims = key.startsWith('AAPL')
-          ? [{ Name: 'service', Value: 'inference' }, { Name: SERVING_METRICS.dimensions.modelKey, Value: key }, { Name: SERVING_METRICS.dimensions.alias, Value: 'canary' }]
-          : [{ Name: SERVING_METRICS.dimensions.modelKey, Value: key }, { Name: SERVING_METRICS.dimensions.modelVersion, Value: String(version) }];
+          ? [
+              { Name: 'service', Value: 'inference' },
+              { Name: SERVING_METRICS.dimensions.modelKey, Value: key },
+              { Name: SERVING_METRICS.dimensions.alias, Value: 'canary' },
+            ]
+          : [
+              { Name: SERVING_METRICS.dimensions.modelKey, Value: key },
+              { Name: SERVING_METRICS.dimensions.modelVersion, Value: String(version) },
+            ];
         await cloudwatch.send(
           new PutMetricDataCommand({
             Namespace: world!.metricsNamespace,
             MetricData: [
-              { MetricName: SERVING_METRICS.predictions, Dimensions: dims, Value: 100, Unit: 'Count', Timestamp: new Date() },
-              { MetricName: SERVING_METRICS.predictionErrors, Dimensions: dims, Value: key.startsWith('AAPL') ? 30 : 1, Unit: 'Count', Timestamp: new Date() },
+              {
+                MetricName: SERVING_METRICS.predictions,
+                Dimensions: dims,
+                Value: 100,
+                Unit: 'Count',
+                Timestamp: new Date(),
+              },
+              {
+                MetricName: SERVING_METRICS.predictionErrors,
+                Dimensions: dims,
+                Value: key.startsWith('AAPL') ? 30 : 1,
+                Unit: 'Count',
+                Timestamp: new Date(),
+              },
             ],
           }),
         );
@@ -140,7 +207,11 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
     };
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ outcome: 'partially-promoted', promoted: [{ key: 'MSFT#1d', version: 2 }], rolledBack: [{ key: 'AAPL#1d', version: 2, errorRate: 0.3 }] });
+    expect(result.output).toMatchObject({
+      outcome: 'partially-promoted',
+      promoted: [{ key: 'MSFT#1d', version: 2 }],
+      rolledBack: [{ key: 'AAPL#1d', version: 2, errorRate: 0.3 }],
+    });
     // Both candidates passed the gate against production v1 re-scored with onnxruntime on their latest fold.
     const gate = await readRunDoc<{ decisions: GateDecision[] }>(world.deps, result.output!.runId!, 'gate');
     for (const d of gate.decisions) {
@@ -149,15 +220,24 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
       expect(d.champion!.improvement).toBeGreaterThanOrEqual(world.config.evaluation.championMargin);
       expect(d.champion!.window.samples).toBeGreaterThan(20);
     }
-    expect(await world.registry.getServingAliases('AAPL#1d')).toEqual({ production: expect.objectContaining({ version: 1 }) });
+    expect(await world.registry.getServingAliases('AAPL#1d')).toEqual({
+      production: expect.objectContaining({ version: 1 }),
+    });
     expect((await world.registry.getServingAliases('MSFT#1d')).production?.version).toBe(2);
     const rollback = (await world.registry.listAudit('AAPL#1d'))[0]!;
-    expect(rollback).toMatchObject({ action: 'rollback', from: { production: 1, canary: { version: 2, weight: 0.1 } }, to: { production: 1 } });
+    expect(rollback).toMatchObject({
+      action: 'rollback',
+      from: { production: 1, canary: { version: 2, weight: 0.1 } },
+      to: { production: 1 },
+    });
     expect(rollback.why).toContain('error rate 0.3000 > 0.02');
   });
 
   it('attempts exhausted: every attempt interrupted, the run fails and the failure is notified', async () => {
-    world = await createRetrainWorld({ config: testConfig({ training: { maxAttempts: 2 } }), behaviour: () => 'interrupt' });
+    world = await createRetrainWorld({
+      config: testConfig({ training: { maxAttempts: 2 } }),
+      behaviour: () => 'interrupt',
+    });
     const result = await run(world);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('NoCandidates');
@@ -173,11 +253,21 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
 
   it('invalid trigger input: fails at the snapshot without retrying, and the failure is notified with the trigger', async () => {
     world = await createRetrainWorld();
-    const result = await runRetrainLocally({ config: world.config, handlers: world.handlers, input: { trigger: 'drift', reason: 'PSI alarm', configs: ['ZZZZ#1d'] }, retryMs: 5 });
+    const result = await runRetrainLocally({
+      config: world.config,
+      handlers: world.handlers,
+      input: { trigger: 'drift', reason: 'PSI alarm', configs: ['ZZZZ#1d'] },
+      retryMs: 5,
+    });
     expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidRetrainInputError' });
     expect(result.cause).toContain('configs not in the configured universe: ZZZZ#1d');
     expect(result.path).toEqual(['SnapshotDataset', 'NotifyFailure', 'RetrainFailed']);
     const [message] = await world.alerts.read();
-    expect(JSON.parse(message!.message)).toMatchObject({ outcome: 'failed', trigger: 'drift', reason: 'PSI alarm', error: { Error: 'InvalidRetrainInputError' } });
+    expect(JSON.parse(message!.message)).toMatchObject({
+      outcome: 'failed',
+      trigger: 'drift',
+      reason: 'PSI alarm',
+      error: { Error: 'InvalidRetrainInputError' },
+    });
   });
 });

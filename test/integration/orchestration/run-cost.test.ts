@@ -1,4 +1,9 @@
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeImagesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
@@ -25,7 +30,12 @@ describe('run cost: EC2 spot instances priced from DescribeSpotPriceHistory (mot
 
   beforeAll(async () => {
     const images = await ec2.send(new DescribeImagesCommand({}));
-    const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('trainer'), LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! } }));
+    const template = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: uniqueName('trainer'),
+        LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! },
+      }),
+    );
     const subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 1).map((s) => s.SubnetId!);
     const artifactBucket = await createBucket('artifacts');
     deps = depsFromEnv(
@@ -36,7 +46,12 @@ describe('run cost: EC2 spot instances priced from DescribeSpotPriceHistory (mot
         lakeBucket: artifactBucket,
         artifactBucket,
         registry: new ModelRegistry({ tableName: await createRegistryTable() }),
-        launcher: new Ec2SpotLauncher({ config, launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, subnetIds, securityGroupIds: [] }),
+        launcher: new Ec2SpotLauncher({
+          config,
+          launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
+          subnetIds,
+          securityGroupIds: [],
+        }),
         now: () => clock,
       },
     );
@@ -45,23 +60,73 @@ describe('run cost: EC2 spot instances priced from DescribeSpotPriceHistory (mot
   it('records the instance (id, type, AZ, launch, end), prices its lifetime and shares the cost out per config and version', async () => {
     const runId = uniqueName('rt-cost');
     const configs = ['AAPL#1d', 'MSFT#1d'];
-    const run = { runId, trigger: 'manual', reason: 'test', requestedBy: 'test', startedAt: new Date().toISOString(), configs, manifest: { id: 'm', uri: 's3://x/m.json', objects: 1 }, bakeSeconds: 0, epochs: 1 } as RunContext;
-    const shard: ShardState = { run, shard: { shardId: 's000', shardRunId: `${runId}-s000`, configs }, attempt: 1, resume: false, instanceTypeIndex: 0 };
+    const run = {
+      runId,
+      trigger: 'manual',
+      reason: 'test',
+      requestedBy: 'test',
+      startedAt: new Date().toISOString(),
+      configs,
+      manifest: { id: 'm', uri: 's3://x/m.json', objects: 1 },
+      bakeSeconds: 0,
+      epochs: 1,
+    } as RunContext;
+    const shard: ShardState = {
+      run,
+      shard: { shardId: 's000', shardRunId: `${runId}-s000`, configs },
+      attempt: 1,
+      resume: false,
+      instanceTypeIndex: 0,
+    };
 
     const launched = await launchTrainer(deps, shard);
     const handle = launched.trainer!;
     expect(handle.availabilityZone).toMatch(/^[a-z]{2}-[a-z]+-\d[a-z]$/);
     clock = new Date(Date.parse(handle.launchedAt) + 2 * HOUR_MS);
-    await stopTrainer(deps, { ...launched, outcome: { shardId: 's000', shardRunId: `${runId}-s000`, status: 'succeeded', attempts: 1 } });
+    await stopTrainer(deps, {
+      ...launched,
+      outcome: { shardId: 's000', shardRunId: `${runId}-s000`, status: 'succeeded', attempts: 1 },
+    });
 
     const [usage] = await listUsage(deps, runId);
-    expect(usage).toMatchObject({ backend: 'ec2', id: handle.id, instanceType: 'g5.12xlarge', availabilityZone: handle.availabilityZone, launchedAt: handle.launchedAt, terminatedAt: clock.toISOString(), interrupted: false, configs });
+    expect(usage).toMatchObject({
+      backend: 'ec2',
+      id: handle.id,
+      instanceType: 'g5.12xlarge',
+      availabilityZone: handle.availabilityZone,
+      launchedAt: handle.launchedAt,
+      terminatedAt: clock.toISOString(),
+      interrupted: false,
+      configs,
+    });
 
-    const registered = [await deps.registry.register({ key: 'AAPL#1d', artifactUri: 's3://x/model.onnx', metadataUri: 's3://x/metadata.json', sha256: 'a'.repeat(64), metrics: { valMse: 1 }, hyperparameters: {}, datasetManifest: { id: 'm', uri: 's3://x/m.json' }, codeVersion: 'abc', trainingRunId: `${runId}-s000` }, { who: 'test', why: 'cost test' })];
-    const cost = await costAtEnd(deps, runId, registered.map((v) => ({ key: v.key, version: v.version })));
+    const registered = [
+      await deps.registry.register(
+        {
+          key: 'AAPL#1d',
+          artifactUri: 's3://x/model.onnx',
+          metadataUri: 's3://x/metadata.json',
+          sha256: 'a'.repeat(64),
+          metrics: { valMse: 1 },
+          hyperparameters: {},
+          datasetManifest: { id: 'm', uri: 's3://x/m.json' },
+          codeVersion: 'abc',
+          trainingRunId: `${runId}-s000`,
+        },
+        { who: 'test', why: 'cost test' },
+      ),
+    ];
+    const cost = await costAtEnd(
+      deps,
+      runId,
+      registered.map((v) => ({ key: v.key, version: v.version })),
+    );
     if ('error' in cost) throw new Error(cost.error);
     expect(cost.totalUsd).toBeCloseTo(MOTO_SPOT_PRICE * 2, 12);
-    expect(cost.perConfigUsd).toEqual({ 'AAPL#1d': expect.closeTo(MOTO_SPOT_PRICE, 12), 'MSFT#1d': expect.closeTo(MOTO_SPOT_PRICE, 12) });
+    expect(cost.perConfigUsd).toEqual({
+      'AAPL#1d': expect.closeTo(MOTO_SPOT_PRICE, 12),
+      'MSFT#1d': expect.closeTo(MOTO_SPOT_PRICE, 12),
+    });
     expect(cost.sources).toEqual([COST_SOURCES.ec2]);
     expect(cost.interruptions).toBe(0);
     const version = await deps.registry.getVersion('AAPL#1d', registered[0]!.version);

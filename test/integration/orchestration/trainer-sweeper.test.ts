@@ -1,10 +1,20 @@
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore, runRecordKey, type RunRecord } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
-import { Ec2SpotLauncher, maxInstanceLifetimeMinutes, type TrainerLaunchRequest } from '../../../lambdas/training/launchers/index.js';
+import {
+  Ec2SpotLauncher,
+  maxInstanceLifetimeMinutes,
+  type TrainerLaunchRequest,
+} from '../../../lambdas/training/launchers/index.js';
 import { sfnExecutionStatus } from '../../../lambdas/training/sweep-trainers.handler.js';
 import { sweepTrainers, type SweepDeps } from '../../../lambdas/training/sweeper.js';
 import { createBucket, uniqueName } from './support/aws-fixtures.js';
@@ -20,36 +30,85 @@ let launcher: Ec2SpotLauncher;
 let stateMachineArn: string;
 
 async function execution(): Promise<string> {
-  return (await sfn.send(new StartExecutionCommand({ stateMachineArn, name: uniqueName('run'), input: '{}' }))).executionArn!;
+  return (await sfn.send(new StartExecutionCommand({ stateMachineArn, name: uniqueName('run'), input: '{}' })))
+    .executionArn!;
 }
 
 async function launch(runId: string, attempt: number, executionArn?: string): Promise<string> {
   const request: TrainerLaunchRequest = {
-    runId, configs: ['AAPL#1d'], manifestUri: `s3://${bucket}/m.json`, outUri: `s3://${bucket}`, checkpointUri: `s3://${bucket}/runs/${runId}/checkpoints`,
-    resume: attempt > 1, attempt, instanceTypeIndex: 0, epochs: 1, parentRunId: 'rt-sweep', shardId: 's000', ...(executionArn ? { executionArn } : {}),
+    runId,
+    configs: ['AAPL#1d'],
+    manifestUri: `s3://${bucket}/m.json`,
+    outUri: `s3://${bucket}`,
+    checkpointUri: `s3://${bucket}/runs/${runId}/checkpoints`,
+    resume: attempt > 1,
+    attempt,
+    instanceTypeIndex: 0,
+    epochs: 1,
+    parentRunId: 'rt-sweep',
+    shardId: 's000',
+    ...(executionArn ? { executionArn } : {}),
   };
   return (await launcher.launch(request)).id;
 }
 
 async function writeRecord(runId: string, attempt: number, status: RunRecord['status']): Promise<void> {
-  const record: RunRecord = { runId, status, heartbeatAt: new Date().toISOString(), attempt, configsTotal: 1, configsDone: 1, checkpointUri: '', startedAt: new Date().toISOString(), results: [], skipped: [] };
+  const record: RunRecord = {
+    runId,
+    status,
+    heartbeatAt: new Date().toISOString(),
+    attempt,
+    configsTotal: 1,
+    configsDone: 1,
+    checkpointUri: '',
+    startedAt: new Date().toISOString(),
+    results: [],
+    skipped: [],
+  };
   await openStore(`s3://${bucket}`, s3).write(runRecordKey(runId), JSON.stringify(record));
 }
 
 async function state(id: string): Promise<string | undefined> {
-  return (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name;
+  return (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.State
+    ?.Name;
 }
 
-const deps = (now = new Date()): SweepDeps => ({ config, ec2, s3, artifactBucket: bucket, executionStatus: sfnExecutionStatus(sfn), now: () => now });
+const deps = (now = new Date()): SweepDeps => ({
+  config,
+  ec2,
+  s3,
+  artifactBucket: bucket,
+  executionStatus: sfnExecutionStatus(sfn),
+  now: () => now,
+});
 
 beforeAll(async () => {
   bucket = await createBucket('artifacts');
   const images = await ec2.send(new DescribeImagesCommand({}));
-  const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('trainer'), LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! } }));
+  const template = await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: uniqueName('trainer'),
+      LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! },
+    }),
+  );
   const subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 1).map((s) => s.SubnetId!);
-  launcher = new Ec2SpotLauncher({ config, launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, subnetIds, securityGroupIds: [], s3 });
+  launcher = new Ec2SpotLauncher({
+    config,
+    launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
+    subnetIds,
+    securityGroupIds: [],
+    s3,
+  });
   const definition = JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 3600, End: true } } });
-  stateMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: uniqueName('retrain'), definition, roleArn: 'arn:aws:iam::123456789012:role/retrain' }))).stateMachineArn!;
+  stateMachineArn = (
+    await sfn.send(
+      new CreateStateMachineCommand({
+        name: uniqueName('retrain'),
+        definition,
+        roleArn: 'arn:aws:iam::123456789012:role/retrain',
+      }),
+    )
+  ).stateMachineArn!;
 });
 
 describe('trainer sweeper against moto (EC2, S3, Step Functions)', () => {
@@ -83,17 +142,26 @@ describe('trainer sweeper against moto (EC2, S3, Step Functions)', () => {
   it('keeps judging the other trainers when one execution cannot be described', async () => {
     const aborted = await execution();
     await sfn.send(new StopExecutionCommand({ executionArn: aborted }));
-    const unknowable = await launch(uniqueName('rt-denied'), 1, 'arn:aws:states:us-east-1:123456789012:execution:someone-elses-machine:x');
+    const unknowable = await launch(
+      uniqueName('rt-denied'),
+      1,
+      'arn:aws:states:us-east-1:123456789012:execution:someone-elses-machine:x',
+    );
     const over = await launch(uniqueName('rt-over'), 1, aborted);
     const denying: SweepDeps = {
       ...deps(),
       executionStatus: async (arn) => {
-        if (arn.includes('someone-elses-machine')) throw Object.assign(new Error('not authorized to perform states:DescribeExecution'), { name: 'AccessDeniedException' });
+        if (arn.includes('someone-elses-machine'))
+          throw Object.assign(new Error('not authorized to perform states:DescribeExecution'), {
+            name: 'AccessDeniedException',
+          });
         return sfnExecutionStatus(sfn)(arn);
       },
     };
     const result = await sweepTrainers(denying);
-    expect(result.errors).toEqual([{ instanceId: unknowable, error: 'AccessDeniedException: not authorized to perform states:DescribeExecution' }]);
+    expect(result.errors).toEqual([
+      { instanceId: unknowable, error: 'AccessDeniedException: not authorized to perform states:DescribeExecution' },
+    ]);
     expect(result.terminated.map((t) => t.instanceId)).toContain(over);
     expect(await state(unknowable)).toBe('running');
   });
@@ -104,7 +172,14 @@ describe('trainer sweeper against moto (EC2, S3, Step Functions)', () => {
     const later = new Date(Date.now() + (maxInstanceLifetimeMinutes(config.training) + 5) * 60_000);
     const result = await sweepTrainers(deps(later));
     expect(result.terminated.find((t) => t.instanceId === old)?.reason).toMatch(/^older than the maximum lifetime/);
-    const remaining = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:signalforge:env', Values: [config.envName] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }));
+    const remaining = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:signalforge:env', Values: [config.envName] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      }),
+    );
     expect(remaining.Reservations?.flatMap((r) => r.Instances ?? []) ?? []).toEqual([]);
   });
 });

@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GateDecision } from '../../../core/evaluation/index.js';
-import { InvalidTransitionError, ModelRegistry, versionStatus, type RegisterInput } from '../../../core/registry/index.js';
+import {
+  InvalidTransitionError,
+  ModelRegistry,
+  versionStatus,
+  type RegisterInput,
+} from '../../../core/registry/index.js';
 import { createRegistryTable } from '../orchestration/support/aws-fixtures.js';
 
 function candidate(key: string, runId: string): RegisterInput {
@@ -23,8 +28,16 @@ function decision(key: string, version: number, verdict: GateDecision['verdict']
     key,
     version,
     verdict,
-    reasons: verdict === 'promotable' ? ['all checks passed'] : ['Diebold-Mariano p = 0.41 (Holm-adjusted 0.82) >= alpha 0.05'],
-    dm: { statistic: verdict === 'promotable' ? 3.1 : 0.2, pValue: verdict === 'promotable' ? 0.001 : 0.41, adjustedPValue: verdict === 'promotable' ? 0.004 : 0.82, samples: 250 },
+    reasons:
+      verdict === 'promotable'
+        ? ['all checks passed']
+        : ['Diebold-Mariano p = 0.41 (Holm-adjusted 0.82) >= alpha 0.05'],
+    dm: {
+      statistic: verdict === 'promotable' ? 3.1 : 0.2,
+      pValue: verdict === 'promotable' ? 0.001 : 0.41,
+      adjustedPValue: verdict === 'promotable' ? 0.004 : 0.82,
+      samples: 250,
+    },
     netSharpe: verdict === 'promotable' ? 1.4 : -0.3,
     naiveNetSharpe: 0,
     deflatedSharpe: { probability: verdict === 'promotable' ? 0.99 : 0.2, trials: 4, sharpeVariance: 0.05 },
@@ -51,9 +64,16 @@ describe('registry: gate verdicts and manual approval (moto)', () => {
     const key = 'AAPL#1d';
     const version = await gated(key, 'r1', 'rejected');
     const stored = await registry.getVersion(key, version);
-    expect(stored?.gate).toMatchObject({ verdict: 'rejected', dm: { pValue: 0.41, adjustedPValue: 0.82 }, netSharpe: -0.3, folds: 5 });
+    expect(stored?.gate).toMatchObject({
+      verdict: 'rejected',
+      dm: { pValue: 0.41, adjustedPValue: 0.82 },
+      netSharpe: -0.3,
+      folds: 5,
+    });
     expect(versionStatus(stored!)).toBe('rejected');
-    await expect(registry.setCanary(key, version, 0.1, run)).rejects.toThrow(/was rejected \(Diebold-Mariano p = 0\.41/);
+    await expect(registry.setCanary(key, version, 0.1, run)).rejects.toThrow(
+      /was rejected \(Diebold-Mariano p = 0\.41/,
+    );
     await expect(registry.promote(key, run, { version })).rejects.toBeInstanceOf(InvalidTransitionError);
     await expect(registry.requestApproval(key, version, run)).rejects.toThrow(/not promotable by the gate/);
     const audit = await registry.listAudit(key);
@@ -68,12 +88,21 @@ describe('registry: gate verdicts and manual approval (moto)', () => {
     const pending = await registry.requestApproval(key, version, run);
     expect(versionStatus(pending)).toBe('pending-approval');
     // A retried request is a no-op; a pending version cannot serve.
-    expect((await registry.requestApproval(key, version, run)).approval?.requestedAt).toBe(pending.approval?.requestedAt);
+    expect((await registry.requestApproval(key, version, run)).approval?.requestedAt).toBe(
+      pending.approval?.requestedAt,
+    );
     await expect(registry.setCanary(key, version, 0.1, run)).rejects.toThrow(/waiting for approval/);
     // The gate cannot rewrite a verdict someone is reviewing.
     await expect(registry.recordGate(decision(key, version, 'promotable'), run)).rejects.toThrow(/verdict is fixed/);
-    const approved = await registry.approve(key, version, { who: 'quant-carol', why: 'walk-forward and DM look right' });
-    expect(approved.approval).toMatchObject({ state: 'approved', who: 'quant-carol', why: 'walk-forward and DM look right' });
+    const approved = await registry.approve(key, version, {
+      who: 'quant-carol',
+      why: 'walk-forward and DM look right',
+    });
+    expect(approved.approval).toMatchObject({
+      state: 'approved',
+      who: 'quant-carol',
+      why: 'walk-forward and DM look right',
+    });
     const stored = await registry.getVersion(key, version);
     expect(versionStatus(stored!)).toBe('approved');
     expect(stored!.approval!.decidedAt).toBeDefined();
@@ -90,16 +119,26 @@ describe('registry: gate verdicts and manual approval (moto)', () => {
     const timedOutVersion = await gated(key, 'r2', 'promotable');
     for (const v of [rejectedVersion, timedOutVersion]) await registry.requestApproval(key, v, run);
     await registry.reject(key, rejectedVersion, { who: 'quant-dan', why: 'drawdown too deep for the book' });
-    await expect(registry.approve(key, rejectedVersion, { who: 'quant-erin', why: 'looks fine' })).rejects.toThrow(/already rejected by quant-dan/);
-    await registry.expireApproval(key, timedOutVersion, { who: 'retrain:rt-2', why: 'approval timed out after 86400 s' });
+    await expect(registry.approve(key, rejectedVersion, { who: 'quant-erin', why: 'looks fine' })).rejects.toThrow(
+      /already rejected by quant-dan/,
+    );
+    await registry.expireApproval(key, timedOutVersion, {
+      who: 'retrain:rt-2',
+      why: 'approval timed out after 86400 s',
+    });
     const versions = await registry.listVersions(key);
     expect(versions.map((v) => [v.version, versionStatus(v), v.approval?.state])).toEqual([
       [rejectedVersion, 'rejected', 'rejected'],
       [timedOutVersion, 'rejected', 'timed-out'],
     ]);
-    await expect(registry.promote(key, run, { version: timedOutVersion })).rejects.toThrow(/approval timed-out: approval timed out after 86400 s/);
+    await expect(registry.promote(key, run, { version: timedOutVersion })).rejects.toThrow(
+      /approval timed-out: approval timed out after 86400 s/,
+    );
     const actions = (await registry.listAudit(key)).map((a) => a.action);
-    expect(actions.filter((a) => a === 'reject' || a === 'approvalTimeout').sort()).toEqual(['approvalTimeout', 'reject']);
+    expect(actions.filter((a) => a === 'reject' || a === 'approvalTimeout').sort()).toEqual([
+      'approvalTimeout',
+      'reject',
+    ]);
   });
 
   it('two reviewers racing: exactly one decision commits', async () => {

@@ -7,7 +7,11 @@ import { createRegistryTable } from '../orchestration/support/aws-fixtures.js';
 async function cli(args: string[], tableName: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runRegistryCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { REGISTRY_TABLE: tableName, USER: 'ops-alice' } });
+  const code = await runRegistryCli(args, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { REGISTRY_TABLE: tableName, USER: 'ops-alice' },
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -17,7 +21,10 @@ describe('registry operator CLI', () => {
   beforeAll(async () => {
     table = await createRegistryTable();
     registry = new ModelRegistry({ tableName: table });
-    for (const [run, valMse] of [['r1', 0.5], ['r2', 0.4]] as const) {
+    for (const [run, valMse] of [
+      ['r1', 0.5],
+      ['r2', 0.4],
+    ] as const) {
       await registry.register(
         {
           key: 'AAPL#1h',
@@ -60,7 +67,13 @@ describe('registry operator CLI', () => {
     expect(rolled.code).toBe(0);
     expect((await registry.getServingAliases('AAPL#1h')).production?.version).toBe(1);
     const [last, prev] = await registry.listAudit('AAPL#1h', 2);
-    expect(last).toMatchObject({ action: 'rollback', who: 'ops-bob', why: 'live PnL worse', from: { production: 2 }, to: { production: 1 } });
+    expect(last).toMatchObject({
+      action: 'rollback',
+      who: 'ops-bob',
+      why: 'live PnL worse',
+      from: { production: 2 },
+      to: { production: 1 },
+    });
     expect(prev).toMatchObject({ action: 'promote', who: 'ops-alice', why: 'manual review of walk-forward metrics' });
   });
 
@@ -83,18 +96,40 @@ describe('registry operator CLI', () => {
       netSharpe: 1.37,
       naiveNetSharpe: -0.12,
       deflatedSharpe: { probability: 0.97, trials: 4, sharpeVariance: 0.04 },
-      champion: { version: 1, loss: 0.00042, candidateLoss: 0.0004, improvement: 0.0476, window: { from: '2019-06-03', to: '2020-04-17', samples: 48 } },
+      champion: {
+        version: 1,
+        loss: 0.00042,
+        candidateLoss: 0.0004,
+        improvement: 0.0476,
+        window: { from: '2019-06-03', to: '2020-04-17', samples: 48 },
+      },
       folds: 5,
     });
     for (const r of ['m1', 'm2', 'm3']) {
       await registry.register(
-        { key, artifactUri: `s3://a/models/MSFT/1d/${r}/model.onnx`, metadataUri: `s3://a/models/MSFT/1d/${r}/metadata.json`, sha256: 'b'.repeat(64), metrics: { valMse: 0.3 }, hyperparameters: {}, datasetManifest: { id: 'ds-2', uri: 's3://a/m.json' }, codeVersion: 'c2', trainingRunId: r },
+        {
+          key,
+          artifactUri: `s3://a/models/MSFT/1d/${r}/model.onnx`,
+          metadataUri: `s3://a/models/MSFT/1d/${r}/metadata.json`,
+          sha256: 'b'.repeat(64),
+          metrics: { valMse: 0.3 },
+          hyperparameters: {},
+          datasetManifest: { id: 'ds-2', uri: 's3://a/m.json' },
+          codeVersion: 'c2',
+          trainingRunId: r,
+        },
         run,
       );
     }
     await registry.recordGate(gate(1, 'promotable', ['all checks passed']), run);
     await registry.recordGate(gate(2, 'promotable', ['all checks passed']), run);
-    await registry.recordGate(gate(3, 'rejected', ['net Sharpe -0.40 <= naive net Sharpe -0.12', 'Diebold-Mariano p 0.3100 (Holm 0.6200) >= alpha 0.05']), run);
+    await registry.recordGate(
+      gate(3, 'rejected', [
+        'net Sharpe -0.40 <= naive net Sharpe -0.12',
+        'Diebold-Mariano p 0.3100 (Holm 0.6200) >= alpha 0.05',
+      ]),
+      run,
+    );
     for (const v of [1, 2]) await registry.requestApproval(key, v, run);
     const pending = await cli(['pending'], table);
     expect(pending.code).toBe(0);
@@ -103,10 +138,19 @@ describe('registry operator CLI', () => {
 
     expect((await cli(['approve', key, '1'], table)).code).toBe(2);
     expect((await cli(['approve', key, '--reason', 'x'], table)).code).toBe(2);
-    const approved = await cli(['approve', key, '1', '--reason', 'DM and walk-forward folds reviewed', '--who', 'quant-carol'], table);
-    expect(approved).toMatchObject({ code: 0, out: 'MSFT#1d v1 approved by quant-carol: DM and walk-forward folds reviewed' });
+    const approved = await cli(
+      ['approve', key, '1', '--reason', 'DM and walk-forward folds reviewed', '--who', 'quant-carol'],
+      table,
+    );
+    expect(approved).toMatchObject({
+      code: 0,
+      out: 'MSFT#1d v1 approved by quant-carol: DM and walk-forward folds reviewed',
+    });
     const rejected = await cli(['reject', key, '2', '--reason', 'turnover too high for the book'], table);
-    expect(rejected).toMatchObject({ code: 0, out: 'MSFT#1d v2 rejected by ops-alice: turnover too high for the book' });
+    expect(rejected).toMatchObject({
+      code: 0,
+      out: 'MSFT#1d v2 rejected by ops-alice: turnover too high for the book',
+    });
     const again = await cli(['approve', key, '2', '--reason', 'changed my mind'], table);
     expect(again.code).toBe(1);
     expect(again.err).toContain('refused: MSFT#1d v2 was already rejected by ops-alice');
@@ -116,13 +160,21 @@ describe('registry operator CLI', () => {
     expect(show.code).toBe(0);
     expect(show.out).toMatch(/v1 {2}approved/);
     expect(show.out).toMatch(/v2 {2}rejected/);
-    expect(show.out).toContain('gate promotable: DM p 0.0021 (Holm 0.0084, n 240); net Sharpe 1.37 vs naive -0.12; deflated Sharpe P 0.970 over 4 trials; champion v1 loss 0.0004200 vs 0.0004000 (4.76%) on 2019-06-03..2020-04-17; 5 folds');
+    expect(show.out).toContain(
+      'gate promotable: DM p 0.0021 (Holm 0.0084, n 240); net Sharpe 1.37 vs naive -0.12; deflated Sharpe P 0.970 over 4 trials; champion v1 loss 0.0004200 vs 0.0004000 (4.76%) on 2019-06-03..2020-04-17; 5 folds',
+    );
     expect(show.out).toContain('approval approved');
     expect(show.out).toContain('by quant-carol: DM and walk-forward folds reviewed');
     expect(show.out).toContain('- net Sharpe -0.40 <= naive net Sharpe -0.12');
     expect(show.out).toMatch(/reject\s+v2 {2}by ops-alice: turnover too high for the book/);
     expect((await cli(['pending'], table)).out).toBe('nothing is waiting for approval');
-    const json = JSON.parse((await cli(['show', key, '--json'], table)).out) as { versions: { version: number; status: string }[] };
-    expect(json.versions.map((v) => [v.version, v.status])).toEqual([[1, 'approved'], [2, 'rejected'], [3, 'rejected']]);
+    const json = JSON.parse((await cli(['show', key, '--json'], table)).out) as {
+      versions: { version: number; status: string }[];
+    };
+    expect(json.versions.map((v) => [v.version, v.status])).toEqual([
+      [1, 'approved'],
+      [2, 'rejected'],
+      [3, 'rejected'],
+    ]);
   });
 });

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConcurrentModificationError, InvalidTransitionError, ModelRegistry, type RegisterInput } from '../../../core/registry/index.js';
+import {
+  ConcurrentModificationError,
+  InvalidTransitionError,
+  ModelRegistry,
+  type RegisterInput,
+} from '../../../core/registry/index.js';
 import { createRegistryTable } from '../orchestration/support/aws-fixtures.js';
 
 const sha = (c: string) => c.repeat(64);
@@ -36,7 +41,11 @@ describe('model registry against DynamoDB (moto)', () => {
     expect(again.metrics.valMse).toBe(0.5);
     const versions = await registry.listVersions('AAPL#1h');
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
-    expect(versions[0]).toMatchObject({ trainingRunId: 'run-1', codeVersion: 'abc123', datasetManifest: { id: 'manifest-run-1' } });
+    expect(versions[0]).toMatchObject({
+      trainingRunId: 'run-1',
+      codeVersion: 'abc123',
+      datasetManifest: { id: 'manifest-run-1' },
+    });
     const byRun = await registry.versionsByRun('run-1');
     expect(byRun.map((v) => v.key).sort()).toEqual(['AAPL#1h', 'MSFT#1d']);
     const models = await registry.listModels();
@@ -48,7 +57,9 @@ describe('model registry against DynamoDB (moto)', () => {
     await registry.register(candidate(key, 'r1', 0.5, 'b'), ops);
     await registry.register(candidate(key, 'r2', 0.4, 'c'), ops);
     await registry.setCanary(key, 1, 0.2, { who: 'alice', why: 'first model' });
-    expect(await registry.getServingAliases(key)).toMatchObject({ canary: { version: 1, weight: 0.2, sha256: sha('b') } });
+    expect(await registry.getServingAliases(key)).toMatchObject({
+      canary: { version: 1, weight: 0.2, sha256: sha('b') },
+    });
     await registry.promote(key, { who: 'alice', why: 'bake passed' });
     await registry.setCanary(key, 2, 0.1, { who: 'bob', why: 'retrain' });
     let aliases = await registry.getServingAliases(key);
@@ -65,9 +76,24 @@ describe('model registry against DynamoDB (moto)', () => {
     await expect(registry.setCanary(key, 2, 0.1, ops)).rejects.toBeInstanceOf(InvalidTransitionError);
 
     const audit = await registry.listAudit(key);
-    expect(audit.map((a) => a.action).reverse()).toEqual(['register', 'register', 'setCanary', 'promote', 'setCanary', 'promote', 'rollback', 'archive']);
+    expect(audit.map((a) => a.action).reverse()).toEqual([
+      'register',
+      'register',
+      'setCanary',
+      'promote',
+      'setCanary',
+      'promote',
+      'rollback',
+      'archive',
+    ]);
     const rollback = audit.find((a) => a.action === 'rollback')!;
-    expect(rollback).toMatchObject({ who: 'carol', why: 'bad live PnL', from: { production: 2 }, to: { production: 1 }, version: 1 });
+    expect(rollback).toMatchObject({
+      who: 'carol',
+      why: 'bad live PnL',
+      from: { production: 2 },
+      to: { production: 1 },
+      version: 1,
+    });
     expect(Date.parse(rollback.at)).not.toBeNaN();
   });
 
@@ -88,7 +114,9 @@ describe('model registry against DynamoDB (moto)', () => {
     await registry.promote(key, ops, { version: 1 });
     // Two operators look at the same head (revision r) and each promote a different version from it.
     const seen = (await registry.getHead(key))!;
-    const racers = [2, 3].map((version) => registry.promote(key, { who: `op-${version}`, why: 'race' }, { version, expectedRevision: seen.revision }));
+    const racers = [2, 3].map((version) =>
+      registry.promote(key, { who: `op-${version}`, why: 'race' }, { version, expectedRevision: seen.revision }),
+    );
     const results = await Promise.allSettled(racers);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');
@@ -108,7 +136,9 @@ describe('model registry against DynamoDB (moto)', () => {
     await registry.register(candidate(key, 'r2', 0.5), ops);
     const stale = (await registry.getHead(key))!;
     await registry.promote(key, ops, { version: 1 });
-    await expect(registry.setCanary(key, 2, 0.1, ops, { expectedRevision: stale.revision })).rejects.toBeInstanceOf(ConcurrentModificationError);
+    await expect(registry.setCanary(key, 2, 0.1, ops, { expectedRevision: stale.revision })).rejects.toBeInstanceOf(
+      ConcurrentModificationError,
+    );
     const head = (await registry.getHead(key))!;
     expect(head.revision).toBe(stale.revision + 1);
     expect(head.production?.version).toBe(1);

@@ -42,7 +42,10 @@ let sandbox: RunningSandbox;
 let second: RunningSandbox | undefined;
 
 beforeAll(async () => {
-  sandbox = await runSandbox({ ...OPTIONS, namespace: namespace() }, { progress: createProgressReporter(process.stderr) });
+  sandbox = await runSandbox(
+    { ...OPTIONS, namespace: namespace() },
+    { progress: createProgressReporter(process.stderr) },
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -121,7 +124,12 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ symbol: series!.symbol, timeframe: series!.timeframe }),
       });
-      const online = (await short.json()) as { prediction: number; modelVersion: number; asOf: string; featureAgeSeconds: number };
+      const online = (await short.json()) as {
+        prediction: number;
+        modelVersion: number;
+        asOf: string;
+        featureAgeSeconds: number;
+      };
       expect(short.status, JSON.stringify(online)).toBe(200);
       expect(online.prediction).toBe(body.prediction);
       expect(online.asOf).toBe(new Date(series!.bars.at(-1)!.t).toISOString());
@@ -140,7 +148,9 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
     expect(html).toContain('Diebold-Mariano');
     const health = await fetch(`${api_url}/health`);
     expect(health.status).toBe(200);
-    expect(sandbox.outcome.reportS3Uri).toBe(`s3://${sandbox.outcome.resources!.artifactBucket}/runs/${sandbox.outcome.runId}/report.html`);
+    expect(sandbox.outcome.reportS3Uri).toBe(
+      `s3://${sandbox.outcome.resources!.artifactBucket}/runs/${sandbox.outcome.runId}/report.html`,
+    );
   });
 
   it('a second run with the registry restored promotes nothing that does not beat production on the same window', async () => {
@@ -167,8 +177,13 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
     expect(summary).toMatchObject({ ok: true, execution_status: 'SUCCEEDED' });
     const registry = new ModelRegistry({ tableName: resources.registryTable });
     const margin = config.evaluation.championMargin;
-    const gates = await Promise.all(summary.verdicts.map(async (v) => (await registry.getVersion(v.key, v.version))!.gate!));
-    expect(gates.filter((g) => g.dm !== null && g.dm.adjustedPValue < config.evaluation.alpha).length, JSON.stringify(summary.verdicts)).toBeGreaterThanOrEqual(3);
+    const gates = await Promise.all(
+      summary.verdicts.map(async (v) => (await registry.getVersion(v.key, v.version))!.gate!),
+    );
+    expect(
+      gates.filter((g) => g.dm !== null && g.dm.adjustedPValue < config.evaluation.alpha).length,
+      JSON.stringify(summary.verdicts),
+    ).toBeGreaterThanOrEqual(3);
     for (const verdict of summary.verdicts) {
       const champion = production.get(verdict.key);
       if (champion === undefined) continue;
@@ -176,9 +191,11 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
       // The champion was re-scored on the candidate's latest out-of-sample fold...
       expect(gate.champion, `${verdict.key}: ${gate.reasons.join('; ')}`).toMatchObject({ version: champion });
       // ...and a candidate that does not beat it there by the margin is not promoted.
-      if (gate.champion!.improvement < margin) expect(verdict, verdict.key).toMatchObject({ verdict: 'rejected', promoted: false });
+      if (gate.champion!.improvement < margin)
+        expect(verdict, verdict.key).toMatchObject({ verdict: 'rejected', promoted: false });
       if (verdict.promoted) expect(gate.champion!.improvement, verdict.key).toBeGreaterThanOrEqual(margin);
-      if (!verdict.promoted) expect((await registry.getHead(verdict.key))!.production!.version, verdict.key).toBe(champion);
+      if (!verdict.promoted)
+        expect((await registry.getHead(verdict.key))!.production!.version, verdict.key).toBe(champion);
     }
   }, 900_000);
 });

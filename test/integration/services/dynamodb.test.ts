@@ -36,9 +36,15 @@ describe('local DynamoDB (moto)', () => {
 
   it('rejects a conditional put when the item already exists', async () => {
     const item = { pk: { S: 'AAPL#1h' }, sk: { S: 'alias#production' }, version: { N: '1' } };
-    await ddb.send(new PutItemCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await ddb.send(
+      new PutItemCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
     const conflict = ddb.send(
-      new PutItemCommand({ TableName: table, Item: { ...item, version: { N: '2' } }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutItemCommand({
+        TableName: table,
+        Item: { ...item, version: { N: '2' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
     await expect(conflict).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     const stored = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));

@@ -13,7 +13,9 @@ describe('integration test environment', () => {
 
   it('provides the same variables through inject()', () => {
     const provided = inject('signalforgeServicesEnv');
-    expect(Object.keys(provided)).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'SIGNALFORGE_ENV']));
+    expect(Object.keys(provided)).toEqual(
+      expect.arrayContaining(['KAFKA_BROKERS', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'SIGNALFORGE_ENV']),
+    );
     for (const [key, value] of Object.entries(provided)) expect(process.env[key]).toBe(value);
   });
 });

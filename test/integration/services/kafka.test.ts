@@ -26,7 +26,10 @@ describe('local Kafka broker (KRaft) with kafkajs', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
   });
 
   afterAll(async () => {
@@ -38,9 +41,7 @@ describe('local Kafka broker (KRaft) with kafkajs', () => {
     const producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 1 } });
     await producer.connect();
     try {
-      await expect(
-        producer.send({ topic: `missing-${randomUUID()}`, messages: [{ value: 'x' }] }),
-      ).rejects.toThrow();
+      await expect(producer.send({ topic: `missing-${randomUUID()}`, messages: [{ value: 'x' }] })).rejects.toThrow();
     } finally {
       await producer.disconnect();
     }
@@ -112,13 +113,25 @@ describe('local Kafka broker (KRaft) with kafkajs', () => {
   // makes (topic custom resource, sink, sandbox), so they must still negotiate a version with the broker.
   it('serves the admin, timestamp-lookup and transactional calls kafkajs makes', async () => {
     const extra = `smoke-admin-${randomUUID()}`;
-    await admin.createTopics({ topics: [{ topic: extra, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic: extra, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+      waitForLeaders: true,
+    });
     await admin.createPartitions({ topicPartitions: [{ topic: extra, count: 2 }] });
-    const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: extra, configNames: ['retention.ms'] }], includeSynonyms: false });
-    expect(described.resources[0]!.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe('3600000');
+    const described = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: extra, configNames: ['retention.ms'] }],
+      includeSynonyms: false,
+    });
+    expect(described.resources[0]!.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe(
+      '3600000',
+    );
     expect((await admin.fetchTopicMetadata({ topics: [extra] })).topics[0]!.partitions).toHaveLength(2);
 
-    const producer = kafka.producer({ transactionalId: `smoke-tx-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      transactionalId: `smoke-tx-${randomUUID()}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const tx = await producer.transaction();
     await tx.send({ topic: extra, messages: [{ key: 'a', value: '1', partition: 0 }] });
@@ -128,7 +141,11 @@ describe('local Kafka broker (KRaft) with kafkajs', () => {
     const byTime = await admin.fetchTopicOffsetsByTimestamp(extra, Date.now() - 60_000);
     expect(byTime.find((p) => p.partition === 0)?.offset).toBe('0');
     // The record plus its commit marker; the marker is written after commit() returns, so wait for it.
-    await expect.poll(async () => (await admin.fetchTopicOffsets(extra)).find((p) => p.partition === 0)?.high, { timeout: 10_000 }).toBe('2');
+    await expect
+      .poll(async () => (await admin.fetchTopicOffsets(extra)).find((p) => p.partition === 0)?.high, {
+        timeout: 10_000,
+      })
+      .toBe('2');
 
     const extraGroup = `smoke-admin-group-${randomUUID()}`;
     await admin.setOffsets({ groupId: extraGroup, topic: extra, partitions: [{ partition: 0, offset: '1' }] });

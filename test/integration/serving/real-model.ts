@@ -40,7 +40,9 @@ async function predictWindows(onnx: Uint8Array, ds: Dataset, idx: Uint32Array): 
   const session = await ort.InferenceSession.create(onnx);
   try {
     const x = gatherWindows(ds.features, ds.width, ds.windowSize, idx);
-    const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [idx.length, ds.windowSize, ds.width]) });
+    const out = await session.run({
+      [INPUT_NAME]: new ort.Tensor('float32', x, [idx.length, ds.windowSize, ds.width]),
+    });
     return Float64Array.from(out[OUTPUT_NAME]!.data as Float32Array);
   } finally {
     await session.release();
@@ -66,12 +68,30 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
   const validation = {
     model: evaluatePredictions(valPred, actual, o.timeframe, costBps),
     naive: evaluatePredictions(naiveForecast(actual.length), actual, o.timeframe, costBps),
-    drift: evaluatePredictions(Float64Array.from(valIdx, (i) => ds.drift[i]!), actual, o.timeframe, costBps),
+    drift: evaluatePredictions(
+      Float64Array.from(valIdx, (i) => ds.drift[i]!),
+      actual,
+      o.timeframe,
+      costBps,
+    ),
     split: 'validation' as const,
   };
   // The untrained model's predictions scored as the trainer scores a trial (one trial, one set of weights).
-  const settings = { costBps, purgeGapBars: 2, embargoBars: cfg.evaluation.embargoBars, innerValidationFraction: cfg.evaluation.innerValidationFraction, rescoreHistoryBars: cfg.evaluation.rescoreHistoryBars };
-  const { summary, evaluation } = walkForwardEvaluation({ dataset: ds, bars: o.bars, trialsOos: [oosPred], selected: 0, timeframe: o.timeframe, settings });
+  const settings = {
+    costBps,
+    purgeGapBars: 2,
+    embargoBars: cfg.evaluation.embargoBars,
+    innerValidationFraction: cfg.evaluation.innerValidationFraction,
+    rescoreHistoryBars: cfg.evaluation.rescoreHistoryBars,
+  };
+  const { summary, evaluation } = walkForwardEvaluation({
+    dataset: ds,
+    bars: o.bars,
+    trialsOos: [oosPred],
+    selected: 0,
+    timeframe: o.timeframe,
+    settings,
+  });
   // As gpu-trainer/export.ts: histograms of the z-scored training rows and of validation predictions.
   const trainRows = ds.final.train[0]!.end - 1 + ds.windowSize;
   const featureHists = Object.fromEntries(
@@ -81,7 +101,15 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
       return [name, histogram(col)];
     }),
   );
-  const hp = { model: spec.kind, windowSize, hiddenUnits: spec.hidden, learningRate: 0.001, batchSize: 64, epochs: 1, seed: o.seed ?? 1 };
+  const hp = {
+    model: spec.kind,
+    windowSize,
+    hiddenUnits: spec.hidden,
+    learningRate: 0.001,
+    batchSize: 64,
+    epochs: 1,
+    seed: o.seed ?? 1,
+  };
   const metadata = modelMetadataSchema.parse({
     schemaVersion: 1,
     key: `${o.symbol}#${o.timeframe}`,
@@ -98,7 +126,14 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
     output: { name: OUTPUT_NAME, shape: ['batch', 1] },
     onnx: { opset: ONNX_OPSET, sha256, bytes: onnx.length },
     hyperparameters: hp,
-    search: [{ hyperparameters: hp, oosMse: summary.pooled.model.mse, oosNetSharpe: summary.trialNetSharpes[0], epochsRun: ds.folds.map(() => 0) }],
+    search: [
+      {
+        hyperparameters: hp,
+        oosMse: summary.pooled.model.mse,
+        oosNetSharpe: summary.trialNetSharpes[0],
+        epochsRun: ds.folds.map(() => 0),
+      },
+    ],
     metrics: { validation, test: { ...summary.pooled, split: 'walk-forward' } },
     evaluation,
     lossCurves: { train: [], validation: [] },
@@ -109,7 +144,11 @@ export async function buildRealModel(o: RealModelOptions): Promise<RealModel> {
       bars: o.bars.length,
       firstBarTime: new Date(o.bars[0]!.t).toISOString(),
       lastBarTime: new Date(o.bars[o.bars.length - 1]!.t).toISOString(),
-      samples: { train: rangeLength(ds.final.train), validation: rangeLength(ds.final.validation), test: oosIdx.length },
+      samples: {
+        train: rangeLength(ds.final.train),
+        validation: rangeLength(ds.final.validation),
+        test: oosIdx.length,
+      },
       purgeGapBars: 2,
     },
     codeVersion: 'test',

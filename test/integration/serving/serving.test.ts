@@ -54,7 +54,9 @@ async function upload(model: RealModel, symbol: string, timeframe: string, runId
   const onnxKey = modelKey(symbol, timeframe, runId);
   const metaKey = metadataKey(symbol, timeframe, runId);
   // A tampered upload stores different bytes than the ones whose sha256 gets registered.
-  const bytes = tamper ? Uint8Array.from(model.onnx, (b, i) => (i === model.onnx.length - 1 ? b ^ 0xff : b)) : model.onnx;
+  const bytes = tamper
+    ? Uint8Array.from(model.onnx, (b, i) => (i === model.onnx.length - 1 ? b ^ 0xff : b))
+    : model.onnx;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: onnxKey, Body: bytes }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: metaKey, Body: JSON.stringify(model.metadata) }));
   return registry.register(
@@ -78,12 +80,31 @@ async function writeLake(lakeBucket: string, symbol: string, timeframe: string, 
   const byDate = new Map<string, LakeRow[]>();
   bars.forEach((b, i) => {
     const time = new Date(b.t).toISOString();
-    const event = marketBarEvent({ source: 'serving-test', synthetic: true, symbol, timeframe: timeframe as '1h', eventTime: time, ingestTime: time, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v });
+    const event = marketBarEvent({
+      source: 'serving-test',
+      synthetic: true,
+      symbol,
+      timeframe: timeframe as '1h',
+      eventTime: time,
+      ingestTime: time,
+      o: b.o,
+      h: b.h,
+      l: b.l,
+      c: b.c,
+      v: b.v,
+    });
     const date = time.slice(0, 10);
     byDate.set(date, [...(byDate.get(date) ?? []), { event, kafkaPartition: 0, kafkaOffset: i }]);
   });
   for (const [date, rows] of byDate) {
-    const key = lakeObjectKey(config.ingest.lakePrefix, { topic: 'market-data', symbol, date, partition: 0, firstOffset: rows[0]!.kafkaOffset, lastOffset: rows.at(-1)!.kafkaOffset });
+    const key = lakeObjectKey(config.ingest.lakePrefix, {
+      topic: 'market-data',
+      symbol,
+      date,
+      partition: 0,
+      firstOffset: rows[0]!.kafkaOffset,
+      lastOffset: rows.at(-1)!.kafkaOffset,
+    });
     await s3.send(new PutObjectCommand({ Bucket: lakeBucket, Key: key, Body: encodeLakeFile(rows) }));
   }
 }
@@ -92,13 +113,23 @@ async function writeLake(lakeBucket: string, symbol: string, timeframe: string, 
 async function directPrediction(model: RealModel, bars: readonly Bar[]): Promise<number> {
   const session = await ort.InferenceSession.create(model.onnx);
   const x = buildModelInput(bars, model.metadata);
-  const out = await session.run({ [model.metadata.input.name]: new ort.Tensor('float32', x, [1, model.metadata.windowSize, model.metadata.featureSpec.names.length]) });
+  const out = await session.run({
+    [model.metadata.input.name]: new ort.Tensor('float32', x, [
+      1,
+      model.metadata.windowSize,
+      model.metadata.featureSpec.names.length,
+    ]),
+  });
   await session.release();
   return Number(out[model.metadata.output.name]!.data[0]);
 }
 
 async function post(body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${api.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${api.url}/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 const health = async () => {
@@ -145,7 +176,13 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
     await registry.promote('AAPL#1h', ops);
     const res = await post(request, { 'x-request-id': 'e2e-1' });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ modelVersion: 1, alias: 'production', symbol: 'AAPL', timeframe: '1h', target: 'next-bar simple return' });
+    expect(res.json).toMatchObject({
+      modelVersion: 1,
+      alias: 'production',
+      symbol: 'AAPL',
+      timeframe: '1h',
+      target: 'next-bar simple return',
+    });
     expect(res.json.prediction).toBeCloseTo(await directPrediction(v1, request.bars), 6);
     const h = await health();
     expect(h.status).toBe(200);
@@ -168,17 +205,25 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
     expect(Math.abs(share - 0.3)).toBeLessThan(5 * sigma);
     expect([...byAlias.canary!]).toEqual([2]);
     expect([...byAlias.production!]).toEqual([1]);
-    for (let i = 0; i < 20; i++) expect((await post(request, { 'x-request-id': `client-${i}` })).json.alias).toBe(aliases[i]);
-    const canaryAnswer = (await post(request, { 'x-request-id': `client-${aliases.indexOf('canary')}` })).json.prediction;
+    for (let i = 0; i < 20; i++)
+      expect((await post(request, { 'x-request-id': `client-${i}` })).json.alias).toBe(aliases[i]);
+    const canaryAnswer = (await post(request, { 'x-request-id': `client-${aliases.indexOf('canary')}` })).json
+      .prediction;
     expect(canaryAnswer).toBeCloseTo(await directPrediction(v2, request.bars), 6);
     expect((await health()).json.modelsServing).toBe(2);
 
     await registry.rollback('AAPL#1h', ops, { target: 'canary' });
-    for (let i = 0; i < 30; i++) expect((await post(request, { 'x-request-id': `client-${i}` })).json.alias).toBe('production');
+    for (let i = 0; i < 30; i++)
+      expect((await post(request, { 'x-request-id': `client-${i}` })).json.alias).toBe('production');
   });
 
   it('refuses an artifact whose bytes do not match the registered sha256, without hurting other configs', async () => {
-    const other = await buildRealModel({ symbol: 'MSFT', timeframe: '1d', runId: 'run-c', bars: makeBars(700, 5, TRAIN_START) });
+    const other = await buildRealModel({
+      symbol: 'MSFT',
+      timeframe: '1d',
+      runId: 'run-c',
+      bars: makeBars(700, 5, TRAIN_START),
+    });
     await upload(other, 'MSFT', '1d', 'run-c', true);
     await registry.setCanary('MSFT#1d', 1, 0.5, ops);
     await registry.promote('MSFT#1d', ops);
@@ -192,7 +237,11 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
     const tooFew = await post({ ...request, bars: request.bars.slice(0, v1.metadata.minBars - 1) });
     expect(tooFew.status).toBe(400);
     expect(tooFew.json.error.field).toBe('bars');
-    const raw = await fetch(`${api.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"symbol":"AAPL",' });
+    const raw = await fetch(`${api.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"symbol":"AAPL",',
+    });
     expect(raw.status).toBe(400);
     expect((await post(request)).status).toBe(200);
   });
@@ -203,7 +252,14 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     const { handler } = await import('../../../lambdas/serving/inference.handler.js');
     const event = (method: string, path: string, body: string | null) =>
-      ({ httpMethod: method, path, headers: { 'Content-Type': 'application/json' }, body, isBase64Encoded: false, requestContext: { requestId: unique('lambda') } }) as never;
+      ({
+        httpMethod: method,
+        path,
+        headers: { 'Content-Type': 'application/json' },
+        body,
+        isBase64Encoded: false,
+        requestContext: { requestId: unique('lambda') },
+      }) as never;
     const res = await handler(event('POST', '/v1/predict', JSON.stringify(request)));
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ modelVersion: 1, alias: 'production' });
@@ -215,13 +271,23 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
   it('batch inference scores every config from the lake and writes the results to S3', async () => {
     const lake = await createBucket();
     await writeLake(lake, 'AAPL', '1h', liveBars);
-    const summary = await runBatchInference({ config, service, s3, lakeBucket: lake, outputBucket: lake, runId: 'batch-test' });
+    const summary = await runBatchInference({
+      config,
+      service,
+      s3,
+      lakeBucket: lake,
+      outputBucket: lake,
+      runId: 'batch-test',
+    });
     expect(summary.configs).toBe(4);
     // AAPL#1h has bars and a model; AAPL#1d and MSFT#1h have no model; MSFT#1d's artifact fails its sha256 check.
     expect(summary.counts).toEqual({ predicted: 1, no_model: 2, insufficient_data: 0, failed: 1 });
     const key = summary.resultsUri.replace(`s3://${lake}/`, '');
     const text = await (await s3.send(new GetObjectCommand({ Bucket: lake, Key: key }))).Body!.transformToString();
-    const rows = text.trim().split('\n').map((l) => JSON.parse(l) as BatchResult);
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as BatchResult);
     const aapl = rows.find((r) => r.key === 'AAPL#1h')!;
     const used = Math.min(liveBars.length, Math.max(v1.metadata.minBars, config.inference.minBars) + 250);
     expect(aapl).toMatchObject({ status: 'predicted', modelVersion: 1, bars: used });
@@ -268,7 +334,11 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
     expect(drifted.drifted).toEqual(['AAPL#1h']);
     expect(drifted.retrain.started).toBe(true);
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: started[0]! }));
-    expect(JSON.parse(execution.input!)).toMatchObject({ trigger: 'drift', configs: ['AAPL#1h'], requestedBy: 'drift-checker' });
+    expect(JSON.parse(execution.input!)).toMatchObject({
+      trigger: 'drift',
+      configs: ['AAPL#1h'],
+      requestedBy: 'drift-checker',
+    });
     expect(JSON.parse(execution.input!).reason).toContain('AAPL#1h');
   });
 });

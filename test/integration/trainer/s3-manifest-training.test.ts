@@ -7,7 +7,13 @@ import { loadConfig } from '../../../core/config/index.js';
 import { marketBarEvent, type SignalEvent } from '../../../core/events/index.js';
 import { encodeLakeFile } from '../../../core/lake/index.js';
 import { buildModelInput } from '../../../core/features/index.js';
-import { modelMetadataSchema, openStore, readUri, runRecordSchema, type DatasetManifest } from '../../../core/artifacts/index.js';
+import {
+  modelMetadataSchema,
+  openStore,
+  readUri,
+  runRecordSchema,
+  type DatasetManifest,
+} from '../../../core/artifacts/index.js';
 import { runTraining } from '../../../gpu-trainer/index.js';
 import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
 import { createLog } from '../../../gpu-trainer/log.js';
@@ -18,11 +24,27 @@ function barEvents(key: string, bars: number, seed: number): SignalEvent[] {
   const s = syntheticSeries(key, bars, seed);
   return s.bars.map((b) => {
     const time = new Date(b.t).toISOString();
-    return marketBarEvent({ source: 'test', synthetic: true, symbol: s.symbol, timeframe: s.timeframe, eventTime: time, ingestTime: time, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v });
+    return marketBarEvent({
+      source: 'test',
+      synthetic: true,
+      symbol: s.symbol,
+      timeframe: s.timeframe,
+      eventTime: time,
+      ingestTime: time,
+      o: b.o,
+      h: b.h,
+      l: b.l,
+      c: b.c,
+      v: b.v,
+    });
   });
 }
 
-async function putLake(bucket: string, key: string, events: SignalEvent[]): Promise<{ versionId: string; size: number }> {
+async function putLake(
+  bucket: string,
+  key: string,
+  events: SignalEvent[],
+): Promise<{ versionId: string; size: number }> {
   const body = encodeLakeFile(events.map((event, i) => ({ event, kafkaPartition: 0, kafkaOffset: i })));
   const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   return { versionId: res.VersionId!, size: body.length };
@@ -44,7 +66,12 @@ describe('trainer against S3 (moto): manifest with pinned versions in, artifacts
       // A later write of the same key: the manifest still pins v1, so training must not see these 60 bars.
       await putLake(lake, key, barEvents(`${symbol}#1d`, 60, 99));
     }
-    const manifest: DatasetManifest = { manifestId: `m-${suffix}`, createdAt: new Date().toISOString(), bucket: lake, objects };
+    const manifest: DatasetManifest = {
+      manifestId: `m-${suffix}`,
+      createdAt: new Date().toISOString(),
+      bucket: lake,
+      objects,
+    };
     await s3.send(new PutObjectCommand({ Bucket: lake, Key: 'manifests/m.json', Body: JSON.stringify(manifest) }));
 
     const cfg = loadConfig({ env: {} });
@@ -74,7 +101,9 @@ describe('trainer against S3 (moto): manifest with pinned versions in, artifacts
     const result = stored.results.find((r) => r.key === 'AAPL#1d')!;
     expect(result.artifactUri).toBe(`s3://${artifacts}/signalforge/models/AAPL/1d/it-${suffix}/model.onnx`);
     const onnxBytes = await readUri(result.artifactUri, s3);
-    const metadata = modelMetadataSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(result.metadataUri, s3))));
+    const metadata = modelMetadataSchema.parse(
+      JSON.parse(new TextDecoder().decode(await readUri(result.metadataUri, s3))),
+    );
     expect(createHash('sha256').update(onnxBytes).digest('hex')).toBe(metadata.onnx.sha256);
     expect(result.sha256).toBe(metadata.onnx.sha256);
     expect(metadata.dataset.manifestId).toBe(`m-${suffix}`);
@@ -89,13 +118,21 @@ describe('trainer against S3 (moto): manifest with pinned versions in, artifacts
     const bars = syntheticSeries('AAPL#1d', 400, 1).bars.slice(-metadata.minBars - 5);
     const input = buildModelInput(bars, metadata);
     const session = await ort.InferenceSession.create(onnxBytes);
-    const out = await session.run({ [metadata.input.name]: new ort.Tensor('float32', input, [1, metadata.windowSize, metadata.featureSpec.names.length]) });
+    const out = await session.run({
+      [metadata.input.name]: new ort.Tensor('float32', input, [
+        1,
+        metadata.windowSize,
+        metadata.featureSpec.names.length,
+      ]),
+    });
     const prediction = (out[metadata.output.name]!.data as Float32Array)[0]!;
     expect(Number.isFinite(prediction)).toBe(true);
     expect(Math.abs(prediction)).toBeLessThan(0.5);
     await session.release();
 
     // The checkpoint is removed once a config's artifacts are recorded.
-    expect(await openStore(`s3://${artifacts}/signalforge`, s3).read(`runs/it-${suffix}/checkpoints/AAPL_1d.ckpt`)).toBeUndefined();
+    expect(
+      await openStore(`s3://${artifacts}/signalforge`, s3).read(`runs/it-${suffix}/checkpoints/AAPL_1d.ckpt`),
+    ).toBeUndefined();
   });
 });

@@ -12,11 +12,22 @@ import { installVenv, venvTool } from '../../../local/services/index.js';
 import { repoRoot } from '../../../lib/constructs/signalforge-function.js';
 import { acknowledgedFindings } from '../../../lib/nag/acknowledge.js';
 import { flattenReference } from '../../../lib/nag/wildcard-acknowledgements.js';
-import { allowStatements, directorySize, listFiles, readTemplates, renderDefinition, resourcesOfType, type Template } from './template-helpers.js';
+import {
+  allowStatements,
+  directorySize,
+  listFiles,
+  readTemplates,
+  renderDefinition,
+  resourcesOfType,
+  type Template,
+} from './template-helpers.js';
 import { defaultSynthesis, type Synthesized } from './synthesize.js';
 
 const require = createRequire(import.meta.url);
-const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const aslValidator = require('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (sep?: string) => string;
+};
 
 const config = loadConfig({ env: {} });
 let synth: Synthesized;
@@ -39,9 +50,15 @@ afterAll(() => {
 
 describe('cdk synth from config defaults', () => {
   it('produces the six stacks by name, with cdk-nag AwsSolutions reporting no unacknowledged errors', () => {
-    expect(Object.keys(templates).sort()).toEqual(['Data', 'Inference', 'Ingest', 'Monitoring', 'Streaming', 'Training'].map(stackName).sort());
-    const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as { pluginReports?: { summary?: { status?: string }; violations?: { severity: string }[] }[] };
-    const errors = (report.pluginReports ?? []).flatMap((r) => (r.violations ?? []).filter((v) => v.severity === 'error' || v.severity === 'fatal'));
+    expect(Object.keys(templates).sort()).toEqual(
+      ['Data', 'Inference', 'Ingest', 'Monitoring', 'Streaming', 'Training'].map(stackName).sort(),
+    );
+    const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports?: { summary?: { status?: string }; violations?: { severity: string }[] }[];
+    };
+    const errors = (report.pluginReports ?? []).flatMap((r) =>
+      (r.violations ?? []).filter((v) => v.severity === 'error' || v.severity === 'fatal'),
+    );
     expect(errors).toEqual([]);
   });
 
@@ -66,17 +83,33 @@ describe('data', () => {
     const buckets = resourcesOfType(templates, 'AWS::S3::Bucket');
     expect(buckets.length).toBeGreaterThan(0);
     for (const b of buckets) {
-      expect(b.props.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm, b.id).toMatch(/^(aws:kms|AES256)$/);
-      expect(b.props.PublicAccessBlockConfiguration, b.id).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(
+        b.props.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm,
+        b.id,
+      ).toMatch(/^(aws:kms|AES256)$/);
+      expect(b.props.PublicAccessBlockConfiguration, b.id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(b.props.VersioningConfiguration?.Status, b.id).toBe('Enabled');
     }
     // The lake and artifact buckets use the customer key and log access; only the log bucket uses SSE-S3 (S3 requires it).
-    const kms = buckets.filter((b) => b.props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm === 'aws:kms');
+    const kms = buckets.filter(
+      (b) =>
+        b.props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm ===
+        'aws:kms',
+    );
     expect(kms.map((b) => b.props.LoggingConfiguration?.DestinationBucketName).every(Boolean)).toBe(true);
-    expect(kms.every((b) => b.props.LifecycleConfiguration?.Rules?.some((r: any) => r.NoncurrentVersionExpiration))).toBe(true);
+    expect(
+      kms.every((b) => b.props.LifecycleConfiguration?.Rules?.some((r: any) => r.NoncurrentVersionExpiration)),
+    ).toBe(true);
     for (const p of resourcesOfType(templates, 'AWS::S3::BucketPolicy')) {
       expect(p.props.PolicyDocument.Statement).toEqual(
-        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       );
     }
   });
@@ -85,21 +118,40 @@ describe('data', () => {
     const data = assertions('Data');
     data.resourceCountIs('AWS::DynamoDB::Table', 1);
     const local = registryTableDefinition('any');
-    const byName = <T extends { AttributeName?: string }>(xs: readonly T[] | undefined) => [...(xs ?? [])].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
-    const table = Object.values(data.findResources('AWS::DynamoDB::Table'))[0]!.Properties as Record<string, unknown> & {
+    const byName = <T extends { AttributeName?: string }>(xs: readonly T[] | undefined) =>
+      [...(xs ?? [])].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
+    const table = Object.values(data.findResources('AWS::DynamoDB::Table'))[0]!.Properties as Record<
+      string,
+      unknown
+    > & {
       GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
       AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
     };
     expect(table.KeySchema).toEqual(local.KeySchema);
     expect(byName(table.AttributeDefinitions)).toEqual(byName(local.AttributeDefinitions));
-    expect(table.GlobalSecondaryIndexes.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }))).toEqual(local.GlobalSecondaryIndexes);
+    expect(
+      table.GlobalSecondaryIndexes.map(({ IndexName, KeySchema, Projection }) => ({
+        IndexName,
+        KeySchema,
+        Projection,
+      })),
+    ).toEqual(local.GlobalSecondaryIndexes);
     expect(table.BillingMode).toBe(local.BillingMode);
-    expect(table).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, SSESpecification: { SSEEnabled: true, SSEType: 'KMS' } });
+    expect(table).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
   });
 
   it('gives the isolated subnets the endpoints the MSK event source mapping and the Lambdas need', () => {
-    const endpoints = resourcesOfType(templates, 'AWS::EC2::VPCEndpoint').map((e) => JSON.stringify(e.props.ServiceName));
-    for (const service of ['.s3', '.dynamodb', '.lambda', '.sts', '.sqs', '.kafka']) expect(endpoints.some((s) => s.includes(service)), service).toBe(true);
+    const endpoints = resourcesOfType(templates, 'AWS::EC2::VPCEndpoint').map((e) =>
+      JSON.stringify(e.props.ServiceName),
+    );
+    for (const service of ['.s3', '.dynamodb', '.lambda', '.sts', '.sqs', '.kafka'])
+      expect(
+        endpoints.some((s) => s.includes(service)),
+        service,
+      ).toBe(true);
     expect(endpoints.some((s) => s.includes('secretsmanager'))).toBe(false);
     assertions('Data').resourceCountIs('AWS::EC2::FlowLog', 1);
   });
@@ -107,13 +159,17 @@ describe('data', () => {
 
 describe('streaming', () => {
   it('runs MSK Serverless with IAM client auth by default', () => {
-    assertions('Streaming').hasResourceProperties('AWS::MSK::ServerlessCluster', { ClientAuthentication: { Sasl: { Iam: { Enabled: true } } } });
+    assertions('Streaming').hasResourceProperties('AWS::MSK::ServerlessCluster', {
+      ClientAuthentication: { Sasl: { Iam: { Enabled: true } } },
+    });
   });
 
   it('hands every topic with its configured partition count to the topic custom resource', () => {
     const [topics] = resourcesOfType(templates, 'Custom::KafkaTopics');
     expect(topics).toBeDefined();
-    const declared = Object.fromEntries((topics!.props.Topics as { name: string; partitions: number }[]).map((t) => [t.name, t.partitions]));
+    const declared = Object.fromEntries(
+      (topics!.props.Topics as { name: string; partitions: number }[]).map((t) => [t.name, t.partitions]),
+    );
     expect(declared).toEqual(Object.fromEntries(TOPIC_NAMES.map((t) => [t, config.kafka.topics[t].partitions])));
   });
 });
@@ -128,28 +184,58 @@ describe('ingest', () => {
         MaximumBatchingWindowInSeconds: config.ingest.batchWindowSeconds,
         StartingPosition: config.ingest.startingPosition,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `signalforge-${config.envName}-sink-${m.props.Topics[0]}` },
+        AmazonManagedKafkaEventSourceConfig: {
+          ConsumerGroupId: `signalforge-${config.envName}-sink-${m.props.Topics[0]}`,
+        },
       });
       expect(m.props.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0]).toMatch(/^SinkDeadLetters/);
     }
   });
 
   it('grants each sink the consumer permissions ManagedKafkaEventSource leaves out, scoped to its topic and group', () => {
-    const statements = allowStatements(templates).filter((s) => s.stack === stackName('Ingest') && /Sink/.test(s.policy));
+    const statements = allowStatements(templates).filter(
+      (s) => s.stack === stackName('Ingest') && /Sink/.test(s.policy),
+    );
     for (const topic of TOPIC_NAMES) {
-      const role = statements.filter((s) => s.policy.startsWith(topic.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')));
+      const role = statements.filter((s) =>
+        s.policy.startsWith(
+          topic
+            .split('-')
+            .map((w) => w[0]!.toUpperCase() + w.slice(1))
+            .join(''),
+        ),
+      );
       const actions = new Set(role.flatMap((s) => s.actions));
-      for (const a of ['Connect', 'DescribeGroup', 'AlterGroup', 'DescribeTopic', 'ReadData', 'DescribeClusterDynamicConfiguration']) expect(actions.has(`kafka-cluster:${a}`), `${topic} ${a}`).toBe(true);
+      for (const a of [
+        'Connect',
+        'DescribeGroup',
+        'AlterGroup',
+        'DescribeTopic',
+        'ReadData',
+        'DescribeClusterDynamicConfiguration',
+      ])
+        expect(actions.has(`kafka-cluster:${a}`), `${topic} ${a}`).toBe(true);
       const read = role.find((s) => s.actions.includes('kafka-cluster:ReadData'))!;
       expect(read.resources.every((r) => r.endsWith(`/${topic}`))).toBe(true);
     }
   });
 
   it('schedules one producer per source, and the lake compaction, with the configured expressions', () => {
-    const schedules = resourcesOfType(templates, 'AWS::Scheduler::Schedule').filter((s) => s.stack === stackName('Ingest'));
-    expect(schedules.map((s) => s.props.ScheduleExpression).sort()).toEqual([...Object.values(config.schedules.producers), config.schedules.lakeCompaction].sort());
-    const producers = resourcesOfType(templates, 'AWS::Lambda::Function').filter((f) => f.props.Environment?.Variables?.SOURCE);
-    expect(producers.map((p) => p.props.Environment.Variables.SOURCE).sort()).toEqual(['filings', 'market-data', 'news', 'social']);
+    const schedules = resourcesOfType(templates, 'AWS::Scheduler::Schedule').filter(
+      (s) => s.stack === stackName('Ingest'),
+    );
+    expect(schedules.map((s) => s.props.ScheduleExpression).sort()).toEqual(
+      [...Object.values(config.schedules.producers), config.schedules.lakeCompaction].sort(),
+    );
+    const producers = resourcesOfType(templates, 'AWS::Lambda::Function').filter(
+      (f) => f.props.Environment?.Variables?.SOURCE,
+    );
+    expect(producers.map((p) => p.props.Environment.Variables.SOURCE).sort()).toEqual([
+      'filings',
+      'market-data',
+      'news',
+      'social',
+    ]);
   });
 });
 
@@ -172,22 +258,36 @@ describe('training', () => {
     const [lt] = resourcesOfType(templates, 'AWS::EC2::LaunchTemplate');
     const userData = JSON.stringify(lt!.props.LaunchTemplateData.UserData);
     expect(userData).toContain('npm ci --omit=dev');
-    const bundleDir = listFiles(synth.outdir).find((f) => f.endsWith('/package.json') && readFileSync(join(synth.outdir, f), 'utf8').includes('signalforge-gpu-trainer'));
+    const bundleDir = listFiles(synth.outdir).find(
+      (f) =>
+        f.endsWith('/package.json') && readFileSync(join(synth.outdir, f), 'utf8').includes('signalforge-gpu-trainer'),
+    );
     expect(bundleDir).toBeDefined();
     const pkg = JSON.parse(readFileSync(join(synth.outdir, bundleDir!), 'utf8'));
     // Exact versions from the committed lockfile; the trainer itself is bundled JavaScript (no tsx on the instance).
     expect(pkg.dependencies['@tensorflow/tfjs-node-gpu']).toBe('4.22.0');
-    for (const file of ['package-lock.json', 'requirements-cuda.txt', 'dist/cli.mjs', 'dist/worker.mjs']) expect(existsSync(join(synth.outdir, bundleDir!.replace('package.json', file))), file).toBe(true);
+    for (const file of ['package-lock.json', 'requirements-cuda.txt', 'dist/cli.mjs', 'dist/worker.mjs'])
+      expect(existsSync(join(synth.outdir, bundleDir!.replace('package.json', file))), file).toBe(true);
   });
 
   it('gives the launcher the ordered instance-type fallbacks and the SageMaker alternative managed spot settings', () => {
-    const launch = resourcesOfType(templates, 'AWS::Lambda::Function').find((f) => f.id.startsWith('RetrainLaunchTask'));
+    const launch = resourcesOfType(templates, 'AWS::Lambda::Function').find((f) =>
+      f.id.startsWith('RetrainLaunchTask'),
+    );
     expect(launch?.props.Environment.Variables.TRAINER_INSTANCE_TYPES).toBe(config.training.instanceTypes.join(','));
     const settings = synth.stacks.training.sagemaker.settings;
-    expect(settings).toMatchObject({ enableManagedSpotTraining: true, instanceTypes: config.training.instanceTypes.map((t) => `ml.${t}`), maxRuntimeSeconds: config.training.maxRunHours * 3600 });
+    expect(settings).toMatchObject({
+      enableManagedSpotTraining: true,
+      instanceTypes: config.training.instanceTypes.map((t) => `ml.${t}`),
+      maxRuntimeSeconds: config.training.maxRunHours * 3600,
+    });
     expect(settings.maxWaitSeconds).toBeGreaterThan(settings.maxRuntimeSeconds);
     expect(settings.checkpointS3Prefix).toMatch(/^s3:\/\/.+\/runs\/$/);
-    assertions('Training').hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })] }) });
+    assertions('Training').hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })],
+      }),
+    });
   });
 
   it('lets the launcher run instances only through the trainer launch template', () => {
@@ -196,13 +296,23 @@ describe('training', () => {
     // The spot request RunInstances creates has no ec2:LaunchTemplate condition key, so it has a statement
     // of its own; every other resource, the instance above all, is in the launch-template statement.
     expect(runInstances.length).toBe(2);
-    expect(runInstances.filter((s) => s.resources.every((r) => r.endsWith(':spot-instances-request/*')) && !s.hasCondition)).toHaveLength(1);
+    expect(
+      runInstances.filter((s) => s.resources.every((r) => r.endsWith(':spot-instances-request/*')) && !s.hasCondition),
+    ).toHaveLength(1);
     const raw = resourcesOfType(templates, 'AWS::IAM::Policy')
-      .flatMap((p) => p.props.PolicyDocument.Statement as { Action: string | string[]; Condition?: Record<string, Record<string, unknown>> }[])
+      .flatMap(
+        (p) =>
+          p.props.PolicyDocument.Statement as {
+            Action: string | string[];
+            Condition?: Record<string, Record<string, unknown>>;
+          }[],
+      )
       .find((st) => [st.Action].flat().includes('ec2:RunInstances') && st.Condition)!;
     const launchTemplateCondition = raw.Condition?.ArnLike?.['ec2:LaunchTemplate'];
     expect(launchTemplateCondition, 'RunInstances needs an ec2:LaunchTemplate condition').toBeDefined();
-    expect(flattenReference(launchTemplateCondition)).toBe(`arn:<AWS::Partition>:ec2:${config.region}:<AWS::AccountId>:launch-template/<${lt!.id}>`);
+    expect(flattenReference(launchTemplateCondition)).toBe(
+      `arn:<AWS::Partition>:ec2:${config.region}:<AWS::AccountId>:launch-template/<${lt!.id}>`,
+    );
   });
 
   it('keeps the bootstrap in the launch template only: no Lambda environment carries it, the launchers get small settings', () => {
@@ -210,7 +320,8 @@ describe('training', () => {
     for (const fn of functions) {
       const vars = (fn.props.Environment?.Variables ?? {}) as Record<string, unknown>;
       const text = JSON.stringify(vars);
-      for (const marker of ['#!/bin/bash', 'shutdown -h', 'nodejs.org', 'npm ci', 'TRAINER_SETUP_SCRIPT']) expect(text, `${fn.id} environment`).not.toContain(marker);
+      for (const marker of ['#!/bin/bash', 'shutdown -h', 'nodejs.org', 'npm ci', 'TRAINER_SETUP_SCRIPT'])
+        expect(text, `${fn.id} environment`).not.toContain(marker);
     }
     for (const prefix of ['RetrainLaunchTask', 'RetrainRelaunchTask']) {
       const fn = functions.find((f) => f.id.startsWith(prefix))!;
@@ -224,8 +335,13 @@ describe('training', () => {
   });
 
   it('routes spot interruption warnings and schedules the weekly retrain', () => {
-    assertions('Training').hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] } });
-    assertions('Training').hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: config.schedules.retrain, Target: Match.objectLike({ Arn: Match.anyValue() }) });
+    assertions('Training').hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] },
+    });
+    assertions('Training').hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: config.schedules.retrain,
+      Target: Match.objectLike({ Arn: Match.anyValue() }),
+    });
   });
 
   it('every state machine definition passes asl-validator', () => {
@@ -244,16 +360,29 @@ describe('inference', () => {
     const methods = resourcesOfType(templates, 'AWS::ApiGateway::Method');
     expect(methods.map((m) => m.props.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST']);
     expect(methods.every((m) => m.props.AuthorizationType === 'AWS_IAM')).toBe(true);
-    const paths = resourcesOfType(templates, 'AWS::ApiGateway::Resource').map((r) => r.props.PathPart).sort();
+    const paths = resourcesOfType(templates, 'AWS::ApiGateway::Resource')
+      .map((r) => r.props.PathPart)
+      .sort();
     expect(paths).toEqual(['batch', 'health', 'openapi.json', 'predict', 'v1']);
     const bothForms = Match.objectLike({
       anyOf: [
         Match.objectLike({ required: ['symbol', 'timeframe'], additionalProperties: false }),
-        Match.objectLike({ required: ['symbol', 'timeframe', 'bars'], properties: Match.objectLike({ bars: Match.objectLike({ minItems: config.inference.minBars, maxItems: config.inference.maxBars }) }) }),
+        Match.objectLike({
+          required: ['symbol', 'timeframe', 'bars'],
+          properties: Match.objectLike({
+            bars: Match.objectLike({ minItems: config.inference.minBars, maxItems: config.inference.maxBars }),
+          }),
+        }),
       ],
     });
     inf.hasResourceProperties('AWS::ApiGateway::Model', { Name: 'PredictRequest', Schema: bothForms });
-    inf.hasResourceProperties('AWS::ApiGateway::Model', { Name: 'BatchPredictRequest', Schema: Match.objectLike({ required: ['requests'], properties: { requests: Match.objectLike({ minItems: 1, maxItems: 100 }) } }) });
+    inf.hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'BatchPredictRequest',
+      Schema: Match.objectLike({
+        required: ['requests'],
+        properties: { requests: Match.objectLike({ minItems: 1, maxItems: 100 }) },
+      }),
+    });
     // The short form reads the online store (Query, no writes); the market-data sink writes it.
     const data = assertions('Data');
     data.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -263,7 +392,14 @@ describe('inference', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
-    inf.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: config.inference.throttleRatePerSecond, ThrottlingBurstLimit: config.inference.throttleBurst })]) });
+    inf.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          ThrottlingRateLimit: config.inference.throttleRatePerSecond,
+          ThrottlingBurstLimit: config.inference.throttleBurst,
+        }),
+      ]),
+    });
     inf.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
 
@@ -271,11 +407,16 @@ describe('inference', () => {
     const model = resourcesOfType(templates, 'AWS::ApiGateway::Model').find((m) => m.props.Name === 'PredictRequest');
     expect(model!.props.ContentType).toBe('application/json');
     // CDK adds only the dialect marker; everything else is the generated schema, unchanged.
-    expect(model!.props.Schema).toEqual({ $schema: 'http://json-schema.org/draft-04/schema#', ...predictRequestJsonSchemaDraft4(config) });
+    expect(model!.props.Schema).toEqual({
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      ...predictRequestJsonSchemaDraft4(config),
+    });
   });
 
   it('answers gateway validation failures with a 400 in the API error shape, naming the problem', () => {
-    const responses = Object.fromEntries(resourcesOfType(templates, 'AWS::ApiGateway::GatewayResponse').map((r) => [r.props.ResponseType, r.props]));
+    const responses = Object.fromEntries(
+      resourcesOfType(templates, 'AWS::ApiGateway::GatewayResponse').map((r) => [r.props.ResponseType, r.props]),
+    );
     for (const type of ['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS']) {
       const response = responses[type];
       expect(response?.StatusCode, type).toBe('400');
@@ -283,15 +424,23 @@ describe('inference', () => {
       expect(template).toContain('$context.error.validationErrorString');
       // API Gateway substitutes variables without VTL; validationErrorString arrives quoted and escaped.
       const detail = '[object has missing required properties (["bars"])]';
-      const body = template.replace('$context.error.validationErrorString', JSON.stringify(detail)).replace('$context.requestId', '5b0c2f5e-1f0a-4c5e-9d1e-0a1b2c3d4e5f');
+      const body = template
+        .replace('$context.error.validationErrorString', JSON.stringify(detail))
+        .replace('$context.requestId', '5b0c2f5e-1f0a-4c5e-9d1e-0a1b2c3d4e5f');
       const parsed = errorResponseSchema.parse(JSON.parse(body));
-      expect(parsed.error).toMatchObject({ code: 'invalid_request', message: detail, requestId: '5b0c2f5e-1f0a-4c5e-9d1e-0a1b2c3d4e5f' });
+      expect(parsed.error).toMatchObject({
+        code: 'invalid_request',
+        message: detail,
+        requestId: '5b0c2f5e-1f0a-4c5e-9d1e-0a1b2c3d4e5f',
+      });
       if (type === 'BAD_REQUEST_BODY') expect(parsed.error.field).toBe('body');
     }
   });
 
   it('ships onnxruntime-node with its linux-x64 binary only, far under the 250 MB Lambda limit', () => {
-    const fn = resourcesOfType(templates, 'AWS::Lambda::Function').find((f) => f.stack === stackName('Inference') && f.id.startsWith('Inference'))!;
+    const fn = resourcesOfType(templates, 'AWS::Lambda::Function').find(
+      (f) => f.stack === stackName('Inference') && f.id.startsWith('Inference'),
+    )!;
     const assetDir = join(synth.outdir, `asset.${String(fn.props.Code.S3Key).replace(/\.zip$/, '')}`);
     const files = listFiles(assetDir);
     const binaries = files.filter((f) => f.endsWith('.node') || f.includes('libonnxruntime'));
@@ -304,7 +453,11 @@ describe('inference', () => {
 
   it('imports the AWS SDK from the runtime except where it is pinned, and shares one asset per entry', () => {
     const fns = resourcesOfType(templates, 'AWS::Lambda::Function');
-    const bundle = (f: (typeof fns)[number]) => readFileSync(join(synth.outdir, `asset.${String(f.props.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+    const bundle = (f: (typeof fns)[number]) =>
+      readFileSync(
+        join(synth.outdir, `asset.${String(f.props.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs'),
+        'utf8',
+      );
     const importsRuntimeSdk = (code: string) => /from\s*"@aws-sdk\/client-[a-z0-9-]+"/.test(code);
     const launch = fns.find((f) => f.id.startsWith('RetrainLaunchTask'))!;
     expect(importsRuntimeSdk(bundle(launch))).toBe(true);
@@ -321,31 +474,54 @@ describe('inference', () => {
   it('bundles nothing that Lambda cannot load: every import is a builtin, the runtime SDK or a shipped module', () => {
     const fns = resourcesOfType(templates, 'AWS::Lambda::Function');
     // SignalForge's ESM bundles (CDK's own provider functions ship index.js and are CDK's business).
-    const assets = new Set(fns.map((f) => `asset.${String(f.props.Code.S3Key).replace(/\.zip$/, '')}`).filter((a) => existsSync(join(synth.outdir, a, 'index.mjs'))));
+    const assets = new Set(
+      fns
+        .map((f) => `asset.${String(f.props.Code.S3Key).replace(/\.zip$/, '')}`)
+        .filter((a) => existsSync(join(synth.outdir, a, 'index.mjs'))),
+    );
     expect(assets.size).toBeGreaterThanOrEqual(15);
     const builtins = new Set(builtinModules);
-    const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    const packageOf = (spec: string) =>
+      spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
     for (const asset of assets) {
       const dir = join(synth.outdir, asset);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       // Static imports start a statement (esbuild hoists them to the top); dynamic ones are import("x").
-      const specs = new Set([...code.matchAll(/(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+?from\s*)?"([^"]+)"/g), ...code.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]!));
+      const specs = new Set(
+        [
+          ...code.matchAll(/(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+?from\s*)?"([^"]+)"/g),
+          ...code.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g),
+        ].map((m) => m[1]!),
+      );
       expect(specs.size, asset).toBeGreaterThan(0);
       for (const spec of specs) {
         const loadable = spec.startsWith('.')
           ? existsSync(join(dir, spec))
-          : spec.startsWith('node:') || builtins.has(spec) || spec.startsWith('@aws-sdk/') || existsSync(join(dir, 'node_modules', packageOf(spec), 'package.json'));
+          : spec.startsWith('node:') ||
+            builtins.has(spec) ||
+            spec.startsWith('@aws-sdk/') ||
+            existsSync(join(dir, 'node_modules', packageOf(spec), 'package.json'));
         expect(loadable, `${asset} imports "${spec}"`).toBe(true);
       }
     }
   });
 
   it('schedules daily batch inference, the drift check and the live loop; the last two may start a retrain and see running ones', () => {
-    const schedules = resourcesOfType(templates, 'AWS::Scheduler::Schedule').filter((s) => s.stack === stackName('Inference')).map((s) => s.props.ScheduleExpression);
-    expect(schedules.sort()).toEqual([config.schedules.batchInference, config.schedules.driftCheck, config.schedules.liveLoop].sort());
+    const schedules = resourcesOfType(templates, 'AWS::Scheduler::Schedule')
+      .filter((s) => s.stack === stackName('Inference'))
+      .map((s) => s.props.ScheduleExpression);
+    expect(schedules.sort()).toEqual(
+      [config.schedules.batchInference, config.schedules.driftCheck, config.schedules.liveLoop].sort(),
+    );
     for (const fn of ['DriftCheck', 'LiveLoop']) {
-      const statements = allowStatements(templates).filter((s) => s.stack === stackName('Inference') && s.policy.startsWith(fn));
-      for (const action of ['states:StartExecution', 'states:ListExecutions', 'states:DescribeExecution']) expect(statements.some((s) => s.actions.includes(action)), `${fn} ${action}`).toBe(true);
+      const statements = allowStatements(templates).filter(
+        (s) => s.stack === stackName('Inference') && s.policy.startsWith(fn),
+      );
+      for (const action of ['states:StartExecution', 'states:ListExecutions', 'states:DescribeExecution'])
+        expect(
+          statements.some((s) => s.actions.includes(action)),
+          `${fn} ${action}`,
+        ).toBe(true);
     }
   });
 });
@@ -384,13 +560,36 @@ describe('runtime and IAM hygiene', () => {
     for (const a of wildcardActions) expect(['kms:GenerateDataKey*', 'kms:ReEncrypt*']).toContain(a);
     // Actions that have no resource-level permissions, per the AWS service authorization reference.
     const resourceless = new Set([
-      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
-      'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
-      'ec2:DescribeInstances', 'ec2:DescribeSpotPriceHistory', 'kafka:GetBootstrapBrokers', 'ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeDhcpOptions',
+      'ec2:DescribeInstances',
+      'ec2:DescribeSpotPriceHistory',
+      'kafka:GetBootstrapBrokers',
+      'ecr:GetAuthorizationToken',
+      'cloudwatch:PutMetricData',
+      'cloudwatch:GetMetricStatistics',
+      'cloudwatch:GetMetricData',
+      'cloudwatch:ListMetrics',
       // Step Functions vended log delivery (CDK's StateMachine logging grant).
-      'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
-      'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
     ]);
     for (const s of statements.filter((st) => st.resources.includes('*'))) {
       for (const a of s.actions) expect(resourceless.has(a), `${s.stack}/${s.policy}: ${a} on "*"`).toBe(true);
@@ -424,26 +623,40 @@ describe('template linters (cfn-lint and checkov from the project venv)', () => 
     for (const f of templateFiles) copyFileSync(f, join(checkovDir, f.split('/').pop()!));
     // Both tools run at once; --skip-download and BC_SKIP_MAPPING keep checkov off the network.
     cfnLint = run(venvTool('cfn-lint'), ['--format', 'json', '--', ...templateFiles]);
-    checkov = run(venvTool('checkov'), ['-d', checkovDir, '--framework', 'cloudformation', '-o', 'json', '--quiet', '--compact', '--skip-download'], { ...process.env, BC_SKIP_MAPPING: 'TRUE' });
+    checkov = run(
+      venvTool('checkov'),
+      ['-d', checkovDir, '--framework', 'cloudformation', '-o', 'json', '--quiet', '--compact', '--skip-download'],
+      { ...process.env, BC_SKIP_MAPPING: 'TRUE' },
+    );
     await Promise.all([cfnLint, checkov]);
   }, 900_000);
 
   it('cfn-lint finds no errors in any template', async () => {
     const result = await cfnLint;
-    const findings = JSON.parse(result.stdout || '[]') as { Level: string; Rule: { Id: string }; Message: string; Filename: string }[];
+    const findings = JSON.parse(result.stdout || '[]') as {
+      Level: string;
+      Rule: { Id: string };
+      Message: string;
+      Filename: string;
+    }[];
     const errors = findings.filter((f) => f.Level === 'Error');
     expect(errors.map((e) => `${e.Filename}: ${e.Rule.Id} ${e.Message}`)).toEqual([]);
   });
 
   it('every checkov failure is listed with its reason in docs/INFRA.md', async () => {
     const result = await checkov;
-    const parsed = JSON.parse(result.stdout) as { results?: { failed_checks?: { check_id: string }[] }; summary?: { passed: number } } | { results?: { failed_checks?: { check_id: string }[] } }[];
+    const parsed = JSON.parse(result.stdout) as
+      | { results?: { failed_checks?: { check_id: string }[] }; summary?: { passed: number } }
+      | { results?: { failed_checks?: { check_id: string }[] } }[];
     const reports = Array.isArray(parsed) ? parsed : [parsed];
     const failed = new Set(reports.flatMap((r) => (r.results?.failed_checks ?? []).map((c) => c.check_id)));
     const passed = reports.reduce((n, r) => n + ((r as { summary?: { passed: number } }).summary?.passed ?? 0), 0);
     console.log(`checkov: ${passed} passed, failed check ids: ${[...failed].sort().join(', ') || 'none'}`);
     expect(passed).toBeGreaterThan(0);
     const doc = readFileSync(join(repoRoot, 'docs', 'INFRA.md'), 'utf8');
-    for (const id of failed) expect(doc, `${id} is not explained in docs/INFRA.md`).toMatch(new RegExp(`\\|\\s*${id}\\s*\\|[^|\\n]+\\|[^|\\n]{20,}`));
+    for (const id of failed)
+      expect(doc, `${id} is not explained in docs/INFRA.md`).toMatch(
+        new RegExp(`\\|\\s*${id}\\s*\\|[^|\\n]+\\|[^|\\n]{20,}`),
+      );
   });
 });

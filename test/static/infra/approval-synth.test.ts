@@ -4,7 +4,9 @@ import { loadConfig, type ConfigOverrides } from '../../../core/config/index.js'
 import { synthesizeApp } from './synthesize.js';
 import { readTemplates, resourcesOfType } from './template-helpers.js';
 
-const MANUAL: ConfigOverrides = { promotion: { approval: 'manual', approvalTimeoutSeconds: 86_400, approvalPollSeconds: 300 } };
+const MANUAL: ConfigOverrides = {
+  promotion: { approval: 'manual', approvalTimeoutSeconds: 86_400, approvalPollSeconds: 300 },
+};
 
 describe('manual promotion approval in the deployed app', () => {
   it('synthesizes nag-clean; the approval task may write the registry and the state machine may invoke it; the timeout covers the wait', () => {
@@ -12,7 +14,9 @@ describe('manual promotion approval in the deployed app', () => {
     try {
       expect(synth.nag.unusedAcknowledgements()).toEqual([]);
       const templates = readTemplates(synth.outdir);
-      const fn = resourcesOfType(templates, 'AWS::Lambda::Function').find((f) => f.id.startsWith('RetrainApprovalTask'));
+      const fn = resourcesOfType(templates, 'AWS::Lambda::Function').find((f) =>
+        f.id.startsWith('RetrainApprovalTask'),
+      );
       expect(fn, 'approval task function').toBeDefined();
       const invoke = resourcesOfType(templates, 'AWS::IAM::Policy')
         .filter((p) => JSON.stringify(p.props.Roles ?? []).includes('RetrainStateMachineRole'))
@@ -28,8 +32,15 @@ describe('manual promotion approval in the deployed app', () => {
       expect(JSON.stringify(machine!.props.DefinitionString)).toContain('WaitForApproval');
       // Training hours x attempts + bake + the approval wait (a day and one poll) + 4 h of slack.
       const config = loadConfig({ env: {}, overrides: MANUAL });
-      const expected = config.training.maxRunHours * 3600 * config.training.maxAttempts + config.thresholds.bakeSeconds + 86_400 + 300 + 4 * 3600;
-      expect(JSON.stringify(machine!.props.DefinitionString)).toMatch(new RegExp(`TimeoutSeconds\\\\?":${expected}[,}]`));
+      const expected =
+        config.training.maxRunHours * 3600 * config.training.maxAttempts +
+        config.thresholds.bakeSeconds +
+        86_400 +
+        300 +
+        4 * 3600;
+      expect(JSON.stringify(machine!.props.DefinitionString)).toMatch(
+        new RegExp(`TimeoutSeconds\\\\?":${expected}[,}]`),
+      );
     } finally {
       rmSync(synth.outdir, { recursive: true, force: true });
     }

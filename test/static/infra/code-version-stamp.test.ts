@@ -11,7 +11,10 @@ const B = '2222222222222222222222222222222222222222-dirty';
 
 /** What synth does for each Lambda entry, once per commit. */
 function lambdaBundle(version: string): string {
-  const dir = new LambdaBundler(repoRoot, version).bundleDir('lambdas/topics/topics.handler.ts', { bundleAwsSdk: false, vendoredModules: [] });
+  const dir = new LambdaBundler(repoRoot, version).bundleDir('lambdas/topics/topics.handler.ts', {
+    bundleAwsSdk: false,
+    vendoredModules: [],
+  });
   return readFileSync(join(dir, 'index.mjs'), 'utf8');
 }
 

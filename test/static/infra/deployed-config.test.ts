@@ -64,7 +64,9 @@ describe('synthesized into another region than config.region', () => {
   it('uses the stack region everywhere and config.region nowhere in any template', () => {
     const mentions = Object.entries(templates).flatMap(([stack, template]) => {
       const text = JSON.stringify(template);
-      return [...text.matchAll(new RegExp(config.region, 'g'))].map((m) => `${stack}: …${text.slice(Math.max(0, m.index - 60), m.index + 20)}…`);
+      return [...text.matchAll(new RegExp(config.region, 'g'))].map(
+        (m) => `${stack}: …${text.slice(Math.max(0, m.index - 60), m.index + 20)}…`,
+      );
     });
     expect(mentions).toEqual([]);
     const [lt] = resourcesOfType(templates, 'AWS::EC2::LaunchTemplate');
@@ -79,12 +81,30 @@ describe('synthesized into another region than config.region', () => {
   });
 
   it('launches trainers whose launch document carries the stack region (the launcher reads the bundled config)', () => {
-    const launch = signalForgeFunctions().find((f) => (templates[f.stack]!.Resources[f.id] as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] === 'launch')!;
+    const launch = signalForgeFunctions().find(
+      (f) =>
+        (templates[f.stack]!.Resources[f.id] as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] ===
+        'launch',
+    )!;
     const deployed = loadConfig({ env: { SIGNALFORGE_CONFIG_FILE: join(launch.asset, DEPLOYED_CONFIG_FILE) } });
-    const launcher = new Ec2SpotLauncher({ config: deployed, launchTemplateId: 'lt-0123456789abcdef0', subnetIds: ['subnet-1'], securityGroupIds: [] });
+    const launcher = new Ec2SpotLauncher({
+      config: deployed,
+      launchTemplateId: 'lt-0123456789abcdef0',
+      subnetIds: ['subnet-1'],
+      securityGroupIds: [],
+    });
     const doc = launcher.launchDoc({
-      runId: 'rt-1-s000', configs: ['AAPL#1h'], manifestUri: 's3://a/m.json', outUri: 's3://a', checkpointUri: 's3://a/runs/rt-1-s000/ckpt',
-      resume: false, attempt: 1, instanceTypeIndex: 0, epochs: 1, parentRunId: 'rt-1', shardId: 's000',
+      runId: 'rt-1-s000',
+      configs: ['AAPL#1h'],
+      manifestUri: 's3://a/m.json',
+      outUri: 's3://a',
+      checkpointUri: 's3://a/runs/rt-1-s000/ckpt',
+      resume: false,
+      attempt: 1,
+      instanceTypeIndex: 0,
+      epochs: 1,
+      parentRunId: 'rt-1',
+      shardId: 's000',
     });
     expect(doc.config.region).toBe(STACK_REGION);
     expect(JSON.stringify(doc)).not.toContain(config.region);

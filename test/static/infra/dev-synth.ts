@@ -7,7 +7,8 @@ import { readTemplates } from './template-helpers.js';
 try {
   const s = synthesizeApp();
   console.log('synth ms', Math.round(s.synthMs), 'outdir', s.outdir);
-  for (const [stack, t] of Object.entries(readTemplates(s.outdir))) console.log(`resources ${stack} ${Object.keys(t.Resources).length}`);
+  for (const [stack, t] of Object.entries(readTemplates(s.outdir)))
+    console.log(`resources ${stack} ${Object.keys(t.Resources).length}`);
   const seen = new Set<string>();
   for (const a of acknowledgedFindings()) {
     const key = `${a.id}|${a.reason}`;

@@ -14,9 +14,19 @@ function clusterStack(cluster: 'serverless' | 'provisioned', options: { nag?: bo
   const app = new App();
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new Stack(app, 'Kafka', { env: { region: 'us-east-1', account: '111111111111' } });
-  const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED }] });
+  const vpc = new Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED }],
+  });
   const config = loadConfig({ env: {}, overrides: { kafka: { cluster } } });
-  const kafka = new KafkaCluster(stack, 'Cluster', { kafka: config.kafka, clusterName: 'sf-test', vpc, subnets: { subnetGroupName: 'data' }, encryptionKey: new Key(stack, 'Key', { enableKeyRotation: true }) });
+  const kafka = new KafkaCluster(stack, 'Cluster', {
+    kafka: config.kafka,
+    clusterName: 'sf-test',
+    vpc,
+    subnets: { subnetGroupName: 'data' },
+    encryptionKey: new Key(stack, 'Key', { enableKeyRotation: true }),
+  });
   const consumer = new Role(stack, 'Consumer', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
   kafka.grantConsume(consumer, 'market-data', 'sf-test-sink-market-data');
   const producer = new Role(stack, 'Producer', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
@@ -28,7 +38,9 @@ function clusterStack(cluster: 'serverless' | 'provisioned', options: { nag?: bo
 const policyOf = (template: Template | undefined, rolePrefix: string) => {
   if (!template) throw new Error('no template');
   const policies = template.findResources('AWS::IAM::Policy');
-  return Object.entries(policies).filter(([id]) => id.startsWith(rolePrefix)).flatMap(([, p]) => (p as any).Properties.PolicyDocument.Statement as any[]);
+  return Object.entries(policies)
+    .filter(([id]) => id.startsWith(rolePrefix))
+    .flatMap(([, p]) => (p as any).Properties.PolicyDocument.Statement as any[]);
 };
 
 describe('KafkaCluster', () => {
@@ -36,7 +48,10 @@ describe('KafkaCluster', () => {
     const { template } = clusterStack('provisioned');
     template!.hasResourceProperties('AWS::MSK::Cluster', {
       ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
-      EncryptionInfo: { EncryptionAtRest: { DataVolumeKMSKeyId: Match.anyValue() }, EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true } },
+      EncryptionInfo: {
+        EncryptionAtRest: { DataVolumeKMSKeyId: Match.anyValue() },
+        EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true },
+      },
       LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: Match.anyValue() } } },
       NumberOfBrokerNodes: 2,
     });
@@ -48,8 +63,17 @@ describe('KafkaCluster', () => {
     const statements = policyOf(template, 'ConsumerDefaultPolicy');
     const byAction = (action: string) => statements.find((s) => [s.Action].flat().includes(action));
     expect(JSON.stringify(byAction('kafka-cluster:ReadData')!.Resource)).toMatch(/topic\/sf-test\/.*market-data/);
-    expect(JSON.stringify(byAction('kafka-cluster:AlterGroup')!.Resource)).toMatch(/group\/sf-test\/.*sf-test-sink-market-data/);
-    for (const a of ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration', 'kafka-cluster:DescribeGroup', 'kafka-cluster:DescribeTopic', 'kafka:GetBootstrapBrokers']) expect(byAction(a), a).toBeDefined();
+    expect(JSON.stringify(byAction('kafka-cluster:AlterGroup')!.Resource)).toMatch(
+      /group\/sf-test\/.*sf-test-sink-market-data/,
+    );
+    for (const a of [
+      'kafka-cluster:Connect',
+      'kafka-cluster:DescribeClusterDynamicConfiguration',
+      'kafka-cluster:DescribeGroup',
+      'kafka-cluster:DescribeTopic',
+      'kafka:GetBootstrapBrokers',
+    ])
+      expect(byAction(a), a).toBeDefined();
     const produce = policyOf(template, 'ProducerDefaultPolicy');
     expect(produce.some((s) => [s.Action].flat().includes('kafka-cluster:WriteData'))).toBe(true);
     expect(produce.some((s) => [s.Action].flat().includes('kafka-cluster:ReadData'))).toBe(false);
@@ -70,7 +94,10 @@ describe('KafkaCluster', () => {
       const report = mskErrors();
       // The bare test VPC has no flow logs, so nag must have reported VPC7: proof that it ran.
       expect(report).toMatch(/AwsSolutions-VPC7/);
-      expect(report.split('\n').filter((l) => /Kafka\/Cluster\//.test(l)), kind).toEqual([]);
+      expect(
+        report.split('\n').filter((l) => /Kafka\/Cluster\//.test(l)),
+        kind,
+      ).toEqual([]);
     }
   });
 });
@@ -79,16 +106,35 @@ describe('KafkaTopics', () => {
   it('keeps the handler-to-broker ingress rule until the topics custom resource is deleted (DependsOn)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Streaming', { env: { region: 'us-east-1', account: '111111111111' } });
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED }] });
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED }],
+    });
     const config = loadConfig({ env: {} });
-    const cluster = new KafkaCluster(stack, 'Cluster', { kafka: config.kafka, clusterName: 'sf-test', vpc, subnets: { subnetGroupName: 'data' } });
+    const cluster = new KafkaCluster(stack, 'Cluster', {
+      kafka: config.kafka,
+      clusterName: 'sf-test',
+      vpc,
+      subnets: { subnetGroupName: 'data' },
+    });
     new KafkaTopics(stack, 'Topics', { cluster, topics: config.kafka.topics, config });
     const template = Template.fromStack(stack);
-    const handlerSg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) => id.startsWith('TopicsClientSecurityGroup'))![0];
-    const brokerSg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) => id.startsWith('ClusterBrokerSecurityGroup'))![0];
-    const rules = Object.entries(template.findResources('AWS::EC2::SecurityGroupIngress', {
-      Properties: { GroupId: { 'Fn::GetAtt': [brokerSg, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [handlerSg, 'GroupId'] }, FromPort: MSK_IAM_PORT },
-    }));
+    const handlerSg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) =>
+      id.startsWith('TopicsClientSecurityGroup'),
+    )![0];
+    const brokerSg = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) =>
+      id.startsWith('ClusterBrokerSecurityGroup'),
+    )![0];
+    const rules = Object.entries(
+      template.findResources('AWS::EC2::SecurityGroupIngress', {
+        Properties: {
+          GroupId: { 'Fn::GetAtt': [brokerSg, 'GroupId'] },
+          SourceSecurityGroupId: { 'Fn::GetAtt': [handlerSg, 'GroupId'] },
+          FromPort: MSK_IAM_PORT,
+        },
+      }),
+    );
     expect(rules.length).toBe(1);
     const [topics] = Object.values(template.findResources('Custom::KafkaTopics')) as { DependsOn?: string[] }[];
     expect(topics!.DependsOn).toContain(rules[0]![0]);

@@ -24,12 +24,18 @@ export interface Synthesized {
  * (placeholder code assets) for tests about templates only; `region` deploys into another region than
  * config.region, as `cdk deploy` does when CDK_DEFAULT_REGION differs.
  */
-export function synthesizeApp(overrides?: ConfigOverrides, options: { bundling?: boolean; /** @default config.region */ region?: string } = {}): Synthesized {
+export function synthesizeApp(
+  overrides?: ConfigOverrides,
+  options: { bundling?: boolean /** @default config.region */; region?: string } = {},
+): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'signalforge-synth-'));
   const started = performance.now();
   // The same feature flags `cdk synth` reads from cdk.json, so tests see the templates a deploy gets.
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': options.bundling === false ? [] : ['**'] } });
+  const app = new App({
+    outdir,
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': options.bundling === false ? [] : ['**'] },
+  });
   const config = loadConfig({ env: {}, overrides });
   const { stacks, nag } = buildSignalForge(app, config, { region: options.region ?? config.region });
   const assembly = app.synth();

@@ -2,15 +2,21 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenReference } from '../../../lib/nag/wildcard-acknowledgements.js';
 
-export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }> };
+export type Template = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
+};
 
 export function readTemplates(outdir: string): Record<string, Template> {
   const out: Record<string, Template> = {};
-  for (const f of readdirSync(outdir).filter((n) => n.endsWith('.template.json'))) out[f.replace('.template.json', '')] = JSON.parse(readFileSync(join(outdir, f), 'utf8'));
+  for (const f of readdirSync(outdir).filter((n) => n.endsWith('.template.json')))
+    out[f.replace('.template.json', '')] = JSON.parse(readFileSync(join(outdir, f), 'utf8'));
   return out;
 }
 
-export function resourcesOfType(templates: Record<string, Template>, type: string): { stack: string; id: string; props: Record<string, any> }[] {
+export function resourcesOfType(
+  templates: Record<string, Template>,
+  type: string,
+): { stack: string; id: string; props: Record<string, any> }[] {
   return Object.entries(templates).flatMap(([stack, t]) =>
     Object.entries(t.Resources)
       .filter(([, r]) => r.Type === type)
@@ -34,11 +40,18 @@ export function allowStatements(templates: Record<string, Template>): FlatStatem
   const push = (stack: string, policy: string, doc: any) => {
     for (const s of arr(doc?.Statement) as any[]) {
       if (s.Effect !== 'Allow') continue;
-      out.push({ stack, policy, actions: arr(s.Action), resources: arr(s.Resource).map(flattenReference), hasCondition: !!s.Condition });
+      out.push({
+        stack,
+        policy,
+        actions: arr(s.Action),
+        resources: arr(s.Resource).map(flattenReference),
+        hasCondition: !!s.Condition,
+      });
     }
   };
   for (const p of resourcesOfType(templates, 'AWS::IAM::Policy')) push(p.stack, p.id, p.props.PolicyDocument);
-  for (const r of resourcesOfType(templates, 'AWS::IAM::Role')) for (const ip of arr(r.props.Policies) as any[]) push(r.stack, r.id, ip.PolicyDocument);
+  for (const r of resourcesOfType(templates, 'AWS::IAM::Role'))
+    for (const ip of arr(r.props.Policies) as any[]) push(r.stack, r.id, ip.PolicyDocument);
   return out;
 }
 

@@ -1,9 +1,27 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTANCE_TYPES, loadConfig, SPOT_QUOTA_GROUPS, TIMEFRAMES, type ConfigOverrides } from '../../../core/config/index.js';
+import {
+  INSTANCE_TYPES,
+  loadConfig,
+  SPOT_QUOTA_GROUPS,
+  TIMEFRAMES,
+  type ConfigOverrides,
+} from '../../../core/config/index.js';
 import { TASK_METADATA_KEY } from '../../../lambdas/training/task-catalog.js';
 import { assertDefaultAmiDrives, DEFAULT_AMI_INSTANCE_FAMILIES } from '../../../lib/training/spot-trainer.js';
-import { largest, lambdaCodeSizes, lambdaEnvironmentSizes, mapStates, overLimit, readTemplates, trainerConcurrencyProblems, userDataSizes, WORST_CASE, type CfnTemplate, type Measurement } from '../../support/template-limits.js';
+import {
+  largest,
+  lambdaCodeSizes,
+  lambdaEnvironmentSizes,
+  mapStates,
+  overLimit,
+  readTemplates,
+  trainerConcurrencyProblems,
+  userDataSizes,
+  WORST_CASE,
+  type CfnTemplate,
+  type Measurement,
+} from '../../support/template-limits.js';
 import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.js';
 
 /**
@@ -13,18 +31,26 @@ import { defaultSynthesis, synthesizeApp, type Synthesized } from './synthesize.
  * name (21 characters) and the longest region name.
  */
 const WORST_SYMBOLS = Array.from({ length: 25 }, (_, i) => `Z${String(i).padStart(2, '0')}XXXXXXX`);
-const WORST_INSTANCE_TYPES = Object.keys(INSTANCE_TYPES).filter((t) => (DEFAULT_AMI_INSTANCE_FAMILIES as readonly string[]).includes(t.split('.')[0]!));
+const WORST_INSTANCE_TYPES = Object.keys(INSTANCE_TYPES).filter((t) =>
+  (DEFAULT_AMI_INSTANCE_FAMILIES as readonly string[]).includes(t.split('.')[0]!),
+);
 const worstCaseOverrides: ConfigOverrides = {
   envName: `w${'x'.repeat(19)}9`,
   region: WORST_CASE.region,
   universe: { symbols: WORST_SYMBOLS, timeframes: [...TIMEFRAMES] },
   // Every type SignalForge knows that the default AMI drives, as fallbacks; quotas that hold 4 of the largest (192 vCPUs) in each group.
-  training: { instanceTypes: WORST_INSTANCE_TYPES, spotVcpuQuota: Object.fromEntries(SPOT_QUOTA_GROUPS.map((g) => [g, 4 * 192])) },
+  training: {
+    instanceTypes: WORST_INSTANCE_TYPES,
+    spotVcpuQuota: Object.fromEntries(SPOT_QUOTA_GROUPS.map((g) => [g, 4 * 192])),
+  },
 };
 
 /** The SageMaker backend needs a trainer image: the longest ECR URI (256-character repository, 128-character tag). */
 const WORST_IMAGE_URI = `123456789012.dkr.ecr.${WORST_CASE.region}.amazonaws.com/${'r'.repeat(256)}:${'t'.repeat(128)}`;
-const worstSageMakerOverrides: ConfigOverrides = { ...worstCaseOverrides, training: { ...(worstCaseOverrides.training as object), backend: 'sagemaker', sagemakerImageUri: WORST_IMAGE_URI } };
+const worstSageMakerOverrides: ConfigOverrides = {
+  ...worstCaseOverrides,
+  training: { ...(worstCaseOverrides.training as object), backend: 'sagemaker', sagemakerImageUri: WORST_IMAGE_URI },
+};
 
 interface Case {
   name: string;
@@ -33,8 +59,16 @@ interface Case {
 }
 const cases: Case[] = [
   { name: 'default config', synth: defaultSynthesis },
-  { name: 'worst case (100 configs, all instance types the default AMI drives, long names, longest region)', overrides: worstCaseOverrides, synth: () => synthesizeApp(worstCaseOverrides) },
-  { name: 'worst case on the SageMaker backend', overrides: worstSageMakerOverrides, synth: () => synthesizeApp(worstSageMakerOverrides) },
+  {
+    name: 'worst case (100 configs, all instance types the default AMI drives, long names, longest region)',
+    overrides: worstCaseOverrides,
+    synth: () => synthesizeApp(worstCaseOverrides),
+  },
+  {
+    name: 'worst case on the SageMaker backend',
+    overrides: worstSageMakerOverrides,
+    synth: () => synthesizeApp(worstSageMakerOverrides),
+  },
 ];
 
 const report = (label: string, measurements: Measurement[]) => {
@@ -73,11 +107,15 @@ describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build
     expect(overLimit(sizes)).toEqual([]);
   });
 
-
   it('bounds the trainer Map so concurrent shards x vCPUs of every fallback fit its spot quota group', () => {
     const config = loadConfig({ env: {}, overrides });
     const maps = mapStates(templates, TASK_METADATA_KEY, 'launch');
-    console.log(`trainer Map MaxConcurrency: ${maps.filter((m) => m.launchesTrainers).map((m) => m.maxConcurrency).join(', ')} (${config.training.backend})`);
+    console.log(
+      `trainer Map MaxConcurrency: ${maps
+        .filter((m) => m.launchesTrainers)
+        .map((m) => m.maxConcurrency)
+        .join(', ')} (${config.training.backend})`,
+    );
     expect(trainerConcurrencyProblems(maps, config.training)).toEqual([]);
   });
 });

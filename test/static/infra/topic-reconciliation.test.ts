@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { planTopicDeletion, planTopics, type TopicSpec } from '../../../lambdas/topics/topic-plan.js';
-import { deleteManagedTopics, reconcileTopics, TopicShrinkError, type TopicAdmin } from '../../../lambdas/topics/topic-reconciler.js';
+import {
+  deleteManagedTopics,
+  reconcileTopics,
+  TopicShrinkError,
+  type TopicAdmin,
+} from '../../../lambdas/topics/topic-reconciler.js';
 import { handleTopicsEvent, type TopicsResourceEvent } from '../../../lambdas/topics/topics-resource.js';
 import { cfnResponseBody } from '../../../lambdas/topics/cfn-response.js';
 
-const spec = (name: string, partitions: number): TopicSpec => ({ name, partitions, replicationFactor: 1, retentionHours: 24 });
+const spec = (name: string, partitions: number): TopicSpec => ({
+  name,
+  partitions,
+  replicationFactor: 1,
+  retentionHours: 24,
+});
 
 /** In-memory broker with the admin calls reconciliation uses; it records every mutating call. */
 function memoryAdmin(initial: Record<string, number> = {}) {
@@ -13,7 +23,17 @@ function memoryAdmin(initial: Record<string, number> = {}) {
   const admin: TopicAdmin = {
     listTopics: async () => [...topics.keys()],
     fetchTopicMetadata: async ({ topics: names } = { topics: [] }) => ({
-      topics: (names ?? []).map((name) => ({ name, partitions: Array.from({ length: topics.get(name)! }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0, offlineReplicas: [] })) })),
+      topics: (names ?? []).map((name) => ({
+        name,
+        partitions: Array.from({ length: topics.get(name)! }, (_, i) => ({
+          partitionId: i,
+          leader: 0,
+          replicas: [0],
+          isr: [0],
+          partitionErrorCode: 0,
+          offlineReplicas: [],
+        })),
+      })),
     }),
     createTopics: async ({ topics: list }) => {
       for (const t of list) {
@@ -41,7 +61,13 @@ function memoryAdmin(initial: Record<string, number> = {}) {
 
 describe('planTopics', () => {
   it('creates missing topics, grows smaller ones, leaves equal ones alone', () => {
-    const plan = planTopics([spec('a', 6), spec('b', 4), spec('c', 2)], [{ name: 'b', partitions: 2 }, { name: 'c', partitions: 2 }]);
+    const plan = planTopics(
+      [spec('a', 6), spec('b', 4), spec('c', 2)],
+      [
+        { name: 'b', partitions: 2 },
+        { name: 'c', partitions: 2 },
+      ],
+    );
     expect(plan.create.map((t) => t.name)).toEqual(['a']);
     expect(plan.grow).toEqual([{ name: 'b', from: 2, to: 4 }]);
     expect(plan.unchanged).toEqual(['c']);
@@ -55,7 +81,14 @@ describe('planTopics', () => {
   });
 
   it('keeps topics that were dropped from the declaration', () => {
-    const plan = planTopics([spec('a', 1)], [{ name: 'a', partitions: 1 }, { name: 'old', partitions: 3 }], ['a', 'old']);
+    const plan = planTopics(
+      [spec('a', 1)],
+      [
+        { name: 'a', partitions: 1 },
+        { name: 'old', partitions: 3 },
+      ],
+      ['a', 'old'],
+    );
     expect(plan.retained).toEqual(['old']);
   });
 
@@ -77,7 +110,9 @@ describe('reconcileTopics', () => {
 
   it('refuses to shrink and changes nothing', async () => {
     const broker = memoryAdmin({ a: 6 });
-    await expect(reconcileTopics(broker.admin, [spec('a', 2), spec('new', 1)])).rejects.toBeInstanceOf(TopicShrinkError);
+    await expect(reconcileTopics(broker.admin, [spec('a', 2), spec('new', 1)])).rejects.toBeInstanceOf(
+      TopicShrinkError,
+    );
     expect(broker.calls).toEqual([]);
   });
 
@@ -94,7 +129,12 @@ describe('handleTopicsEvent', () => {
     ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:x',
     Brokers: 'localhost:9092',
     // CloudFormation stringifies every property value.
-    Topics: topics.map((t) => ({ name: t.name, partitions: String(t.partitions), replicationFactor: String(t.replicationFactor), retentionHours: String(t.retentionHours) })),
+    Topics: topics.map((t) => ({
+      name: t.name,
+      partitions: String(t.partitions),
+      replicationFactor: String(t.replicationFactor),
+      retentionHours: String(t.retentionHours),
+    })),
     ...extra,
   });
 
@@ -119,7 +159,11 @@ describe('handleTopicsEvent', () => {
     let connected = false;
     const connect = async () => ((connected = true), { admin: broker.admin, close: async () => undefined });
     const result = await handleTopicsEvent(
-      { RequestType: 'Delete', PhysicalResourceId: 'p', ResourceProperties: props([spec('a', 2)], { DeleteTopicsOnRemoval: 'false' }) },
+      {
+        RequestType: 'Delete',
+        PhysicalResourceId: 'p',
+        ResourceProperties: props([spec('a', 2)], { DeleteTopicsOnRemoval: 'false' }),
+      },
       { connect },
     );
     expect(connected).toBe(false);
@@ -130,13 +174,29 @@ describe('handleTopicsEvent', () => {
   it('a Create with invalid properties is rejected before touching the broker', async () => {
     const broker = memoryAdmin();
     const connect = async () => ({ admin: broker.admin, close: async () => undefined });
-    await expect(handleTopicsEvent({ RequestType: 'Create', ResourceProperties: { Topics: [{ name: 'a', partitions: '0' }] } }, { connect })).rejects.toThrow();
+    await expect(
+      handleTopicsEvent(
+        { RequestType: 'Create', ResourceProperties: { Topics: [{ name: 'a', partitions: '0' }] } },
+        { connect },
+      ),
+    ).rejects.toThrow();
     expect(broker.calls).toEqual([]);
   });
 
   it('the CloudFormation response echoes the request and caps the reason', () => {
-    const body = JSON.parse(cfnResponseBody({ ResponseURL: 'x', StackId: 's', RequestId: 'r', LogicalResourceId: 'l' }, { status: 'FAILED', physicalResourceId: 'p', reason: 'x'.repeat(5000) }));
-    expect(body).toMatchObject({ Status: 'FAILED', StackId: 's', RequestId: 'r', LogicalResourceId: 'l', PhysicalResourceId: 'p' });
+    const body = JSON.parse(
+      cfnResponseBody(
+        { ResponseURL: 'x', StackId: 's', RequestId: 'r', LogicalResourceId: 'l' },
+        { status: 'FAILED', physicalResourceId: 'p', reason: 'x'.repeat(5000) },
+      ),
+    );
+    expect(body).toMatchObject({
+      Status: 'FAILED',
+      StackId: 's',
+      RequestId: 'r',
+      LogicalResourceId: 'l',
+      PhysicalResourceId: 'p',
+    });
     expect(body.Reason.length).toBeLessThan(2000);
   });
 });

@@ -9,7 +9,12 @@ import { readTemplates, resourcesOfType } from './template-helpers.js';
 import { synthesizeApp, type Synthesized } from './synthesize.js';
 
 const config = loadConfig({ env: {} });
-const PSEUDO: Record<string, string> = { 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111111111111', 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+const PSEUDO: Record<string, string> = {
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '111111111111',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
 
 /** Resolves the intrinsics CDK uses in user data (Join, Sub, pseudo-parameter Refs) to the deployed string. */
 function render(value: unknown): string {
@@ -20,7 +25,8 @@ function render(value: unknown): string {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
     return parts.map(render).join(sep);
   }
-  if (v['Fn::Sub'] !== undefined) return (v['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => PSEUDO[name] ?? `sub-${name}`);
+  if (v['Fn::Sub'] !== undefined)
+    return (v['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => PSEUDO[name] ?? `sub-${name}`);
   if (typeof v.Ref === 'string') return PSEUDO[v.Ref] ?? `ref-${v.Ref}`;
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 }
@@ -78,7 +84,14 @@ function runUserData(fail?: string): Run {
   const calls = join(dir, 'calls.log');
   const statusDir = join(dir, 'status');
   mkdirSync(statusDir);
-  const launchDoc = JSON.stringify({ version: 1, runId: 'rt-1-s000', attempt: 2, args: ['--run-id', 'rt-1-s000', '--configs', 'AAPL#1h,MSFT#1d', '--note', "it's two words"], config: { envName: 'dev' }, writtenAt: '2026-01-01T00:00:00Z' });
+  const launchDoc = JSON.stringify({
+    version: 1,
+    runId: 'rt-1-s000',
+    attempt: 2,
+    args: ['--run-id', 'rt-1-s000', '--configs', 'AAPL#1h,MSFT#1d', '--note', "it's two words"],
+    config: { envName: 'dev' },
+    writtenAt: '2026-01-01T00:00:00Z',
+  });
   writeFileSync(join(dir, 'launch.json'), launchDoc);
   stub(bin, 'shutdown');
   stub(
@@ -102,24 +115,46 @@ else echo zip > "$dst"; fi`,
   );
   stub(bin, 'unzip', `shift 2; mkdir -p "$1"; echo '{}' > "$1/package.json"`);
   // python3 -m venv DIR: a venv whose pip "installs" the wheels' lib folders.
-  writeFileSync(join(dir, 'pip'), `#!/bin/bash\necho "pip $*" >> "$SF_CALLS"\n[ "\${SF_FAIL:-}" = pip ] && exit 7\nsite="$(dirname "$0")/../lib/python3.12/site-packages/nvidia"\nmkdir -p "$site/cudnn/lib" "$site/cublas/lib"\n`);
+  writeFileSync(
+    join(dir, 'pip'),
+    `#!/bin/bash\necho "pip $*" >> "$SF_CALLS"\n[ "\${SF_FAIL:-}" = pip ] && exit 7\nsite="$(dirname "$0")/../lib/python3.12/site-packages/nvidia"\nmkdir -p "$site/cudnn/lib" "$site/cublas/lib"\n`,
+  );
   chmodSync(join(dir, 'pip'), 0o755);
   stub(bin, 'python3', `mkdir -p "$3/bin" && cp "${join(dir, 'pip')}" "$3/bin/pip"`);
   stub(bin, 'nvidia-smi', `printf 'GPU 0: NVIDIA A10G (UUID: GPU-1)\\nGPU 1: NVIDIA A10G (UUID: GPU-2)\\n'`);
-  stub(bin, 'npm', `if [ "$1" = run ]; then { echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "CONFIG=$(cat "$SIGNALFORGE_CONFIG_FILE")"; echo "CODE_VERSION=$SIGNALFORGE_CODE_VERSION"; printf 'ARG<%s>\\n' "\${@:5}"; } > "${join(dir, 'trainer-env')}"; [ "\${SF_FAIL:-}" = trainer ] && exit 1; fi`);
+  stub(
+    bin,
+    'npm',
+    `if [ "$1" = run ]; then { echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "CONFIG=$(cat "$SIGNALFORGE_CONFIG_FILE")"; echo "CODE_VERSION=$SIGNALFORGE_CODE_VERSION"; printf 'ARG<%s>\\n' "\${@:5}"; } > "${join(dir, 'trainer-env')}"; [ "\${SF_FAIL:-}" = trainer ] && exit 1; fi`,
+  );
   const res = spawnSync('bash', ['-c', script], {
-    env: { PATH: `${bin}:${process.env.PATH}`, SF_CALLS: calls, SF_FAIL: fail ?? '', SF_WORK_DIR: join(dir, 'opt'), SF_LOG_FILE: join(dir, 'log', 'trainer.log'), SF_IMDS: 'http://imds.test', SF_HEARTBEAT_SECONDS: '3600', HOME: dir },
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      SF_CALLS: calls,
+      SF_FAIL: fail ?? '',
+      SF_WORK_DIR: join(dir, 'opt'),
+      SF_LOG_FILE: join(dir, 'log', 'trainer.log'),
+      SF_IMDS: 'http://imds.test',
+      SF_HEARTBEAT_SECONDS: '3600',
+      HOME: dir,
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
   const statuses = existsSync(statusDir)
-    ? spawnSync('ls', [statusDir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort().map((f) => bootstrapStatusSchema.parse(JSON.parse(readFileSync(join(statusDir, f), 'utf8'))))
+    ? spawnSync('ls', [statusDir], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .sort()
+        .map((f) => bootstrapStatusSchema.parse(JSON.parse(readFileSync(join(statusDir, f), 'utf8'))))
     : [];
   return {
     status: res.status,
     calls: existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [],
     statuses,
-    log: existsSync(join(dir, 'log', 'trainer.log')) ? readFileSync(join(dir, 'log', 'trainer.log'), 'utf8') : res.stderr,
+    log: existsSync(join(dir, 'log', 'trainer.log'))
+      ? readFileSync(join(dir, 'log', 'trainer.log'), 'utf8')
+      : res.stderr,
     trainerEnv: existsSync(join(dir, 'trainer-env')) ? readFileSync(join(dir, 'trainer-env'), 'utf8') : '',
   };
 }
@@ -140,14 +175,29 @@ describe('trainer user data (the launch template string, run with bash and stub 
   it('on success: sets up, runs the trainer with the launch document flags, reports each phase, then halts', () => {
     const r = runUserData();
     expect(r.status, r.log).toBe(0);
-    expect(shutdowns(r)).toEqual([`shutdown -h +${maxInstanceLifetimeMinutes(config.training)} signalforge trainer: maximum lifetime reached`, 'shutdown -h now']);
+    expect(shutdowns(r)).toEqual([
+      `shutdown -h +${maxInstanceLifetimeMinutes(config.training)} signalforge trainer: maximum lifetime reached`,
+      'shutdown -h now',
+    ]);
     expect(r.calls.some((c) => c.startsWith('npm ci --omit=dev'))).toBe(true);
     expect(r.calls.some((c) => /^pip install .*--no-deps .*requirements-cuda\.txt$/.test(c))).toBe(true);
-    expect(r.trainerEnv).toContain('ARG<--run-id>\nARG<rt-1-s000>\nARG<--configs>\nARG<AAPL#1h,MSFT#1d>\nARG<--note>\nARG<it\'s two words>');
+    expect(r.trainerEnv).toContain(
+      "ARG<--run-id>\nARG<rt-1-s000>\nARG<--configs>\nARG<AAPL#1h,MSFT#1d>\nARG<--note>\nARG<it's two words>",
+    );
     expect(r.trainerEnv).toMatch(/LD_LIBRARY_PATH=.*nvidia\/cublas\/lib.*nvidia\/cudnn\/lib/);
     expect(r.trainerEnv).toContain('CONFIG={"envName":"dev"}');
     expect(r.trainerEnv).toMatch(/CODE_VERSION=trainer-bundle:[0-9a-f]{64}\n/);
-    expect(r.statuses.map((s) => s.phase)).toEqual(['booted', 'node', 'bundle', 'cuda', 'packages', 'gpu-check', 'launch-doc', 'training', 'exited']);
+    expect(r.statuses.map((s) => s.phase)).toEqual([
+      'booted',
+      'node',
+      'bundle',
+      'cuda',
+      'packages',
+      'gpu-check',
+      'launch-doc',
+      'training',
+      'exited',
+    ]);
   });
 
   for (const [fail, phase] of [
@@ -164,7 +214,8 @@ describe('trainer user data (the launch template string, run with bash and stub 
       const r = runUserData(fail);
       expect(r.status).not.toBe(0);
       expect(shutdowns(r).at(-1)).toBe('shutdown -h now');
-      if (phase) expect(r.statuses.at(-1)).toMatchObject({ phase: 'failed', detail: expect.stringContaining(`${phase} exit`) });
+      if (phase)
+        expect(r.statuses.at(-1)).toMatchObject({ phase: 'failed', detail: expect.stringContaining(`${phase} exit`) });
       if (fail !== 'trainer') expect(r.trainerEnv).toBe('');
     });
   }

@@ -14,12 +14,27 @@ import { RetrainStateMachine } from '../../../lib/training/retrain-state-machine
 import { synthesizeRetrainDefinition } from '../../../local/stepfunctions/index.js';
 
 // asl-validator ships no type declarations.
-const validator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: () => string };
+const validator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: () => string;
+};
 
-type State = { Type: string; Resource?: string; Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[]; Catch?: { ErrorEquals: string[]; Next: string }[]; TimeoutSeconds?: number; ItemProcessor?: { States: Record<string, State>; ProcessorConfig?: { Mode: string } }; Seconds?: number; SecondsPath?: string };
+type State = {
+  Type: string;
+  Resource?: string;
+  Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  TimeoutSeconds?: number;
+  ItemProcessor?: { States: Record<string, State>; ProcessorConfig?: { Mode: string } };
+  Seconds?: number;
+  SecondsPath?: string;
+};
 
 function allStates(states: Record<string, State>): [string, State][] {
-  return Object.entries(states).flatMap(([name, s]) => [[name, s] as [string, State], ...(s.ItemProcessor ? allStates(s.ItemProcessor.States) : [])]);
+  return Object.entries(states).flatMap(([name, s]) => [
+    [name, s] as [string, State],
+    ...(s.ItemProcessor ? allStates(s.ItemProcessor.States) : []),
+  ]);
 }
 
 function ec2Stack(config: SignalForgeConfig): { stack: Stack; template: Template } {
@@ -32,7 +47,10 @@ function ec2Stack(config: SignalForgeConfig): { stack: Stack; template: Template
     config,
     lakeBucket: new Bucket(stack, 'Lake'),
     artifactBucket: new Bucket(stack, 'Artifacts'),
-    registryTable: new Table(stack, 'Registry', { partitionKey: { name: 'pk', type: AttributeType.STRING }, sortKey: { name: 'sk', type: AttributeType.STRING } }),
+    registryTable: new Table(stack, 'Registry', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+    }),
     alertTopic: new Topic(stack, 'Alerts'),
     encryptionKey: new Key(stack, 'Key'),
     trainerLaunchTemplate: template,
@@ -58,11 +76,16 @@ describe('RetrainStateMachine construct', () => {
     expect(taskStates.length).toBeGreaterThanOrEqual(14);
     for (const [name, s] of taskStates) {
       expect(s.TimeoutSeconds, name).toBeGreaterThan(0);
-      expect(s.Retry?.some((r) => r.ErrorEquals.includes('States.TaskFailed') && (r.MaxAttempts ?? 3) > 0), name).toBe(true);
+      expect(
+        s.Retry?.some((r) => r.ErrorEquals.includes('States.TaskFailed') && (r.MaxAttempts ?? 3) > 0),
+        name,
+      ).toBe(true);
       expect(s.Catch?.length, name).toBeGreaterThan(0);
     }
     // Failures in the main flow go to the failure notification; inside the Map they mark the shard failed.
-    const main = Object.entries((definition as { States: Record<string, State> }).States).filter(([n, s]) => s.Type === 'Task' && n !== 'NotifyFailure');
+    const main = Object.entries((definition as { States: Record<string, State> }).States).filter(
+      ([n, s]) => s.Type === 'Task' && n !== 'NotifyFailure',
+    );
     for (const [name, s] of main) expect(s.Catch![0]!.Next, name).toBe('NotifyFailure');
   });
 
@@ -77,10 +100,17 @@ describe('RetrainStateMachine construct', () => {
   });
 
   it('ends every shard through StopTrainer and sends the Map catch through StopRunTrainers before notifying', () => {
-    type Flow = State & { Next?: string; End?: boolean; ResultPath?: string; OutputPath?: string; Parameters?: Record<string, unknown> };
+    type Flow = State & {
+      Next?: string;
+      End?: boolean;
+      ResultPath?: string;
+      OutputPath?: string;
+      Parameters?: Record<string, unknown>;
+    };
     const top = (definition as { States: Record<string, Flow> }).States;
     const iteration = top.TrainShards!.ItemProcessor!.States as Record<string, Flow>;
-    for (const name of ['ShardSucceeded', 'ShardGaveUp', 'ShardFailed']) expect(iteration[name], name).toMatchObject({ Type: 'Pass', ResultPath: '$.outcome', Next: 'StopTrainer' });
+    for (const name of ['ShardSucceeded', 'ShardGaveUp', 'ShardFailed'])
+      expect(iteration[name], name).toMatchObject({ Type: 'Pass', ResultPath: '$.outcome', Next: 'StopTrainer' });
     expect(iteration.StopTrainer).toMatchObject({ Type: 'Task', End: true });
     expect(iteration.StopTrainer!.Catch![0]!.Next).toBe('StopTrainerFailed');
     expect(iteration.StopTrainerFailed).toMatchObject({ Type: 'Pass', OutputPath: '$.outcome', End: true });
@@ -96,7 +126,10 @@ describe('RetrainStateMachine construct', () => {
     const choice = JSON.stringify(iteration.TrainerStatus);
     expect(choice).toContain(`"NumericLessThan":${defaultConfig.training.maxAttempts}`);
     expect(iteration.PrepareRelaunch).toMatchObject({ Next: 'LaunchTrainer' });
-    expect(states.find(([n]) => n === 'BakeCanary')![1]).toMatchObject({ Type: 'Wait', SecondsPath: '$.run.bakeSeconds' });
+    expect(states.find(([n]) => n === 'BakeCanary')![1]).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.run.bakeSeconds',
+    });
   });
 
   it('with the EC2 backend, lets the launcher run spot instances from the one template and terminate only tagged ones', () => {
@@ -107,8 +140,19 @@ describe('RetrainStateMachine construct', () => {
     expect(policies).toContain('"aws:ResourceTag/signalforge:env":"dev"');
     expect(policies).toContain('iam:PassRole');
     const fns = template.findResources('AWS::Lambda::Function');
-    const launch = Object.values(fns).find((f) => (f as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] === 'launch') as { Properties: { Environment: { Variables: Record<string, unknown> } } };
-    expect(Object.keys(launch.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TRAINER_LAUNCH_TEMPLATE_ID', 'TRAINER_SUBNET_IDS', 'TRAINER_SECURITY_GROUP_IDS', 'REGISTRY_TABLE', 'ARTIFACT_BUCKET', 'SIGNALFORGE_CONFIG_FILE']));
+    const launch = Object.values(fns).find(
+      (f) => (f as { Metadata?: Record<string, string> }).Metadata?.[TASK_METADATA_KEY] === 'launch',
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(Object.keys(launch.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining([
+        'TRAINER_LAUNCH_TEMPLATE_ID',
+        'TRAINER_SUBNET_IDS',
+        'TRAINER_SECURITY_GROUP_IDS',
+        'REGISTRY_TABLE',
+        'ARTIFACT_BUCKET',
+        'SIGNALFORGE_CONFIG_FILE',
+      ]),
+    );
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
   });
 

@@ -129,7 +129,8 @@ describe('run report in headless Chromium', () => {
         expect(chart.width, `${kind} chart of ${chart.config}`).toBeGreaterThan(150);
         expect(chart.height, `${kind} chart of ${chart.config}`).toBeGreaterThan(50);
         expect(chart.lines).toHaveLength(2);
-        for (const line of chart.lines) expect(line.width, `${line.series} line of ${chart.config}`).toBeGreaterThan(50);
+        for (const line of chart.lines)
+          expect(line.width, `${line.series} line of ${chart.config}`).toBeGreaterThan(50);
       }
     }
   });

@@ -29,7 +29,8 @@ function renameInput(value: unknown, names: NameMap, field = ''): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => renameInput(v, names, field));
   // Only plain data: bodies (buffers, streams) are left as they are.
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameInput(v, names, k)]));
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameInput(v, names, k)]));
   return value;
 }
 
@@ -40,25 +41,39 @@ export function deployedCall(call: RecordedCall, names: NameMap): RecordedCall {
 
 function resourcePolicyFor(app: DeployedApp, request: IamRequest): PolicyDocument | undefined {
   if (request.action.startsWith('kms:')) return app.keyPolicy(request.resource);
-  if (request.action.startsWith('s3:')) return app.bucketPolicy(request.resource.slice(request.resource.indexOf(':::') + 3).split('/')[0]!);
+  if (request.action.startsWith('s3:'))
+    return app.bucketPolicy(request.resource.slice(request.resource.indexOf(':::') + 3).split('/')[0]!);
   return undefined;
 }
 
 function missingStatement(request: IamRequest): string {
-  const conditions = Object.entries(request.context).filter(([k]) => k !== 'aws:SecureTransport' && k !== 'kms:ViaService');
+  const conditions = Object.entries(request.context).filter(
+    ([k]) => k !== 'aws:SecureTransport' && k !== 'kms:ViaService',
+  );
   const condition = conditions.length ? { StringEquals: Object.fromEntries(conditions) } : undefined;
-  return JSON.stringify({ Effect: 'Allow', Action: request.action, Resource: request.resource, ...(condition ? { Condition: condition } : {}) });
+  return JSON.stringify({
+    Effect: 'Allow',
+    Action: request.action,
+    Resource: request.resource,
+    ...(condition ? { Condition: condition } : {}),
+  });
 }
 
 function statementsFor(role: FunctionRole, action: string): string[] {
   const [service] = action.split(':');
   return role.policies.flatMap((p) =>
-    p.document.Statement.filter((s) => [s.Action].flat().some((a: string) => a === '*' || a.startsWith(`${service}:`))).map((s) => `${p.name}: ${JSON.stringify(s)}`),
+    p.document.Statement.filter((s) =>
+      [s.Action].flat().some((a: string) => a === '*' || a.startsWith(`${service}:`)),
+    ).map((s) => `${p.name}: ${JSON.stringify(s)}`),
   );
 }
 
 /** IAM's decision for `request` made by `role`: 'Allowed', 'ImplicitlyDenied', 'ExplicitlyDenied' or why it could not be simulated. */
-export async function simulateRequest(app: DeployedApp, role: Pick<FunctionRole, 'roleArn' | 'policies'>, request: IamRequest): Promise<string> {
+export async function simulateRequest(
+  app: DeployedApp,
+  role: Pick<FunctionRole, 'roleArn' | 'policies'>,
+  request: IamRequest,
+): Promise<string> {
   const simulation = {
     identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
     serviceControlPolicies: [],
@@ -80,7 +95,12 @@ export async function simulateRequest(app: DeployedApp, role: Pick<FunctionRole,
  * that function's role (plus the key or bucket policy for KMS and S3), with @cloud-copilot/iam-simulate.
  * Returns one failure per distinct (handler, action, resource, context) that IAM would not allow.
  */
-export async function checkRecordedCalls(options: { app: DeployedApp; roles: readonly FunctionRole[]; calls: readonly RecordedCall[]; names?: NameMap }): Promise<{ failures: IamFailure[]; checked: number; handlers: Set<string> }> {
+export async function checkRecordedCalls(options: {
+  app: DeployedApp;
+  roles: readonly FunctionRole[];
+  calls: readonly RecordedCall[];
+  names?: NameMap;
+}): Promise<{ failures: IamFailure[]; checked: number; handlers: Set<string> }> {
   const { app } = options;
   const roles = new Map(options.roles.map((r) => [r.handler, r]));
   const calls = options.calls.filter((c) => roles.has(c.handler)).map((c) => deployedCall(c, options.names ?? {}));
@@ -108,7 +128,9 @@ export async function checkRecordedCalls(options: { app: DeployedApp; roles: rea
           `${call.handler} (role ${role.roleArn}): ${callName} needs ${request.action} on ${request.resource}${Object.keys(request.context).length ? ` with ${JSON.stringify(request.context)}` : ''}: ${decision}`,
           ...(request.implicit ? [`  implicit: ${request.implicit}`] : []),
           `  missing statement: ${missingStatement(request)}`,
-          ...(existing.length ? ['  the role\'s statements for this service:', ...existing.map((s) => `    ${s}`)] : ['  the role has no statement for this service']),
+          ...(existing.length
+            ? ["  the role's statements for this service:", ...existing.map((s) => `    ${s}`)]
+            : ['  the role has no statement for this service']),
         ].join('\n'),
       });
     }

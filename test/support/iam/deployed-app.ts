@@ -23,7 +23,11 @@ export interface FunctionRole {
 
 /** AWS managed policies the app attaches, by name (only what they grant to SDK calls matters here). */
 const AWS_MANAGED: Record<string, PolicyDocument> = {
-  AWSLambdaBasicExecutionRole: { Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }] },
+  AWSLambdaBasicExecutionRole: {
+    Statement: [
+      { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+    ],
+  },
 };
 
 type Resource = Template['Resources'][string] & { Properties?: Record<string, any> };
@@ -65,34 +69,54 @@ export class DeployedApp {
 
   private ref(stack: string, name: string): unknown {
     switch (name) {
-      case 'AWS::Partition': return this.partition;
-      case 'AWS::Region': return this.region;
-      case 'AWS::AccountId': return this.account;
-      case 'AWS::URLSuffix': return 'amazonaws.com';
-      case 'AWS::StackName': return stack;
-      case 'AWS::NoValue': return undefined;
+      case 'AWS::Partition':
+        return this.partition;
+      case 'AWS::Region':
+        return this.region;
+      case 'AWS::AccountId':
+        return this.account;
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return stack;
+      case 'AWS::NoValue':
+        return undefined;
     }
     const param = this.templates[stack]?.Parameters?.[name];
     if (param) return String(param.Type).includes('AWS::EC2::Image::Id') ? 'ami-0123456789abcdef0' : `resolved-${name}`;
     const r = this.resource(stack, name);
     const lower = name.toLowerCase();
     switch (r.Type) {
-      case 'AWS::S3::Bucket': return this.prop(stack, name, 'BucketName') ?? lower;
-      case 'AWS::DynamoDB::Table': return this.prop(stack, name, 'TableName') ?? name;
-      case 'AWS::KMS::Key': return `key-${lower}`;
-      case 'AWS::SNS::Topic': return this.getAtt(stack, name, 'TopicArn');
-      case 'AWS::SQS::Queue': return `https://sqs.${this.region}.amazonaws.com/${this.account}/${this.prop(stack, name, 'QueueName') ?? name}`;
-      case 'AWS::IAM::Role': return this.prop(stack, name, 'RoleName') ?? name;
-      case 'AWS::IAM::InstanceProfile': return this.prop(stack, name, 'InstanceProfileName') ?? name;
-      case 'AWS::Lambda::Function': return this.prop(stack, name, 'FunctionName') ?? name;
-      case 'AWS::EC2::LaunchTemplate': return `lt-${lower}`;
-      case 'AWS::EC2::Subnet': return `subnet-${lower}`;
-      case 'AWS::EC2::SecurityGroup': return `sg-${lower}`;
-      case 'AWS::EC2::VPC': return `vpc-${lower}`;
+      case 'AWS::S3::Bucket':
+        return this.prop(stack, name, 'BucketName') ?? lower;
+      case 'AWS::DynamoDB::Table':
+        return this.prop(stack, name, 'TableName') ?? name;
+      case 'AWS::KMS::Key':
+        return `key-${lower}`;
+      case 'AWS::SNS::Topic':
+        return this.getAtt(stack, name, 'TopicArn');
+      case 'AWS::SQS::Queue':
+        return `https://sqs.${this.region}.amazonaws.com/${this.account}/${this.prop(stack, name, 'QueueName') ?? name}`;
+      case 'AWS::IAM::Role':
+        return this.prop(stack, name, 'RoleName') ?? name;
+      case 'AWS::IAM::InstanceProfile':
+        return this.prop(stack, name, 'InstanceProfileName') ?? name;
+      case 'AWS::Lambda::Function':
+        return this.prop(stack, name, 'FunctionName') ?? name;
+      case 'AWS::EC2::LaunchTemplate':
+        return `lt-${lower}`;
+      case 'AWS::EC2::Subnet':
+        return `subnet-${lower}`;
+      case 'AWS::EC2::SecurityGroup':
+        return `sg-${lower}`;
+      case 'AWS::EC2::VPC':
+        return `vpc-${lower}`;
       case 'AWS::MSK::ServerlessCluster':
       case 'AWS::MSK::Cluster':
-      case 'AWS::StepFunctions::StateMachine': return this.getAtt(stack, name, 'Arn');
-      default: return name;
+      case 'AWS::StepFunctions::StateMachine':
+        return this.getAtt(stack, name, 'Arn');
+      default:
+        return name;
     }
   }
 
@@ -100,27 +124,46 @@ export class DeployedApp {
     const r = this.resource(stack, name);
     const { partition: p, region, account } = this;
     switch (`${r.Type}.${attribute}`) {
-      case 'AWS::S3::Bucket.Arn': return `arn:${p}:s3:::${this.ref(stack, name)}`;
-      case 'AWS::DynamoDB::Table.Arn': return `arn:${p}:dynamodb:${region}:${account}:table/${this.ref(stack, name)}`;
-      case 'AWS::KMS::Key.Arn': return `arn:${p}:kms:${region}:${account}:key/${this.ref(stack, name)}`;
-      case 'AWS::KMS::Key.KeyId': return this.ref(stack, name);
-      case 'AWS::SNS::Topic.TopicArn': return `arn:${p}:sns:${region}:${account}:${this.prop(stack, name, 'TopicName') ?? name}`;
-      case 'AWS::SNS::Topic.TopicName': return this.prop(stack, name, 'TopicName') ?? name;
-      case 'AWS::SQS::Queue.Arn': return `arn:${p}:sqs:${region}:${account}:${this.prop(stack, name, 'QueueName') ?? name}`;
-      case 'AWS::SQS::Queue.QueueName': return this.prop(stack, name, 'QueueName') ?? name;
-      case 'AWS::IAM::Role.Arn': return `arn:${p}:iam::${account}:role/${this.ref(stack, name)}`;
-      case 'AWS::IAM::InstanceProfile.Arn': return `arn:${p}:iam::${account}:instance-profile/${this.ref(stack, name)}`;
-      case 'AWS::Lambda::Function.Arn': return `arn:${p}:lambda:${region}:${account}:function:${this.ref(stack, name)}`;
-      case 'AWS::EC2::LaunchTemplate.LaunchTemplateId': return this.ref(stack, name);
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${p}:s3:::${this.ref(stack, name)}`;
+      case 'AWS::DynamoDB::Table.Arn':
+        return `arn:${p}:dynamodb:${region}:${account}:table/${this.ref(stack, name)}`;
+      case 'AWS::KMS::Key.Arn':
+        return `arn:${p}:kms:${region}:${account}:key/${this.ref(stack, name)}`;
+      case 'AWS::KMS::Key.KeyId':
+        return this.ref(stack, name);
+      case 'AWS::SNS::Topic.TopicArn':
+        return `arn:${p}:sns:${region}:${account}:${this.prop(stack, name, 'TopicName') ?? name}`;
+      case 'AWS::SNS::Topic.TopicName':
+        return this.prop(stack, name, 'TopicName') ?? name;
+      case 'AWS::SQS::Queue.Arn':
+        return `arn:${p}:sqs:${region}:${account}:${this.prop(stack, name, 'QueueName') ?? name}`;
+      case 'AWS::SQS::Queue.QueueName':
+        return this.prop(stack, name, 'QueueName') ?? name;
+      case 'AWS::IAM::Role.Arn':
+        return `arn:${p}:iam::${account}:role/${this.ref(stack, name)}`;
+      case 'AWS::IAM::InstanceProfile.Arn':
+        return `arn:${p}:iam::${account}:instance-profile/${this.ref(stack, name)}`;
+      case 'AWS::Lambda::Function.Arn':
+        return `arn:${p}:lambda:${region}:${account}:function:${this.ref(stack, name)}`;
+      case 'AWS::EC2::LaunchTemplate.LaunchTemplateId':
+        return this.ref(stack, name);
       case 'AWS::EC2::LaunchTemplate.LatestVersionNumber':
-      case 'AWS::EC2::LaunchTemplate.DefaultVersionNumber': return '1';
-      case 'AWS::EC2::SecurityGroup.GroupId': return this.ref(stack, name);
+      case 'AWS::EC2::LaunchTemplate.DefaultVersionNumber':
+        return '1';
+      case 'AWS::EC2::SecurityGroup.GroupId':
+        return this.ref(stack, name);
       case 'AWS::MSK::ServerlessCluster.Arn':
-      case 'AWS::MSK::Cluster.Arn': return `arn:${p}:kafka:${region}:${account}:cluster/${this.prop(stack, name, 'ClusterName') ?? name}/0b7e4c1d-6f5a-4e2b-9c3d-2a1b0c9d8e7f-s1`;
-      case 'AWS::StepFunctions::StateMachine.Arn': return `arn:${p}:states:${region}:${account}:stateMachine:${this.prop(stack, name, 'StateMachineName') ?? name}`;
-      case 'AWS::StepFunctions::StateMachine.Name': return this.prop(stack, name, 'StateMachineName') ?? name;
-      case 'AWS::Logs::LogGroup.Arn': return `arn:${p}:logs:${region}:${account}:log-group:${this.prop(stack, name, 'LogGroupName') ?? name}:*`;
-      default: return `arn:${p}:unresolved:${region}:${account}:${r.Type}/${name}/${attribute}`;
+      case 'AWS::MSK::Cluster.Arn':
+        return `arn:${p}:kafka:${region}:${account}:cluster/${this.prop(stack, name, 'ClusterName') ?? name}/0b7e4c1d-6f5a-4e2b-9c3d-2a1b0c9d8e7f-s1`;
+      case 'AWS::StepFunctions::StateMachine.Arn':
+        return `arn:${p}:states:${region}:${account}:stateMachine:${this.prop(stack, name, 'StateMachineName') ?? name}`;
+      case 'AWS::StepFunctions::StateMachine.Name':
+        return this.prop(stack, name, 'StateMachineName') ?? name;
+      case 'AWS::Logs::LogGroup.Arn':
+        return `arn:${p}:logs:${region}:${account}:log-group:${this.prop(stack, name, 'LogGroupName') ?? name}:*`;
+      default:
+        return `arn:${p}:unresolved:${region}:${account}:${r.Type}/${name}/${attribute}`;
     }
   }
 
@@ -134,14 +177,19 @@ export class DeployedApp {
       const [k] = keys as [string];
       const arg = o[k];
       switch (k) {
-        case 'Ref': return this.ref(stack, arg);
+        case 'Ref':
+          return this.ref(stack, arg);
         case 'Fn::GetAtt': {
-          const [name, attribute] = typeof arg === 'string' ? (arg.split('.') as [string, string]) : (arg as [string, string]);
+          const [name, attribute] =
+            typeof arg === 'string' ? (arg.split('.') as [string, string]) : (arg as [string, string]);
           return this.getAtt(stack, name, attribute);
         }
-        case 'Fn::Join': return (this.resolve(stack, arg[1]) as unknown[]).join(arg[0]);
-        case 'Fn::Select': return (this.resolve(stack, arg[1]) as unknown[])[Number(this.resolve(stack, arg[0]))];
-        case 'Fn::Split': return String(this.resolve(stack, arg[1])).split(arg[0]);
+        case 'Fn::Join':
+          return (this.resolve(stack, arg[1]) as unknown[]).join(arg[0]);
+        case 'Fn::Select':
+          return (this.resolve(stack, arg[1]) as unknown[])[Number(this.resolve(stack, arg[0]))];
+        case 'Fn::Split':
+          return String(this.resolve(stack, arg[1])).split(arg[0]);
         case 'Fn::ImportValue': {
           const name = this.resolve(stack, arg) as string;
           const exported = this.exports.get(name);
@@ -152,10 +200,15 @@ export class DeployedApp {
           const [text, vars] = typeof arg === 'string' ? [arg, {}] : (arg as [string, Record<string, unknown>]);
           return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
             if (name in vars) return String(this.resolve(stack, vars[name]));
-            return String(name.includes('.') && !name.startsWith('AWS::') ? this.resolve(stack, { 'Fn::GetAtt': name }) : this.ref(stack, name));
+            return String(
+              name.includes('.') && !name.startsWith('AWS::')
+                ? this.resolve(stack, { 'Fn::GetAtt': name })
+                : this.ref(stack, name),
+            );
           });
         }
-        case 'Fn::GetAZs': return ['a', 'b', 'c'].map((z) => `${this.region}${z}`);
+        case 'Fn::GetAZs':
+          return ['a', 'b', 'c'].map((z) => `${this.region}${z}`);
       }
     }
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, this.resolve(stack, v)]));
@@ -174,7 +227,11 @@ export class DeployedApp {
     const fn = this.resource(stack, logicalId);
     if (fn.Type !== 'AWS::Lambda::Function') throw new Error(`${stack}/${logicalId} is a ${fn.Type}, not a function`);
     const roleRef = fn.Properties!.Role as { 'Fn::GetAtt': [string, string] };
-    return { ...this.roleByLogicalId(stack, roleRef['Fn::GetAtt'][0]), handler: `${stack}/${logicalId}`, environment: this.resolve(stack, fn.Properties!.Environment?.Variables ?? {}) };
+    return {
+      ...this.roleByLogicalId(stack, roleRef['Fn::GetAtt'][0]),
+      handler: `${stack}/${logicalId}`,
+      environment: this.resolve(stack, fn.Properties!.Environment?.Variables ?? {}),
+    };
   }
 
   /** A role construct (e.g. the SageMaker execution role) and its identity policies, resolved. */
@@ -186,8 +243,9 @@ export class DeployedApp {
   roleByLogicalId(stack: string, roleId: string): Omit<FunctionRole, 'handler' | 'environment'> {
     const role = this.resource(stack, roleId);
     const policies: FunctionRole['policies'] = [];
-    for (const p of (role.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]) policies.push({ name: p.PolicyName, document: this.resolve(stack, p.PolicyDocument) });
-    for (const arn of (this.resolve(stack, role.Properties?.ManagedPolicyArns ?? []) as string[])) {
+    for (const p of (role.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[])
+      policies.push({ name: p.PolicyName, document: this.resolve(stack, p.PolicyDocument) });
+    for (const arn of this.resolve(stack, role.Properties?.ManagedPolicyArns ?? []) as string[]) {
       const name = arn.split('/').pop()!;
       const doc = AWS_MANAGED[name];
       if (!doc) throw new Error(`role ${roleId} attaches ${arn}, which the IAM harness does not know`);
@@ -196,7 +254,8 @@ export class DeployedApp {
     for (const [id, r] of Object.entries(this.templates[stack]!.Resources)) {
       if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
       const roles = (r.Properties?.Roles ?? []) as { Ref?: string }[];
-      if (roles.some((x) => x.Ref === roleId)) policies.push({ name: id, document: this.resolve(stack, r.Properties!.PolicyDocument) });
+      if (roles.some((x) => x.Ref === roleId))
+        policies.push({ name: id, document: this.resolve(stack, r.Properties!.PolicyDocument) });
     }
     return { roleArn: this.getAtt(stack, roleId, 'Arn') as string, policies };
   }
@@ -212,7 +271,8 @@ export class DeployedApp {
 
   /** The key policy of the KMS key with this ARN. */
   keyPolicy(keyArn: string): PolicyDocument | undefined {
-    return this.resourcesOfType('AWS::KMS::Key').find((k) => this.getAtt(k.stack, k.logicalId, 'Arn') === keyArn)?.props.KeyPolicy;
+    return this.resourcesOfType('AWS::KMS::Key').find((k) => this.getAtt(k.stack, k.logicalId, 'Arn') === keyArn)?.props
+      .KeyPolicy;
   }
 
   /** The customer KMS key S3 encrypts new objects of this bucket with, if any. */
@@ -225,16 +285,22 @@ export class DeployedApp {
   bucketPolicy(bucket: string): PolicyDocument | undefined {
     const bucketRef = this.resourcesOfType('AWS::S3::Bucket').find((x) => x.props.BucketName === bucket);
     if (!bucketRef) return undefined;
-    return this.resourcesOfType('AWS::S3::BucketPolicy').find((p) => p.stack === bucketRef.stack && p.props.Bucket === bucket)?.props.PolicyDocument;
+    return this.resourcesOfType('AWS::S3::BucketPolicy').find(
+      (p) => p.stack === bucketRef.stack && p.props.Bucket === bucket,
+    )?.props.PolicyDocument;
   }
 
   tableKey(table: string): string | undefined {
     const t = this.resourcesOfType('AWS::DynamoDB::Table').find((x) => x.props.TableName === table);
-    return t?.props.SSESpecification?.SSEEnabled && t.props.SSESpecification.KMSMasterKeyId ? t.props.SSESpecification.KMSMasterKeyId : undefined;
+    return t?.props.SSESpecification?.SSEEnabled && t.props.SSESpecification.KMSMasterKeyId
+      ? t.props.SSESpecification.KMSMasterKeyId
+      : undefined;
   }
 
   topicKey(topicArn: string): string | undefined {
-    const t = this.resourcesOfType('AWS::SNS::Topic').find((x) => this.getAtt(x.stack, x.logicalId, 'TopicArn') === topicArn);
+    const t = this.resourcesOfType('AWS::SNS::Topic').find(
+      (x) => this.getAtt(x.stack, x.logicalId, 'TopicArn') === topicArn,
+    );
     return t?.props.KmsMasterKeyId;
   }
 
@@ -244,9 +310,15 @@ export class DeployedApp {
     if (!lt) return undefined;
     const data = lt.props.LaunchTemplateData ?? {};
     const profileArn: string | undefined = data.IamInstanceProfile?.Arn;
-    const profile = this.resourcesOfType('AWS::IAM::InstanceProfile').find((p) => this.getAtt(p.stack, p.logicalId, 'Arn') === profileArn);
-    const instanceRoleArns = ((profile?.props.Roles ?? []) as string[]).map((name) => `arn:${this.partition}:iam::${this.account}:role/${name}`);
-    const volumeKeys = ((data.BlockDeviceMappings ?? []) as { Ebs?: { KmsKeyId?: string } }[]).flatMap((b) => (b.Ebs?.KmsKeyId ? [b.Ebs.KmsKeyId] : []));
+    const profile = this.resourcesOfType('AWS::IAM::InstanceProfile').find(
+      (p) => this.getAtt(p.stack, p.logicalId, 'Arn') === profileArn,
+    );
+    const instanceRoleArns = ((profile?.props.Roles ?? []) as string[]).map(
+      (name) => `arn:${this.partition}:iam::${this.account}:role/${name}`,
+    );
+    const volumeKeys = ((data.BlockDeviceMappings ?? []) as { Ebs?: { KmsKeyId?: string } }[]).flatMap((b) =>
+      b.Ebs?.KmsKeyId ? [b.Ebs.KmsKeyId] : [],
+    );
     return { instanceRoleArns, volumeKeys, imageId: data.ImageId };
   }
 }

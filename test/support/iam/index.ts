@@ -7,7 +7,15 @@ import { checkRecordedCalls, type NameMap } from './check-calls.js';
 import { DeployedApp, type FunctionRole } from './deployed-app.js';
 import { recordedCalls } from './recorder.js';
 
-export { asHandler, clearRecordedCalls, installAwsCallRecorder, outsideHandler, recordedCalls, runAs, type RecordedCall } from './recorder.js';
+export {
+  asHandler,
+  clearRecordedCalls,
+  installAwsCallRecorder,
+  outsideHandler,
+  recordedCalls,
+  runAs,
+  type RecordedCall,
+} from './recorder.js';
 export { DeployedApp, DEPLOY_ACCOUNT, type FunctionRole, type PolicyDocument } from './deployed-app.js';
 export { checkRecordedCalls, deployedCall, simulateRequest, type IamFailure, type NameMap } from './check-calls.js';
 export { iamRequestsFor, type IamRequest } from './iam-requests.js';
@@ -30,12 +38,23 @@ export function deployedApp(overrides?: ConfigOverrides): { synth: Synthesized; 
  * of `roles` made no AWS call at all (a run that exercised nothing proves nothing), except those in
  * `options.noCalls`, which must have made none (e.g. a task that only computes).
  */
-export async function expectCallsAllowed(app: DeployedApp, roles: readonly FunctionRole[], names: NameMap = {}, options: { noCalls?: readonly FunctionRole[] } = {}): Promise<{ checked: number }> {
+export async function expectCallsAllowed(
+  app: DeployedApp,
+  roles: readonly FunctionRole[],
+  names: NameMap = {},
+  options: { noCalls?: readonly FunctionRole[] } = {},
+): Promise<{ checked: number }> {
   const all = [...roles, ...(options.noCalls ?? [])];
   const { failures, checked, handlers } = await checkRecordedCalls({ app, roles: all, calls: recordedCalls(), names });
   const idle = roles.filter((r) => !handlers.has(r.handler)).map((r) => r.handler);
   expect(idle, 'handlers that made no AWS call during the run').toEqual([]);
-  expect((options.noCalls ?? []).filter((r) => handlers.has(r.handler)).map((r) => r.handler), 'handlers expected to make no AWS call').toEqual([]);
-  expect(failures.map((f) => f.message), `${failures.length} call(s) the deployed policies do not allow`).toEqual([]);
+  expect(
+    (options.noCalls ?? []).filter((r) => handlers.has(r.handler)).map((r) => r.handler),
+    'handlers expected to make no AWS call',
+  ).toEqual([]);
+  expect(
+    failures.map((f) => f.message),
+    `${failures.length} call(s) the deployed policies do not allow`,
+  ).toEqual([]);
   return { checked };
 }

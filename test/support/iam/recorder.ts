@@ -31,7 +31,12 @@ export function installAwsCallRecorder(): void {
   Client.prototype.send = function recordedSend(this: Client<any, any, any, any>, command: any, ...rest: any[]) {
     const handler = scope.getStore();
     if (handler === undefined) return original.call(this, command, ...rest);
-    const call: RecordedCall = { handler, client: this.constructor.name, command: String(command?.constructor?.name ?? 'Unknown').replace(/Command$/, ''), input: command?.input ?? {} };
+    const call: RecordedCall = {
+      handler,
+      client: this.constructor.name,
+      command: String(command?.constructor?.name ?? 'Unknown').replace(/Command$/, ''),
+      input: command?.input ?? {},
+    };
     calls.push(call);
     const result = original.call(this, command, ...rest);
     // The callback form returns undefined; every SignalForge call site uses the promise form.

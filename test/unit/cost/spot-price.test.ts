@@ -25,7 +25,18 @@ describe('spot price integration', () => {
 
   it('labels a local run as an estimate from local seconds and the configured price', async () => {
     const cost = await priceRun(
-      [{ backend: 'local', id: '42', launchedAt: t('00:00').toISOString(), terminatedAt: t('00:30').toISOString(), interrupted: false, shardId: 's000', attempt: 1, configs: ['AAPL#1d'] }],
+      [
+        {
+          backend: 'local',
+          id: '42',
+          launchedAt: t('00:00').toISOString(),
+          terminatedAt: t('00:30').toISOString(),
+          interrupted: false,
+          shardId: 's000',
+          attempt: 1,
+          configs: ['AAPL#1d'],
+        },
+      ],
       { config: defaultConfig, now: () => t('01:00') },
     );
     const price = defaultConfig.pricing.spotPerHour[defaultConfig.training.instanceTypes[0]!]!;

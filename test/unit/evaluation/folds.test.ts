@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { finalFitSplit, FoldError, rangesToIndices, walkForwardFolds, type WalkForwardSettings } from '../../../core/evaluation/index.js';
+import {
+  finalFitSplit,
+  FoldError,
+  rangesToIndices,
+  walkForwardFolds,
+  type WalkForwardSettings,
+} from '../../../core/evaluation/index.js';
 import { Mulberry32 } from '../../../core/random/index.js';
 
 /** Every violation of the fold contract, in words (empty when the folds are sound). */
@@ -19,16 +25,19 @@ function violations(s: WalkForwardSettings): string[] {
       if (i + s.purgeGap >= start) out.push(`fold ${fold.index}: sample ${i} within the purge gap of test ${start}`);
       // Embargo: nothing within `embargo` samples after an earlier test fold is fitted on.
       for (const earlier of folds.slice(0, fold.index)) {
-        if (i >= earlier.test.end && i < earlier.test.end + s.embargo) out.push(`fold ${fold.index}: sample ${i} in the embargo after fold ${earlier.index}`);
+        if (i >= earlier.test.end && i < earlier.test.end + s.embargo)
+          out.push(`fold ${fold.index}: sample ${i} in the embargo after fold ${earlier.index}`);
       }
     }
     // The inner validation slice is purged from the training part the same way.
     const train = rangesToIndices(fold.train);
     const val = rangesToIndices(fold.validation);
-    if (train[train.length - 1]! + s.purgeGap >= val[0]!) out.push(`fold ${fold.index}: training touches the validation slice`);
+    if (train[train.length - 1]! + s.purgeGap >= val[0]!)
+      out.push(`fold ${fold.index}: training touches the validation slice`);
   }
   // Test folds are adjacent and end at the last sample: pooled OOS predictions cover each test sample once.
-  for (let k = 1; k < folds.length; k++) if (folds[k]!.test.start !== folds[k - 1]!.test.end) out.push(`fold ${k} not adjacent`);
+  for (let k = 1; k < folds.length; k++)
+    if (folds[k]!.test.start !== folds[k - 1]!.test.end) out.push(`fold ${k} not adjacent`);
   if (folds[folds.length - 1]!.test.end !== s.samples) out.push('last fold does not end at the last sample');
   return out;
 }
@@ -82,7 +91,12 @@ describe('walk-forward folds', () => {
   });
 
   it('too little data is a FoldError, and the production refit keeps only the early-stopping slice out', () => {
-    expect(() => walkForwardFolds({ samples: 30, folds: 5, purgeGap: 5, embargo: 0, innerValidationFraction: 0.15 })).toThrow(FoldError);
-    expect(finalFitSplit(100, 3, 0.2)).toEqual({ train: [{ start: 0, end: 77 }], validation: [{ start: 80, end: 100 }] });
+    expect(() =>
+      walkForwardFolds({ samples: 30, folds: 5, purgeGap: 5, embargo: 0, innerValidationFraction: 0.15 }),
+    ).toThrow(FoldError);
+    expect(finalFitSplit(100, 3, 0.2)).toEqual({
+      train: [{ start: 0, end: 77 }],
+      validation: [{ start: 80, end: 100 }],
+    });
   });
 });

@@ -28,7 +28,14 @@ function series(seed: number, phi: number): OhlcvBar[] {
     r = phi * r + 0.01 * gaussian(rand);
     const open = price;
     price *= Math.exp(r);
-    bars.push({ t: Date.UTC(2020, 0, 1) + i * 86_400_000, o: open, h: Math.max(open, price) * 1.002, l: Math.min(open, price) * 0.998, c: price, v: 1e6 });
+    bars.push({
+      t: Date.UTC(2020, 0, 1) + i * 86_400_000,
+      o: open,
+      h: Math.max(open, price) * 1.002,
+      l: Math.min(open, price) * 0.998,
+      c: price,
+      v: 1e6,
+    });
   }
   return bars;
 }
@@ -68,7 +75,8 @@ function ridgeAr(ds: Dataset, bars: readonly OhlcvBar[], p: number): Float64Arra
     }
     for (let i = 1; i <= p; i++) xtx[i]![i]! += 1e-4 * train.length; // ridge on the lags, not the intercept
     const beta = solve(xtx, xty);
-    for (let s = fold.test.start; s < fold.test.end; s++) out[s - first] = x(s).reduce((acc, v, i) => acc + v * beta[i]!, 0);
+    for (let s = fold.test.start; s < fold.test.end; s++)
+      out[s - first] = x(s).reduce((acc, v, i) => acc + v * beta[i]!, 0);
   }
   return out;
 }
@@ -84,7 +92,13 @@ function gateRun(seed: number, phi: number): GateDecision[] {
     const oosMse = trialsOos.map((o) => o.reduce((s, v, i) => s + (v - actual[i]!) ** 2, 0));
     const selected = oosMse.indexOf(Math.min(...oosMse));
     const ev = cfg.evaluation;
-    const settings = { costBps: ev.costBps, purgeGapBars: cfg.training.hyperparameters.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars };
+    const settings = {
+      costBps: ev.costBps,
+      purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
+      embargoBars: ev.embargoBars,
+      innerValidationFraction: ev.innerValidationFraction,
+      rescoreHistoryBars: ev.rescoreHistoryBars,
+    };
     const { evaluation } = walkForwardEvaluation({ dataset: ds, bars, trialsOos, selected, timeframe: '1d', settings });
     candidates.push({ key: `S${c}#1d`, version: 1, evaluation, champion: null });
   }
@@ -99,10 +113,13 @@ describe('the gate on many seeds', () => {
       const decisions = gateRun(seed, 0);
       if (decisions.every((d) => d.verdict === 'rejected')) clean++;
       pValues.push(...decisions.map((d) => d.dm!.pValue));
-      for (const d of decisions) if (d.verdict === 'rejected') expect(d.reasons.join(' ')).not.toMatch(/all checks passed/);
+      for (const d of decisions)
+        if (d.verdict === 'rejected') expect(d.reasons.join(' ')).not.toMatch(/all checks passed/);
     }
     const rate = clean / SEEDS;
-    console.log(`noise: ${clean}/${SEEDS} runs promoted nothing (rate ${rate.toFixed(3)}); ${pValues.filter((p) => p <= 0.05).length}/${pValues.length} raw DM p-values <= 0.05`);
+    console.log(
+      `noise: ${clean}/${SEEDS} runs promoted nothing (rate ${rate.toFixed(3)}); ${pValues.filter((p) => p <= 0.05).length}/${pValues.length} raw DM p-values <= 0.05`,
+    );
     expect(rate).toBeGreaterThanOrEqual(0.95);
   });
 
@@ -116,7 +133,9 @@ describe('the gate on many seeds', () => {
       promotedConfigs += n;
       if (n > 0) promotedRuns++;
     }
-    console.log(`AR(1) phi 0.3: ${promotedRuns}/${seeds} runs promoted something; ${promotedConfigs}/${seeds * CONFIGS} configs promotable`);
+    console.log(
+      `AR(1) phi 0.3: ${promotedRuns}/${seeds} runs promoted something; ${promotedConfigs}/${seeds * CONFIGS} configs promotable`,
+    );
     expect(promotedRuns / seeds).toBeGreaterThanOrEqual(0.8);
     expect(promotedConfigs / (seeds * CONFIGS)).toBeGreaterThanOrEqual(0.75);
   });
@@ -124,37 +143,90 @@ describe('the gate on many seeds', () => {
 
 describe('gate decisions', () => {
   const ev = cfg.evaluation;
-  const settings = { costBps: ev.costBps, purgeGapBars: cfg.training.hyperparameters.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars };
+  const settings = {
+    costBps: ev.costBps,
+    purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
+    embargoBars: ev.embargoBars,
+    innerValidationFraction: ev.innerValidationFraction,
+    rescoreHistoryBars: ev.rescoreHistoryBars,
+  };
   /** The first seed's AR(phi) evaluation (ridge AR(1), one trial) that satisfies `accept`. */
-  const findEvaluation = (phi: number, accept: (e: ReturnType<typeof walkForwardEvaluation>['evaluation']) => boolean) => {
+  const findEvaluation = (
+    phi: number,
+    accept: (e: ReturnType<typeof walkForwardEvaluation>['evaluation']) => boolean,
+  ) => {
     for (let seed = 1; seed < 200; seed++) {
       const b = series(seed, phi);
       const d = buildDataset(b, spec, datasetConfig(cfg, 8));
-      const e = walkForwardEvaluation({ dataset: d, bars: b, trialsOos: [ridgeAr(d, b, 1)], selected: 0, timeframe: '1d', settings }).evaluation;
+      const e = walkForwardEvaluation({
+        dataset: d,
+        bars: b,
+        trialsOos: [ridgeAr(d, b, 1)],
+        selected: 0,
+        timeframe: '1d',
+        settings,
+      }).evaluation;
       if (accept(e)) return { evaluation: e, dataset: d, bars: b };
     }
     throw new Error(`no seed of AR(${phi}) satisfies the condition`);
   };
   // The absolute bar passed with room to spare, so the champion alone decides below.
-  const { evaluation: skilled, dataset: ds, bars } = findEvaluation(0.3, (e) => e.dieboldMariano.pValue < 1e-3 && e.deflatedSharpe.probability > 0.99 && e.pooled.model.sharpe > 0);
-  const window = { from: skilled.latestFold.times[0]!, to: skilled.latestFold.times.at(-1)!, samples: skilled.latestFold.times.length };
-  const champion = (improvement: number) => ({ version: 3, loss: 1e-4, candidateLoss: 1e-4 * (1 - improvement), improvement, netSharpe: 0.5, candidateNetSharpe: 1, window });
+  const {
+    evaluation: skilled,
+    dataset: ds,
+    bars,
+  } = findEvaluation(
+    0.3,
+    (e) => e.dieboldMariano.pValue < 1e-3 && e.deflatedSharpe.probability > 0.99 && e.pooled.model.sharpe > 0,
+  );
+  const window = {
+    from: skilled.latestFold.times[0]!,
+    to: skilled.latestFold.times.at(-1)!,
+    samples: skilled.latestFold.times.length,
+  };
+  const champion = (improvement: number) => ({
+    version: 3,
+    loss: 1e-4,
+    candidateLoss: 1e-4 * (1 - improvement),
+    improvement,
+    netSharpe: 0.5,
+    candidateNetSharpe: 1,
+    window,
+  });
 
   it('a skilled candidate passes; the same candidate short of the champion margin is rejected with both losses', () => {
     const [pass] = decideGate([{ key: 'A#1d', version: 4, evaluation: skilled, champion: champion(0.05) }], ev);
     expect(pass!.verdict).toBe('promotable');
-    expect(pass!.champion).toMatchObject({ version: 3, improvement: 0.05, window, netSharpe: 0.5, candidateNetSharpe: 1 });
+    expect(pass!.champion).toMatchObject({
+      version: 3,
+      improvement: 0.05,
+      window,
+      netSharpe: 0.5,
+      candidateNetSharpe: 1,
+    });
     expect(pass!.reasons[0]).toMatch(/^all checks passed: DM p = .* beats production v3 by 5\.00% >= 1\.00%/);
     const [fail] = decideGate([{ key: 'A#1d', version: 4, evaluation: skilled, champion: champion(0.005) }], ev);
     expect(fail!.verdict).toBe('rejected');
-    expect(fail!.reasons).toEqual([expect.stringMatching(/vs production v3 on .* MSE 9\.950e-5 vs 1\.000e-4, improvement 0\.50% < required 1\.00%/)]);
+    expect(fail!.reasons).toEqual([
+      expect.stringMatching(/vs production v3 on .* MSE 9\.950e-5 vs 1\.000e-4, improvement 0\.50% < required 1\.00%/),
+    ]);
   });
 
   it('a champion that cannot be re-scored fails closed; missing evaluation and constant predictions are rejected', () => {
-    const [closed] = decideGate([{ key: 'A#1d', version: 4, evaluation: skilled, champion: 'production v3 artifact sha256 differs' }], ev);
+    const [closed] = decideGate(
+      [{ key: 'A#1d', version: 4, evaluation: skilled, champion: 'production v3 artifact sha256 differs' }],
+      ev,
+    );
     expect(closed!.verdict).toBe('rejected');
     expect(closed!.reasons[0]).toMatch(/production could not be re-scored .*sha256 differs/);
-    const flat = walkForwardEvaluation({ dataset: ds, bars, trialsOos: [new Float64Array(skilled.latestFold.times.length * ds.folds.length).fill(0.001)], selected: 0, timeframe: '1d', settings }).evaluation;
+    const flat = walkForwardEvaluation({
+      dataset: ds,
+      bars,
+      trialsOos: [new Float64Array(skilled.latestFold.times.length * ds.folds.length).fill(0.001)],
+      selected: 0,
+      timeframe: '1d',
+      settings,
+    }).evaluation;
     const [constant, none] = decideGate(
       [
         { key: 'A#1d', version: 4, evaluation: flat, champion: null },
@@ -163,12 +235,19 @@ describe('gate decisions', () => {
       ev,
     );
     expect(constant!.reasons.join('; ')).toMatch(/degenerate out-of-sample predictions: 1 distinct value/);
-    expect(none).toMatchObject({ verdict: 'rejected', dm: null, reasons: [expect.stringMatching(/no walk-forward evaluation/)] });
+    expect(none).toMatchObject({
+      verdict: 'rejected',
+      dm: null,
+      reasons: [expect.stringMatching(/no walk-forward evaluation/)],
+    });
   });
 
   it("Holm adjusts each config's p-value over the run: the same evidence fails in a larger family", () => {
     // A weaker edge: p-value between alpha / 4 and alpha.
-    const weak = findEvaluation(0.1, (e) => e.dieboldMariano.pValue > ev.alpha / 4 && e.dieboldMariano.pValue < ev.alpha).evaluation;
+    const weak = findEvaluation(
+      0.1,
+      (e) => e.dieboldMariano.pValue > ev.alpha / 4 && e.dieboldMariano.pValue < ev.alpha,
+    ).evaluation;
     const alone = decideGate([{ key: 'W#1d', version: 1, evaluation: weak, champion: null }], ev)[0]!;
     expect(alone.dm!.adjustedPValue).toBe(alone.dm!.pValue);
     const family = decideGate(
@@ -184,17 +263,34 @@ describe('gate decisions', () => {
 describe('sanity on diverged predictions', () => {
   it('NaN out-of-sample predictions are counted, scored as the naive forecast, and rejected by the gate', () => {
     const ev = cfg.evaluation;
-    const settings = { costBps: ev.costBps, purgeGapBars: cfg.training.hyperparameters.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars };
+    const settings = {
+      costBps: ev.costBps,
+      purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
+      embargoBars: ev.embargoBars,
+      innerValidationFraction: ev.innerValidationFraction,
+      rescoreHistoryBars: ev.rescoreHistoryBars,
+    };
     const bars = series(3, 0.3);
     const ds = buildDataset(bars, spec, datasetConfig(cfg, 8));
     const oos = ridgeAr(ds, bars, 1);
     for (let i = 0; i < oos.length; i += 7) oos[i] = Number.NaN;
-    const { evaluation } = walkForwardEvaluation({ dataset: ds, bars, trialsOos: [oos], selected: 0, timeframe: '1d', settings });
+    const { evaluation } = walkForwardEvaluation({
+      dataset: ds,
+      bars,
+      trialsOos: [oos],
+      selected: 0,
+      timeframe: '1d',
+      settings,
+    });
     expect(evaluation.predictions.nonFinite).toBe(Math.ceil(oos.length / 7));
     expect(Number.isFinite(evaluation.pooled.model.mse)).toBe(true);
-    expect(JSON.parse(JSON.stringify(evaluation.latestFold.predictions)).every((v: unknown) => typeof v === 'number')).toBe(true);
+    expect(
+      JSON.parse(JSON.stringify(evaluation.latestFold.predictions)).every((v: unknown) => typeof v === 'number'),
+    ).toBe(true);
     const [d] = decideGate([{ key: 'N#1d', version: 1, evaluation, champion: null }], ev);
     expect(d!.verdict).toBe('rejected');
-    expect(d!.reasons.join('; ')).toMatch(new RegExp(`${evaluation.predictions.nonFinite} out-of-sample predictions are not finite`));
+    expect(d!.reasons.join('; ')).toMatch(
+      new RegExp(`${evaluation.predictions.nonFinite} out-of-sample predictions are not finite`),
+    );
   });
 });

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { directionalAccuracy, equityCurve, evaluatePredictions, hitRate, mae, maxDrawdown, mse, sharpe, signBacktest, signStrategyReturns, PERIODS_PER_YEAR } from '../../../core/evaluation/index.js';
+import {
+  directionalAccuracy,
+  equityCurve,
+  evaluatePredictions,
+  hitRate,
+  mae,
+  maxDrawdown,
+  mse,
+  sharpe,
+  signBacktest,
+  signStrategyReturns,
+  PERIODS_PER_YEAR,
+} from '../../../core/evaluation/index.js';
 
 // A hand-computed series. Actual next-bar returns and predictions:
 const actual = [0.01, -0.02, 0.03, -0.01, 0.0, 0.02];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deflatedSharpe, dieboldMariano, expectedMaxSharpe, holmAdjust, normalCdf, normalQuantile, squaredErrors } from '../../../core/evaluation/index.js';
+import {
+  deflatedSharpe,
+  dieboldMariano,
+  expectedMaxSharpe,
+  holmAdjust,
+  normalCdf,
+  normalQuantile,
+  squaredErrors,
+} from '../../../core/evaluation/index.js';
 
 // Reference values: PyPI package `dieboldmariano` 1.1.0, dm_test(actual, model, naive, h=h, one_sided=True,
 // harvey_correction=True, variance_estimator="bartlett") with naive = 30 zeros. That package's Bartlett estimator
@@ -7,9 +15,21 @@ import { deflatedSharpe, dieboldMariano, expectedMaxSharpe, holmAdjust, normalCd
 // ours (mean(L_naive - L_model)) has the opposite sign and the same one-sided p-value. The inputs are
 // numpy.random.default_rng(11): actual ~ N(0, 0.01), good = 0.7 actual + N(0, 0.004), weak = 0.3 actual + N(0, 0.008),
 // rounded to 5 decimals.
-const actual = [0.00034, 0.0136, 0.01225, -0.0051, -0.00298, -0.00527, 0.0057, -0.00056, 0.00747, -0.01847, 0.01567, -0.00096, 0.0068, -0.00137, -0.00379, 0.00463, 0.00825, -0.00203, -0.00153, 0.00686, -0.0087, -0.01514, 0.00395, -0.00671, -0.0192, -0.00814, -0.00468, -0.01193, -0.01492, 0.00037];
-const good = [0.00383, 0.00859, 0.0056, -0.00203, 0.00078, -0.00489, 0.00617, 0.00378, 0.0044, -0.01618, 0.01236, 0.00032, 0.00916, -0.0061, -0.0053, -0.00011, -0.00116, -0.00092, 0.00104, 0.00185, -0.00055, -0.00731, 0.00527, -0.00309, -0.00962, -0.01103, -0.00082, -0.00594, -0.01751, 0.00165];
-const weak = [-0.0019, 0.01033, 0.00016, -0.00168, 0.00185, -0.00859, 0.0065, -0.00101, 0.00618, -0.00972, 0.01339, 0.00455, 0.00062, 0.00464, 0.00894, 0.01572, -0.01011, 0.00646, 0.00326, 0.00131, -0.01066, 0.00552, -0.00891, 0.00252, 0.00465, -0.01524, -0.00382, -0.01405, -0.00252, 0.01223];
+const actual = [
+  0.00034, 0.0136, 0.01225, -0.0051, -0.00298, -0.00527, 0.0057, -0.00056, 0.00747, -0.01847, 0.01567, -0.00096, 0.0068,
+  -0.00137, -0.00379, 0.00463, 0.00825, -0.00203, -0.00153, 0.00686, -0.0087, -0.01514, 0.00395, -0.00671, -0.0192,
+  -0.00814, -0.00468, -0.01193, -0.01492, 0.00037,
+];
+const good = [
+  0.00383, 0.00859, 0.0056, -0.00203, 0.00078, -0.00489, 0.00617, 0.00378, 0.0044, -0.01618, 0.01236, 0.00032, 0.00916,
+  -0.0061, -0.0053, -0.00011, -0.00116, -0.00092, 0.00104, 0.00185, -0.00055, -0.00731, 0.00527, -0.00309, -0.00962,
+  -0.01103, -0.00082, -0.00594, -0.01751, 0.00165,
+];
+const weak = [
+  -0.0019, 0.01033, 0.00016, -0.00168, 0.00185, -0.00859, 0.0065, -0.00101, 0.00618, -0.00972, 0.01339, 0.00455,
+  0.00062, 0.00464, 0.00894, 0.01572, -0.01011, 0.00646, 0.00326, 0.00131, -0.01066, 0.00552, -0.00891, 0.00252,
+  0.00465, -0.01524, -0.00382, -0.01405, -0.00252, 0.01223,
+];
 const naive = new Array<number>(actual.length).fill(0);
 const REFERENCE: { name: string; pred: number[]; h: number; statistic: number; pValue: number }[] = [
   { name: 'good', pred: good, h: 1, statistic: 3.4984106783745927, pValue: 0.0007654137258440391 },
@@ -53,7 +73,14 @@ describe('Deflated Sharpe Ratio (Bailey & López de Prado 2014)', () => {
     // SR 2.5 over T = 1250 daily observations (5 years of 250 days), skewness -3, kurtosis 10. The paper reports the
     // expected maximum SR0 ≈ 0.1132 (non-annualised) and DSR ≈ 0.9004.
     const perYear = 250;
-    const r = deflatedSharpe({ sharpe: 2.5 / Math.sqrt(perYear), observations: 1250, skewness: -3, kurtosis: 10, trials: 100, sharpeVariance: 0.5 / perYear });
+    const r = deflatedSharpe({
+      sharpe: 2.5 / Math.sqrt(perYear),
+      observations: 1250,
+      skewness: -3,
+      kurtosis: 10,
+      trials: 100,
+      sharpeVariance: 0.5 / perYear,
+    });
     expect(r.expectedMaxSharpe).toBeCloseTo(0.1132, 4);
     expect(r.probability).toBeCloseTo(0.9004, 3);
   });

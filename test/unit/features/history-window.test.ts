@@ -17,7 +17,14 @@ import { buildDataset, datasetConfig } from '../../../gpu-trainer/dataset.js';
 import { loadSp500Daily } from '../../../local/replay/vega.js';
 
 // Real data: S&P 500 daily OHLCV 2000-2020 from vega-datasets, through the ingest loader.
-const sp500: OhlcvBar[] = loadSp500Daily().map((d) => ({ t: Date.parse(`${d.date}T00:00:00Z`), o: d.o, h: d.h, l: d.l, c: d.c, v: d.v }));
+const sp500: OhlcvBar[] = loadSp500Daily().map((d) => ({
+  t: Date.parse(`${d.date}T00:00:00Z`),
+  o: d.o,
+  h: d.h,
+  l: d.l,
+  c: d.c,
+  v: d.v,
+}));
 const spec = makeFeatureSpec();
 const H = spec.historyBars;
 const cfg = loadConfig({ env: {} });
@@ -38,7 +45,11 @@ describe('historyBars: the exact trailing history of a feature row', () => {
     const p = spec.params;
     const slowEma = (p.macdSlow - 1) / (p.macdSlow + 1);
     const wilder = (p.rsiPeriod - 1) / p.rsiPeriod;
-    const weights = (h: number) => [slowEma ** (h - 1), wilder ** (h - 1 - p.rsiPeriod), ((p.macdSignal - 1) / (p.macdSignal + 1)) ** (h - 1 - (p.macdSlow - 1))];
+    const weights = (h: number) => [
+      slowEma ** (h - 1),
+      wilder ** (h - 1 - p.rsiPeriod),
+      ((p.macdSignal - 1) / (p.macdSignal + 1)) ** (h - 1 - (p.macdSlow - 1)),
+    ];
     expect(Math.max(...weights(H))).toBeLessThanOrEqual(SEED_WEIGHT_TOLERANCE);
     expect(Math.max(...weights(H - 1))).toBeGreaterThan(SEED_WEIGHT_TOLERANCE);
     expect(H).toBeGreaterThan(spec.warmupBars);
@@ -61,7 +72,9 @@ describe('historyBars: the exact trailing history of a feature row', () => {
     const row = full.values.subarray((end - full.firstBar) * full.width, (end - full.firstBar + 1) * full.width);
     expect(maxAbsDiff(alone.values, row)).toBe(0);
     // Scrambling every bar before the slice changes nothing.
-    const scrambled = sp500.slice(0, end + 1).map((b, i) => (i < end - H + 1 ? { ...b, c: b.c * (1 + (i % 7) / 10), v: b.v * 3 } : b));
+    const scrambled = sp500
+      .slice(0, end + 1)
+      .map((b, i) => (i < end - H + 1 ? { ...b, c: b.c * (1 + (i % 7) / 10), v: b.v * 3 } : b));
     const again = computeFeatures(scrambled, spec);
     expect(maxAbsDiff(again.values.subarray(again.values.length - again.width), row)).toBe(0);
   });
@@ -99,7 +112,10 @@ describe('train/serve parity on real S&P 500 bars', () => {
   const need = minBarsForWindow(spec, T);
 
   /** What the dataset fed the model for sample s, and the bars up to and including its last row. */
-  const trainingWindow = (s: number) => ({ x: ds.features.subarray(s * W, (s + T) * W), lastBar: ds.firstBar + s + T - 1 });
+  const trainingWindow = (s: number) => ({
+    x: ds.features.subarray(s * W, (s + T) * W),
+    lastBar: ds.firstBar + s + T - 1,
+  });
 
   it('the last training sample: buildModelInput with the minimum bars and with 3x more equals the dataset bit for bit', () => {
     const s = ds.final.train[0]!.end - 1;
@@ -114,14 +130,24 @@ describe('train/serve parity on real S&P 500 bars', () => {
     const rawTrain = computeFeatures(sp500, spec);
     const rawReq = computeFeatures(upTo.slice(-3 * need), spec);
     const tail = (v: Float64Array) => v.subarray(v.length - T * W);
-    expect(maxAbsDiff(tail(rawReq.values), rawTrain.values.subarray((lastBar - T + 1 - rawTrain.firstBar) * W, (lastBar + 1 - rawTrain.firstBar) * W))).toBe(0);
+    expect(
+      maxAbsDiff(
+        tail(rawReq.values),
+        rawTrain.values.subarray((lastBar - T + 1 - rawTrain.firstBar) * W, (lastBar + 1 - rawTrain.firstBar) * W),
+      ),
+    ).toBe(0);
     // The values are real, varied numbers, not a degenerate all-zero window.
     expect(new Set(Array.from(x)).size).toBeGreaterThan(T * W * 0.5);
   });
 
   it('holds for every fold boundary sample, whatever extra history comes along', () => {
     const lastSample = ds.targets.length - 1;
-    for (const s of [0, ds.final.validation[0]!.start, ...ds.folds.flatMap((f) => [f.validation[0]!.start, f.test.start]), lastSample]) {
+    for (const s of [
+      0,
+      ds.final.validation[0]!.start,
+      ...ds.folds.flatMap((f) => [f.validation[0]!.start, f.test.start]),
+      lastSample,
+    ]) {
       const { x, lastBar } = trainingWindow(s);
       const upTo = sp500.slice(0, lastBar + 1);
       for (const extra of [0, 1, 57, 2 * need]) {

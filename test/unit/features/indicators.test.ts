@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { BollingerBands, EMA, MACD, RSI } from 'trading-signals';
-import { bollinger, computeFeatures, makeFeatureSpec, macd, rsi, buildModelInput, FeatureWindowError, type OhlcvBar } from '../../../core/features/index.js';
+import {
+  bollinger,
+  computeFeatures,
+  makeFeatureSpec,
+  macd,
+  rsi,
+  buildModelInput,
+  FeatureWindowError,
+  type OhlcvBar,
+} from '../../../core/features/index.js';
 
 // Tulip Indicators' test series (tests/untest.txt), also used by trading-signals' own tests.
 const TULIP = [81.59, 81.06, 82.87, 83.0, 83.61, 83.15, 82.84, 83.99, 84.55, 84.36, 85.53, 86.54, 86.89, 87.77, 87.29];
@@ -8,17 +17,18 @@ const TULIP = [81.59, 81.06, 82.87, 83.0, 83.61, 83.15, 82.84, 83.99, 84.55, 84.
 // StockCharts' ChartSchool RSI worked example (Wilder's 14-period RSI, cs-rsi.xls). The page shows closes
 // rounded to 2 decimals; the spreadsheet's published RSI values come from these unrounded closes.
 const STOCKCHARTS_CLOSES = [
-  44.3389, 44.0902, 44.1497, 43.6124, 44.3278, 44.8264, 45.0955, 45.4245, 45.8433, 46.0826, 45.8931, 46.0328, 45.614, 46.282, 46.282,
-  46.0028, 46.0328, 46.4116, 46.2222, 45.6439, 46.2122, 46.2521, 45.7137, 46.4515, 45.7835, 45.3548, 44.0288, 44.1783, 44.2181,
-  44.5672, 43.4205, 42.6628, 43.1314,
+  44.3389, 44.0902, 44.1497, 43.6124, 44.3278, 44.8264, 45.0955, 45.4245, 45.8433, 46.0826, 45.8931, 46.0328, 45.614,
+  46.282, 46.282, 46.0028, 46.0328, 46.4116, 46.2222, 45.6439, 46.2122, 46.2521, 45.7137, 46.4515, 45.7835, 45.3548,
+  44.0288, 44.1783, 44.2181, 44.5672, 43.4205, 42.6628, 43.1314,
 ];
 const STOCKCHARTS_RSI = [
-  70.53, 66.32, 66.55, 69.41, 66.36, 57.97, 62.93, 63.26, 56.06, 62.38, 54.71, 50.42, 39.99, 41.46, 41.87, 45.46, 37.3, 33.08, 37.77,
+  70.53, 66.32, 66.55, 69.41, 66.36, 57.97, 62.93, 63.26, 56.06, 62.38, 54.71, 50.42, 39.99, 41.46, 41.87, 45.46, 37.3,
+  33.08, 37.77,
 ];
 
 function randomWalk(n: number, seed: number): number[] {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const out = [100];
   for (let i = 1; i < n; i++) out.push(out[i - 1]! * (1 + (rnd() - 0.5) * 0.04));
   return out;
@@ -33,24 +43,107 @@ describe('indicators against published reference values', () => {
   });
 
   it('RSI(5) matches Tulip Indicators', () => {
-    const expected = ['72.034', '64.927', '75.936', '79.796', '74.713', '83.033', '87.478', '88.755', '91.483', '78.498'];
+    const expected = [
+      '72.034',
+      '64.927',
+      '75.936',
+      '79.796',
+      '74.713',
+      '83.033',
+      '87.478',
+      '88.755',
+      '91.483',
+      '78.498',
+    ];
     expect(Array.from(rsi(TULIP, 5).slice(5), (v) => v.toFixed(3))).toEqual(expected);
   });
 
   it('MACD(2,5,9) line, signal and histogram match Tulip Indicators', () => {
     const m = macd(TULIP, 2, 5, 9);
     const fmt = (a: Float64Array) => Array.from(a.slice(4), (v) => v.toFixed(2));
-    expect(fmt(m.line)).toEqual(['0.62', '0.35', '0.11', '0.42', '0.58', '0.42', '0.68', '0.93', '0.89', '0.98', '0.62']);
-    expect(fmt(m.signal)).toEqual(['0.62', '0.56', '0.47', '0.46', '0.49', '0.47', '0.51', '0.60', '0.66', '0.72', '0.70']);
-    expect(fmt(m.histogram).map((s) => (s === '-0.00' ? '0.00' : s))).toEqual(['0.00', '-0.21', '-0.36', '-0.05', '0.09', '-0.05', '0.17', '0.33', '0.24', '0.26', '-0.08']);
+    expect(fmt(m.line)).toEqual([
+      '0.62',
+      '0.35',
+      '0.11',
+      '0.42',
+      '0.58',
+      '0.42',
+      '0.68',
+      '0.93',
+      '0.89',
+      '0.98',
+      '0.62',
+    ]);
+    expect(fmt(m.signal)).toEqual([
+      '0.62',
+      '0.56',
+      '0.47',
+      '0.46',
+      '0.49',
+      '0.47',
+      '0.51',
+      '0.60',
+      '0.66',
+      '0.72',
+      '0.70',
+    ]);
+    expect(fmt(m.histogram).map((s) => (s === '-0.00' ? '0.00' : s))).toEqual([
+      '0.00',
+      '-0.21',
+      '-0.36',
+      '-0.05',
+      '0.09',
+      '-0.05',
+      '0.17',
+      '0.33',
+      '0.24',
+      '0.26',
+      '-0.08',
+    ]);
   });
 
   it('Bollinger(5, 2) bands match Tulip Indicators', () => {
     const bb = bollinger(TULIP, 5, 2);
     const fmt = (a: Float64Array) => Array.from(a.slice(4), (v) => v.toFixed(2));
-    expect(fmt(bb.lower)).toEqual(['80.53', '80.99', '82.53', '82.47', '82.42', '82.44', '82.51', '83.14', '83.54', '83.87', '85.29']);
-    expect(fmt(bb.middle)).toEqual(['82.43', '82.74', '83.09', '83.32', '83.63', '83.78', '84.25', '84.99', '85.57', '86.22', '86.80']);
-    expect(fmt(bb.upper)).toEqual(['84.32', '84.49', '83.65', '84.16', '84.84', '85.12', '86.00', '86.85', '87.61', '88.57', '88.32']);
+    expect(fmt(bb.lower)).toEqual([
+      '80.53',
+      '80.99',
+      '82.53',
+      '82.47',
+      '82.42',
+      '82.44',
+      '82.51',
+      '83.14',
+      '83.54',
+      '83.87',
+      '85.29',
+    ]);
+    expect(fmt(bb.middle)).toEqual([
+      '82.43',
+      '82.74',
+      '83.09',
+      '83.32',
+      '83.63',
+      '83.78',
+      '84.25',
+      '84.99',
+      '85.57',
+      '86.22',
+      '86.80',
+    ]);
+    expect(fmt(bb.upper)).toEqual([
+      '84.32',
+      '84.49',
+      '83.65',
+      '84.16',
+      '84.84',
+      '85.12',
+      '86.00',
+      '86.85',
+      '87.61',
+      '88.57',
+      '88.32',
+    ]);
   });
 
   it('agrees with trading-signals (the oracle) on a long random walk', () => {
@@ -81,7 +174,14 @@ describe('indicators against published reference values', () => {
 
 describe('feature matrix', () => {
   const closes = randomWalk(400, 3);
-  const bars: OhlcvBar[] = closes.map((c, i) => ({ t: Date.UTC(2024, 0, 1) + i * 3_600_000, o: c, h: c * 1.01, l: c * 0.99, c, v: 1000 + i }));
+  const bars: OhlcvBar[] = closes.map((c, i) => ({
+    t: Date.UTC(2024, 0, 1) + i * 3_600_000,
+    o: c,
+    h: c * 1.01,
+    l: c * 0.99,
+    c,
+    v: 1000 + i,
+  }));
   const spec = makeFeatureSpec();
   const H = spec.historyBars;
 
@@ -130,7 +230,11 @@ describe('feature matrix', () => {
     const fm = computeFeatures(bars, spec);
     expect(input.length).toBe(8 * spec.names.length);
     expect(input[input.length - 1]).toBeCloseTo(fm.values[fm.values.length - 1]! / 2, 6);
-    expect(() => buildModelInput(bars.slice(0, H + 6), { featureSpec: spec, normalisation, windowSize: 8 })).toThrow(FeatureWindowError);
-    expect(() => buildModelInput(bars.slice(0, H + 7), { featureSpec: spec, normalisation, windowSize: 8 })).not.toThrow();
+    expect(() => buildModelInput(bars.slice(0, H + 6), { featureSpec: spec, normalisation, windowSize: 8 })).toThrow(
+      FeatureWindowError,
+    );
+    expect(() =>
+      buildModelInput(bars.slice(0, H + 7), { featureSpec: spec, normalisation, windowSize: 8 }),
+    ).not.toThrow();
   });
 });

@@ -8,8 +8,12 @@ const config = loadConfig({ env: {} });
 
 describe('event ids', () => {
   it('are a deterministic function of source and natural key', () => {
-    expect(eventIdFor('polygon', 'AAPL|1d|2020-01-02T00:00:00.000Z')).toBe(eventIdFor('polygon', 'AAPL|1d|2020-01-02T00:00:00.000Z'));
-    expect(eventIdFor('polygon', 'AAPL|1d|2020-01-02T00:00:00.000Z')).not.toBe(eventIdFor('newsapi', 'AAPL|1d|2020-01-02T00:00:00.000Z'));
+    expect(eventIdFor('polygon', 'AAPL|1d|2020-01-02T00:00:00.000Z')).toBe(
+      eventIdFor('polygon', 'AAPL|1d|2020-01-02T00:00:00.000Z'),
+    );
+    expect(eventIdFor('polygon', 'AAPL|1d|2020-01-02T00:00:00.000Z')).not.toBe(
+      eventIdFor('newsapi', 'AAPL|1d|2020-01-02T00:00:00.000Z'),
+    );
     expect(eventIdFor('a', 'b')).toMatch(/^[0-9a-f]{32}$/);
   });
 });
@@ -72,7 +76,9 @@ describe('replay', () => {
     const poison = first.flatMap((i) => (i.kind === 'poison' ? [i.poison] : []));
     expect(events).toHaveLength(20_000);
     expect(poison).toHaveLength(8);
-    expect(new Set(poison.map((p) => p.expectedReason))).toEqual(new Set(['invalid-json', 'schema-violation', 'oversized', 'wrong-topic']));
+    expect(new Set(poison.map((p) => p.expectedReason))).toEqual(
+      new Set(['invalid-json', 'schema-violation', 'oversized', 'wrong-topic']),
+    );
     expect(new Set(events.map((e) => e.eventId)).size).toBe(20_000);
     for (const e of events) expect(eventSchema.safeParse(e).success).toBe(true);
     const real = events.filter((e) => !e.synthetic);

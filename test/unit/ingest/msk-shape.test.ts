@@ -10,7 +10,10 @@ import { firstFailedOffset } from '../../../local/event-source/runner.js';
 import { toMskEvent, toMskRecord } from '../../../local/event-source/msk-event.js';
 
 const config = loadConfig({ env: {} });
-const source = { eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/x', bootstrapServers: '127.0.0.1:9092' };
+const source = {
+  eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/x',
+  bootstrapServers: '127.0.0.1:9092',
+};
 const bar = {
   eventId: eventIdFor('t', '1'),
   type: 'market-bar',
@@ -28,10 +31,24 @@ const bar = {
   v: 10,
 };
 const message = (offset: number, value: string | Buffer | null, key = 'IBM'): KafkaMessage =>
-  ({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value), timestamp: '1700000000000', attributes: 0, offset: String(offset), headers: { 'event-type': 'market-bar' } }) as KafkaMessage;
+  ({
+    key: Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+    timestamp: '1700000000000',
+    attributes: 0,
+    offset: String(offset),
+    headers: { 'event-type': 'market-bar' },
+  }) as KafkaMessage;
 
-async function decodeAll(values: (string | null)[], topic = 'market-data', patch?: (e: ReturnType<typeof toMskEvent>) => void) {
-  const event = toMskEvent(source, values.map((v, i) => toMskRecord(topic, 1, message(10 + i, v))));
+async function decodeAll(
+  values: (string | null)[],
+  topic = 'market-data',
+  patch?: (e: ReturnType<typeof toMskEvent>) => void,
+) {
+  const event = toMskEvent(
+    source,
+    values.map((v, i) => toMskRecord(topic, 1, message(10 + i, v))),
+  );
   patch?.(event);
   let out: ReturnType<typeof decodeRecord>[] = [];
   await kafkaConsumer<unknown, unknown>(async (e: ConsumerRecords<unknown, unknown>) => {
@@ -46,14 +63,35 @@ describe('MSK event shape', () => {
     const event = toMskEvent(source, [toMskRecord('market-data', 1, message(10, JSON.stringify(bar)))]);
     expect(event.eventSource).toBe('aws:kafka');
     const record = event.records['market-data-1']![0]!;
-    expect(record).toMatchObject({ topic: 'market-data', partition: 1, offset: 10, timestamp: 1700000000000, timestampType: 'CREATE_TIME', key: Buffer.from('IBM').toString('base64') });
+    expect(record).toMatchObject({
+      topic: 'market-data',
+      partition: 1,
+      offset: 10,
+      timestamp: 1700000000000,
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from('IBM').toString('base64'),
+    });
     expect(record.headers).toEqual([{ 'event-type': [...Buffer.from('market-bar')] }]);
     expect(JSON.parse(Buffer.from(record.value!, 'base64').toString())).toEqual(bar);
   });
 
   it('decodes through Powertools kafkaConsumer and classifies every kind of poison', async () => {
-    const results = await decodeAll([JSON.stringify(bar), '{"broken', JSON.stringify({ ...bar, h: 0.1 }), 'x'.repeat(config.ingest.maxRecordBytes + 10), null, JSON.stringify({ ...bar, type: 'news', headline: 'h' })]);
-    expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'invalid-json', 'schema-violation', 'oversized', 'empty-value', 'wrong-topic']);
+    const results = await decodeAll([
+      JSON.stringify(bar),
+      '{"broken',
+      JSON.stringify({ ...bar, h: 0.1 }),
+      'x'.repeat(config.ingest.maxRecordBytes + 10),
+      null,
+      JSON.stringify({ ...bar, type: 'news', headline: 'h' }),
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual([
+      'ok',
+      'invalid-json',
+      'schema-violation',
+      'oversized',
+      'empty-value',
+      'wrong-topic',
+    ]);
     const bad = results[2]!;
     expect(!bad.ok && bad.detail).toMatch(/^h: high must be/);
   });
@@ -66,7 +104,13 @@ describe('MSK event shape', () => {
   });
 
   it('reads the lowest failed offset for a partition from batchItemFailures', () => {
-    const response = { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'market-data-1', offset: 17 } }, { itemIdentifier: { 'topic-partition': 'market-data-1', offset: 12 } }, { itemIdentifier: { 'topic-partition': 'market-data-2', offset: 3 } }] };
+    const response = {
+      batchItemFailures: [
+        { itemIdentifier: { 'topic-partition': 'market-data-1', offset: 17 } },
+        { itemIdentifier: { 'topic-partition': 'market-data-1', offset: 12 } },
+        { itemIdentifier: { 'topic-partition': 'market-data-2', offset: 3 } },
+      ],
+    };
     expect(firstFailedOffset(response, 'market-data-1')).toBe(12);
     expect(firstFailedOffset({ batchItemFailures: [] }, 'market-data-1')).toBeUndefined();
     expect(firstFailedOffset(undefined, 'market-data-1')).toBeUndefined();

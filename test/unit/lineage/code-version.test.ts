@@ -61,7 +61,10 @@ describe('config hash', () => {
   it('ignores key order and changes with any setting', () => {
     const reordered = Object.fromEntries(Object.entries(defaultConfig).reverse());
     expect(configHash(reordered)).toBe(configHash(defaultConfig));
-    const changed = { ...defaultConfig, evaluation: { ...defaultConfig.evaluation, alpha: defaultConfig.evaluation.alpha / 2 } };
+    const changed = {
+      ...defaultConfig,
+      evaluation: { ...defaultConfig.evaluation, alpha: defaultConfig.evaluation.alpha / 2 },
+    };
     expect(configHash(changed)).not.toBe(configHash(defaultConfig));
     expect(configHash(defaultConfig)).toMatch(/^sha256:[0-9a-f]{16}$/);
   });

@@ -24,7 +24,14 @@ describe("Welch's t-test", () => {
   });
 });
 
-function outcomes(n: number, variant: PredictionOutcome['variant'], version: number, noise: number, seed: number, idPrefix = 'r'): PredictionOutcome[] {
+function outcomes(
+  n: number,
+  variant: PredictionOutcome['variant'],
+  version: number,
+  noise: number,
+  seed: number,
+  idPrefix = 'r',
+): PredictionOutcome[] {
   const rand = mulberry32(seed);
   const truthRand = mulberry32(1234);
   return Array.from({ length: n }, (_, i) => {
@@ -47,7 +54,14 @@ function outcomes(n: number, variant: PredictionOutcome['variant'], version: num
   });
 }
 
-const settings: VerdictSettings = { mode: 'canary', minSamples: 30, alpha: 0.05, margin: 0.02, maxErrorRate: 0.02, maxExtensions: 2 };
+const settings: VerdictSettings = {
+  mode: 'canary',
+  minSamples: 30,
+  alpha: 0.05,
+  margin: 0.02,
+  maxErrorRate: 0.02,
+  maxExtensions: 2,
+};
 const none = { requests: 100, errors: 0, extensionsUsed: 0 };
 
 describe('the bake verdict on realised outcomes', () => {
@@ -59,14 +73,34 @@ describe('the bake verdict on realised outcomes', () => {
   });
 
   it('an error rate over the limit rolls back whatever the outcomes say', () => {
-    const v = judgeOutcomes(settings, { candidate: outcomes(100, 'canary', 2, 0.001, 1), production: outcomes(100, 'production', 1, 0.02, 2), requests: 100, errors: 5, extensionsUsed: 0 });
+    const v = judgeOutcomes(settings, {
+      candidate: outcomes(100, 'canary', 2, 0.001, 1),
+      production: outcomes(100, 'production', 1, 0.02, 2),
+      requests: 100,
+      errors: 5,
+      extensionsUsed: 0,
+    });
     expect(v).toMatchObject({ verdict: 'rollback', action: 'rollback', errorRate: 0.05 });
   });
 
   it('canary mode, unpaired: a better candidate promotes, a worse one rolls back with p < alpha (Welch)', () => {
-    const better = judgeOutcomes(settings, { candidate: outcomes(80, 'canary', 2, 0.002, 3), production: outcomes(300, 'production', 1, 0.01, 4), ...none });
-    expect(better).toMatchObject({ verdict: 'promote', test: 'welch', benchmark: 'production', candidateSamples: 80, benchmarkSamples: 300 });
-    const worse = judgeOutcomes(settings, { candidate: outcomes(80, 'canary', 2, 0.03, 5), production: outcomes(300, 'production', 1, 0.01, 6), ...none });
+    const better = judgeOutcomes(settings, {
+      candidate: outcomes(80, 'canary', 2, 0.002, 3),
+      production: outcomes(300, 'production', 1, 0.01, 4),
+      ...none,
+    });
+    expect(better).toMatchObject({
+      verdict: 'promote',
+      test: 'welch',
+      benchmark: 'production',
+      candidateSamples: 80,
+      benchmarkSamples: 300,
+    });
+    const worse = judgeOutcomes(settings, {
+      candidate: outcomes(80, 'canary', 2, 0.03, 5),
+      production: outcomes(300, 'production', 1, 0.01, 6),
+      ...none,
+    });
     expect(worse.verdict).toBe('rollback');
     expect(worse.test).toBe('welch');
     expect(worse.pValue!).toBeLessThan(settings.alpha);
@@ -76,9 +110,17 @@ describe('the bake verdict on realised outcomes', () => {
     const prod = outcomes(60, 'production', 1, 0.01, 7, 'q');
     const shadow = outcomes(60, 'shadow', 2, 0.02, 8, 'q');
     const v = judgeOutcomes({ ...settings, mode: 'shadow' }, { candidate: shadow, production: prod, ...none });
-    expect(v).toMatchObject({ verdict: 'rollback', test: 'diebold-mariano', candidateSamples: 60, benchmarkSamples: 60 });
+    expect(v).toMatchObject({
+      verdict: 'rollback',
+      test: 'diebold-mariano',
+      candidateSamples: 60,
+      benchmarkSamples: 60,
+    });
     // Unmatched request ids are not pairs: no evidence.
-    const unpaired = judgeOutcomes({ ...settings, mode: 'shadow' }, { candidate: outcomes(60, 'shadow', 2, 0.002, 9, 'x'), production: prod, ...none });
+    const unpaired = judgeOutcomes(
+      { ...settings, mode: 'shadow' },
+      { candidate: outcomes(60, 'shadow', 2, 0.002, 9, 'x'), production: prod, ...none },
+    );
     expect(unpaired).toMatchObject({ verdict: 'insufficient', candidateSamples: 0 });
   });
 
@@ -89,7 +131,10 @@ describe('the bake verdict on realised outcomes', () => {
 
   it('not worse but short of the margin waits for more evidence', () => {
     const same = outcomes(80, 'canary', 2, 0.01, 11);
-    const v = judgeOutcomes({ ...settings, mode: 'shadow' }, { candidate: same, production: same.map((o) => ({ ...o, variant: 'production' as const, version: 1 })), ...none });
+    const v = judgeOutcomes(
+      { ...settings, mode: 'shadow' },
+      { candidate: same, production: same.map((o) => ({ ...o, variant: 'production' as const, version: 1 })), ...none },
+    );
     expect(v).toMatchObject({ verdict: 'insufficient', action: 'extend', test: 'diebold-mariano' });
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { signBacktest } from '../../../core/evaluation/index.js';
-import { dedupePredictions, featureSpecHash, joinOutcomes, parsePredictionLines, rollingQuality, type PredictionRecord } from '../../../core/live/index.js';
+import {
+  dedupePredictions,
+  featureSpecHash,
+  joinOutcomes,
+  parsePredictionLines,
+  rollingQuality,
+  type PredictionRecord,
+} from '../../../core/live/index.js';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 0, 5);

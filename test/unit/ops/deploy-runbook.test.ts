@@ -6,7 +6,10 @@ import { defaultConfig, modelConfigKeys } from '../../../core/config/index.js';
 import { retrainInputSchema } from '../../../lambdas/training/contracts.js';
 import { PREFLIGHT_CHECKS } from '../../../ops/preflight/runner.js';
 
-const runbook = readFileSync(join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'docs', 'DEPLOY.md'), 'utf8');
+const runbook = readFileSync(
+  join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'docs', 'DEPLOY.md'),
+  'utf8',
+);
 
 describe('docs/DEPLOY.md', () => {
   it('starts a retrain with an input the state machine accepts, for configs that exist', () => {

@@ -1,10 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, deepMerge, modelConfigKeys, parseConfig, type SignalForgeConfig } from '../../../core/config/index.js';
+import {
+  defaultConfig,
+  deepMerge,
+  modelConfigKeys,
+  parseConfig,
+  type SignalForgeConfig,
+} from '../../../core/config/index.js';
 import { approvalPolls } from '../../../lambdas/training/approval-polls.js';
-import { attemptSeconds, heartbeatPollSeconds, HISTORY_EVENTS_PER_HEARTBEAT_POLL, MAX_HISTORY_EVENTS } from '../../../lambdas/training/heartbeat-polls.js';
+import {
+  attemptSeconds,
+  heartbeatPollSeconds,
+  HISTORY_EVENTS_PER_HEARTBEAT_POLL,
+  MAX_HISTORY_EVENTS,
+} from '../../../lambdas/training/heartbeat-polls.js';
 import { synthesizeRetrainDefinition } from '../../../local/stepfunctions/index.js';
 
-type State = { Type: string; Next?: string; Default?: string; Choices?: { Next: string }[]; Retry?: { MaxAttempts?: number }[]; Catch?: { Next: string }[]; Seconds?: number; ItemProcessor?: { StartAt: string; States: Record<string, State> } };
+type State = {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Retry?: { MaxAttempts?: number }[];
+  Catch?: { Next: string }[];
+  Seconds?: number;
+  ItemProcessor?: { StartAt: string; States: Record<string, State> };
+};
 
 /**
  * History events a state writes each time it runs (Step Functions' event types): a Lambda Task is
@@ -23,7 +43,8 @@ function eventsOf(state: State): number {
 
 /** The states reachable from `from` by Next, Choice branches and Default that lead back to it: the loop. */
 function loopThrough(states: Record<string, State>, from: string): string[] {
-  const next = (s: State) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter((n): n is string => Boolean(n));
+  const next = (s: State) =>
+    [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter((n): n is string => Boolean(n));
   const path: string[] = [];
   const visit = (name: string, seen: string[]): boolean => {
     if (name === from && seen.length > 0) {
@@ -54,13 +75,28 @@ function worstCaseHistory(config: SignalForgeConfig) {
   const pollsPerAttempt = Math.ceil(attemptSeconds(t) / pollSeconds) + 1;
   const heartbeat = shards * t.maxAttempts * pollsPerAttempt * loopEvents;
 
-  const withRetries = (s: State) => eventsOf(s) + EVENTS_PER_RETRY * (s.Retry ?? []).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0);
-  const perAttempt = Object.entries(iteration).filter(([n]) => !heartbeatLoop.includes(n)).reduce((n, [, s]) => n + withRetries(s), 0);
+  const withRetries = (s: State) =>
+    eventsOf(s) + EVENTS_PER_RETRY * (s.Retry ?? []).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0);
+  const perAttempt = Object.entries(iteration)
+    .filter(([n]) => !heartbeatLoop.includes(n))
+    .reduce((n, [, s]) => n + withRetries(s), 0);
   const approvalLoop = top.WaitForApproval ? loopThrough(top, 'WaitForApproval') : [];
-  const approval = approvalLoop.length ? approvalPolls(config.promotion) * approvalLoop.reduce((n, s) => n + eventsOf(top[s]!), 0) : 0;
-  const fixed = Object.entries(top).filter(([n]) => !approvalLoop.includes(n)).reduce((n, [, s]) => n + withRetries(s), 0);
+  const approval = approvalLoop.length
+    ? approvalPolls(config.promotion) * approvalLoop.reduce((n, s) => n + eventsOf(top[s]!), 0)
+    : 0;
+  const fixed = Object.entries(top)
+    .filter(([n]) => !approvalLoop.includes(n))
+    .reduce((n, [, s]) => n + withRetries(s), 0);
   const shardsFixed = shards * (2 + t.maxAttempts * perAttempt);
-  return { loopStates: heartbeatLoop, loopEvents, pollSeconds, heartbeat, approval, fixed: fixed + shardsFixed, total: heartbeat + approval + fixed + shardsFixed };
+  return {
+    loopStates: heartbeatLoop,
+    loopEvents,
+    pollSeconds,
+    heartbeat,
+    approval,
+    fixed: fixed + shardsFixed,
+    total: heartbeat + approval + fixed + shardsFixed,
+  };
 }
 
 const sized = (overrides: object) => parseConfig(deepMerge(defaultConfig, overrides));
@@ -75,8 +111,11 @@ describe('the retrain execution history', () => {
   it.each([
     ['the default run (4 shards, 6 h, 3 attempts)', {}],
     ['the default run with manual approval', { promotion: { approval: 'manual' } }],
-    ['10 shards for 12 hours (the issue\'s example)', { training: { configsPerShard: 10, maxRunHours: 12 } }],
-    ['25 shards of 4 configs, 6 hours, 2 attempts, manual approval', { training: { configsPerShard: 4, maxAttempts: 2 }, promotion: { approval: 'manual' } }],
+    ["10 shards for 12 hours (the issue's example)", { training: { configsPerShard: 10, maxRunHours: 12 } }],
+    [
+      '25 shards of 4 configs, 6 hours, 2 attempts, manual approval',
+      { training: { configsPerShard: 4, maxAttempts: 2 }, promotion: { approval: 'manual' } },
+    ],
   ])('%s fits the 25,000-event history in the worst case', (_, overrides) => {
     const h = worstCaseHistory(sized(overrides));
     expect(h.total).toBeLessThanOrEqual(MAX_HISTORY_EVENTS);

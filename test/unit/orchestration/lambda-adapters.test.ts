@@ -26,13 +26,33 @@ describe('retrain Lambda adapters', () => {
     vi.stubEnv('REGISTRY_TABLE', 'registry');
     const { handler } = await import('../../../lambdas/training/plan-shards.handler.js');
     const lines: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
-    const context = { awsRequestId: 'req-1', functionName: 'plan', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:plan', memoryLimitInMB: '512' } as Context;
-    const out = (await handler({ run: { runId: 'rt-1', configs: ['AAPL#1h', 'MSFT#1h', 'NVDA#1h'] } }, context)) as { shardCount: number };
+    const write = vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    const context = {
+      awsRequestId: 'req-1',
+      functionName: 'plan',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:plan',
+      memoryLimitInMB: '512',
+    } as Context;
+    const out = (await handler({ run: { runId: 'rt-1', configs: ['AAPL#1h', 'MSFT#1h', 'NVDA#1h'] } }, context)) as {
+      shardCount: number;
+    };
     write.mockRestore();
     expect(out.shardCount).toBe(2);
     // One log shape: Powertools JSON with the Lambda context and the run id as correlation ids.
-    const logged = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logged.find((l) => l.message === 'task finished')).toMatchObject({ level: 'INFO', function_request_id: 'req-1', function_name: 'plan', runId: 'rt-1', task: 'plan', codeVersion: expect.any(String) });
+    const logged = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.find((l) => l.message === 'task finished')).toMatchObject({
+      level: 'INFO',
+      function_request_id: 'req-1',
+      function_name: 'plan',
+      runId: 'rt-1',
+      task: 'plan',
+      codeVersion: expect.any(String),
+    });
   });
 });

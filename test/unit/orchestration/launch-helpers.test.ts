@@ -2,20 +2,48 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../core/config/index.js';
 import type { RunContext } from '../../../lambdas/training/contracts.js';
 import type { TrainingDeps } from '../../../lambdas/training/deps.js';
-import { gpuRuntime, instanceTypeOrder, isCapacityError, trainerCliArgs, trainingJobName } from '../../../lambdas/training/launchers/index.js';
+import {
+  gpuRuntime,
+  instanceTypeOrder,
+  isCapacityError,
+  trainerCliArgs,
+  trainingJobName,
+} from '../../../lambdas/training/launchers/index.js';
 import { summarise } from '../../../lambdas/training/tasks/notify.js';
 import { planShards } from '../../../lambdas/training/tasks/plan.js';
 import { manifestIdFor, newRunId } from '../../../lambdas/training/tasks/snapshot.js';
 
-const request = { runId: 'rt-1-s000', configs: ['AAPL#1h', 'MSFT#1d'], manifestUri: 's3://a/m.json', outUri: 's3://a', checkpointUri: 's3://a/runs/rt-1-s000/checkpoints', resume: true, attempt: 2, instanceTypeIndex: 1, epochs: 7, parentRunId: 'rt-1', shardId: 's000' };
+const request = {
+  runId: 'rt-1-s000',
+  configs: ['AAPL#1h', 'MSFT#1d'],
+  manifestUri: 's3://a/m.json',
+  outUri: 's3://a',
+  checkpointUri: 's3://a/runs/rt-1-s000/checkpoints',
+  resume: true,
+  attempt: 2,
+  instanceTypeIndex: 1,
+  epochs: 7,
+  parentRunId: 'rt-1',
+  shardId: 's000',
+};
 
 describe('launcher helpers', () => {
   it('orders instance types from the requested index, wrapping around', () => {
-    expect(instanceTypeOrder(['a', 'b', 'c'], 1)).toEqual([{ type: 'b', index: 1 }, { type: 'c', index: 2 }, { type: 'a', index: 0 }]);
+    expect(instanceTypeOrder(['a', 'b', 'c'], 1)).toEqual([
+      { type: 'b', index: 1 },
+      { type: 'c', index: 2 },
+      { type: 'a', index: 0 },
+    ]);
   });
 
   it('recognises EC2 and SageMaker capacity and price errors, and nothing else', () => {
-    for (const name of ['InsufficientInstanceCapacity', 'SpotMaxPriceTooLow', 'MaxSpotInstanceCountExceeded', 'ResourceLimitExceeded']) expect(isCapacityError({ name })).toBe(true);
+    for (const name of [
+      'InsufficientInstanceCapacity',
+      'SpotMaxPriceTooLow',
+      'MaxSpotInstanceCountExceeded',
+      'ResourceLimitExceeded',
+    ])
+      expect(isCapacityError({ name })).toBe(true);
     expect(isCapacityError({ name: 'UnauthorizedOperation' })).toBe(false);
   });
 
@@ -26,7 +54,7 @@ describe('launcher helpers', () => {
     );
   });
 
-  it('passes the config\'s data-parallel setting, not a fixed one', () => {
+  it("passes the config's data-parallel setting, not a fixed one", () => {
     const config = { ...defaultConfig, training: { ...defaultConfig.training, dataParallel: 2 as const } };
     expect(trainerCliArgs(request, config, gpuRuntime(config)).join(' ')).toContain('--workers 4 --dp-size 2 ');
   });
@@ -41,7 +69,9 @@ describe('run planning and ids', () => {
   const run = { runId: 'rt-1', configs: ['A#1h', 'B#1h', 'C#1h', 'D#1h', 'E#1h'] } as RunContext;
 
   it('shards configs by configsPerShard', () => {
-    const deps = { config: { ...defaultConfig, training: { ...defaultConfig.training, configsPerShard: 2 } } } as TrainingDeps;
+    const deps = {
+      config: { ...defaultConfig, training: { ...defaultConfig.training, configsPerShard: 2 } },
+    } as TrainingDeps;
     expect(planShards(deps, run)).toEqual({
       shardCount: 3,
       shards: [
@@ -60,9 +90,15 @@ describe('run planning and ids', () => {
   });
 
   it('summarises outcomes for the notification', () => {
-    const finish = { promoted: [{ key: 'A#1h', version: 2 }], rolledBack: [{ key: 'B#1h', version: 3, errorRate: 0.5 }], skipped: [] };
+    const finish = {
+      promoted: [{ key: 'A#1h', version: 2 }],
+      rolledBack: [{ key: 'B#1h', version: 3, errorRate: 0.5 }],
+      skipped: [],
+    };
     expect(summarise('outcome', { finish }).outcome).toBe('partially-promoted');
     expect(summarise('outcome', {}).outcome).toBe('no-improvement');
-    expect(summarise('failure', { trigger: 'drift', reason: 'psi', failure: { Error: 'X', Cause: 'y' } })).toMatchObject({ outcome: 'failed', trigger: 'drift', error: { Error: 'X', Cause: 'y' } });
+    expect(
+      summarise('failure', { trigger: 'drift', reason: 'psi', failure: { Error: 'X', Cause: 'y' } }),
+    ).toMatchObject({ outcome: 'failed', trigger: 'drift', error: { Error: 'X', Cause: 'y' } });
   });
 });

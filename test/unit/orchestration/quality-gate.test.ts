@@ -8,7 +8,22 @@ const DAY = 86_400_000;
 function bars(times: number[], nanAt: number[] = []): BarRow[] {
   return times.map((t, i) => {
     const c = nanAt.includes(i) ? Number.NaN : 101;
-    const event = { eventId: 'a'.repeat(32), type: 'market-bar', schemaVersion: 1, symbol: 'AAPL', timeframe: '1d', eventTime: new Date(t).toISOString(), ingestTime: new Date(t).toISOString(), source: 'test', synthetic: true, o: 100, h: 102, l: 99, c, v: 10 };
+    const event = {
+      eventId: 'a'.repeat(32),
+      type: 'market-bar',
+      schemaVersion: 1,
+      symbol: 'AAPL',
+      timeframe: '1d',
+      eventTime: new Date(t).toISOString(),
+      ingestTime: new Date(t).toISOString(),
+      source: 'test',
+      synthetic: true,
+      o: 100,
+      h: 102,
+      l: 99,
+      c,
+      v: 10,
+    };
     return { eventTime: event.eventTime, values: { o: 100, h: 102, l: 99, c, v: 10 }, event };
   });
 }
@@ -18,7 +33,13 @@ const daily = (n: number) => Array.from({ length: n }, (_, i) => start + i * DAY
 
 describe('data-quality assessment', () => {
   it('passes a clean, long enough series', () => {
-    expect(assessBars('AAPL#1d', bars(daily(20)), thresholds)).toMatchObject({ rows: 20, nanRows: 0, gaps: 0, schemaErrors: 0, issues: [] });
+    expect(assessBars('AAPL#1d', bars(daily(20)), thresholds)).toMatchObject({
+      rows: 20,
+      nanRows: 0,
+      gaps: 0,
+      schemaErrors: 0,
+      issues: [],
+    });
   });
 
   it('reports too few rows', () => {
@@ -50,7 +71,10 @@ describe('data-quality assessment', () => {
   });
 
   it('counts duplicate bars once', () => {
-    expect(assessBars('AAPL#1d', bars([...daily(12), start]), thresholds)).toMatchObject({ rows: 12, duplicateBars: 1 });
+    expect(assessBars('AAPL#1d', bars([...daily(12), start]), thresholds)).toMatchObject({
+      rows: 12,
+      duplicateBars: 1,
+    });
   });
 });
 
@@ -58,7 +82,11 @@ describe('per-config gate verdict', () => {
   const q = (key: string, bad: boolean) => assessBars(key, bars(daily(bad ? 5 : 20)), thresholds);
   it('skips failing configs up to the allowed share and fails the run beyond it', () => {
     const four = [q('A#1d', false), q('B#1d', true), q('C#1d', false), q('D#1d', false)];
-    expect(gateVerdict(four, 0.25)).toEqual({ passed: true, failing: [{ key: 'B#1d', issues: ['too few rows: 5 < 10'] }], failingShare: 0.25 });
+    expect(gateVerdict(four, 0.25)).toEqual({
+      passed: true,
+      failing: [{ key: 'B#1d', issues: ['too few rows: 5 < 10'] }],
+      failingShare: 0.25,
+    });
     expect(gateVerdict(four, 0.24).passed).toBe(false);
     expect(gateVerdict([q('A#1d', false)], 0).passed).toBe(true);
   });

@@ -12,7 +12,11 @@ describe('reject metrics', () => {
       return true;
     });
     // As the sink handler builds it: its own topic as a default dimension, which the rejection records replace.
-    const metrics = new Metrics({ namespace: 'SignalForge', serviceName: 'ingest-sink', defaultDimensions: { topic: 'market-data' } });
+    const metrics = new Metrics({
+      namespace: 'SignalForge',
+      serviceName: 'ingest-sink',
+      defaultDimensions: { topic: 'market-data' },
+    });
     emitRejectionMetrics(metrics, [
       { topic: 'market-data', kind: 'quarantine', reason: 'bar-move' },
       { topic: 'market-data', kind: 'quarantine', reason: 'bar-move' },
@@ -23,7 +27,12 @@ describe('reject metrics', () => {
     const records = lines.filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, any>);
     expect(records).toHaveLength(3);
     for (const r of records) expect(r._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(['reason', 'topic']);
-    const counts = records.map((r) => [r.topic, r.reason, r.QuarantinedByReason ?? null, r.DeadLetteredByReason ?? null]);
+    const counts = records.map((r) => [
+      r.topic,
+      r.reason,
+      r.QuarantinedByReason ?? null,
+      r.DeadLetteredByReason ?? null,
+    ]);
     expect(counts).toEqual([
       ['market-data', 'bar-move', 2, null],
       ['financial-news', 'identifier-chars', 1, null],

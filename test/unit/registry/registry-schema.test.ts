@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { modelKeySchema, registerInputSchema, registryTableDefinition, versionSk } from '../../../core/registry/index.js';
+import {
+  modelKeySchema,
+  registerInputSchema,
+  registryTableDefinition,
+  versionSk,
+} from '../../../core/registry/index.js';
 
 describe('registry schemas and keys', () => {
   it('accepts symbol#timeframe keys only', () => {
     expect(modelKeySchema.safeParse('AAPL#1h').success).toBe(true);
     expect(modelKeySchema.safeParse('BRK.B#1w').success).toBe(true);
-    for (const bad of ['aapl#1h', 'AAPL#2h', 'AAPL', '#1h']) expect(modelKeySchema.safeParse(bad).success, bad).toBe(false);
+    for (const bad of ['aapl#1h', 'AAPL#2h', 'AAPL', '#1h'])
+      expect(modelKeySchema.safeParse(bad).success, bad).toBe(false);
   });
 
   it('requires lineage and a finite validation MSE on every version', () => {
@@ -28,12 +34,25 @@ describe('registry schemas and keys', () => {
   });
 
   it('sorts versions numerically by zero-padding the sort key', () => {
-    expect([versionSk(10), versionSk(9), versionSk(100)].sort()).toEqual(['VERSION#000009', 'VERSION#000010', 'VERSION#000100']);
+    expect([versionSk(10), versionSk(9), versionSk(100)].sort()).toEqual([
+      'VERSION#000009',
+      'VERSION#000010',
+      'VERSION#000100',
+    ]);
   });
 
   it('defines the contract table: pk/sk and gsi1 on gsi1pk/gsi1sk', () => {
     const def = registryTableDefinition('t');
-    expect(def.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
-    expect(def.GlobalSecondaryIndexes![0]).toMatchObject({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] });
+    expect(def.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(def.GlobalSecondaryIndexes![0]).toMatchObject({
+      IndexName: 'gsi1',
+      KeySchema: [
+        { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+        { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+      ],
+    });
   });
 });

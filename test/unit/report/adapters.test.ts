@@ -1,18 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { modelReportFromMetadata, registryRowsFromVersions, type MetadataForReport } from '../../../local/report/adapters.js';
+import {
+  modelReportFromMetadata,
+  registryRowsFromVersions,
+  type MetadataForReport,
+} from '../../../local/report/adapters.js';
 import { parseRunReportData } from '../../../local/report/report-data.js';
 import { renderRunReport } from '../../../local/report/render.js';
 
-const evaluation = (mse: number, sharpe: number) => ({ mse, mae: Math.sqrt(mse), directionalAccuracy: 0.52, hitRate: 0.51, sharpe, grossSharpe: sharpe + 0.2, roi: 0.04, maxDrawdown: 0.1, turnover: 0.3, samples: 300 });
+const evaluation = (mse: number, sharpe: number) => ({
+  mse,
+  mae: Math.sqrt(mse),
+  directionalAccuracy: 0.52,
+  hitRate: 0.51,
+  sharpe,
+  grossSharpe: sharpe + 0.2,
+  roi: 0.04,
+  maxDrawdown: 0.1,
+  turnover: 0.3,
+  samples: 300,
+});
 
 const meta: MetadataForReport = {
   key: 'AAPL#1d',
-  hyperparameters: { model: 'gru', windowSize: 32, hiddenUnits: 32, learningRate: 0.001, batchSize: 256, epochs: 3, seed: 1 },
+  hyperparameters: {
+    model: 'gru',
+    windowSize: 32,
+    hiddenUnits: 32,
+    learningRate: 0.001,
+    batchSize: 256,
+    epochs: 3,
+    seed: 1,
+  },
   lossCurves: { train: [1, 0.5, 0.4], validation: [1.1, 0.6, 0.55] },
   equityCurves: { model: [1, 1.02, 1.05], naive: [1, 0.99, 1.01] },
   metrics: {
-    validation: { model: evaluation(0.0004, 0.9), naive: evaluation(0.0006, 0.2), drift: evaluation(0.0006, 0.1), split: 'validation' },
-    test: { model: evaluation(0.0005, 1.1), naive: evaluation(0.0007, 0.3), drift: evaluation(0.0007, 0.2), split: 'walk-forward' },
+    validation: {
+      model: evaluation(0.0004, 0.9),
+      naive: evaluation(0.0006, 0.2),
+      drift: evaluation(0.0006, 0.1),
+      split: 'validation',
+    },
+    test: {
+      model: evaluation(0.0005, 1.1),
+      naive: evaluation(0.0007, 0.3),
+      drift: evaluation(0.0007, 0.2),
+      split: 'walk-forward',
+    },
   },
 };
 
@@ -27,7 +60,13 @@ describe('report adapters', () => {
       equity: meta.equityCurves.model,
       baselineEquity: meta.equityCurves.naive,
     });
-    expect(row.metrics).toMatchObject({ valMse: 0.0004, sharpe: 1.1, baselineSharpe: 0.3, baselineValMse: 0.0006, testMse: 0.0005 });
+    expect(row.metrics).toMatchObject({
+      valMse: 0.0004,
+      sharpe: 1.1,
+      baselineSharpe: 0.3,
+      baselineValMse: 0.0006,
+      testMse: 0.0005,
+    });
   });
 
   it('ranks the search into a leaderboard and marks the exported ensemble; the report renders it', () => {
@@ -36,10 +75,30 @@ describe('report adapters', () => {
       ...meta,
       search: [
         { hyperparameters: hp, oosMse: 0.0004, oosNetSharpe: 0.8, epochsRun: [3], ensembleOf: [0, 1] },
-        { hyperparameters: { ...hp, model: 'transformer', layers: 2, heads: 4 }, oosMse: 0.0005, oosNetSharpe: 0.5, epochsRun: [3], sample: 1, rung: 1 },
-        { hyperparameters: { ...hp, epochs: 1 }, oosMse: 0.0006, oosNetSharpe: 0.1, epochsRun: [1], sample: 0, rung: 0 },
+        {
+          hyperparameters: { ...hp, model: 'transformer', layers: 2, heads: 4 },
+          oosMse: 0.0005,
+          oosNetSharpe: 0.5,
+          epochsRun: [3],
+          sample: 1,
+          rung: 1,
+        },
+        {
+          hyperparameters: { ...hp, epochs: 1 },
+          oosMse: 0.0006,
+          oosNetSharpe: 0.1,
+          epochsRun: [1],
+          sample: 0,
+          rung: 0,
+        },
       ],
-      ensemble: { members: [{ sample: 1, hyperparameters: { ...hp, model: 'transformer' } }, { sample: 0, hyperparameters: hp }], selection: 'per fold on validation' },
+      ensemble: {
+        members: [
+          { sample: 1, hyperparameters: { ...hp, model: 'transformer' } },
+          { sample: 0, hyperparameters: hp },
+        ],
+        selection: 'per fold on validation',
+      },
     };
     const row = modelReportFromMetadata(withSearch);
     expect(row.modelType).toBe('ensemble of 2 (transformer+gru)');
@@ -66,8 +125,21 @@ describe('report adapters', () => {
   it('marks the production and canary versions from the head item, newest first', () => {
     const versions = [1, 2, 3].map((version) => ({ key: 'AAPL#1d', version, metrics: { valMse: 0.001 / version } }));
     const rows = registryRowsFromVersions(versions, {
-      production: { version: 2, artifactUri: 's3://a', metadataUri: 's3://m', sha256: 'x', since: '2025-01-01T00:00:00Z' },
-      canary: { version: 3, weight: 0.1, artifactUri: 's3://a', metadataUri: 's3://m', sha256: 'x', since: '2025-01-01T00:00:00Z' },
+      production: {
+        version: 2,
+        artifactUri: 's3://a',
+        metadataUri: 's3://m',
+        sha256: 'x',
+        since: '2025-01-01T00:00:00Z',
+      },
+      canary: {
+        version: 3,
+        weight: 0.1,
+        artifactUri: 's3://a',
+        metadataUri: 's3://m',
+        sha256: 'x',
+        since: '2025-01-01T00:00:00Z',
+      },
     });
     expect(rows.map((r) => [r.version, r.alias, r.canaryWeight])).toEqual([
       [3, 'canary', 0.1],

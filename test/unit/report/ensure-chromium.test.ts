@@ -22,7 +22,13 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('ensureChromium', () => {
   it('returns the first executable candidate without installing anything', () => {
-    expect(ensureChromium({ candidates: [join(dir, 'missing'), join(dir, 'not-executable'), fakeBrowser], log, isRoot: true })).toBe(fakeBrowser);
+    expect(
+      ensureChromium({
+        candidates: [join(dir, 'missing'), join(dir, 'not-executable'), fakeBrowser],
+        log,
+        isRoot: true,
+      }),
+    ).toBe(fakeBrowser);
     expect(logs).toEqual([]);
   });
 
@@ -35,7 +41,9 @@ describe('ensureChromium', () => {
     const saved = process.env.CHROMIUM_PATH;
     delete process.env.CHROMIUM_PATH;
     try {
-      expect(() => ensureChromium({ candidates: [join(dir, 'missing')], isRoot: false, log })).toThrow(/Chromium is not installed/);
+      expect(() => ensureChromium({ candidates: [join(dir, 'missing')], isRoot: false, log })).toThrow(
+        /Chromium is not installed/,
+      );
       try {
         ensureChromium({ candidates: [join(dir, 'missing')], isRoot: false, log });
       } catch (err) {

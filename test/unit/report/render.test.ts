@@ -36,7 +36,14 @@ function baseInput(overrides: Partial<RunReportInput> = {}): RunReportInput {
         valLoss: [1.1, 0.9, 0.7, 0.62, 0.6, 0.59, 0.6],
         equity: [1, 1.01, 1.03, 1.02, 1.05],
         baselineEquity: [1, 0.99, 1.0, 1.01, 1.0],
-        metrics: { valMse: 0.0004, directionalAccuracy: 0.53, sharpe: 1.2, maxDrawdown: 0.04, baselineSharpe: 0.1, baselineValMse: 0.0005 },
+        metrics: {
+          valMse: 0.0004,
+          directionalAccuracy: 0.53,
+          sharpe: 1.2,
+          maxDrawdown: 0.04,
+          baselineSharpe: 0.1,
+          baselineValMse: 0.0005,
+        },
       },
       {
         key: 'MSFT#1h',
@@ -51,15 +58,39 @@ function baseInput(overrides: Partial<RunReportInput> = {}): RunReportInput {
     registry: [
       { key: 'AAPL#1d', version: 'v0003', alias: 'production', metrics: { valMse: 0.0004, sharpe: 1.2 } },
       { key: 'AAPL#1d', version: 'v0002', alias: null, metrics: { valMse: 0.0007, sharpe: 0.2 } },
-      { key: 'MSFT#1h', version: 'v0001', alias: 'canary', canaryWeight: 0.1, metrics: { valMse: 0.0006, sharpe: -0.4 } },
+      {
+        key: 'MSFT#1h',
+        version: 'v0001',
+        alias: 'canary',
+        canaryWeight: 0.1,
+        metrics: { valMse: 0.0006, sharpe: -0.4 },
+      },
     ],
     stateMachine: {
       executionName: 'manual-1',
       status: 'SUCCEEDED',
       visits: [
-        { name: 'BuildManifest', status: 'succeeded', type: 'Task', enteredAt: '2025-03-02T02:01:00Z', exitedAt: '2025-03-02T02:01:04Z' },
-        { name: 'Train', status: 'succeeded', type: 'Task', enteredAt: '2025-03-02T02:01:04Z', exitedAt: '2025-03-02T02:07:04Z' },
-        { name: 'Promote', status: 'succeeded', type: 'Task', enteredAt: '2025-03-02T02:07:04Z', exitedAt: '2025-03-02T02:07:05Z' },
+        {
+          name: 'BuildManifest',
+          status: 'succeeded',
+          type: 'Task',
+          enteredAt: '2025-03-02T02:01:00Z',
+          exitedAt: '2025-03-02T02:01:04Z',
+        },
+        {
+          name: 'Train',
+          status: 'succeeded',
+          type: 'Task',
+          enteredAt: '2025-03-02T02:01:04Z',
+          exitedAt: '2025-03-02T02:07:04Z',
+        },
+        {
+          name: 'Promote',
+          status: 'succeeded',
+          type: 'Task',
+          enteredAt: '2025-03-02T02:07:04Z',
+          exitedAt: '2025-03-02T02:07:05Z',
+        },
       ],
     },
     cost: estimateCost({ pricing: config.pricing, instanceType: config.training.instanceTypes[0]!, seconds: 360 }),
@@ -141,12 +172,21 @@ describe('renderRunReport', () => {
       runId: `run-${evil}`,
       environment: `env ${evil}`,
       stages: [{ name: `stage ${evil}`, durationSeconds: 1 }],
-      ingest: { eventsIngested: 1, lakeObjects: 1, deadLetters: [{ reason: `"><img src=x onerror=alert(1)>`, count: 1 }], byTopic: [{ topic: `t&${evil}`, events: 1 }] },
+      ingest: {
+        eventsIngested: 1,
+        lakeObjects: 1,
+        deadLetters: [{ reason: `"><img src=x onerror=alert(1)>`, count: 1 }],
+        byTopic: [{ topic: `t&${evil}`, events: 1 }],
+      },
     });
     const base = baseInput();
     input.models = base.models.map((m) => ({ ...m, key: `${m.key}<i>'`, modelType: `lstm${evil}` }));
     input.registry = [{ key: `K${evil}`, version: `v"${evil}`, alias: 'production', metrics: { [`m${evil}`]: 1 } }];
-    input.stateMachine = { status: 'FAILED', executionName: evil, visits: [{ name: `S${evil}`, status: 'failed', enteredAt: '2025-03-02T02:00:00Z', detail: evil }] };
+    input.stateMachine = {
+      status: 'FAILED',
+      executionName: evil,
+      visits: [{ name: `S${evil}`, status: 'failed', enteredAt: '2025-03-02T02:00:00Z', detail: evil }],
+    };
     const html = renderRunReport(input);
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toContain('<img');
@@ -166,7 +206,13 @@ describe('renderRunReport', () => {
 
   it('renders empty runs with placeholders rather than failing', () => {
     const html = renderRunReport(
-      baseInput({ models: [], registry: [], stages: [], stateMachine: { status: 'FAILED', visits: [] }, ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] } }),
+      baseInput({
+        models: [],
+        registry: [],
+        stages: [],
+        stateMachine: { status: 'FAILED', visits: [] },
+        ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] },
+      }),
     );
     expect(html).toContain('No configs were trained.');
     expect(html).toContain('No versions registered.');

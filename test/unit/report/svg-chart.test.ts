@@ -20,7 +20,7 @@ function seeded(n: number, seed = 3): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     s = (s * 1103515245 + 12345) % 2 ** 31;
-    out.push(100 + ((s / 2 ** 31) - 0.5) * 40 + i * 0.01);
+    out.push(100 + (s / 2 ** 31 - 0.5) * 40 + i * 0.01);
   }
   return out;
 }
@@ -28,11 +28,22 @@ function seeded(n: number, seed = 3): number[] {
 describe('lineChart', () => {
   const width = 300;
   const height = 150;
-  const plot = { left: CHART_MARGIN.left, right: width - CHART_MARGIN.right, top: CHART_MARGIN.top, bottom: height - CHART_MARGIN.bottom };
+  const plot = {
+    left: CHART_MARGIN.left,
+    right: width - CHART_MARGIN.right,
+    top: CHART_MARGIN.top,
+    bottom: height - CHART_MARGIN.bottom,
+  };
 
   it('draws one point per value, spanning the plot from first to last index', () => {
     const train = [2, 4, 6, 8, 10, 9, 7];
-    const svg = lineChart({ title: 't', series: [{ name: 'train', values: train, className: 'c-train' }], xLabel: 'epoch', width, height });
+    const svg = lineChart({
+      title: 't',
+      series: [{ name: 'train', values: train, className: 'c-train' }],
+      xLabel: 'epoch',
+      width,
+      height,
+    });
     const points = pathPoints(svg, 'train');
     expect(points).toHaveLength(train.length);
     expect(svg).toContain(`data-points="${train.length}"`);
@@ -81,29 +92,68 @@ describe('lineChart', () => {
 
   it('switches to a log scale for a steeply falling loss and labels it', () => {
     const loss = [10, 3, 1, 0.3, 0.1, 0.05];
-    const svg = lineChart({ title: 't', series: [{ name: 'l', values: loss, className: 'c' }], xLabel: 'epoch', yScale: 'auto', width, height });
+    const svg = lineChart({
+      title: 't',
+      series: [{ name: 'l', values: loss, className: 'c' }],
+      xLabel: 'epoch',
+      yScale: 'auto',
+      width,
+      height,
+    });
     expect(svg).toContain('data-y-scale="log"');
     expect(svg).toContain('log scale');
     const ys = pathPoints(svg, 'l').map(([, y]) => y);
     // Equal ratios become equal steps: 10 -> 1 spans the same height as 1 -> 0.1.
     expect(ys[2]! - ys[0]!).toBeCloseTo(ys[4]! - ys[2]!, 0);
-    const flat = lineChart({ title: 't', series: [{ name: 'l', values: [1, 0.9, 0.8], className: 'c' }], xLabel: 'epoch', yScale: 'auto' });
+    const flat = lineChart({
+      title: 't',
+      series: [{ name: 'l', values: [1, 0.9, 0.8], className: 'c' }],
+      xLabel: 'epoch',
+      yScale: 'auto',
+    });
     expect(flat).toContain('data-y-scale="linear"');
   });
 
   it('thins long series but keeps the first, last, lowest and highest points', () => {
     const values = seeded(5000);
-    const svg = lineChart({ title: 't', series: [{ name: 'e', values, className: 'c' }], xLabel: 'bar', maxPoints: 200, width, height });
+    const svg = lineChart({
+      title: 't',
+      series: [{ name: 'e', values, className: 'c' }],
+      xLabel: 'bar',
+      maxPoints: 200,
+      width,
+      height,
+    });
     const points = pathPoints(svg, 'e');
     expect(points.length).toBeLessThanOrEqual(200);
     expect(points.length).toBeGreaterThan(150);
     expect(svg).toContain('data-points="5000"');
     const ys = points.map(([, y]) => y);
-    expect(Math.min(...ys)).toBeCloseTo(Math.min(...pathPoints(lineChart({ title: 't', series: [{ name: 'e', values, className: 'c' }], xLabel: 'bar', maxPoints: 10_000, width, height }), 'e').map(([, y]) => y)), 1);
+    expect(Math.min(...ys)).toBeCloseTo(
+      Math.min(
+        ...pathPoints(
+          lineChart({
+            title: 't',
+            series: [{ name: 'e', values, className: 'c' }],
+            xLabel: 'bar',
+            maxPoints: 10_000,
+            width,
+            height,
+          }),
+          'e',
+        ).map(([, y]) => y),
+      ),
+      1,
+    );
   });
 
   it('escapes the title and attributes and draws a placeholder when there is no data', () => {
-    const svg = lineChart({ title: '<b>"x"</b>', series: [{ name: 'e', values: [], className: 'c' }], xLabel: 'x', attributes: { 'data-config': 'A"B' } });
+    const svg = lineChart({
+      title: '<b>"x"</b>',
+      series: [{ name: 'e', values: [], className: 'c' }],
+      xLabel: 'x',
+      attributes: { 'data-config': 'A"B' },
+    });
     expect(svg).not.toContain('<b>');
     expect(svg).toContain('&lt;b&gt;&quot;x&quot;&lt;/b&gt;');
     expect(svg).toContain('data-config="A&quot;B"');
@@ -111,7 +161,14 @@ describe('lineChart', () => {
   });
 
   it('draws the reference line at its value', () => {
-    const svg = lineChart({ title: 't', series: [{ name: 'e', values: [0, 1, 2], className: 'c' }], xLabel: 'x', referenceY: 1, width, height });
+    const svg = lineChart({
+      title: 't',
+      series: [{ name: 'e', values: [0, 1, 2], className: 'c' }],
+      xLabel: 'x',
+      referenceY: 1,
+      width,
+      height,
+    });
     const ref = /class="reference"[^>]*y1="([\d.]+)"/.exec(svg);
     expect(Number(ref![1])).toBeCloseTo((plot.top + plot.bottom) / 2, 1);
   });

@@ -10,8 +10,27 @@ import { statsFor, withReportRoute } from '../../../local/sandbox/serve.js';
 describe('sandbox flags', () => {
   it('parses every flag and returns undefined for --help', () => {
     expect(parseSandboxArgs(['--help'])).toBeUndefined();
-    const opts = parseSandboxArgs(['--once', '--fresh', '--port', '0', '--epochs', '2', '--symbols', 'SPX,MSFT', '--timeframes', '1h']);
-    expect(opts).toMatchObject({ once: true, fresh: true, full: false, port: 0, epochs: 2, symbols: ['SPX', 'MSFT'], timeframes: ['1h'] });
+    const opts = parseSandboxArgs([
+      '--once',
+      '--fresh',
+      '--port',
+      '0',
+      '--epochs',
+      '2',
+      '--symbols',
+      'SPX,MSFT',
+      '--timeframes',
+      '1h',
+    ]);
+    expect(opts).toMatchObject({
+      once: true,
+      fresh: true,
+      full: false,
+      port: 0,
+      epochs: 2,
+      symbols: ['SPX', 'MSFT'],
+      timeframes: ['1h'],
+    });
     expect(parseSandboxArgs([])).toEqual(DEFAULT_OPTIONS);
   });
 
@@ -24,7 +43,9 @@ describe('sandbox flags', () => {
     expect(parseSandboxArgs([])).toMatchObject({ scenario: 'default', seed: 42 });
     expect(parseSandboxArgs(['--scenario', 'noise', '--seed', '7'])).toMatchObject({ scenario: 'noise', seed: 7 });
     expect(parseSandboxArgs(['--scenario', 'signal'])).toMatchObject({ scenario: 'signal' });
-    expect(() => parseSandboxArgs(['--scenario', 'bull'])).toThrow('--scenario must be one of default, noise, signal, got bull');
+    expect(() => parseSandboxArgs(['--scenario', 'bull'])).toThrow(
+      '--scenario must be one of default, noise, signal, got bull',
+    );
     expect(() => parseSandboxArgs(['--seed', '1.5'])).toThrow(/--seed must be an integer >= 0/);
   });
 
@@ -49,7 +70,9 @@ describe('sandbox config', () => {
     const full = sandboxConfig({ ...DEFAULT_OPTIONS, full: true }, {});
     expect(modelConfigKeys(full)).toHaveLength(100);
     // Every config needs room above the quality gate's minimum rows.
-    expect(replayEventCount({ ...DEFAULT_OPTIONS, full: true }, full) * 0.8 / 100).toBeGreaterThanOrEqual(full.thresholds.minRowsPerConfig * 2);
+    expect((replayEventCount({ ...DEFAULT_OPTIONS, full: true }, full) * 0.8) / 100).toBeGreaterThanOrEqual(
+      full.thresholds.minRowsPerConfig * 2,
+    );
   });
 
   it('gives a namespaced sandbox its own env name, bucket, table and topic names', () => {
@@ -77,8 +100,14 @@ describe('sandbox API additions', () => {
     expect((await handler(event('/v1/predict', 'POST'))).statusCode).toBe(204);
   });
 
-  it('counts a version\'s requests and errors over all aliases for the canary bake', () => {
-    const service = { stats: () => ({ 'AAPL#1d|canary|2': { requests: 5, errors: 1 }, 'AAPL#1d|production|2': { requests: 3, errors: 0 }, 'AAPL#1d|production|1': { requests: 7, errors: 7 } }) };
+  it("counts a version's requests and errors over all aliases for the canary bake", () => {
+    const service = {
+      stats: () => ({
+        'AAPL#1d|canary|2': { requests: 5, errors: 1 },
+        'AAPL#1d|production|2': { requests: 3, errors: 0 },
+        'AAPL#1d|production|1': { requests: 7, errors: 7 },
+      }),
+    };
     expect(statsFor(service, 'AAPL#1d', 2)).toEqual({ requests: 8, errors: 1 });
     expect(statsFor(service, 'MSFT#1d', 2)).toEqual({ requests: 0, errors: 0 });
   });

@@ -36,14 +36,21 @@ describe('sandbox scenarios', () => {
   });
 
   it('replaces every series, SPX too, with plausible bars that carry the model; same seed, same data', () => {
-    const config = loadConfig({ env: { SIGNALFORGE_ENV: 'local' }, overrides: { universe: { symbols: ['SPX', 'AAPL'], timeframes: ['1d', '1w'] } } });
+    const config = loadConfig({
+      env: { SIGNALFORGE_ENV: 'local' },
+      overrides: { universe: { symbols: ['SPX', 'AAPL'], timeframes: ['1d', '1w'] } },
+    });
     const bars = (seed: number) =>
-      [...replayEvents({ config, events: 4_000, seed, barModel: scenarioBarModel('signal') })].flatMap((i) => (i.kind === 'event' && i.event.type === 'market-bar' ? [i.event as MarketBarEvent] : []));
+      [...replayEvents({ config, events: 4_000, seed, barModel: scenarioBarModel('signal') })].flatMap((i) =>
+        i.kind === 'event' && i.event.type === 'market-bar' ? [i.event as MarketBarEvent] : [],
+      );
     const signal = bars(5);
     expect(signal.length).toBeGreaterThan(3_000);
     expect(new Set(signal.map((b) => b.source))).toEqual(new Set([`scenario-signal-ar1-${SIGNAL_AR1_COEFFICIENT}`]));
     expect(signal.every((b) => b.synthetic)).toBe(true);
-    expect(new Set(signal.map((b) => `${b.symbol}#${b.timeframe}`))).toEqual(new Set(['SPX#1d', 'SPX#1w', 'AAPL#1d', 'AAPL#1w']));
+    expect(new Set(signal.map((b) => `${b.symbol}#${b.timeframe}`))).toEqual(
+      new Set(['SPX#1d', 'SPX#1w', 'AAPL#1d', 'AAPL#1w']),
+    );
     for (const b of signal) {
       expect(b.h).toBeGreaterThanOrEqual(Math.max(b.o, b.c));
       expect(b.l).toBeLessThanOrEqual(Math.min(b.o, b.c));

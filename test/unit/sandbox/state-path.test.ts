@@ -6,8 +6,12 @@ const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
 const iso = (s: number) => t(s).toISOString();
 
 /** A tiny event script: [second, kind, state, type, extra]. */
-function events(script: [number, RetrainStateEvent['kind'], string, string, Record<string, unknown>?][]): RetrainStateEvent[] {
-  return script.map(([s, kind, state, type, extra]) => ({ kind, state, type, at: t(s), ...extra }) as RetrainStateEvent);
+function events(
+  script: [number, RetrainStateEvent['kind'], string, string, Record<string, unknown>?][],
+): RetrainStateEvent[] {
+  return script.map(
+    ([s, kind, state, type, extra]) => ({ kind, state, type, at: t(s), ...extra }) as RetrainStateEvent,
+  );
 }
 
 function build(list: RetrainStateEvent[]) {
@@ -17,7 +21,7 @@ function build(list: RetrainStateEvent[]) {
 }
 
 describe('state path from executor events', () => {
-  it('gives each visit its real entry and exit times and folds a shard\'s clean poll loop into one visit per state', () => {
+  it("gives each visit its real entry and exit times and folds a shard's clean poll loop into one visit per state", () => {
     const shard0 = { mapIndex: 0 };
     const list = events([
       [0, 'entered', 'SnapshotDataset', 'Task'],
@@ -40,7 +44,16 @@ describe('state path from executor events', () => {
       [18, 'exited', 'EvaluateCandidates', 'Task'],
     ]);
     const path = build(list).path('SUCCEEDED', 'run-1');
-    expect(path.visits.map((v) => v.name)).toEqual(['SnapshotDataset', 'TrainShards', 'LaunchTrainer', 'WaitForTrainer', 'CheckTrainer', 'TrainerStatus', 'ShardSucceeded', 'EvaluateCandidates']);
+    expect(path.visits.map((v) => v.name)).toEqual([
+      'SnapshotDataset',
+      'TrainShards',
+      'LaunchTrainer',
+      'WaitForTrainer',
+      'CheckTrainer',
+      'TrainerStatus',
+      'ShardSucceeded',
+      'EvaluateCandidates',
+    ]);
     expect(path.visits.every((v) => v.status === 'succeeded')).toBe(true);
     expect(path.visits[0]).toMatchObject({ enteredAt: iso(0), exitedAt: iso(2) });
     const check = path.visits.find((v) => v.name === 'CheckTrainer')!;
@@ -73,8 +86,16 @@ describe('state path from executor events', () => {
       ['retried', iso(3), iso(4), 'shard 1 · Error: S3 throttled → retry 1'],
       ['succeeded', iso(5), iso(6), 'shard 1'],
     ]);
-    expect(visits.find((v) => v.name === 'WaitForTrainer')).toMatchObject({ detail: 'shard 1 · 2 polls', exitedAt: iso(3) });
-    expect(visits.at(-1)).toMatchObject({ name: 'PrepareRelaunch', status: 'caught', exitedAt: iso(7), detail: 'shard 1 · InvalidShard: no manifest → caught, next ShardFailed' });
+    expect(visits.find((v) => v.name === 'WaitForTrainer')).toMatchObject({
+      detail: 'shard 1 · 2 polls',
+      exitedAt: iso(3),
+    });
+    expect(visits.at(-1)).toMatchObject({
+      name: 'PrepareRelaunch',
+      status: 'caught',
+      exitedAt: iso(7),
+      detail: 'shard 1 · InvalidShard: no manifest → caught, next ShardFailed',
+    });
   });
 
   it('marks what was running as failed when the execution ended without it, and as running while it runs', () => {
@@ -86,8 +107,20 @@ describe('state path from executor events', () => {
     expect(build(list).path('RUNNING', 'run-3').visits.at(-1)).toMatchObject({ name: 'BakeCanary', status: 'running' });
     const aborted = build(list).path('ABORTED', 'run-3', t(9));
     expect(aborted.status).toBe('ABORTED');
-    expect(aborted.visits.at(-1)).toMatchObject({ name: 'BakeCanary', status: 'failed', exitedAt: iso(9), detail: 'execution aborted while it ran' });
-    const failed = build([...list, ...events([[2, 'failed', 'BakeCanary', 'Wait', { error: 'States.Runtime', cause: 'bad path' }]])]).path('FAILED', 'run-3', t(3));
-    expect(failed.visits.at(-1)).toMatchObject({ status: 'failed', exitedAt: iso(2), detail: 'States.Runtime: bad path' });
+    expect(aborted.visits.at(-1)).toMatchObject({
+      name: 'BakeCanary',
+      status: 'failed',
+      exitedAt: iso(9),
+      detail: 'execution aborted while it ran',
+    });
+    const failed = build([
+      ...list,
+      ...events([[2, 'failed', 'BakeCanary', 'Wait', { error: 'States.Runtime', cause: 'bad path' }]]),
+    ]).path('FAILED', 'run-3', t(3));
+    expect(failed.visits.at(-1)).toMatchObject({
+      status: 'failed',
+      exitedAt: iso(2),
+      detail: 'States.Runtime: bad path',
+    });
   });
 });

@@ -3,7 +3,12 @@ import type { GateDecision } from '../../../core/evaluation/gate-decision.js';
 import { summaryVerdicts, type SandboxOutcome } from '../../../local/sandbox/run-sandbox.js';
 import { renderSummary } from '../../../local/sandbox/summary.js';
 
-const decision = (key: string, verdict: GateDecision['verdict'], reasons: string[], dm: GateDecision['dm']): GateDecision => ({
+const decision = (
+  key: string,
+  verdict: GateDecision['verdict'],
+  reasons: string[],
+  dm: GateDecision['dm'],
+): GateDecision => ({
   key,
   version: 2,
   verdict,
@@ -22,7 +27,12 @@ describe('sandbox summary verdicts', () => {
     const verdicts = summaryVerdicts(
       [
         decision('SPX#1d', 'promotable', ['all checks passed'], dm),
-        decision('AAPL#1d', 'rejected', ['Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05', 'net Sharpe -0.20 <= naive 0.10'], { ...dm, pValue: 0.41, adjustedPValue: 0.82 }),
+        decision(
+          'AAPL#1d',
+          'rejected',
+          ['Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05', 'net Sharpe -0.20 <= naive 0.10'],
+          { ...dm, pValue: 0.41, adjustedPValue: 0.82 },
+        ),
         decision('SPX#1w', 'promotable', ['all checks passed'], dm),
         decision('AAPL#1w', 'rejected', ['predictions are constant'], null),
       ],
@@ -30,17 +40,60 @@ describe('sandbox summary verdicts', () => {
       [{ key: 'SPX#1w', reason: 'rejected by quant-carol: not this week' }],
     );
     expect(verdicts).toEqual([
-      { key: 'SPX#1d', version: 2, verdict: 'promotable', p_value: 0.001, adjusted_p_value: 0.003, promoted: true, reason: 'all checks passed' },
-      { key: 'AAPL#1d', version: 2, verdict: 'rejected', p_value: 0.41, adjusted_p_value: 0.82, promoted: false, reason: 'Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05; net Sharpe -0.20 <= naive 0.10' },
-      { key: 'SPX#1w', version: 2, verdict: 'promotable', p_value: 0.001, adjusted_p_value: 0.003, promoted: false, reason: 'rejected by quant-carol: not this week' },
-      { key: 'AAPL#1w', version: 2, verdict: 'rejected', p_value: null, adjusted_p_value: null, promoted: false, reason: 'predictions are constant' },
+      {
+        key: 'SPX#1d',
+        version: 2,
+        verdict: 'promotable',
+        p_value: 0.001,
+        adjusted_p_value: 0.003,
+        promoted: true,
+        reason: 'all checks passed',
+      },
+      {
+        key: 'AAPL#1d',
+        version: 2,
+        verdict: 'rejected',
+        p_value: 0.41,
+        adjusted_p_value: 0.82,
+        promoted: false,
+        reason: 'Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05; net Sharpe -0.20 <= naive 0.10',
+      },
+      {
+        key: 'SPX#1w',
+        version: 2,
+        verdict: 'promotable',
+        p_value: 0.001,
+        adjusted_p_value: 0.003,
+        promoted: false,
+        reason: 'rejected by quant-carol: not this week',
+      },
+      {
+        key: 'AAPL#1w',
+        version: 2,
+        verdict: 'rejected',
+        p_value: null,
+        adjusted_p_value: null,
+        promoted: false,
+        reason: 'predictions are constant',
+      },
     ]);
   });
 });
 
 describe('sandbox summary table', () => {
   it('lists each config that was not promoted with its p-values and reason, and says why nothing serves', () => {
-    const verdicts = summaryVerdicts([decision('AAPL#1d', 'rejected', ['Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05'], { statistic: 0.2, pValue: 0.41, adjustedPValue: 0.82, samples: 300 })], [], []);
+    const verdicts = summaryVerdicts(
+      [
+        decision('AAPL#1d', 'rejected', ['Diebold-Mariano p 0.4100 (Holm 0.8200) >= alpha 0.05'], {
+          statistic: 0.2,
+          pValue: 0.41,
+          adjustedPValue: 0.82,
+          samples: 300,
+        }),
+      ],
+      [],
+      [],
+    );
     const outcome = {
       runId: 'sbx-1',
       poisonSent: 2,
@@ -48,11 +101,28 @@ describe('sandbox summary table', () => {
       promoted: [],
       serving: [],
       timings: { train: 3 },
-      summary: { ok: true, scenario: 'noise', seed: 7, events_ingested: 10, lake_objects: 1, dlq_records: 2, configs_trained: 1, dp_configs: 0, models_promoted: 0, models_rejected: 1, execution_status: 'SUCCEEDED', duration_s: 4, api_url: '', verdicts },
+      summary: {
+        ok: true,
+        scenario: 'noise',
+        seed: 7,
+        events_ingested: 10,
+        lake_objects: 1,
+        dlq_records: 2,
+        configs_trained: 1,
+        dp_configs: 0,
+        models_promoted: 0,
+        models_rejected: 1,
+        execution_status: 'SUCCEEDED',
+        duration_s: 4,
+        api_url: '',
+        verdicts,
+      },
     } as unknown as SandboxOutcome;
     const text = renderSummary(outcome);
     expect(text).toMatch(/scenario\s+noise \(seed 7\)/);
-    expect(text).toMatch(/not promoted AAPL#1d v2\s+rejected, DM p 0\.4100 \(Holm 0\.8200\): Diebold-Mariano p 0\.4100 \(Holm 0\.8200\) >= alpha 0\.05/);
+    expect(text).toMatch(
+      /not promoted AAPL#1d v2\s+rejected, DM p 0\.4100 \(Holm 0\.8200\): Diebold-Mariano p 0\.4100 \(Holm 0\.8200\) >= alpha 0\.05/,
+    );
     expect(text).toContain('No model is serving: the gate found no out-of-sample edge in the noise scenario');
     expect(text).toContain('npm start -- --scenario signal');
   });

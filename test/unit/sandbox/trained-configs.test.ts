@@ -19,10 +19,26 @@ describe('dp_configs', () => {
   it('counts the configs a shard trained on more than one worker, from the run records the trainer wrote', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sf-dpcount-'));
     const config = sandboxConfig(parseSandboxArgs(['--full'])!, {});
-    const common = { data: 'synthetic:500:3', out, config, workers: 2, epochs: 1, models: ['dense' as const], windowSize: 4, hiddenUnits: 4, batchSize: 64, log: createLog({ runId: 'x', tty: false, quiet: true }) };
+    const common = {
+      data: 'synthetic:500:3',
+      out,
+      config,
+      workers: 2,
+      epochs: 1,
+      models: ['dense' as const],
+      windowSize: 4,
+      hiddenUnits: 4,
+      batchSize: 64,
+      log: createLog({ runId: 'x', tty: false, quiet: true }),
+    };
     // Shard 0: data-parallel as the --full config says; shard 1: one config per worker.
     const dp = await runTraining({ ...common, runId: 'rt-1-s000', configs: ['AAPL#1d'] });
-    const single = await runTraining({ ...common, runId: 'rt-1-s001', configs: ['MSFT#1d', 'NVDA#1d'], dataParallel: 1 });
+    const single = await runTraining({
+      ...common,
+      runId: 'rt-1-s001',
+      configs: ['MSFT#1d', 'NVDA#1d'],
+      dataParallel: 1,
+    });
     expect(dp.dataParallelConfigs).toEqual(['AAPL#1d']);
     expect(single.dataParallelConfigs).toEqual([]);
     expect(await trainedConfigs(openStore(out), 'rt-1', 2)).toEqual({ trained: 3, dataParallel: 1 });

@@ -19,7 +19,10 @@ describe('install lock and completion marker', () => {
       installs++;
       await sleep(100);
     };
-    const outcomes = await Promise.all([installOnce(marker, install, { pollMs: 10 }), installOnce(marker, install, { pollMs: 10 })]);
+    const outcomes = await Promise.all([
+      installOnce(marker, install, { pollMs: 10 }),
+      installOnce(marker, install, { pollMs: 10 }),
+    ]);
     expect(installs).toBe(1);
     expect(outcomes.sort()).toEqual(['installed', 'reused']);
     expect(await installOnce(marker, install)).toBe('reused');
@@ -36,7 +39,9 @@ describe('install lock and completion marker', () => {
 
   it('does not mark an install that failed', async () => {
     const marker = { file: join(dir, '.complete'), fingerprint: 'v1', lockDir: join(dir, '.lock') };
-    await expect(installOnce(marker, async () => Promise.reject(new Error('network down')))).rejects.toThrow('network down');
+    await expect(installOnce(marker, async () => Promise.reject(new Error('network down')))).rejects.toThrow(
+      'network down',
+    );
     expect(await installOnce(marker, async () => {})).toBe('installed');
   });
 

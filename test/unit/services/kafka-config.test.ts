@@ -19,7 +19,9 @@ function parseProperties(text: string): Map<string, string> {
 }
 
 describe('Kafka broker configuration', () => {
-  const props = parseProperties(renderServerProperties({ brokerPort: 41001, controllerPort: 41002, dataDir: '/tmp/x/data' }));
+  const props = parseProperties(
+    renderServerProperties({ brokerPort: 41001, controllerPort: 41002, dataDir: '/tmp/x/data' }),
+  );
 
   it('runs one combined broker+controller on loopback with the chosen ports', () => {
     expect(props.get('process.roles')).toBe('broker,controller');

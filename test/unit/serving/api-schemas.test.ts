@@ -17,7 +17,13 @@ const config = testConfig();
 const parse = createPredictRequestParser(config);
 
 function request(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): HttpRequest {
-  return { method: 'POST', path: '/v1/predict', headers, body: typeof body === 'string' ? body : JSON.stringify(body), requestId: 'r1' };
+  return {
+    method: 'POST',
+    path: '/v1/predict',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    requestId: 'r1',
+  };
 }
 
 function rejection(req: HttpRequest): ApiError {
@@ -45,15 +51,63 @@ describe('predict request validation', () => {
     ['an empty body', '', 400, 'invalid_json', 'body'],
     ['a JSON array body', '[1,2]', 400, 'invalid_request', 'body'],
     ['a number where an object is expected', { ...valid(), bars: 5 }, 400, 'invalid_request', 'bars'],
-    ['a string price', { ...valid(), bars: valid().bars.map((b, i) => (i === 3 ? { ...b, c: '101.5' } : b)) }, 400, 'invalid_request', 'bars[3].c'],
-    ['a missing volume', { ...valid(), bars: valid().bars.map((b, i) => (i === 2 ? { ...b, v: undefined } : b)) }, 400, 'invalid_request', 'bars[2].v'],
-    ['Infinity (1e999 parses to it)', JSON.stringify(valid()).replace(/"v":\d+/, '"v":1e999'), 400, 'invalid_request', 'bars[0].v'],
+    [
+      'a string price',
+      { ...valid(), bars: valid().bars.map((b, i) => (i === 3 ? { ...b, c: '101.5' } : b)) },
+      400,
+      'invalid_request',
+      'bars[3].c',
+    ],
+    [
+      'a missing volume',
+      { ...valid(), bars: valid().bars.map((b, i) => (i === 2 ? { ...b, v: undefined } : b)) },
+      400,
+      'invalid_request',
+      'bars[2].v',
+    ],
+    [
+      'Infinity (1e999 parses to it)',
+      JSON.stringify(valid()).replace(/"v":\d+/, '"v":1e999'),
+      400,
+      'invalid_request',
+      'bars[0].v',
+    ],
     ['NaN as a bare token', JSON.stringify(valid()).replace(/"v":\d+/, '"v":NaN'), 400, 'invalid_json', 'body'],
-    ['NaN as a string', { ...valid(), bars: valid().bars.map((b, i) => (i === 0 ? { ...b, o: 'NaN' } : b)) }, 400, 'invalid_request', 'bars[0].o'],
-    ['a negative price', { ...valid(), bars: valid().bars.map((b, i) => (i === 4 ? { ...b, l: -1 } : b)) }, 400, 'invalid_request', 'bars[4].l'],
-    ['high below low', { ...valid(), bars: valid().bars.map((b, i) => (i === 5 ? { ...b, h: b.l * 0.5 } : b)) }, 400, 'invalid_request', 'bars[5].h'],
-    ['unordered times', { ...valid(), bars: valid().bars.map((b, i, all) => (i === 6 ? { ...b, t: all[2]!.t } : b)) }, 400, 'invalid_request', 'bars[6].t'],
-    ['a bad timestamp', { ...valid(), bars: valid().bars.map((b, i) => (i === 1 ? { ...b, t: 'yesterday' } : b)) }, 400, 'invalid_request', 'bars[1].t'],
+    [
+      'NaN as a string',
+      { ...valid(), bars: valid().bars.map((b, i) => (i === 0 ? { ...b, o: 'NaN' } : b)) },
+      400,
+      'invalid_request',
+      'bars[0].o',
+    ],
+    [
+      'a negative price',
+      { ...valid(), bars: valid().bars.map((b, i) => (i === 4 ? { ...b, l: -1 } : b)) },
+      400,
+      'invalid_request',
+      'bars[4].l',
+    ],
+    [
+      'high below low',
+      { ...valid(), bars: valid().bars.map((b, i) => (i === 5 ? { ...b, h: b.l * 0.5 } : b)) },
+      400,
+      'invalid_request',
+      'bars[5].h',
+    ],
+    [
+      'unordered times',
+      { ...valid(), bars: valid().bars.map((b, i, all) => (i === 6 ? { ...b, t: all[2]!.t } : b)) },
+      400,
+      'invalid_request',
+      'bars[6].t',
+    ],
+    [
+      'a bad timestamp',
+      { ...valid(), bars: valid().bars.map((b, i) => (i === 1 ? { ...b, t: 'yesterday' } : b)) },
+      400,
+      'invalid_request',
+      'bars[1].t',
+    ],
     ['too few bars', { ...valid(), bars: makeBars(config.inference.minBars - 1) }, 400, 'invalid_request', 'bars'],
     ['too many bars', { ...valid(), bars: makeBars(config.inference.maxBars + 1) }, 400, 'invalid_request', 'bars'],
     ['an unknown symbol', { ...valid(), symbol: 'ZZZZ' }, 400, 'invalid_request', 'symbol'],
@@ -92,7 +146,11 @@ describe('predict request validation', () => {
   });
 
   it('decodes base64 bodies the gateway marks as such', () => {
-    const req = { ...request(valid()), body: Buffer.from(JSON.stringify(valid())).toString('base64'), isBase64Encoded: true };
+    const req = {
+      ...request(valid()),
+      body: Buffer.from(JSON.stringify(valid())).toString('base64'),
+      isBase64Encoded: true,
+    };
     expect(parse(req).timeframe).toBe('1h');
   });
 
@@ -112,9 +170,14 @@ describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 with the four routes; predict takes either form and documents the 409s', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/openapi.json', '/v1/predict', '/v1/predict/batch']);
-    expect(Object.keys(doc.paths['/v1/predict']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '409', '413', '415', '503']));
+    expect(Object.keys(doc.paths['/v1/predict']!.post!.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '409', '413', '415', '503']),
+    );
     const body = (doc.paths['/v1/predict']!.post as any).requestBody.content['application/json'].schema;
-    expect(body.oneOf).toEqual([{ $ref: '#/components/schemas/OnlinePredictRequest' }, { $ref: '#/components/schemas/PredictRequest' }]);
+    expect(body.oneOf).toEqual([
+      { $ref: '#/components/schemas/OnlinePredictRequest' },
+      { $ref: '#/components/schemas/PredictRequest' },
+    ]);
     const online = doc.components.schemas.OnlinePredictRequest as { required: string[]; additionalProperties: unknown };
     expect(online.required).toEqual(['symbol', 'timeframe']);
     expect(online.additionalProperties).toBe(false);
@@ -122,21 +185,32 @@ describe('OpenAPI document', () => {
     expect(batch.properties.requests).toMatchObject({ minItems: 1, maxItems: 100 });
     expect(batch.properties.requests.items.anyOf).toHaveLength(2);
     const err = (doc.components.schemas.ErrorResponse as any).properties.error.properties;
-    expect(Object.keys(err)).toEqual(expect.arrayContaining(['missingBars', 'asOf', 'featureAgeSeconds', 'staleAfterSeconds', 'status']));
+    expect(Object.keys(err)).toEqual(
+      expect.arrayContaining(['missingBars', 'asOf', 'featureAgeSeconds', 'staleAfterSeconds', 'status']),
+    );
     expect(err.code.enum).toEqual(expect.arrayContaining(['window_incomplete', 'window_stale']));
   });
 
   it('carries the request schema generated from zod, with the config limits and universe', () => {
-    const req = doc.components.schemas.PredictRequest as { properties: Record<string, Record<string, unknown>>; required: string[] };
+    const req = doc.components.schemas.PredictRequest as {
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+    };
     expect(req.required).toEqual(['symbol', 'timeframe', 'bars']);
     expect(req.properties.symbol!.enum).toEqual(config.universe.symbols);
     expect(req.properties.timeframe!.enum).toEqual(config.universe.timeframes);
-    expect(req.properties.bars).toMatchObject({ minItems: config.inference.minBars, maxItems: config.inference.maxBars, items: { $ref: '#/components/schemas/Bar' } });
+    expect(req.properties.bars).toMatchObject({
+      minItems: config.inference.minBars,
+      maxItems: config.inference.maxBars,
+      items: { $ref: '#/components/schemas/Bar' },
+    });
     expect(doc.components.schemas.Bar!.required).toEqual(['t', 'o', 'h', 'l', 'c', 'v']);
   });
 
   it('matches what zod itself generates for the request schema', () => {
-    const direct = z.toJSONSchema(predictRequestSchema(config), { io: 'input' }) as { properties: Record<string, unknown> };
+    const direct = z.toJSONSchema(predictRequestSchema(config), { io: 'input' }) as {
+      properties: Record<string, unknown>;
+    };
     const fromDoc = doc.components.schemas.PredictRequest as { properties: Record<string, unknown> };
     expect(fromDoc.properties.symbol).toEqual(direct.properties.symbol);
     expect(Object.keys(fromDoc.properties)).toEqual(Object.keys(direct.properties));
@@ -168,12 +242,17 @@ describe('OpenAPI document', () => {
 describe('API Gateway request model', () => {
   it('is draft-04 JSON Schema generated from the same zod schema, with no references', async () => {
     const { predictRequestJsonSchemaDraft4 } = await import('../../../core/api/index.js');
-    const both = predictRequestJsonSchemaDraft4(config) as { anyOf: { type: string; required: string[]; properties: Record<string, any> }[] };
+    const both = predictRequestJsonSchemaDraft4(config) as {
+      anyOf: { type: string; required: string[]; properties: Record<string, any> }[];
+    };
     const [online, schema] = both.anyOf as [any, any];
     expect(online).toMatchObject({ type: 'object', required: ['symbol', 'timeframe'], additionalProperties: false });
     expect(schema.type).toBe('object');
     expect(schema.required).toEqual(['symbol', 'timeframe', 'bars']);
-    expect(schema.properties.bars).toMatchObject({ minItems: config.inference.minBars, maxItems: config.inference.maxBars });
+    expect(schema.properties.bars).toMatchObject({
+      minItems: config.inference.minBars,
+      maxItems: config.inference.maxBars,
+    });
     expect(schema.properties.bars.items.required).toEqual(['t', 'o', 'h', 'l', 'c', 'v']);
     expect(JSON.stringify(both)).not.toContain('$ref');
     expect(JSON.stringify(both)).not.toContain('$schema');
@@ -182,7 +261,11 @@ describe('API Gateway request model', () => {
   it('checks only the batch envelope, so one bad item cannot fail the call at the gateway', async () => {
     const { batchEnvelopeJsonSchemaDraft4 } = await import('../../../core/api/index.js');
     const schema = batchEnvelopeJsonSchemaDraft4() as any;
-    expect(schema).toMatchObject({ type: 'object', required: ['requests'], properties: { requests: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'object' } } } });
+    expect(schema).toMatchObject({
+      type: 'object',
+      required: ['requests'],
+      properties: { requests: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'object' } } },
+    });
     expect(JSON.stringify(schema)).not.toContain('$ref');
   });
 });
@@ -200,13 +283,35 @@ describe('fast accept path', () => {
 
   it('never accepts what the zod schema rejects (fuzzed mutations)', () => {
     let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-    const weird: unknown[] = [0, -1, 1e-300, 1e308, 'x', '1', '', null, true, [], {}, 1.5, 2 ** 53, -0, '2024-02-30T00:00:00Z', '2024-01-01T00:00:00Z', '2024-01-01', 1_700_000_000_000];
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const weird: unknown[] = [
+      0,
+      -1,
+      1e-300,
+      1e308,
+      'x',
+      '1',
+      '',
+      null,
+      true,
+      [],
+      {},
+      1.5,
+      2 ** 53,
+      -0,
+      '2024-02-30T00:00:00Z',
+      '2024-01-01T00:00:00Z',
+      '2024-01-01',
+      1_700_000_000_000,
+    ];
     let accepted = 0;
     let rejected = 0;
     for (let n = 0; n < 3000; n++) {
-      const body = JSON.parse(JSON.stringify({ ...valid(), bars: makeBars(10 + Math.floor(rnd() * 45), n) })) as Record<string, any>;
+      const body = JSON.parse(JSON.stringify({ ...valid(), bars: makeBars(10 + Math.floor(rnd() * 45), n) })) as Record<
+        string,
+        any
+      >;
       const mutations = Math.floor(rnd() * 3);
       for (let m = 0; m < mutations; m++) {
         const where = rnd();
@@ -264,10 +369,17 @@ describe('the short form and the batch envelope', () => {
   });
 
   it('a bad envelope fails the call; a bad item is that item error, in place', () => {
-    for (const body of [{}, { requests: [] }, { requests: Array.from({ length: 101 }, () => ({ symbol: 'AAPL', timeframe: '1h' })) }, { requests: 'x' }]) {
+    for (const body of [
+      {},
+      { requests: [] },
+      { requests: Array.from({ length: 101 }, () => ({ symbol: 'AAPL', timeframe: '1h' })) },
+      { requests: 'x' },
+    ]) {
       expect(rejected(() => parseBatch(request(body))).field).toBe('requests');
     }
-    const items = parseBatch(request({ requests: [{ symbol: 'AAPL', timeframe: '1h' }, { symbol: 'NOPE', timeframe: '1h' }, valid()] }));
+    const items = parseBatch(
+      request({ requests: [{ symbol: 'AAPL', timeframe: '1h' }, { symbol: 'NOPE', timeframe: '1h' }, valid()] }),
+    );
     expect(items[0]).toEqual({ symbol: 'AAPL', timeframe: '1h' });
     expect(items[1]).toBeInstanceOf(ApiError);
     expect((items[1] as ApiError).field).toBe('requests[1].symbol');

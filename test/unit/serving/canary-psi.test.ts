@@ -33,7 +33,8 @@ describe('canary routing', () => {
 
   it('salts by model key, so one client is not canaried on every config at once', () => {
     let differ = 0;
-    for (let i = 0; i < 200; i++) if ((routingPoint(`r${i}`, 'AAPL#1h') < 0.5) !== (routingPoint(`r${i}`, 'MSFT#1h') < 0.5)) differ += 1;
+    for (let i = 0; i < 200; i++)
+      if (routingPoint(`r${i}`, 'AAPL#1h') < 0.5 !== routingPoint(`r${i}`, 'MSFT#1h') < 0.5) differ += 1;
     expect(differ).toBeGreaterThan(60);
     expect(differ).toBeLessThan(140);
   });

@@ -3,7 +3,11 @@
 import onnxProto from 'onnx-proto';
 import type { Bar } from '../../../core/api/index.js';
 import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
-import { FeatureInputError, sha256Hex, type ModelInputAdapter } from '../../../lambdas/serving/inference/model-cache.js';
+import {
+  FeatureInputError,
+  sha256Hex,
+  type ModelInputAdapter,
+} from '../../../lambdas/serving/inference/model-cache.js';
 
 const { onnx } = onnxProto;
 
@@ -14,7 +18,9 @@ export function linearOnnxModel(window: number, weight: number, bias: number): U
   const valueInfo = (name: string, dims: number[]) =>
     onnx.ValueInfoProto.create({
       name,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+      type: {
+        tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } },
+      },
     });
   const graph = onnx.GraphProto.create({
     name: 'linear',
@@ -24,14 +30,24 @@ export function linearOnnxModel(window: number, weight: number, bias: number): U
       onnx.NodeProto.create({ opType: 'Add', input: ['mm', 'b'], output: ['y'] }),
     ],
     initializer: [
-      onnx.TensorProto.create({ name: 'shape', dims: [2], dataType: onnx.TensorProto.DataType.INT64, int64Data: [1, window] }),
+      onnx.TensorProto.create({
+        name: 'shape',
+        dims: [2],
+        dataType: onnx.TensorProto.DataType.INT64,
+        int64Data: [1, window],
+      }),
       tensor('w', [window, 1], new Array(window).fill(weight)),
       tensor('b', [1], [bias]),
     ],
     input: [valueInfo('x', [1, window, 1])],
     output: [valueInfo('y', [1, 1])],
   });
-  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], producerName: 'signalforge-test', graph });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'signalforge-test',
+    graph,
+  });
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -88,7 +104,14 @@ export function makeBars(n: number, seed = 1, start = Date.UTC(2024, 0, 2), vola
     close = open * Math.exp((rnd() - 0.5) * volatility);
     const high = Math.max(open, close) * (1 + rnd() * volatility * 0.25);
     const low = Math.min(open, close) * (1 - rnd() * volatility * 0.25);
-    bars.push({ t: new Date(start + i * 3_600_000).toISOString(), o: open, h: high, l: low, c: close, v: Math.round(1000 + rnd() * 9000) });
+    bars.push({
+      t: new Date(start + i * 3_600_000).toISOString(),
+      o: open,
+      h: high,
+      l: low,
+      c: close,
+      v: Math.round(1000 + rnd() * 9000),
+    });
   }
   return bars;
 }
@@ -110,7 +133,11 @@ export class MemoryArtifacts {
   };
 
   /** Stores a linear model version and returns its registry reference. */
-  addLinearVersion(key: string, version: number, opts: { weight: number; bias: number; window?: number; mean?: number; std?: number }) {
+  addLinearVersion(
+    key: string,
+    version: number,
+    opts: { weight: number; bias: number; window?: number; mean?: number; std?: number },
+  ) {
     const window = opts.window ?? 8;
     const model = linearOnnxModel(window, opts.weight, opts.bias);
     const sha256 = sha256Hex(model);
@@ -118,7 +145,11 @@ export class MemoryArtifacts {
     const base = `mem://models/${key.replace('#', '/')}/run-${version}`;
     this.put(`${base}/model.onnx`, model);
     this.put(`${base}/metadata.json`, JSON.stringify(meta));
-    return { ref: { version, artifactUri: `${base}/model.onnx`, metadataUri: `${base}/metadata.json`, sha256 }, meta, ...opts };
+    return {
+      ref: { version, artifactUri: `${base}/model.onnx`, metadataUri: `${base}/metadata.json`, sha256 },
+      meta,
+      ...opts,
+    };
   }
 }
 

@@ -48,7 +48,13 @@ function post(body: unknown, headers: Record<string, string> = {}): HttpRequest 
     requestId: `req-${++seq}`,
   };
 }
-const get = (path: string): HttpRequest => ({ method: 'GET', path, headers: {}, body: null, requestId: `req-${++seq}` });
+const get = (path: string): HttpRequest => ({
+  method: 'GET',
+  path,
+  headers: {},
+  body: null,
+  requestId: `req-${++seq}`,
+});
 const parse = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
 
 describe('inference service', () => {
@@ -60,11 +66,19 @@ describe('inference service', () => {
     const res = await t.service.handle(post({ symbol: 'AAPL', timeframe: '1h', bars }));
     expect(res.statusCode).toBe(200);
     const body = parse(res);
-    expect(body).toMatchObject({ modelVersion: 1, alias: 'production', symbol: 'AAPL', timeframe: '1h', target: 'next-bar log return' });
+    expect(body).toMatchObject({
+      modelVersion: 1,
+      alias: 'production',
+      symbol: 'AAPL',
+      timeframe: '1h',
+      target: 'next-bar log return',
+    });
     expect(body.prediction).toBeCloseTo(expectedLinear(bars, v1.meta, 0.5, 0.25), 4);
     expect(body.asOf).toBe(bars[29]!.t);
     expect(res.headers['x-model-version']).toBe('1');
-    expect(t.outcomes).toEqual([expect.objectContaining({ key: 'AAPL#1h', alias: 'production', version: 1, ok: true })]);
+    expect(t.outcomes).toEqual([
+      expect.objectContaining({ key: 'AAPL#1h', alias: 'production', version: 1, ok: true }),
+    ]);
   });
 
   it('answers 503 no_model_serving for a valid config without a model, and keeps serving others', async () => {
@@ -100,7 +114,9 @@ describe('inference service', () => {
     ];
     // Enough bars for the API's minimum but not for this model's feature window -> still a 400 naming bars.
     const small = setup();
-    small.registry['AAPL#1h'] = { production: small.artifacts.addLinearVersion('AAPL#1h', 1, { weight: 1, bias: 0, window: 15 }).ref };
+    small.registry['AAPL#1h'] = {
+      production: small.artifacts.addLinearVersion('AAPL#1h', 1, { weight: 1, bias: 0, window: 15 }).ref,
+    };
     const windowShort = await small.service.handle(post({ ...good, bars: bars.slice(0, 12) }));
     expect(windowShort.statusCode).toBe(400);
     expect(parse(windowShort).error).toMatchObject({ field: 'bars' });
@@ -176,11 +192,13 @@ describe('inference service', () => {
     const req = { symbol: 'AAPL', timeframe: '1h', bars: makeBars(20) };
     const n = 400;
     const seen: string[] = [];
-    for (let i = 0; i < n; i++) seen.push(parse(await t.service.handle(post(req, { 'x-request-id': `client-${i}` }))).alias);
+    for (let i = 0; i < n; i++)
+      seen.push(parse(await t.service.handle(post(req, { 'x-request-id': `client-${i}` }))).alias);
     const canaryShare = seen.filter((a) => a === 'canary').length / n;
     expect(canaryShare).toBeGreaterThan(0.25 - 5 * Math.sqrt((0.25 * 0.75) / n));
     expect(canaryShare).toBeLessThan(0.25 + 5 * Math.sqrt((0.25 * 0.75) / n));
-    for (let i = 0; i < 50; i++) expect(parse(await t.service.handle(post(req, { 'x-request-id': `client-${i}` }))).alias).toBe(seen[i]);
+    for (let i = 0; i < 50; i++)
+      expect(parse(await t.service.handle(post(req, { 'x-request-id': `client-${i}` }))).alias).toBe(seen[i]);
     // Without an id the bars decide, so an identical body always reaches the same alias.
     const byBody = new Set<string>();
     for (let i = 0; i < 5; i++) byBody.add(parse(await t.service.handle(post(req))).alias);
@@ -194,7 +212,13 @@ describe('inference service', () => {
     const prod = t.artifacts.addLinearVersion('AAPL#1h', 1, { weight: 1, bias: 0 });
     t.registry['AAPL#1h'] = {
       production: prod.ref,
-      canary: { version: 2, weight: 1, artifactUri: 'mem://missing/model.onnx', metadataUri: 'mem://missing/metadata.json', sha256: 'a'.repeat(64) },
+      canary: {
+        version: 2,
+        weight: 1,
+        artifactUri: 'mem://missing/model.onnx',
+        metadataUri: 'mem://missing/metadata.json',
+        sha256: 'a'.repeat(64),
+      },
     };
     const res = await t.service.handle(post({ symbol: 'AAPL', timeframe: '1h', bars: makeBars(20) }));
     expect(res.statusCode).toBe(200);
@@ -267,7 +291,14 @@ describe('API Gateway adapter', () => {
     const handler = createApiGatewayHandler(async () => {
       throw new Error('REGISTRY_TABLE is not set');
     });
-    const res = await handler({ httpMethod: 'GET', path: '/health', headers: {}, body: null, isBase64Encoded: false, requestContext: { requestId: 'x' } } as unknown as APIGatewayProxyEvent);
+    const res = await handler({
+      httpMethod: 'GET',
+      path: '/health',
+      headers: {},
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'x' },
+    } as unknown as APIGatewayProxyEvent);
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(res.body).error).toMatchObject({ code: 'model_unavailable', requestId: 'x' });
   });

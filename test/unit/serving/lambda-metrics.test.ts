@@ -17,8 +17,22 @@ describe('inference Lambda metrics', () => {
     const records = lines.filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, any>);
     expect(records).toHaveLength(2);
     expect(records[0]!._aws.CloudWatchMetrics[0].Namespace).toBe(SERVING_METRICS.namespace);
-    expect(records[0]!._aws.CloudWatchMetrics[0].Dimensions[0]).toEqual(expect.arrayContaining(['ModelKey', 'Alias', 'ModelVersion']));
-    expect(records[0]).toMatchObject({ ModelKey: 'AAPL#1h', Alias: 'canary', ModelVersion: '2', Predictions: 1, PredictionErrors: 1 });
-    expect(records[1]).toMatchObject({ ModelKey: 'AAPL#1h', Alias: 'production', ModelVersion: '1', Predictions: 1, PredictionErrors: 0 });
+    expect(records[0]!._aws.CloudWatchMetrics[0].Dimensions[0]).toEqual(
+      expect.arrayContaining(['ModelKey', 'Alias', 'ModelVersion']),
+    );
+    expect(records[0]).toMatchObject({
+      ModelKey: 'AAPL#1h',
+      Alias: 'canary',
+      ModelVersion: '2',
+      Predictions: 1,
+      PredictionErrors: 1,
+    });
+    expect(records[1]).toMatchObject({
+      ModelKey: 'AAPL#1h',
+      Alias: 'production',
+      ModelVersion: '1',
+      Predictions: 1,
+      PredictionErrors: 0,
+    });
   });
 });

@@ -33,7 +33,12 @@ beforeAll(async () => {
 afterAll(async () => api?.close());
 
 /** Raw node:http so the test controls headers exactly (fetch adds its own content type). */
-function call(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
+function call(
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${api.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -65,7 +70,13 @@ describe('local HTTP server', () => {
     expect(res.json).toMatchObject({ modelVersion: 3, alias: 'production' });
     expect(res.json.prediction).toBeCloseTo(expectedLinear(bars, v3.meta, 0.3, 0.1), 4);
     const event = events.at(-1)!;
-    expect(event).toMatchObject({ httpMethod: 'POST', path: '/v1/predict', resource: '/{proxy+}', isBase64Encoded: false, pathParameters: { proxy: 'v1/predict' } });
+    expect(event).toMatchObject({
+      httpMethod: 'POST',
+      path: '/v1/predict',
+      resource: '/{proxy+}',
+      isBase64Encoded: false,
+      pathParameters: { proxy: 'v1/predict' },
+    });
     expect(event.headers['X-Request-Id']).toBe('abc');
     expect(event.requestContext.stage).toBe('local');
     expect(typeof event.requestContext.requestId).toBe('string');

@@ -9,7 +9,14 @@ import { makeBars, MemoryArtifacts, testConfig } from './fixtures.js';
 
 let model: RealModel;
 beforeAll(async () => {
-  model = await buildRealModel({ symbol: 'AAPL', timeframe: '1h', runId: 'unit', bars: makeBars(500, 3), windowSize: 8, hidden: 8 });
+  model = await buildRealModel({
+    symbol: 'AAPL',
+    timeframe: '1h',
+    runId: 'unit',
+    bars: makeBars(500, 3),
+    windowSize: 8,
+    hidden: 8,
+  });
 });
 
 describe('metadata input adapter (shared features + training stats)', () => {
@@ -19,7 +26,12 @@ describe('metadata input adapter (shared features + training stats)', () => {
     const { data, dims } = adapter.buildInput(bars);
     expect(dims).toEqual([1, 8, model.featureSpec.names.length]);
     expect(Array.from(data)).toEqual(Array.from(buildModelInput(bars, model.metadata)));
-    expect(adapter).toMatchObject({ inputName: 'features', outputName: 'prediction', minBars: model.metadata.minBars, declaredSha256: model.sha256 });
+    expect(adapter).toMatchObject({
+      inputName: 'features',
+      outputName: 'prediction',
+      minBars: model.metadata.minBars,
+      declaredSha256: model.sha256,
+    });
   });
 
   it('turns a short or non-finite window into a FeatureInputError (a 4xx upstream)', () => {
@@ -29,7 +41,9 @@ describe('metadata input adapter (shared features + training stats)', () => {
 
   it('refuses metadata that does not fit the schema or whose input shape disagrees with its features', () => {
     expect(() => metadataInputAdapter({ ...model.metadata, featureSpec: undefined })).toThrow();
-    expect(() => metadataInputAdapter({ ...model.metadata, input: { name: 'features', shape: ['batch', 8, 3] } })).toThrow(/does not match/);
+    expect(() =>
+      metadataInputAdapter({ ...model.metadata, input: { name: 'features', shape: ['batch', 8, 3] } }),
+    ).toThrow(/does not match/);
   });
 
   it('serves the exported model through the service with the answer of a direct onnxruntime run', async () => {
@@ -38,14 +52,27 @@ describe('metadata input adapter (shared features + training stats)', () => {
     artifacts.put('mem://m/metadata.json', JSON.stringify(model.metadata));
     const service = createInferenceService({
       config: testConfig({ inference: { minBars: 10, maxBars: 300, maxBodyBytes: 64 * 1024, aliasTtlSeconds: 30 } }),
-      getServingAliases: async () => ({ production: { version: 4, artifactUri: 'mem://m/model.onnx', metadataUri: 'mem://m/metadata.json', sha256: model.sha256 } }),
+      getServingAliases: async () => ({
+        production: {
+          version: 4,
+          artifactUri: 'mem://m/model.onnx',
+          metadataUri: 'mem://m/metadata.json',
+          sha256: model.sha256,
+        },
+      }),
       readArtifact: artifacts.read,
       createAdapter: metadataInputAdapter,
     });
     const bars = makeBars(150, 21);
     const res = await service.predict({ symbol: 'AAPL', timeframe: '1h', bars }, { routingKey: 'k' });
     const session = await ort.InferenceSession.create(model.onnx);
-    const direct = await session.run({ features: new ort.Tensor('float32', buildModelInput(bars, model.metadata), [1, 8, model.featureSpec.names.length]) });
+    const direct = await session.run({
+      features: new ort.Tensor('float32', buildModelInput(bars, model.metadata), [
+        1,
+        8,
+        model.featureSpec.names.length,
+      ]),
+    });
     await session.release();
     expect(res).toMatchObject({ modelVersion: 4, alias: 'production', target: 'next-bar simple return' });
     expect(res.prediction).toBe(Number(direct.prediction!.data[0]));
@@ -64,12 +91,27 @@ describe('metadata input adapter (shared features + training stats)', () => {
 
   it('refuses metadata written for a different model file', async () => {
     const artifacts = new MemoryArtifacts();
-    const other = await buildRealModel({ symbol: 'AAPL', timeframe: '1h', runId: 'other', bars: makeBars(500, 3), windowSize: 8, hidden: 8, seed: 99 });
+    const other = await buildRealModel({
+      symbol: 'AAPL',
+      timeframe: '1h',
+      runId: 'other',
+      bars: makeBars(500, 3),
+      windowSize: 8,
+      hidden: 8,
+      seed: 99,
+    });
     artifacts.put('mem://m/model.onnx', model.onnx);
     artifacts.put('mem://m/metadata.json', JSON.stringify(other.metadata));
     const service = createInferenceService({
       config: testConfig(),
-      getServingAliases: async () => ({ production: { version: 1, artifactUri: 'mem://m/model.onnx', metadataUri: 'mem://m/metadata.json', sha256: model.sha256 } }),
+      getServingAliases: async () => ({
+        production: {
+          version: 1,
+          artifactUri: 'mem://m/model.onnx',
+          metadataUri: 'mem://m/metadata.json',
+          sha256: model.sha256,
+        },
+      }),
       readArtifact: artifacts.read,
       createAdapter: metadataInputAdapter,
     });

@@ -43,7 +43,13 @@ describe('prediction log from the inference service', () => {
     const variants = new Set(t.records.map((r) => r.variant));
     expect(variants).toEqual(new Set(['production', 'canary']));
     for (const [i, r] of t.records.entries()) {
-      expect(r).toMatchObject({ key: 'AAPL#1h', version: answers[i].modelVersion, variant: answers[i].alias, prediction: answers[i].prediction, asOf: answers[i].asOf });
+      expect(r).toMatchObject({
+        key: 'AAPL#1h',
+        version: answers[i].modelVersion,
+        variant: answers[i].alias,
+        prediction: answers[i].prediction,
+        asOf: answers[i].asOf,
+      });
       expect(Date.parse(r.targetTime) - Date.parse(r.asOf)).toBe(3_600_000);
     }
   });
@@ -67,13 +73,30 @@ describe('prediction log from the inference service', () => {
   it('the log-line sink writes one JSON line per record and counts a record it cannot write', () => {
     const lines: string[] = [];
     let lost = 0;
-    const ok = logLineSink((l) => lines.push(l), () => (lost += 1));
-    const record: PredictionRecord = { kind: 'prediction', requestId: 'a', key: 'AAPL#1h', version: 1, variant: 'production', asOf: '2026-01-01T00:00:00.000Z', targetTime: '2026-01-01T01:00:00.000Z', prediction: 0.1, featureSpecHash: '0123456789abcdef', loggedAt: '2026-01-01T00:00:01.000Z' };
+    const ok = logLineSink(
+      (l) => lines.push(l),
+      () => (lost += 1),
+    );
+    const record: PredictionRecord = {
+      kind: 'prediction',
+      requestId: 'a',
+      key: 'AAPL#1h',
+      version: 1,
+      variant: 'production',
+      asOf: '2026-01-01T00:00:00.000Z',
+      targetTime: '2026-01-01T01:00:00.000Z',
+      prediction: 0.1,
+      featureSpecHash: '0123456789abcdef',
+      loggedAt: '2026-01-01T00:00:01.000Z',
+    };
     ok(record);
     expect(JSON.parse(lines[0]!)).toEqual(record);
-    logLineSink(() => {
-      throw new Error('EPIPE');
-    }, () => (lost += 1))(record);
+    logLineSink(
+      () => {
+        throw new Error('EPIPE');
+      },
+      () => (lost += 1),
+    )(record);
     expect(lost).toBe(1);
   });
 });

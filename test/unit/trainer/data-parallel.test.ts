@@ -10,21 +10,35 @@ import { WorkerPool } from '../../../gpu-trainer/worker-pool.js';
 import { maxAbsDiff } from './helpers.js';
 
 const spec0 = makeFeatureSpec();
-const ds = buildDataset(syntheticSeries('AAPL#1h', 500, 3).bars, spec0, { windowSize: 12, purgeGapBars: 2, folds: 3, embargoBars: 2, innerValidationFraction: 0.15, driftWindowBars: 20 });
+const ds = buildDataset(syntheticSeries('AAPL#1h', 500, 3).bars, spec0, {
+  windowSize: 12,
+  purgeGapBars: 2,
+  folds: 3,
+  embargoBars: 2,
+  innerValidationFraction: 0.15,
+  driftWindowBars: 20,
+});
 const groups: DataParallelGroup[] = [];
 afterAll(async () => {
   await Promise.all(groups.map((g) => g.close()));
 });
 
 function specOf(kind: ModelKind): ModelSpec {
-  return kind === 'transformer' ? { kind, windowSize: 12, features: ds.width, hidden: 8, layers: 2, heads: 2 } : { kind, windowSize: 12, features: ds.width, hidden: 8 };
+  return kind === 'transformer'
+    ? { kind, windowSize: 12, features: ds.width, hidden: 8, layers: 2, heads: 2 }
+    : { kind, windowSize: 12, features: ds.width, hidden: 8 };
 }
 
 async function train(group: DataParallelGroup, kind: ModelKind, steps: number): Promise<Float32Array> {
   const spec = specOf(kind);
   const params = initParams(spec, new Rng(11));
   await group.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
-  await group.setModel({ spec, params, adam: newAdamState(params.length), optimizer: { learningRate: 0.01, clipNorm: 1 } });
+  await group.setModel({
+    spec,
+    params,
+    adam: newAdamState(params.length),
+    optimizer: { learningRate: 0.01, clipNorm: 1 },
+  });
   const rng = new Rng(5);
   const perm = rng.shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
   for (let s = 0; s < steps; s++) await group.step(perm.subarray(s * 60, (s + 1) * 60));
@@ -34,7 +48,11 @@ async function train(group: DataParallelGroup, kind: ModelKind, steps: number): 
 describe('data parallelism', () => {
   it('shards a global batch contiguously, uneven sizes first', () => {
     const parts = shard(Uint32Array.from([1, 2, 3, 4, 5, 6, 7]), 3);
-    expect(parts.map((p) => Array.from(p))).toEqual([[1, 2, 3], [4, 5], [6, 7]]);
+    expect(parts.map((p) => Array.from(p))).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [6, 7],
+    ]);
   });
 
   it('N worker processes (2, 3, 4) give the same weights as 1 worker on the same global batch (float rounding)', async () => {

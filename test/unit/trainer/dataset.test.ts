@@ -12,7 +12,14 @@ import { ROOT } from './helpers.js';
 
 const spec = makeFeatureSpec();
 const bars = syntheticSeries('AAPL#1h', 300, 5).bars;
-const split = { windowSize: 10, purgeGapBars: 4, folds: 4, embargoBars: 3, innerValidationFraction: 0.2, driftWindowBars: 5 };
+const split = {
+  windowSize: 10,
+  purgeGapBars: 4,
+  folds: 4,
+  embargoBars: 3,
+  innerValidationFraction: 0.2,
+  driftWindowBars: 5,
+};
 
 describe('dataset builder', () => {
   const ds = buildDataset(bars, spec, split);
@@ -26,7 +33,10 @@ describe('dataset builder', () => {
     for (const f of ds.folds) expect(f.validation[f.validation.length - 1]!.end).toBe(f.test.start - 4);
     // The refit trains on everything but the last 20% (behind a purge gap of 4).
     const nVal = Math.floor(samples * 0.2);
-    expect(ds.final).toEqual({ train: [{ start: 0, end: samples - nVal - 4 }], validation: [{ start: samples - nVal, end: samples }] });
+    expect(ds.final).toEqual({
+      train: [{ start: 0, end: samples - nVal - 4 }],
+      validation: [{ start: samples - nVal, end: samples }],
+    });
   });
 
   it('targets are the next bar return of each window; the drift forecast is the trailing mean bar return', () => {
@@ -51,7 +61,9 @@ describe('dataset builder', () => {
     for (let r = 0; r < rows; r++) mean += fm.values[r * fm.width + col]! / rows;
     expect(view.normalisation.mean[col]).toBeCloseTo(mean, 12);
     // Changing bars after the training rows leaves the fold's statistics alone.
-    const changed = bars.map((b, i) => (i > ds.firstBar + rows + 5 ? { ...b, c: b.c * 3, h: b.h * 3, l: b.l * 3, o: b.o * 3 } : b));
+    const changed = bars.map((b, i) =>
+      i > ds.firstBar + rows + 5 ? { ...b, c: b.c * 3, h: b.h * 3, l: b.l * 3, o: b.o * 3 } : b,
+    );
     const ds2 = buildDataset(changed, spec, split);
     expect(fitView(ds2, ds2.folds[1]!.train).normalisation).toEqual(view.normalisation);
     let trainTargetMean = 0;
@@ -88,7 +100,12 @@ describe('dataset builder', () => {
 describe('checkpoint container and store', () => {
   it('round-trips typed arrays bit for bit, including NaN payloads and -0', () => {
     const params = Float32Array.from([1.5, -0, Number.NaN, 3.4028234663852886e38, 1e-45]);
-    const state = { step: 7, nested: { perm: Uint32Array.from([3, 1, 2]), params }, list: [{ w: new Float64Array([Math.PI]) }], none: null };
+    const state = {
+      step: 7,
+      nested: { perm: Uint32Array.from([3, 1, 2]), params },
+      list: [{ w: new Float64Array([Math.PI]) }],
+      none: null,
+    };
     const back = decodeCheckpoint<typeof state>(encodeCheckpoint(state));
     expect(back.step).toBe(7);
     expect(Array.from(back.nested.perm)).toEqual([3, 1, 2]);
@@ -109,14 +126,32 @@ describe('checkpoint container and store', () => {
   });
 
   it('dataset manifests are validated at the edge', () => {
-    expect(() => datasetManifestSchema.parse({ manifestId: 'm', createdAt: 'yesterday', bucket: 'b', objects: [] })).toThrow();
+    expect(() =>
+      datasetManifestSchema.parse({ manifestId: 'm', createdAt: 'yesterday', bucket: 'b', objects: [] }),
+    ).toThrow();
   });
 });
 
 describe('CLI', () => {
   it('--help documents every flag the contract names', () => {
-    const help = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'gpu-trainer/cli.ts'), '--help'], { cwd: ROOT, encoding: 'utf8' });
-    for (const flag of ['--data', '--out', '--configs', '--workers', '--dp-size', '--backend', '--epochs', '--checkpoint-every', '--resume', '--seed', '--run-id', '--spot-watch']) {
+    const help = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'gpu-trainer/cli.ts'), '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    for (const flag of [
+      '--data',
+      '--out',
+      '--configs',
+      '--workers',
+      '--dp-size',
+      '--backend',
+      '--epochs',
+      '--checkpoint-every',
+      '--resume',
+      '--seed',
+      '--run-id',
+      '--spot-watch',
+    ]) {
       expect(help).toContain(flag);
     }
   });

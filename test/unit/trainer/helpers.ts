@@ -7,7 +7,15 @@ import { readOnnxInitializers } from '../../../gpu-trainer/model/onnx.js';
 export const ROOT = join(import.meta.dirname, '../../..');
 
 /** Starts the trainer CLI as its own process (what the orchestrator launches), collecting JSON log lines. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: Record<string, unknown>[]; onLine(cb: (l: Record<string, unknown>) => void): void; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  onLine(cb: (l: Record<string, unknown>) => void): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gpu-trainer/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },

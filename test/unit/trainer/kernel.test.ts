@@ -32,7 +32,11 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
 
   it('gemmNN: c = a b', () => {
     const rng = new Rng(1);
-    for (const [M, K, N] of [[4, 3, 4], [8, 46, 12], [12, 7, 24]] as const) {
+    for (const [M, K, N] of [
+      [4, 3, 4],
+      [8, 46, 12],
+      [12, 7, 24],
+    ] as const) {
       const a = random(M * K, rng);
       const b = random(K * N, rng);
       const [pa, pb, pc] = place([a, b, new Float32Array(M * N).fill(Number.NaN)]);
@@ -49,7 +53,11 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
 
   it('gemmTN: c = sum over rows of a_r^T d_r', () => {
     const rng = new Rng(2);
-    for (const [R, K, N] of [[1, 4, 8], [50, 8, 16], [97, 12, 8]] as const) {
+    for (const [R, K, N] of [
+      [1, 4, 8],
+      [50, 8, 16],
+      [97, 12, 8],
+    ] as const) {
       const a = random(R * K, rng);
       const d = random(R * N, rng);
       const [pa, pd, pc] = place([a, d, new Float32Array(K * N).fill(Number.NaN)]);

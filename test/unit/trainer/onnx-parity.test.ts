@@ -15,7 +15,10 @@ beforeAll(async () => {
 describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
   for (const kind of ['lstm', 'gru', 'dense', 'transformer'] as ModelKind[]) {
     it(`${kind}: max abs diff <= 1e-5`, async () => {
-      const spec: ModelSpec = kind === 'transformer' ? { kind, windowSize: 12, features: 7, hidden: 12, layers: 2, heads: 3 } : { kind, windowSize: 12, features: 7, hidden: 10 };
+      const spec: ModelSpec =
+        kind === 'transformer'
+          ? { kind, windowSize: 12, features: 7, hidden: 12, layers: 2, heads: 3 }
+          : { kind, windowSize: 12, features: 7, hidden: 10 };
       const rng = new Rng(42);
       const params = initParams(spec, rng);
       // Non-zero biases so gate-order mistakes cannot hide behind zeros.
@@ -28,7 +31,9 @@ describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
 
       const bytes = exportOnnx(spec, params, { targetMean, targetStd });
       const session = await ort.InferenceSession.create(bytes);
-      const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [batch, spec.windowSize, spec.features]) });
+      const out = await session.run({
+        [INPUT_NAME]: new ort.Tensor('float32', x, [batch, spec.windowSize, spec.features]),
+      });
       const theirs = out[OUTPUT_NAME]!.data as Float32Array;
       expect(out[OUTPUT_NAME]!.dims).toEqual([batch, 1]);
       let maxDiff = 0;
@@ -66,7 +71,8 @@ describe('ensemble export parity (one ONNX graph vs the mean of the members in t
       const out = new Float32Array(batch * window * F);
       for (let b = 0; b < batch; b++)
         for (let t = 0; t < window; t++)
-          for (let f = 0; f < F; f++) out[(b * window + t) * F + f] = (rawX[(b * T + T - window + t) * F + f]! - norm.mean[f]!) / norm.std[f]!;
+          for (let f = 0; f < F; f++)
+            out[(b * window + t) * F + f] = (rawX[(b * T + T - window + t) * F + f]! - norm.mean[f]!) / norm.std[f]!;
       return out;
     };
     const expected = new Float64Array(batch);

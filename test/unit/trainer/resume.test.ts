@@ -9,7 +9,34 @@ import { maxAbsDiff, onnxWeights, startCli } from './helpers.js';
 
 const KEY = 'MSFT#1d';
 // Two trials (LSTM, then GRU), a dp group of 2 worker processes, checkpoints every 7 steps.
-const TRAIN_ARGS = ['--data', 'synthetic:560:9', '--configs', KEY, '--epochs', '2', '--batch-size', '32', '--window', '10', '--hidden', '8', '--models', 'lstm,gru', '--workers', '2', '--dp-size', '2', '--checkpoint-every', '7', '--seed', '4', '--log-every-steps', '1', '--patience', '10'];
+const TRAIN_ARGS = [
+  '--data',
+  'synthetic:560:9',
+  '--configs',
+  KEY,
+  '--epochs',
+  '2',
+  '--batch-size',
+  '32',
+  '--window',
+  '10',
+  '--hidden',
+  '8',
+  '--models',
+  'lstm,gru',
+  '--workers',
+  '2',
+  '--dp-size',
+  '2',
+  '--checkpoint-every',
+  '7',
+  '--seed',
+  '4',
+  '--log-every-steps',
+  '1',
+  '--patience',
+  '10',
+];
 
 async function record(out: string, runId: string) {
   return runRecordSchema.parse(JSON.parse(await readFile(join(out, 'runs', runId, 'run.json'), 'utf8')));
@@ -60,7 +87,8 @@ describe('checkpoint and resume', () => {
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     for (const name of Object.keys(a)) expect(maxAbsDiff(a[name]!, b[name]!), name).toBe(0);
     // The walk-forward fold fits resume exactly too: the same out-of-sample predictions and statistics.
-    const evaluation = async (dir: string, runId: string) => JSON.parse(await readFile(join(dir, 'models', 'MSFT', '1d', runId, 'metadata.json'), 'utf8')).evaluation;
+    const evaluation = async (dir: string, runId: string) =>
+      JSON.parse(await readFile(join(dir, 'models', 'MSFT', '1d', runId, 'metadata.json'), 'utf8')).evaluation;
     const [ea, eb] = [await evaluation(join(base, 'full'), 'full'), await evaluation(out, 'killed')];
     expect(ea.folds).toHaveLength(5);
     expect(eb.latestFold).toEqual(ea.latestFold);
@@ -72,20 +100,55 @@ describe('checkpoint and resume', () => {
     let notice = false;
     let tokenRequests = 0;
     const server = createServer((req, res) => {
-      if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds']) {
+      if (
+        req.method === 'PUT' &&
+        req.url === '/latest/api/token' &&
+        req.headers['x-aws-ec2-metadata-token-ttl-seconds']
+      ) {
         tokenRequests++;
         res.end('fake-token');
       } else if (req.method === 'GET' && req.url === '/latest/meta-data/spot/instance-action') {
         if (req.headers['x-aws-ec2-metadata-token'] !== 'fake-token') res.writeHead(401).end();
         else if (!notice) res.writeHead(404).end();
-        else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ action: 'terminate', time: new Date(Date.now() + 120_000).toISOString() }));
+        else
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ action: 'terminate', time: new Date(Date.now() + 120_000).toISOString() }));
       } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     const out = await mkdtemp(join(tmpdir(), 'sf-spot-'));
     try {
-      const cli = startCli(['--data', 'synthetic:3000:2', '--configs', KEY, '--epochs', '200', '--batch-size', '32', '--window', '16', '--hidden', '16', '--models', 'lstm', '--checkpoint-every', '100000', '--log-every-steps', '1', '--out', out, '--run-id', 'spot', '--spot-watch', '--imds-endpoint', `http://127.0.0.1:${port}`, '--spot-poll-ms', '200']);
+      const cli = startCli([
+        '--data',
+        'synthetic:3000:2',
+        '--configs',
+        KEY,
+        '--epochs',
+        '200',
+        '--batch-size',
+        '32',
+        '--window',
+        '16',
+        '--hidden',
+        '16',
+        '--models',
+        'lstm',
+        '--checkpoint-every',
+        '100000',
+        '--log-every-steps',
+        '1',
+        '--out',
+        out,
+        '--run-id',
+        'spot',
+        '--spot-watch',
+        '--imds-endpoint',
+        `http://127.0.0.1:${port}`,
+        '--spot-poll-ms',
+        '200',
+      ]);
       let noticeAt = 0;
       let checkpointAt = 0;
       cli.onLine((l) => {
@@ -111,7 +174,30 @@ describe('checkpoint and resume', () => {
 
   it('SIGTERM checkpoints and exits 0 with status interrupted', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sf-term-'));
-    const cli = startCli(['--data', 'synthetic:3000:2', '--configs', KEY, '--epochs', '200', '--batch-size', '32', '--window', '16', '--hidden', '16', '--models', 'gru', '--checkpoint-every', '100000', '--log-every-steps', '1', '--out', out, '--run-id', 'term']);
+    const cli = startCli([
+      '--data',
+      'synthetic:3000:2',
+      '--configs',
+      KEY,
+      '--epochs',
+      '200',
+      '--batch-size',
+      '32',
+      '--window',
+      '16',
+      '--hidden',
+      '16',
+      '--models',
+      'gru',
+      '--checkpoint-every',
+      '100000',
+      '--log-every-steps',
+      '1',
+      '--out',
+      out,
+      '--run-id',
+      'term',
+    ]);
     let sent = false;
     cli.onLine((l) => {
       if (l.message === 'step' && !sent) {

@@ -13,13 +13,25 @@ const lineage = { codeVersion: 'test', configHash: 'h' };
 
 const quietLog = () => {
   const lines: Record<string, unknown>[] = [];
-  return { lines, log: createLog({ runId: 't', tty: false, write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }) };
+  return {
+    lines,
+    log: createLog({ runId: 't', tty: false, write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }),
+  };
 };
 
 describe('runTraining stages', () => {
   it('planRun settles workers into groups and options over the config defaults', () => {
     const cfg = loadConfig();
-    const plan = planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 4, dataParallel: 2, configs: ['AAPL#1h'], models: ['gru', 'dense'], windowSize: 9 });
+    const plan = planRun({
+      data: 'synthetic:10',
+      out: '/tmp/x',
+      config: cfg,
+      workers: 4,
+      dataParallel: 2,
+      configs: ['AAPL#1h'],
+      models: ['gru', 'dense'],
+      windowSize: 9,
+    });
     expect(replicasPerConfig(plan, ['AAPL#1h']).get('AAPL#1h')).toBe(2);
     expect(plan.keys).toEqual(['AAPL#1h']);
     // Explicit models: one sampled trial per kind, with the pinned window on every trial.
@@ -27,7 +39,11 @@ describe('runTraining stages', () => {
     expect(sampled.map((t) => t.model)).toEqual(['gru', 'dense']);
     expect(sampled.every((t) => t.windowSize === 9)).toBe(true);
     // dp size never exceeds the workers; without an option the config's setting holds
-    expect(replicasPerConfig(planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 1, dataParallel: 4 }), ['A#1h']).get('A#1h')).toBe(1);
+    expect(
+      replicasPerConfig(planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg, workers: 1, dataParallel: 4 }), [
+        'A#1h',
+      ]).get('A#1h'),
+    ).toBe(1);
     expect(planRun({ data: 'synthetic:10', out: '/tmp/x', config: cfg }).dataParallel).toBe(cfg.training.dataParallel);
   });
 

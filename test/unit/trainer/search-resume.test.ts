@@ -4,12 +4,24 @@ import { buildDataset } from '../../../gpu-trainer/dataset.js';
 import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
 import { DataParallelGroup } from '../../../gpu-trainer/group.js';
 import { configSearch } from '../../../gpu-trainer/search/plan.js';
-import { InterruptedError, trainConfig, type ConfigCheckpoint, type TrainConfigOptions } from '../../../gpu-trainer/train-config.js';
+import {
+  InterruptedError,
+  trainConfig,
+  type ConfigCheckpoint,
+  type TrainConfigOptions,
+} from '../../../gpu-trainer/train-config.js';
 import { maxAbsDiff } from './helpers.js';
 
 const spaces = {
   gru: { learningRate: { min: 0.003, max: 0.01 }, hiddenUnits: [6], layers: [1], windowSize: [6], batchSize: [32] },
-  transformer: { learningRate: { min: 0.002, max: 0.005 }, hiddenUnits: [8], layers: [1], heads: [2], windowSize: [4, 6], batchSize: [32] },
+  transformer: {
+    learningRate: { min: 0.002, max: 0.005 },
+    hiddenUnits: [8],
+    layers: [1],
+    heads: [2],
+    windowSize: [4, 6],
+    batchSize: [32],
+  },
 };
 
 async function withGroup<T>(fn: (g: DataParallelGroup) => Promise<T>): Promise<T> {
@@ -53,7 +65,12 @@ describe('search resume', () => {
       };
       let searchSteps = 0;
       const full = await withGroup((group) =>
-        trainConfig({ ...common, group, saveCheckpoint: async (cp) => void (cp.refit === null && (searchSteps = cp.step)), stopRequested: () => undefined }),
+        trainConfig({
+          ...common,
+          group,
+          saveCheckpoint: async (cp) => void (cp.refit === null && (searchSteps = cp.step)),
+          stopRequested: () => undefined,
+        }),
       );
       if (!full.ensemble) continue;
       expect(full.winner.ensembleOf).toEqual(full.ensemble.candidate.members);
@@ -74,10 +91,18 @@ describe('search resume', () => {
       ).rejects.toBeInstanceOf(InterruptedError);
       expect(saved!.refit).toEqual(full.ensemble.candidate.members);
       const resumed = await withGroup((group) =>
-        trainConfig({ ...common, group, resumeFrom: saved!, saveCheckpoint: async () => {}, stopRequested: () => undefined }),
+        trainConfig({
+          ...common,
+          group,
+          resumeFrom: saved!,
+          saveCheckpoint: async () => {},
+          stopRequested: () => undefined,
+        }),
       );
       expect(resumed.ensemble!.members).toHaveLength(full.ensemble.members.length);
-      resumed.ensemble!.members.forEach((m, i) => expect(maxAbsDiff(m.params, full.ensemble!.members[i]!.params)).toBe(0));
+      resumed.ensemble!.members.forEach((m, i) =>
+        expect(maxAbsDiff(m.params, full.ensemble!.members[i]!.params)).toBe(0),
+      );
       expect(resumed.trials.map((t) => t.oosMse)).toEqual(full.trials.map((t) => t.oosMse));
       return;
     }

@@ -41,10 +41,15 @@ describe('search sampling', () => {
       training: { ...defaultConfig.training, search: { ...search, spaces: { lstm: search.spaces.lstm } } },
     });
     expect(onlyLstm.success).toBe(false);
-    expect(onlyLstm.error?.issues.map((i) => i.message).join('\n')).toMatch(/gru is in training.hyperparameters.models but has no search space/);
-    expect(() => loadConfig({ env: {}, overrides: { training: { search: { spaces: { lstm: { ...search.spaces.lstm, layers: [2] } } } } } })).toThrow(
-      /one layer/,
+    expect(onlyLstm.error?.issues.map((i) => i.message).join('\n')).toMatch(
+      /gru is in training.hyperparameters.models but has no search space/,
     );
+    expect(() =>
+      loadConfig({
+        env: {},
+        overrides: { training: { search: { spaces: { lstm: { ...search.spaces.lstm, layers: [2] } } } } },
+      }),
+    ).toThrow(/one layer/);
   });
 });
 
@@ -64,12 +69,21 @@ describe('successive halving', () => {
   });
 
   it('promotes on inner-validation MSE only, and replays the same plan from the finished trials', () => {
-    const sampled = sampleTrials(search, ['lstm', 'gru', 'dense', 'transformer'], { key: 'SPX#1d', epochs: 20, seed: 1 });
+    const sampled = sampleTrials(search, ['lstm', 'gru', 'dense', 'transformer'], {
+      key: 'SPX#1d',
+      epochs: 20,
+      seed: 1,
+    });
     const settings = { reductionFactor: 3, minEpochs: 2, maxEpochs: 20 };
     // Validation MSE falls with the sample index (sample 11 best); a "test" score that would rank the other way is ignored.
     const done: (ScoredTrial & { epochs: number })[] = [];
     for (let next = nextHalvingTrial(sampled, done, settings); next; next = nextHalvingTrial(sampled, done, settings)) {
-      done.push({ sample: next.sample, rung: next.rung, epochs: next.hyperparameters.epochs, folds: [{ validationMse: 1 / (1 + next.sample) }] });
+      done.push({
+        sample: next.sample,
+        rung: next.rung,
+        epochs: next.hyperparameters.epochs,
+        folds: [{ validationMse: 1 / (1 + next.sample) }],
+      });
     }
     expect(done.map((d) => [d.rung, d.sample, d.epochs])).toEqual([
       ...Array.from({ length: 12 }, (_, i) => [0, i, 2]),
@@ -127,9 +141,28 @@ describe('search end to end', () => {
             minEpochs: 1,
             ensembleSize: 2,
             spaces: {
-              gru: { learningRate: { min: 0.003, max: 0.01 }, hiddenUnits: [6], layers: [1], windowSize: [6, 8], batchSize: [32] },
-              dense: { learningRate: { min: 0.003, max: 0.01 }, hiddenUnits: [6, 8], layers: [1], windowSize: [4, 8], batchSize: [32] },
-              transformer: { learningRate: { min: 0.001, max: 0.003 }, hiddenUnits: [8], layers: [1], heads: [2], windowSize: [6], batchSize: [32] },
+              gru: {
+                learningRate: { min: 0.003, max: 0.01 },
+                hiddenUnits: [6],
+                layers: [1],
+                windowSize: [6, 8],
+                batchSize: [32],
+              },
+              dense: {
+                learningRate: { min: 0.003, max: 0.01 },
+                hiddenUnits: [6, 8],
+                layers: [1],
+                windowSize: [4, 8],
+                batchSize: [32],
+              },
+              transformer: {
+                learningRate: { min: 0.001, max: 0.003 },
+                hiddenUnits: [8],
+                layers: [1],
+                heads: [2],
+                windowSize: [6],
+                batchSize: [32],
+              },
             },
           },
         },
@@ -148,7 +181,9 @@ describe('search end to end', () => {
         log: createLog({ runId, tty: false, quiet: true }),
       });
       expect(outcome.record.status).toBe('succeeded');
-      const meta = modelMetadataSchema.parse(JSON.parse(await readFile(join(out, 'models', 'SPX', '1d', runId, 'metadata.json'), 'utf8')));
+      const meta = modelMetadataSchema.parse(
+        JSON.parse(await readFile(join(out, 'models', 'SPX', '1d', runId, 'metadata.json'), 'utf8')),
+      );
       return { meta, onnx: new Uint8Array(await readFile(join(out, 'models', 'SPX', '1d', runId, 'model.onnx'))) };
     };
     const a = await run('a');

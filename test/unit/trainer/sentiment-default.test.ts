@@ -13,10 +13,31 @@ describe('sentiment features by default', () => {
     expect(cfg.training.sentimentWindowBars).toBeGreaterThan(0);
     const withNews = syntheticSeries('AAPL#1d', 400, 2);
     // A news score on every third bar, at the bar's own time.
-    withNews.sentiment = withNews.bars.filter((_, i) => i % 3 === 0).map((b, i) => ({ t: Number(b.t), score: i % 2 ? 0.5 : -0.5 }));
-    const data: TrainingData = { manifestId: 'test', series: new Map([['AAPL#1d', withNews], ['MSFT#1d', syntheticSeries('MSFT#1d', 400, 3)]]) };
+    withNews.sentiment = withNews.bars
+      .filter((_, i) => i % 3 === 0)
+      .map((b, i) => ({ t: Number(b.t), score: i % 2 ? 0.5 : -0.5 }));
+    const data: TrainingData = {
+      manifestId: 'test',
+      series: new Map([
+        ['AAPL#1d', withNews],
+        ['MSFT#1d', syntheticSeries('MSFT#1d', 400, 3)],
+      ]),
+    };
     const out = await mkdtemp(join(tmpdir(), 'sf-sent-'));
-    const outcome = await runTraining({ data, out, config: cfg, runId: 'sent', configs: ['AAPL#1d', 'MSFT#1d'], epochs: 1, models: ['dense'], windowSize: 4, hiddenUnits: 4, batchSize: 64, inProcess: true, log: createLog({ runId: 'sent', tty: false, quiet: true }) });
+    const outcome = await runTraining({
+      data,
+      out,
+      config: cfg,
+      runId: 'sent',
+      configs: ['AAPL#1d', 'MSFT#1d'],
+      epochs: 1,
+      models: ['dense'],
+      windowSize: 4,
+      hiddenUnits: 4,
+      batchSize: 64,
+      inProcess: true,
+      log: createLog({ runId: 'sent', tty: false, quiet: true }),
+    });
     expect(outcome.record.results.map((r) => r.key).sort()).toEqual(['AAPL#1d', 'MSFT#1d']);
     const names = async (key: string) => {
       const uri = outcome.record.results.find((r) => r.key === key)!.metadataUri;

@@ -7,7 +7,15 @@ import { WorkerPool } from '../../../gpu-trainer/worker-pool.js';
 /** A worker that only has an identity: the pool's bookkeeping never calls into a replica. */
 const worker = (pid: number) => ({ pid, alive: () => true, close: async () => {} }) as unknown as ReplicaHandle;
 const pids = (g: DataParallelGroup) => g.replicas.map((r) => r.pid);
-const hp = (model: Hyperparameters['model'], hiddenUnits: number): Hyperparameters => ({ model, hiddenUnits, windowSize: 32, learningRate: 1e-3, batchSize: 256, epochs: 1, seed: 1 });
+const hp = (model: Hyperparameters['model'], hiddenUnits: number): Hyperparameters => ({
+  model,
+  hiddenUnits,
+  windowSize: 32,
+  learningRate: 1e-3,
+  batchSize: 256,
+  epochs: 1,
+  seed: 1,
+});
 
 describe('the data-parallel rule', () => {
   it('auto puts a config with a large trial on all workers and a small one on one; a number is clamped to the workers', () => {

@@ -10,7 +10,10 @@ import type { FakeTrainerLauncher } from '../../orchestration/support/fake-train
  */
 export class RealLauncherFakeTrainer implements TrainerLauncher {
   readonly backend: string;
-  constructor(private readonly launcher: TrainerLauncher, private readonly trainer: FakeTrainerLauncher) {
+  constructor(
+    private readonly launcher: TrainerLauncher,
+    private readonly trainer: FakeTrainerLauncher,
+  ) {
     this.backend = launcher.backend;
   }
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {

@@ -8,13 +8,29 @@ import type { RetrainWorld } from '../../orchestration/support/retrain-world.js'
 /** Each retrain task's deployed function role, by task name. */
 export function retrainTaskRoles(synth: Synthesized, app: DeployedApp): Record<RetrainTaskName, FunctionRole> {
   const functions = synth.stacks.training.retrain.functions;
-  return Object.fromEntries((Object.keys(RETRAIN_TASKS) as RetrainTaskName[]).map((t) => [t, app.functionRole(functions[t])])) as Record<RetrainTaskName, FunctionRole>;
+  return Object.fromEntries(
+    (Object.keys(RETRAIN_TASKS) as RetrainTaskName[]).map((t) => [t, app.functionRole(functions[t])]),
+  ) as Record<RetrainTaskName, FunctionRole>;
 }
 
 /** Runs the synthesized retrain definition locally with every Task handler running as its own function. */
-export function runRetrainAsDeployed(world: RetrainWorld, roles: Record<RetrainTaskName, FunctionRole>): Promise<LocalRetrainResult> {
-  const handlers = Object.fromEntries(Object.entries(world.handlers).map(([name, h]) => [name, (event: unknown) => asHandler(roles[name as RetrainTaskName].handler, () => h(event))])) as TaskHandlers;
-  return runRetrainLocally({ config: world.config, handlers, input: { trigger: 'manual', reason: 'iam harness', requestedBy: 'vitest' }, pollMs: 30, retryMs: 5 });
+export function runRetrainAsDeployed(
+  world: RetrainWorld,
+  roles: Record<RetrainTaskName, FunctionRole>,
+): Promise<LocalRetrainResult> {
+  const handlers = Object.fromEntries(
+    Object.entries(world.handlers).map(([name, h]) => [
+      name,
+      (event: unknown) => asHandler(roles[name as RetrainTaskName].handler, () => h(event)),
+    ]),
+  ) as TaskHandlers;
+  return runRetrainLocally({
+    config: world.config,
+    handlers,
+    input: { trigger: 'manual', reason: 'iam harness', requestedBy: 'vitest' },
+    pollMs: 30,
+    retryMs: 5,
+  });
 }
 
 /** The moto names of a retrain world mapped to the names the deployed tasks get from their environment. */

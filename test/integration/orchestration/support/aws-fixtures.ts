@@ -23,7 +23,10 @@ export async function createBucket(prefix: string): Promise<string> {
 }
 
 /** An SNS topic with an SQS queue subscribed, so a test can read what was published. */
-export async function createAlertTopic(): Promise<{ topicArn: string; read: () => Promise<{ subject?: string; message: string }[]> }> {
+export async function createAlertTopic(): Promise<{
+  topicArn: string;
+  read: () => Promise<{ subject?: string; message: string }[]>;
+}> {
   const sns = new SNSClient(awsClientConfig());
   const sqs = new SQSClient(awsClientConfig());
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName('alerts') }));
@@ -35,7 +38,9 @@ export async function createAlertTopic(): Promise<{ topicArn: string; read: () =
     topicArn: TopicArn!,
     read: async () => {
       for (;;) {
-        const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        const res = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
         if (!res.Messages?.length) break;
         for (const m of res.Messages) {
           const envelope = JSON.parse(m.Body!) as { Subject?: string; Message: string };

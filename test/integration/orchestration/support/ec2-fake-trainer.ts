@@ -1,5 +1,10 @@
 import type { TrainerHandle } from '../../../../lambdas/training/contracts.js';
-import type { Ec2SpotLauncher, TrainerLaunchRequest, TrainerLauncher, TrainerProcessStatus } from '../../../../lambdas/training/launchers/index.js';
+import type {
+  Ec2SpotLauncher,
+  TrainerLaunchRequest,
+  TrainerLauncher,
+  TrainerProcessStatus,
+} from '../../../../lambdas/training/launchers/index.js';
 import type { FakeTrainerLauncher } from './fake-trainer.js';
 
 /**

@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { datasetManifestSchema, metadataKey, modelKey, readUri, runRecordKey, S3Store, type RunRecord } from '../../../../core/artifacts/index.js';
+import {
+  datasetManifestSchema,
+  metadataKey,
+  modelKey,
+  readUri,
+  runRecordKey,
+  S3Store,
+  type RunRecord,
+} from '../../../../core/artifacts/index.js';
 import type { TrainerHandle } from '../../../../lambdas/training/contracts.js';
-import { bootstrapStatusKey, type TrainerLaunchRequest, type TrainerLauncher, type TrainerProcessStatus } from '../../../../lambdas/training/launchers/index.js';
+import {
+  bootstrapStatusKey,
+  type TrainerLaunchRequest,
+  type TrainerLauncher,
+  type TrainerProcessStatus,
+} from '../../../../lambdas/training/launchers/index.js';
 import { loadConfig } from '../../../../core/config/index.js';
 import { makeFeatureSpec } from '../../../../core/features/index.js';
 import { gaussian, seededRandom, seedFor } from '../../../../core/random/index.js';
@@ -54,11 +67,29 @@ function fakeEvaluation(key: string, runId: string, skill: number) {
   const actual = ds.targets.subarray(ds.folds[0]!.test.start);
   const oos = Float64Array.from(actual, (a) => skill * a + (1 - skill) * 0.01 * gaussian(rand));
   const ev = cfg.evaluation;
-  const settings = { costBps: ev.costBps, purgeGapBars: cfg.training.hyperparameters.purgeGapBars, embargoBars: ev.embargoBars, innerValidationFraction: ev.innerValidationFraction, rescoreHistoryBars: ev.rescoreHistoryBars };
-  return walkForwardEvaluation({ dataset: ds, bars, trialsOos: [oos], selected: 0, timeframe: '1d', settings }).evaluation;
+  const settings = {
+    costBps: ev.costBps,
+    purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
+    embargoBars: ev.embargoBars,
+    innerValidationFraction: ev.innerValidationFraction,
+    rescoreHistoryBars: ev.rescoreHistoryBars,
+  };
+  return walkForwardEvaluation({ dataset: ds, bars, trialsOos: [oos], selected: 0, timeframe: '1d', settings })
+    .evaluation;
 }
 
-const metrics = (mse: number) => ({ mse, mae: Math.sqrt(mse), directionalAccuracy: 0.55, hitRate: 0.55, sharpe: 0.8, grossSharpe: 1, roi: 0.05, maxDrawdown: 0.1, turnover: 0.4, samples: 40 });
+const metrics = (mse: number) => ({
+  mse,
+  mae: Math.sqrt(mse),
+  directionalAccuracy: 0.55,
+  hitRate: 0.55,
+  sharpe: 0.8,
+  grossSharpe: 1,
+  roi: 0.05,
+  maxDrawdown: 0.1,
+  turnover: 0.4,
+  samples: 40,
+});
 
 /**
  * A stand-in for gpu-trainer behind the real TrainerLauncher interface: it writes the contract's run
@@ -78,7 +109,13 @@ export class FakeTrainerLauncher implements TrainerLauncher {
     const id = `fake-${request.runId}-a${request.attempt}`;
     const launchedAt = this.options.clock.now().toISOString();
     this.finished.push(this.train(id, request, this.options.behaviour(request)));
-    return { backend: this.backend, id, instanceType: 'fake.large', instanceTypeIndex: request.instanceTypeIndex, launchedAt };
+    return {
+      backend: this.backend,
+      id,
+      instanceType: 'fake.large',
+      instanceTypeIndex: request.instanceTypeIndex,
+      launchedAt,
+    };
   }
 
   async describe(handle: TrainerHandle): Promise<TrainerProcessStatus> {
@@ -98,9 +135,16 @@ export class FakeTrainerLauncher implements TrainerLauncher {
   private async train(id: string, request: TrainerLaunchRequest, behaviour: FakeBehaviour): Promise<void> {
     const store = new S3Store(this.options.artifactBucket, '', this.options.s3);
     const { clock } = this.options;
-    const manifest = datasetManifestSchema.parse(JSON.parse(new TextDecoder().decode(await readUri(request.manifestUri, this.options.s3))));
+    const manifest = datasetManifestSchema.parse(
+      JSON.parse(new TextDecoder().decode(await readUri(request.manifestUri, this.options.s3))),
+    );
     const startedAt = clock.now().toISOString();
-    const record = (status: RunRecord['status'], done: number, results: RunRecord['results'], extra: Partial<RunRecord> = {}): RunRecord => ({
+    const record = (
+      status: RunRecord['status'],
+      done: number,
+      results: RunRecord['results'],
+      extra: Partial<RunRecord> = {},
+    ): RunRecord => ({
       runId: request.runId,
       status,
       heartbeatAt: clock.now().toISOString(),
@@ -113,7 +157,8 @@ export class FakeTrainerLauncher implements TrainerLauncher {
       skipped: [],
       ...extra,
     });
-    const writeRecord = (r: RunRecord) => store.write(runRecordKey(request.runId), JSON.stringify(r), 'application/json');
+    const writeRecord = (r: RunRecord) =>
+      store.write(runRecordKey(request.runId), JSON.stringify(r), 'application/json');
     if (behaviour === 'setup-fail') {
       const status = { phase: 'failed', at: clock.now().toISOString(), instanceId: id, detail: 'cuda exit 1' };
       await store.write(bootstrapStatusKey(request.runId, request.attempt), JSON.stringify(status), 'application/json');
@@ -130,7 +175,9 @@ export class FakeTrainerLauncher implements TrainerLauncher {
       return;
     }
     if (behaviour === 'fail') {
-      await writeRecord(record('failed', 0, [], { error: 'CUDA_ERROR_OUT_OF_MEMORY', finishedAt: clock.now().toISOString() }));
+      await writeRecord(
+        record('failed', 0, [], { error: 'CUDA_ERROR_OUT_OF_MEMORY', finishedAt: clock.now().toISOString() }),
+      );
       this.gone.set(id, 'trainer process exited with code 1');
       return;
     }
@@ -154,14 +201,53 @@ export class FakeTrainerLauncher implements TrainerLauncher {
           timeframe,
           onnx: { opset: 17, sha256, bytes: model.byteLength },
           evaluation: fakeEvaluation(key, request.runId, this.options.skill(key)),
-          hyperparameters: { model: 'dense', windowSize: 8, hiddenUnits: 4, learningRate: 0.01, batchSize: 16, epochs: request.epochs, seed: 1 },
-          metrics: { validation: { model: metrics(valMse), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'validation' }, test: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'walk-forward' } },
-          dataset: { manifestId: manifest.manifestId, bars: 40, firstBarTime: '2025-01-06T00:00:00.000Z', lastBarTime: '2025-02-14T00:00:00.000Z', samples: { train: 20, validation: 6, test: 6 }, purgeGapBars: 1 },
+          hyperparameters: {
+            model: 'dense',
+            windowSize: 8,
+            hiddenUnits: 4,
+            learningRate: 0.01,
+            batchSize: 16,
+            epochs: request.epochs,
+            seed: 1,
+          },
+          metrics: {
+            validation: {
+              model: metrics(valMse),
+              naive: metrics(valMse * 2),
+              drift: metrics(valMse * 2),
+              split: 'validation',
+            },
+            test: {
+              model: metrics(valMse * 1.1),
+              naive: metrics(valMse * 2),
+              drift: metrics(valMse * 2),
+              split: 'walk-forward',
+            },
+          },
+          dataset: {
+            manifestId: manifest.manifestId,
+            bars: 40,
+            firstBarTime: '2025-01-06T00:00:00.000Z',
+            lastBarTime: '2025-02-14T00:00:00.000Z',
+            samples: { train: 20, validation: 6, test: 6 },
+            purgeGapBars: 1,
+          },
           codeVersion: 'test-sha',
         }),
         'application/json',
       );
-      results.push({ key, artifactUri, metadataUri, sha256, metrics: { model: metrics(valMse * 1.1), naive: metrics(valMse * 2), drift: metrics(valMse * 2), split: 'walk-forward' } });
+      results.push({
+        key,
+        artifactUri,
+        metadataUri,
+        sha256,
+        metrics: {
+          model: metrics(valMse * 1.1),
+          naive: metrics(valMse * 2),
+          drift: metrics(valMse * 2),
+          split: 'walk-forward',
+        },
+      });
       await writeRecord(record('running', results.length, results));
     }
     await writeRecord(record('succeeded', results.length, results, { finishedAt: clock.now().toISOString() }));

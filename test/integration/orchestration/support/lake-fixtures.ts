@@ -51,7 +51,14 @@ export async function writeLake(bucket: string, lakePrefix: string, series: BarS
   for (const spec of series) {
     const events = barSeries(spec);
     const rows = events.map((event, i) => ({ event, kafkaPartition: partition, kafkaOffset: i }));
-    const key = lakeObjectKey(lakePrefix, { topic: 'market-data', symbol: spec.symbol, date: utcDate(events[0]!.ingestTime), partition, firstOffset: 0, lastOffset: events.length - 1 });
+    const key = lakeObjectKey(lakePrefix, {
+      topic: 'market-data',
+      symbol: spec.symbol,
+      date: utcDate(events[0]!.ingestTime),
+      partition,
+      firstOffset: 0,
+      lastOffset: events.length - 1,
+    });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: encodeLakeFile(rows) }));
     partition++;
   }

@@ -21,7 +21,12 @@ export function testConfig(overrides: Record<string, unknown> = {}): SignalForge
     overrides: deepMerge(
       {
         universe: { symbols: TEST_SYMBOLS, timeframes: ['1d'] },
-        training: { configsPerShard: 1, maxAttempts: 3, heartbeatTimeoutSeconds: 60, instanceTypes: ['p3.8xlarge', 'g5.12xlarge'] },
+        training: {
+          configsPerShard: 1,
+          maxAttempts: 3,
+          heartbeatTimeoutSeconds: 60,
+          instanceTypes: ['p3.8xlarge', 'g5.12xlarge'],
+        },
         thresholds: { minRowsPerConfig: 30, bakeSeconds: 0, canaryWeight: 0.1, canaryMaxErrorRate: 0.02 },
         // 39 outcomes per bake from the 40-bar lake fixture.
         deployment: { minSamples: 20, maxBakeExtensions: 1 },
@@ -51,7 +56,12 @@ export interface WorldOptions {
   /** The fake trainer's forecast skill per config (see FakeTrainerOptions.skill); 0.5 by default. */
   skill?: (key: string) => number;
   /** Use this launcher instead of the fake (e.g. the real local process launcher). */
-  launcher?: (deps: { config: SignalForgeConfig; artifactBucket: string; s3: S3Client; clock: SimClock }) => TrainerLauncher;
+  launcher?: (deps: {
+    config: SignalForgeConfig;
+    artifactBucket: string;
+    s3: S3Client;
+    clock: SimClock;
+  }) => TrainerLauncher;
   /**
    * Live traffic while each canary bakes, as serving would log it: the canary's forecast noise (production,
    * when one serves, gets noise 0.01). Default: a good canary (noise 0.001), so the bake promotes on outcomes.
@@ -62,8 +72,17 @@ export interface WorldOptions {
 /** Fresh buckets, table and topic in moto, a lake fixture, and the real task handlers over them. */
 export async function createRetrainWorld(options: WorldOptions = {}): Promise<RetrainWorld> {
   const config = options.config ?? testConfig();
-  const [lakeBucket, artifactBucket, tableName, alerts] = await Promise.all([createBucket('lake'), createBucket('artifacts'), createRegistryTable(), createAlertTopic()]);
-  await writeLake(lakeBucket, config.ingest.lakePrefix, options.lake ?? TEST_SYMBOLS.map((symbol) => ({ symbol, timeframe: '1d' as const, bars: 40 })));
+  const [lakeBucket, artifactBucket, tableName, alerts] = await Promise.all([
+    createBucket('lake'),
+    createBucket('artifacts'),
+    createRegistryTable(),
+    createAlertTopic(),
+  ]);
+  await writeLake(
+    lakeBucket,
+    config.ingest.lakePrefix,
+    options.lake ?? TEST_SYMBOLS.map((symbol) => ({ symbol, timeframe: '1d' as const, bars: 40 })),
+  );
   const s3 = new S3Client(awsClientConfig());
   const clock = new SimClock();
   const registry = new ModelRegistry({ tableName });
@@ -100,9 +119,25 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
       if (quality === 'none') continue;
       const production = (await registry.getHead(key))?.production?.version;
       const mode = config.deployment.mode;
-      const streams: Parameters<typeof logLiveTraffic>[0]['streams'] = [{ version, variant: mode === 'shadow' && production ? 'shadow' : 'canary', noise: quality.noise, seed: version }];
-      if (production) streams.push({ version: production, variant: 'production', noise: 0.01, seed: 1000 + production });
-      await logLiveTraffic({ s3, lakeBucket, config, key, now: clock.now, streams, ...(mode === 'shadow' ? { requestPrefix: `${key}-v${version}` } : {}) });
+      const streams: Parameters<typeof logLiveTraffic>[0]['streams'] = [
+        {
+          version,
+          variant: mode === 'shadow' && production ? 'shadow' : 'canary',
+          noise: quality.noise,
+          seed: version,
+        },
+      ];
+      if (production)
+        streams.push({ version: production, variant: 'production', noise: 0.01, seed: 1000 + production });
+      await logLiveTraffic({
+        s3,
+        lakeBucket,
+        config,
+        key,
+        now: clock.now,
+        streams,
+        ...(mode === 'shadow' ? { requestPrefix: `${key}-v${version}` } : {}),
+      });
     }
     return out;
   };

@@ -11,7 +11,15 @@ import type { RetrainWorld } from './retrain-world.js';
  */
 export async function seedProduction(w: RetrainWorld, key: string, valMse: number): Promise<void> {
   const [symbol, timeframe] = key.split('#') as [string, Timeframe];
-  const model = await buildRealModel({ symbol, timeframe, runId: 'seed', bars: syntheticSeries(key, FAKE_EVALUATION_BARS, 2).bars, kind: 'dense', windowSize: 8, hidden: 4 });
+  const model = await buildRealModel({
+    symbol,
+    timeframe,
+    runId: 'seed',
+    bars: syntheticSeries(key, FAKE_EVALUATION_BARS, 2).bars,
+    kind: 'dense',
+    windowSize: 8,
+    hidden: 4,
+  });
   const store = new S3Store(w.deps.artifactBucket, '', w.deps.s3);
   const artifactUri = await store.write(modelKey(symbol, timeframe, 'seed'), model.onnx);
   const metadataUri = await writeJson(store, metadataKey(symbol, timeframe, 'seed'), model.metadata);
@@ -31,4 +39,3 @@ export async function seedProduction(w: RetrainWorld, key: string, valMse: numbe
   );
   await w.registry.promote(key, { who: 'vitest', why: 'seed production' }, { version: v.version });
 }
-
