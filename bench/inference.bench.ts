@@ -112,7 +112,8 @@ const { createApiGatewayHandler } = await import(${imp('lambdas/serving/inferenc
 const { createArtifactReader, metadataInputAdapter } = await import(${imp('lambdas/serving/inference/model-input.ts')});
 const { loadConfig } = await import(${imp('core/config/index.ts')});
 const aliases = ${aliasesJson};
-// With ONLINE_STORE_TABLE set (the short-form rounds), windows come from that table; the bench's bars are from 2024, so no staleness limit.
+// With ONLINE_STORE_TABLE set (the short-form rounds), windows come from that table; the bench's bars are from 2024, so
+// no staleness limit.
 const online = process.env.ONLINE_STORE_TABLE;
 const config = loadConfig({ env: {}, ...(online ? { overrides: { online: { staleAfterSeconds: { '1h': 1e9, '4h': 1e9, '1d': 1e9, '1w': 1e9 } } } } : {}) });
 const { OnlineBarStore } = await import(${imp('core/online/index.ts')});
@@ -333,7 +334,8 @@ export async function run(
       }),
     );
     for (let k = 0; k < HANDLER_WARMUP; k++) await logged(proxyEvent(body, k));
-    // Interleaved rounds, so machine noise hits both the same way; the overhead is the median of per-round p99 differences.
+    // Interleaved rounds, so machine noise hits both the same way; the overhead is the median of per-round p99
+    // differences.
     const logOverheads: number[] = [];
     for (let r = 0; r < HANDLER_ROUNDS; r++) {
       const without = percentile(await timeAsync(HANDLER_SAMPLES, () => handler(proxyEvent(body, ++i))), 99);

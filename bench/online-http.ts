@@ -25,7 +25,10 @@ export interface OnlineHttpFigures {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Loads the request's bars into a fresh online table on moto (started here unless AWS_ENDPOINT_URL is set); returns the env a server needs. */
+/**
+ * Loads the request's bars into a fresh online table on moto (started here unless AWS_ENDPOINT_URL is set); returns the
+ * env a server needs.
+ */
 export async function prepareOnlineStore(
   requestBars: readonly Bar[],
   log: (line: string) => void,

@@ -99,7 +99,9 @@ async function interleaved(
   return { timed, weights };
 }
 
-/** The bench's Transformer: the reference window and width, 2 encoder blocks of 4 heads (in the default search space). */
+/**
+ * The bench's Transformer: the reference window and width, 2 encoder blocks of 4 heads (in the default search space).
+ */
 const TRANSFORMER = {
   kind: 'transformer',
   windowSize: hp.windowSize,
@@ -108,7 +110,10 @@ const TRANSFORMER = {
   heads: 4,
 } as const;
 
-/** onnxruntime against tfjs on random inputs, per kind, and the ensemble of all four (one graph) against the mean of their tfjs predictions. */
+/**
+ * onnxruntime against tfjs on random inputs, per kind, and the ensemble of all four (one graph) against the mean of
+ * their tfjs predictions.
+ */
 async function onnxParity(): Promise<Record<ModelKind | 'ensemble', number>> {
   const tf = await initBackend('wasm');
   const F = featureSpec.names.length;
@@ -145,7 +150,10 @@ async function onnxParity(): Promise<Record<ModelKind | 'ensemble', number>> {
   return result;
 }
 
-/** Interrupt an in-process config at step `stopAt`, resume it from the checkpoint in a fresh group, compare to an uninterrupted run. */
+/**
+ * Interrupt an in-process config at step `stopAt`, resume it from the checkpoint in a fresh group, compare to an
+ * uninterrupted run.
+ */
 async function resumeDiff(): Promise<number> {
   const ds = dataset(900, 'MSFT#1d');
   const trials = [

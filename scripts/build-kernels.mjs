@@ -13,7 +13,8 @@ export const KERNELS = [
   { source: 'gpu-trainer/model/kernel/recurrent.as.ts', output: 'gpu-trainer/model/kernel/recurrent.wasm' },
 ];
 
-// SIMD is the point of the kernel (relaxed SIMD for its fused multiply-add: Node >= 22); no runtime (the kernel allocates nothing: the JS side lays out memory).
+// SIMD is the point of the kernel (relaxed SIMD for its fused multiply-add: Node >= 22); no runtime (the kernel
+// allocates nothing: the JS side lays out memory).
 const FLAGS = ['-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'relaxed-simd', '--noAssert', '--converge'];
 
 /** The kernel's bytes as the pinned compiler builds them now. */

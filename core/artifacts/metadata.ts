@@ -66,7 +66,9 @@ export const walkForwardEvaluationSchema = z.object({
     method: z.string(),
     probability: z.number().min(0).max(1),
     trials: z.number().int().min(1),
-    /** Variance of the trials' per-bar net Sharpe ratios, and the selected trial's per-bar Sharpe and return moments. */
+    /**
+     * Variance of the trials' per-bar net Sharpe ratios, and the selected trial's per-bar Sharpe and return moments.
+     */
     sharpeVariance: z.number().min(0),
     sharpe: z.number(),
     expectedMaxSharpe: z.number(),
@@ -127,7 +129,8 @@ export const modelMetadataSchema = z.object({
   hyperparameters: hyperparametersSchema,
   /**
    * Every trial of the search (each successive-halving rung's fit counts as one, and the ensemble as one more),
-   * best first by pooled walk-forward out-of-sample MSE. `sample` is the sampled configuration, `rung` its halving rung.
+   * best first by pooled walk-forward out-of-sample MSE. `sample` is the sampled configuration, `rung` its halving
+   * rung.
    */
   search: z.array(
     z.object({
@@ -151,11 +154,17 @@ export const modelMetadataSchema = z.object({
       selection: z.string(),
     })
     .optional(),
-  /** `test` is the walk-forward estimate (pooled out-of-sample); `validation` the production refit's early-stopping slice. */
+  /**
+   * `test` is the walk-forward estimate (pooled out-of-sample); `validation` the production refit's early-stopping
+   * slice.
+   */
   metrics: z.object({ validation: configMetricsSchema, test: configMetricsSchema }),
   evaluation: walkForwardEvaluationSchema,
   lossCurves: z.object({ train: z.array(z.number()), validation: z.array(z.number()) }),
-  /** Pooled out-of-sample net equity of the sign strategy and of the baselines' (naive stays flat), at most 200 points each. */
+  /**
+   * Pooled out-of-sample net equity of the sign strategy and of the baselines' (naive stays flat), at most 200 points
+   * each.
+   */
   equityCurves: z.object({
     model: z.array(z.number()),
     naive: z.array(z.number()),

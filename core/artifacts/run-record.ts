@@ -8,7 +8,10 @@ export const evaluationMetricsSchema = z.object({
   directionalAccuracy: z.number().min(0).max(1),
   /** Share of the bars the sign strategy holds a position on that make money before costs. */
   hitRate: z.number().min(0).max(1),
-  /** Annualised Sharpe ratio of the sign strategy (long when the prediction is positive, short when negative), net of costs. */
+  /**
+   * Annualised Sharpe ratio of the sign strategy (long when the prediction is positive, short when negative), net of
+   * costs.
+   */
   sharpe: z.number(),
   /** The same strategy before costs. */
   grossSharpe: z.number(),
@@ -28,7 +31,10 @@ export const configMetricsSchema = z.object({
   naive: evaluationMetricsSchema,
   /** Drift forecast: the trailing mean bar return (config evaluation.driftWindowBars). */
   drift: evaluationMetricsSchema,
-  /** `walk-forward`: pooled over the out-of-sample test folds; `validation`: the production refit's early-stopping slice. */
+  /**
+   * `walk-forward`: pooled over the out-of-sample test folds; `validation`: the production refit's early-stopping
+   * slice.
+   */
   split: z.enum(['validation', 'walk-forward']),
 });
 export type ConfigMetrics = z.infer<typeof configMetricsSchema>;

@@ -1,6 +1,8 @@
 import type { SignalForgeConfig } from './schema.js';
 
-/** The 25-symbol universe. SPX and the five vega-datasets tickers have real history; the rest are replayed synthetic. */
+/**
+ * The 25-symbol universe. SPX and the five vega-datasets tickers have real history; the rest are replayed synthetic.
+ */
 export const DEFAULT_SYMBOLS = [
   'SPX',
   'AAPL',

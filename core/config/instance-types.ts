@@ -71,7 +71,9 @@ export const INSTANCE_TYPES: Readonly<Record<string, InstanceTypeSpec>> = Object
   }),
 ]);
 
-/** Shards a non-EC2 backend trains at once (SageMaker counts its quotas in instances per type; local is one machine). */
+/**
+ * Shards a non-EC2 backend trains at once (SageMaker counts its quotas in instances per type; local is one machine).
+ */
 export const DEFAULT_CONCURRENT_SHARDS = 10;
 
 export interface ShardConcurrency {

@@ -25,7 +25,9 @@ const topicSchema = z.object({
   retentionHours: z.number().int().min(1),
 });
 
-/** Plausibility at the edge and per-config gating in retraining (core/quality, lambdas/training/tasks/quality-gate.ts). */
+/**
+ * Plausibility at the edge and per-config gating in retraining (core/quality, lambdas/training/tasks/quality-gate.ts).
+ */
 const qualitySchema = z.object({
   /** Where quarantined records go, beside the dead letters (same bucket). */
   quarantinePrefix: z.string().min(1),
@@ -112,7 +114,10 @@ export const configSchema = z
     }),
     training: z.object({
       backend: z.enum(['ec2', 'sagemaker', 'local']),
-      /** Tried in order until one launches; the first goes into the launch template. Each must be driven by the trainer AMI. */
+      /**
+       * Tried in order until one launches; the first goes into the launch template. Each must be driven by the trainer
+       * AMI.
+       */
       instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/)).min(1),
       /**
        * The account's EC2 spot vCPU quotas in the deploy region, by quota name (Service Quotas). The
@@ -141,7 +146,10 @@ export const configSchema = z
       maxAttempts: z.number().int().min(1).max(10),
       heartbeatTimeoutSeconds: z.number().int().min(30),
       maxRunHours: z.number().min(0.1),
-      /** A fresh instance's setup (Node, bundle, CUDA wheels, libtensorflow) may take this long before the trainer's first heartbeat. */
+      /**
+       * A fresh instance's setup (Node, bundle, CUDA wheels, libtensorflow) may take this long before the trainer's
+       * first heartbeat.
+       */
       startupGraceSeconds: z.number().int().min(60),
       /** The instance halts itself at maxRunHours plus this, whatever the orchestrator does (boot-time watchdog). */
       watchdogGraceMinutes: z.number().int().min(1),
@@ -176,7 +184,9 @@ export const configSchema = z
     evaluation: z.object({
       /** Expanding-window walk-forward folds. */
       folds: z.number().int().min(2).max(20),
-      /** Samples skipped after each test fold before later training data resumes (purgeGapBars guards the other side). */
+      /**
+       * Samples skipped after each test fold before later training data resumes (purgeGapBars guards the other side).
+       */
       embargoBars: z.number().int().min(0),
       /** Tail share of each fold's training part held out (after a purge gap) for early stopping; never a test fold. */
       innerValidationFraction: z.number().gt(0).lt(0.5),
@@ -230,7 +240,10 @@ export const configSchema = z
     }),
     /** Plausibility rules the sink applies to well-formed records (core/quality); a failing record is quarantined. */
     quality: qualitySchema,
-    /** External data vendors the producers poll (ingest engineer). Keys live in Secrets Manager, named here, never in code. */
+    /**
+     * External data vendors the producers poll (ingest engineer). Keys live in Secrets Manager, named here, never in
+     * code.
+     */
     sources: z
       .object({
         marketData: z.object({

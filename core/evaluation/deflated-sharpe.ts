@@ -48,7 +48,9 @@ export interface DeflatedSharpeResult {
   expectedMaxSharpe: number;
 }
 
-/** The Deflated Sharpe Ratio (Bailey & López de Prado 2014): the PSR against the expected maximum Sharpe of the trials. */
+/**
+ * The Deflated Sharpe Ratio (Bailey & López de Prado 2014): the PSR against the expected maximum Sharpe of the trials.
+ */
 export function deflatedSharpe(x: DeflatedSharpeInput): DeflatedSharpeResult {
   const benchmark = expectedMaxSharpe(x.trials, x.sharpeVariance);
   return {

@@ -21,7 +21,10 @@ export const gateDecisionSchema = z.object({
       samples: z.number().int(),
     })
     .nullable(),
-  /** Annualised Sharpe of the sign strategy net of costs, pooled out-of-sample, and the naive strategy's on the same samples. */
+  /**
+   * Annualised Sharpe of the sign strategy net of costs, pooled out-of-sample, and the naive strategy's on the same
+   * samples.
+   */
   netSharpe: z.number(),
   naiveNetSharpe: z.number(),
   /** Selection-bias correction over the config's search trials. */
@@ -32,7 +35,10 @@ export const gateDecisionSchema = z.object({
       sharpeVariance: z.number().min(0),
     })
     .nullable(),
-  /** The production model re-scored on the candidate's latest out-of-sample fold; null when there is no production version. */
+  /**
+   * The production model re-scored on the candidate's latest out-of-sample fold; null when there is no production
+   * version.
+   */
   champion: z
     .object({
       version: z.number().int(),

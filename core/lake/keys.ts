@@ -28,12 +28,17 @@ export interface LakeObjectLocation {
   lastOffset: number | null;
 }
 
-/** `<lakePrefix>/topic=<topic>/date=<YYYY-MM-DD>/part-<partition>-<firstOffset>-<lastOffset>.parquet`: what the sink writes. */
+/**
+ * `<lakePrefix>/topic=<topic>/date=<YYYY-MM-DD>/part-<partition>-<firstOffset>-<lastOffset>.parquet`: what the sink
+ * writes.
+ */
 export function batchObjectKey(prefix: string, loc: { topic: string; date: string } & KafkaSlice): string {
   return `${prefix}/topic=${loc.topic}/date=${loc.date}/part-${loc.partition}-${loc.firstOffset}-${loc.lastOffset}.parquet`;
 }
 
-/** `<lakePrefix>/topic=<topic>/symbol=<SYMBOL>/date=<YYYY-MM-DD>/day.parquet`: what compaction writes for a closed day. */
+/**
+ * `<lakePrefix>/topic=<topic>/symbol=<SYMBOL>/date=<YYYY-MM-DD>/day.parquet`: what compaction writes for a closed day.
+ */
 export function dayObjectKey(prefix: string, loc: { topic: string; symbol: string; date: string }): string {
   return `${prefix}/topic=${loc.topic}/symbol=${loc.symbol}/date=${loc.date}/day.parquet`;
 }
@@ -103,7 +108,8 @@ export function deadLetterKey(
 
 /**
  * One quarantined record per Kafka coordinate, beside the dead letters and named the same way, so a
- * redelivered record overwrites its own entry: `<quarantinePrefix>/topic=<topic>/date=<date>/part-<partition>-<offset>.json`.
+ * redelivered record overwrites its own entry:
+ * `<quarantinePrefix>/topic=<topic>/date=<date>/part-<partition>-<offset>.json`.
  */
 export function quarantineKey(
   prefix: string,

@@ -25,7 +25,9 @@ export interface PredictionOutcome {
   squaredError: number;
   /** The prediction's sign matched the realised return's (a zero on either side is a miss). */
   directionHit: boolean;
-  /** The sign strategy's return on this bar net of costs, from core/evaluation's signBacktest (the trainer's backtest). */
+  /**
+   * The sign strategy's return on this bar net of costs, from core/evaluation's signBacktest (the trainer's backtest).
+   */
   netReturn: number;
 }
 

@@ -4,7 +4,10 @@ import { tracer } from './tracer.js';
 
 export interface ObservedOptions<E> {
   logger: Logger;
-  /** Correlation ids found in the event (the retrain run id, the API request id), added to every log line of the invocation. */
+  /**
+   * Correlation ids found in the event (the retrain run id, the API request id), added to every log line of the
+   * invocation.
+   */
   correlation?: (event: E) => Record<string, string | undefined>;
   /** @default true; false on the inference hot path, whose only trace segments are Lambda's own. */
   subsegment?: boolean;

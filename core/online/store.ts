@@ -78,7 +78,8 @@ export class OnlineBarStore {
   }
 
   /**
-   * Applies events that have landed in the lake; market bars are kept, other types ignored. Only bars that can still be among a series' newest `depth`
+   * Applies events that have landed in the lake; market bars are kept, other types ignored. Only bars that can still be
+   * among a series' newest `depth`
    * are written: the depth-th newest stored time only ever rises, so a bar below it can never enter the
    * window, and a historical replay costs `depth` puts per series instead of one per bar.
    */

@@ -1,6 +1,8 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 
-/** Records the sink kept out of the lake, by logical topic, kind and reason (dead-letter reason or plausibility rule). */
+/**
+ * Records the sink kept out of the lake, by logical topic, kind and reason (dead-letter reason or plausibility rule).
+ */
 export interface Rejection {
   topic: string;
   kind: 'dead-letter' | 'quarantine';

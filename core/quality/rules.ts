@@ -24,7 +24,10 @@ export type QualityConfig = SignalForgeConfig['quality'];
 /** C0/C1 controls, zero-width characters and bidi overrides: invisible in a console, dangerous in a key or a log. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this rule's job.
 const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
-/** Identifier-like fields per event type. Prose (headline, summary, text, title) may hold newlines and is bounded by length in the schema. */
+/**
+ * Identifier-like fields per event type. Prose (headline, summary, text, title) may hold newlines and is bounded by
+ * length in the schema.
+ */
 const IDENTIFIER_FIELDS = [
   'source',
   'symbol',

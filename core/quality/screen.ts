@@ -68,7 +68,10 @@ export async function screenEvents<T>(
   return { accepted, quarantined };
 }
 
-/** Index after the last point at or before `t` in an oldest-first list (scans from the end: bars mostly arrive in order). */
+/**
+ * Index after the last point at or before `t` in an oldest-first list (scans from the end: bars mostly arrive in
+ * order).
+ */
 function positionAfter(history: readonly SeriesPoint[], t: number): number {
   let i = history.length;
   while (i > 0 && history[i - 1]!.t > t) i--;

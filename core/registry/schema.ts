@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Approval, GateDecision } from '../evaluation/gate-decision.js';
 
-/** A model config key: `<SYMBOL>#<timeframe>`, e.g. `AAPL#1h`. It is the partition key of the model's item collection. */
+/**
+ * A model config key: `<SYMBOL>#<timeframe>`, e.g. `AAPL#1h`. It is the partition key of the model's item collection.
+ */
 export const modelKeySchema = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}#(1h|4h|1d|1w)$/, 'model keys look like AAPL#1h');
 export type ModelKey = z.infer<typeof modelKeySchema>;
 
@@ -106,7 +108,9 @@ export interface CanaryAlias {
   artifactUri: string;
   metadataUri: string;
   sha256: string;
-  /** Share of traffic in (0, 1) the canary receives while production exists; it serves everything when there is none. */
+  /**
+   * Share of traffic in (0, 1) the canary receives while production exists; it serves everything when there is none.
+   */
   weight: number;
   since: string;
 }

@@ -19,7 +19,9 @@ export interface RecurrentGradient {
   grad: Float32Array;
 }
 
-/** Loss and flat gradient of an LSTM or GRU spec (layout order of spec.ts). `tf` is unused: the kernel needs no backend. */
+/**
+ * Loss and flat gradient of an LSTM or GRU spec (layout order of spec.ts). `tf` is unused: the kernel needs no backend.
+ */
 export function recurrentLossAndGradient(
   _tf: typeof tfTypes,
   spec: ModelSpec,

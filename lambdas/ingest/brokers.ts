@@ -5,7 +5,10 @@ import { brokersFromEnv } from '../../core/kafka/client.js';
 
 let cached: Promise<string[]> | undefined;
 
-/** KAFKA_BROKERS if set, else the cluster's bootstrap brokers from MSK_CLUSTER_ARN (IAM or TLS list per config), cached per container. */
+/**
+ * KAFKA_BROKERS if set, else the cluster's bootstrap brokers from MSK_CLUSTER_ARN (IAM or TLS list per config), cached
+ * per container.
+ */
 export function resolveBootstrapBrokers(
   config: SignalForgeConfig,
   env: NodeJS.ProcessEnv = process.env,

@@ -58,7 +58,10 @@ export interface SinkDeps {
   metrics?: Metrics;
   /** S3 writes in flight per invocation. */
   writeConcurrency?: number;
-  /** A series' last landed bars for the move rule; createSinkHandler defaults to the lake. Absent: this batch's bars only. */
+  /**
+   * A series' last landed bars for the move rule; createSinkHandler defaults to the lake. Absent: this batch's bars
+   * only.
+   */
   recentBars?: RecentBars;
   /** Only for records an operator released from quarantine: they are not judged again (core/quality). */
   skipPlausibility?: boolean;

@@ -7,7 +7,10 @@ import { createLogger, observed, traced } from '../../core/observability/index.j
 
 const logger = createLogger('signalforge-batch-inference');
 
-/** EventBridge Scheduler (daily): score every config on the latest lake bars; results go to the lake bucket under predictions/batch/. */
+/**
+ * EventBridge Scheduler (daily): score every config on the latest lake bars; results go to the lake bucket under
+ * predictions/batch/.
+ */
 export const handler = observed({ logger }, async (): Promise<BatchSummary> => {
   const config = loadConfig();
   const s3 = traced(new S3Client(awsClientConfig()));

@@ -33,7 +33,8 @@ const getService = async (): Promise<InferenceService> =>
   (service ??= createInferenceServiceFromEnv({
     log: (level, message, fields) => logger[level](message, fields ?? {}),
     onOutcome: (o) => recordOutcome(o),
-    // The prediction log travels as a log line (subscription -> Firehose -> lake); a line that cannot be written is counted and alarmed.
+    // The prediction log travels as a log line (subscription -> Firehose -> lake); a line that cannot be written is
+    // counted and alarmed.
     onPrediction: logLineSink(undefined, (err) => {
       logger.error('prediction log record lost', { error: String(err) });
       metrics.addMetric(SERVING_METRICS.predictionLogLost, MetricUnit.Count, 1);

@@ -21,7 +21,10 @@ export const retrainInputSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,50}$/)
     .optional(),
-  /** Canary bake time; config.thresholds.bakeSeconds when omitted. At most 4 h: the execution timeout leaves that much room. */
+  /**
+   * Canary bake time; config.thresholds.bakeSeconds when omitted. At most 4 h: the execution timeout leaves that much
+   * room.
+   */
   bakeSeconds: z
     .number()
     .int()

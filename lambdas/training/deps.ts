@@ -45,7 +45,10 @@ function lazyLauncher(config: SignalForgeConfig, env: NodeJS.ProcessEnv): Traine
   };
 }
 
-/** From LAKE_BUCKET, ARTIFACT_BUCKET, REGISTRY_TABLE, ALERT_TOPIC_ARN and SIGNALFORGE_CONFIG_JSON (plus launcher variables). */
+/**
+ * From LAKE_BUCKET, ARTIFACT_BUCKET, REGISTRY_TABLE, ALERT_TOPIC_ARN and SIGNALFORGE_CONFIG_JSON (plus launcher
+ * variables).
+ */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<TrainingDeps> = {}): TrainingDeps {
   const config = overrides.config ?? loadConfig({ env });
   return {

@@ -26,7 +26,8 @@ export interface StartedRetrain {
 /**
  * Starts a retrain execution for any trigger (schedule, drift alarm, new data, manual). The run id is
  * fixed here and used as the execution name, so one run id never starts two executions, and no execution
- * starts while another runs for any of the same configs. The sandbox runs the same input with runRetrainLocally instead.
+ * starts while another runs for any of the same configs. The sandbox runs the same input with runRetrainLocally
+ * instead.
  */
 export async function startRetrain(input: RetrainInput, options: StartRetrainOptions = {}): Promise<StartedRetrain> {
   const parsed = retrainInputSchema.parse(input);

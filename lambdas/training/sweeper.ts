@@ -22,7 +22,10 @@ export interface SweepResult {
   /** Running or pending trainer instances of this environment that were looked at. */
   examined: string[];
   terminated: { instanceId: string; reason: string }[];
-  /** Instances whose run could not be judged this time (e.g. an execution it may not describe); kept, retried next sweep. */
+  /**
+   * Instances whose run could not be judged this time (e.g. an execution it may not describe); kept, retried next
+   * sweep.
+   */
   errors: { instanceId: string; error: string }[];
 }
 

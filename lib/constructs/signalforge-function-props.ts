@@ -4,7 +4,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 
 export interface SignalForgeFunctionProps {
-  /** Handler entry, relative to the repository root, e.g. `lambdas/ingest/sink.handler.ts`. It must export `handler`. */
+  /**
+   * Handler entry, relative to the repository root, e.g. `lambdas/ingest/sink.handler.ts`. It must export `handler`.
+   */
   readonly entry: string;
   /** Human-readable purpose, shown in the console. */
   readonly description: string;

@@ -21,7 +21,8 @@ const bundler = new LambdaBundler(repoRoot);
  * Every SignalForge Lambda: latest Node.js runtime, x86_64 (onnxruntime-node ships linux-x64),
  * source maps, X-Ray tracing, an explicit encrypted log group with retention, ESM bundles built
  * offline by the project's own esbuild (lambda-bundles.ts; the AWS SDK v3 comes from the runtime
- * unless `bundleAwsSdk`; the deployed config is a file in the asset), and a role that may write only to its own log group
+ * unless `bundleAwsSdk`; the deployed config is a file in the asset), and a role that may write only to its own log
+ * group
  * (instead of the AWSLambdaBasicExecutionRole managed policy, which allows every log group).
  */
 export class SignalForgeFunction extends NodejsFunction {

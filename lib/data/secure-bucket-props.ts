@@ -11,7 +11,10 @@ export interface SecureBucketProps {
   readonly accessLogsBucket: IBucket;
   /** @default `${id}/` */
   readonly accessLogsPrefix?: string;
-  /** Noncurrent versions expire after this long; versioning stays on for recovery and lineage. @default Duration.days(90) */
+  /**
+   * Noncurrent versions expire after this long; versioning stays on for recovery and lineage. @default
+   * Duration.days(90)
+   */
   readonly noncurrentVersionExpiration?: Duration;
   /** Objects move to S3 Intelligent-Tiering after this long. @default Duration.days(30) */
   readonly intelligentTieringAfter?: Duration;

@@ -32,8 +32,10 @@ export function gatewayValidationErrorTemplate(field?: string): string {
 }
 
 /**
- * The inference REST API: POST /v1/predict and POST /v1/predict/batch (bodies validated against the JSON schema core/api generates
- * from its zod request schema; rejections answer in the API's error shape), GET /openapi.json and GET /health, all with IAM (SigV4) authorization, stage
+ * The inference REST API: POST /v1/predict and POST /v1/predict/batch (bodies validated against the JSON schema
+ * core/api generates
+ * from its zod request schema; rejections answer in the API's error shape), GET /openapi.json and GET /health, all with
+ * IAM (SigV4) authorization, stage
  * throttling from config, access logs, X-Ray, and a WAF web ACL with AWS managed rules plus a
  * per-IP rate limit.
  */

@@ -22,7 +22,10 @@ export interface MonitoringStackProps extends StackProps {
   readonly spotInterruptionRule: Rule;
   /** Records behind the head of a topic before the lag alarm fires. @default 10000 */
   readonly maxOffsetLag?: number;
-  /** Share of a topic's records the sink quarantines or dead-letters in 5 minutes before the reject alarm fires (config.quality.rejectRateAlarm). @default 0.05 */
+  /**
+   * Share of a topic's records the sink quarantines or dead-letters in 5 minutes before the reject alarm fires
+   * (config.quality.rejectRateAlarm). @default 0.05
+   */
   readonly maxRejectRate?: number;
   /** p99 latency of POST /v1/predict in ms before the latency alarm fires. @default 1000 */
   readonly maxP99LatencyMs?: number;

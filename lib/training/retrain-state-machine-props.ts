@@ -31,7 +31,9 @@ export type IDynamoTable = ITable | ITableV2;
  * retrain.grantStartExecution(driftFunction);
  */
 export interface RetrainStateMachineProps {
-  /** The deployed config: thresholds, training settings (backend, instance types, attempts, heartbeat) and the universe. */
+  /**
+   * The deployed config: thresholds, training settings (backend, instance types, attempts, heartbeat) and the universe.
+   */
   readonly config: SignalForgeConfig;
   /** The S3 data lake the dataset snapshot and quality gate read (LAKE_BUCKET). */
   readonly lakeBucket: IBucket;
@@ -41,7 +43,10 @@ export interface RetrainStateMachineProps {
   readonly registryTable: IDynamoTable;
   /** Where run summaries and failures are published (ALERT_TOPIC_ARN). */
   readonly alertTopic: ITopic;
-  /** The customer-managed key of the buckets, table and topic; the tasks get exactly the KMS actions they need on it, and it encrypts the construct's log groups. */
+  /**
+   * The customer-managed key of the buckets, table and topic; the tasks get exactly the KMS actions they need on it,
+   * and it encrypts the construct's log groups.
+   */
   readonly encryptionKey: IKey;
   /**
    * EC2 backend: launch template with the trainer AMI, instance profile and block devices, but no
@@ -56,7 +61,10 @@ export interface RetrainStateMachineProps {
   readonly trainerSecurityGroup?: ISecurityGroup;
   /** SageMaker backend: the training job's execution role. Required when config.training.backend is `sagemaker`. */
   readonly sagemakerRole?: IRole;
-  /** Seconds between heartbeat checks of a running trainer. @default heartbeatPollSeconds (lambdas/training/heartbeat-polls.ts) */
+  /**
+   * Seconds between heartbeat checks of a running trainer. @default heartbeatPollSeconds
+   * (lambdas/training/heartbeat-polls.ts)
+   */
   readonly pollIntervalSeconds?: number;
   /** Shards trained at once. @default maxConcurrentShards(config.training): spot-quota bound on EC2, 10 otherwise */
   readonly maxConcurrentShards?: number;

@@ -25,7 +25,8 @@ const J = sfn.JsonPath.stringAt;
  * The retraining workflow: snapshot -> quality gate -> plan shards -> Map(launch, heartbeat loop,
  * relaunch with --resume) -> evaluate -> register -> gate -> [manual approval: request, then a Wait +
  * check loop on the registry until every candidate is decided or the timeout passes] -> canary -> bake
- * -> promote or roll back -> notify. Every Task retries transient errors and routes anything else to a failure notification.
+ * -> promote or roll back -> notify. Every Task retries transient errors and routes anything else to a failure
+ * notification.
  * It uses only features aws-local-stepfunctions runs (no task tokens, no JSONata, inline Map), so
  * local/stepfunctions executes this exact definition.
  */

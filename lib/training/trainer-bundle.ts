@@ -24,7 +24,9 @@ export const TRAINER_EXTERNALS = ['@tensorflow/*'] as const;
 /** The trainer's entry points, bundled to dist/<name>.mjs (the coordinator forks dist/worker.mjs). */
 export const TRAINER_ENTRIES = { cli: 'gpu-trainer/cli.ts', worker: 'gpu-trainer/worker.ts' } as const;
 
-/** WebAssembly kernels the bundle loads beside itself (recurrent-kernel.ts reads ./recurrent.wasm next to its module). */
+/**
+ * WebAssembly kernels the bundle loads beside itself (recurrent-kernel.ts reads ./recurrent.wasm next to its module).
+ */
 export const TRAINER_WASM = ['gpu-trainer/model/kernel/recurrent.wasm'] as const;
 
 const BANNER =

@@ -16,7 +16,10 @@ import type { TrainingStackProps } from './training-stack-props.js';
 
 export type { TrainingStackProps } from './training-stack-props.js';
 
-/** Spot trainers, the SageMaker alternative, spot interruption events, and the retrain state machine with its weekly schedule. */
+/**
+ * Spot trainers, the SageMaker alternative, spot interruption events, and the retrain state machine with its weekly
+ * schedule.
+ */
 export class TrainingStack extends Stack {
   readonly spotTrainer: SpotTrainer;
   readonly sagemaker: SageMakerTraining;
@@ -46,7 +49,8 @@ export class TrainingStack extends Stack {
       envName: config.envName,
       dataKey: props.dataKey,
       lakePrefix: config.ingest.lakePrefix,
-      // The launcher runs jobs in the trainer subnets with the trainer security group (TRAINER_SUBNET_IDS, TRAINER_SECURITY_GROUP_IDS).
+      // The launcher runs jobs in the trainer subnets with the trainer security group (TRAINER_SUBNET_IDS,
+      // TRAINER_SECURITY_GROUP_IDS).
       network: {
         subnetIds: props.vpc.selectSubnets(props.trainerSubnets).subnetIds,
         securityGroupId: this.spotTrainer.securityGroup.securityGroupId,
@@ -77,7 +81,8 @@ export class TrainingStack extends Stack {
       trainerSecurityGroup: this.spotTrainer.securityGroup,
       sagemakerRole: this.sagemaker.role,
     });
-    // Only the instance-type list: the bootstrap is the launch template's user data, per-run data a launch document in S3.
+    // Only the instance-type list: the bootstrap is the launch template's user data, per-run data a launch document in
+    // S3.
     const launcherEnv =
       config.training.backend === 'sagemaker'
         ? this.sagemaker.launcherEnvironment()

@@ -15,7 +15,10 @@ export interface SinkProcessOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Extra Node flags for the sink process, e.g. `--cpu-prof` to profile it. */
   nodeFlags?: string[];
-  /** `memory`: the lake writer writes to an in-process store (memory-s3.ts) instead of S3, to measure the pipeline without the emulator. */
+  /**
+   * `memory`: the lake writer writes to an in-process store (memory-s3.ts) instead of S3, to measure the pipeline
+   * without the emulator.
+   */
   lakeStore?: 's3' | 'memory';
 }
 

@@ -14,7 +14,9 @@ import type { PredictionLakeSink } from './prediction-lake-sink.js';
 
 const STEP_MS: Record<Timeframe, number> = { '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000, '1w': 604_800_000 };
 
-/** A 20%-volatility random walk: the continuation of series whose scenario has no generating model (real and GBM bars). */
+/**
+ * A 20%-volatility random walk: the continuation of series whose scenario has no generating model (real and GBM bars).
+ */
 const RANDOM_WALK: BarSeriesModel = {
   source: 'live-random-walk',
   logReturns: (rand, count, dt) => {

@@ -13,7 +13,9 @@ import type { PlausibilityRule } from '../../core/quality/index.js';
 import { gaussian, pick, seededRandom, seedFor } from '../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
 
-/** A deliberately bad record: malformed (for the sink's dead-letter path) or well-formed but implausible (quarantine). */
+/**
+ * A deliberately bad record: malformed (for the sink's dead-letter path) or well-formed but implausible (quarantine).
+ */
 export interface PoisonRecord {
   topic: TopicName;
   key: string;
@@ -44,7 +46,10 @@ export interface ReplayOptions {
   /** Valid events to emit (poison records come on top). */
   events: number;
   poison?: number;
-  /** Well-formed but implausible records (one per plausibility rule in turn), sent after the events; quarantined by the sink. */
+  /**
+   * Well-formed but implausible records (one per plausibility rule in turn), sent after the events; quarantined by the
+   * sink.
+   */
   implausible?: number;
   seed?: number;
   /** Share of events per kind; the rest are market bars. */

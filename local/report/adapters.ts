@@ -23,7 +23,10 @@ function trialLabel(t: SearchRow): string {
   return `${h.model} h${h.hiddenUnits}${h.layers ? ` L${h.layers}` : ''}${h.heads ? ` heads${h.heads}` : ''} w${h.windowSize} b${h.batchSize} lr ${h.learningRate.toPrecision(2)}`;
 }
 
-/** The search leaderboard (metadata.search is already best first); the exported candidate is the lowest out-of-sample MSE. */
+/**
+ * The search leaderboard (metadata.search is already best first); the exported candidate is the lowest out-of-sample
+ * MSE.
+ */
 export function leaderboardFromMetadata(meta: MetadataForReport): ModelReport['leaderboard'] {
   const rows = meta.search ?? [];
   return rows.map((t, i) => ({

@@ -52,7 +52,10 @@ export const modelReportSchema = z.object({
   /** Equity of the naive baseline over the same bars. */
   baselineEquity: z.array(z.number()),
   metrics: modelMetricsSchema,
-  /** The config's search, best first by pooled walk-forward out-of-sample MSE: every halving rung's fit and the ensemble. */
+  /**
+   * The config's search, best first by pooled walk-forward out-of-sample MSE: every halving rung's fit and the
+   * ensemble.
+   */
   leaderboard: z.array(leaderboardRowSchema()).default([]),
 });
 

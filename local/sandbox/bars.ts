@@ -13,7 +13,9 @@ export interface SeriesBars {
   bars: Bar[];
 }
 
-/** The newest `count` bars of one (symbol, timeframe) as they landed in the lake, oldest first, in the API's wire shape. */
+/**
+ * The newest `count` bars of one (symbol, timeframe) as they landed in the lake, oldest first, in the API's wire shape.
+ */
 export async function latestBarsFromLake(
   s3: S3Client,
   lakeBucket: string,

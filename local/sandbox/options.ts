@@ -23,7 +23,9 @@ export interface SandboxOptions {
   scenario: ScenarioName;
   /** Seed of every generated series (bars, news, posts, filings); same seed, same data. */
   seed: number;
-  /** `manual`: gated candidates wait for `npm run registry -- approve|reject` (sandbox timing, see sandboxOverrides). */
+  /**
+   * `manual`: gated candidates wait for `npm run registry -- approve|reject` (sandbox timing, see sandboxOverrides).
+   */
   approval: 'auto' | 'manual';
   /** Symbols and timeframes of the small universe (ignored with `full`). */
   symbols: string[];

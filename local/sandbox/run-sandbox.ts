@@ -59,7 +59,10 @@ export interface SandboxSummary {
   /** The git commit (with `-dirty`) the run's code came from, and the hash of its effective config. */
   code_version: string;
   config_hash: string;
-  /** The retrain's Notify task priced its trainer processes: an estimate (local seconds × configured price), so labelled. */
+  /**
+   * The retrain's Notify task priced its trainer processes: an estimate (local seconds × configured price), so
+   * labelled.
+   */
   training_cost?: RunCostSummary;
   /** Prediction records the API logged to the lake (live phase and any other traffic). */
   live_predictions: number;

@@ -72,7 +72,8 @@ export function sandboxOverrides(options: SandboxOptions): ConfigOverrides {
     },
     // Half the live phase's requests reach the canary, so both sides of the unpaired test get about 30 outcomes.
     thresholds: { bakeSeconds: options.bakeSeconds, canaryWeight: 0.5 },
-    // The live phase lands LIVE_PHASE_BARS new bars per baking series: enough outcomes for a verdict, and one extension.
+    // The live phase lands LIVE_PHASE_BARS new bars per baking series: enough outcomes for a verdict, and one
+    // extension.
     deployment: { minSamples: 20, maxBakeExtensions: 1 },
     // Promotions should reach the local API within a second or two, not the deployed 30 s alias cache.
     inference: { aliasTtlSeconds: 1 },

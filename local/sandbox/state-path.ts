@@ -1,7 +1,10 @@
 import type { StateMachinePath, StateVisit } from '../report/index.js';
 import type { RetrainStateEvent } from '../stepfunctions/index.js';
 
-/** States the trainer poll loop repeats every second or so; a shard's consecutive clean polls fold into one visit per state. */
+/**
+ * States the trainer poll loop repeats every second or so; a shard's consecutive clean polls fold into one visit per
+ * state.
+ */
 export const POLL_LOOP: ReadonlySet<string> = new Set(['WaitForTrainer', 'CheckTrainer', 'TrainerStatus']);
 
 interface Visit {
@@ -70,7 +73,10 @@ export class StatePathBuilder {
     }
   }
 
-  /** The path so far. States still running are `running` while the execution runs, `failed` once it has ended without them. */
+  /**
+   * The path so far. States still running are `running` while the execution runs, `failed` once it has ended without
+   * them.
+   */
   path(status: StateMachinePath['status'], executionName: string, endedAt = new Date()): StateMachinePath {
     if (status !== 'RUNNING') {
       const why =
@@ -132,7 +138,10 @@ export class StatePathBuilder {
     if (this.fold.has(event.state)) this.pollBlocks.set(slot, visit);
   }
 
-  /** Ends a running attempt that did not succeed; one folded into a poll block is split off so the clean polls stay counted. */
+  /**
+   * Ends a running attempt that did not succeed; one folded into a poll block is split off so the clean polls stay
+   * counted.
+   */
   private end(slot: string, attempt: Attempt, status: 'retried' | 'caught' | 'failed', note: string, at: string): void {
     this.running.delete(slot);
     this.pollBlocks.delete(slot);

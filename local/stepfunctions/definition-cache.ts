@@ -61,7 +61,10 @@ export function retrainDefinitionSources(root = REPO_ROOT): string[] {
   return [...seen].map((f) => relative(root, f)).sort();
 }
 
-/** sha256 over the contents of every source file above and package-lock.json (the aws-cdk-lib version shapes the output too). */
+/**
+ * sha256 over the contents of every source file above and package-lock.json (the aws-cdk-lib version shapes the output
+ * too).
+ */
 export function retrainSourcesDigest(root = REPO_ROOT): string {
   const hash = createHash('sha256');
   for (const file of [...retrainDefinitionSources(root), 'package-lock.json']) {

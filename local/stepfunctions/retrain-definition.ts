@@ -28,7 +28,10 @@ export interface SynthesizedRetrain {
 
 type CfnValue = unknown;
 
-/** Resolves the intrinsic functions CDK uses in a DefinitionString: Fn::Join, Fn::GetAtt (Arn) and Ref to pseudo parameters. */
+/**
+ * Resolves the intrinsic functions CDK uses in a DefinitionString: Fn::Join, Fn::GetAtt (Arn) and Ref to pseudo
+ * parameters.
+ */
 export function resolveIntrinsics(value: CfnValue, arnFor: (logicalId: string) => string): CfnValue {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, arnFor));

@@ -22,7 +22,10 @@ export interface RunRetrainLocallyOptions {
   input: RetrainInput;
   /** Milliseconds the WaitForTrainer poll waits instead of its configured seconds. @default 250 */
   pollMs?: number;
-  /** Milliseconds the WaitForApproval poll waits (manual approval); by default the definition's own (`promotion.approvalPollSeconds`). */
+  /**
+   * Milliseconds the WaitForApproval poll waits (manual approval); by default the definition's own
+   * (`promotion.approvalPollSeconds`).
+   */
   approvalPollMs?: number;
   /** Milliseconds the BakeCanary wait lasts; by default the definition's own (`$.run.bakeSeconds`). */
   bakeMs?: number;
@@ -42,7 +45,10 @@ export interface RunRetrainLocallyOptions {
   signal?: AbortSignal;
   /** `$$.Execution.Id` (trainers are tagged with it). @default a local ARN named after the state machine */
   executionArn?: string;
-  /** How long an abort waits for running Task handlers (whatever they launched is then known to the caller). @default 15000 */
+  /**
+   * How long an abort waits for running Task handlers (whatever they launched is then known to the caller). @default
+   * 15000
+   */
   abortGraceMs?: number;
 }
 

@@ -1,4 +1,5 @@
-// @ts-nocheck: AssemblyScript (v128, load<T>, f32x4.*), compiled to recurrent.wasm by scripts/build-kernels.mjs, not by tsc.
+// @ts-nocheck: AssemblyScript (v128, load<T>, f32x4.*), compiled to recurrent.wasm by scripts/build-kernels.mjs, not by
+// tsc.
 //
 // The LSTM's and the GRU's whole training pass (forward, head, backward through time, weight gradients)
 // in one call over WebAssembly linear memory, with 128-bit SIMD. Why: on tfjs-wasm the same pass was ~64

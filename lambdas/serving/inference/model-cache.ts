@@ -24,7 +24,10 @@ export interface ModelInputAdapter {
   target: string;
   /** The model sha256 the metadata was written for; a mismatch means metadata and model are from different runs. */
   declaredSha256?: string;
-  /** Fills a [1, window, features] float32 input from the most recent bars; throws FeatureInputError on non-finite features. */
+  /**
+   * Fills a [1, window, features] float32 input from the most recent bars; throws FeatureInputError on non-finite
+   * features.
+   */
   buildInput(
     bars: readonly Bar[],
     sentiment?: readonly SentimentInput[],
@@ -59,7 +62,10 @@ export interface ModelCacheOptions {
   readArtifact(uri: string): Promise<Uint8Array>;
   createAdapter: ModelInputAdapterFactory;
   sessionOptions?: ort.InferenceSession.SessionOptions;
-  /** How long a failed load is remembered before the next attempt; keeps a bad artifact from being re-downloaded per request. */
+  /**
+   * How long a failed load is remembered before the next attempt; keeps a bad artifact from being re-downloaded per
+   * request.
+   */
   retryAfterMs?: number;
   now?: () => number;
 }

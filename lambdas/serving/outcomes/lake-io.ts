@@ -36,7 +36,8 @@ export async function readPredictions(
   for (const text of texts) {
     const parsed = parsePredictionLines(text);
     invalid += parsed.invalid;
-    // Firehose batches hold every config's records under one prefix only when dynamic partitioning is off; keep this config's.
+    // Firehose batches hold every config's records under one prefix only when dynamic partitioning is off; keep this
+    // config's.
     for (const r of parsed.records) if (r.key === key) all.push(r);
   }
   return { records: dedupePredictions(all), invalid };

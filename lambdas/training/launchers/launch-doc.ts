@@ -44,7 +44,9 @@ export const BOOTSTRAP_PHASES = [
   'failed',
 ] as const;
 
-/** The setup heartbeat the user data writes (every phase change and every minute) until the trainer heartbeats itself. */
+/**
+ * The setup heartbeat the user data writes (every phase change and every minute) until the trainer heartbeats itself.
+ */
 export const bootstrapStatusSchema = z.object({
   phase: z.enum(BOOTSTRAP_PHASES),
   at: z.string(),

@@ -86,7 +86,8 @@ export class SageMakerLauncher implements TrainerLauncher {
             StoppingCondition: { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait },
             EnableManagedSpotTraining: true,
             CheckpointConfig: { S3Uri: request.checkpointUri, LocalPath: '/opt/ml/checkpoints' },
-            // Environment values are capped at 512 characters, so the image carries its config profile (SIGNALFORGE_ENV).
+            // Environment values are capped at 512 characters, so the image carries its config profile
+            // (SIGNALFORGE_ENV).
             Environment: { AWS_REGION: config.region, SIGNALFORGE_ENV: config.envName },
             ...(this.options.subnetIds?.length
               ? {

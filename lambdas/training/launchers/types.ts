@@ -148,7 +148,10 @@ export function isCapacityError(err: unknown): boolean {
   return [e.name, e.Code, e.code].some((c) => c !== undefined && CAPACITY_ERROR_CODES.has(c));
 }
 
-/** Instance types to try, starting at `start` and wrapping around, so a relaunch moves on from the type that was reclaimed. */
+/**
+ * Instance types to try, starting at `start` and wrapping around, so a relaunch moves on from the type that was
+ * reclaimed.
+ */
 export function instanceTypeOrder(types: readonly string[], start: number): { type: string; index: number }[] {
   return types.map((_, i) => {
     const index = (start + i) % types.length;

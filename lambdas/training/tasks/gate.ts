@@ -15,7 +15,10 @@ export interface GateCandidate {
   version: number;
   /** The trainer's walk-forward evaluation; undefined when metadata.json has none (the candidate cannot pass). */
   evaluation: WalkForwardEvaluation | undefined;
-  /** The production model re-scored on the candidate's latest fold; null without production; a string when re-scoring failed. */
+  /**
+   * The production model re-scored on the candidate's latest fold; null without production; a string when re-scoring
+   * failed.
+   */
   champion: ChampionScore | null | string;
 }
 

@@ -12,7 +12,9 @@ export interface RegistrationResult {
   registered: { key: string; version: number }[];
 }
 
-/** Register: one immutable registry version per candidate (idempotent per trainer run, so a retried task adds nothing). */
+/**
+ * Register: one immutable registry version per candidate (idempotent per trainer run, so a retried task adds nothing).
+ */
 export async function registerCandidates(deps: TrainingDeps, input: { run: RunContext }): Promise<RegistrationResult> {
   const { run } = input;
   const { candidates } = await readRunDoc<{ candidates: Candidate[] }>(deps, run.runId, 'candidates');

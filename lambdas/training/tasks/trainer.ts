@@ -60,7 +60,9 @@ export async function readRunRecord(deps: TrainingDeps, shardRunId: string): Pro
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The instance's setup heartbeat for this attempt (EC2 user data); undefined before the first one or on other backends. */
+/**
+ * The instance's setup heartbeat for this attempt (EC2 user data); undefined before the first one or on other backends.
+ */
 export async function readBootstrapStatus(
   deps: TrainingDeps,
   shardRunId: string,
@@ -175,7 +177,8 @@ export function assessTrainer(input: {
 /** CheckTrainer: the Wait loop's probe. */
 export async function checkTrainer(deps: TrainingDeps, state: ShardState): Promise<TrainerStatus> {
   if (!state.trainer) throw new Error('CheckTrainer needs a launched trainer');
-  // The launcher is asked first: a trainer that finishes between the two reads then shows as succeeded, not interrupted.
+  // The launcher is asked first: a trainer that finishes between the two reads then shows as succeeded, not
+  // interrupted.
   const process = await deps.launcher.describe(state.trainer);
   const record = await readRunRecord(deps, state.shard.shardRunId);
   const bootstrap = await readBootstrapStatus(deps, state.shard.shardRunId, state.attempt);

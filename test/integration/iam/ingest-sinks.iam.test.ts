@@ -44,7 +44,10 @@ describe('ingest sinks run under their deployed IAM policies', () => {
       scorer: new LexiconSentimentScorer(),
       logger: new Logger({ logLevel: 'ERROR' }),
     });
-  /** Runs an invocation as the sink of the topic its records come from (one topic per invocation, as a mapping delivers). */
+  /**
+   * Runs an invocation as the sink of the topic its records come from (one topic per invocation, as a mapping
+   * delivers).
+   */
   const asSinkOf = (sink: ReturnType<typeof handler>) => (event: MSKEvent, context: Context) => {
     const topics = new Set(Object.keys(event.records).map((k) => logicalTopic(k.slice(0, k.lastIndexOf('-')))!));
     expect(topics.size).toBe(1);
@@ -68,7 +71,8 @@ describe('ingest sinks run under their deployed IAM policies', () => {
     });
     await runner.joined;
     const producer = await connectEventProducer(env.kafka);
-    // Implausible records too: the quarantine write and the market-data sink's lake read (bar-move history) are checked against the role.
+    // Implausible records too: the quarantine write and the market-data sink's lake read (bar-move history) are checked
+    // against the role.
     const report = await produceReplay(producer, {
       config: env.config,
       events: 2_000,

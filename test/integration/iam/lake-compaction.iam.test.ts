@@ -11,7 +11,9 @@ import { replayEvents } from '../../../local/replay/replay.js';
 import { ingestTestEnv, type IngestTestEnv } from '../ingest/harness.js';
 import { asHandler, deployedApp, expectCallsAllowed } from '../../support/iam/index.js';
 
-/** The compaction task lists, reads, writes and deletes lake objects of every topic: all within its synthesized role. */
+/**
+ * The compaction task lists, reads, writes and deletes lake objects of every topic: all within its synthesized role.
+ */
 describe('lake compaction runs under its deployed IAM policy', () => {
   const { synth, app } = deployedApp();
   const role = app.functionRole(synth.stacks.ingest.lakeCompaction);

@@ -62,7 +62,8 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
             subnetIds: moto.subnetIds,
             securityGroupIds: [moto.securityGroupId],
           }),
-          // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard relaunches.
+          // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard
+          // relaunches.
           new FakeTrainerLauncher({
             s3: new S3Client(awsClientConfig()),
             artifactBucket,

@@ -27,7 +27,9 @@ import {
 const P = 'All P4, P3 and P2 Spot Instance Requests';
 const G = 'All G and VT Spot Instance Requests';
 const defaults = loadConfig({ env: {} });
-/** G types only (the defaults, spelled out): the default AMI's open driver does not run p3 (checked separately below). */
+/**
+ * G types only (the defaults, spelled out): the default AMI's open driver does not run p3 (checked separately below).
+ */
 const gFirst = loadConfig({ env: {}, overrides: { training: { instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] } } });
 /** P fallbacks by explicit override (the defaults before they went all-G): two quota groups, p3 first. */
 const withP = loadConfig({
@@ -202,7 +204,8 @@ describe('preflight checks one by one', () => {
   });
 
   it('spot-vcpu-quotas: quotas as configured pass; short of the Map concurrency or one instance fail; more than configured warns when it would save waves', async () => {
-    // P fallbacks (explicit override), configured P 128 / G 192, largest fallbacks p3.16xlarge (64) and g5.12xlarge (48): the Map runs 2 of 4 shards at once.
+    // P fallbacks (explicit override), configured P 128 / G 192, largest fallbacks p3.16xlarge (64) and g5.12xlarge
+    // (48): the Map runs 2 of 4 shards at once.
     const head = `the Map runs 2 shard(s) at once (maxConcurrentShards; 4 shard(s) of 25 configs), limited by "${P}" on p3.16xlarge`;
     const group = (g: string, vcpus: number, configured: number, type: string, largest: number) =>
       `"${g}" ${vcpus} vCPUs (applied), configured ${configured}, largest fallback ${type} (${largest})`;

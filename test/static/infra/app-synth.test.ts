@@ -95,7 +95,8 @@ describe('data', () => {
       });
       expect(b.props.VersioningConfiguration?.Status, b.id).toBe('Enabled');
     }
-    // The lake and artifact buckets use the customer key and log access; only the log bucket uses SSE-S3 (S3 requires it).
+    // The lake and artifact buckets use the customer key and log access; only the log bucket uses SSE-S3 (S3 requires
+    // it).
     const kms = buckets.filter(
       (b) =>
         b.props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm ===

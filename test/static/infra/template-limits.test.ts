@@ -38,7 +38,8 @@ const worstCaseOverrides: ConfigOverrides = {
   envName: `w${'x'.repeat(19)}9`,
   region: WORST_CASE.region,
   universe: { symbols: WORST_SYMBOLS, timeframes: [...TIMEFRAMES] },
-  // Every type SignalForge knows that the default AMI drives, as fallbacks; quotas that hold 4 of the largest (192 vCPUs) in each group.
+  // Every type SignalForge knows that the default AMI drives, as fallbacks; quotas that hold 4 of the largest (192
+  // vCPUs) in each group.
   training: {
     instanceTypes: WORST_INSTANCE_TYPES,
     spotVcpuQuota: Object.fromEntries(SPOT_QUOTA_GROUPS.map((g) => [g, 4 * 192])),

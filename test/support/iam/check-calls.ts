@@ -68,7 +68,10 @@ function statementsFor(role: FunctionRole, action: string): string[] {
   );
 }
 
-/** IAM's decision for `request` made by `role`: 'Allowed', 'ImplicitlyDenied', 'ExplicitlyDenied' or why it could not be simulated. */
+/**
+ * IAM's decision for `request` made by `role`: 'Allowed', 'ImplicitlyDenied', 'ExplicitlyDenied' or why it could not be
+ * simulated.
+ */
 export async function simulateRequest(
   app: DeployedApp,
   role: Pick<FunctionRole, 'roleArn' | 'policies'>,

@@ -75,7 +75,8 @@ describe('successive halving', () => {
       seed: 1,
     });
     const settings = { reductionFactor: 3, minEpochs: 2, maxEpochs: 20 };
-    // Validation MSE falls with the sample index (sample 11 best); a "test" score that would rank the other way is ignored.
+    // Validation MSE falls with the sample index (sample 11 best); a "test" score that would rank the other way is
+    // ignored.
     const done: (ScoredTrial & { epochs: number })[] = [];
     for (let next = nextHalvingTrial(sampled, done, settings); next; next = nextHalvingTrial(sampled, done, settings)) {
       done.push({

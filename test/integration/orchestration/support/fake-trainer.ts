@@ -52,7 +52,10 @@ export interface FakeTrainerOptions {
   skill: (key: string) => number;
 }
 
-/** Bars of the fake's walk-forward evaluation: a synthetic daily series long enough for 5 folds and a champion's history. */
+/**
+ * Bars of the fake's walk-forward evaluation: a synthetic daily series long enough for 5 folds and a champion's
+ * history.
+ */
 export const FAKE_EVALUATION_BARS = 500;
 
 /**
