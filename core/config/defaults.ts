@@ -180,7 +180,6 @@ export const defaultConfig: SignalForgeConfig = {
       minMoveBound: Math.log(1.25),
       volatilityWindowBars: 20,
       minHistoryBars: 5,
-      lakeLookbackDays: 7,
     },
     textSymbolAllowList: ['SPY', 'QQQ', 'DIA', 'IWM', 'VIX'],
     maxFailingConfigShare: 0.1,

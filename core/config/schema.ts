@@ -48,8 +48,6 @@ const qualitySchema = z.object({
     volatilityWindowBars: z.number().int().min(2),
     /** Fewer earlier bars than this and the move rule does not judge (no volatility to judge by). */
     minHistoryBars: z.number().int().min(2),
-    /** How many ingest days back the sink looks in the lake for a series' last landed bars (cold container). */
-    lakeLookbackDays: z.number().int().min(0).max(60),
   }),
   /** Symbols news, posts and filings may name beyond the universe (an index, an ETF, a peer). */
   textSymbolAllowList: z.array(symbol),
@@ -312,6 +310,14 @@ export const configSchema = z
     }),
   })
   .superRefine((cfg, ctx) => {
+    // A cold sink reads the move rule's history from the online store, which holds inference.minBars per series.
+    if (cfg.quality.marketBar.volatilityWindowBars + 1 > cfg.inference.minBars) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quality', 'marketBar', 'volatilityWindowBars'],
+        message: 'must be below inference.minBars (the online store keeps that many bars per series)',
+      });
+    }
     if (cfg.inference.minBars > cfg.inference.maxBars) {
       ctx.addIssue({ code: 'custom', path: ['inference', 'minBars'], message: 'must not exceed inference.maxBars' });
     }

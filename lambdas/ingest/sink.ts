@@ -22,7 +22,7 @@ import {
 } from '../../core/lake/index.js';
 import {
   emitRejectionMetrics,
-  LakeRecentBars,
+  CachedRecentBars,
   quarantineEntry,
   screenEvents,
   type PlausibilityRule,
@@ -59,14 +59,14 @@ export interface SinkDeps {
   /** S3 writes in flight per invocation. */
   writeConcurrency?: number;
   /**
-   * A series' last landed bars for the move rule; createSinkHandler defaults to the lake. Absent: this batch's bars
-   * only.
+   * A series' last landed bars for the move rule; createSinkHandler defaults to the online store behind a per-container
+   * cache. Absent: this batch's bars only.
    */
   recentBars?: RecentBars;
   /** Only for records an operator released from quarantine: they are not judged again (core/quality). */
   skipPlausibility?: boolean;
   /** The online bar store (core/online), updated with a partition's bars after its lake write succeeded. */
-  onlineStore?: Pick<OnlineBarStore, 'update'>;
+  onlineStore?: Pick<OnlineBarStore, 'update' | 'trailingBars'>;
   /** Called after each lake object lands; the benchmark measures latency with it. */
   onLakeWrite?: (write: LakeWrite) => void;
 }
@@ -369,17 +369,6 @@ export async function sinkRecords(
   return { response: { batchItemFailures: failures }, stats };
 }
 
-function lakeRecentBars(deps: SinkDeps): RecentBars {
-  const q = deps.config.quality.marketBar;
-  return new LakeRecentBars({
-    s3: deps.s3,
-    bucket: deps.lakeBucket,
-    lakePrefix: deps.config.ingest.lakePrefix,
-    lookbackDays: q.lakeLookbackDays,
-    keep: q.volatilityWindowBars + 1,
-  });
-}
-
 /**
  * The Lambda-shaped sink: Powertools' kafkaConsumer decodes the MSK event (records grouped by
  * `topic-partition`, base64 keys/values, byte-array headers) into flat records, then sinkRecords runs.
@@ -389,8 +378,10 @@ function lakeRecentBars(deps: SinkDeps): RecentBars {
 export function createSinkHandler(
   sinkDeps: SinkDeps,
 ): (event: MSKEvent, context: Context) => Promise<KafkaBatchResponse> {
-  // One lake-backed history per handler, so a warm container reads each series' last bars once.
-  const deps: SinkDeps = { ...sinkDeps, recentBars: sinkDeps.recentBars ?? lakeRecentBars(sinkDeps) };
+  // One history per handler, so a warm container reads each series' last bars from the store once.
+  const keep = sinkDeps.config.quality.marketBar.volatilityWindowBars + 1;
+  const recentBars = sinkDeps.recentBars ?? new CachedRecentBars(keep, sinkDeps.onlineStore);
+  const deps: SinkDeps = { ...sinkDeps, recentBars };
   const wrapped = kafkaConsumer<unknown, unknown>(async (event: ConsumerRecords<unknown, unknown>) => {
     const { response, stats } = await sinkRecords(event.records, deps);
     deps.logger.info('batch processed', { ...stats });

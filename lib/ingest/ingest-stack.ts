@@ -109,14 +109,6 @@ export class IngestStack extends Stack {
         [lakeObjects, `${config.ingest.deadLetterPrefix}/topic=${topic}`, quarantine, ledger],
         `Lake object keys carry symbol, date and Kafka offsets known only at run time; writes are limited to topic=${topic} under the lake, dead-letter, quarantine and batch-ledger prefixes.`,
       );
-      // The move rule (core/quality) reads a series' last landed bars from the lake on a cold start.
-      if (topic === 'market-data')
-        grantObjectRead(
-          fn,
-          lake,
-          [lakeObjects],
-          `The market-data sink lists and reads its own topic's newest lake objects (keys by symbol and ingest date) for the bar-move plausibility rule.`,
-        );
       grantObjectGet(
         fn,
         lake,
@@ -129,6 +121,7 @@ export class IngestStack extends Stack {
         [lakeObjects],
         `A retry with different batch boundaries deletes the lake objects of the abandoned attempt (keys named by offsets at run time); deletes are limited to topic=${topic} lake objects, and without s3:DeleteObjectVersion the bucket keeps their versions.`,
       );
+      // Writes after each lake write; reads a series' trailing bars for the move rule on a cold start.
       if (topic === 'market-data') grantItemReadWrite(fn, names.onlineStoreTable, props.dataKey);
       this.attachSink(fn, topic, partitions, props);
       this.sinks.set(topic, fn);

@@ -29,7 +29,7 @@ export interface LocalSinkOptions {
   metrics?: Metrics;
   onLakeWrite?: (write: LakeWrite) => void;
   /** The online bar store the deployed market-data sink keeps (ONLINE_STORE_TABLE). */
-  onlineStore?: Pick<OnlineBarStore, 'update'>;
+  onlineStore?: Pick<OnlineBarStore, 'update' | 'trailingBars'>;
 }
 
 /**

@@ -1,4 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientConfig } from '../../../core/aws/clients.js';
+import { OnlineBarStore, onlineStoreTableDefinition } from '../../../core/online/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLake, getObjectBytes, listKeys, listLakeObjects, readLakeObjectRows } from '../../../core/lake/index.js';
 import {
@@ -222,7 +225,10 @@ describe('plausibility quarantine', () => {
     expect(auditBodies.every((a) => a.entry.valueBase64.length > 0)).toBe(true);
   });
 
-  it('a cold sink judges a bar against the series history it reads from the lake (the RecentBars port)', async () => {
+  it('a cold sink judges a bar against the series history it reads from the online store (the RecentBars port)', async () => {
+    const ddb = new DynamoDBClient(awsClientConfig());
+    const tableName = `sf-quar-online-${env.namespace}`;
+    await ddb.send(new CreateTableCommand(onlineStoreTableDefinition(tableName)));
     const config = {
       ...env.config,
       ingest: { ...env.config.ingest, lakePrefix: 'cold-lake', deadLetterPrefix: 'cold-dlq' },
@@ -265,6 +271,7 @@ describe('plausibility quarantine', () => {
         lakeBucket: env.bucket,
         scorer: new LexiconSentimentScorer(),
         logger: quietLogger(),
+        onlineStore: new OnlineBarStore({ tableName, config, client: ddb }),
       });
     const invoke = (h: ReturnType<typeof sink>, events: MarketBarEvent[], firstOffset: number) =>
       h(
@@ -272,7 +279,7 @@ describe('plausibility quarantine', () => {
         {} as Context,
       );
     expect((await invoke(sink(), history, 0)).batchItemFailures).toEqual([]);
-    // A fresh handler (a cold container): nothing cached, the history is only in the lake.
+    // A fresh handler (a cold container): nothing cached, the history is only in the lake and the online store.
     const spike = mk(25, 1_000);
     const normal = mk(26, 101);
     expect((await invoke(sink(), [spike], 100)).batchItemFailures).toEqual([]);

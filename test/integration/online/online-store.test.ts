@@ -154,6 +154,7 @@ describe('online bar store fed by the sink', () => {
     // The crash point: after the partition's lake write, part-way through the store update.
     let crash = true;
     const crashing = {
+      trailingBars: store.trailingBars.bind(store),
       update: async (events: Parameters<OnlineBarStore['update']>[0]) => {
         if (!crash) return store.update(events);
         await store.update(events.slice(0, 7));
