@@ -123,7 +123,6 @@ export class SpotTrainer extends Construct {
       region: props.region,
       envName: props.envName,
       watchdogMinutes: maxInstanceLifetimeMinutes(props.training),
-      codeVersion: `trainer-bundle:${this.bundle.asset.assetHash}`,
     });
     const userData = UserData.custom(this.userDataScript);
 

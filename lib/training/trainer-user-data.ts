@@ -13,8 +13,6 @@ export interface TrainerUserDataOptions {
   readonly envName: string;
   /** Minutes after boot at which the instance halts whatever happens (maxRunHours + grace). */
   readonly watchdogMinutes: number;
-  /** Recorded in every model's metadata.json (SIGNALFORGE_CODE_VERSION): which bundle trained it. */
-  readonly codeVersion: string;
 }
 
 /**
@@ -122,7 +120,7 @@ node -e "${PARSE_LAUNCH_DOC}" "$RUN_DIR/launch.json" "$RUN_DIR/config.json" > "$
 mapfile -d '' -t ARGS < "$RUN_DIR/args"
 
 sf_phase training
-export AWS_REGION="$REGION" SIGNALFORGE_ENV='${o.envName}' SIGNALFORGE_CONFIG_FILE="$RUN_DIR/config.json" SIGNALFORGE_CODE_VERSION='${o.codeVersion}'
+export AWS_REGION="$REGION" SIGNALFORGE_ENV='${o.envName}' SIGNALFORGE_CONFIG_FILE="$RUN_DIR/config.json"
 TRAINER_RC=0
 npm run --silent train -- "\${ARGS[@]}" || TRAINER_RC=$?
 echo "trainer exited with $TRAINER_RC"

@@ -125,7 +125,7 @@ else echo zip > "$dst"; fi`,
   stub(
     bin,
     'npm',
-    `if [ "$1" = run ]; then { echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "CONFIG=$(cat "$SIGNALFORGE_CONFIG_FILE")"; echo "CODE_VERSION=$SIGNALFORGE_CODE_VERSION"; printf 'ARG<%s>\\n' "\${@:5}"; } > "${join(dir, 'trainer-env')}"; [ "\${SF_FAIL:-}" = trainer ] && exit 1; fi`,
+    `if [ "$1" = run ]; then { echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo "CONFIG=$(cat "$SIGNALFORGE_CONFIG_FILE")"; printf 'ARG<%s>\\n' "\${@:5}"; } > "${join(dir, 'trainer-env')}"; [ "\${SF_FAIL:-}" = trainer ] && exit 1; fi`,
   );
   const res = spawnSync('bash', ['-c', script], {
     env: {
@@ -186,7 +186,6 @@ describe('trainer user data (the launch template string, run with bash and stub 
     );
     expect(r.trainerEnv).toMatch(/LD_LIBRARY_PATH=.*nvidia\/cublas\/lib.*nvidia\/cudnn\/lib/);
     expect(r.trainerEnv).toContain('CONFIG={"envName":"dev"}');
-    expect(r.trainerEnv).toMatch(/CODE_VERSION=trainer-bundle:[0-9a-f]{64}\n/);
     expect(r.statuses.map((s) => s.phase)).toEqual([
       'booted',
       'node',
