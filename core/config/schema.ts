@@ -310,14 +310,6 @@ export const configSchema = z
     }),
   })
   .superRefine((cfg, ctx) => {
-    // A cold sink reads the move rule's history from the online store, which holds inference.minBars per series.
-    if (cfg.quality.marketBar.volatilityWindowBars + 1 > cfg.inference.minBars) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['quality', 'marketBar', 'volatilityWindowBars'],
-        message: 'must be below inference.minBars (the online store keeps that many bars per series)',
-      });
-    }
     if (cfg.inference.minBars > cfg.inference.maxBars) {
       ctx.addIssue({ code: 'custom', path: ['inference', 'minBars'], message: 'must not exceed inference.maxBars' });
     }

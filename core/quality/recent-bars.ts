@@ -26,7 +26,9 @@ function mergeTail(into: readonly LandedBar[], bars: readonly LandedBar[], keep:
  * Recent bars cached per warm container. A series' first miss reads its trailing bars from the online store
  * (core/online: the sink keeps it after every lake write, so it holds exactly the landed bars), after that the
  * sink's `landed` calls keep the cache current: a cold container pays one Query per series, not one per batch.
- * Without a store (a process that keeps none) the history is what this process landed.
+ * Without a store (a process that keeps none) the history is what this process landed. The store keeps
+ * `inference.minBars` bars a series (171 by default), far more than the move rule's window (21); a config with
+ * fewer gets a shorter cold history, which the rule handles as it handles a young series.
  */
 export class CachedRecentBars implements RecentBars {
   private readonly cache = new Map<string, LandedBar[]>();
