@@ -78,7 +78,7 @@ describe('runTraining stages', () => {
     abort.abort();
     stop.request('later');
     expect(stop.reason()).toBe('aborted');
-    expect(lines.filter((l) => l.msg === 'stop requested; checkpointing')).toHaveLength(1);
+    expect(lines.filter((l) => l.message === 'stop requested; checkpointing')).toHaveLength(1);
     stop.dispose();
     expect(process.listenerCount('SIGTERM')).toBe(before);
   });
