@@ -7,7 +7,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  */
 export const ONLINE_STORE_KEYS = { partitionKey: 'pk', sortKey: 't', timeToLive: 'expiresAt' } as const;
 
-/** The table as emulators and tests create it; CDK adds KMS, PITR off (the lake is the record) and TTL. */
+/** The table as emulators and tests create it; CDK adds KMS, PITR and TTL. */
 export function onlineStoreTableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,

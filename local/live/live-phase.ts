@@ -11,6 +11,7 @@ import { startLocalSink, waitForDrain } from '../event-source/index.js';
 import { barsPerRequest, latestBarsFromLake } from '../sandbox/bars.js';
 import type { SandboxResources } from '../sandbox/resources.js';
 import type { PredictionLakeSink } from './prediction-lake-sink.js';
+import type { OnlineBarStore } from '../../core/online/index.js';
 
 const STEP_MS: Record<Timeframe, number> = { '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000, '1w': 604_800_000 };
 
@@ -35,6 +36,8 @@ export interface LivePhaseInput {
   brokers: string[];
   s3: S3Client;
   resources: SandboxResources;
+  /** The sink keeps it after each lake write, as in the ingest stage, so the short form sees the new bars. */
+  onlineStore: OnlineBarStore;
   apiUrl: string;
   /** Configs whose canary (or shadow) is baking. */
   keys: readonly string[];
@@ -148,6 +151,7 @@ async function landThroughKafka(input: LivePhaseInput, events: MarketBarEvent[])
     brokers: input.brokers,
     groupId,
     s3: input.s3,
+    onlineStore: input.onlineStore,
   });
   const admin = input.kafka.admin();
   await admin.connect();

@@ -331,7 +331,7 @@ export async function ingestStage(ctx: SandboxContext): Promise<IngestFigures> {
  * POST /v1/predict per new bar, logged to the lake for the JudgeCanary task to join and judge.
  */
 async function livePhase(ctx: SandboxContext, apiUrl: string): Promise<void> {
-  const { services, kafka, s3, resources, registry } = need(ctx.clients, 'clients');
+  const { services, kafka, s3, resources, registry, onlineStore } = need(ctx.clients, 'clients');
   const keys: string[] = [];
   for (const key of ctx.configs) if ((await registry.getHead(key))?.canary) keys.push(key);
   const barModel = scenarioBarModel(ctx.options.scenario);
@@ -342,6 +342,7 @@ async function livePhase(ctx: SandboxContext, apiUrl: string): Promise<void> {
     brokers: services.kafkaBrokers,
     s3,
     resources,
+    onlineStore,
     apiUrl,
     keys,
     ...(barModel ? { barModel } : {}),

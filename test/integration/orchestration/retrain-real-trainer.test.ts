@@ -7,7 +7,7 @@ import type { ShardState, TrainerStatus } from '../../../lambdas/training/contra
 import { readRunRecord } from '../../../lambdas/training/tasks/trainer.js';
 import { LocalProcessLauncher } from '../../../local/trainer/local-launcher.js';
 import { localRetrainHandlers, runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { createRetrainWorld, testConfig } from './support/retrain-world.js';
+import { createRetrainWorld, testConfig, withCanaryTraffic } from './support/retrain-world.js';
 
 describe('retrain with the real gpu-trainer CLI as a local process group', () => {
   it('snapshots, trains AAPL#1d with gpu-trainer/cli.ts, registers the real ONNX artifact and promotes it', async () => {
@@ -60,6 +60,14 @@ describe('retrain with the real gpu-trainer CLI as a local process group', () =>
         spotWatch: false,
         extraArgs: ['--in-process', '--heartbeat-s', '1'],
       },
+    });
+    // Serving's prediction log while the canary bakes, so the bake judges realised outcomes.
+    withCanaryTraffic(handlers, {
+      config,
+      s3: world.deps.s3,
+      lakeBucket: world.deps.lakeBucket,
+      registry: world.registry,
+      now: () => new Date(),
     });
     const result = await runRetrainLocally({
       config,

@@ -131,8 +131,9 @@ describe('npm start -- --scenario signal (sandbox) end to end', () => {
         featureAgeSeconds: number;
       };
       expect(short.status, JSON.stringify(online)).toBe(200);
+      const lastBar = new Date(series!.bars.at(-1)!.t).toISOString();
+      expect(online.asOf, `${key}: short form answered ${JSON.stringify(online)}`).toBe(lastBar);
       expect(online.prediction).toBe(body.prediction);
-      expect(online.asOf).toBe(new Date(series!.bars.at(-1)!.t).toISOString());
       expect(online.featureAgeSeconds).toBeGreaterThan(0);
     }
   });

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponseSchema, predictRequestJsonSchemaDraft4 } from '../../../core/api/index.js';
 import { loadConfig, TOPIC_NAMES } from '../../../core/config/index.js';
 import { registryTableDefinition } from '../../../core/registry/index.js';
+import { ONLINE_STORE_KEYS, onlineStoreTableDefinition } from '../../../core/online/index.js';
+import { dataNames } from '../../../lib/data/data-names.js';
 import { installVenv, venvTool } from '../../../local/services/index.js';
 import { repoRoot } from '../../../lib/constructs/signalforge-function.js';
 import { acknowledgedFindings } from '../../../lib/nag/acknowledge.js';
@@ -115,19 +117,30 @@ describe('data', () => {
     }
   });
 
-  it('deploys the registry table the sandbox and tests create (one description), with PITR and KMS, and no other table', () => {
+  it('deploys the registry and online-store tables the sandbox and tests create (one description each), with PITR and KMS, and no other table', () => {
     const data = assertions('Data');
-    data.resourceCountIs('AWS::DynamoDB::Table', 1);
-    const local = registryTableDefinition('any');
-    const byName = <T extends { AttributeName?: string }>(xs: readonly T[] | undefined) =>
-      [...(xs ?? [])].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
-    const table = Object.values(data.findResources('AWS::DynamoDB::Table'))[0]!.Properties as Record<
-      string,
-      unknown
-    > & {
+    data.resourceCountIs('AWS::DynamoDB::Table', 2);
+    const names = dataNames(config.envName);
+    type TableProps = Record<string, unknown> & {
+      TableName: string;
+      KeySchema: unknown[];
       GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
       AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
     };
+    const tables = Object.values(data.findResources('AWS::DynamoDB::Table')).map((t) => t.Properties as TableProps);
+    const named = (name: string) => tables.find((t) => t.TableName === name)!;
+    const byName = <T extends { AttributeName?: string }>(xs: readonly T[] | undefined) =>
+      [...(xs ?? [])].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
+    const online = named(names.onlineStoreTable);
+    const onlineLocal = onlineStoreTableDefinition(names.onlineStoreTable);
+    expect(online.KeySchema).toEqual(onlineLocal.KeySchema);
+    expect(byName(online.AttributeDefinitions)).toEqual(byName(onlineLocal.AttributeDefinitions));
+    expect(online).toMatchObject({
+      TimeToLiveSpecification: { AttributeName: ONLINE_STORE_KEYS.timeToLive, Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+    const local = registryTableDefinition(names.registryTable);
+    const table = named(names.registryTable);
     expect(table.KeySchema).toEqual(local.KeySchema);
     expect(byName(table.AttributeDefinitions)).toEqual(byName(local.AttributeDefinitions));
     expect(

@@ -30,11 +30,11 @@ describe('manual promotion approval in the deployed app', () => {
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:GetItem']));
       const [machine] = resourcesOfType(templates, 'AWS::StepFunctions::StateMachine');
       expect(JSON.stringify(machine!.props.DefinitionString)).toContain('WaitForApproval');
-      // Training hours x attempts + bake + the approval wait (a day and one poll) + 4 h of slack.
+      // Training hours x attempts + the bake and its extensions + the approval wait (a day and one poll) + 4 h of slack.
       const config = loadConfig({ env: {}, overrides: MANUAL });
       const expected =
         config.training.maxRunHours * 3600 * config.training.maxAttempts +
-        config.thresholds.bakeSeconds +
+        config.thresholds.bakeSeconds * (1 + config.deployment.maxBakeExtensions) +
         86_400 +
         300 +
         4 * 3600;

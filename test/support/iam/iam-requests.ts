@@ -341,7 +341,11 @@ const MAPPERS: Record<string, Record<string, Mapper>> = {
   IAMClient: IAM,
   SNSClient: SNS,
   SageMakerClient: SAGEMAKER,
-  SFNClient: { StartExecution: (i) => [{ action: 'states:StartExecution', resource: i.stateMachineArn, context: {} }] },
+  SFNClient: {
+    StartExecution: (i) => [{ action: 'states:StartExecution', resource: i.stateMachineArn, context: {} }],
+    ListExecutions: (i) => [{ action: 'states:ListExecutions', resource: i.stateMachineArn, context: {} }],
+    DescribeExecution: (i) => [{ action: 'states:DescribeExecution', resource: i.executionArn, context: {} }],
+  },
   CloudWatchClient: {
     ListMetrics: () => [{ action: 'cloudwatch:ListMetrics', resource: '*', context: {} }],
     GetMetricStatistics: () => [{ action: 'cloudwatch:GetMetricStatistics', resource: '*', context: {} }],

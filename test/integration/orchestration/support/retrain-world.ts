@@ -11,6 +11,7 @@ import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from 
 import { FakeTrainerLauncher, SimClock, type FakeBehaviour } from './fake-trainer.js';
 import { writeLake, type BarSeriesSpec } from './lake-fixtures.js';
 import { logLiveTraffic, type TrafficQuality } from './live-traffic.js';
+import { outsideHandler } from '../../../support/iam/index.js';
 
 export const TEST_SYMBOLS = ['AAPL', 'MSFT'];
 
@@ -111,11 +112,31 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
     scoreChampion,
   };
   const handlers = createTaskHandlers(deps);
+  withCanaryTraffic(handlers, { config, s3, lakeBucket, registry, now: clock.now, traffic: options.traffic });
+  return { config, deps, handlers, registry, alerts, fake, clock, metricsNamespace };
+}
+
+/**
+ * Wraps the StartCanary handler so that, once each canary is aliased, serving's prediction log for its bake is
+ * written (logLiveTraffic): the outcomes JudgeCanary judges. Without it every bake would see no traffic.
+ */
+export function withCanaryTraffic(
+  handlers: TaskHandlers,
+  ctx: {
+    config: SignalForgeConfig;
+    s3: S3Client;
+    lakeBucket: string;
+    registry: ModelRegistry;
+    now: () => Date;
+    traffic?: WorldOptions['traffic'];
+  },
+): TaskHandlers {
+  const { config, s3, lakeBucket, registry } = ctx;
   const startCanary = handlers.canary;
   handlers.canary = async (input) => {
     const out = (await startCanary(input)) as { canaries: { key: string; version: number }[] };
     for (const { key, version } of out.canaries) {
-      const quality = options.traffic?.(key, version) ?? { noise: 0.001 };
+      const quality = ctx.traffic?.(key, version) ?? { noise: 0.001 };
       if (quality === 'none') continue;
       const production = (await registry.getHead(key))?.production?.version;
       const mode = config.deployment.mode;
@@ -129,17 +150,20 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
       ];
       if (production)
         streams.push({ version: production, variant: 'production', noise: 0.01, seed: 1000 + production });
-      await logLiveTraffic({
-        s3,
-        lakeBucket,
-        config,
-        key,
-        now: clock.now,
-        streams,
-        ...(mode === 'shadow' ? { requestPrefix: `${key}-v${version}` } : {}),
-      });
+      // Serving's prediction log, not the canary task's: its calls are not checked against the task's role.
+      await outsideHandler(() =>
+        logLiveTraffic({
+          s3,
+          lakeBucket,
+          config,
+          key,
+          now: ctx.now,
+          streams,
+          ...(mode === 'shadow' ? { requestPrefix: `${key}-v${version}` } : {}),
+        }),
+      );
     }
     return out;
   };
-  return { config, deps, handlers, registry, alerts, fake, clock, metricsNamespace };
+  return handlers;
 }
