@@ -1,14 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { MarketBarEvent } from '../../../core/events/index.js';
-import {
-  getObjectBytes,
-  listKeys,
-  listLakeObjects,
-  mapLimit,
-  putObjectBytes,
-  readLakeEvents,
-} from '../../../core/lake/index.js';
+import { getObjectBytes, listKeys, mapLimit, putObjectBytes, readLiveLakeEvents } from '../../../core/lake/index.js';
+import { isNewerCopy } from '../../../core/online/index.js';
 import {
   dedupePredictions,
   outcomesObjectKey,
@@ -43,7 +37,11 @@ export async function readPredictions(
   return { records: dedupePredictions(all), invalid };
 }
 
-/** A config's bars in the lake (time and close), one per bar time (a replayed bar overwrites its twin). */
+/**
+ * A config's bars in the lake (time and close), one per bar time. Batch objects hold every symbol of a partition, so
+ * rows are filtered by symbol; of two copies of one bar the later ingest wins, as in every other lake reader
+ * (core/online isNewerCopy).
+ */
 export async function readClosedBars(
   s3: S3Client,
   bucket: string,
@@ -51,17 +49,17 @@ export async function readClosedBars(
   key: string,
 ): Promise<ClosedBar[]> {
   const [symbol, timeframe] = key.split('#') as [string, string];
-  const objects = await listLakeObjects(s3, bucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
-  const events = await readLakeEvents(
-    s3,
-    bucket,
-    objects.map((o) => o.key),
-  );
-  const byTime = new Map<number, number>();
-  for (const e of events)
-    if (e.type === 'market-bar' && (e as MarketBarEvent).timeframe === timeframe)
-      byTime.set(Date.parse(e.eventTime), (e as MarketBarEvent).c);
-  return [...byTime].map(([t, c]) => ({ t, c })).sort((a, b) => a.t - b.t);
+  const events = await readLiveLakeEvents(s3, bucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
+  const byTime = new Map<number, MarketBarEvent>();
+  for (const e of events) {
+    if (e.type !== 'market-bar' || e.symbol !== symbol || e.timeframe !== timeframe) continue;
+    const t = Date.parse(e.eventTime);
+    const held = byTime.get(t);
+    const candidate = { ingestMs: Date.parse(e.ingestTime), eventId: e.eventId };
+    if (!held || isNewerCopy(candidate, { ingestMs: Date.parse(held.ingestTime), eventId: held.eventId }))
+      byTime.set(t, e);
+  }
+  return [...byTime].map(([t, e]) => ({ t, c: e.c })).sort((a, b) => a.t - b.t);
 }
 
 /** Writes a version's outcomes only when they changed, so a re-run over the same data writes nothing. */

@@ -2,7 +2,7 @@ import { PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk
 import { awsClientConfig } from '../../../../core/aws/clients.js';
 import type { Timeframe } from '../../../../core/config/index.js';
 import { marketBarEvent, type MarketBarEvent } from '../../../../core/events/index.js';
-import { encodeLakeFile, lakeObjectKey, utcDate } from '../../../../core/lake/index.js';
+import { batchObjectKey, encodeLakeFile, utcDate } from '../../../../core/lake/index.js';
 
 export interface BarSeriesSpec {
   symbol: string;
@@ -43,23 +43,22 @@ export function barSeries(spec: BarSeriesSpec): MarketBarEvent[] {
   return out;
 }
 
-/** Writes each series as one lake object under the contract's key layout, in a versioned bucket. */
+/**
+ * Writes the series as the sink does now: one batch object (one Kafka partition's slice) holding every series,
+ * so readers must pick their symbol's rows out of it; in a versioned bucket.
+ */
 export async function writeLake(bucket: string, lakePrefix: string, series: BarSeriesSpec[]): Promise<void> {
   const s3 = new S3Client(awsClientConfig());
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  let partition = 0;
-  for (const spec of series) {
-    const events = barSeries(spec);
-    const rows = events.map((event, i) => ({ event, kafkaPartition: partition, kafkaOffset: i }));
-    const key = lakeObjectKey(lakePrefix, {
-      topic: 'market-data',
-      symbol: spec.symbol,
-      date: utcDate(events[0]!.ingestTime),
-      partition,
-      firstOffset: 0,
-      lastOffset: events.length - 1,
-    });
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: encodeLakeFile(rows) }));
-    partition++;
-  }
+  const events = series.flatMap((spec) => barSeries(spec));
+  if (events.length === 0) return;
+  const rows = events.map((event, i) => ({ event, kafkaPartition: 0, kafkaOffset: i }));
+  const key = batchObjectKey(lakePrefix, {
+    topic: 'market-data',
+    date: utcDate(Math.min(...events.map((e) => Date.parse(e.ingestTime)))),
+    partition: 0,
+    firstOffset: 0,
+    lastOffset: rows.length - 1,
+  });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: encodeLakeFile(rows) }));
 }
