@@ -7,6 +7,7 @@ import { marketBarEvent, type MarketBarEvent } from '../../core/events/index.js'
 import { seedFor, seededRandom } from '../../core/random/index.js';
 import { connectEventProducer } from '../../lambdas/ingest/producer.js';
 import type { BarSeriesModel } from '../replay/replay.js';
+import { barShapeOf, shapeBar, type BarShape } from '../replay/bar-shape.js';
 import { startLocalSink, waitForDrain } from '../event-source/index.js';
 import { barsPerRequest, latestBarsFromLake } from '../sandbox/bars.js';
 import type { SandboxResources } from '../sandbox/resources.js';
@@ -62,9 +63,12 @@ export function nextBars(
   count: number,
   model: BarSeriesModel,
   seed: number,
+  shape: BarShape,
 ): MarketBarEvent[] {
   const [symbol, timeframe] = key.split('#') as [string, Timeframe];
   const rand = seededRandom(seedFor('live', key, seed, last.t));
+  // Wicks and volume from their own stream, as in the replay, so the shape does not shift the returns.
+  const shapeRand = seededRandom(seedFor('live-shape', key, seed, last.t));
   const returns = model.logReturns(rand, count, 1 / PERIODS_PER_YEAR[timeframe]);
   let price = last.c;
   let t = Date.parse(last.t);
@@ -72,19 +76,14 @@ export function nextBars(
     const open = price;
     price = open * Math.exp(r);
     t += STEP_MS[timeframe];
-    const time = new Date(t).toISOString();
     return marketBarEvent({
       source: `${model.source}-live`,
       synthetic: true,
       symbol,
       timeframe,
-      eventTime: time,
+      eventTime: new Date(t).toISOString(),
       ingestTime: new Date().toISOString(),
-      o: open,
-      h: Math.max(open, price) * 1.001,
-      l: Math.min(open, price) * 0.999,
-      c: price,
-      v: 1000,
+      ...shapeBar(open, price, shape, shapeRand),
     });
   });
 }
@@ -111,6 +110,8 @@ export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResu
         input.bars,
         input.barModel ?? RANDOM_WALK,
         input.seed,
+        // The series' own wick and volume shape: live bars differ from history only in their returns' model.
+        barShapeOf(series.bars),
       ),
     );
   }

@@ -12,6 +12,7 @@ import {
 import type { PlausibilityRule } from '../../core/quality/index.js';
 import { gaussian, pick, seededRandom, seedFor } from '../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
+import { shapeBar } from './bar-shape.js';
 
 /**
  * A deliberately bad record: malformed (for the sink's dead-letter path) or well-formed but implausible (quarantine).
@@ -151,16 +152,11 @@ function* syntheticBars(
   const total = returns ? returns.reduce((a, r) => a + r, 0) : drift * dt * count;
   // Walk backwards from the calibrated last price so each series ends near today's real level.
   let close = (cal?.last ?? 20 + rand() * 480) * Math.exp(-total);
-  const baseVolume = 1e6 * (1 + rand() * 20) * (dt * 252);
+  const shape = { wiggle: vol * Math.sqrt(dt) * 0.5, baseVolume: 1e6 * (1 + rand() * 20) * (dt * 252) };
   for (const [i, t] of times.entries()) {
     const open = close;
     close = open * Math.exp(returns ? returns[i]! : gbm());
-    const wiggle = vol * Math.sqrt(dt) * 0.5;
-    const o = round(open);
-    const c = round(close);
-    const h = Math.max(o, c, round(Math.max(open, close) * Math.exp(Math.abs(gaussian(rand)) * wiggle)));
-    const l = Math.min(o, c, round(Math.min(open, close) * Math.exp(-Math.abs(gaussian(rand)) * wiggle)));
-    const v = Math.round(baseVolume * Math.exp(0.3 * gaussian(rand)));
+    const { o, h, l, c, v } = shapeBar(open, close, shape, rand);
     yield marketBarEvent({
       source: model?.source ?? 'synthetic-gbm',
       synthetic: true,
