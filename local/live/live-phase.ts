@@ -8,7 +8,8 @@ import { seedFor, seededRandom } from '../../core/random/index.js';
 import { connectEventProducer } from '../../lambdas/ingest/producer.js';
 import type { BarSeriesModel } from '../replay/replay.js';
 import { barShapeOf, shapeBar, type BarShape } from '../replay/bar-shape.js';
-import { startLocalSink, waitForDrain } from '../event-source/index.js';
+import { waitForDrain } from '../event-source/index.js';
+import { startSandboxSink } from '../sandbox/ingest.js';
 import { barsPerRequest, latestBarsFromLake } from '../sandbox/bars.js';
 import type { SandboxResources } from '../sandbox/resources.js';
 import type { PredictionLakeSink } from './prediction-lake-sink.js';
@@ -142,18 +143,8 @@ export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResu
 
 /** Produces the bars and runs the sink until its group has committed them, as the ingest stage does. */
 async function landThroughKafka(input: LivePhaseInput, events: MarketBarEvent[]): Promise<void> {
-  const { config, resources } = input;
-  const groupId = `${config.envName}-ingest-sink${resources.namespace ? `-${resources.namespace}` : ''}`;
-  const sink = await startLocalSink({
-    config,
-    lakeBucket: resources.lakeBucket,
-    namespace: resources.namespace,
-    kafka: input.kafka,
-    brokers: input.brokers,
-    groupId,
-    s3: input.s3,
-    onlineStore: input.onlineStore,
-  });
+  const { resources } = input;
+  const { sink, groupId } = await startSandboxSink(input);
   const admin = input.kafka.admin();
   await admin.connect();
   try {

@@ -53,14 +53,15 @@ export interface RunIngestInput {
 }
 
 /**
- * Replay -> Kafka -> local event-source runner -> the deployed sink handler -> S3 lake. The sink runs
- * while the replay produces (as in AWS); the stage ends when the sink's consumer group has committed
- * every record, and then counts what actually landed rather than what was sent.
+ * The sandbox's sink: the deployed sink handler behind the local event-source runner, in the sandbox's one consumer
+ * group, keeping the online store after each lake write. The ingest stage and the live phase both land through it.
  */
-export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
+export async function startSandboxSink(
+  input: Pick<RunIngestInput, 'config' | 'resources' | 'kafka' | 'brokers' | 's3' | 'onlineStore'>,
+  onLakeWrite?: Parameters<typeof startLocalSink>[0]['onLakeWrite'],
+): Promise<{ sink: Awaited<ReturnType<typeof startLocalSink>>; groupId: string }> {
   const { config, resources } = input;
   const groupId = `${config.envName}-ingest-sink${resources.namespace ? `-${resources.namespace}` : ''}`;
-  const landed = new Set<string>();
   const sink = await startLocalSink({
     config,
     lakeBucket: resources.lakeBucket,
@@ -69,11 +70,23 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
     brokers: input.brokers,
     groupId,
     s3: input.s3,
-    onlineStore: input.onlineStore,
-    onLakeWrite: (write) => {
-      for (const row of write.rows) landed.add(row.event.eventId);
-      input.progress?.landed(landed.size);
-    },
+    ...(input.onlineStore ? { onlineStore: input.onlineStore } : {}),
+    ...(onLakeWrite ? { onLakeWrite } : {}),
+  });
+  return { sink, groupId };
+}
+
+/**
+ * Replay -> Kafka -> local event-source runner -> the deployed sink handler -> S3 lake. The sink runs
+ * while the replay produces (as in AWS); the stage ends when the sink's consumer group has committed
+ * every record, and then counts what actually landed rather than what was sent.
+ */
+export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
+  const { config, resources } = input;
+  const landed = new Set<string>();
+  const { sink, groupId } = await startSandboxSink(input, (write) => {
+    for (const row of write.rows) landed.add(row.event.eventId);
+    input.progress?.landed(landed.size);
   });
   let sinkStopped = false;
   const stopSink = async () => {
