@@ -98,6 +98,7 @@ export function buildSignalForge(
     driftFunction: inference.driftFunction,
     retrainStateMachine: training.retrainStateMachine,
     spotInterruptionRule: training.interruptionRule,
+    predictionLogStreamName: inference.predictionLog.deliveryStreamName,
     maxRejectRate: config.quality.rejectRateAlarm,
   });
   const stacks: SignalForgeStacks = { data, streaming, ingest, training, inference, monitoring };

@@ -20,6 +20,8 @@ export interface MonitoringStackProps extends StackProps {
   readonly driftFunction: IFunction;
   readonly retrainStateMachine: IStateMachine;
   readonly spotInterruptionRule: Rule;
+  /** The Firehose stream that carries the prediction log to the lake; its failed or throttled deliveries alarm. */
+  readonly predictionLogStreamName?: string;
   /** Records behind the head of a topic before the lag alarm fires. @default 10000 */
   readonly maxOffsetLag?: number;
   /**

@@ -180,6 +180,32 @@ export class MonitoringStack extends Stack {
       0,
       'Serving could not write prediction log records: the outcome join and the canary verdicts miss them.',
     );
+    if (props.predictionLogStreamName) {
+      // Past the handler the log can still be lost: a failed S3 delivery (Firehose retries, then gives up after
+      // its retention) or records throttled at the stream (CloudWatch Logs retries a while, then drops them).
+      const firehose = (metricName: string, statistic: string) =>
+        new Metric({
+          namespace: 'AWS/Firehose',
+          metricName,
+          dimensionsMap: { DeliveryStreamName: props.predictionLogStreamName! },
+          period: five,
+          statistic,
+        });
+      alarm(
+        'PredictionLogDelivery',
+        new MathExpression({
+          expression: '(1 - FILL(success, 1)) + FILL(throttled, 0)',
+          usingMetrics: {
+            success: firehose('DeliveryToS3.Success', 'Minimum'),
+            throttled: firehose('ThrottledRecords', 'Sum'),
+          },
+          label: 'prediction log failed S3 deliveries + throttled records',
+          period: five,
+        }),
+        0,
+        `Firehose ${props.predictionLogStreamName} failed to deliver to the lake or throttled records: prediction log records may be lost (see its delivery-error log group and prediction-log-errors/).`,
+      );
+    }
     const live = (metricName: string, label: string) =>
       new MathExpression({
         expression: `SEARCH('{${METRIC_NAMESPACE},ModelKey,ModelVersion,Variant,service} MetricName="${metricName}" Variant="production"', 'Average', 3600)`,
