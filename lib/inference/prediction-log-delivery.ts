@@ -41,7 +41,10 @@ export function predictionLogLayout(): { prefix: string; extension: string } {
   return { prefix: key.slice(0, cut), extension: key.slice(cut + BATCH.length) };
 }
 
-/** Where records Firehose could not decompress, extract or partition land (outside `predictions/`, which readers list). */
+/**
+ * Where records Firehose could not decompress, extract or partition land: outside `predictions/`, which readers
+ * list.
+ */
 export const PREDICTION_LOG_ERROR_PREFIX = 'prediction-log-errors';
 
 /**
@@ -110,7 +113,8 @@ export class PredictionLogDelivery extends Construct {
     acknowledgeWildcardResources(
       this.deliveryRole,
       objectArns,
-      'Firehose names each object at delivery (partition keys, then stream name, time and a UUID); writes are limited to the predictions/ and prediction-log-errors/ prefixes of the lake.',
+      'Firehose names each object at delivery (partition keys, then stream name, time and a UUID); ' +
+        'writes are limited to the predictions/ and prediction-log-errors/ prefixes of the lake.',
     );
 
     this.deliveryStream = new CfnDeliveryStream(this, 'Stream', {
@@ -188,5 +192,6 @@ export class PredictionLogDelivery extends Construct {
 }
 
 function errorStreamArn(group: LogGroup, stream: LogStream): string {
-  return `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${group.logGroupName}:log-stream:${stream.logStreamName}`;
+  const logs = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}`;
+  return `${logs}:log-group:${group.logGroupName}:log-stream:${stream.logStreamName}`;
 }

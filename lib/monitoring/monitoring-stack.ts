@@ -203,7 +203,8 @@ export class MonitoringStack extends Stack {
           period: five,
         }),
         0,
-        `Firehose ${props.predictionLogStreamName} failed to deliver to the lake or throttled records: prediction log records may be lost (see its delivery-error log group and prediction-log-errors/).`,
+        `Firehose ${props.predictionLogStreamName} failed to deliver to the lake or throttled records: prediction ` +
+          'log records may be lost (see its delivery-error log group and prediction-log-errors/).',
       );
     }
     const live = (metricName: string, label: string) =>
