@@ -1,10 +1,12 @@
 import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
-import { CfnSubscriptionFilter, LogGroup, LogStream, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnSubscriptionFilter, FilterPattern, LogGroup, LogStream, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PREDICTIONS_PREFIX, predictionObjectKey, predictionRecordSchema } from '../../core/live/index.js';
 import { bucketArn } from '../data/data-names.js';
+import { METRIC_NAMESPACE } from '../monitoring/monitoring-stack.js';
 import { acknowledgeWildcardResources } from '../nag/wildcard-acknowledgements.js';
 import type { PredictionLogDeliveryProps } from './prediction-log-delivery-props.js';
 
@@ -57,6 +59,8 @@ export const PREDICTION_LOG_ERROR_PREFIX = 'prediction-log-errors';
 export class PredictionLogDelivery extends Construct {
   readonly deliveryStream: CfnDeliveryStream;
   readonly deliveryStreamName: string;
+  /** Records Firehose logged as failed (decompression, extraction, partitioning, S3): one per error log event. */
+  readonly failedRecords: Metric;
   /** Assumed by Firehose to write the lake. */
   readonly deliveryRole: Role;
   /** Assumed by CloudWatch Logs to put the filtered lines to the stream. */
@@ -79,6 +83,16 @@ export class PredictionLogDelivery extends Construct {
       logGroup: errorLogs,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+
+    // Firehose logs every record it sets aside or cannot deliver here; counted so the monitoring stack can alarm.
+    this.failedRecords = errorLogs
+      .addMetricFilter('FailedRecordCount', {
+        filterPattern: FilterPattern.allEvents(),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: 'PredictionLogFailedRecords',
+        metricValue: '1',
+      })
+      .metric();
 
     this.deliveryRole = new Role(this, 'DeliveryRole', {
       assumedBy: new ServicePrincipal('firehose.amazonaws.com', {

@@ -220,7 +220,7 @@ describe('prediction log IAM', () => {
     ]);
   });
 
-  it('encrypts the stream with the data key and alarms on failed or throttled delivery to the alert topic', () => {
+  it('encrypts the stream with the data key; failed S3 deliveries, throttled and failed records alarm', () => {
     expect(stream!.props.DeliveryStreamEncryptionConfigurationInput).toEqual({
       KeyType: 'CUSTOMER_MANAGED_CMK',
       KeyARN: key,
@@ -232,7 +232,15 @@ describe('prediction log IAM', () => {
     const metrics = (alarms[0]!.props.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[])
       .map((m) => m.MetricStat?.Metric.MetricName)
       .filter(Boolean);
-    expect(metrics.sort()).toEqual(['DeliveryToS3.Success', 'ThrottledRecords']);
+    expect(metrics.sort()).toEqual(['DeliveryToS3.Success', 'PredictionLogFailedRecords', 'ThrottledRecords']);
+    // Failed records are every event Firehose logs to the stream's own error log group.
+    const [filter, ...others] = app
+      .resourcesOfType('AWS::Logs::MetricFilter')
+      .filter((f) => f.props.MetricTransformations[0].MetricName === 'PredictionLogFailedRecords');
+    expect(others).toEqual([]);
+    expect(filter!.props.LogGroupName).toBe(s3.CloudWatchLoggingOptions.LogGroupName);
+    expect(filter!.props.FilterPattern).toBe('');
+    expect(s3.CloudWatchLoggingOptions.Enabled).toBe(true);
     expect(JSON.stringify(alarms[0]!.props.AlarmActions)).toContain(':sns:');
   });
 });
