@@ -20,11 +20,11 @@ const partitionKey = (name: string) => `!{partitionKeyFromQuery:${name}}`;
  * files a record under. The record's own time rather than arrival time: a retried or late delivery lands in the
  * same partition as the first, and the sandbox and AWS agree on the layout.
  */
-export const PREDICTION_PARTITION_QUERY =
+const PREDICTION_PARTITION_QUERY =
   '{symbol: (.key | split("#")[0]), timeframe: (.key | split("#")[1]), date: (.loggedAt[0:10])}';
 
 /** The records the subscription forwards: serving's prediction lines, nothing else the function logs. */
-export const PREDICTION_LOG_FILTER = `{ $.kind = "${predictionRecordSchema.shape.kind.value}" }`;
+const PREDICTION_LOG_FILTER = `{ $.kind = "${predictionRecordSchema.shape.kind.value}" }`;
 
 const BATCH = '<batch>';
 
@@ -33,7 +33,7 @@ const BATCH = '<batch>';
  * the reader's module stays the only copy: `prefix` is `predictions/symbol=<S>/timeframe=<TF>/date=<D>/` and
  * `extension` what follows the batch name (`.jsonl`); Firehose names the batch (stream, time, UUID).
  */
-export function predictionLogLayout(): { prefix: string; extension: string } {
+function predictionLogLayout(): { prefix: string; extension: string } {
   const key = predictionObjectKey(
     `${partitionKey('symbol')}#${partitionKey('timeframe')}`,
     partitionKey('date'),
@@ -47,7 +47,7 @@ export function predictionLogLayout(): { prefix: string; extension: string } {
  * Where records Firehose could not decompress, extract or partition land: outside `predictions/`, which readers
  * list.
  */
-export const PREDICTION_LOG_ERROR_PREFIX = 'prediction-log-errors';
+const PREDICTION_LOG_ERROR_PREFIX = 'prediction-log-errors';
 
 /**
  * The prediction log's path off the request path: a CloudWatch Logs subscription filter on the inference
