@@ -98,6 +98,10 @@ export function buildSignalForge(
     driftFunction: inference.driftFunction,
     retrainStateMachine: training.retrainStateMachine,
     spotInterruptionRule: training.interruptionRule,
+    predictionLog: {
+      streamName: inference.predictionLog.deliveryStreamName,
+      failedRecords: inference.predictionLog.failedRecords,
+    },
     maxRejectRate: config.quality.rejectRateAlarm,
   });
   const stacks: SignalForgeStacks = { data, streaming, ingest, training, inference, monitoring };

@@ -11,6 +11,7 @@ import { dataNames } from '../data/data-names.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
 import type { InferenceStackProps } from './inference-stack-props.js';
 import { PredictionApi } from './prediction-api.js';
+import { PredictionLogDelivery } from './prediction-log-delivery.js';
 
 export type { InferenceStackProps } from './inference-stack-props.js';
 
@@ -24,6 +25,7 @@ export class InferenceStack extends Stack {
   readonly batchFunction: SignalForgeFunction;
   readonly driftFunction: SignalForgeFunction;
   readonly liveLoopFunction: SignalForgeFunction;
+  readonly predictionLog: PredictionLogDelivery;
 
   constructor(scope: Construct, id: string, props: InferenceStackProps) {
     super(scope, id, props);
@@ -80,6 +82,14 @@ export class InferenceStack extends Stack {
         config.inference.provisionedConcurrency > 0 ? config.inference.provisionedConcurrency : undefined,
     });
     this.api = new PredictionApi(this, 'Api', { config, handler: this.inferenceAlias, logKey: props.logKey });
+    // Serving's prediction lines travel to the lake's predictions/ prefix off the request path.
+    this.predictionLog = new PredictionLogDelivery(this, 'PredictionLog', {
+      envName: config.envName,
+      lakeBucketName: names.lakeBucket,
+      dataKey: props.dataKey,
+      logKey: props.logKey,
+      source: this.inferenceFunction.logGroup,
+    });
 
     this.batchFunction = serving(
       'BatchInference',

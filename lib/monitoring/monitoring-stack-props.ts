@@ -1,4 +1,5 @@
 import type { StackProps } from 'aws-cdk-lib';
+import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Rule } from 'aws-cdk-lib/aws-events';
@@ -20,6 +21,11 @@ export interface MonitoringStackProps extends StackProps {
   readonly driftFunction: IFunction;
   readonly retrainStateMachine: IStateMachine;
   readonly spotInterruptionRule: Rule;
+  /**
+   * The Firehose stream that carries the prediction log to the lake, and the count of records it logged as failed
+   * (unparsable, unpartitionable): failed S3 deliveries, throttled records and failed records alarm.
+   */
+  readonly predictionLog?: { readonly streamName: string; readonly failedRecords: Metric };
   /** Records behind the head of a topic before the lag alarm fires. @default 10000 */
   readonly maxOffsetLag?: number;
   /**

@@ -180,6 +180,37 @@ export class MonitoringStack extends Stack {
       0,
       'Serving could not write prediction log records: the outcome join and the canary verdicts miss them.',
     );
+    if (props.predictionLog) {
+      const { streamName, failedRecords } = props.predictionLog;
+      // Past the handler the log can still be lost: a failed S3 delivery (Firehose retries, then gives up after
+      // its retention), records throttled at the stream (CloudWatch Logs retries a while, then drops them), or
+      // records Firehose could not parse or partition (set aside under prediction-log-errors/, unread by the join).
+      const firehose = (metricName: string, statistic: string) =>
+        new Metric({
+          namespace: 'AWS/Firehose',
+          metricName,
+          dimensionsMap: { DeliveryStreamName: streamName },
+          period: five,
+          statistic,
+        });
+      alarm(
+        'PredictionLogDelivery',
+        new MathExpression({
+          expression: '(1 - FILL(success, 1)) + FILL(throttled, 0) + FILL(failed, 0)',
+          usingMetrics: {
+            success: firehose('DeliveryToS3.Success', 'Minimum'),
+            throttled: firehose('ThrottledRecords', 'Sum'),
+            failed: failedRecords.with({ period: five, statistic: 'Sum' }),
+          },
+          label: 'prediction log failed S3 deliveries + throttled + failed records',
+          period: five,
+        }),
+        0,
+        `Firehose ${streamName} failed to deliver to the lake, throttled or failed records: prediction log ` +
+          'records may be lost (see its delivery-error log group and prediction-log-errors/).',
+      );
+    }
+
     const live = (metricName: string, label: string) =>
       new MathExpression({
         expression: `SEARCH('{${METRIC_NAMESPACE},ModelKey,ModelVersion,Variant,service} MetricName="${metricName}" Variant="production"', 'Average', 3600)`,

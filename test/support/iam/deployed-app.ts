@@ -160,6 +160,10 @@ export class DeployedApp {
         return `arn:${p}:states:${region}:${account}:stateMachine:${this.prop(stack, name, 'StateMachineName') ?? name}`;
       case 'AWS::StepFunctions::StateMachine.Name':
         return this.prop(stack, name, 'StateMachineName') ?? name;
+      case 'AWS::KinesisFirehose::DeliveryStream.Arn': {
+        const streamName = this.prop(stack, name, 'DeliveryStreamName') ?? name;
+        return `arn:${p}:firehose:${region}:${account}:deliverystream/${streamName}`;
+      }
       case 'AWS::Logs::LogGroup.Arn':
         return `arn:${p}:logs:${region}:${account}:log-group:${this.prop(stack, name, 'LogGroupName') ?? name}:*`;
       default:
