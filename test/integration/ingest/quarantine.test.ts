@@ -225,7 +225,7 @@ describe('plausibility quarantine', () => {
     expect(auditBodies.every((a) => a.entry.valueBase64.length > 0)).toBe(true);
   });
 
-  it('a cold sink judges a bar against the series history it reads from the online store (the RecentBars port)', async () => {
+  it('a cold sink judges a bar against the series history in the online store (the RecentBars port)', async () => {
     const ddb = new DynamoDBClient(awsClientConfig());
     const tableName = `sf-quar-online-${env.namespace}`;
     await ddb.send(new CreateTableCommand(onlineStoreTableDefinition(tableName)));

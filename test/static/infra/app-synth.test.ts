@@ -117,7 +117,7 @@ describe('data', () => {
     }
   });
 
-  it('deploys the registry and online-store tables the sandbox and tests create (one description each), with PITR and KMS, and no other table', () => {
+  it('deploys the registry and online-store tables as the sandbox creates them, with PITR and KMS, and no other', () => {
     const data = assertions('Data');
     data.resourceCountIs('AWS::DynamoDB::Table', 2);
     const names = dataNames(config.envName);

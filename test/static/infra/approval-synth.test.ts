@@ -30,7 +30,8 @@ describe('manual promotion approval in the deployed app', () => {
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:GetItem']));
       const [machine] = resourcesOfType(templates, 'AWS::StepFunctions::StateMachine');
       expect(JSON.stringify(machine!.props.DefinitionString)).toContain('WaitForApproval');
-      // Training hours x attempts + the bake and its extensions + the approval wait (a day and one poll) + 4 h of slack.
+      // Training hours x attempts + the bake and its extensions + the approval wait (a day and one poll)
+      // + 4 h of slack.
       const config = loadConfig({ env: {}, overrides: MANUAL });
       const expected =
         config.training.maxRunHours * 3600 * config.training.maxAttempts +

@@ -3,7 +3,7 @@ import { seededRandom } from '../../../core/random/index.js';
 import { barShapeOf, shapeBar } from '../../../local/replay/bar-shape.js';
 
 describe('bar shape (replay bars and the live continuation)', () => {
-  it('recovers the wick scale and median volume it shaped bars with, so a continuation keeps the range features', () => {
+  it('recovers the wick scale and median volume it shaped bars with (a continuation keeps the range features)', () => {
     const rand = seededRandom(7);
     const shape = { wiggle: 0.004, baseVolume: 2.5e6 };
     let price = 100;
