@@ -13,21 +13,22 @@ import { Rng } from '../gpu-trainer/rng.js';
 import { runPeer, torchPython } from './peers/torch-venv.js';
 
 interface PeerModel {
-  kind: ModelKind | 'transformer';
-  /** The PyTorch script doing the same work; undefined while the kind does not exist here. */
-  script?: string;
-  missing?: string;
+  kind: ModelKind;
+  /** The PyTorch script doing the same work. */
+  script: string;
+  /** Shape beyond window, features and width (the Transformer's blocks and heads, as in the training bench). */
+  extra?: Pick<ModelSpec, 'layers' | 'heads'>;
 }
 
-/**
- * Every model kind with its peer. The Transformer hook: once spec.ts's ModelKind has 'transformer'
- * (h/models), give it a script here (bench/peers/torch_transformer.py, same shapes and settings as ours)
- * and it is measured like the others.
- */
+/** Every model kind with its peer (the dense model has none: it is not the trainer's bottleneck). */
 export const PEER_MODELS: PeerModel[] = [
   { kind: 'lstm', script: join(PROJECT_ROOT, '..', 'shared', 'peers', 'torch_lstm.py') },
   { kind: 'gru', script: join(PROJECT_ROOT, 'bench', 'peers', 'torch_gru.py') },
-  { kind: 'transformer', missing: 'not measured: the Transformer model kind is not on this branch yet (h/models)' },
+  {
+    kind: 'transformer',
+    script: join(PROJECT_ROOT, 'bench', 'peers', 'torch_transformer.py'),
+    extra: { layers: 2, heads: 4 },
+  },
 ];
 
 const BLOCKS = 3;
@@ -78,15 +79,12 @@ export async function peerComparison(
   };
   const out: Record<string, unknown> = {};
   for (const model of PEER_MODELS) {
-    if (!model.script) {
-      out[model.kind] = model.missing;
-      continue;
-    }
     const spec: ModelSpec = {
-      kind: model.kind as ModelKind,
+      kind: model.kind,
       windowSize: opts.windowSize,
       features: ds.width,
       hidden: opts.hidden,
+      ...model.extra,
     };
     const groups = [await prepared(1, spec, ds, opts), await prepared(2, spec, ds, opts)];
     const sides: Side[] = groups.map(() => ({ ours: [], oursCpu: [], peer: [] }));
