@@ -1,4 +1,5 @@
-import { grantRetrainStart } from './retrain-start-grant.js';
+import { grantRetrainStart } from '../training/retrain-start-grant.js';
+import { retrainStateMachineName } from '../training/retrain-state-machine.js';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -37,7 +38,7 @@ export class InferenceStack extends Stack {
       REGISTRY_TABLE: names.registryTable,
     });
     const lake = { bucketName: names.lakeBucket, key: props.dataKey };
-    const retrainName = `signalforge-${config.envName}-retrain`;
+    const retrainName = retrainStateMachineName(config.envName);
     const artifacts = { bucketName: names.artifactBucket, key: props.dataKey };
     const readModels =
       'Serving loads model.onnx and metadata.json from models/<SYMBOL>/<tf>/<runId>/, whose run id comes from the registry at run time; read-only.';

@@ -21,6 +21,9 @@ export type { RetrainStateMachineProps, IDynamoTable } from './retrain-state-mac
 const NON_RETRYABLE = ['InvalidRetrainInputError', 'ZodError'];
 const J = sfn.JsonPath.stringAt;
 
+/** The retrain state machine's physical name, known at synth so execution ARNs render in policies. */
+export const retrainStateMachineName = (envName: string): string => `signalforge-${envName}-retrain`;
+
 /**
  * The retraining workflow: snapshot -> quality gate -> plan shards -> Map(launch, heartbeat loop,
  * relaunch with --resume) -> evaluate -> register -> gate -> [manual approval: request, then a Wait +
@@ -253,7 +256,7 @@ export class RetrainStateMachine extends Construct {
     const maxTrainingSeconds = training.maxRunHours * 3600 * training.maxAttempts * waves;
     const approvalSeconds = manual ? config.promotion.approvalTimeoutSeconds + config.promotion.approvalPollSeconds : 0;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName ?? `signalforge-${config.envName}-retrain`,
+      stateMachineName: props.stateMachineName ?? retrainStateMachineName(config.envName),
       definitionBody: sfn.DefinitionBody.fromChainable(snapshot),
       timeout: Duration.seconds(
         Math.ceil(

@@ -4,10 +4,13 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { SignalForgeFunction } from '../constructs/signalforge-function.js';
+import { runtimeEnvironment } from '../runtime-environment.js';
+import { grantRetrainStart } from './retrain-start-grant.js';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { dataNames } from '../data/data-names.js';
-import { RetrainStateMachine } from './retrain-state-machine.js';
+import { RetrainStateMachine, retrainStateMachineName } from './retrain-state-machine.js';
 import type { Construct } from 'constructs';
 import { SageMakerTraining } from './sagemaker-training.js';
 import { SpotTrainer } from './spot-trainer.js';
@@ -27,6 +30,8 @@ export class TrainingStack extends Stack {
   readonly retrain: RetrainStateMachine;
   readonly retrainStateMachine: IStateMachine;
   readonly weeklyRetrain: Schedule;
+  /** The weekly schedule's target: starts a retrain through the guarded retrain entry. */
+  readonly scheduledRetrain: SignalForgeFunction;
   /** EC2 backend only: terminates trainer instances whose run is over. */
   readonly trainerSweeper?: TrainerSweeper;
 
@@ -100,10 +105,22 @@ export class TrainingStack extends Stack {
         stateMachineName: this.retrain.stateMachine.stateMachineName,
       });
     }
+    // The weekly schedule invokes the same retrain entry as the other triggers (startRetrain), whose guard keeps a
+    // second execution from starting while one runs for the same configs.
+    this.scheduledRetrain = new SignalForgeFunction(this, 'ScheduledRetrain', {
+      entry: 'lambdas/training/scheduled-retrain.handler.ts',
+      description: 'Weekly retrain through the retrain entry (skipped while one runs for the same configs)',
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      config,
+      environment: runtimeEnvironment({ RETRAIN_STATE_MACHINE_ARN: this.retrainStateMachine.stateMachineArn }),
+      logKey: props.logKey,
+    });
+    grantRetrainStart(this.scheduledRetrain, this.retrainStateMachine, retrainStateMachineName(config.envName));
     this.weeklyRetrain = new Schedule(this, 'WeeklyRetrain', {
       description: 'Weekly retrain of every model config',
       schedule: ScheduleExpression.expression(config.schedules.retrain),
-      target: new StepFunctionsStartExecution(this.retrainStateMachine, {
+      target: new LambdaInvoke(this.scheduledRetrain, {
         input: ScheduleTargetInput.fromObject({
           trigger: 'schedule',
           reason: `weekly schedule ${config.schedules.retrain}`,
