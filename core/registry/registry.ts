@@ -291,19 +291,23 @@ export class ModelRegistry {
       async (current) => {
         if (current.production?.version === chosen)
           throw new InvalidTransitionError(`${key} v${chosen} is already production`);
-        const target = await this.servableVersion(key, chosen);
-        const production: ProductionAlias = {
-          version: chosen,
-          artifactUri: target.artifactUri,
-          metadataUri: target.metadataUri,
-          sha256: target.sha256,
-          since: this.now().toISOString(),
-          ...(current.production ? { previousVersion: current.production.version } : {}),
-        };
+        const production = this.productionAlias(await this.servableVersion(key, chosen), current.production?.version);
         return { production, canary: current.canary?.version === chosen ? undefined : current.canary };
       },
       head,
     );
+  }
+
+  /** The production alias pointing at `target`, remembering the version it replaces (for a later rollback). */
+  private productionAlias(target: ModelVersion, previousVersion: number | undefined): ProductionAlias {
+    return {
+      version: target.version,
+      artifactUri: target.artifactUri,
+      metadataUri: target.metadataUri,
+      sha256: target.sha256,
+      since: this.now().toISOString(),
+      ...(previousVersion !== undefined ? { previousVersion } : {}),
+    };
   }
 
   /**
@@ -344,14 +348,8 @@ export class ModelRegistry {
       options,
       async (current) => {
         if (current.production?.version === to) throw new InvalidTransitionError(`${key} v${to} is already production`);
-        const target = await this.liveVersion(key, to);
-        const production: ProductionAlias = {
-          version: to,
-          artifactUri: target.artifactUri,
-          metadataUri: target.metadataUri,
-          sha256: target.sha256,
-          since: this.now().toISOString(),
-        };
+        // A rollback forgets what it replaced: rolling back twice must name its target.
+        const production = this.productionAlias(await this.liveVersion(key, to), undefined);
         return { production, canary: current.canary?.version === to ? undefined : current.canary };
       },
       head,

@@ -10,6 +10,15 @@ import type { LoadedModel } from '../inference/model-cache.js';
 import type { InferenceService } from '../inference/service.js';
 import { psi } from './psi.js';
 
+/** The figures of a config the check could not measure (no model, too few bars): nothing drifted. */
+const NO_DRIFT_FIGURES = {
+  featurePsi: {},
+  featurePsiMax: null,
+  featurePsiMedian: null,
+  worstFeature: null,
+  predictionPsi: null,
+  drifted: false,
+} as const;
 export interface ConfigDrift {
   key: string;
   modelVersion?: number;
@@ -84,15 +93,7 @@ export async function checkConfigDrift(
   samples: number,
 ): Promise<Omit<ConfigDrift, 'key'>> {
   const meta = servingMetadataSchema.parse(model.metadata);
-  const base = {
-    modelVersion: model.ref.version,
-    featurePsi: {},
-    featurePsiMax: null,
-    featurePsiMedian: null,
-    worstFeature: null,
-    predictionPsi: null,
-    drifted: false,
-  };
+  const base = { modelVersion: model.ref.version, ...NO_DRIFT_FIGURES };
   if (bars.length < model.adapter.minBars + 10) {
     return {
       ...base,
@@ -155,12 +156,7 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftReport> {
       key,
       status,
       samples: 0,
-      featurePsi: {},
-      featurePsiMax: null,
-      featurePsiMedian: null,
-      worstFeature: null,
-      predictionPsi: null,
-      drifted: false,
+      ...NO_DRIFT_FIGURES,
       ...(error ? { error } : {}),
     });
     for (const timeframe of config.universe.timeframes) {
