@@ -1,13 +1,16 @@
 import type { Timeframe } from '../../../core/config/index.js';
 import { seriesKey, type OnlineBarStore, type StoredBar } from '../../../core/online/index.js';
 
-export type WindowSource = Pick<OnlineBarStore, 'trailingBars' | 'depth'>;
+export type WindowSource = Pick<OnlineBarStore, 'trailingBars' | 'depth'> &
+  Partial<Pick<OnlineBarStore, 'changeToken'>>;
 
 interface Entry {
   bars: StoredBar[];
   /** When the read that produced `bars` started: every bar landed before then is in them. */
   readAt: number;
   lastUsedAt: number;
+  /** The series' change token read just before `bars`, where the source has tokens. */
+  token?: string;
 }
 
 export interface OnlineWindowCacheOptions {
@@ -31,6 +34,9 @@ export interface OnlineWindowCacheOptions {
  * on the store (a request that waits on a full window Query was the short form's p99 in the bench). The
  * refresh point is drawn between 0.5 and 0.9 TTL after the last read started, so series first read
  * together (a batch call) do not keep refreshing in the same instant.
+ *
+ * A refresh first reads the series' change token (one item); the window Query (`depth` items) runs only
+ * when the token moved, so keeping an unchanged series warm costs one small read per TTL.
  */
 export class OnlineWindowCache {
   private readonly entries = new Map<string, Entry>();
@@ -74,14 +80,18 @@ export class OnlineWindowCache {
   private read(key: string, symbol: string, timeframe: Timeframe, usedAt: number): Promise<StoredBar[]> {
     const readAt = this.now();
     let ok = false;
-    const bars = this.source
-      .trailingBars(symbol, timeframe)
-      .then((read) => {
+    const bars = this.fetch(key, symbol, timeframe)
+      .then(({ bars: read, token }) => {
         ok = true;
         const current = this.entries.get(key);
         // A slow read that a later one overtook must not put older bars back.
         if (!current || current.readAt <= readAt)
-          this.entries.set(key, { bars: read, readAt, lastUsedAt: Math.max(usedAt, current?.lastUsedAt ?? usedAt) });
+          this.entries.set(key, {
+            bars: read,
+            readAt,
+            lastUsedAt: Math.max(usedAt, current?.lastUsedAt ?? usedAt),
+            token,
+          });
         return read;
       })
       .finally(() => {
@@ -91,6 +101,21 @@ export class OnlineWindowCache {
       });
     this.inflight.set(key, { readAt, bars });
     return bars;
+  }
+
+  /** The series' window: the held one while the change token has not moved since it was read, else a fresh Query. */
+  private async fetch(
+    key: string,
+    symbol: string,
+    timeframe: Timeframe,
+  ): Promise<{ bars: StoredBar[]; token?: string }> {
+    const source = this.source;
+    if (!source.changeToken) return { bars: await source.trailingBars(symbol, timeframe) };
+    const held = this.entries.get(key);
+    // Token first, window second: a write landing between the two is read again next time, never missed.
+    const token = await source.changeToken(symbol, timeframe);
+    if (token !== undefined && held?.token === token) return { bars: held.bars, token };
+    return { bars: await source.trailingBars(symbol, timeframe), token };
   }
 
   private scheduleReadAhead(key: string, symbol: string, timeframe: Timeframe, from: number): void {

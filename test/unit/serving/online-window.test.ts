@@ -174,4 +174,37 @@ describe('warm window cache: read-ahead', () => {
     expect(source.reads).toEqual([0, 500, 1010]);
     expect((await cache.window('SPX', '1h')).at(-1)!.t).toBe(4);
   });
+
+  it('with change tokens, a refresh rereads the window only when the token moved', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const bars = [bar(1), bar(2), bar(3)];
+    const source = {
+      ...slowSource(bars, 10),
+      token: 'a' as string | undefined,
+      probes: 0,
+      async changeToken() {
+        source.probes += 1;
+        return source.token;
+      },
+    };
+    const cache = new OnlineWindowCache(source, 1000, () => Date.now(), { keepWarmMs: 60_000, random: () => 0.5 });
+    const first = cache.window('SPX', '1h');
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    expect([source.probes, source.reads.length]).toEqual([1, 1]);
+    // Unchanged token: four read-aheads (at 700, 1400, 2100, 2800), no window Query.
+    await vi.advanceTimersByTimeAsync(3000 - Date.now());
+    expect([source.probes, source.reads.length]).toEqual([5, 1]);
+    expect((await cache.window('SPX', '1h')).at(-1)!.t).toBe(3);
+    // A new bar and a new token: the next refresh (3500) reads the window.
+    bars.push(bar(4));
+    source.token = 'b';
+    await vi.advanceTimersByTimeAsync(3600 - Date.now());
+    expect([source.probes, source.reads.length]).toEqual([6, 2]);
+    expect((await cache.window('SPX', '1h')).at(-1)!.t).toBe(4);
+    // No token (a store no update has written one to): every refresh reads the window.
+    source.token = undefined;
+    await vi.advanceTimersByTimeAsync(5000 - Date.now());
+    expect([source.probes, source.reads.length]).toEqual([8, 4]);
+  });
 });
