@@ -1,6 +1,8 @@
 // The short request form under the same steady 500 req/s as the bars form: a served window read from a
 // real DynamoDB table (moto) through the warm window cache, in a server process bundled as the Lambda is.
-// Rounds alternate between the two forms on the same server, so both see the same machine load.
+// Rounds alternate between the two forms and GET /health (the HTTP server and event loop alone) on the same
+// server, so all three see the same machine load. The short form's entry is ~20 s old when its round starts:
+// without the cache's read-ahead its first requests wait on a window read.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
