@@ -105,7 +105,9 @@ export async function measureOnlineHttp(
     onlineP50.push(o.p50Ms);
     clean &&= o.failed === 0 && o.ok === o.requests;
     log(
-      `http @500/s round ${r + 1}: bars form p99 ${b.p99Ms.toFixed(2)} ms, short form p99 ${o.p99Ms.toFixed(2)} ms (p50 ${o.p50Ms.toFixed(2)}, ${o.failed} failed), GET /health p99 ${h.p99Ms.toFixed(2)} ms`,
+      `http @500/s round ${r + 1}: bars form p99 ${b.p99Ms.toFixed(2)} ms, ` +
+        `short form p99 ${o.p99Ms.toFixed(2)} ms (p50 ${o.p50Ms.toFixed(2)}, ${o.failed} failed), ` +
+        `GET /health p99 ${h.p99Ms.toFixed(2)} ms`,
     );
   }
   const round = (v: number) => Number(v.toFixed(4));
@@ -149,9 +151,8 @@ async function main(): Promise<void> {
       });
       const figures = await measureOnlineHttp(`${url}/v1/predict`, body, seconds, log);
       const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
-      process.stdout.write(
-        `${JSON.stringify({ ...figures, machine: `${os.cpus().length} cores; load average ${load(loadBefore)} before, ${load(os.loadavg())} after` }, null, 2)}\n`,
-      );
+      const machine = `${os.cpus().length} cores; load average ${load(loadBefore)} before, ${load(os.loadavg())} after`;
+      process.stdout.write(`${JSON.stringify({ ...figures, machine }, null, 2)}\n`);
     } finally {
       server?.kill('SIGTERM');
       await store.stop();

@@ -8,8 +8,8 @@ import { OnlineBarStore, onlineStoreTableDefinition } from '../../../core/online
 import { OnlineWindowCache } from '../../../lambdas/serving/inference/online-window.js';
 import { loadSp500Daily } from '../../../local/replay/vega.js';
 
-// The warm window cache with read-ahead and change tokens against the real store on moto: the staleness bound it documents
-// (a bar landed more than two TTLs before a request is in the answer) holds whatever the store's latency,
+// The warm window cache with read-ahead and change tokens against the real store on moto: the staleness bound it
+// documents (a bar landed more than two TTLs before a request is in the answer) holds whatever the store's latency,
 // since a request whose entry is older waits for a read that started after that bar landed.
 const DEPTH = 20;
 const TTL_MS = 250;
@@ -45,7 +45,7 @@ describe('warm window cache on the real store', () => {
     await store.update(Array.from({ length: DEPTH }, (_, i) => bar(i)));
   });
 
-  it('every answer holds each bar landed more than two TTLs before its request, while read-ahead keeps it warm', async () => {
+  it('every answer holds each bar landed over 2 TTLs before its request, while read-ahead keeps it warm', async () => {
     // The store, counting its change-token reads and its window Queries.
     const counted = {
       depth: store.depth,

@@ -99,7 +99,7 @@ describe('warm window cache: read-ahead', () => {
     return done;
   }
 
-  it('keeps a hot series fresh so no request waits, sees a new bar within two TTLs, and stops when unused', async () => {
+  it('keeps a hot series fresh so no request waits, sees a new bar within 2 TTLs, and stops when unused', async () => {
     vi.useFakeTimers({ now: 0 });
     const bars = [bar(1), bar(2), bar(3)];
     const source = slowSource(bars, 300);
