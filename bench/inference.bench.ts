@@ -58,7 +58,7 @@ async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<number[
 }
 
 /** A model artifact on disk (file:// URIs, as the local sandbox registers them) plus a static registry answer. */
-async function prepareArtifacts(dir: string) {
+export async function prepareArtifacts(dir: string) {
   const bars = makeBars(800, 42);
   const model = await buildRealModel({
     symbol: 'AAPL',
@@ -103,7 +103,7 @@ function proxyEvent(body: string, i: number): APIGatewayProxyEvent {
  * with esbuild the way the Lambda construct bundles (ESM, minified, onnxruntime-node external), so the
  * cold start counts module evaluation as deployed rather than tsx's on-the-fly transpiling.
  */
-function childSource(mode: 'cold' | 'serve', aliasesJson: string, body: string): string {
+export function childSource(mode: 'cold' | 'serve', aliasesJson: string, body: string): string {
   const imp = (p: string) => JSON.stringify(join(root, p));
   return `
 const t0 = performance.now();
@@ -139,7 +139,7 @@ if (${JSON.stringify(mode)} === 'cold') {
 `;
 }
 
-async function bundleChild(dir: string, name: string, source: string): Promise<string> {
+export async function bundleChild(dir: string, name: string, source: string): Promise<string> {
   const entry = join(dir, `${name}.entry.ts`);
   const outfile = join(dir, `${name}.mjs`);
   writeFileSync(entry, source);
@@ -160,7 +160,10 @@ async function bundleChild(dir: string, name: string, source: string): Promise<s
   return outfile;
 }
 
-function runChild(file: string, onLine: (line: string, child: ReturnType<typeof spawn>) => boolean): Promise<void> {
+export function runChild(
+  file: string,
+  onLine: (line: string, child: ReturnType<typeof spawn>) => boolean,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let buffer = '';

@@ -20,6 +20,8 @@ export interface PacedResult {
 
 export interface PacedOptions {
   url: string;
+  /** POST unless GET (a GET sends no body). */
+  method?: 'GET' | 'POST';
   body: string;
   headers?: Record<string, string>;
   ratePerSecond: number;
@@ -31,7 +33,8 @@ export interface PacedOptions {
 export async function pacedHttp(options: PacedOptions): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32 });
   const target = new URL(options.url);
-  const payload = Buffer.from(options.body);
+  const method = options.method ?? 'POST';
+  const payload = Buffer.from(method === 'GET' ? '' : options.body);
   const total = Math.round(options.ratePerSecond * options.durationSeconds);
   const intervalNs = 1e9 / options.ratePerSecond;
   const latencies: number[] = [];
@@ -49,9 +52,12 @@ export async function pacedHttp(options: PacedOptions): Promise<PacedResult> {
           host: target.hostname,
           port: target.port,
           path: target.pathname,
-          method: 'POST',
+          method,
           agent,
-          headers: { 'content-type': 'application/json', 'content-length': payload.length, ...options.headers },
+          headers:
+            method === 'GET'
+              ? { ...options.headers }
+              : { 'content-type': 'application/json', 'content-length': payload.length, ...options.headers },
         },
         (res) => {
           res.resume();

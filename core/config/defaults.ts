@@ -220,6 +220,8 @@ export const defaultConfig: SignalForgeConfig = {
     // Covers a long weekend plus a holiday for intraday and daily bars, and a missed week for weekly ones.
     staleAfterSeconds: { '1h': 4 * 86_400, '4h': 4 * 86_400, '1d': 5 * 86_400, '1w': 15 * 86_400 },
     cacheTtlMs: 1000,
+    // A minute of one strongly consistent window read per TTL (171 small items: a few RCU) per series asked for.
+    keepWarmMs: 60_000,
     ttlWindowMultiple: 8,
   },
   pricing: {

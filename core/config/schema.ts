@@ -297,6 +297,11 @@ export const configSchema = z
       /** How long a warm handler reuses a window it read before reading the store again. */
       cacheTtlMs: z.number().int().min(0),
       /**
+       * How long after a series' last request a warm handler keeps rereading it ahead of the TTL, so that a
+       * hot series never waits on the store; 0 reads only when asked.
+       */
+      keepWarmMs: z.number().int().min(0),
+      /**
        * Items expire (DynamoDB TTL) this many bar lengths after their bar time, plus the staleness limit: long
        * enough that no bar of a fresh window can expire even across market closures (171 hourly bars span
        * about 37 calendar days, 171 x 1h x 8 is 57).

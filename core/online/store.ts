@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from '../aws/clients.js';
 import { TIMEFRAME_MS, type SignalForgeConfig, type Timeframe } from '../config/index.js';
 import type { MarketBarEvent, SignalEvent } from '../events/index.js';
 import { mapLimit } from '../lake/index.js';
-import { ONLINE_STORE_KEYS, seriesKey } from './table.js';
+import { ONLINE_STORE_KEYS, seriesHeadKey, seriesKey } from './table.js';
 
 /** One stored bar, in the API's bar shape (t = open time, epoch ms). */
 export interface StoredBar {
@@ -116,10 +117,12 @@ export class OnlineBarStore {
       }
     });
 
+    const changed = new Map<string, MarketBarEvent>();
     await mapLimit(puts, this.writeConcurrency, async (c) => {
       try {
         await this.doc.send(new PutCommand(this.putInput(c)));
         stats.written += 1;
+        changed.set(seriesKey(c.event.symbol, c.event.timeframe), c.event);
       } catch (err) {
         if (
           err instanceof ConditionalCheckFailedException ||
@@ -129,7 +132,33 @@ export class OnlineBarStore {
         else throw err;
       }
     });
+    // After the bars, never before: a reader that sees the new token reads a window that holds them.
+    await mapLimit([...changed.values()], this.writeConcurrency, async (e) => {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [PK]: seriesHeadKey(e.symbol, e.timeframe), [SK]: 0, token: randomUUID() },
+        }),
+      );
+    });
     return stats;
+  }
+
+  /**
+   * The series' change token: a new value after every update that wrote bars of it (strongly consistent).
+   * Undefined where no update has written one yet.
+   */
+  async changeToken(symbol: string, timeframe: Timeframe): Promise<string | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: seriesHeadKey(symbol, timeframe), [SK]: 0 },
+        ProjectionExpression: '#token',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item?.token as string | undefined;
   }
 
   /** The newest `count` bars of a series (at most `depth`), oldest first. Fewer when the store has fewer. */

@@ -23,6 +23,15 @@ export function onlineStoreTableDefinition(tableName: string): CreateTableComman
   };
 }
 
+/**
+ * The partition of a series' change token (`SPX#1d#head`, one item at sort key 0): the update rewrites it with
+ * a fresh token after each batch that wrote bars of the series, so a reader can tell with one GetItem whether
+ * its copy of the window is still current. Tickers hold no `#`, so no series' bars share this partition.
+ */
+export function seriesHeadKey(symbol: string, timeframe: string): string {
+  return `${seriesKey(symbol, timeframe)}#head`;
+}
+
 /** `SPX#1d`: the same string as a model config key. */
 export function seriesKey(symbol: string, timeframe: string): string {
   return `${symbol}#${timeframe}`;

@@ -260,7 +260,9 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
 
   const predictOnline = createOnlinePredictor({
     config,
-    windows: deps.onlineStore ? new OnlineWindowCache(deps.onlineStore, config.online.cacheTtlMs, now) : undefined,
+    windows: deps.onlineStore
+      ? new OnlineWindowCache(deps.onlineStore, config.online.cacheTtlMs, now, { keepWarmMs: config.online.keepWarmMs })
+      : undefined,
     predict,
     now,
   });
