@@ -16,7 +16,7 @@ const LINE_WIDTH = (
  * Lines over the limit after `biome format --write`: long string literals and comments, which the formatter leaves
  * alone. A ratchet: the number may only go down (wrap them by hand, then lower it), never up.
  */
-const OVER_LIMIT_BUDGET = 395;
+const OVER_LIMIT_BUDGET = 394;
 
 function sourceFiles(): string[] {
   const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts', '*.mjs'], {
