@@ -1,9 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { loadConfig, modelConfigKeys } from '../../core/config/index.js';
+import { loadConfig, modelConfigKeys, requiredEnv } from '../../core/config/index.js';
+import { createLogger, observed, traced } from '../../core/observability/index.js';
 import type { LiveQuality } from '../../core/live/index.js';
 import { LiveQualityStore, registryFromEnv } from '../../core/registry/index.js';
 import { startRetrain } from '../training/start-retrain.js';
@@ -12,7 +12,7 @@ import { checkDegradation, checkNewData } from './live/triggers.js';
 import { runOutcomeJoin } from './outcomes/join-task.js';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-live-loop';
-const logger = new Logger({ serviceName });
+const logger = createLogger(serviceName);
 const metrics = new Metrics({ namespace: 'SignalForge', serviceName });
 
 /** Names the dashboard's live widgets read (lib/monitoring). */
@@ -33,20 +33,14 @@ export function emitLiveQuality(q: LiveQuality, sink: Metrics = metrics): void {
   single.addMetric(LIVE_METRICS.samples, MetricUnit.Count, q.samples);
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
 /**
  * EventBridge Scheduler (hourly): joins logged predictions with realised bars, publishes live metrics,
  * then runs the `degradation` and `new-data` triggers through the same retrain entry as schedule and drift.
  */
-export const handler = async () => {
+export const handler = observed({ logger }, async () => {
   const config = loadConfig();
-  const s3 = new S3Client(awsClientConfig());
-  const lakeBucket = required('LAKE_BUCKET');
+  const s3 = traced(new S3Client(awsClientConfig()));
+  const lakeBucket = requiredEnv('LAKE_BUCKET');
   const registry = registryFromEnv();
   const keys = modelConfigKeys(config).map((k) => k.key);
   const joins = await runOutcomeJoin(
@@ -59,8 +53,8 @@ export const handler = async () => {
     },
     keys,
   );
-  const sfn = new SFNClient(awsClientConfig());
-  const stateMachineArn = required('RETRAIN_STATE_MACHINE_ARN');
+  const sfn = traced(new SFNClient(awsClientConfig()));
+  const stateMachineArn = requiredEnv('RETRAIN_STATE_MACHINE_ARN');
   const triggerDeps = {
     config,
     s3,
@@ -88,4 +82,4 @@ export const handler = async () => {
     newData,
   });
   return { joins: joins.map(({ quality: _q, ...rest }) => rest), degradation, newData };
-};
+});
