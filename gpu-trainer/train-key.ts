@@ -1,6 +1,6 @@
 import type { SignalForgeConfig, Timeframe } from '../core/config/index.js';
 import type { FeatureSpec } from '../core/features/index.js';
-import { checkpointKey, type ArtifactStore, type Hyperparameters } from '../core/artifacts/index.js';
+import { checkpointKey, type ArtifactStore } from '../core/artifacts/index.js';
 import type { BackendName } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { buildDataset, datasetConfig, DatasetError } from './dataset.js';

@@ -1,4 +1,4 @@
-import { Rng } from '../rng.js';
+import type { Rng } from '../rng.js';
 import { transformerLayout } from './transformer.js';
 
 export type ModelKind = 'lstm' | 'gru' | 'dense' | 'transformer';

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readJson, runRecordSchema, S3Store } from '../../core/artifacts/index.js';
+import { readJson, S3Store } from '../../core/artifacts/index.js';
 import { gateDecisionSchema, type GateDecision } from '../../core/evaluation/index.js';
 import { runDocKey } from '../../lambdas/training/tasks/run-docs.js';
 import { awsClientConfig } from '../../core/aws/clients.js';

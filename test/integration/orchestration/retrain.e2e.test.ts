@@ -4,12 +4,7 @@ import { awsClientConfig } from '../../../core/aws/clients.js';
 import { SERVING_METRICS } from '../../../core/registry/index.js';
 import { readRunDoc } from '../../../lambdas/training/tasks/run-docs.js';
 import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { metadataKey, modelKey, S3Store, writeJson } from '../../../core/artifacts/index.js';
-import type { Timeframe } from '../../../core/config/index.js';
 import type { GateDecision } from '../../../core/evaluation/index.js';
-import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
-import { buildRealModel } from '../serving/real-model.js';
-import { FAKE_EVALUATION_BARS } from './support/fake-trainer.js';
 import { createRetrainWorld, testConfig, TEST_SYMBOLS, type RetrainWorld } from './support/retrain-world.js';
 import { seedProduction } from './support/seed-production.js';
 
