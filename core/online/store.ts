@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@a
 import { awsClientConfig } from '../aws/clients.js';
 import { TIMEFRAME_MS, type SignalForgeConfig, type Timeframe } from '../config/index.js';
 import type { MarketBarEvent, SignalEvent } from '../events/index.js';
-import { mapLimit } from '../lake/index.js';
+import { isNewerCopy, mapLimit } from '../lake/index.js';
 import { ONLINE_STORE_KEYS, seriesHeadKey, seriesKey } from './table.js';
 
 /** One stored bar, in the API's bar shape (t = open time, epoch ms). */
@@ -37,18 +37,6 @@ export interface OnlineBarStoreOptions {
 }
 
 const { partitionKey: PK, sortKey: SK, timeToLive: TTL } = ONLINE_STORE_KEYS;
-
-/**
- * Which of two copies of the same bar (series and open time) counts: the later ingest, and on a tie the
- * larger event id. Lake readers resolve duplicates the same way (lambdas/serving/batch/recent-bars.ts keeps
- * the latest ingest), so the store and the lake agree on what "the bar" is.
- */
-export function isNewerCopy(
-  a: { ingestMs: number; eventId: string },
-  b: { ingestMs: number; eventId: string },
-): boolean {
-  return a.ingestMs > b.ingestMs || (a.ingestMs === b.ingestMs && a.eventId > b.eventId);
-}
 
 interface Candidate {
   event: MarketBarEvent;

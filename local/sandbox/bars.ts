@@ -1,8 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Bar } from '../../core/api/index.js';
 import type { SignalForgeConfig } from '../../core/config/index.js';
-import type { MarketBarEvent } from '../../core/events/index.js';
-import { readLiveLakeEvents } from '../../core/lake/index.js';
+import { readLiveLakeEvents, seriesBars } from '../../core/lake/index.js';
 
 export interface SeriesBars {
   key: string;
@@ -25,9 +24,7 @@ export async function latestBarsFromLake(
 ): Promise<SeriesBars | undefined> {
   const [symbol, timeframe] = key.split('#') as [string, string];
   const events = await readLiveLakeEvents(s3, lakeBucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
-  const byTime = new Map<string, MarketBarEvent>();
-  for (const e of events) if (e.type === 'market-bar' && e.timeframe === timeframe) byTime.set(e.eventTime, e);
-  const series = [...byTime.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime)).slice(-count);
+  const series = seriesBars(events, symbol, timeframe).slice(-count);
   if (series.length === 0) return undefined;
   return {
     key,

@@ -1,8 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
-import type { MarketBarEvent } from '../../../core/events/index.js';
-import { getObjectBytes, listKeys, mapLimit, putObjectBytes, readLiveLakeEvents } from '../../../core/lake/index.js';
-import { isNewerCopy } from '../../../core/online/index.js';
+import {
+  getObjectBytes,
+  listKeys,
+  mapLimit,
+  putObjectBytes,
+  readLiveLakeEvents,
+  seriesBars,
+} from '../../../core/lake/index.js';
 import {
   dedupePredictions,
   outcomesObjectKey,
@@ -37,11 +42,7 @@ export async function readPredictions(
   return { records: dedupePredictions(all), invalid };
 }
 
-/**
- * A config's bars in the lake (time and close), one per bar time. Batch objects hold every symbol of a partition, so
- * rows are filtered by symbol; of two copies of one bar the later ingest wins, as in every other lake reader
- * (core/online isNewerCopy).
- */
+/** A config's bars in the lake (time and close), one per bar time (core/lake seriesBars: later ingest wins). */
 export async function readClosedBars(
   s3: S3Client,
   bucket: string,
@@ -50,16 +51,7 @@ export async function readClosedBars(
 ): Promise<ClosedBar[]> {
   const [symbol, timeframe] = key.split('#') as [string, string];
   const events = await readLiveLakeEvents(s3, bucket, config.ingest.lakePrefix, { topic: 'market-data', symbol });
-  const byTime = new Map<number, MarketBarEvent>();
-  for (const e of events) {
-    if (e.type !== 'market-bar' || e.symbol !== symbol || e.timeframe !== timeframe) continue;
-    const t = Date.parse(e.eventTime);
-    const held = byTime.get(t);
-    const candidate = { ingestMs: Date.parse(e.ingestTime), eventId: e.eventId };
-    if (!held || isNewerCopy(candidate, { ingestMs: Date.parse(held.ingestTime), eventId: held.eventId }))
-      byTime.set(t, e);
-  }
-  return [...byTime].map(([t, e]) => ({ t, c: e.c })).sort((a, b) => a.t - b.t);
+  return seriesBars(events, symbol, timeframe).map((e) => ({ t: Date.parse(e.eventTime), c: e.c }));
 }
 
 /** Writes a version's outcomes only when they changed, so a re-run over the same data writes nothing. */
