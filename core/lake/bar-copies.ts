@@ -11,7 +11,8 @@ export function isNewerCopy(
   return a.ingestMs > b.ingestMs || (a.ingestMs === b.ingestMs && a.eventId > b.eventId);
 }
 
-const copyOf = (e: MarketBarEvent) => ({ ingestMs: Date.parse(e.ingestTime), eventId: e.eventId });
+/** A landed bar as isNewerCopy compares it. */
+export const barCopy = (e: MarketBarEvent) => ({ ingestMs: Date.parse(e.ingestTime), eventId: e.eventId });
 
 /** The bars of one series among lake events, one per bar time (isNewerCopy decides), oldest first. */
 export function seriesBars(events: readonly SignalEvent[], symbol: string, timeframe: string): MarketBarEvent[] {
@@ -20,7 +21,7 @@ export function seriesBars(events: readonly SignalEvent[], symbol: string, timef
     if (e.type !== 'market-bar' || e.symbol !== symbol || e.timeframe !== timeframe) continue;
     const t = Date.parse(e.eventTime);
     const held = byTime.get(t);
-    if (!held || isNewerCopy(copyOf(e), copyOf(held))) byTime.set(t, e);
+    if (!held || isNewerCopy(barCopy(e), barCopy(held))) byTime.set(t, e);
   }
   return [...byTime].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
 }

@@ -2,7 +2,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Bar } from '../../../core/api/index.js';
 import type { Timeframe } from '../../../core/config/index.js';
 import type { MarketBarEvent } from '../../../core/events/index.js';
-import { listLakeObjects, readLakeEvents, type LakeObjectInfo } from '../../../core/lake/index.js';
+import {
+  barCopy,
+  isNewerCopy,
+  listLakeObjects,
+  readLakeEvents,
+  type LakeObjectInfo,
+} from '../../../core/lake/index.js';
 
 export interface RecentBarsOptions {
   s3: S3Client;
@@ -42,7 +48,7 @@ export async function readRecentBars(options: RecentBarsOptions): Promise<Map<Ti
       const series = latest.get(e.timeframe);
       if (!series) continue;
       const seen = series.get(e.eventTime);
-      if (!seen || seen.ingestTime < e.ingestTime) series.set(e.eventTime, e);
+      if (!seen || isNewerCopy(barCopy(e), barCopy(seen))) series.set(e.eventTime, e);
     }
   }
 
