@@ -145,6 +145,8 @@ export async function evaluateAndExport(args: {
   trials: TrialResult[];
   /** Set when the ensemble won: model.onnx averages these members' refits. */
   ensemble?: TrainConfigResult['ensemble'];
+  /** The same model without sentiment, when the config had sentiment columns. */
+  sentimentAblation?: ModelMetadata['sentimentAblation'];
   manifestId: string;
   evaluation: EvaluationSettings;
   /** The series' raw bars and sentiment (the re-scoring window is cut from them). */
@@ -158,6 +160,13 @@ export async function evaluateAndExport(args: {
   const { costBps } = args.evaluation;
   const members = args.ensemble?.members ?? [best];
   const valIdx = rangesToIndices(ds.final.validation);
+  // The group may hold another dataset (the sentiment ablation's): predict on this one.
+  await args.group.setData({
+    features: ds.features,
+    width: ds.width,
+    windowSize: ds.windowSize,
+    targetsStd: ds.targetsStd,
+  });
   // The production candidate's early-stopping-slice predictions: the mean of the members' (one member: the winner).
   const valStd = new Float64Array(valIdx.length);
   for (const m of members) {
@@ -275,6 +284,7 @@ export async function evaluateAndExport(args: {
       : {}),
     metrics: { validation, test },
     evaluation,
+    ...(args.sentimentAblation ? { sentimentAblation: args.sentimentAblation } : {}),
     lossCurves: best.curves,
     equityCurves: {
       model: downsample(

@@ -90,6 +90,8 @@ export interface TrainConfigOptions {
   budgetSteps?: number;
   /** Average the top this many members as one more candidate (< 2: no ensemble). */
   ensembleSize?: number;
+  /** false: score the trials walk-forward and stop, without a production refit (scoreTrials). */
+  refit?: boolean;
   patience: number;
   checkpointEvery: number;
   clipNorm: number;
@@ -345,7 +347,7 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
     ensembleOf: candidate.members,
   };
   const ensembleWins = ensembleRow !== undefined && ensembleRow.oosMse < single.oosMse;
-  cp.refit ??= ensembleWins ? candidate!.members : [cp.done.indexOf(single)];
+  cp.refit ??= opts.refit === false ? [] : ensembleWins ? candidate!.members : [cp.done.indexOf(single)];
   await useView(-1, ds);
   while (cp.finals.length < cp.refit.length) {
     const trialIndex = cp.refit[cp.finals.length]!;
@@ -369,4 +371,15 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
     steps: cp.step,
     ...(ensembleWins ? { ensemble: { members: cp.finals, candidate: candidate! } } : {}),
   };
+}
+
+/**
+ * Walk-forward scores of a fixed list of trials, without the production refit: a comparison's other arm (the
+ * sentiment ablation). Checkpointed and resumable like trainConfig.
+ */
+export async function scoreTrials(
+  opts: Omit<TrainConfigOptions, 'plan' | 'ensembleSize' | 'refit'> & { trials: Hyperparameters[] },
+): Promise<TrialResult[]> {
+  const { trials } = await trainConfig({ ...opts, ensembleSize: 0, refit: false });
+  return trials;
 }

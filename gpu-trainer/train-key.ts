@@ -12,6 +12,7 @@ import type { RunRecordWriter } from './run-record.js';
 import type { StopControl } from './stop-control.js';
 import { configHash } from '../core/lineage/index.js';
 import type { configSearch } from './search/plan.js';
+import { ablationSummary, sentimentAblation } from './sentiment-ablation.js';
 import { InterruptedError, trainConfig, type ConfigCheckpoint } from './train-config.js';
 
 export interface TrainingStats {
@@ -128,6 +129,15 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
         log.progress(record.results.length, ctx.keysTotal, { key, step: s.step, loss: s.loss });
       },
     });
+    const ablation = series.sentiment?.length
+      ? await sentimentAblation(ctx, group, {
+          key,
+          bars,
+          dataset,
+          datasetWindow: planned.datasetWindow,
+          trials: results,
+        })
+      : undefined;
     ctx.stats.trainMs += performance.now() - trainStarted;
     const exported = await evaluateAndExport({
       store: ctx.store,
@@ -142,6 +152,7 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
       winner,
       trials: results,
       ...(ensemble ? { ensemble } : {}),
+      ...(ablation ? { sentimentAblation: ablation } : {}),
       manifestId: ctx.data.manifestId,
       evaluation: {
         costBps: ev.costBps,
@@ -162,6 +173,7 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
       sha256: exported.sha256,
       metrics: exported.metrics,
       replicas: group.size,
+      ...(ablation ? { sentimentAblation: ablationSummary(ablation) } : {}),
     });
     record.configsDone = record.results.length;
     delete record.progress![key];
@@ -176,6 +188,12 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
       naive: exported.metrics.naive,
       dmPValue: wf.dieboldMariano.pValue,
       deflatedSharpe: wf.deflatedSharpe.probability,
+      ...(ablation
+        ? {
+            withoutSentimentMse: ablation.withoutSentimentMse,
+            sentimentDmPValue: ablation.dieboldMariano.pValue,
+          }
+        : {}),
     });
   } catch (err) {
     if (err instanceof InterruptedError || !group.alive()) throw err;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MODEL_KINDS, TIMEFRAMES } from '../config/index.js';
 import { featureSpecSchema, normalisationSchema } from '../features/index.js';
-import { configMetricsSchema, evaluationMetricsSchema } from './run-record.js';
+import { configMetricsSchema, evaluationMetricsSchema, sentimentAblationSchema } from './run-record.js';
 
 const histogramSchema = z.object({
   /** Bin edges, ascending, length counts + 1; values outside fall in the first/last bin. */
@@ -160,6 +160,13 @@ export const modelMetadataSchema = z.object({
    */
   metrics: z.object({ validation: configMetricsSchema, test: configMetricsSchema }),
   evaluation: walkForwardEvaluationSchema,
+  /**
+   * Present when the config trained with sentiment features and the ablation ran (training.sentimentAblation): the
+   * ablated trial's sampled configuration and hyperparameters with the comparison.
+   */
+  sentimentAblation: sentimentAblationSchema
+    .extend({ sample: z.number().int().optional(), hyperparameters: hyperparametersSchema })
+    .optional(),
   lossCurves: z.object({ train: z.array(z.number()), validation: z.array(z.number()) }),
   /**
    * Pooled out-of-sample net equity of the sign strategy and of the baselines' (naive stays flat), at most 200 points

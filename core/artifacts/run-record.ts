@@ -40,6 +40,22 @@ export const configMetricsSchema = z.object({
 export type ConfigMetrics = z.infer<typeof configMetricsSchema>;
 
 /**
+ * The same model without sentiment: the search's best single trial (lowest pooled out-of-sample MSE) scored
+ * walk-forward again on the same folds and test samples with the sentiment columns left out. The with-sentiment
+ * arm was chosen among the search's trials on these test folds, so its MSE is the optimistic one: a difference in
+ * its favour must be significant, not just positive. Diebold-Mariano on the paired squared errors, sentiment as the
+ * model and no sentiment as the benchmark (one-sided: a small p says sentiment helps).
+ */
+export const sentimentAblationSchema = z.object({
+  /** Pooled out-of-sample test samples, the same for both arms. */
+  samples: z.number().int(),
+  withSentimentMse: z.number(),
+  withoutSentimentMse: z.number(),
+  dieboldMariano: z.object({ statistic: z.number(), pValue: z.number() }),
+});
+export type SentimentAblation = z.infer<typeof sentimentAblationSchema>;
+
+/**
  * `runs/<runId>/run.json`: written by the trainer at start, on every heartbeat and at the end; the
  * orchestrator reads heartbeatAt to tell a live trainer from a dead one.
  */
@@ -64,6 +80,8 @@ export const runRecordSchema = z.object({
       metrics: configMetricsSchema,
       /** Workers that trained it: more than one is a data-parallel group. Absent in records before it was kept. */
       replicas: z.number().int().min(1).optional(),
+      /** The same model without sentiment (metadata.json's sentimentAblation), when it ran. */
+      sentimentAblation: sentimentAblationSchema.optional(),
     }),
   ),
   /** Configs that failed (too little data, ...), with the reason; the run still succeeds for the rest. */

@@ -84,6 +84,7 @@ export const defaultConfig: SignalForgeConfig = {
     // Measured with bench/dp-threshold.ts (2 wasm workers on this 2-core machine): see docs/ARCHITECTURE.md.
     dataParallelMinFlopsPerSample: 3_000_000,
     sentimentWindowBars: 12,
+    sentimentAblation: true,
     configsPerShard: 25,
     maxAttempts: 3,
     heartbeatTimeoutSeconds: 600,

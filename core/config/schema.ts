@@ -140,6 +140,11 @@ export const configSchema = z
        * config whose symbol has text events in the dataset; 0 turns sentiment off.
        */
       sentimentWindowBars: z.number().int().min(0),
+      /**
+       * Score each sentiment config's best trial once more without the sentiment columns, on the same folds, so
+       * the run shows whether sentiment helped (one more walk-forward trial per such config).
+       */
+      sentimentAblation: z.boolean(),
       configsPerShard: z.number().int().min(1),
       maxAttempts: z.number().int().min(1).max(10),
       heartbeatTimeoutSeconds: z.number().int().min(30),

@@ -33,9 +33,10 @@ export function barTime(t: number | string): number {
 
 /**
  * Sentiment aggregated over the trailing `window` bars ending at each bar: mean score and log(1+count)
- * of points with time in (t[i-window], t[i]]. Two pointers, O(bars + points).
+ * of points with time in (t[i-window], t[i]]. Two pointers, O(bars + points). Exported for the sandbox's
+ * signal-sentiment scenario, which plants a return component driven by exactly this mean.
  */
-function sentimentColumns(
+export function sentimentColumns(
   times: Float64Array,
   points: readonly SentimentPoint[],
   window: number,

@@ -8,8 +8,11 @@ import {
   type NewsEvent,
   type SignalEvent,
   type SocialPostEvent,
+  sentimentText,
 } from '../../core/events/index.js';
+import type { SentimentPoint } from '../../core/features/index.js';
 import type { PlausibilityRule } from '../../core/quality/index.js';
+import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
 import { gaussian, pick, seededRandom, seedFor } from '../../core/random/index.js';
 import { calibrate, loadMonthlyCloses, loadSp500Daily, resampleWeekly, type DailyBar } from './vega.js';
 import { shapeBar } from './bar-shape.js';
@@ -36,8 +39,18 @@ export type ReplayItem = { kind: 'event'; event: SignalEvent } | { kind: 'poison
 export interface BarSeriesModel {
   /** Recorded as each bar's `source`, e.g. `scenario-noise`. */
   source: string;
-  /** `count` consecutive log returns of one series at bar length `dt` (in years), from its own seeded stream. */
-  logReturns(rand: () => number, count: number, dt: number): number[];
+  /**
+   * `count` consecutive log returns of one series at bar length `dt` (in years), from its own seeded stream;
+   * return i leads into the bar opening at `series.times[i]`. `series.sentiment` holds the lexicon scores of the
+   * symbol's replayed news and posts, for models whose returns respond to them.
+   */
+  logReturns(rand: () => number, count: number, dt: number, series?: SeriesContext): number[];
+}
+
+/** What a bar model may know of the series it generates: its bar open times and its symbol's scored text. */
+export interface SeriesContext {
+  times: readonly number[];
+  sentiment: readonly SentimentPoint[];
 }
 
 export interface ReplayOptions {
@@ -137,6 +150,7 @@ function* syntheticBars(
   seed: number,
   calibration: Map<string, ReturnType<typeof calibrate>>,
   model?: BarSeriesModel,
+  sentiment: readonly SentimentPoint[] = [],
 ): Generator<MarketBarEvent> {
   const rand = seededRandom(seedFor(seed, 'bars', symbol, timeframe));
   const cal = calibration.get(symbol);
@@ -147,7 +161,7 @@ function* syntheticBars(
   const gbm = () => (drift - (vol * vol) / 2) * dt + vol * Math.sqrt(dt) * gaussian(rand);
   // The model draws from its own stream, so the bars' shape (wicks, volume) does not shift its returns.
   const returns = model
-    ? model.logReturns(seededRandom(seedFor(seed, 'returns', symbol, timeframe)), count, dt)
+    ? model.logReturns(seededRandom(seedFor(seed, 'returns', symbol, timeframe)), count, dt, { times, sentiment })
     : undefined;
   const total = returns ? returns.reduce((a, r) => a + r, 0) : drift * dt * count;
   // Walk backwards from the calibrated last price so each series ends near today's real level.
@@ -206,11 +220,22 @@ const SOCIAL = [
 ];
 const FORMS = ['10-K', '10-Q', '8-K', '4', 'S-3'];
 
-function textEventTime(rand: () => number): string {
-  return new Date(ANCHOR - Math.floor(rand() * 365 * DAY)).toISOString();
+/**
+ * A text event's time inside one bar interval (t[k-1], t[k]] of one of its symbol's series, the series taken in
+ * rotation so each timeframe's sentiment window sees its share. Features count the item at bar k, whose open is the
+ * first bar time at or after it, never earlier. A symbol with no replayed series gets a time in the year before
+ * ANCHOR.
+ */
+function textEventTime(rand: () => number, grids: readonly (readonly number[])[], i: number): string {
+  const usable = grids.filter((g) => g.length >= 2);
+  if (usable.length === 0) return new Date(ANCHOR - Math.floor(rand() * 365 * DAY)).toISOString();
+  const grid = usable[i % usable.length]!;
+  const k = 1 + Math.floor(rand() * (grid.length - 1));
+  const gap = grid[k]! - grid[k - 1]!;
+  return new Date(grid[k - 1]! + 1 + Math.floor(rand() * gap)).toISOString();
 }
 
-function news(symbol: string, i: number, rand: () => number): NewsEvent {
+function news(symbol: string, i: number, rand: () => number, eventTime: string): NewsEvent {
   const tone = rand();
   const phrase = tone < 0.4 ? pick(rand, POSITIVE) : tone < 0.8 ? pick(rand, NEGATIVE) : pick(rand, NEUTRAL);
   return {
@@ -218,7 +243,7 @@ function news(symbol: string, i: number, rand: () => number): NewsEvent {
     type: 'news',
     schemaVersion: SCHEMA_VERSION,
     symbol,
-    eventTime: textEventTime(rand),
+    eventTime,
     ingestTime: UNSENT,
     source: 'synthetic-news',
     synthetic: true,
@@ -228,13 +253,13 @@ function news(symbol: string, i: number, rand: () => number): NewsEvent {
   };
 }
 
-function social(symbol: string, i: number, rand: () => number): SocialPostEvent {
+function social(symbol: string, i: number, rand: () => number, eventTime: string): SocialPostEvent {
   return {
     eventId: eventIdFor('synthetic-social', `${symbol}|${i}`),
     type: 'social-post',
     schemaVersion: SCHEMA_VERSION,
     symbol,
-    eventTime: textEventTime(rand),
+    eventTime,
     ingestTime: UNSENT,
     source: 'synthetic-social',
     synthetic: true,
@@ -245,7 +270,7 @@ function social(symbol: string, i: number, rand: () => number): SocialPostEvent 
   };
 }
 
-function filing(symbol: string, i: number, rand: () => number, seed: number): FilingEvent {
+function filing(symbol: string, i: number, rand: () => number, seed: number, eventTime: string): FilingEvent {
   const cik = String(seedFor(seed, 'cik', symbol) % 2_000_000);
   const accession = `${cik.padStart(10, '0')}-20-${String(i).padStart(6, '0')}`;
   const formType = pick(rand, FORMS);
@@ -254,7 +279,7 @@ function filing(symbol: string, i: number, rand: () => number, seed: number): Fi
     type: 'filing',
     schemaVersion: SCHEMA_VERSION,
     symbol,
-    eventTime: textEventTime(rand),
+    eventTime,
     ingestTime: UNSENT,
     source: 'synthetic-filings',
     synthetic: true,
@@ -296,7 +321,10 @@ export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord
     default: {
       // A valid filing sent to the market-data topic.
       const rand = seededRandom(seedFor('poison', i));
-      const event = { ...filing(symbol, 1_000_000 + i, rand, 1), ingestTime: new Date(0).toISOString() };
+      const event = {
+        ...filing(symbol, 1_000_000 + i, rand, 1, textEventTime(rand, [], i)),
+        ingestTime: new Date(0).toISOString(),
+      };
       return {
         topic: 'market-data',
         key: symbol,
@@ -423,6 +451,51 @@ export function replayPlan(options: ReplayOptions): ReplayPlan {
   };
 }
 
+/** The replay's news, posts and filings in emission order (kinds in rotation), each timed inside a bar interval. */
+function replayTextEvents(
+  plan: ReplayPlan,
+  symbols: readonly string[],
+  grids: ReadonlyMap<string, number[][]>,
+  seed: number,
+): SignalEvent[] {
+  const rand = seededRandom(seedFor(seed, 'text'));
+  const counts = [plan.news, plan.social, plan.filings];
+  const total = plan.news + plan.social + plan.filings;
+  const made = [0, 0, 0];
+  const out: SignalEvent[] = [];
+  for (let slot = 0; out.length < total; slot++) {
+    const k = slot % 3;
+    if (made[k]! >= counts[k]!) continue;
+    const i = made[k]!++;
+    const symbol = symbols[i % symbols.length]!;
+    // The symbol's j-th event of this kind goes to its series in rotation.
+    const time = textEventTime(rand, grids.get(symbol) ?? [], Math.floor(i / symbols.length));
+    out.push(
+      k === 0
+        ? news(symbol, i, rand, time)
+        : k === 1
+          ? social(symbol, i, rand, time)
+          : filing(symbol, i, rand, seed, time),
+    );
+  }
+  return out;
+}
+
+/** Each symbol's news and posts as the sink scores them (the lexicon), oldest first. */
+function scoredTextBySymbol(events: readonly SignalEvent[]): Map<string, SentimentPoint[]> {
+  const scorer = new LexiconSentimentScorer();
+  const bySymbol = new Map<string, SentimentPoint[]>();
+  for (const event of events) {
+    const text = sentimentText(event);
+    if (text === undefined) continue;
+    const points = bySymbol.get(event.symbol) ?? [];
+    points.push({ t: Date.parse(event.eventTime), score: scorer.scoreText(text).score });
+    bySymbol.set(event.symbol, points);
+  }
+  for (const points of bySymbol.values()) points.sort((a, b) => a.t - b.t);
+  return bySymbol;
+}
+
 /**
  * Deterministic stream of replay events: the real S&P 500 (daily, and weekly resampled) for SPX, seeded
  * GBM bars for every other symbol/timeframe of the universe (drift and volatility calibrated from the real
@@ -459,28 +532,32 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
     .filter((k) => !realSeries.has(`${k.symbol}#${k.timeframe}`));
   const syntheticBarsTotal = plan.bars - realUsed.length;
   const calibration = new Map([...loadMonthlyCloses()].map(([s, closes]) => [s, calibrate(closes)]));
+  const base = Math.floor(syntheticBarsTotal / Math.max(1, syntheticSeries.length));
+  const extra = syntheticBarsTotal - base * syntheticSeries.length;
+  const planned = syntheticSeries
+    .map((series, n) => ({ ...series, count: base + (n < extra ? 1 : 0) }))
+    .filter((series) => series.count > 0);
+  // Every series' bar times, so text events can be placed inside bar intervals before any bar is generated.
+  const grids = new Map<string, number[][]>();
+  const addGrid = (symbol: string, times: number[]) => grids.set(symbol, [...(grids.get(symbol) ?? []), times]);
+  for (const key of realSeries) {
+    const [symbol, timeframe] = key.split('#');
+    addGrid(
+      symbol!,
+      realUsed.filter((b) => b.symbol === symbol && b.timeframe === timeframe).map((b) => Date.parse(b.eventTime)),
+    );
+  }
+  for (const series of planned) addGrid(series.symbol, timeGrid(series.timeframe, series.count));
 
-  // Interleave kinds so every topic sees traffic throughout the replay.
-  const textKinds = [
-    { count: plan.news, make: (sym: string, i: number, r: () => number) => news(sym, i, r) },
-    { count: plan.social, make: (sym: string, i: number, r: () => number) => social(sym, i, r) },
-    { count: plan.filings, make: (sym: string, i: number, r: () => number) => filing(sym, i, r, seed) },
-  ];
-  const textRand = seededRandom(seedFor(seed, 'text'));
-  const textIndex = [0, 0, 0];
-  const textTotal = plan.news + plan.social + plan.filings;
+  const textEvents = replayTextEvents(plan, symbols, grids, seed);
+  // Scored as the sink scores them, for bar models whose returns respond to the news (signal-sentiment).
+  const sentiment = options.barModel ? scoredTextBySymbol(textEvents) : new Map<string, SentimentPoint[]>();
   let textEmitted = 0;
   function* text(upTo: number): Generator<ReplayItem> {
-    while (textEmitted < upTo) {
-      const k = textEmitted % 3;
-      const kind = textKinds[k]!;
-      textEmitted += 1;
-      if (textIndex[k]! >= kind.count) continue;
-      const i = textIndex[k]!++;
-      yield* withPoison(kind.make(symbols[i % symbols.length]!, i, textRand));
-    }
+    while (textEmitted < Math.min(upTo, textEvents.length)) yield* withPoison(textEvents[textEmitted++]!);
   }
-  const textSlots = textTotal + 2 * Math.max(plan.news, plan.social, plan.filings);
+  // Interleave kinds so every topic sees traffic throughout the replay.
+  const textSlots = textEvents.length;
   let barsEmitted = 0;
   const afterBar = () => Math.floor((textSlots * barsEmitted) / Math.max(1, plan.bars));
 
@@ -489,12 +566,17 @@ export function* replayEvents(options: ReplayOptions): Generator<ReplayItem> {
     yield* withPoison(bar);
     yield* text(afterBar());
   }
-  const base = Math.floor(syntheticBarsTotal / Math.max(1, syntheticSeries.length));
-  const extra = syntheticBarsTotal - base * syntheticSeries.length;
-  for (const [n, series] of syntheticSeries.entries()) {
-    const count = base + (n < extra ? 1 : 0);
-    if (count === 0) continue;
-    for (const bar of syntheticBars(series.symbol, series.timeframe, count, seed, calibration, options.barModel)) {
+  for (const series of planned) {
+    const bars = syntheticBars(
+      series.symbol,
+      series.timeframe,
+      series.count,
+      seed,
+      calibration,
+      options.barModel,
+      sentiment.get(series.symbol),
+    );
+    for (const bar of bars) {
       barsEmitted += 1;
       yield* withPoison(bar);
       yield* text(afterBar());

@@ -13,11 +13,11 @@ export type MetadataForReport = Pick<
   ModelMetadata,
   'key' | 'hyperparameters' | 'lossCurves' | 'equityCurves' | 'metrics'
 > &
-  Partial<Pick<ModelMetadata, 'search' | 'ensemble'>>;
+  Partial<Pick<ModelMetadata, 'search' | 'ensemble' | 'sentimentAblation'>>;
 
 type SearchRow = ModelMetadata['search'][number];
 
-function trialLabel(t: SearchRow): string {
+function trialLabel(t: Pick<SearchRow, 'ensembleOf' | 'hyperparameters'>): string {
   if (t.ensembleOf) return `ensemble of ${t.ensembleOf.length}`;
   const h = t.hyperparameters;
   return `${h.model} h${h.hiddenUnits}${h.layers ? ` L${h.layers}` : ''}${h.heads ? ` heads${h.heads}` : ''} w${h.windowSize} b${h.batchSize} lr ${h.learningRate.toPrecision(2)}`;
@@ -49,6 +49,17 @@ export function modelReportFromMetadata(meta: MetadataForReport): ModelReport {
       ? `ensemble of ${meta.ensemble.members.length} (${meta.ensemble.members.map((m) => m.hyperparameters.model).join('+')})`
       : meta.hyperparameters.model,
     leaderboard: leaderboardFromMetadata(meta),
+    ...(meta.sentimentAblation
+      ? {
+          sentimentAblation: {
+            label: trialLabel(meta.sentimentAblation),
+            samples: meta.sentimentAblation.samples,
+            withSentimentMse: meta.sentimentAblation.withSentimentMse,
+            withoutSentimentMse: meta.sentimentAblation.withoutSentimentMse,
+            pValue: meta.sentimentAblation.dieboldMariano.pValue,
+          },
+        }
+      : {}),
     trainLoss: meta.lossCurves.train,
     valLoss: meta.lossCurves.validation,
     equity: meta.equityCurves.model,

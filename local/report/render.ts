@@ -322,7 +322,22 @@ function modelCard(m: ModelReport): string {
 <div><span class="k">Val MSE</span><span class="v">${esc(formatNumber(s.valMse))}</span></div>
 <div><span class="k">Max DD</span><span class="v">${esc(formatPercent(s.maxDrawdown))}</span></div></div>
 <div class="chart-caption"><b>Loss</b><span><i class="swatch c-train"></i>train</span><span><i class="swatch c-val"></i>validation</span></div>${loss}
-<div class="chart-caption"><b>Equity</b><span><i class="swatch c-equity"></i>strategy</span><span><i class="swatch dashed c-baseline"></i>baseline</span></div>${equity}${leaderboard(m)}</article>`;
+<div class="chart-caption"><b>Equity</b><span><i class="swatch c-equity"></i>strategy</span><span><i class="swatch dashed c-baseline"></i>baseline</span></div>${equity}
+${sentimentAblation(m)}${leaderboard(m)}</article>`;
+}
+
+/** The same model without sentiment, on the same folds: did the news features earn their place? */
+function sentimentAblation(m: ModelReport): string {
+  const a = m.sentimentAblation;
+  if (!a) return '';
+  const change = a.withSentimentMse / a.withoutSentimentMse - 1;
+  const cls = change < 0 && a.pValue < 0.05 ? 'better' : 'worse';
+  const what = `${esc(a.label)}, ${a.samples} out-of-sample bars, same folds`;
+  const withMse = `<span class="${cls}">${esc(formatNumber(a.withSentimentMse))}</span>`;
+  const direction = `${esc(formatPercent(Math.abs(change)))} ${change <= 0 ? 'lower' : 'higher'}`;
+  return `<p class="ablation" data-ablation="${esc(m.key)}"><b>Sentiment ablation</b> (${what}): MSE ${withMse} with \
+sentiment vs ${esc(formatNumber(a.withoutSentimentMse))} without (${direction}), Diebold-Mariano p \
+${esc(formatNumber(a.pValue, 4))}.</p>`;
 }
 
 /** The config's search, best first: every successive-halving rung's walk-forward fit and the ensemble. */

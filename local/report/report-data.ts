@@ -57,6 +57,16 @@ export const modelReportSchema = z.object({
    * ensemble.
    */
   leaderboard: z.array(leaderboardRowSchema()).default([]),
+  /** The best single trial scored again without sentiment on the same folds (metadata.json's sentimentAblation). */
+  sentimentAblation: z
+    .object({
+      label: z.string(),
+      samples: z.number().int(),
+      withSentimentMse: z.number(),
+      withoutSentimentMse: z.number(),
+      pValue: z.number(),
+    })
+    .optional(),
 });
 
 function leaderboardRowSchema() {

@@ -46,7 +46,8 @@ export interface RunIngestInput {
   seed?: number;
   /** Generating model of every bar series (a scenario); today's data when absent. */
   barModel?: BarSeriesModel;
-  drainTimeoutMs?: number;
+  /** Give up when the sink's lag has not shrunk for this long (default 2 minutes). */
+  drainStallMs?: number;
   progress?: IngestProgress;
   /** Called with the running sink so the caller can stop it on an interrupt. */
   onSinkStarted?: (stop: () => Promise<void>) => void;
@@ -116,7 +117,7 @@ export async function runIngest(input: RunIngestInput): Promise<IngestFigures> {
     } finally {
       await producer.disconnect();
     }
-    await waitForDrain(admin, groupId, Object.values(resources.topics), input.drainTimeoutMs ?? 300_000);
+    await waitForDrain(admin, groupId, Object.values(resources.topics), input.drainStallMs ?? 120_000);
     const stats = sink.stats;
     await stopSink();
     return {

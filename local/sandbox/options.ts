@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { SCENARIOS, SCENARIO_ANNUAL_VOL, SIGNAL_AR1_COEFFICIENT, type ScenarioName } from './scenarios.js';
+import {
+  SCENARIOS,
+  SCENARIO_ANNUAL_VOL,
+  SENTIMENT_DRIFT_COEFFICIENT,
+  SIGNAL_AR1_COEFFICIENT,
+  type ScenarioName,
+} from './scenarios.js';
 
 /** What one sandbox run does; the CLI flags map onto it one to one, and the e2e test builds it directly. */
 export interface SandboxOptions {
@@ -75,6 +81,10 @@ Usage: npm start [-- flags]
                                  (${SCENARIO_ANNUAL_VOL * 100}% annual vol): nothing is predictable, so nothing may be promoted
                         signal   every series AR(1) log returns, r[t] = ${SIGNAL_AR1_COEFFICIENT} r[t-1] + noise
                                  (${SCENARIO_ANNUAL_VOL * 100}% annual vol): learnable, so the gate should promote
+                        signal-sentiment
+                                 noise plus a drift after news: r[t+1] = ${SENTIMENT_DRIFT_COEFFICIENT} x sigma x the
+                                 symbol's mean news/post sentiment over the trailing sentiment window; learnable only
+                                 with sentiment features (the summary's sentiment ablation shows it)
   --seed <n>          Seed of the generated data; the same seed replays the same data.  (default: ${DEFAULT_OPTIONS.seed})
   --approval <mode>   auto, or manual: each candidate the gate passes waits as pending-approval until
                       \`npm run registry -- approve|reject <KEY> <VERSION> --reason "..."\` (the sandbox

@@ -8,6 +8,7 @@ import { createProgressReporter, type ProgressReporter } from './progress.js';
 import type { SandboxResources } from './resources.js';
 import type { SandboxApi } from './serve.js';
 import type { ScenarioName } from './scenarios.js';
+import type { SentimentAblationSummary, TrainedConfigs } from './trained-configs.js';
 import {
   apiStage,
   barsFor,
@@ -49,6 +50,8 @@ export interface SandboxSummary {
   configs_trained: number;
   /** Configs of configs_trained that trained data-parallel (a group of more than one worker). */
   dp_configs: number;
+  /** Sentiment configs scored again without sentiment on the same folds, and how many did better with it. */
+  sentiment_ablation: SentimentAblationSummary;
   models_promoted: number;
   /** Candidates of this run that were not promoted: rejected by the gate, in review, or rolled back. */
   models_rejected: number;
@@ -89,6 +92,8 @@ export interface SandboxOutcome {
   /** A request body with real (or, failing that, replayed) bars of a served config, for the printed curl. */
   example?: { key: string; body: { symbol: string; timeframe: string; bars: SeriesBars['bars'] }; synthetic: boolean };
   timings: Record<string, number>;
+  /** Each sentiment config's comparison with the same model without sentiment. */
+  ablations: TrainedConfigs['ablations'];
   config: SignalForgeConfig;
   resources?: SandboxResources;
 }

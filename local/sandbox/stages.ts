@@ -17,7 +17,7 @@ import { barsPerRequest, latestBarsFromLake, type SeriesBars } from './bars.js';
 import { stampSandboxCodeVersion } from './code-version.js';
 import { compactSandboxLake } from './compaction.js';
 import { runIngest, type IngestFigures } from './ingest.js';
-import { trainedConfigs } from './trained-configs.js';
+import { summariseAblations, trainedConfigs } from './trained-configs.js';
 import { Lifecycle } from './lifecycle.js';
 import { DEFAULT_OPTIONS, type SandboxOptions } from './options.js';
 import type { ProgressReporter } from './progress.js';
@@ -129,6 +129,7 @@ export function createSandboxContext(
         quarantined: 0,
         configs_trained: 0,
         dp_configs: 0,
+        sentiment_ablation: summariseAblations([]),
         models_promoted: 0,
         models_rejected: 0,
         execution_status: 'NOT_STARTED',
@@ -148,6 +149,7 @@ export function createSandboxContext(
       promoted: [],
       serving: [],
       timings: progress.timings,
+      ablations: [],
       config,
     },
   };
@@ -283,7 +285,7 @@ export async function ingestStage(ctx: SandboxContext): Promise<IngestFigures> {
   const { services, kafka, s3, resources, onlineStore } = need(ctx.clients, 'clients');
   const { options, config } = ctx;
   const events = replayEventCount(options, config);
-  const barModel = scenarioBarModel(options.scenario);
+  const barModel = scenarioBarModel(options.scenario, config);
   const ingest = await ctx.stages.run(
     'ingest',
     async (stage) => {
@@ -334,7 +336,7 @@ async function livePhase(ctx: SandboxContext, apiUrl: string): Promise<void> {
   const { services, kafka, s3, resources, registry, onlineStore } = need(ctx.clients, 'clients');
   const keys: string[] = [];
   for (const key of ctx.configs) if ((await registry.getHead(key))?.canary) keys.push(key);
-  const barModel = scenarioBarModel(ctx.options.scenario);
+  const barModel = scenarioBarModel(ctx.options.scenario, ctx.config);
   const started = Date.now();
   const result = await runLivePhase({
     config: ctx.config,
@@ -442,7 +444,12 @@ export async function recordRetrainOutcome(ctx: SandboxContext): Promise<void> {
   outcome.summary.execution_status = retrain.status;
   outcome.summary.models_promoted = outcome.promoted.length;
   const trained = await trainedConfigs(new S3Store(resources.artifactBucket, '', s3), ctx.runId, retrain.shards);
-  Object.assign(outcome.summary, { configs_trained: trained.trained, dp_configs: trained.dataParallel });
+  Object.assign(outcome.summary, {
+    configs_trained: trained.trained,
+    dp_configs: trained.dataParallel,
+    sentiment_ablation: summariseAblations(trained.ablations),
+  });
+  outcome.ablations = trained.ablations;
   const bakeReason = (key: string) => retrain.summary?.canaryVerdicts?.find((v) => v.key === key)?.reason;
   const later = [
     ...(retrain.summary?.rejected ?? []),

@@ -1,10 +1,36 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxOutcome } from './run-sandbox.js';
+import { ABLATION_ALPHA } from './trained-configs.js';
 
 function table(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** The sentiment ablation: the count, and each config's comparison while there are few enough to list. */
+function ablationRows(outcome: SandboxOutcome): [string, string][] {
+  const a = outcome.summary.sentiment_ablation;
+  if (a.configs === 0) return [['sentiment ablation', 'none (no config trained with sentiment features)']];
+  const rows: [string, string][] = [
+    [
+      'sentiment ablation',
+      `better with sentiment in ${a.better_with} of ${a.configs} configs, significantly (DM p < ${ABLATION_ALPHA}) ` +
+        `in ${a.significant}; out-of-sample MSE, same folds`,
+    ],
+  ];
+  if (outcome.ablations.length > 8) return rows;
+  return rows.concat(
+    outcome.ablations.map((x): [string, string] => {
+      const change = (x.withSentimentMse / x.withoutSentimentMse - 1) * 100;
+      return [
+        `  ${x.key}`,
+        `MSE ${x.withSentimentMse.toExponential(3)} with vs ${x.withoutSentimentMse.toExponential(3)} without ` +
+          `(${Math.abs(change).toFixed(1)}% ${change <= 0 ? 'lower' : 'higher'}), ` +
+          `DM p ${x.dieboldMariano.pValue.toFixed(4)}, ${x.samples} samples`,
+      ];
+    }),
+  );
 }
 
 /** The human summary printed at the end of a run: figures, stage times, the report and a request to try. */
@@ -23,6 +49,7 @@ export function renderSummary(outcome: SandboxOutcome, requestFileDir?: string):
       `${s.quarantined} (implausible records sent: ${outcome.implausibleSent}; npm run lake -- quarantine list)`,
     ],
     ['configs trained', `${s.configs_trained} of ${outcome.configs.length} (${s.dp_configs} data-parallel)`],
+    ...ablationRows(outcome),
     ['retrain execution', s.execution_status],
     ['models promoted', outcome.promoted.map((p) => `${p.key} v${p.version}`).join(', ') || '0'],
     ...s.verdicts

@@ -1,19 +1,46 @@
-import { readJson, runRecordSchema, type ArtifactStore } from '../../core/artifacts/index.js';
+import { readJson, runRecordSchema, type ArtifactStore, type SentimentAblation } from '../../core/artifacts/index.js';
 
-/** What the run's shards trained, from their run records: configs in all, and how many of them data-parallel. */
-export async function trainedConfigs(
-  store: ArtifactStore,
-  runId: string,
-  shards: number,
-): Promise<{ trained: number; dataParallel: number }> {
+/** Significance level at which the summary counts sentiment as having helped a config. */
+export const ABLATION_ALPHA = 0.05;
+
+/** The run's sentiment ablations in the summary's terms (field names are the external contract). */
+export interface SentimentAblationSummary {
+  /** Configs that trained with sentiment and were scored again without it. */
+  configs: number;
+  /** Of those, configs whose out-of-sample MSE was lower with sentiment. */
+  better_with: number;
+  /** Of those, configs where the Diebold-Mariano test says so at ABLATION_ALPHA. */
+  significant: number;
+}
+
+export interface TrainedConfigs {
+  trained: number;
+  dataParallel: number;
+  ablations: ({ key: string } & SentimentAblation)[];
+}
+
+/** What the run's shards trained, from their run records: configs in all, how many data-parallel, the ablations. */
+export async function trainedConfigs(store: ArtifactStore, runId: string, shards: number): Promise<TrainedConfigs> {
   let trained = 0;
   let dataParallel = 0;
+  const ablations: TrainedConfigs['ablations'] = [];
   for (let i = 0; i < shards; i++) {
     const record = await readJson(store, `runs/${runId}-s${String(i).padStart(3, '0')}/run.json`, (v) =>
       runRecordSchema.parse(v),
     ).catch(() => undefined);
     trained += record?.results.length ?? 0;
     dataParallel += record?.results.filter((r) => (r.replicas ?? 1) > 1).length ?? 0;
+    for (const r of record?.results ?? [])
+      if (r.sentimentAblation) ablations.push({ key: r.key, ...r.sentimentAblation });
   }
-  return { trained, dataParallel };
+  return { trained, dataParallel, ablations };
+}
+
+export function summariseAblations(ablations: readonly SentimentAblation[]): SentimentAblationSummary {
+  const better = ablations.filter((a) => a.withSentimentMse < a.withoutSentimentMse);
+  return {
+    configs: ablations.length,
+    better_with: better.length,
+    significant: better.filter((a) => a.dieboldMariano.pValue < ABLATION_ALPHA).length,
+  };
 }

@@ -99,8 +99,23 @@ describe('report adapters', () => {
         ],
         selection: 'per fold on validation',
       },
+      sentimentAblation: {
+        sample: 1,
+        hyperparameters: { ...hp, model: 'transformer', layers: 2, heads: 4 },
+        samples: 400,
+        withSentimentMse: 0.0005,
+        withoutSentimentMse: 0.000625,
+        dieboldMariano: { statistic: 2.9, pValue: 0.002 },
+      },
     };
     const row = modelReportFromMetadata(withSearch);
+    expect(row.sentimentAblation).toEqual({
+      label: 'transformer h32 L2 heads4 w32 b256 lr 0.0010',
+      samples: 400,
+      withSentimentMse: 0.0005,
+      withoutSentimentMse: 0.000625,
+      pValue: 0.002,
+    });
     expect(row.modelType).toBe('ensemble of 2 (transformer+gru)');
     expect(row.leaderboard.map((t) => [t.label, t.rung, t.epochs, t.selected])).toEqual([
       ['ensemble of 2', null, 3, true],
@@ -120,6 +135,10 @@ describe('report adapters', () => {
     });
     expect(html).toContain('data-leaderboard="AAPL#1d"');
     expect(html).toContain('Search leaderboard (3 trials, out of sample)');
+    expect(html).toContain('data-ablation="AAPL#1d"');
+    expect(html).toMatch(
+      /MSE <span class="better">5\.00e-4<\/span> with sentiment vs 6\.25e-4 without \(20\.0% lower\)/,
+    );
   });
 
   it('marks the production and canary versions from the head item, newest first', () => {

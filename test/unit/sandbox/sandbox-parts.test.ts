@@ -44,7 +44,7 @@ describe('sandbox flags', () => {
     expect(parseSandboxArgs(['--scenario', 'noise', '--seed', '7'])).toMatchObject({ scenario: 'noise', seed: 7 });
     expect(parseSandboxArgs(['--scenario', 'signal'])).toMatchObject({ scenario: 'signal' });
     expect(() => parseSandboxArgs(['--scenario', 'bull'])).toThrow(
-      '--scenario must be one of default, noise, signal, got bull',
+      '--scenario must be one of default, noise, signal, signal-sentiment, got bull',
     );
     expect(() => parseSandboxArgs(['--seed', '1.5'])).toThrow(/--seed must be an integer >= 0/);
   });

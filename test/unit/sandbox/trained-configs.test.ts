@@ -41,6 +41,6 @@ describe('dp_configs', () => {
     });
     expect(dp.dataParallelConfigs).toEqual(['AAPL#1d']);
     expect(single.dataParallelConfigs).toEqual([]);
-    expect(await trainedConfigs(openStore(out), 'rt-1', 2)).toEqual({ trained: 3, dataParallel: 1 });
+    expect(await trainedConfigs(openStore(out), 'rt-1', 2)).toEqual({ trained: 3, dataParallel: 1, ablations: [] });
   });
 });

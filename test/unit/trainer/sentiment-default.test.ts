@@ -46,5 +46,8 @@ describe('sentiment features by default', () => {
     const w = cfg.training.sentimentWindowBars;
     expect(await names('AAPL#1d')).toEqual(expect.arrayContaining([`sent_mean_${w}`, `sent_count_log_${w}`]));
     expect((await names('MSFT#1d')).some((n) => n.startsWith('sent_'))).toBe(false);
+    // Only the sentiment config is scored again without it.
+    const ablated = outcome.record.results.filter((r) => r.sentimentAblation).map((r) => r.key);
+    expect(ablated).toEqual(['AAPL#1d']);
   });
 });
