@@ -235,11 +235,11 @@ function textEventTime(rand: () => number, grids: readonly (readonly number[])[]
   return new Date(grid[k - 1]! + 1 + Math.floor(rand() * gap)).toISOString();
 }
 
-function news(symbol: string, i: number, rand: () => number, eventTime: string): NewsEvent {
+function news(symbol: string, i: number, rand: () => number, eventTime: string, stream = ''): NewsEvent {
   const tone = rand();
   const phrase = tone < 0.4 ? pick(rand, POSITIVE) : tone < 0.8 ? pick(rand, NEGATIVE) : pick(rand, NEUTRAL);
   return {
-    eventId: eventIdFor('synthetic-news', `${symbol}|${i}`),
+    eventId: eventIdFor('synthetic-news', `${stream}${symbol}|${i}`),
     type: 'news',
     schemaVersion: SCHEMA_VERSION,
     symbol,
@@ -253,9 +253,9 @@ function news(symbol: string, i: number, rand: () => number, eventTime: string):
   };
 }
 
-function social(symbol: string, i: number, rand: () => number, eventTime: string): SocialPostEvent {
+function social(symbol: string, i: number, rand: () => number, eventTime: string, stream = ''): SocialPostEvent {
   return {
-    eventId: eventIdFor('synthetic-social', `${symbol}|${i}`),
+    eventId: eventIdFor('synthetic-social', `${stream}${symbol}|${i}`),
     type: 'social-post',
     schemaVersion: SCHEMA_VERSION,
     symbol,
@@ -268,6 +268,20 @@ function social(symbol: string, i: number, rand: () => number, eventTime: string
     author: `user${Math.floor(rand() * 10_000)}`,
     engagement: Math.floor(rand() * 500),
   };
+}
+
+/**
+ * A news item (even `i`) or a post (odd) about `symbol` at `eventTime`, from the replay's phrase lists; `stream`
+ * keeps the ids apart from the replay's (the sandbox's live phase).
+ */
+export function textEvent(
+  symbol: string,
+  i: number,
+  rand: () => number,
+  eventTime: string,
+  stream: string,
+): NewsEvent | SocialPostEvent {
+  return i % 2 === 0 ? news(symbol, i, rand, eventTime, stream) : social(symbol, i, rand, eventTime, stream);
 }
 
 function filing(symbol: string, i: number, rand: () => number, seed: number, eventTime: string): FilingEvent {
@@ -482,7 +496,7 @@ function replayTextEvents(
 }
 
 /** Each symbol's news and posts as the sink scores them (the lexicon), oldest first. */
-function scoredTextBySymbol(events: readonly SignalEvent[]): Map<string, SentimentPoint[]> {
+export function scoredTextBySymbol(events: readonly SignalEvent[]): Map<string, SentimentPoint[]> {
   const scorer = new LexiconSentimentScorer();
   const bySymbol = new Map<string, SentimentPoint[]>();
   for (const event of events) {

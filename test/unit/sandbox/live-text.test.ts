@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { sentimentColumns } from '../../../core/features/index.js';
+import { liveText, nextBars } from '../../../local/live/live-phase.js';
+import { scoredTextBySymbol } from '../../../local/replay/replay.js';
+import { noiseModel, sentimentDriftModel } from '../../../local/sandbox/scenarios.js';
+
+const DAY = 86_400_000;
+const shape = { wiggle: 0.002, baseVolume: 1e6 };
+
+describe('the live phase keeps publishing', () => {
+  const lastT = Date.UTC(2020, 3, 17);
+  const times = Array.from({ length: 2_000 }, (_, j) => lastT + (j + 1) * DAY);
+
+  it('places live news and posts inside the new bars intervals, deterministically, with ids apart from the replay', () => {
+    const text = liveText('AAPL#1d', lastT, times, 7);
+    expect(text.length).toBeGreaterThan(0.3 * times.length);
+    expect(text.length).toBeLessThan(0.5 * times.length);
+    for (const e of text) {
+      const t = Date.parse(e.eventTime);
+      expect(t).toBeGreaterThan(lastT);
+      expect(t).toBeLessThanOrEqual(times[times.length - 1]!);
+      expect(e.symbol).toBe('AAPL');
+    }
+    expect(new Set(text.map((e) => e.type))).toEqual(new Set(['news', 'social-post']));
+    expect(new Set(text.map((e) => e.eventId)).size).toBe(text.length);
+    expect(liveText('AAPL#1d', lastT, times, 7)).toEqual(text);
+    // A later live phase (another last bar) gets other ids.
+    const later = liveText('AAPL#1d', lastT + DAY, times, 7).map((e) => e.eventId);
+    expect(later.some((id) => text.some((e) => e.eventId === id))).toBe(false);
+  });
+
+  it('moves the live bars with the news under signal-sentiment, and not under noise', () => {
+    const scored = scoredTextBySymbol(liveText('AAPL#1d', lastT, times, 7)).get('AAPL')!;
+    const correlation = (model: ReturnType<typeof noiseModel>) => {
+      const bars = nextBars(
+        'AAPL#1d',
+        { t: new Date(lastT).toISOString(), c: 100 },
+        times.length,
+        model,
+        7,
+        shape,
+        scored,
+      );
+      expect(bars.map((b) => Date.parse(b.eventTime))).toEqual(times);
+      const [trailing] = sentimentColumns(Float64Array.from(times), scored, 12);
+      const x: number[] = [];
+      const y: number[] = [];
+      for (let i = 1; i + 1 < bars.length; i++) {
+        x.push(trailing[i]!);
+        y.push(Math.log(bars[i + 1]!.c / bars[i]!.c));
+      }
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const [mx, my] = [mean(x), mean(y)];
+      const cov = mean(x.map((v, i) => (v - mx) * (y[i]! - my)));
+      const sd = (v: number[], m: number) => Math.sqrt(mean(v.map((u) => (u - m) ** 2)));
+      return cov / (sd(x, mx) * sd(y, my));
+    };
+    expect(correlation(sentimentDriftModel(12))).toBeGreaterThan(0.3);
+    // 2,000 bars: the standard error is about 0.02.
+    expect(Math.abs(correlation(noiseModel()))).toBeLessThan(0.08);
+  });
+});
