@@ -13,12 +13,23 @@ beforeAll(async () => {
 });
 
 describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
-  for (const kind of ['lstm', 'gru', 'dense', 'transformer'] as ModelKind[]) {
-    it(`${kind}: max abs diff <= 1e-5`, async () => {
+  // Every kind with one layer, and stacked: 2 recurrent cells (one ONNX node each), 2 and 3 dense hidden layers.
+  const cases: [ModelKind, number][] = [
+    ['lstm', 1],
+    ['gru', 1],
+    ['dense', 1],
+    ['transformer', 2],
+    ['lstm', 2],
+    ['gru', 2],
+    ['dense', 2],
+    ['dense', 3],
+  ];
+  for (const [kind, layers] of cases) {
+    it(`${kind}, ${layers} layer(s): max abs diff <= 1e-5`, async () => {
       const spec: ModelSpec =
         kind === 'transformer'
-          ? { kind, windowSize: 12, features: 7, hidden: 12, layers: 2, heads: 3 }
-          : { kind, windowSize: 12, features: 7, hidden: 10 };
+          ? { kind, windowSize: 12, features: 7, hidden: 12, layers, heads: 3 }
+          : { kind, windowSize: 12, features: 7, hidden: 10, ...(layers > 1 ? { layers } : {}) };
       const rng = new Rng(42);
       const params = initParams(spec, rng);
       // Non-zero biases so gate-order mistakes cannot hide behind zeros.
