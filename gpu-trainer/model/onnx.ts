@@ -115,9 +115,7 @@ export function modelGraph(
       { name: 'direction', type: A.STRING, s: new TextEncoder().encode('forward') },
     ];
     if (spec.kind === 'gru') attrs.push({ name: 'linear_before_reset', type: A.INT, i: 0 });
-    initializer.push(int64Tensor(n('h_shape'), [-1, H]));
     nodes.push(node('Transpose', [input], [n('x_tnf')], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]));
-    if (L > 1) initializer.push(int64Tensor(n('dir_axis'), [1]));
     // One node per layer; layer l reads layer l-1's Y [T, 1, batch, H] with the direction axis squeezed out.
     let seq = n('x_tnf');
     for (let l = 1; l <= L; l++) {
@@ -149,6 +147,9 @@ export function modelGraph(
         seq = n(`seq${l}`);
       }
     }
+    // After the layers' weights, so a one-layer graph is byte for byte what it was before stacking existed.
+    initializer.push(int64Tensor(n('h_shape'), [-1, H]));
+    if (L > 1) initializer.push(int64Tensor(n('dir_axis'), [1]));
     nodes.push(node('Reshape', [n(`rnn_h${L === 1 ? '' : String(L)}`), n('h_shape')], [n('h_last')]));
   }
   // The output layer absorbs the de-standardisation, out = (h.w + b) * std + mean = h.(w * std) + (b * std + mean),
