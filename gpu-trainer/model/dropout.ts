@@ -49,11 +49,12 @@ export function applyInputDropout(
 ): void {
   if (opts.rate <= 0) return;
   const scale = 1 / (1 - opts.rate);
+  const keep = new Float64Array(features);
   for (let i = 0; i < indices.length; i++) {
-    const base = i * window * features;
-    for (let f = 0; f < features; f++) {
-      const k = dropoutUniform(opts.seed, step, indices[i]!, f) < opts.rate ? 0 : scale;
-      for (let t = 0; t < window; t++) x[base + t * features + f]! *= k;
-    }
+    for (let f = 0; f < features; f++)
+      keep[f] = dropoutUniform(opts.seed, step, indices[i]!, f) < opts.rate ? 0 : scale;
+    // Row by row, so the window is walked in memory order.
+    for (let at = i * window * features, t = 0; t < window; t++)
+      for (let f = 0; f < features; f++, at++) x[at]! *= keep[f]!;
   }
 }
