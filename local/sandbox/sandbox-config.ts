@@ -26,7 +26,8 @@ export const SANDBOX_SEARCH = {
   trials: 4,
   reductionFactor: 3,
   ensembleSize: 3,
-  // Layers stay [1]: stacked cells leave the single-layer BPTT kernel for autodiff, several times slower per step.
+  // Layers stay [1]: stacked cells leave the single-layer BPTT kernel for tfjs autodiff, which measured over 100x
+  // slower per step at these sizes (docs/ARCHITECTURE.md, "Stacked layers").
   spaces: searchSpaces(
     {
       learningRate: { min: 1e-3, max: 1e-2 },
