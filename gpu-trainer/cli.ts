@@ -54,12 +54,14 @@ Host check
                            and exits 0 when ok. --data and --out are not needed.
 
 Training
-  --preset fast            Small fast settings (2 epochs, window 16, hidden 16, batch 128, GRU + dense,
+  --preset fast            Small fast settings (2 epochs, window 16, hidden 16, 1 layer, batch 128, GRU + dense,
                            patience 1) for the sandbox; explicit flags override them.
   --epochs <n>             Maximum epochs per trial (early stopping may end sooner). (default: config)
   --batch-size <n>         Global batch size (split across the dp group).          (default: config)
   --window <n>             Bars per model input window.                              (default: config)
   --hidden <n>             Hidden units.                                            (default: config)
+  --layers <n>             Stacked layers (cells, dense hidden layers, encoder blocks). (default: config)
+  --dropout <p>            Training-time input dropout rate in [0, 1).              (default: config)
   --lr <x>                 Adam learning rate.                                       (default: config)
   --models <list>          Model kinds to search: lstm,gru,dense,transformer.          (default: config)
   --trials <n>             Sampled configurations per config (training.search.trials; with --models:
@@ -111,6 +113,8 @@ const { values } = parseArgs({
     'batch-size': { type: 'string' },
     window: { type: 'string' },
     hidden: { type: 'string' },
+    layers: { type: 'string' },
+    dropout: { type: 'string' },
     lr: { type: 'string' },
     models: { type: 'string' },
     trials: { type: 'string' },
@@ -170,6 +174,8 @@ if (workers > availableParallelism() * 4)
 const runId = values['run-id'] ?? newRunId();
 const lr = values.lr === undefined ? undefined : Number(values.lr);
 if (lr !== undefined && !(lr > 0)) fail('--lr must be a positive number');
+const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
+if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) fail('--dropout must be in [0, 1)');
 
 if (values.preset !== undefined && values.preset !== 'fast') fail('--preset takes: fast');
 const preset = values.preset === 'fast' ? FAST_PRESET : {};
@@ -193,6 +199,8 @@ const outcome = await runTraining({
     batchSize: int('batch-size', values['batch-size'], 1),
     windowSize: int('window', values.window, 1),
     hiddenUnits: int('hidden', values.hidden, 1),
+    layers: int('layers', values.layers, 1),
+    dropout,
     learningRate: lr,
     models,
     patience: int('patience', values.patience, 1),

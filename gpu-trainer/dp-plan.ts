@@ -1,6 +1,6 @@
 import type { Hyperparameters } from '../core/artifacts/index.js';
 import { modelSpecFor } from './train-config.js';
-import { paramLayout, type ModelSpec } from './model/spec.js';
+import { isRecurrentWeight, paramLayout, type ModelSpec } from './model/spec.js';
 
 /** `auto`, or a fixed number of replicas per config (clamped to the instance's workers). */
 export type DataParallelSetting = 'auto' | number;
@@ -18,10 +18,7 @@ export const DATA_PARALLEL_KINDS: ReadonlySet<string> = new Set<string>(['transf
 export function trainingFlopsPerSample(spec: ModelSpec): number {
   const macs = paramLayout(spec)
     .filter((p) => p.shape.length === 2)
-    .reduce(
-      (n, p) => n + p.size * (spec.kind !== 'dense' && (p.name === 'w' || p.name === 'r') ? spec.windowSize : 1),
-      0,
-    );
+    .reduce((n, p) => n + p.size * (spec.kind !== 'dense' && isRecurrentWeight(p.name) ? spec.windowSize : 1), 0);
   return 6 * macs;
 }
 

@@ -1,6 +1,7 @@
 import type { Tf } from './backend.js';
 import { gatherWindows } from './dataset.js';
 import { adamStep, type AdamOptions, type AdamState } from './model/adam.js';
+import { applyInputDropout, type DropoutOptions } from './model/dropout.js';
 import { predict } from './model/forward.js';
 import { trainingLossAndGradient } from './model/gradient.js';
 import type { ModelSpec } from './model/spec.js';
@@ -20,6 +21,8 @@ export interface ModelState {
 export interface ReplicaModel extends ModelState {
   spec: ModelSpec;
   optimizer: AdamOptions;
+  /** Training-time input dropout (absent or rate 0: none); predictions never drop. */
+  dropout?: DropoutOptions;
 }
 
 export interface GradResult {
@@ -73,6 +76,8 @@ export class Replica {
     const started = performance.now();
     const cpu = process.cpuUsage();
     const x = modelWindows(data, model.spec.windowSize, indices);
+    if (model.dropout)
+      applyInputDropout(x, indices, model.spec.windowSize, model.spec.features, model.adam.t, model.dropout);
     const y = new Float32Array(indices.length);
     for (let i = 0; i < indices.length; i++) y[i] = data.targetsStd[indices[i]!]!;
     const { loss, grad } = trainingLossAndGradient(this.tf, model.spec, model.params, x, y, indices.length);

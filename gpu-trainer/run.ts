@@ -47,6 +47,8 @@ export interface TrainingOptions {
   batchSize?: number;
   windowSize?: number;
   hiddenUnits?: number;
+  layers?: number;
+  dropout?: number;
   learningRate?: number;
   /** Use at most the last N bars of each series (0 = all). */
   maxBars?: number;
@@ -86,6 +88,7 @@ export const FAST_PRESET = {
   epochs: 2,
   windowSize: 16,
   hiddenUnits: 16,
+  layers: 1,
   batchSize: 128,
   models: ['gru', 'dense'],
   patience: 1,
@@ -128,6 +131,8 @@ export function planRun(options: TrainingOptions): RunPlan {
   const pinned = {
     windowSize: options.windowSize,
     hiddenUnits: options.hiddenUnits,
+    layers: options.layers,
+    dropout: options.dropout,
     learningRate: options.learningRate,
     batchSize: options.batchSize,
   };

@@ -78,6 +78,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       trials: 1,
       windowSize: config.training.hyperparameters.windowSize,
       hiddenUnits: config.training.hyperparameters.hiddenUnits,
+      layers: 1,
+      dropout: 0,
       batchSize: config.training.hyperparameters.batchSize,
       learningRate: config.training.hyperparameters.learningRate,
       epochs: SMOKE_EPOCHS,

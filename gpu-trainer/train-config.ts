@@ -125,6 +125,11 @@ export function modelSpecFor(hp: Hyperparameters, features: number): ModelSpec {
   };
 }
 
+/** The dropout masks' seed of one fit: like its init seed, a function of the trial's seed, config, trial and fold. */
+function dropoutSeed(hp: Hyperparameters, key: string, trial: number, fold: number): number {
+  return deriveSeed(hp.seed, key, trial, `fold${fold}`, 'dropout');
+}
+
 /** What a config's training chose: the single winner, or the ensemble with its members' refits. */
 export interface TrainConfigResult {
   /** The production refit of the winner (the first member when the ensemble won). */
@@ -234,6 +239,7 @@ export async function trainConfig(opts: TrainConfigOptions): Promise<TrainConfig
       params: tr.params,
       adam: tr.adam,
       optimizer: { learningRate: hp.learningRate, clipNorm: opts.clipNorm },
+      ...(hp.dropout ? { dropout: { rate: hp.dropout, seed: dropoutSeed(hp, opts.key, tr.trial, tr.fold) } } : {}),
     });
     const batchesPerEpoch = Math.ceil(trainIdx.length / hp.batchSize);
     let stopEarly = false;

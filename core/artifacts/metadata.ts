@@ -13,9 +13,11 @@ export type Histogram = z.infer<typeof histogramSchema>;
 export const hyperparametersSchema = z.object({
   model: z.enum(MODEL_KINDS),
   windowSize: z.number().int().min(1),
-  /** Transformer encoder blocks and attention heads (absent: 1). */
+  /** Stacked layers (Transformer blocks, recurrent cells, dense hidden layers) and attention heads (absent: 1). */
   layers: z.number().int().min(1).optional(),
   heads: z.number().int().min(1).optional(),
+  /** Training-time input dropout rate (absent: 0); inference never drops. */
+  dropout: z.number().min(0).lt(1).optional(),
   hiddenUnits: z.number().int().min(1),
   learningRate: z.number().positive(),
   batchSize: z.number().int().min(1),

@@ -1,4 +1,5 @@
 import type { SignalForgeConfig } from './schema.js';
+import { searchSpaces } from './search.js';
 
 /**
  * The 25-symbol universe. SPX and the five vega-datasets tickers have real history; the rest are replayed synthetic.
@@ -109,37 +110,23 @@ export const defaultConfig: SignalForgeConfig = {
       minEpochs: 2,
       budgetSteps: 0,
       ensembleSize: 3,
-      spaces: {
-        lstm: {
+      // The recurrent kinds share the base space; dense and the Transformer state only where they differ.
+      spaces: searchSpaces(
+        {
           learningRate: { min: 3e-4, max: 3e-3 },
           hiddenUnits: [16, 32, 64],
-          layers: [1],
-          windowSize: [16, 32],
-          batchSize: [128, 256],
-        },
-        gru: {
-          learningRate: { min: 3e-4, max: 3e-3 },
-          hiddenUnits: [16, 32, 64],
-          layers: [1],
-          windowSize: [16, 32],
-          batchSize: [128, 256],
-        },
-        dense: {
-          learningRate: { min: 3e-4, max: 3e-3 },
-          hiddenUnits: [32, 64],
-          layers: [1],
-          windowSize: [8, 16, 32],
-          batchSize: [128, 256],
-        },
-        transformer: {
-          learningRate: { min: 1e-4, max: 1e-3 },
-          hiddenUnits: [16, 32],
           layers: [1, 2],
-          heads: [2, 4],
           windowSize: [16, 32],
           batchSize: [128, 256],
+          dropout: [0, 0.1, 0.2],
         },
-      },
+        {
+          lstm: {},
+          gru: {},
+          dense: { hiddenUnits: [32, 64], windowSize: [8, 16, 32] },
+          transformer: { learningRate: { min: 1e-4, max: 1e-3 }, hiddenUnits: [16, 32], heads: [2, 4] },
+        },
+      ),
     },
   },
   thresholds: {

@@ -8,9 +8,8 @@ const choices = z.array(z.number().int().min(1)).min(1);
 
 /**
  * One kind's search space. Learning rate is sampled log-uniformly in [min, max]; the others are drawn from their
- * lists. `layers` is the Transformer's encoder blocks; the recurrent kinds and the dense model have one layer
- * (their explicit BPTT and ONNX export are single-layer), so their list must be [1]. No dropout: none of the
- * kinds has a dropout layer yet.
+ * lists. `layers` is the Transformer's encoder blocks, the recurrent kinds' stacked cells and the dense model's
+ * hidden layers. `dropout` is the input-dropout rate of training (gpu-trainer/model/dropout.ts): absent means [0].
  */
 export const searchSpaceSchema = z
   .object({
@@ -24,9 +23,23 @@ export const searchSpaceSchema = z
     heads: choices.optional(),
     windowSize: z.array(z.number().int().min(2)).min(1),
     batchSize: choices,
+    dropout: z.array(z.number().min(0).lt(1)).min(1).default([0]),
   })
   .strict();
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
+
+/**
+ * The kinds' spaces from one shared space plus each kind's departures from it, so a config states each field once
+ * (the kinds listed in `perKind` get a space; `{}` takes the shared one as is).
+ */
+export function searchSpaces<K extends ModelKindName>(
+  shared: SearchSpace,
+  perKind: Record<K, Partial<SearchSpace>>,
+): Record<K, SearchSpace> {
+  return Object.fromEntries(
+    Object.entries<Partial<SearchSpace>>(perKind).map(([kind, own]) => [kind, { ...shared, ...own }]),
+  ) as Record<K, SearchSpace>;
+}
 
 /**
  * The per-config search: `trials` configurations sampled with a seeded generator (kinds in rotation, so each
@@ -49,12 +62,6 @@ export const searchSchema = z
   .superRefine((s, ctx) => {
     for (const [kind, space] of Object.entries(s.spaces)) {
       if (!space) continue;
-      if (kind !== 'transformer' && space.layers.some((l) => l !== 1))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['spaces', kind, 'layers'],
-          message: `${kind} has one layer; layers must be [1]`,
-        });
       if (kind === 'transformer') {
         const heads = space.heads ?? [1];
         for (const h of heads)

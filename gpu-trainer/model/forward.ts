@@ -42,46 +42,73 @@ function fastMatMul(tf: Tf): (a: Tensor2D, b: Tensor2D) => Tensor2D {
 }
 
 export function forward(tf: Tf, spec: ModelSpec, params: Tensor[], x: Tensor): Tensor {
-  const { windowSize: T, features: F, hidden: H } = spec;
+  const { windowSize: T, features: F } = spec;
   const mm = fastMatMul(tf);
   const batch = x.shape[0]!;
+  const L = spec.layers ?? 1;
   if (spec.kind === 'transformer') return transformerForward(tf, spec, params, x, mm);
+  const [wOut, bOut] = params.slice(-2) as [Tensor2D, Tensor];
   if (spec.kind === 'dense') {
-    const [w1, b1, wOut, bOut] = params as [Tensor, Tensor, Tensor, Tensor];
-    const hidden = tf.relu(tf.add(mm(tf.reshape(x, [batch, T * F]) as Tensor2D, w1 as Tensor2D), b1));
-    return tf.add(mm(hidden as Tensor2D, wOut as Tensor2D), bOut);
+    let hidden = tf.reshape(x, [batch, T * F]) as Tensor2D;
+    for (let l = 0; l < L; l++) {
+      const [w, b] = params.slice(2 * l, 2 * l + 2) as [Tensor2D, Tensor];
+      hidden = tf.relu(tf.add(mm(hidden, w), b)) as Tensor2D;
+    }
+    return tf.add(mm(hidden, wOut), bOut);
   }
-  const [w, r, b, wOut, bOut] = params as [Tensor2D, Tensor2D, Tensor, Tensor2D, Tensor];
+  // Stacked cells: each layer's hidden sequence (feature-major, T x [H, batch]) is the next layer's input.
+  let seq = tf.unstack(tf.transpose(x, [1, 2, 0]), 0) as Tensor2D[]; // T x [F, batch]
+  for (let l = 0; l < L; l++) {
+    const [w, r, b] = params.slice(3 * l, 3 * l + 3) as [Tensor2D, Tensor2D, Tensor];
+    seq = recurrentLayer(tf, spec, mm, w, r, b, seq, batch);
+  }
+  return tf.add(mm(tf.transpose(seq[seq.length - 1]!) as Tensor2D, wOut), bOut); // h^T · wOut -> [batch, 1]
+}
+
+/** One LSTM or GRU cell over the sequence `steps` (T x [in, batch]); returns its hidden states, T x [H, batch]. */
+function recurrentLayer(
+  tf: Tf,
+  spec: ModelSpec,
+  mm: (a: Tensor2D, b: Tensor2D) => Tensor2D,
+  w: Tensor2D,
+  r: Tensor2D,
+  b: Tensor,
+  steps: Tensor2D[],
+  batch: number,
+): Tensor2D[] {
+  const H = spec.hidden;
   const gates = spec.kind === 'lstm' ? 4 : 3;
-  const steps = tf.unstack(tf.transpose(x, [1, 2, 0]), 0) as Tensor2D[]; // T x [F, batch]
   const bias = tf.reshape(b, [gates * H, 1]);
   let h: Tensor2D = tf.zeros([H, batch]);
+  const out: Tensor2D[] = [];
   if (spec.kind === 'lstm') {
-    const wrT = tf.transpose(tf.concat([w, r], 0)) as Tensor2D; // [4H, F+H]
+    const wrT = tf.transpose(tf.concat([w, r], 0)) as Tensor2D; // [4H, in+H]
     let c: Tensor = tf.zeros([H, batch]);
     for (const xt of steps) {
       const z = tf.add(mm(wrT, tf.concat([xt, h], 0) as Tensor2D), bias);
       const [i, f, g, o] = tf.split(z, 4, 0) as [Tensor, Tensor, Tensor, Tensor];
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
       h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as Tensor2D;
+      out.push(h);
     }
-  } else {
-    const [wzr, wh] = tf.split(w, [2 * H, H], 1) as [Tensor2D, Tensor2D];
-    const [rzr, rh] = tf.split(r, [2 * H, H], 1) as [Tensor2D, Tensor2D];
-    const zrT = tf.transpose(tf.concat([wzr, rzr], 0)) as Tensor2D; // [2H, F+H]
-    const whT = tf.transpose(wh) as Tensor2D; // [H, F]
-    const rhT = tf.transpose(rh) as Tensor2D; // [H, H]
-    const [bzr, bh] = tf.split(bias, [2 * H, H], 0) as [Tensor, Tensor];
-    for (const xt of steps) {
-      const [zPre, rPre] = tf.split(tf.add(mm(zrT, tf.concat([xt, h], 0) as Tensor2D), bzr), 2, 0) as [Tensor, Tensor];
-      const zGate = tf.sigmoid(zPre);
-      const rGate = tf.sigmoid(rPre);
-      // linear_before_reset = 0: the reset gate scales h before the recurrent matMul (ONNX GRU default).
-      const candidate = tf.tanh(tf.add(tf.add(mm(whT, xt), bh), mm(rhT, tf.mul(rGate, h) as Tensor2D)));
-      h = tf.add(tf.mul(tf.sub(1, zGate), candidate), tf.mul(zGate, h)) as Tensor2D;
-    }
+    return out;
   }
-  return tf.add(mm(tf.transpose(h) as Tensor2D, wOut), bOut); // h^T · wOut -> [batch, 1]
+  const [wzr, wh] = tf.split(w, [2 * H, H], 1) as [Tensor2D, Tensor2D];
+  const [rzr, rh] = tf.split(r, [2 * H, H], 1) as [Tensor2D, Tensor2D];
+  const zrT = tf.transpose(tf.concat([wzr, rzr], 0)) as Tensor2D; // [2H, in+H]
+  const whT = tf.transpose(wh) as Tensor2D; // [H, in]
+  const rhT = tf.transpose(rh) as Tensor2D; // [H, H]
+  const [bzr, bh] = tf.split(bias, [2 * H, H], 0) as [Tensor, Tensor];
+  for (const xt of steps) {
+    const [zPre, rPre] = tf.split(tf.add(mm(zrT, tf.concat([xt, h], 0) as Tensor2D), bzr), 2, 0) as [Tensor, Tensor];
+    const zGate = tf.sigmoid(zPre);
+    const rGate = tf.sigmoid(rPre);
+    // linear_before_reset = 0: the reset gate scales h before the recurrent matMul (ONNX GRU default).
+    const candidate = tf.tanh(tf.add(tf.add(mm(whT, xt), bh), mm(rhT, tf.mul(rGate, h) as Tensor2D)));
+    h = tf.add(tf.mul(tf.sub(1, zGate), candidate), tf.mul(zGate, h)) as Tensor2D;
+    out.push(h);
+  }
+  return out;
 }
 
 export function paramTensors(tf: Tf, spec: ModelSpec, flat: Float32Array): Tensor[] {

@@ -79,6 +79,7 @@ export function modelGraph(
   output: string,
 ): GraphPart {
   const { windowSize: T, features: F, hidden: H } = spec;
+  const L = spec.layers ?? 1;
   const n = (name: string) => `${prefix}${name}`;
   const p = Object.fromEntries(paramLayout(spec).map((l) => [l.name, flat.subarray(l.offset, l.offset + l.size)]));
   const initializer: Onnx.ITensorProto[] = [];
@@ -89,50 +90,67 @@ export function modelGraph(
     nodes.push(...part.nodes);
     initializer.push(...part.initializer);
   } else if (spec.kind === 'dense') {
-    initializer.push(
-      int64Tensor(n('flat_shape'), [-1, T * F]),
-      floatTensor(n('w1'), [T * F, H], p.w1!),
-      floatTensor(n('b1'), [H], p.b1!),
-    );
-    nodes.push(
-      node('Reshape', [input, n('flat_shape')], [n('flat')]),
-      node('MatMul', [n('flat'), n('w1')], [n('h1_mm')]),
-      node('Add', [n('h1_mm'), n('b1')], [n('h1_pre')]),
-      node('Relu', [n('h1_pre')], [n('h_last')]),
-    );
+    initializer.push(int64Tensor(n('flat_shape'), [-1, T * F]));
+    nodes.push(node('Reshape', [input, n('flat_shape')], [n('flat')]));
+    let h = n('flat');
+    for (let l = 1; l <= L; l++) {
+      const out = l === L ? n('h_last') : n(`h${l}`);
+      initializer.push(
+        floatTensor(n(`w${l}`), [l === 1 ? T * F : H, H], p[`w${l}`]!),
+        floatTensor(n(`b${l}`), [H], p[`b${l}`]!),
+      );
+      nodes.push(
+        node('MatMul', [h, n(`w${l}`)], [n(`h${l}_mm`)]),
+        node('Add', [n(`h${l}_mm`), n(`b${l}`)], [n(`h${l}_pre`)]),
+        node('Relu', [n(`h${l}_pre`)], [out]),
+      );
+      h = out;
+    }
   } else {
     const gates = spec.kind === 'lstm' ? 4 : 3;
     // Our column blocks -> ONNX row blocks. LSTM: ours i,f,g,o; ONNX i,o,f,c. GRU: both z,r,h.
     const order = spec.kind === 'lstm' ? [0, 3, 1, 2] : [0, 1, 2];
-    const W = new Float32Array(gates * H * F);
-    const R = new Float32Array(gates * H * H);
-    const B = new Float32Array(2 * gates * H);
-    order.forEach((src, dst) => {
-      transposeBlock(p.w!, F, gates * H, src * H, H, W, dst * H);
-      transposeBlock(p.r!, H, gates * H, src * H, H, R, dst * H);
-      B.set(p.b!.subarray(src * H, (src + 1) * H), dst * H); // Wb; Rb stays zero
-    });
-    initializer.push(
-      floatTensor(n('W'), [1, gates * H, F], W),
-      floatTensor(n('R'), [1, gates * H, H], R),
-      floatTensor(n('B'), [1, 2 * gates * H], B),
-      int64Tensor(n('h_shape'), [-1, H]),
-    );
     const attrs: Onnx.IAttributeProto[] = [
       { name: 'hidden_size', type: A.INT, i: H },
       { name: 'direction', type: A.STRING, s: new TextEncoder().encode('forward') },
     ];
     if (spec.kind === 'gru') attrs.push({ name: 'linear_before_reset', type: A.INT, i: 0 });
-    nodes.push(
-      node('Transpose', [input], [n('x_tnf')], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]),
-      node(
-        spec.kind === 'lstm' ? 'LSTM' : 'GRU',
-        [n('x_tnf'), n('W'), n('R'), n('B')],
-        [n('rnn_y'), n('rnn_h')],
-        attrs,
-      ),
-      node('Reshape', [n('rnn_h'), n('h_shape')], [n('h_last')]),
-    );
+    nodes.push(node('Transpose', [input], [n('x_tnf')], [{ name: 'perm', type: A.INTS, ints: [1, 0, 2] }]));
+    // One node per layer; layer l reads layer l-1's Y [T, 1, batch, H] with the direction axis squeezed out.
+    let seq = n('x_tnf');
+    for (let l = 1; l <= L; l++) {
+      const at = l === 1 ? '' : String(l);
+      const inSize = l === 1 ? F : H;
+      const W = new Float32Array(gates * H * inSize);
+      const R = new Float32Array(gates * H * H);
+      const B = new Float32Array(2 * gates * H);
+      order.forEach((src, dst) => {
+        transposeBlock(p[`w${at}`]!, inSize, gates * H, src * H, H, W, dst * H);
+        transposeBlock(p[`r${at}`]!, H, gates * H, src * H, H, R, dst * H);
+        B.set(p[`b${at}`]!.subarray(src * H, (src + 1) * H), dst * H); // Wb; Rb stays zero
+      });
+      initializer.push(
+        floatTensor(n(`W${at}`), [1, gates * H, inSize], W),
+        floatTensor(n(`R${at}`), [1, gates * H, H], R),
+        floatTensor(n(`B${at}`), [1, 2 * gates * H], B),
+      );
+      nodes.push(
+        node(
+          spec.kind === 'lstm' ? 'LSTM' : 'GRU',
+          [seq, n(`W${at}`), n(`R${at}`), n(`B${at}`)],
+          [n(`rnn_y${at}`), n(`rnn_h${at}`)],
+          attrs,
+        ),
+      );
+      if (l < L) {
+        nodes.push(node('Squeeze', [n(`rnn_y${at}`), n('dir_axis')], [n(`seq${l}`)]));
+        seq = n(`seq${l}`);
+      }
+    }
+    // After the layers' weights, so a one-layer graph is byte for byte what it was before stacking existed.
+    initializer.push(int64Tensor(n('h_shape'), [-1, H]));
+    if (L > 1) initializer.push(int64Tensor(n('dir_axis'), [1]));
+    nodes.push(node('Reshape', [n(`rnn_h${L === 1 ? '' : String(L)}`), n('h_shape')], [n('h_last')]));
   }
   // The output layer absorbs the de-standardisation, out = (h.w + b) * std + mean = h.(w * std) + (b * std + mean),
   // folded in float64: two graph nodes fewer on every prediction (each costs onnxruntime ~1 µs).

@@ -6,7 +6,7 @@ import { datasetWindow, sampleTrials } from './sample.js';
 
 /** Hyperparameters fixed for every trial (CLI flags such as --window), overriding the sampled values. */
 export type PinnedHyperparameters = Partial<
-  Pick<Hyperparameters, 'windowSize' | 'hiddenUnits' | 'learningRate' | 'batchSize'>
+  Pick<Hyperparameters, 'windowSize' | 'hiddenUnits' | 'layers' | 'dropout' | 'learningRate' | 'batchSize'>
 >;
 
 /**

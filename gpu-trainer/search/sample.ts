@@ -13,7 +13,14 @@ export function sampleTrials(
   x: { key: string; epochs: number; seed: number },
 ): Hyperparameters[] {
   const rng = new Rng(deriveSeed(search.seed, 'search', x.key));
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(rng.next() * values.length)]!;
+  // Dropout draws from its own stream, so a space without dropout (or with [0]) samples exactly the trials it
+  // sampled before dropout existed.
+  const dropoutRng = new Rng(deriveSeed(search.seed, 'search', x.key, 'dropout'));
+  const pickWith =
+    (r: Rng) =>
+    <T>(values: readonly T[]): T =>
+      values[Math.floor(r.next() * values.length)]!;
+  const pick = pickWith(rng);
   return Array.from({ length: search.trials }, (_, i) => {
     const model = models[i % models.length]!;
     const space = search.spaces[model];
@@ -29,8 +36,9 @@ export function sampleTrials(
       epochs: x.epochs,
       seed: x.seed,
     };
-    const layers = pick(space.layers);
-    if (model === 'transformer') return { ...hp, layers, heads: pick(space.heads ?? [1]) };
+    hp.layers = pick(space.layers);
+    if (model === 'transformer') hp.heads = pick(space.heads ?? [1]);
+    hp.dropout = pickWith(dropoutRng)(space.dropout ?? [0]);
     return hp;
   });
 }

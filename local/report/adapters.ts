@@ -20,7 +20,8 @@ type SearchRow = ModelMetadata['search'][number];
 function trialLabel(t: Pick<SearchRow, 'ensembleOf' | 'hyperparameters'>): string {
   if (t.ensembleOf) return `ensemble of ${t.ensembleOf.length}`;
   const h = t.hyperparameters;
-  return `${h.model} h${h.hiddenUnits}${h.layers ? ` L${h.layers}` : ''}${h.heads ? ` heads${h.heads}` : ''} w${h.windowSize} b${h.batchSize} lr ${h.learningRate.toPrecision(2)}`;
+  const dropout = h.dropout ? ` dropout ${h.dropout}` : '';
+  return `${h.model} h${h.hiddenUnits}${h.layers ? ` L${h.layers}` : ''}${h.heads ? ` heads${h.heads}` : ''}${dropout} w${h.windowSize} b${h.batchSize} lr ${h.learningRate.toPrecision(2)}`;
 }
 
 /**

@@ -1,4 +1,10 @@
-import { loadConfig, modelConfigKeys, type ConfigOverrides, type SignalForgeConfig } from '../../core/config/index.js';
+import {
+  loadConfig,
+  modelConfigKeys,
+  searchSpaces,
+  type ConfigOverrides,
+  type SignalForgeConfig,
+} from '../../core/config/index.js';
 import type { SandboxOptions } from './options.js';
 
 /**
@@ -20,38 +26,25 @@ export const SANDBOX_SEARCH = {
   trials: 4,
   reductionFactor: 3,
   ensembleSize: 3,
-  spaces: {
-    lstm: {
+  // Layers stay [1]: stacked cells leave the single-layer BPTT kernel for tfjs autodiff, which measured over 100x
+  // slower per step at these sizes (docs/ARCHITECTURE.md, "Stacked layers").
+  spaces: searchSpaces(
+    {
       learningRate: { min: 1e-3, max: 1e-2 },
       hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
       layers: [1],
       windowSize: [SANDBOX_MODEL.windowSize],
       batchSize: [SANDBOX_MODEL.batchSize],
+      dropout: [0, 0.1],
     },
-    gru: {
-      learningRate: { min: 1e-3, max: 1e-2 },
-      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
-      layers: [1],
-      windowSize: [SANDBOX_MODEL.windowSize],
-      batchSize: [SANDBOX_MODEL.batchSize],
+    {
+      lstm: {},
+      gru: {},
+      dense: { windowSize: [2, SANDBOX_MODEL.windowSize] },
+      transformer: { learningRate: { min: 1e-3, max: 5e-3 }, heads: [2] },
     },
-    dense: {
-      learningRate: { min: 1e-3, max: 1e-2 },
-      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
-      layers: [1],
-      windowSize: [2, SANDBOX_MODEL.windowSize],
-      batchSize: [SANDBOX_MODEL.batchSize],
-    },
-    transformer: {
-      learningRate: { min: 1e-3, max: 5e-3 },
-      hiddenUnits: [SANDBOX_MODEL.hiddenUnits],
-      layers: [1],
-      heads: [2],
-      windowSize: [SANDBOX_MODEL.windowSize],
-      batchSize: [SANDBOX_MODEL.batchSize],
-    },
-  },
-} as const;
+  ),
+};
 
 /** Manual approval timing in the sandbox: poll every 5 s, reject after 15 min. */
 export const SANDBOX_APPROVAL = { approvalPollSeconds: 5, approvalTimeoutSeconds: 900 } as const;

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type Tf } from '../../../gpu-trainer/backend.js';
 import { recurrentLossAndGradient } from '../../../gpu-trainer/model/bptt.js';
 import { lossAndGradient } from '../../../gpu-trainer/model/forward.js';
+import { trainingLossAndGradient } from '../../../gpu-trainer/model/gradient.js';
 import { initParams, paramLayout, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
 import { Rng } from '../../../gpu-trainer/rng.js';
 
@@ -50,6 +51,25 @@ describe('explicit BPTT (model/bptt.ts) against tfjs autodiff of the reference f
       });
     }
   }
+
+  it('stacked cells (layers 2) take autodiff, and every layer gets a gradient; one layer keeps the kernel', () => {
+    for (const kind of ['lstm', 'gru'] as const) {
+      const stacked: ModelSpec = { kind, windowSize: 6, features: 4, hidden: 5, layers: 2 };
+      const { params, x, y } = random(stacked, 7, 9);
+      const chosen = trainingLossAndGradient(tf, stacked, params, x, y, 7);
+      const ref = lossAndGradient(tf, stacked, params, x, y, 7);
+      expect(chosen.loss).toBe(ref.loss);
+      expect(Array.from(chosen.grad)).toEqual(Array.from(ref.grad));
+      expect(paramLayout(stacked).map((p) => p.name)).toEqual(['w', 'r', 'b', 'w2', 'r2', 'b2', 'wOut', 'bOut']);
+      for (const p of paramLayout(stacked))
+        expect(Math.max(...ref.grad.subarray(p.offset, p.offset + p.size).map(Math.abs)), p.name).toBeGreaterThan(0);
+      const single: ModelSpec = { kind, windowSize: 6, features: 4, hidden: 5 };
+      const one = random(single, 7, 9);
+      expect(Array.from(trainingLossAndGradient(tf, single, one.params, one.x, one.y, 7).grad)).toEqual(
+        Array.from(recurrentLossAndGradient(tf, single, one.params, one.x, one.y, 7).grad),
+      );
+    }
+  });
 
   it('is deterministic and does not keep state between calls (reused buffers)', () => {
     const spec: ModelSpec = { kind: 'lstm', windowSize: 6, features: 4, hidden: 5 };

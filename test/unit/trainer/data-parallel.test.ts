@@ -23,14 +23,19 @@ afterAll(async () => {
   await Promise.all(groups.map((g) => g.close()));
 });
 
-function specOf(kind: ModelKind): ModelSpec {
+function specOf(kind: ModelKind, layers = 1): ModelSpec {
   return kind === 'transformer'
     ? { kind, windowSize: 12, features: ds.width, hidden: 8, layers: 2, heads: 2 }
-    : { kind, windowSize: 12, features: ds.width, hidden: 8 };
+    : { kind, windowSize: 12, features: ds.width, hidden: 8, ...(layers > 1 ? { layers } : {}) };
 }
 
-async function train(group: DataParallelGroup, kind: ModelKind, steps: number): Promise<Float32Array> {
-  const spec = specOf(kind);
+async function train(
+  group: DataParallelGroup,
+  kind: ModelKind,
+  steps: number,
+  opts: { dropout?: number; layers?: number } = {},
+): Promise<Float32Array> {
+  const spec = specOf(kind, opts.layers);
   const params = initParams(spec, new Rng(11));
   await group.setData({ features: ds.features, width: ds.width, windowSize: ds.windowSize, targetsStd: ds.targetsStd });
   await group.setModel({
@@ -38,6 +43,7 @@ async function train(group: DataParallelGroup, kind: ModelKind, steps: number): 
     params,
     adam: newAdamState(params.length),
     optimizer: { learningRate: 0.01, clipNorm: 1 },
+    ...(opts.dropout ? { dropout: { rate: opts.dropout, seed: 21 } } : {}),
   });
   const rng = new Rng(5);
   const perm = rng.shuffle(Uint32Array.from({ length: ds.final.train[0]!.end }, (_, i) => i));
@@ -64,6 +70,28 @@ describe('data parallelism', () => {
       const start = initParams({ kind, windowSize: 12, features: ds.width, hidden: 8 }, new Rng(11));
       expect(maxAbsDiff(w1, start)).toBeGreaterThan(1e-3); // it did train
       for (const g of many) expect(maxAbsDiff(w1, await train(g, kind, 5)), `${kind} on ${g.size}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('with input dropout (p 0.3) and stacked layers, 3 workers equal 1 worker: shards draw the same masks', async () => {
+    const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
+    const three = await DataParallelGroup.start({ size: 3, backend: 'wasm' });
+    groups.push(one, three);
+    const cases: [ModelKind, number][] = [
+      ['lstm', 1],
+      ['gru', 1],
+      ['dense', 1],
+      ['transformer', 2],
+      ['lstm', 2],
+      ['dense', 2],
+    ];
+    for (const [kind, layers] of cases) {
+      const w1 = await train(one, kind, 5, { dropout: 0.3, layers });
+      const plain = await train(one, kind, 5, { layers });
+      expect(maxAbsDiff(w1, plain), `${kind} L${layers}: dropout changed the fit`).toBeGreaterThan(1e-4);
+      expect(maxAbsDiff(w1, await train(three, kind, 5, { dropout: 0.3, layers })), `${kind} L${layers}`).toBeLessThan(
+        1e-5,
+      );
     }
   });
 

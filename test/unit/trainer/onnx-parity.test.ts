@@ -13,12 +13,23 @@ beforeAll(async () => {
 });
 
 describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
-  for (const kind of ['lstm', 'gru', 'dense', 'transformer'] as ModelKind[]) {
-    it(`${kind}: max abs diff <= 1e-5`, async () => {
+  // Every kind with one layer, and stacked: 2 recurrent cells (one ONNX node each), 2 and 3 dense hidden layers.
+  const cases: [ModelKind, number][] = [
+    ['lstm', 1],
+    ['gru', 1],
+    ['dense', 1],
+    ['transformer', 2],
+    ['lstm', 2],
+    ['gru', 2],
+    ['dense', 2],
+    ['dense', 3],
+  ];
+  for (const [kind, layers] of cases) {
+    it(`${kind}, ${layers} layer(s): max abs diff <= 1e-5`, async () => {
       const spec: ModelSpec =
         kind === 'transformer'
-          ? { kind, windowSize: 12, features: 7, hidden: 12, layers: 2, heads: 3 }
-          : { kind, windowSize: 12, features: 7, hidden: 10 };
+          ? { kind, windowSize: 12, features: 7, hidden: 12, layers, heads: 3 }
+          : { kind, windowSize: 12, features: 7, hidden: 10, ...(layers > 1 ? { layers } : {}) };
       const rng = new Rng(42);
       const params = initParams(spec, rng);
       // Non-zero biases so gate-order mistakes cannot hide behind zeros.
@@ -46,7 +57,7 @@ describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
 });
 
 describe('ensemble export parity (one ONNX graph vs the mean of the members in tfjs)', () => {
-  it('members of every kind, shorter windows and their own normalisations: max abs diff <= 1e-5', async () => {
+  it('members of every kind, stacked ones, shorter windows and their own normalisations: max abs diff <= 1e-5', async () => {
     const rng = new Rng(7);
     const F = 6;
     const T = 10;
@@ -54,8 +65,8 @@ describe('ensemble export parity (one ONNX graph vs the mean of the members in t
     const ensembleNorm = { mean: raw(F, 2), std: raw(F, 1).map((v) => 0.5 + Math.abs(v)) };
     const specs: ModelSpec[] = [
       { kind: 'lstm', windowSize: T, features: F, hidden: 6 },
-      { kind: 'gru', windowSize: 6, features: F, hidden: 5 },
-      { kind: 'dense', windowSize: 4, features: F, hidden: 7 },
+      { kind: 'gru', windowSize: 6, features: F, hidden: 5, layers: 2 },
+      { kind: 'dense', windowSize: 4, features: F, hidden: 7, layers: 2 },
       { kind: 'transformer', windowSize: 8, features: F, hidden: 8, layers: 1, heads: 2 },
     ];
     const members: EnsembleMember[] = specs.map((spec, i) => {

@@ -8,8 +8,12 @@ import { runRecordSchema } from '../../../core/artifacts/index.js';
 import { maxAbsDiff, onnxWeights, startCli } from './helpers.js';
 
 const KEY = 'MSFT#1d';
-// Two trials (LSTM, then GRU), a dp group of 2 worker processes, checkpoints every 7 steps.
+// Two trials (LSTM, then GRU) with input dropout, a dp group of 2 worker processes, checkpoints every 7 steps.
 const TRAIN_ARGS = [
+  '--dropout',
+  '0.2',
+  '--layers',
+  '1',
   '--data',
   'synthetic:560:9',
   '--configs',
@@ -87,8 +91,12 @@ describe('checkpoint and resume', () => {
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     for (const name of Object.keys(a)) expect(maxAbsDiff(a[name]!, b[name]!), name).toBe(0);
     // The walk-forward fold fits resume exactly too: the same out-of-sample predictions and statistics.
-    const evaluation = async (dir: string, runId: string) =>
-      JSON.parse(await readFile(join(dir, 'models', 'MSFT', '1d', runId, 'metadata.json'), 'utf8')).evaluation;
+    const metadata = async (dir: string, runId: string) =>
+      JSON.parse(await readFile(join(dir, 'models', 'MSFT', '1d', runId, 'metadata.json'), 'utf8'));
+    const evaluation = async (dir: string, runId: string) => (await metadata(dir, runId)).evaluation;
+    // Every trial trained with the pinned input dropout (so the resumed fits redrew its masks exactly).
+    const rows = (await metadata(out, 'killed')).search as { hyperparameters: { dropout?: number } }[];
+    expect(rows.map((r) => r.hyperparameters.dropout)).toEqual(rows.map(() => 0.2));
     const [ea, eb] = [await evaluation(join(base, 'full'), 'full'), await evaluation(out, 'killed')];
     expect(ea.folds).toHaveLength(5);
     expect(eb.latestFold).toEqual(ea.latestFold);

@@ -30,12 +30,14 @@ describe('search sampling', () => {
       expect(space.hiddenUnits).toContain(t.hiddenUnits);
       expect(space.windowSize).toContain(t.windowSize);
       expect(space.batchSize).toContain(t.batchSize);
+      expect(space.layers).toContain(t.layers);
+      expect(space.dropout).toContain(t.dropout);
       if (t.model === 'transformer') expect(t.hiddenUnits % t.heads!).toBe(0);
-      else expect(t.layers).toBeUndefined();
+      else expect(t.heads).toBeUndefined();
     }
   });
 
-  it('the config refuses a kind without a space, and layers on single-layer kinds', () => {
+  it('the config refuses a kind without a space, and dropout outside [0, 1); any kind may stack layers', () => {
     const onlyLstm = configSchema.safeParse({
       ...defaultConfig,
       training: { ...defaultConfig.training, search: { ...search, spaces: { lstm: search.spaces.lstm } } },
@@ -44,12 +46,15 @@ describe('search sampling', () => {
     expect(onlyLstm.error?.issues.map((i) => i.message).join('\n')).toMatch(
       /gru is in training.hyperparameters.models but has no search space/,
     );
-    expect(() =>
-      loadConfig({
-        env: {},
-        overrides: { training: { search: { spaces: { lstm: { ...search.spaces.lstm, layers: [2] } } } } },
-      }),
-    ).toThrow(/one layer/);
+    const lstmSpace = (space: object) => ({
+      env: {},
+      overrides: { training: { search: { spaces: { lstm: space } } } },
+    });
+    expect(
+      loadConfig(lstmSpace({ ...search.spaces.lstm, layers: [2, 3] })).training.search.spaces.lstm?.layers,
+    ).toEqual([2, 3]);
+    expect(() => loadConfig(lstmSpace({ ...search.spaces.lstm, dropout: [0, 1] }))).toThrow(/dropout/);
+    expect(() => loadConfig(lstmSpace({ ...search.spaces.lstm, layers: [0] }))).toThrow(/layers/);
   });
 });
 

@@ -37,6 +37,13 @@ describe('the data-parallel rule', () => {
     // LSTM, 2 features, hidden 1, window 3: w [2,4] and r [1,4] run 3 times, wOut [1,1] once.
     expect(trainingFlopsPerSample({ kind: 'lstm', windowSize: 3, features: 2, hidden: 1 })).toBe(6 * (3 * (8 + 4) + 1));
     expect(trainingFlopsPerSample({ kind: 'dense', windowSize: 3, features: 2, hidden: 4 })).toBe(6 * (6 * 4 + 4));
+    // Stacked: the second cell's w2 [1,4] and r2 [1,4] run every step too; dense's w2 [4,4] once.
+    expect(trainingFlopsPerSample({ kind: 'lstm', windowSize: 3, features: 2, hidden: 1, layers: 2 })).toBe(
+      6 * (3 * (8 + 4 + 4 + 4) + 1),
+    );
+    expect(trainingFlopsPerSample({ kind: 'dense', windowSize: 3, features: 2, hidden: 4, layers: 2 })).toBe(
+      6 * (6 * 4 + 16 + 4),
+    );
   });
 
   it('a kind flagged in DATA_PARALLEL_KINDS counts as large at any size', () => {
