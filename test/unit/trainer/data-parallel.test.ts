@@ -7,7 +7,7 @@ import { newAdamState } from '../../../gpu-trainer/model/adam.js';
 import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
 import { Rng } from '../../../gpu-trainer/rng.js';
 import { WorkerPool } from '../../../gpu-trainer/worker-pool.js';
-import { maxAbsDiff } from './helpers.js';
+import { KIND_LAYER_CASES, maxAbsDiff } from './helpers.js';
 
 const spec0 = makeFeatureSpec();
 const ds = buildDataset(syntheticSeries('AAPL#1h', 500, 3).bars, spec0, {
@@ -77,15 +77,7 @@ describe('data parallelism', () => {
     const one = await DataParallelGroup.start({ size: 1, backend: 'wasm' });
     const three = await DataParallelGroup.start({ size: 3, backend: 'wasm' });
     groups.push(one, three);
-    const cases: [ModelKind, number][] = [
-      ['lstm', 1],
-      ['gru', 1],
-      ['dense', 1],
-      ['transformer', 2],
-      ['lstm', 2],
-      ['dense', 2],
-    ];
-    for (const [kind, layers] of cases) {
+    for (const [kind, layers] of KIND_LAYER_CASES) {
       const w1 = await train(one, kind, 5, { dropout: 0.3, layers });
       const plain = await train(one, kind, 5, { layers });
       expect(maxAbsDiff(w1, plain), `${kind} L${layers}: dropout changed the fit`).toBeGreaterThan(1e-4);

@@ -3,8 +3,24 @@ import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readOnnxInitializers } from '../../../gpu-trainer/model/onnx.js';
+import type { ModelKind } from '../../../gpu-trainer/model/spec.js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
+
+/**
+ * Every kind with one layer, and stacked (2 recurrent cells, one ONNX node each; 2 and 3 dense hidden layers; a
+ * 2-block Transformer): the shapes the exporter and the data-parallel trainer must both get right.
+ */
+export const KIND_LAYER_CASES: readonly [ModelKind, number][] = [
+  ['lstm', 1],
+  ['gru', 1],
+  ['dense', 1],
+  ['transformer', 2],
+  ['lstm', 2],
+  ['gru', 2],
+  ['dense', 2],
+  ['dense', 3],
+];
 
 /** Starts the trainer CLI as its own process (what the orchestrator launches), collecting JSON log lines. */
 export function startCli(

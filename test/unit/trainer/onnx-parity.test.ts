@@ -6,6 +6,7 @@ import { predict } from '../../../gpu-trainer/model/forward.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
 import { exportEnsembleOnnx, type EnsembleMember } from '../../../gpu-trainer/model/ensemble-onnx.js';
 import { Rng } from '../../../gpu-trainer/rng.js';
+import { KIND_LAYER_CASES } from './helpers.js';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -13,18 +14,7 @@ beforeAll(async () => {
 });
 
 describe('ONNX export parity (onnxruntime-node vs tfjs, same inputs)', () => {
-  // Every kind with one layer, and stacked: 2 recurrent cells (one ONNX node each), 2 and 3 dense hidden layers.
-  const cases: [ModelKind, number][] = [
-    ['lstm', 1],
-    ['gru', 1],
-    ['dense', 1],
-    ['transformer', 2],
-    ['lstm', 2],
-    ['gru', 2],
-    ['dense', 2],
-    ['dense', 3],
-  ];
-  for (const [kind, layers] of cases) {
+  for (const [kind, layers] of KIND_LAYER_CASES) {
     it(`${kind}, ${layers} layer(s): max abs diff <= 1e-5`, async () => {
       const spec: ModelSpec =
         kind === 'transformer'
