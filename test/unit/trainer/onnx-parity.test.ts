@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { initBackend, type Tf } from '../../../gpu-trainer/backend.js';
-import { initParams, type ModelKind, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
+import { initParams, type ModelSpec } from '../../../gpu-trainer/model/spec.js';
 import { predict } from '../../../gpu-trainer/model/forward.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
 import { exportEnsembleOnnx, type EnsembleMember } from '../../../gpu-trainer/model/ensemble-onnx.js';
