@@ -2,13 +2,13 @@ import { mkdir, readFile, rename, writeFile, rm, readdir } from 'node:fs/promise
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { awsClientConfig } from '../aws/clients.js';
+import { awsClient } from '../aws/clients.js';
 
 /** The SDK is loaded on first S3 use, so local-dir runs (and every trainer worker) start faster. */
 const sdk = () => import('@aws-sdk/client-s3');
 async function defaultClient(): Promise<S3Client> {
   const { S3Client } = await sdk();
-  return new S3Client(awsClientConfig());
+  return awsClient(S3Client);
 }
 
 /**

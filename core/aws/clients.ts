@@ -1,3 +1,5 @@
+import { traced } from '../observability/tracer.js';
+
 /**
  * Settings shared by every AWS SDK v3 client. The SDK itself honours AWS_ENDPOINT_URL (and per-service
  * AWS_ENDPOINT_URL_<SERVICE>), so the same code reaches moto, LocalStack or real AWS; we only add the
@@ -17,4 +19,12 @@ export function awsClientConfig(env: NodeJS.ProcessEnv = process.env): AwsClient
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     maxAttempts: 5,
   };
+}
+
+/**
+ * Every AWS SDK client of the deployed code: the shared settings, and traced, so its calls show as X-Ray
+ * subsegments of the function's active trace (a no-op outside Lambda: sandbox, tests, CLIs).
+ */
+export function awsClient<C>(Client: new (config: AwsClientSettings) => C, env: NodeJS.ProcessEnv = process.env): C {
+  return traced(new Client(awsClientConfig(env)));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig } from '../aws/clients.js';
+import { awsClient } from '../aws/clients.js';
 import { TIMEFRAME_MS, type SignalForgeConfig, type Timeframe } from '../config/index.js';
 import type { MarketBarEvent, SignalEvent } from '../events/index.js';
 import { isNewerCopy, mapLimit } from '../lake/index.js';
@@ -63,7 +63,7 @@ export class OnlineBarStore {
     this.config = options.config;
     this.depth = options.config.inference.minBars;
     this.writeConcurrency = options.writeConcurrency ?? 16;
-    this.doc = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient(awsClientConfig()));
+    this.doc = DynamoDBDocumentClient.from(options.client ?? awsClient(DynamoDBClient));
   }
 
   /**
@@ -238,5 +238,5 @@ export function onlineStoreFromEnv(
 ): OnlineBarStore | undefined {
   const tableName = env.ONLINE_STORE_TABLE;
   if (!tableName) return undefined;
-  return new OnlineBarStore({ tableName, config, client: client ?? new DynamoDBClient(awsClientConfig(env)) });
+  return new OnlineBarStore({ tableName, config, client: client ?? awsClient(DynamoDBClient, env) });
 }

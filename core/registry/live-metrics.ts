@@ -1,5 +1,5 @@
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
-import { awsClientConfig } from '../aws/clients.js';
+import { awsClient } from '../aws/clients.js';
 
 /**
  * Live serving metrics the canary bake judges. Serving emits per request, in namespace `SignalForge`,
@@ -39,7 +39,7 @@ export class CloudWatchLiveMetrics implements LiveMetricsSource {
 
   /** `namespace` defaults to SERVING_METRICS.namespace; tests sharing one emulator use their own. */
   constructor(options: { client?: CloudWatchClient; namespace?: string } = {}) {
-    this.client = options.client ?? new CloudWatchClient(awsClientConfig());
+    this.client = options.client ?? awsClient(CloudWatchClient);
     this.namespace = options.namespace ?? SERVING_METRICS.namespace;
   }
 

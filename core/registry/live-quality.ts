@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig } from '../aws/clients.js';
+import { awsClient } from '../aws/clients.js';
 import type { LiveQuality } from '../live/index.js';
 
 /**
@@ -11,7 +11,7 @@ export class LiveQualityStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
-    this.doc = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient(awsClientConfig()), {
+    this.doc = DynamoDBDocumentClient.from(options.client ?? awsClient(DynamoDBClient), {
       marshallOptions: { removeUndefinedValues: true },
     });
   }

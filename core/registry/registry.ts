@@ -8,7 +8,7 @@ import {
   UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig } from '../aws/clients.js';
+import { awsClient } from '../aws/clients.js';
 import { requiredEnv } from '../config/env.js';
 import { approvalSchema, gateDecisionSchema, type Approval, type GateDecision } from '../evaluation/gate-decision.js';
 import { ConcurrentModificationError, InvalidTransitionError, NotFoundError } from './errors.js';
@@ -94,7 +94,7 @@ export class ModelRegistry {
 
   constructor(options: ModelRegistryOptions) {
     this.tableName = options.tableName;
-    const client = options.client ?? new DynamoDBClient(awsClientConfig());
+    const client = options.client ?? awsClient(DynamoDBClient);
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.now = options.now ?? (() => new Date());
   }

@@ -1,5 +1,5 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../core/config/index.js';
 import { brokersFromEnv } from '../../core/kafka/client.js';
 
@@ -16,7 +16,7 @@ export function resolveBootstrapBrokers(
   if (env.KAFKA_BROKERS) return Promise.resolve(brokersFromEnv(env));
   const arn = env.MSK_CLUSTER_ARN;
   if (!arn) return Promise.reject(new Error('set KAFKA_BROKERS or MSK_CLUSTER_ARN'));
-  cached ??= new KafkaClient(awsClientConfig(env))
+  cached ??= awsClient(KafkaClient, env)
     .send(new GetBootstrapBrokersCommand({ ClusterArn: arn }))
     .then((res) => {
       const list =

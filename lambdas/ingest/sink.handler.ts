@@ -2,12 +2,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
 import type { Context } from 'aws-lambda';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, requiredEnv } from '../../core/config/index.js';
 import { onlineStoreFromEnv } from '../../core/online/index.js';
 import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
 import { createSinkHandler, type KafkaBatchResponse } from './sink.js';
-import { createLogger, traced } from '../../core/observability/index.js';
+import { createLogger } from '../../core/observability/index.js';
 
 // Built on first invocation rather than at import, so importing this module (CDK, tests) needs no env.
 let sink: ((event: MSKEvent, context: Context) => Promise<KafkaBatchResponse>) | undefined;
@@ -21,7 +21,7 @@ function build(): NonNullable<typeof sink> {
   return createSinkHandler({
     config,
     onlineStore: onlineStoreFromEnv(config),
-    s3: traced(new S3Client(awsClientConfig())),
+    s3: awsClient(S3Client),
     lakeBucket,
     deadLetterBucket: process.env.DEAD_LETTER_BUCKET || undefined,
     scorer: new LexiconSentimentScorer(),

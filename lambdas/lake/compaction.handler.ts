@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, TOPIC_NAMES } from '../../core/config/index.js';
 import { compactLake, type CompactionReport } from '../../core/lake/index.js';
 
@@ -11,7 +11,7 @@ export const handler = async (): Promise<Omit<CompactionReport, 'days'> & { days
   const lakeBucket = process.env.LAKE_BUCKET;
   if (!lakeBucket) throw new Error('LAKE_BUCKET is not set');
   const config = loadConfig();
-  const report = await compactLake(new S3Client(awsClientConfig()), lakeBucket, {
+  const report = await compactLake(awsClient(S3Client), lakeBucket, {
     lakePrefix: config.ingest.lakePrefix,
     topics: TOPIC_NAMES,
     graceHours: config.ingest.compactionGraceHours,

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, requiredEnv } from '../../core/config/index.js';
 import { runBatchInference, type BatchSummary } from './batch/batch-inference.js';
 import { createInferenceServiceFromEnv } from './inference/runtime.js';
-import { createLogger, observed, traced } from '../../core/observability/index.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 
 const logger = createLogger('signalforge-batch-inference');
 
@@ -13,7 +13,7 @@ const logger = createLogger('signalforge-batch-inference');
  */
 export const handler = observed({ logger }, async (): Promise<BatchSummary> => {
   const config = loadConfig();
-  const s3 = traced(new S3Client(awsClientConfig()));
+  const s3 = awsClient(S3Client);
   const service = createInferenceServiceFromEnv({
     config,
     s3,

@@ -1,12 +1,12 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, requiredEnv } from '../../core/config/index.js';
 import { startRetrain } from '../training/start-retrain.js';
 import { runDriftCheck, type ConfigDrift, type DriftReport } from './drift/drift-check.js';
 import { createInferenceServiceFromEnv } from './inference/runtime.js';
-import { createLogger, observed, traced } from '../../core/observability/index.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-drift';
 const logger = createLogger(serviceName);
@@ -24,13 +24,13 @@ function emitConfigMetrics(c: ConfigDrift): void {
 /** EventBridge Scheduler (every 4 h by default): PSI of live features and predictions against each model's baseline. */
 export const handler = observed({ logger }, async (): Promise<DriftReport> => {
   const config = loadConfig();
-  const s3 = traced(new S3Client(awsClientConfig()));
+  const s3 = awsClient(S3Client);
   const service = createInferenceServiceFromEnv({
     config,
     s3,
     log: (level, message, fields) => logger[level](message, fields ?? {}),
   });
-  const sfn = traced(new SFNClient(awsClientConfig()));
+  const sfn = awsClient(SFNClient);
   const stateMachineArn = requiredEnv('RETRAIN_STATE_MACHINE_ARN');
   const report = await runDriftCheck({
     config,

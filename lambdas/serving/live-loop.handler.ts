@@ -1,9 +1,9 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, modelConfigKeys, requiredEnv } from '../../core/config/index.js';
-import { createLogger, observed, traced } from '../../core/observability/index.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 import type { LiveQuality } from '../../core/live/index.js';
 import { LiveQualityStore, registryFromEnv } from '../../core/registry/index.js';
 import { startRetrain } from '../training/start-retrain.js';
@@ -39,7 +39,7 @@ export function emitLiveQuality(q: LiveQuality, sink: Metrics = metrics): void {
  */
 export const handler = observed({ logger }, async () => {
   const config = loadConfig();
-  const s3 = traced(new S3Client(awsClientConfig()));
+  const s3 = awsClient(S3Client);
   const lakeBucket = requiredEnv('LAKE_BUCKET');
   const registry = registryFromEnv();
   const keys = modelConfigKeys(config).map((k) => k.key);
@@ -53,7 +53,7 @@ export const handler = observed({ logger }, async () => {
     },
     keys,
   );
-  const sfn = traced(new SFNClient(awsClientConfig()));
+  const sfn = awsClient(SFNClient);
   const stateMachineArn = requiredEnv('RETRAIN_STATE_MACHINE_ARN');
   const triggerDeps = {
     config,

@@ -1,13 +1,10 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 
 const cache = new Map<string, string[]>();
 
 /** IAM bootstrap brokers of an MSK cluster (serverless or provisioned), cached per container. */
-export async function iamBootstrapBrokers(
-  clusterArn: string,
-  client = new KafkaClient(awsClientConfig()),
-): Promise<string[]> {
+export async function iamBootstrapBrokers(clusterArn: string, client = awsClient(KafkaClient)): Promise<string[]> {
   const hit = cache.get(clusterArn);
   if (hit) return hit;
   const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));

@@ -1,9 +1,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, requiredEnv, type SignalForgeConfig } from '../../core/config/index.js';
-import { traced } from '../../core/observability/index.js';
 import { CloudWatchLiveMetrics, ModelRegistry, type LiveMetricsSource } from '../../core/registry/index.js';
 import { launcherFromEnv, type TrainerLauncher } from './launchers/index.js';
 import { ec2SpotPriceHistory, sageMakerBillableSeconds, type SpotPriceHistory } from './cost/price-run.js';
@@ -53,7 +52,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Par
   const config = overrides.config ?? loadConfig({ env });
   return {
     config,
-    s3: overrides.s3 ?? traced(new S3Client(awsClientConfig(env))),
+    s3: overrides.s3 ?? awsClient(S3Client, env),
     lakeBucket: overrides.lakeBucket ?? requiredEnv('LAKE_BUCKET', env),
     artifactBucket: overrides.artifactBucket ?? requiredEnv('ARTIFACT_BUCKET', env),
     registry: overrides.registry ?? new ModelRegistry({ tableName: requiredEnv('REGISTRY_TABLE', env) }),
@@ -75,11 +74,9 @@ function pricingFromEnv(
 ): Pick<TrainingDeps, 'spotPrices' | 'billableSeconds'> {
   const spotPrices =
     overrides.spotPrices ??
-    (config.training.backend === 'ec2' ? ec2SpotPriceHistory(traced(new EC2Client(awsClientConfig(env)))) : undefined);
+    (config.training.backend === 'ec2' ? ec2SpotPriceHistory(awsClient(EC2Client, env)) : undefined);
   const billableSeconds =
     overrides.billableSeconds ??
-    (config.training.backend === 'sagemaker'
-      ? sageMakerBillableSeconds(traced(new SageMakerClient(awsClientConfig(env))))
-      : undefined);
+    (config.training.backend === 'sagemaker' ? sageMakerBillableSeconds(awsClient(SageMakerClient, env)) : undefined);
   return { ...(spotPrices ? { spotPrices } : {}), ...(billableSeconds ? { billableSeconds } : {}) };
 }

@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 
 export interface Notifier {
   publish(subject: string, message: string): Promise<void>;
@@ -13,7 +13,7 @@ function snsSubject(subject: string): string {
 export class SnsNotifier implements Notifier {
   constructor(
     private readonly topicArn: string,
-    private readonly client: SNSClient = new SNSClient(awsClientConfig()),
+    private readonly client: SNSClient = awsClient(SNSClient),
   ) {}
 
   async publish(subject: string, message: string): Promise<void> {

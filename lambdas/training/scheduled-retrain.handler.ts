@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { requiredEnv } from '../../core/config/index.js';
-import { createLogger, observed, traced } from '../../core/observability/index.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 import { startRetrain, type StartedRetrain } from './start-retrain.js';
 
 const logger = createLogger(process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-scheduled-retrain');
@@ -12,7 +12,7 @@ const logger = createLogger(process.env.POWERTOOLS_SERVICE_NAME ?? 'signalforge-
  * startRetrain validates the schedule's input.
  */
 export const handler = observed({ logger }, async (event: unknown): Promise<StartedRetrain> => {
-  const client = traced(new SFNClient(awsClientConfig()));
+  const client = awsClient(SFNClient);
   const started = await startRetrain(event as Parameters<typeof startRetrain>[0], {
     client,
     stateMachineArn: requiredEnv('RETRAIN_STATE_MACHINE_ARN'),

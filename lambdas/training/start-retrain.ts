@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { retrainInputSchema, type RetrainInput } from './contracts.js';
 import { overlappingRetrain } from './retrain-guard.js';
 import { newRunId } from './tasks/snapshot.js';
@@ -34,7 +34,7 @@ export async function startRetrain(input: RetrainInput, options: StartRetrainOpt
   const runId = parsed.runId ?? newRunId((options.now ?? (() => new Date()))());
   const stateMachineArn = options.stateMachineArn ?? process.env.RETRAIN_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new Error('startRetrain needs RETRAIN_STATE_MACHINE_ARN (or options.stateMachineArn)');
-  const client = options.client ?? new SFNClient(awsClientConfig());
+  const client = options.client ?? awsClient(SFNClient);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
   const running = await overlappingRetrain(client, stateMachineArn, parsed.configs);
   if (running) return { runId, executionArn: running, started: false, alreadyRunning: true };

@@ -1,9 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { awsClientConfig } from '../../core/aws/clients.js';
+import { awsClient } from '../../core/aws/clients.js';
 import { loadConfig, requiredEnv } from '../../core/config/index.js';
-import { createLogger, observed, traced } from '../../core/observability/index.js';
+import { createLogger, observed } from '../../core/observability/index.js';
 import { sweepTrainers, type SweepDeps } from './sweeper.js';
 
 /** Step Functions' view of an execution; undefined when it does not exist (deleted state machine, another account). */
@@ -26,10 +26,10 @@ export const handler = observed({ logger }, async (): Promise<unknown> => {
   if (!deps) {
     deps = {
       config: loadConfig({ env: process.env }),
-      ec2: traced(new EC2Client(awsClientConfig())),
-      s3: traced(new S3Client(awsClientConfig())),
+      ec2: awsClient(EC2Client),
+      s3: awsClient(S3Client),
       artifactBucket: requiredEnv('ARTIFACT_BUCKET'),
-      executionStatus: sfnExecutionStatus(traced(new SFNClient(awsClientConfig()))),
+      executionStatus: sfnExecutionStatus(awsClient(SFNClient)),
       now: () => new Date(),
     };
   }

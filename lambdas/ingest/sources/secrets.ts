@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsClientConfig } from '../../../core/aws/clients.js';
+import { awsClient } from '../../../core/aws/clients.js';
 import type { SecretResolver } from './adapter.js';
 
 /** Secrets Manager resolver with a per-container cache (secrets rotate rarely; a cold start refreshes). */
-export function secretsManagerResolver(client = new SecretsManagerClient(awsClientConfig())): SecretResolver {
+export function secretsManagerResolver(client = awsClient(SecretsManagerClient)): SecretResolver {
   const cache = new Map<string, Promise<string>>();
   return (secretId) => {
     let value = cache.get(secretId);

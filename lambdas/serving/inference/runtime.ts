@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { awsClientConfig } from '../../../core/aws/clients.js';
+import { awsClient } from '../../../core/aws/clients.js';
 import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
 import { onlineStoreFromEnv } from '../../../core/online/index.js';
 import { type ModelRegistry, registryFromEnv } from '../../../core/registry/index.js';
@@ -29,7 +29,7 @@ export function createInferenceServiceFromEnv(options: RuntimeOptions = {}): Inf
   const env = options.env ?? process.env;
   const config = options.config ?? loadConfig({ env });
   const registry = options.registry ?? registryFromEnv(env);
-  const s3 = options.s3 ?? new S3Client(awsClientConfig(env));
+  const s3 = options.s3 ?? awsClient(S3Client, env);
   return createInferenceService({
     config,
     getServingAliases: (key) => registry.getServingAliases(key),

@@ -7,7 +7,7 @@ import {
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openStore } from '../../../core/artifacts/index.js';
-import { awsClientConfig } from '../../../core/aws/clients.js';
+import { awsClient } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
 import {
@@ -59,7 +59,7 @@ export class Ec2SpotLauncher implements TrainerLauncher {
   private spotRole?: Promise<unknown>;
 
   constructor(private readonly options: Ec2LauncherOptions) {
-    this.client = options.client ?? new EC2Client(awsClientConfig());
+    this.client = options.client ?? awsClient(EC2Client);
   }
 
   /** The launch document for a request: the trainer flags (GPU runtime) and the deployed config. */
@@ -87,7 +87,7 @@ export class Ec2SpotLauncher implements TrainerLauncher {
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
     // Once per container; a failure is not cached, so the next launch asks again.
-    await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? new IAMClient(awsClientConfig())).catch(
+    await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? awsClient(IAMClient)).catch(
       (err: unknown) => {
         this.spotRole = undefined;
         throw err;

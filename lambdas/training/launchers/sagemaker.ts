@@ -4,7 +4,7 @@ import {
   SageMakerClient,
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
-import { awsClientConfig } from '../../../core/aws/clients.js';
+import { awsClient } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
 import {
@@ -50,7 +50,7 @@ export class SageMakerLauncher implements TrainerLauncher {
   private readonly client: SageMakerClient;
 
   constructor(private readonly options: SageMakerLauncherOptions) {
-    this.client = options.client ?? new SageMakerClient(awsClientConfig());
+    this.client = options.client ?? awsClient(SageMakerClient);
   }
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
