@@ -4,6 +4,7 @@ import { makeFeatureSpec, type FeatureSpecV2, type OhlcvBar } from '../core/feat
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { buildDataset, datasetConfig, type Dataset } from './dataset.js';
 import type { DataParallelGroup } from './group.js';
+import { validationScore } from './search/halving.js';
 import type { RunContext } from './train-key.js';
 import { scoreTrials, type ConfigCheckpoint, type TrialResult } from './train-config.js';
 
@@ -17,13 +18,22 @@ export function withoutSentiment(spec: FeatureSpecV2): FeatureSpecV2 {
   return makeFeatureSpec({ ...spec.params, sentimentWindowBars: 0 }, spec.historyBars);
 }
 
-/** The search's best single trial (the ensemble's row is an average, not a model to refit). */
-function bestSingle(trials: readonly TrialResult[]): TrialResult {
-  return trials.filter((t) => !t.ensembleOf).reduce((a, b) => (b.oosMse < a.oosMse ? b : a));
+/**
+ * The trial to ablate, chosen on inner-validation data only, as successive halving promotes: the best of the last
+ * rung by validation MSE (the ensemble's row is an average, not a model to refit). Not the lowest out-of-sample
+ * MSE: that choice is made on the very test folds the comparison is scored on, and with 7 trials a config it made
+ * sentiment look significantly better in 23 of 100 configs of the default data, whose news carries no signal.
+ */
+export function ablatedTrial(trials: readonly TrialResult[]): TrialResult {
+  const singles = trials.filter((t) => !t.ensembleOf);
+  const lastRung = Math.max(...singles.map((t) => t.rung ?? 0));
+  return singles
+    .filter((t) => (t.rung ?? 0) === lastRung)
+    .reduce((a, b) => (validationScore(b) < validationScore(a) ? b : a));
 }
 
 /**
- * The same model without sentiment (core/artifacts' sentimentAblationSchema says how to read it): the best single
+ * The same model without sentiment (core/artifacts' sentimentAblationSchema says how to read it): the ablated
  * trial's hyperparameters scored walk-forward on the same bars and folds with the sentiment columns left out.
  * Checkpointed under its own key, so an interrupted run resumes it. Undefined when the config had no sentiment
  * columns or the ablation is off.
@@ -40,7 +50,7 @@ export async function sentimentAblation(
   const firstTest = x.dataset.folds[0]!.test.start;
   if (ablated.targets.length !== x.dataset.targets.length || ablated.folds[0]!.test.start !== firstTest)
     throw new Error(`${x.key}: the ablated dataset's samples differ from the trained one's`);
-  const trial = bestSingle(x.trials);
+  const trial = ablatedTrial(x.trials);
   const ckKey = checkpointKey(ctx.runId, `${x.key}-no-sentiment`);
   const saved = ctx.resume ? await ctx.store.read(ckKey) : undefined;
   const [scored] = await scoreTrials({

@@ -40,11 +40,13 @@ export const configMetricsSchema = z.object({
 export type ConfigMetrics = z.infer<typeof configMetricsSchema>;
 
 /**
- * The same model without sentiment: the search's best single trial (lowest pooled out-of-sample MSE) scored
- * walk-forward again on the same folds and test samples with the sentiment columns left out. The with-sentiment
- * arm was chosen among the search's trials on these test folds, so its MSE is the optimistic one: a difference in
- * its favour must be significant, not just positive. Diebold-Mariano on the paired squared errors, sentiment as the
- * model and no sentiment as the benchmark (one-sided: a small p says sentiment helps).
+ * The same model without sentiment: one trial of the search, chosen on inner-validation data only (the best of
+ * the last successive-halving rung), scored walk-forward again on the same folds and test samples with the
+ * sentiment columns left out. Neither arm was chosen on the test folds, so the comparison is not tilted towards
+ * sentiment. Diebold-Mariano on the paired squared errors, sentiment as the model and no sentiment as the
+ * benchmark (one-sided: a small p says sentiment helps). Training noise (other initial weights, other dropout
+ * masks) is not in the test's variance: read one config's p-value with that in mind, and the run's count of
+ * significant configs against the 5% expected by chance.
  */
 export const sentimentAblationSchema = z.object({
   /** Pooled out-of-sample test samples, the same for both arms. */

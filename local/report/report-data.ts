@@ -57,7 +57,7 @@ export const modelReportSchema = z.object({
    * ensemble.
    */
   leaderboard: z.array(leaderboardRowSchema()).default([]),
-  /** The best single trial scored again without sentiment on the same folds (metadata.json's sentimentAblation). */
+  /** The ablated trial scored again without sentiment on the same folds (metadata.json's sentimentAblation). */
   sentimentAblation: z
     .object({
       label: z.string(),

@@ -9,6 +9,8 @@ import { seededRandom } from '../../../core/random/index.js';
 import { syntheticSeries, type SeriesData, type TrainingData } from '../../../gpu-trainer/data-source.js';
 import { createLog } from '../../../gpu-trainer/log.js';
 import { runTraining } from '../../../gpu-trainer/run.js';
+import { ablatedTrial } from '../../../gpu-trainer/sentiment-ablation.js';
+import type { TrialResult } from '../../../gpu-trainer/train-config.js';
 import { sentimentDriftModel } from '../../../local/sandbox/scenarios.js';
 
 const DAY = 86_400_000;
@@ -89,10 +91,14 @@ describe('sentiment in the trainer', () => {
     expect(planted.samples).toBeGreaterThan(100);
     expect(planted.withSentimentMse).toBeLessThan(planted.withoutSentimentMse * 0.95);
     expect(planted.dieboldMariano.pValue).toBeLessThan(0.05);
-    // The search's best single trial is the ablated one, and the run record carries the same comparison.
+    // The ablated trial is the last rung's best by inner validation, and the run record carries the same comparison.
     const meta = await metadata('AAPL#1d');
-    const single = meta.search.filter((t) => !t.ensembleOf).sort((a, b) => a.oosMse - b.oosMse)[0]!;
-    expect(planted.withSentimentMse).toBeCloseTo(single.oosMse, 12);
+    const singles = meta.search.filter((t) => !t.ensembleOf);
+    const lastRung = Math.max(...singles.map((t) => t.rung ?? 0));
+    const chosen = singles
+      .filter((t) => (t.rung ?? 0) === lastRung)
+      .sort((a, b) => a.validationMse! - b.validationMse!)[0]!;
+    expect(planted.withSentimentMse).toBeCloseTo(chosen.oosMse, 12);
     expect(result('AAPL#1d').sentimentAblation).toEqual({
       samples: planted.samples,
       withSentimentMse: planted.withSentimentMse,
@@ -103,4 +109,31 @@ describe('sentiment in the trainer', () => {
     const unrelated = (await metadata('MSFT#1d')).sentimentAblation!;
     expect(unrelated.dieboldMariano.pValue).toBeGreaterThan(0.05);
   }, 120_000);
+
+  it('ablates the last rung by inner validation, never the lowest test-fold MSE nor the ensemble', () => {
+    const trial = (sample: number, rung: number, validationMse: number, oosMse: number): TrialResult => ({
+      hyperparameters: {
+        model: 'dense',
+        windowSize: 2,
+        hiddenUnits: 8,
+        learningRate: 1e-3,
+        batchSize: 32,
+        epochs: 1,
+        seed: 1,
+      },
+      oos: new Float64Array(0),
+      oosMse,
+      folds: [{ validationMse, epochsRun: 1 }],
+      sample,
+      rung,
+    });
+    const trials = [
+      trial(0, 0, 0.5, 0.1), // the lowest test-fold MSE, but an early rung
+      trial(1, 0, 0.9, 0.9),
+      trial(0, 1, 0.8, 0.3), // lowest out-of-sample MSE of the last rung
+      trial(1, 1, 0.7, 0.4), // best inner validation of the last rung: the one to ablate
+      { ...trial(0, 1, 0.1, 0.05), ensembleOf: [0, 1], folds: [] },
+    ];
+    expect(ablatedTrial(trials)).toBe(trials[3]);
+  });
 });
