@@ -2,11 +2,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { parseCliArgs, parseOrReport, runIfMain, UsageError, type CliIo } from '../../core/cli/index.js';
+import { parseOrReport, runIfMain, UsageError, type CliIo } from '../../core/cli/index.js';
 import { ConfigError, loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
 import { listQuarantine, PLAUSIBILITY_RULES, readQuarantineEntry } from '../../core/quality/index.js';
 import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
-import { OPERATOR_FLAGS, operatorName } from '../operator.js';
+import { operatorName, parseOperatorArgs } from '../operator.js';
 import { discardQuarantined, QuarantineNotFoundError, releaseQuarantined, type QuarantineOps } from './quarantine.js';
 
 export const LAKE_HELP = `signalforge lake: operate on the data lake's quarantine
@@ -40,24 +40,17 @@ export interface LakeCliIo extends CliIo {
   config?: SignalForgeConfig;
 }
 
-const parseLakeArgs = (argv: string[]) =>
-  parseCliArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      topic: { type: 'string' },
-      rule: { type: 'string' },
-      'lake-bucket': { type: 'string' },
-      'quarantine-bucket': { type: 'string' },
-      ...OPERATOR_FLAGS,
-    },
-  });
-
 /** One lake CLI invocation; returns the exit code. */
 export async function runLakeCli(argv: string[], io: LakeCliIo): Promise<number> {
   const env = io.env ?? process.env;
   const parsed = parseOrReport(
-    () => parseLakeArgs(argv),
+    () =>
+      parseOperatorArgs(argv, {
+        topic: { type: 'string' },
+        rule: { type: 'string' },
+        'lake-bucket': { type: 'string' },
+        'quarantine-bucket': { type: 'string' },
+      }),
     (message) => io.err(`lake: ${message}\n\n${LAKE_HELP}`),
   );
   if (!parsed) return 2;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { intArg, parseCliArgs, parseOrReport, runIfMain, UsageError, type CliIo } from '../../core/cli/index.js';
+import { intArg, parseOrReport, runIfMain, UsageError, type CliIo } from '../../core/cli/index.js';
 import {
   ConcurrentModificationError,
   InvalidTransitionError,
@@ -9,7 +9,7 @@ import {
   type ModelHead,
   type ModelVersion,
 } from '../../core/registry/index.js';
-import { OPERATOR_FLAGS, operatorName } from '../operator.js';
+import { operatorName, parseOperatorArgs } from '../operator.js';
 
 export const REGISTRY_HELP = `signalforge registry: inspect and move model versions (DynamoDB registry)
 
@@ -84,23 +84,16 @@ function describeHead(h: ModelHead): string {
   return `${h.key.padEnd(12)} production ${prod.padEnd(6)} canary ${canary.padEnd(12)} latest v${h.latestVersion}`;
 }
 
-const parseRegistryArgs = (argv: string[]) =>
-  parseCliArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      as: { type: 'string' },
-      to: { type: 'string' },
-      canary: { type: 'boolean', default: false },
-      table: { type: 'string' },
-      ...OPERATOR_FLAGS,
-    },
-  });
-
 /** Runs one CLI invocation; returns the exit code. */
 export async function runRegistryCli(argv: string[], io: RegistryCliIo): Promise<number> {
   const parsed = parseOrReport(
-    () => parseRegistryArgs(argv),
+    () =>
+      parseOperatorArgs(argv, {
+        as: { type: 'string' },
+        to: { type: 'string' },
+        canary: { type: 'boolean', default: false },
+        table: { type: 'string' },
+      }),
     (message) => io.err(`${message}\n\n${REGISTRY_HELP}`),
   );
   if (!parsed) return 2;
