@@ -53,19 +53,15 @@ export async function prepareOnlineStore(
   const store = new OnlineBarStore({ tableName: env.ONLINE_STORE_TABLE, config, client });
   const ingestTime = new Date().toISOString();
   await store.update(
-    requestBars.map((b) =>
+    requestBars.map((bar) =>
       marketBarEvent({
+        ...bar,
         source: 'bench',
         synthetic: true,
         symbol: 'AAPL',
         timeframe: '1h',
-        eventTime: new Date(b.t).toISOString(),
+        eventTime: new Date(bar.t).toISOString(),
         ingestTime,
-        o: b.o,
-        h: b.h,
-        l: b.l,
-        c: b.c,
-        v: b.v,
       }),
     ),
   );
