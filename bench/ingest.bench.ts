@@ -30,7 +30,7 @@ import type { TrainingDeps } from '../lambdas/training/deps.js';
 import { snapshotDataset } from '../lambdas/training/tasks/snapshot.js';
 import { ensureIngestTopics, spawnSinkProcess } from '../local/event-source/index.js';
 import { startLocalServices, type LocalServices } from '../local/services/index.js';
-import { percentile } from './percentile.js';
+import { median, percentile } from './percentile.js';
 
 const CAPACITY_EVENTS = Number(process.env.INGEST_BENCH_EVENTS ?? 100_000);
 const PACED_RATE = Number(process.env.INGEST_BENCH_RATE ?? 20_000);
@@ -362,12 +362,6 @@ async function compactionPhase(
   };
   log(`compaction: ${JSON.stringify(figures)}`);
   return figures;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Median of one figure over the repeats, with its min and max. */

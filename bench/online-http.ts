@@ -13,6 +13,7 @@ import { marketBarEvent } from '../core/events/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition } from '../core/online/index.js';
 import { startLocalServices } from '../local/services/index.js';
 import { pacedHttpInChild } from './paced-http.js';
+import { median } from './percentile.js';
 
 export const ONLINE_ROUNDS = 3;
 
@@ -28,8 +29,6 @@ export interface OnlineHttpFigures {
   online_http_clean: boolean;
   online_vs_bars_prediction_abs_diff: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Loads the request's bars into a fresh online table on moto (started here unless AWS_ENDPOINT_URL is set); returns the
