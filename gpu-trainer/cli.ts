@@ -5,13 +5,14 @@
  * 1 when it failed, 2 on bad flags.
  */
 import { availableParallelism } from 'node:os';
-import { HELP_FLAG, intArg, listArg, parseCliArgs, parseOrReport } from '../core/cli/index.js';
+import { HELP_FLAG, intArg, parseCliArgs, parseOrReport } from '../core/cli/index.js';
 import { BACKENDS, type BackendName } from './backend.js';
 import { runTraining, newRunId, FAST_PRESET } from './run.js';
 import { createLog } from './log.js';
 import { assertGpuCount, GpuCheckError, listNvidiaGpus } from './gpu-check.js';
 import { runSmoke } from './smoke.js';
 import type { Hyperparameters } from '../core/artifacts/index.js';
+import { commaList } from '../core/config/index.js';
 import { MODEL_KINDS } from '../core/config/search.js';
 
 const HELP = `signalforge gpu-trainer: data-parallel training of the model configs, with checkpoints and ONNX export
@@ -158,7 +159,7 @@ const backend = values.backend as BackendName;
 if (!BACKENDS.includes(backend)) fail(`--backend must be one of ${BACKENDS.join(', ')}`);
 
 const int = (name: string, raw: string | undefined, min = 0) => orFail(() => intArg(`--${name}`, raw, min));
-const models = (values.models === undefined ? undefined : listArg(values.models)) as
+const models = (values.models === undefined ? undefined : commaList(values.models)) as
   | Hyperparameters['model'][]
   | undefined;
 if (models?.some((m) => !(MODEL_KINDS as readonly string[]).includes(m)))
@@ -198,7 +199,7 @@ const outcome = await runTraining({
   }),
   data: values.data,
   out: values.out,
-  configs: values.configs === 'all' ? 'all' : listArg(values.configs),
+  configs: values.configs === 'all' ? 'all' : commaList(values.configs),
   runId,
   maxBars: int('max-bars', values['max-bars']),
   workers,

@@ -48,14 +48,6 @@ export function intArg(label: string, raw: string | undefined, min = 0): number 
   return n;
 }
 
-/** A comma list flag (`--symbols SPX,AAPL`): trimmed, empty items dropped. */
-export function listArg(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 /** Where a CLI writes: injected in tests, the process's streams otherwise. */
 export interface CliIo {
   out: (line: string) => void;

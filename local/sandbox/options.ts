@@ -1,4 +1,5 @@
-import { HELP_FLAG, intArg, listArg, parseCliArgs, UsageError } from '../../core/cli/index.js';
+import { HELP_FLAG, intArg, parseCliArgs, UsageError } from '../../core/cli/index.js';
+import { commaList } from '../../core/config/index.js';
 import { SCENARIOS, SCENARIO_ANNUAL_VOL, SIGNAL_AR1_COEFFICIENT, type ScenarioName } from './scenarios.js';
 
 /** What one sandbox run does; the CLI flags map onto it one to one, and the e2e test builds it directly. */
@@ -137,7 +138,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
     scenario: scenario as ScenarioName,
     seed: intOr('seed', v.seed, DEFAULT_OPTIONS.seed),
     approval,
-    symbols: v.symbols === undefined ? DEFAULT_OPTIONS.symbols : listArg(v.symbols),
-    timeframes: v.timeframes === undefined ? DEFAULT_OPTIONS.timeframes : listArg(v.timeframes),
+    symbols: v.symbols === undefined ? DEFAULT_OPTIONS.symbols : commaList(v.symbols),
+    timeframes: v.timeframes === undefined ? DEFAULT_OPTIONS.timeframes : commaList(v.timeframes),
   };
 }
