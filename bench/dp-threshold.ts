@@ -12,6 +12,7 @@ import { newAdamState } from '../gpu-trainer/model/adam.js';
 import { trainingFlopsPerSample } from '../gpu-trainer/dp-plan.js';
 import { initParams, paramCount, type ModelKind, type ModelSpec } from '../gpu-trainer/model/spec.js';
 import { Rng } from '../gpu-trainer/rng.js';
+import { median } from './percentile.js';
 
 export interface DpSizePoint {
   kind: ModelKind;
@@ -30,8 +31,6 @@ export interface DpSizePoint {
    */
   cpuProjection2: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export async function dpThresholdSweep(
   opts: {

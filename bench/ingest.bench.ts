@@ -30,7 +30,7 @@ import type { TrainingDeps } from '../lambdas/training/deps.js';
 import { snapshotDataset } from '../lambdas/training/tasks/snapshot.js';
 import { ensureIngestTopics, spawnSinkProcess } from '../local/event-source/index.js';
 import { startLocalServices, type LocalServices } from '../local/services/index.js';
-import { percentile } from './percentile.js';
+import { median, percentile } from './percentile.js';
 
 const CAPACITY_EVENTS = Number(process.env.INGEST_BENCH_EVENTS ?? 100_000);
 const PACED_RATE = Number(process.env.INGEST_BENCH_RATE ?? 20_000);
@@ -77,7 +77,11 @@ function treeCpuMs(roots: readonly number[]): number {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [pid, s] of stats) if (!inTree.has(pid) && inTree.has(s.ppid)) inTree.add(pid), (grew = true);
+    for (const [pid, s] of stats)
+      if (!inTree.has(pid) && inTree.has(s.ppid)) {
+        inTree.add(pid);
+        grew = true;
+      }
   }
   let ticks = 0;
   for (const pid of inTree) ticks += stats.get(pid)?.ticks ?? 0;
@@ -360,12 +364,6 @@ async function compactionPhase(
   return figures;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Median of one figure over the repeats, with its min and max. */
 function spread(values: readonly number[]): { median: number; min: number; max: number; runs: number[] } {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: [...values] };
@@ -403,20 +401,17 @@ export async function run(log: (line: string) => void): Promise<Figures> {
     }
     const of = (pick: (run: (typeof runs)[number]) => unknown) => spread(runs.map((run) => pick(run) as number));
     const cpu = (f: Figures) => f.cpu_us_per_event as Record<string, number | null>;
-    const lost = runs.reduce(
-      (a, run) =>
-        a +
-        [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p.lost as number), 0) +
-        (run.compaction.lost_after as number),
-      0,
-    );
-    const duplicated = runs.reduce(
-      (a, run) =>
-        a +
-        [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p.duplicated as number), 0) +
-        (run.compaction.duplicated_after as number),
-      0,
-    );
+    // Over every repeat: each phase's count plus what compaction left (`<field>_after`).
+    const total = (field: 'lost' | 'duplicated') =>
+      runs.reduce(
+        (a, run) =>
+          a +
+          [run.capacity, run.paced, run.paced_low, run.paced_memory].reduce((b, p) => b + (p[field] as number), 0) +
+          (run.compaction[`${field}_after`] as number),
+        0,
+      );
+    const lost = total('lost');
+    const duplicated = total('duplicated');
     const summary = {
       events_per_s: of((run) => run.capacity.events_per_s),
       p50_latency_ms: of((run) => run.paced.p50_latency_ms),

@@ -13,6 +13,7 @@ import { marketBarEvent } from '../core/events/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition } from '../core/online/index.js';
 import { startLocalServices } from '../local/services/index.js';
 import { pacedHttpInChild } from './paced-http.js';
+import { median } from './percentile.js';
 
 export const ONLINE_ROUNDS = 3;
 
@@ -28,8 +29,6 @@ export interface OnlineHttpFigures {
   online_http_clean: boolean;
   online_vs_bars_prediction_abs_diff: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Loads the request's bars into a fresh online table on moto (started here unless AWS_ENDPOINT_URL is set); returns the
@@ -53,19 +52,15 @@ export async function prepareOnlineStore(
   const store = new OnlineBarStore({ tableName: env.ONLINE_STORE_TABLE, config, client });
   const ingestTime = new Date().toISOString();
   await store.update(
-    requestBars.map((b) =>
+    requestBars.map((bar) =>
       marketBarEvent({
+        ...bar,
         source: 'bench',
         synthetic: true,
         symbol: 'AAPL',
         timeframe: '1h',
-        eventTime: new Date(b.t).toISOString(),
+        eventTime: new Date(bar.t).toISOString(),
         ingestTime,
-        o: b.o,
-        h: b.h,
-        l: b.l,
-        c: b.c,
-        v: b.v,
       }),
     ),
   );

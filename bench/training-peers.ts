@@ -11,6 +11,7 @@ import { newAdamState } from '../gpu-trainer/model/adam.js';
 import { initParams, type ModelKind, type ModelSpec } from '../gpu-trainer/model/spec.js';
 import { Rng } from '../gpu-trainer/rng.js';
 import { runPeer, torchPython } from './peers/torch-venv.js';
+import { median } from './percentile.js';
 
 interface PeerModel {
   kind: ModelKind;
@@ -36,7 +37,6 @@ const BLOCKS = 3;
 const STEPS_PER_BLOCK = 150;
 const WARMUP_STEPS = 6;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const spread = (xs: number[]) => [Math.round(Math.min(...xs)), Math.round(Math.max(...xs))];
 
 interface Side {

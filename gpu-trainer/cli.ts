@@ -4,14 +4,15 @@
  * run succeeded or stopped cleanly with a checkpoint (status `interrupted`: relaunch with --resume),
  * 1 when it failed, 2 on bad flags.
  */
-import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
+import { HELP_FLAG, intArg, parseCliArgs, parseOrReport } from '../core/cli/index.js';
 import { BACKENDS, type BackendName } from './backend.js';
 import { runTraining, newRunId, FAST_PRESET } from './run.js';
 import { createLog } from './log.js';
 import { assertGpuCount, GpuCheckError, listNvidiaGpus } from './gpu-check.js';
 import { runSmoke } from './smoke.js';
 import type { Hyperparameters } from '../core/artifacts/index.js';
+import { commaList } from '../core/config/index.js';
 import { MODEL_KINDS } from '../core/config/search.js';
 
 const HELP = `signalforge gpu-trainer: data-parallel training of the model configs, with checkpoints and ONNX export
@@ -96,48 +97,52 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    data: { type: 'string' },
-    out: { type: 'string' },
-    configs: { type: 'string', default: 'all' },
-    'run-id': { type: 'string' },
-    'max-bars': { type: 'string', default: '0' },
-    'sentiment-window': { type: 'string' },
-    preset: { type: 'string' },
-    workers: { type: 'string' },
-    'dp-size': { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
-    'in-process': { type: 'boolean', default: false },
-    epochs: { type: 'string' },
-    'batch-size': { type: 'string' },
-    window: { type: 'string' },
-    hidden: { type: 'string' },
-    layers: { type: 'string' },
-    dropout: { type: 'string' },
-    lr: { type: 'string' },
-    models: { type: 'string' },
-    trials: { type: 'string' },
-    'search-seed': { type: 'string' },
-    'reduction-factor': { type: 'string' },
-    'min-epochs': { type: 'string' },
-    'budget-steps': { type: 'string' },
-    'ensemble-size': { type: 'string' },
-    'budget-s': { type: 'string', default: '0' },
-    patience: { type: 'string' },
-    seed: { type: 'string', default: '1' },
-    'checkpoint-every': { type: 'string' },
-    resume: { type: 'boolean', default: false },
-    'spot-watch': { type: 'boolean', default: false },
-    'imds-endpoint': { type: 'string' },
-    'spot-poll-ms': { type: 'string', default: '2000' },
-    'heartbeat-s': { type: 'string', default: '30' },
-    'log-every-steps': { type: 'string', default: '0' },
-    smoke: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+/** Runs a parse step; a usage mistake ends the process with exit code 2. */
+const orFail = <T>(parse: () => T): T => parseOrReport(parse, fail) as T;
+
+const { values } = orFail(() =>
+  parseCliArgs({
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      configs: { type: 'string', default: 'all' },
+      'run-id': { type: 'string' },
+      'max-bars': { type: 'string', default: '0' },
+      'sentiment-window': { type: 'string' },
+      preset: { type: 'string' },
+      workers: { type: 'string' },
+      'dp-size': { type: 'string' },
+      backend: { type: 'string', default: 'wasm' },
+      'in-process': { type: 'boolean', default: false },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      window: { type: 'string' },
+      hidden: { type: 'string' },
+      layers: { type: 'string' },
+      dropout: { type: 'string' },
+      lr: { type: 'string' },
+      models: { type: 'string' },
+      trials: { type: 'string' },
+      'search-seed': { type: 'string' },
+      'reduction-factor': { type: 'string' },
+      'min-epochs': { type: 'string' },
+      'budget-steps': { type: 'string' },
+      'ensemble-size': { type: 'string' },
+      'budget-s': { type: 'string', default: '0' },
+      patience: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      'checkpoint-every': { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      'spot-watch': { type: 'boolean', default: false },
+      'imds-endpoint': { type: 'string' },
+      'spot-poll-ms': { type: 'string', default: '2000' },
+      'heartbeat-s': { type: 'string', default: '30' },
+      'log-every-steps': { type: 'string', default: '0' },
+      smoke: { type: 'boolean', default: false },
+      ...HELP_FLAG,
+    },
+  }),
+);
 
 if (values.help) {
   process.stdout.write(`${HELP}\n`);
@@ -146,9 +151,7 @@ if (values.help) {
 const smokeBackend = values.backend as BackendName;
 if (values.smoke) {
   if (!BACKENDS.includes(smokeBackend)) fail(`--backend must be one of ${BACKENDS.join(', ')}`);
-  const smokeWorkers = values.workers === undefined ? undefined : Number(values.workers);
-  if (smokeWorkers !== undefined && !(Number.isInteger(smokeWorkers) && smokeWorkers >= 1))
-    fail('--workers must be an integer >= 1');
+  const smokeWorkers = orFail(() => intArg('--workers', values.workers, 1));
   const result = await runSmoke({ backend: smokeBackend, workers: smokeWorkers });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(result.ok ? 0 : 1);
@@ -159,13 +162,10 @@ if (values.resume && !values['run-id']) fail('--resume needs --run-id');
 const backend = values.backend as BackendName;
 if (!BACKENDS.includes(backend)) fail(`--backend must be one of ${BACKENDS.join(', ')}`);
 
-function int(name: string, raw: string | undefined, min = 0): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
-const models = values.models?.split(',').map((m) => m.trim()) as Hyperparameters['model'][] | undefined;
+const int = (name: string, raw: string | undefined, min = 0) => orFail(() => intArg(`--${name}`, raw, min));
+const models = (values.models === undefined ? undefined : commaList(values.models)) as
+  | Hyperparameters['model'][]
+  | undefined;
 if (models?.some((m) => !(MODEL_KINDS as readonly string[]).includes(m)))
   fail(`--models takes ${MODEL_KINDS.join(', ')}`);
 const workers = int('workers', values.workers ?? '1', 1)!;
@@ -207,7 +207,7 @@ const outcome = await runTraining({
   }),
   data: values.data,
   out: values.out,
-  configs: values.configs === 'all' ? 'all' : values.configs.split(',').map((s) => s.trim()),
+  configs: values.configs === 'all' ? 'all' : commaList(values.configs),
   runId,
   maxBars: int('max-bars', values['max-bars']),
   workers,

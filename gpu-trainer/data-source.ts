@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { datasetManifestSchema, readUri, type DatasetManifest } from '../core/artifacts/index.js';
 import { TIMEFRAMES, type Timeframe } from '../core/config/index.js';
-import { barTime, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
+import { barTime, ohlcvBarSchema, type OhlcvBar, type SentimentPoint } from '../core/features/index.js';
 import { gaussian } from '../core/random/index.js';
 import { Rng, deriveSeed } from './rng.js';
 
@@ -23,19 +23,7 @@ export interface TrainingData {
 /** `{ manifestId?, series: { "AAPL#1d": [{t,o,h,l,c,v}, ...] } }`: a local stand-in for the lake (sandbox, tests). */
 const barsFileSchema = z.object({
   manifestId: z.string().optional(),
-  series: z.record(
-    z.string().regex(/^[A-Z][A-Z0-9.]*#(1h|4h|1d|1w)$/),
-    z.array(
-      z.object({
-        t: z.union([z.number(), z.string()]),
-        o: z.number(),
-        h: z.number(),
-        l: z.number(),
-        c: z.number(),
-        v: z.number(),
-      }),
-    ),
-  ),
+  series: z.record(z.string().regex(/^[A-Z][A-Z0-9.]*#(1h|4h|1d|1w)$/), z.array(ohlcvBarSchema)),
 });
 
 function splitKey(key: string): { symbol: string; timeframe: Timeframe } {

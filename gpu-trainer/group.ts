@@ -19,6 +19,10 @@ export interface ReplicaHandle {
   readonly pid?: number | undefined;
 }
 
+/** Worker process ids of `replicas` (none in-process): logged so operators and tests can see the process group. */
+export const replicaPids = (replicas: readonly ReplicaHandle[]): number[] =>
+  replicas.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+
 class InProcessReplica implements ReplicaHandle {
   constructor(private readonly replica: Replica) {}
   async setData(data: ReplicaData) {
@@ -203,9 +207,8 @@ export class DataParallelGroup {
     return this.replicas.length;
   }
 
-  /** Worker process ids (empty in-process): logged so operators and tests can see the process group. */
   get pids(): number[] {
-    return this.replicas.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+    return replicaPids(this.replicas);
   }
 
   async setData(data: ReplicaData): Promise<void> {

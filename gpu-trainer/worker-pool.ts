@@ -1,5 +1,5 @@
 import type { BackendName } from './backend.js';
-import { DataParallelGroup, startReplicas, type ReplicaHandle } from './group.js';
+import { DataParallelGroup, replicaPids, startReplicas, type ReplicaHandle } from './group.js';
 
 /**
  * The instance's workers (one per GPU, pinned at start) lent out as data-parallel groups of any size:
@@ -39,7 +39,7 @@ export class WorkerPool {
   }
 
   get pids(): number[] {
-    return this.all.flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+    return replicaPids(this.all);
   }
 
   /** Workers idle right now. */

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { SignalForgeConfig } from '../config/index.js';
 import { ApiError, apiErrorFromZod } from './errors.js';
 import { createFastAccept } from './fast-accept.js';
@@ -34,17 +35,9 @@ const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
  * then the schema. Every failure is an ApiError naming the field, never a thrown TypeError.
  */
 export function createPredictRequestParser(config: SignalForgeConfig): (req: HttpRequest) => PredictRequest {
-  const schema = predictRequestSchema(config);
-  const fastAccept = createFastAccept(config);
   const readBody = createJsonBodyReader(config);
-  return (req) => {
-    const json = readBody(req);
-    const fast = fastAccept(json);
-    if (fast) return fast;
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw apiErrorFromZod(parsed.error);
-    return parsed.data as PredictRequest;
-  };
+  const parseBars = createBarsFormParser(config);
+  return (req) => parseBars(readBody(req));
 }
 
 /**
@@ -52,23 +45,28 @@ export function createPredictRequestParser(config: SignalForgeConfig): (req: Htt
  * object the short form. Used for POST /v1/predict and for each item of a batch.
  */
 export function createPredictItemParser(config: SignalForgeConfig): (json: unknown) => AnyPredictRequest {
-  const barsSchema = predictRequestSchema(config);
+  const parseBars = createBarsFormParser(config);
   const onlineSchema = onlinePredictRequestSchema(config);
-  const fastAccept = createFastAccept(config);
   return (json) => {
     if (typeof json !== 'object' || json === null || Array.isArray(json))
       throw new ApiError(400, 'invalid_request', 'body must be a JSON object', 'body');
-    if ('bars' in json) {
-      const fast = fastAccept(json);
-      if (fast) return fast;
-      const parsed = barsSchema.safeParse(json);
-      if (!parsed.success) throw apiErrorFromZod(parsed.error);
-      return parsed.data as PredictRequest;
-    }
-    const parsed = onlineSchema.safeParse(json);
-    if (!parsed.success) throw apiErrorFromZod(parsed.error);
-    return parsed.data as OnlinePredictRequest;
+    if ('bars' in json) return parseBars(json);
+    return parseOrApiError(onlineSchema, json) as OnlinePredictRequest;
   };
+}
+
+/** The bars form: the fast path accepts the common valid body without zod; zod judges the rest and words errors. */
+function createBarsFormParser(config: SignalForgeConfig): (json: unknown) => PredictRequest {
+  const schema = predictRequestSchema(config);
+  const fastAccept = createFastAccept(config);
+  return (json) => fastAccept(json) ?? (parseOrApiError(schema, json) as PredictRequest);
+}
+
+/** A schema's output, or the ApiError (400, field named) its first issue becomes. */
+function parseOrApiError<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw apiErrorFromZod(parsed.error);
+  return parsed.data;
 }
 
 /** POST /v1/predict, either form. */
@@ -88,9 +86,7 @@ export function createBatchRequestParser(
   const readBody = createJsonBodyReader(config);
   const parseItem = createPredictItemParser(config);
   return (req) => {
-    const parsed = batchEnvelopeSchema.safeParse(readBody(req));
-    if (!parsed.success) throw apiErrorFromZod(parsed.error);
-    return parsed.data.requests.map((item, i) => {
+    return parseOrApiError(batchEnvelopeSchema, readBody(req)).requests.map((item, i) => {
       try {
         return parseItem(item);
       } catch (err) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MODEL_KINDS, TIMEFRAMES } from '../config/index.js';
-import { featureSpecSchema, normalisationSchema } from '../features/index.js';
+import { featureSpecSchema, normalisationSchema, ohlcvBarSchema } from '../features/index.js';
 import { configMetricsSchema, evaluationMetricsSchema, sentimentAblationSchema } from './run-record.js';
 
 const histogramSchema = z.object({
@@ -91,16 +91,7 @@ export const walkForwardEvaluationSchema = z.object({
    * Raw bars from `rescoreHistoryBars` before the latest fold's first sample bar through its last target bar, so a
    * champion with its own feature spec and window can be scored on exactly those samples.
    */
-  rescoreBars: z.array(
-    z.object({
-      t: z.union([z.number(), z.string()]),
-      o: z.number(),
-      h: z.number(),
-      l: z.number(),
-      c: z.number(),
-      v: z.number(),
-    }),
-  ),
+  rescoreBars: z.array(ohlcvBarSchema),
   /** Sentiment points over the same span, when the series has any (a champion's spec may use them). */
   rescoreSentiment: z.array(z.object({ t: z.number(), score: z.number() })).optional(),
 });

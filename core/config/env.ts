@@ -4,3 +4,11 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env, 
   if (!value) throw new Error(`${name} is not set${neededBy ? ` (needed by ${neededBy})` : ''}`);
   return value;
 }
+
+/** The one way to read a comma-separated setting (env var, flag, broker string): items trimmed, empty ones dropped. */
+export function commaList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

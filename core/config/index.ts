@@ -6,7 +6,7 @@ import { configSchema, type SignalForgeConfig } from './schema.js';
 export * from './schema.js';
 export { defaultConfig, DEFAULT_SYMBOLS } from './defaults.js';
 export * from './instance-types.js';
-export { requiredEnv } from './env.js';
+export { commaList, requiredEnv } from './env.js';
 export * from './timeframes.js';
 export * from './search.js';
 

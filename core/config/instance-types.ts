@@ -34,41 +34,19 @@ const sized = (
 ): [string, InstanceTypeSpec][] =>
   Object.entries(vcpusBySize).map(([size, vcpus]) => [`${family}.${size}`, { vcpus, spotQuota: quota }]);
 
+/** The G families' sizes: 4 vCPUs per xlarge step up to 16xlarge; g5 and g6 also come as 24xlarge and 48xlarge. */
+const G_SIZES = { xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64 };
+const G5_G6_SIZES = { ...G_SIZES, '24xlarge': 96, '48xlarge': 192 };
+
 /** vCPUs per supported instance type (AWS instance type specifications). */
 export const INSTANCE_TYPES: Readonly<Record<string, InstanceTypeSpec>> = Object.fromEntries([
   ...sized('p3', P4_P3_P2, { '2xlarge': 8, '8xlarge': 32, '16xlarge': 64 }),
   ...sized('p3dn', P4_P3_P2, { '24xlarge': 96 }),
   ...sized('p4d', P4_P3_P2, { '24xlarge': 96 }),
   ...sized('p5', P5, { '48xlarge': 192 }),
-  ...sized('g4dn', G_VT, {
-    xlarge: 4,
-    '2xlarge': 8,
-    '4xlarge': 16,
-    '8xlarge': 32,
-    '12xlarge': 48,
-    '16xlarge': 64,
-    metal: 96,
-  }),
-  ...sized('g5', G_VT, {
-    xlarge: 4,
-    '2xlarge': 8,
-    '4xlarge': 16,
-    '8xlarge': 32,
-    '12xlarge': 48,
-    '16xlarge': 64,
-    '24xlarge': 96,
-    '48xlarge': 192,
-  }),
-  ...sized('g6', G_VT, {
-    xlarge: 4,
-    '2xlarge': 8,
-    '4xlarge': 16,
-    '8xlarge': 32,
-    '12xlarge': 48,
-    '16xlarge': 64,
-    '24xlarge': 96,
-    '48xlarge': 192,
-  }),
+  ...sized('g4dn', G_VT, { ...G_SIZES, metal: 96 }),
+  ...sized('g5', G_VT, G5_G6_SIZES),
+  ...sized('g6', G_VT, G5_G6_SIZES),
 ]);
 
 /**

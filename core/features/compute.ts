@@ -1,16 +1,21 @@
+import { z } from 'zod';
 import { bollinger, macd, rollingStd, rsi } from './indicators.js';
 import { writeFeatureRow, type BarColumns, type SentimentColumns } from './row.js';
 import type { FeatureSpec, FeatureSpecV1, FeatureSpecV2 } from './spec.js';
 
-/** One OHLCV bar; `t` is the bar's open time in epoch milliseconds (ISO strings are accepted and parsed). */
-export interface OhlcvBar {
-  t: number | string;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-}
+/**
+ * One OHLCV bar as files and metadata store it; `t` is the bar's open time in epoch milliseconds (ISO strings are
+ * accepted and parsed). The API's stricter request form (positive prices, ordered bars) is core/api's barSchema.
+ */
+export const ohlcvBarSchema = z.object({
+  t: z.union([z.number(), z.string()]),
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number(),
+});
+export type OhlcvBar = z.infer<typeof ohlcvBarSchema>;
 
 /** A scored text (news, post) at a time; score in [-1, 1]. Sorted by time. */
 export interface SentimentPoint {

@@ -2,3 +2,4 @@ export * from './indicators.js';
 export * from './spec.js';
 export * from './compute.js';
 export * from './model-input.js';
+export * from './bisect.js';

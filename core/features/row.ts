@@ -1,3 +1,4 @@
+import { bisect } from './bisect.js';
 import type { FeatureParams } from './spec.js';
 
 /** A bar series in columns, oldest first, as the row kernel reads it. */
@@ -15,18 +16,6 @@ export interface BarColumns {
 export interface SentimentColumns {
   times: Float64Array;
   scores: Float64Array;
-}
-
-/** First index in ascending `a` whose value is greater than `x`. */
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
@@ -123,8 +112,8 @@ export function writeFeatureRow(
     let count = 0;
     let total = 0;
     if (sentiment) {
-      const from = upperBound(sentiment.times, times[end - p.sentimentWindowBars]!);
-      const to = upperBound(sentiment.times, times[end]!);
+      const from = bisect(sentiment.times, times[end - p.sentimentWindowBars]!, 'right');
+      const to = bisect(sentiment.times, times[end]!, 'right');
       for (let k = from; k < to; k++) total += sentiment.scores[k]!;
       count = Math.max(0, to - from);
     }

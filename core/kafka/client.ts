@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import type { SignalForgeConfig } from '../config/index.js';
+import { commaList, type SignalForgeConfig } from '../config/index.js';
 
 export interface KafkaClientOptions {
   /** Overrides KAFKA_BROKERS; comma-separated host:port list in the environment. */
@@ -12,11 +12,7 @@ export interface KafkaClientOptions {
 }
 
 export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const raw = env.KAFKA_BROKERS ?? '';
-  const brokers = raw
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
+  const brokers = commaList(env.KAFKA_BROKERS);
   if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: expected a comma-separated host:port list');
   return brokers;
 }

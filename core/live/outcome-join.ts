@@ -1,5 +1,6 @@
 import type { Timeframe } from '../config/index.js';
 import { PERIODS_PER_YEAR, signBacktest } from '../evaluation/index.js';
+import { bisect } from '../features/index.js';
 import type { PredictionRecord, PredictionVariant } from './prediction-record.js';
 
 /** A bar as the join needs it: its time (ms) and close. */
@@ -39,17 +40,6 @@ export interface JoinResult {
   unmatched: number;
 }
 
-function lowerBound(times: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Joins one config's predictions with its bars. Deterministic: the same predictions and bars give the
  * same outcomes in the same order (by variant, version, asOf, request id), which is what makes the
@@ -68,7 +58,7 @@ export function joinOutcomes(
   let unmatched = 0;
   for (const p of predictions) {
     const asOfMs = Date.parse(p.asOf);
-    const i = lowerBound(times, asOfMs);
+    const i = bisect(times, asOfMs, 'left');
     if (i >= times.length || times[i] !== asOfMs) {
       unmatched += 1;
       continue;
@@ -107,7 +97,9 @@ export function joinOutcomes(
       options.costBps,
       PERIODS_PER_YEAR[options.timeframe],
     );
-    list.forEach((o, i) => outcomes.push({ ...o, netReturn: returns[i]! }));
+    list.forEach((o, i) => {
+      outcomes.push({ ...o, netReturn: returns[i]! });
+    });
   }
   return { outcomes, pending, unmatched };
 }

@@ -15,6 +15,22 @@ export interface QuarantinedRecordSource {
   originalHeaders?: unknown;
 }
 
+/**
+ * A rejected record's Kafka coordinates and its bytes exactly as Kafka delivered them (base64): what dead letters
+ * and quarantine entries keep, so the record can be inspected or replayed.
+ */
+export function originalRecord(record: QuarantinedRecordSource) {
+  return {
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    timestampType: record.timestampType ?? null,
+    keyBase64: record.originalKey ?? null,
+    valueBase64: record.originalValue ?? null,
+    headers: record.originalHeaders ?? null,
+  };
+}
+
 /** A quarantine object: the rule, its sentence and values, and the original bytes for release. */
 export const quarantineEntrySchema = z.object({
   rule: z.enum(PLAUSIBILITY_RULES),
@@ -49,14 +65,9 @@ export function quarantineEntry(
     values: violation.values,
     ...logical,
     kafkaTopic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    timestampType: record.timestampType ?? null,
-    keyBase64: record.originalKey ?? null,
+    ...originalRecord(record),
     // A quarantined record parsed, so it had a value.
     valueBase64: record.originalValue ?? '',
-    headers: record.originalHeaders ?? null,
     quarantinedAt: at.toISOString(),
   };
 }

@@ -59,7 +59,9 @@ function stripKeys<T>(item: Record<string, unknown>): T {
   return out as T;
 }
 
-function aliasState(head: Pick<ModelHead, 'production' | 'canary'> | undefined): AliasState {
+type Aliases = Pick<ModelHead, 'production' | 'canary'>;
+
+function aliasState(head: Aliases | undefined): AliasState {
   return {
     ...(head?.production ? { production: head.production.version } : {}),
     ...(head?.canary ? { canary: { version: head.canary.version, weight: head.canary.weight } } : {}),
@@ -76,7 +78,7 @@ export interface RevisionGuard {
 
 export interface ModelRegistryOptions {
   tableName: string;
-  /** Defaults to a client built from awsClientConfig(). */
+  /** Defaults to a client built from awsClient (traced). */
   client?: DynamoDBClient;
   now?: () => Date;
 }
@@ -225,16 +227,7 @@ export class ModelRegistry {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        this.auditPut({
-          key: data.key,
-          action: 'register',
-          version,
-          who: actor.who,
-          why: actor.why,
-          at,
-          from: aliasState(head),
-          to: aliasState(head),
-        }),
+        this.auditPut(data.key, 'register', version, actor, at, head),
       ];
       try {
         await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -383,16 +376,7 @@ export class ModelRegistry {
           ExpressionAttributeValues: { ':at': at },
         },
       },
-      this.auditPut({
-        key,
-        action: 'archive',
-        version,
-        who: actor.who,
-        why: actor.why,
-        at,
-        from: aliasState(head),
-        to: aliasState(head),
-      }),
+      this.auditPut(key, 'archive', version, actor, at, head),
     ]);
     return { ...target, archivedAt: at };
   }
@@ -423,16 +407,14 @@ export class ModelRegistry {
           ExpressionAttributeValues: { ':gate': gate },
         },
       },
-      this.auditPut({
+      this.auditPut(
         key,
-        action: 'gate',
+        'gate',
         version,
-        who: actor.who,
-        why: `${gate.verdict}: ${gate.reasons.join('; ')}`,
+        { who: actor.who, why: `${gate.verdict}: ${gate.reasons.join('; ')}` },
         at,
-        from: aliasState(head),
-        to: aliasState(head),
-      }),
+        head,
+      ),
     ]);
     return { ...target, gate };
   }
@@ -480,16 +462,7 @@ export class ModelRegistry {
           ExpressionAttributeValues: { ':approval': approval, ':promotable': 'promotable' },
         },
       },
-      this.auditPut({
-        key,
-        action: 'requestApproval',
-        version,
-        who: actor.who,
-        why: actor.why,
-        at,
-        from: aliasState(head),
-        to: aliasState(head),
-      }),
+      this.auditPut(key, 'requestApproval', version, actor, at, head),
     ]);
     return { ...target, approval };
   }
@@ -546,16 +519,7 @@ export class ModelRegistry {
             ExpressionAttributeValues: { ':approval': approval, ':pending': 'pending' },
           },
         },
-        this.auditPut({
-          key,
-          action: OUTCOME_ACTION[outcome],
-          version,
-          who: actor.who,
-          why: actor.why,
-          at,
-          from: aliasState(head),
-          to: aliasState(head),
-        }),
+        this.auditPut(key, OUTCOME_ACTION[outcome], version, actor, at, head),
       ]);
     } catch (err) {
       if (!(err instanceof ConcurrentModificationError)) throw err;
@@ -604,16 +568,7 @@ export class ModelRegistry {
           ExpressionAttributeValues: values,
         },
       },
-      this.auditPut({
-        key,
-        action,
-        version,
-        who: actor.who,
-        why: actor.why,
-        at,
-        from: aliasState(head),
-        to: aliasState(after),
-      }),
+      this.auditPut(key, action, version, actor, at, head, after),
     ];
     const aliased = [after.production?.version, after.canary?.version].filter((v): v is number => v !== undefined);
     for (const v of new Set(aliased)) {
@@ -651,7 +606,17 @@ export class ModelRegistry {
     }
   }
 
-  private auditPut(entry: AuditEntry): TransactItem {
+  /** The audit item of one transition: who and why, and the aliases before and after (unchanged unless given). */
+  private auditPut(
+    key: string,
+    action: TransitionAction,
+    version: number,
+    { who, why }: Actor,
+    at: string,
+    before: Aliases | undefined,
+    after: Aliases | undefined = before,
+  ): TransactItem {
+    const entry: AuditEntry = { key, action, version, who, why, at, from: aliasState(before), to: aliasState(after) };
     const id = randomBytes(6).toString('hex');
     return {
       Put: {

@@ -23,6 +23,7 @@ import {
 import {
   emitRejectionMetrics,
   CachedRecentBars,
+  originalRecord,
   quarantineEntry,
   screenEvents,
   type PlausibilityRule,
@@ -118,14 +119,7 @@ function deadLetterBody(letter: DeadLetter): string {
     reason: letter.reason,
     detail: letter.detail,
     topic: r.topic,
-    partition: r.partition,
-    offset: r.offset,
-    timestamp: r.timestamp,
-    timestampType: r.timestampType,
-    // The original bytes exactly as Kafka delivered them (base64), so the record can be inspected or replayed.
-    keyBase64: r.originalKey ?? null,
-    valueBase64: r.originalValue ?? null,
-    headers: r.originalHeaders ?? null,
+    ...originalRecord(r),
     deadLetteredAt: new Date().toISOString(),
   });
 }

@@ -1,8 +1,8 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { loadConfig } from '../../core/config/index.js';
+import { commaList, loadConfig } from '../../core/config/index.js';
+import { mskBootstrapBrokers } from '../../core/kafka/bootstrap-brokers.js';
 import { createKafka } from '../../core/kafka/client.js';
 import { createLogger, observed } from '../../core/observability/index.js';
-import { iamBootstrapBrokers } from './bootstrap-brokers.js';
 import { sendCfnResponse } from './cfn-response.js';
 import {
   handleTopicsEvent,
@@ -18,7 +18,7 @@ const logger = createLogger('signalforge-topics');
 const log = (message: string, detail: Record<string, unknown> = {}): void => logger.info(message, detail);
 
 async function connect(props: TopicsResourceProperties) {
-  const brokers = props.Brokers ? props.Brokers.split(',') : await iamBootstrapBrokers(props.ClusterArn!);
+  const brokers = props.Brokers ? commaList(props.Brokers) : await mskBootstrapBrokers(props.ClusterArn!, 'iam');
   const admin = createKafka(config, { brokers, clientId: `${config.kafka.clientId}-topics` }).admin();
   await admin.connect();
   return { admin, close: () => admin.disconnect() };

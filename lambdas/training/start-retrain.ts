@@ -1,5 +1,6 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsClient } from '../../core/aws/clients.js';
+import { requiredEnv } from '../../core/config/index.js';
 import { retrainInputSchema, type RetrainInput } from './contracts.js';
 import { overlappingRetrain } from './retrain-guard.js';
 import { newRunId } from './tasks/snapshot.js';
@@ -32,8 +33,9 @@ export interface StartedRetrain {
 export async function startRetrain(input: RetrainInput, options: StartRetrainOptions = {}): Promise<StartedRetrain> {
   const parsed = retrainInputSchema.parse(input);
   const runId = parsed.runId ?? newRunId((options.now ?? (() => new Date()))());
-  const stateMachineArn = options.stateMachineArn ?? process.env.RETRAIN_STATE_MACHINE_ARN;
-  if (!stateMachineArn) throw new Error('startRetrain needs RETRAIN_STATE_MACHINE_ARN (or options.stateMachineArn)');
+  const stateMachineArn =
+    options.stateMachineArn ??
+    requiredEnv('RETRAIN_STATE_MACHINE_ARN', process.env, 'startRetrain, unless given options.stateMachineArn');
   const client = options.client ?? awsClient(SFNClient);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
   const running = await overlappingRetrain(client, stateMachineArn, parsed.configs);

@@ -2,10 +2,9 @@ import { grantRetrainStart } from '../training/retrain-start-grant.js';
 import { retrainStateMachineName } from '../training/retrain-state-machine.js';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { ONNXRUNTIME_MODULES } from '../constructs/onnxruntime-modules.js';
+import { scheduleLambda } from '../constructs/lambda-schedule.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { grantItemReadWrite, grantObjectRead, grantObjectWrite } from '../data/data-grants.js';
 import { dataNames } from '../data/data-names.js';
@@ -110,20 +109,34 @@ export class InferenceStack extends Stack {
       ['predictions/batch'],
       'Batch inference writes predictions/batch/date=<day>/run=<runId>/ objects; keys are chosen at run time.',
     );
-    new Schedule(this, 'DailyBatchInference', {
+    scheduleLambda(this, 'DailyBatchInference', this.batchFunction, {
       description: 'Daily batch inference',
-      schedule: ScheduleExpression.expression(config.schedules.batchInference),
-      target: new LambdaInvoke(this.batchFunction, { retryAttempts: 1, maxEventAge: Duration.hours(1) }),
+      expression: config.schedules.batchInference,
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(1),
     });
 
-    this.driftFunction = serving(
+    // The drift check and the live loop start retrains on a schedule: ten minutes to read the lake, the state
+    // machine's ARN and the right to start it; a run missed by more than 30 minutes is skipped for the next one.
+    const retrainTrigger = (
+      id: string,
+      entry: string,
+      description: string,
+      schedule: { description: string; expression: string },
+    ) => {
+      const fn = serving(id, entry, description, {
+        timeout: Duration.minutes(10),
+        environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
+      });
+      grantRetrainStart(fn, props.retrainStateMachine, retrainName);
+      scheduleLambda(this, `${id}Schedule`, fn, { ...schedule, retryAttempts: 1, maxEventAge: Duration.minutes(30) });
+      return fn;
+    };
+    this.driftFunction = retrainTrigger(
       'DriftCheck',
       'lambdas/serving/drift.handler.ts',
       'Feature and prediction PSI against each model baseline; starts a retrain on drift',
-      {
-        timeout: Duration.minutes(10),
-        environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
-      },
+      { description: 'Drift check (feature and prediction PSI)', expression: config.schedules.driftCheck },
     );
     grantObjectRead(
       this.driftFunction,
@@ -131,22 +144,13 @@ export class InferenceStack extends Stack {
       [config.ingest.lakePrefix, 'predictions'],
       'The drift check reads recent lake bars and logged predictions (keys by date, chosen at run time); read-only.',
     );
-    grantRetrainStart(this.driftFunction, props.retrainStateMachine, retrainName);
-    new Schedule(this, 'DriftCheckSchedule', {
-      description: 'Drift check (feature and prediction PSI)',
-      schedule: ScheduleExpression.expression(config.schedules.driftCheck),
-      target: new LambdaInvoke(this.driftFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
-    });
 
     // The live loop: outcome join (live metrics to the registry and EMF), then the degradation and new-data triggers.
-    this.liveLoopFunction = serving(
+    this.liveLoopFunction = retrainTrigger(
       'LiveLoop',
       'lambdas/serving/live-loop.handler.ts',
       'Joins logged predictions with realised bars; degradation and new-data retrain triggers',
-      {
-        timeout: Duration.minutes(10),
-        environment: { ...env, RETRAIN_STATE_MACHINE_ARN: props.retrainStateMachine.stateMachineArn },
-      },
+      { description: 'Outcome join and live retrain triggers (hourly)', expression: config.schedules.liveLoop },
     );
     grantObjectRead(
       this.liveLoopFunction,
@@ -161,11 +165,5 @@ export class InferenceStack extends Stack {
       'The outcome join rewrites outcomes/symbol=<S>/timeframe=<TF>/v<version>.json only.',
     );
     grantItemReadWrite(this.liveLoopFunction, names.registryTable, props.dataKey);
-    grantRetrainStart(this.liveLoopFunction, props.retrainStateMachine, retrainName);
-    new Schedule(this, 'LiveLoopSchedule', {
-      description: 'Outcome join and live retrain triggers (hourly)',
-      schedule: ScheduleExpression.expression(config.schedules.liveLoop),
-      target: new LambdaInvoke(this.liveLoopFunction, { retryAttempts: 1, maxEventAge: Duration.minutes(30) }),
-    });
   }
 }

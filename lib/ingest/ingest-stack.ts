@@ -3,11 +3,10 @@ import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPIC_NAMES, type TopicName } from '../../core/config/index.js';
+import { scheduleLambda } from '../constructs/lambda-schedule.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import {
   grantItemReadWrite,
@@ -57,10 +56,11 @@ export class IngestStack extends Stack {
       });
       cluster.grantProduce(fn, [p.topic]);
       this.grantVendorSecret(fn, p.source, config);
-      new Schedule(this, `${p.id}Schedule`, {
+      scheduleLambda(this, `${p.id}Schedule`, fn, {
         description: `Run the ${p.source} producer`,
-        schedule: ScheduleExpression.expression(config.schedules.producers[p.scheduleKey]),
-        target: new LambdaInvoke(fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+        expression: config.schedules.producers[p.scheduleKey],
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
       });
       this.producers.set(p.source, fn);
     }
@@ -161,10 +161,11 @@ export class IngestStack extends Stack {
       topics,
       'Compaction deletes the batch objects a day object replaced; without s3:DeleteObjectVersion the bucket keeps their versions, which dataset manifests pin.',
     );
-    new Schedule(this, 'LakeCompactionSchedule', {
+    scheduleLambda(this, 'LakeCompactionSchedule', fn, {
       description: 'Compact closed lake days',
-      schedule: ScheduleExpression.expression(config.schedules.lakeCompaction),
-      target: new LambdaInvoke(fn, { retryAttempts: 2, maxEventAge: Duration.hours(1) }),
+      expression: config.schedules.lakeCompaction,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
     });
     return fn;
   }

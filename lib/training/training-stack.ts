@@ -3,8 +3,8 @@ import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { type Schedule, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { scheduleLambda } from '../constructs/lambda-schedule.js';
 import { SignalForgeFunction } from '../constructs/signalforge-function.js';
 import { runtimeEnvironment } from '../runtime-environment.js';
 import { grantRetrainStart } from './retrain-start-grant.js';
@@ -117,17 +117,15 @@ export class TrainingStack extends Stack {
       logKey: props.logKey,
     });
     grantRetrainStart(this.scheduledRetrain, this.retrainStateMachine, retrainStateMachineName(config.envName));
-    this.weeklyRetrain = new Schedule(this, 'WeeklyRetrain', {
+    this.weeklyRetrain = scheduleLambda(this, 'WeeklyRetrain', this.scheduledRetrain, {
       description: 'Weekly retrain of every model config',
-      schedule: ScheduleExpression.expression(config.schedules.retrain),
-      target: new LambdaInvoke(this.scheduledRetrain, {
-        input: ScheduleTargetInput.fromObject({
-          trigger: 'schedule',
-          reason: `weekly schedule ${config.schedules.retrain}`,
-        }),
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
+      expression: config.schedules.retrain,
+      input: ScheduleTargetInput.fromObject({
+        trigger: 'schedule',
+        reason: `weekly schedule ${config.schedules.retrain}`,
       }),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
     });
   }
 }

@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Kafka } from 'kafkajs';
 import { awsClientConfig } from '../../core/aws/clients.js';
-import { TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
+import { commaList, TOPIC_NAMES, type SignalForgeConfig } from '../../core/config/index.js';
 import { physicalTopic } from '../../core/events/index.js';
 import { createKafka } from '../../core/kafka/client.js';
 import type { OnlineBarStore } from '../../core/online/index.js';
@@ -39,7 +39,7 @@ export interface LocalSinkOptions {
 export async function startLocalSink(options: LocalSinkOptions): Promise<EventSourceRunner> {
   const { config } = options;
   const kafka = options.kafka ?? createKafka(config, { brokers: options.brokers });
-  const brokers = options.brokers ?? (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+  const brokers = options.brokers ?? commaList(process.env.KAFKA_BROKERS);
   const handler = createSinkHandler({
     config,
     s3: options.s3 ?? new S3Client(awsClientConfig()),

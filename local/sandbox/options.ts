@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import { HELP_FLAG, intArg, parseCliArgs, UsageError } from '../../core/cli/index.js';
+import { commaList } from '../../core/config/index.js';
 import {
   SCENARIOS,
   SCENARIO_ANNUAL_VOL,
@@ -101,52 +102,32 @@ Environment
 Ctrl-C stops the API, the trainer processes, Kafka and moto. A second run restores the saved registry
 and artifacts, so its retrain competes with the models the first run promoted.`;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
-function positiveInt(name: string, raw: string | undefined, fallback: number, min = 0): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
-
-const list = (raw: string | undefined, fallback: string[]) =>
-  raw === undefined
-    ? fallback
-    : raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+const intOr = (name: string, raw: string | undefined, fallback: number, min = 0) =>
+  intArg(`--${name}`, raw, min) ?? fallback;
 
 /** Parses argv (without node and the script); returns undefined for --help. */
 export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        once: { type: 'boolean', default: false },
-        full: { type: 'boolean', default: false },
-        fresh: { type: 'boolean', default: false },
-        port: { type: 'string' },
-        events: { type: 'string' },
-        poison: { type: 'string' },
-        epochs: { type: 'string' },
-        'bake-seconds': { type: 'string' },
-        symbols: { type: 'string' },
-        timeframes: { type: 'string' },
-        scenario: { type: 'string' },
-        seed: { type: 'string' },
-        approval: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCliArgs({
+    args: [...argv],
+    options: {
+      once: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      events: { type: 'string' },
+      poison: { type: 'string' },
+      epochs: { type: 'string' },
+      'bake-seconds': { type: 'string' },
+      symbols: { type: 'string' },
+      timeframes: { type: 'string' },
+      scenario: { type: 'string' },
+      seed: { type: 'string' },
+      approval: { type: 'string' },
+      help: { ...HELP_FLAG.help, short: 'h' },
+    },
+  });
   const v = parsed.values;
   if (v.help) return undefined;
   const scenario = v.scenario ?? DEFAULT_OPTIONS.scenario;
@@ -159,15 +140,15 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxOptions | unde
     once: v.once,
     full: v.full,
     fresh: v.fresh,
-    port: positiveInt('port', v.port, DEFAULT_OPTIONS.port),
-    events: positiveInt('events', v.events, DEFAULT_OPTIONS.events, 1),
-    poison: positiveInt('poison', v.poison, DEFAULT_OPTIONS.poison),
-    epochs: positiveInt('epochs', v.epochs, DEFAULT_OPTIONS.epochs, 1),
-    bakeSeconds: positiveInt('bake-seconds', v['bake-seconds'], DEFAULT_OPTIONS.bakeSeconds),
+    port: intOr('port', v.port, DEFAULT_OPTIONS.port),
+    events: intOr('events', v.events, DEFAULT_OPTIONS.events, 1),
+    poison: intOr('poison', v.poison, DEFAULT_OPTIONS.poison),
+    epochs: intOr('epochs', v.epochs, DEFAULT_OPTIONS.epochs, 1),
+    bakeSeconds: intOr('bake-seconds', v['bake-seconds'], DEFAULT_OPTIONS.bakeSeconds),
     scenario: scenario as ScenarioName,
-    seed: positiveInt('seed', v.seed, DEFAULT_OPTIONS.seed),
+    seed: intOr('seed', v.seed, DEFAULT_OPTIONS.seed),
     approval,
-    symbols: list(v.symbols, DEFAULT_OPTIONS.symbols),
-    timeframes: list(v.timeframes, DEFAULT_OPTIONS.timeframes),
+    symbols: v.symbols === undefined ? DEFAULT_OPTIONS.symbols : commaList(v.symbols),
+    timeframes: v.timeframes === undefined ? DEFAULT_OPTIONS.timeframes : commaList(v.timeframes),
   };
 }

@@ -1,3 +1,4 @@
+import { commaList } from '../../core/config/env.js';
 import { rmSync } from 'node:fs';
 import { startKafka, type Log, type RunningKafka } from './kafka.js';
 import { startMoto, type RunningMoto } from './moto.js';
@@ -76,10 +77,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   const env = options.env ?? process.env;
   const log = options.log ?? defaultLog;
   const tieToParent = options.tieToParent ?? true;
-  const externalBrokers = (env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
+  const externalBrokers = commaList(env.KAFKA_BROKERS);
   const externalAws = env.AWS_ENDPOINT_URL?.trim() || undefined;
   const needKafka = externalBrokers.length === 0;
   const needMoto = externalAws === undefined;

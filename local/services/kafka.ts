@@ -166,6 +166,35 @@ function tail(file: string, lines = 30): string {
   }
 }
 
+/** Formats a fresh KRaft storage directory (a new cluster id) for the broker that `propsFile` configures. */
+export async function formatKafkaStorage(
+  java: string,
+  install: KafkaInstall,
+  log4jConfig: string,
+  propsFile: string,
+): Promise<void> {
+  const format = await runJava(java, [
+    '-Xmx256m',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j2.configurationFile=${log4jConfig}`,
+    '-cp',
+    `${install.libsDir}/*`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    newClusterId(),
+    '-c',
+    propsFile,
+  ]);
+  if (format.code !== 0)
+    throw new Error(`Kafka storage format failed (exit ${format.code}):\n${format.output.slice(-3000)}`);
+}
+
+/** The java arguments that run the broker `propsFile` configures. */
+export function kafkaServerArgs(jvm: string[], install: KafkaInstall, propsFile: string): string[] {
+  return [...jvm, '-cp', `${install.libsDir}/*`, 'kafka.Kafka', propsFile];
+}
+
 function runJava(java: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return captureCommand(java, args);
 }
@@ -246,7 +275,6 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
   const stdoutLog = join(dir, 'stdout.log');
   const log4jConfig = join(dir, 'log4j2.properties');
   writeFileSync(log4jConfig, renderLog4j2Properties(serverLog));
-  const classpath = `${install.libsDir}/*`;
   const jvm = jvmOptions(options.heapMb ?? 512, log4jConfig, dir);
 
   for (let attempt = 1; ; attempt++) {
@@ -258,25 +286,11 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
       propsFile,
       renderServerProperties({ brokerPort: brokerPort!, controllerPort: controllerPort!, dataDir }),
     );
-    const format = await runJava(java, [
-      '-Xmx256m',
-      '-XX:TieredStopAtLevel=1',
-      `-Dlog4j2.configurationFile=${log4jConfig}`,
-      '-cp',
-      classpath,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      newClusterId(),
-      '-c',
-      propsFile,
-    ]);
-    if (format.code !== 0)
-      throw new Error(`Kafka storage format failed (exit ${format.code}):\n${format.output.slice(-3000)}`);
+    await formatKafkaStorage(java, install, log4jConfig, propsFile);
 
     const proc: SupervisedProcess = spawnSupervised({
       command: java,
-      args: [...jvm, '-cp', classpath, 'kafka.Kafka', propsFile],
+      args: kafkaServerArgs(jvm, install, propsFile),
       cwd: dir,
       env,
       logFile: stdoutLog,

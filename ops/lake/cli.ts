@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { awsClientConfig } from '../../core/aws/clients.js';
+import { parseOrReport, runIfMain, UsageError, type CliIo } from '../../core/cli/index.js';
 import { ConfigError, loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
 import { listQuarantine, PLAUSIBILITY_RULES, readQuarantineEntry } from '../../core/quality/index.js';
 import { LexiconSentimentScorer } from '../../core/sentiment/index.js';
+import { operatorName, parseOperatorArgs } from '../operator.js';
 import { discardQuarantined, QuarantineNotFoundError, releaseQuarantined, type QuarantineOps } from './quarantine.js';
 
 export const LAKE_HELP = `signalforge lake: operate on the data lake's quarantine
@@ -34,40 +33,27 @@ Every release and discard writes an audit object under <quality.quarantinePrefix
 the rule, the original bytes, the lake keys a release landed in).
 Exit codes: 0 done, 1 refused or failed, 2 usage error.`;
 
-export interface LakeCliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface LakeCliIo extends CliIo {
   env?: NodeJS.ProcessEnv;
   /** Injected in tests; built from the env otherwise. */
   s3?: S3Client;
   config?: SignalForgeConfig;
 }
 
-class UsageError extends Error {}
-
 /** One lake CLI invocation; returns the exit code. */
 export async function runLakeCli(argv: string[], io: LakeCliIo): Promise<number> {
   const env = io.env ?? process.env;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
+  const parsed = parseOrReport(
+    () =>
+      parseOperatorArgs(argv, {
         topic: { type: 'string' },
         rule: { type: 'string' },
-        reason: { type: 'string' },
-        who: { type: 'string' },
         'lake-bucket': { type: 'string' },
         'quarantine-bucket': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    io.err(`lake: ${(err as Error).message}\n\n${LAKE_HELP}`);
-    return 2;
-  }
+      }),
+    (message) => io.err(`lake: ${message}\n\n${LAKE_HELP}`),
+  );
+  if (!parsed) return 2;
   const { values: o, positionals } = parsed;
   if (o.help || positionals.length === 0) {
     io.out(LAKE_HELP);
@@ -95,7 +81,7 @@ export async function runLakeCli(argv: string[], io: LakeCliIo): Promise<number>
       logger: new Logger({ serviceName: 'lake-cli', logLevel: 'ERROR' }),
     };
     if (command === 'list') return await list(ops, o.topic, o.rule, o.json, io);
-    const who = o.who ?? userInfo().username;
+    const who = operatorName(o.who, env);
     let failed = 0;
     for (const key of keys) {
       try {
@@ -158,10 +144,4 @@ async function list(
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await runLakeCli(process.argv.slice(2), {
-    out: (t) => process.stdout.write(`${t}\n`),
-    err: (t) => process.stderr.write(`${t}\n`),
-  });
-  process.exitCode = code;
-}
+await runIfMain(import.meta.url, runLakeCli);

@@ -71,8 +71,11 @@ export async function releaseQuarantined(
   who: string,
   reason: string,
 ): Promise<{ audit: AuditEntry; auditKey: string }> {
-  const entry = await readQuarantineEntry(ops.s3, ops.quarantineBucket, key);
-  if (!entry) throw new QuarantineNotFoundError(key);
+  return settleQuarantined(ops, key, { action: 'release', who, reason }, (entry) => landReleased(ops, key, entry));
+}
+
+/** Sends one quarantined record through the sink handler with the rules off; returns the lake keys it landed in. */
+async function landReleased(ops: QuarantineOps, key: string, entry: QuarantineEntry): Promise<string[]> {
   const landedKeys: string[] = [];
   const handler = createSinkHandler({
     config: ops.config,
@@ -109,18 +112,7 @@ export async function releaseQuarantined(
     throw new Error(
       `release of ${key} did not land (the sink dead-lettered it: see ${ops.config.ingest.deadLetterPrefix}/); the record stays in quarantine`,
     );
-  const audit: AuditEntry = {
-    action: 'release',
-    who,
-    reason,
-    at: new Date().toISOString(),
-    quarantineKey: key,
-    landedKeys,
-    entry,
-  };
-  const auditKey = await writeAudit(ops, audit);
-  await ops.s3.send(new DeleteObjectCommand({ Bucket: ops.quarantineBucket, Key: key }));
-  return { audit, auditKey };
+  return landedKeys;
 }
 
 /** Drops a quarantined record from the quarantine; its audit entry keeps the original bytes. */
@@ -130,9 +122,29 @@ export async function discardQuarantined(
   who: string,
   reason: string,
 ): Promise<{ audit: AuditEntry; auditKey: string }> {
+  return settleQuarantined(ops, key, { action: 'discard', who, reason });
+}
+
+/**
+ * Settles one quarantined record: reads it, lets `land` put it back (release), writes the audit entry, and only
+ * then deletes it from the quarantine, so a crash on the way leaves it quarantined rather than lost.
+ */
+async function settleQuarantined(
+  ops: QuarantineOps,
+  key: string,
+  decision: Pick<AuditEntry, 'action' | 'who' | 'reason'>,
+  land?: (entry: QuarantineEntry) => Promise<string[]>,
+): Promise<{ audit: AuditEntry; auditKey: string }> {
   const entry = await readQuarantineEntry(ops.s3, ops.quarantineBucket, key);
   if (!entry) throw new QuarantineNotFoundError(key);
-  const audit: AuditEntry = { action: 'discard', who, reason, at: new Date().toISOString(), quarantineKey: key, entry };
+  const landedKeys = land ? await land(entry) : undefined;
+  const audit: AuditEntry = {
+    ...decision,
+    at: new Date().toISOString(),
+    quarantineKey: key,
+    ...(landedKeys ? { landedKeys } : {}),
+    entry,
+  };
   const auditKey = await writeAudit(ops, audit);
   await ops.s3.send(new DeleteObjectCommand({ Bucket: ops.quarantineBucket, Key: key }));
   return { audit, auditKey };

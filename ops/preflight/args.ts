@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { HELP_FLAG, JSON_FLAG, parseCliArgs, UsageError } from '../../core/cli/index.js';
 
 export const PREFLIGHT_HELP = `signalforge preflight: read-only checks of an AWS account before the first cdk deploy
 
@@ -44,26 +44,14 @@ export const preflightArgsSchema = z.object({
 });
 export type PreflightArgs = z.output<typeof preflightArgsSchema>;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /** Parses argv; a UsageError names the offending option. `--help` skips validation of the rest. */
 export function parsePreflightArgs(argv: string[]): PreflightArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        region: { type: 'string' },
-        config: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCliArgs({
+    args: argv,
+    options: { region: { type: 'string' }, config: { type: 'string' }, ...JSON_FLAG, ...HELP_FLAG },
+  });
   if (values.help) return { region: '', json: false, help: true, config: undefined };
   const parsed = preflightArgsSchema.safeParse(values);
   if (!parsed.success) {

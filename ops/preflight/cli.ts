@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig } from '../../core/config/index.js';
-import { parsePreflightArgs, PREFLIGHT_HELP, UsageError } from './args.js';
+import { runIfMain, type CliIo } from '../../core/cli/index.js';
+import { ConfigError, loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
+import { parsePreflightArgs, PREFLIGHT_HELP, UsageError, type PreflightArgs } from './args.js';
 import { createPreflightClients } from './clients.js';
 import { AccountUnreachableError, formatReport, runPreflight } from './runner.js';
 import type { PreflightClients } from './types.js';
 
-export interface PreflightIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
+export interface PreflightIo extends CliIo {
   env?: NodeJS.ProcessEnv;
   /** Injected in tests; built for --region otherwise. */
   clients?: (region: string) => PreflightClients;
@@ -17,8 +15,8 @@ export interface PreflightIo {
 /** One preflight invocation; returns the exit code (0 no failure, 1 failure, 2 usage). */
 export async function runPreflightCli(argv: string[], io: PreflightIo): Promise<number> {
   const env = io.env ?? process.env;
-  let args;
-  let config;
+  let args: PreflightArgs;
+  let config: SignalForgeConfig;
   try {
     args = parsePreflightArgs(argv);
     if (args.help) {
@@ -47,10 +45,4 @@ export async function runPreflightCli(argv: string[], io: PreflightIo): Promise<
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await runPreflightCli(process.argv.slice(2), {
-    out: (t) => process.stdout.write(`${t}\n`),
-    err: (t) => process.stderr.write(`${t}\n`),
-  });
-  process.exitCode = code;
-}
+await runIfMain(import.meta.url, runPreflightCli);

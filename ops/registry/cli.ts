@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
-import { userInfo } from 'node:os';
+import { intArg, parseOrReport, runIfMain, UsageError, type CliIo } from '../../core/cli/index.js';
 import {
   ConcurrentModificationError,
   InvalidTransitionError,
@@ -11,6 +9,7 @@ import {
   type ModelHead,
   type ModelVersion,
 } from '../../core/registry/index.js';
+import { operatorName, parseOperatorArgs } from '../operator.js';
 
 export const REGISTRY_HELP = `signalforge registry: inspect and move model versions (DynamoDB registry)
 
@@ -43,9 +42,7 @@ are conditional on the version still pending: of two reviewers, exactly one deci
 rejected, or one still pending or rejected in review, cannot be made canary or production.
 Exit codes: 0 done, 1 refused or failed, 2 usage error.`;
 
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface RegistryCliIo extends CliIo {
   env?: NodeJS.ProcessEnv;
   /** Injected in tests; built from --table / REGISTRY_TABLE otherwise. */
   registry?: ModelRegistry;
@@ -88,27 +85,18 @@ function describeHead(h: ModelHead): string {
 }
 
 /** Runs one CLI invocation; returns the exit code. */
-export async function runRegistryCli(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        reason: { type: 'string' },
+export async function runRegistryCli(argv: string[], io: RegistryCliIo): Promise<number> {
+  const parsed = parseOrReport(
+    () =>
+      parseOperatorArgs(argv, {
         as: { type: 'string' },
-        who: { type: 'string' },
         to: { type: 'string' },
         canary: { type: 'boolean', default: false },
         table: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${REGISTRY_HELP}`);
-    return 2;
-  }
+      }),
+    (message) => io.err(`${message}\n\n${REGISTRY_HELP}`),
+  );
+  if (!parsed) return 2;
   const { values, positionals } = parsed;
   const [command, key, versionArg] = positionals;
   if (values.help || !command) {
@@ -123,16 +111,11 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
   const tableName = values.table ?? env.REGISTRY_TABLE;
   if (!io.registry && !tableName) return usage('no registry table: pass --table or set REGISTRY_TABLE');
   const registry = io.registry ?? new ModelRegistry({ tableName: tableName! });
-  const actor = { who: values.who ?? values.as ?? env.USER ?? osUser() ?? 'operator', why: values.reason ?? '' };
+  const actor = { who: operatorName(values.who ?? values.as, env), why: values.reason ?? '' };
   const print = (value: unknown, text: string) => io.out(values.json ? JSON.stringify(value, null, 2) : text);
   const needKey = () => (key ? undefined : usage(`${command} needs a model key such as AAPL#1h`));
   const needReason = () => (values.reason ? undefined : usage(`${command} needs --reason "<why>" for the audit trail`));
-  const version = (raw: string | undefined, what: string) => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what} must be a positive integer, got ${raw}`);
-    return n;
-  };
+  const version = (raw: string | undefined, what: string) => intArg(what, raw, 1);
 
   try {
     switch (command) {
@@ -219,21 +202,4 @@ export async function runRegistryCli(argv: string[], io: CliIo): Promise<number>
   }
 }
 
-class UsageError extends Error {}
-
-function osUser(): string | undefined {
-  try {
-    return userInfo().username || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runRegistryCli(process.argv.slice(2), {
-    out: (l) => process.stdout.write(`${l}\n`),
-    err: (l) => process.stderr.write(`${l}\n`),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
+await runIfMain(import.meta.url, runRegistryCli);

@@ -20,10 +20,10 @@ import {
 } from './launch-doc.js';
 import {
   gpuRuntime,
-  InsufficientCapacityError,
   instanceTypeOrder,
-  isCapacityError,
+  launchOnFirstWithCapacity,
   trainerCliArgs,
+  trainerTagList,
   trainerTags,
   type TrainerLaunchRequest,
   type TrainerLauncher,
@@ -87,65 +87,60 @@ export class Ec2SpotLauncher implements TrainerLauncher {
 
   async launch(request: TrainerLaunchRequest): Promise<TrainerHandle> {
     // Once per container; a failure is not cached, so the next launch asks again.
-    await (this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? awsClient(IAMClient)).catch(
-      (err: unknown) => {
-        this.spotRole = undefined;
-        throw err;
-      },
-    ));
+    this.spotRole ??= ensureSpotServiceLinkedRole(this.options.iam ?? awsClient(IAMClient)).catch((err: unknown) => {
+      this.spotRole = undefined;
+      throw err;
+    });
+    await this.spotRole;
     const launchDocUri = await this.writeLaunchDoc(request);
     const tagValues: Record<string, string> = {
       ...trainerTags(request, this.options.config),
       [LAUNCH_DOC_TAG]: launchDocUri,
     };
     if (request.executionArn) tagValues[EXECUTION_TAG] = request.executionArn;
-    const tags = Object.entries(tagValues).map(([Key, Value]) => ({ Key, Value }));
-    const failures: string[] = [];
-    for (const { type, index } of instanceTypeOrder(
-      this.options.config.training.instanceTypes,
-      request.instanceTypeIndex,
-    )) {
-      for (const subnetId of this.options.subnetIds) {
-        try {
-          const res = await this.client.send(
-            new RunInstancesCommand({
-              LaunchTemplate: {
-                LaunchTemplateId: this.options.launchTemplateId,
-                Version: this.options.launchTemplateVersion ?? '$Latest',
-              },
-              InstanceType: type as never,
-              MinCount: 1,
-              MaxCount: 1,
-              SubnetId: subnetId,
-              SecurityGroupIds: this.options.securityGroupIds,
-              InstanceMarketOptions: {
-                MarketType: 'spot',
-                SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' },
-              },
-              TagSpecifications: [
-                { ResourceType: 'instance', Tags: tags },
-                { ResourceType: 'volume', Tags: tags },
-              ],
-              ClientToken: `${request.runId}-a${request.attempt}-${index}-${subnetId}`.slice(0, 64),
-            }),
-          );
-          const instance = res.Instances?.[0];
-          if (!instance?.InstanceId) throw new Error('RunInstances returned no instance');
-          return {
-            backend: this.backend,
-            id: instance.InstanceId,
-            instanceType: type,
-            ...(instance.Placement?.AvailabilityZone ? { availabilityZone: instance.Placement.AvailabilityZone } : {}),
-            instanceTypeIndex: index,
-            launchedAt: (instance.LaunchTime ?? new Date()).toISOString(),
-          };
-        } catch (err) {
-          if (!isCapacityError(err)) throw err;
-          failures.push(`${type} in ${subnetId}: ${(err as Error).name}`);
-        }
-      }
-    }
-    throw new InsufficientCapacityError(`no spot capacity for ${request.runId}: ${failures.join('; ')}`);
+    const tags = trainerTagList(tagValues);
+    const { subnetIds } = this.options;
+    const placements = instanceTypeOrder(this.options.config.training.instanceTypes, request.instanceTypeIndex).flatMap(
+      ({ type, index }) => subnetIds.map((subnetId) => ({ type, index, subnetId, label: `${type} in ${subnetId}` })),
+    );
+    return launchOnFirstWithCapacity(
+      placements,
+      `no spot capacity for ${request.runId}`,
+      async ({ type, index, subnetId }) => {
+        const res = await this.client.send(
+          new RunInstancesCommand({
+            LaunchTemplate: {
+              LaunchTemplateId: this.options.launchTemplateId,
+              Version: this.options.launchTemplateVersion ?? '$Latest',
+            },
+            InstanceType: type as never,
+            MinCount: 1,
+            MaxCount: 1,
+            SubnetId: subnetId,
+            SecurityGroupIds: this.options.securityGroupIds,
+            InstanceMarketOptions: {
+              MarketType: 'spot',
+              SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' },
+            },
+            TagSpecifications: [
+              { ResourceType: 'instance', Tags: tags },
+              { ResourceType: 'volume', Tags: tags },
+            ],
+            ClientToken: `${request.runId}-a${request.attempt}-${index}-${subnetId}`.slice(0, 64),
+          }),
+        );
+        const instance = res.Instances?.[0];
+        if (!instance?.InstanceId) throw new Error('RunInstances returned no instance');
+        return {
+          backend: this.backend,
+          id: instance.InstanceId,
+          instanceType: type,
+          ...(instance.Placement?.AvailabilityZone ? { availabilityZone: instance.Placement.AvailabilityZone } : {}),
+          instanceTypeIndex: index,
+          launchedAt: (instance.LaunchTime ?? new Date()).toISOString(),
+        };
+      },
+    );
   }
 
   async describe(handle: TrainerHandle): Promise<TrainerProcessStatus> {

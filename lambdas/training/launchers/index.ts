@@ -1,4 +1,4 @@
-import { requiredEnv, type SignalForgeConfig } from '../../../core/config/index.js';
+import { commaList, requiredEnv, type SignalForgeConfig } from '../../../core/config/index.js';
 import { Ec2SpotLauncher } from './ec2.js';
 import { SageMakerLauncher } from './sagemaker.js';
 import type { TrainerLauncher } from './types.js';
@@ -7,13 +7,6 @@ export * from './types.js';
 export * from './launch-doc.js';
 export { Ec2SpotLauncher, type Ec2LauncherOptions } from './ec2.js';
 export { SageMakerLauncher, trainingJobName, type SageMakerLauncherOptions } from './sagemaker.js';
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 /** SAGEMAKER_SETTINGS_JSON from the infra's SageMakerTraining construct (only the fields the launcher uses). */
 interface SageMakerSettingsEnv {
@@ -36,8 +29,8 @@ export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEn
       return new Ec2SpotLauncher({
         config,
         launchTemplateId: requiredEnv('TRAINER_LAUNCH_TEMPLATE_ID', env),
-        subnetIds: list(requiredEnv('TRAINER_SUBNET_IDS', env)),
-        securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),
+        subnetIds: commaList(requiredEnv('TRAINER_SUBNET_IDS', env)),
+        securityGroupIds: commaList(env.TRAINER_SECURITY_GROUP_IDS),
       });
     case 'sagemaker': {
       const settings = JSON.parse(env.SAGEMAKER_SETTINGS_JSON ?? '{}') as SageMakerSettingsEnv;
@@ -45,8 +38,8 @@ export function launcherFromEnv(config: SignalForgeConfig, env: NodeJS.ProcessEn
         config,
         roleArn: settings.roleArn ?? requiredEnv('SAGEMAKER_ROLE_ARN', env),
         imageUri: settings.imageUri ?? undefined,
-        subnetIds: list(env.TRAINER_SUBNET_IDS),
-        securityGroupIds: list(env.TRAINER_SECURITY_GROUP_IDS),
+        subnetIds: commaList(env.TRAINER_SUBNET_IDS),
+        securityGroupIds: commaList(env.TRAINER_SECURITY_GROUP_IDS),
         volumeKmsKeyId: settings.volumeKmsKeyId ?? env.TRAINER_KMS_KEY_ID,
         maxRuntimeSeconds: settings.maxRuntimeSeconds,
         maxWaitSeconds: settings.maxWaitSeconds,

@@ -9,10 +9,10 @@ import type { SignalForgeConfig } from '../../../core/config/index.js';
 import type { TrainerHandle } from '../contracts.js';
 import {
   gpuRuntime,
-  InsufficientCapacityError,
   instanceTypeOrder,
-  isCapacityError,
+  launchOnFirstWithCapacity,
   trainerCliArgs,
+  trainerTagList,
   trainerTags,
   type TrainerLaunchRequest,
   type TrainerLauncher,
@@ -60,56 +60,53 @@ export class SageMakerLauncher implements TrainerLauncher {
     const maxRuntime = this.options.maxRuntimeSeconds ?? Math.round(config.training.maxRunHours * 3600);
     const maxWait = this.options.maxWaitSeconds ?? maxRuntime * 2;
     const name = trainingJobName(request);
-    const failures: string[] = [];
-    for (const { type, index } of instanceTypeOrder(config.training.instanceTypes, request.instanceTypeIndex)) {
-      try {
-        await this.client.send(
-          new CreateTrainingJobCommand({
-            TrainingJobName: name,
-            RoleArn: this.options.roleArn,
-            AlgorithmSpecification: {
-              TrainingImage: image,
-              TrainingInputMode: 'File',
-              ContainerEntrypoint: ['npm', 'run', 'train', '--'],
-              ContainerArguments: trainerCliArgs(request, config, { ...gpuRuntime(config), spotWatch: false }),
-            },
-            ResourceConfig: {
-              InstanceType: `ml.${type}` as never,
-              InstanceCount: 1,
-              VolumeSizeInGB: 50,
-              VolumeKmsKeyId: this.options.volumeKmsKeyId,
-            },
-            OutputDataConfig: {
-              S3OutputPath: `${request.outUri.replace(/\/$/, '')}/sagemaker/`,
-              KmsKeyId: this.options.volumeKmsKeyId,
-            },
-            StoppingCondition: { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait },
-            EnableManagedSpotTraining: true,
-            CheckpointConfig: { S3Uri: request.checkpointUri, LocalPath: '/opt/ml/checkpoints' },
-            // Environment values are capped at 512 characters, so the image carries its config profile
-            // (SIGNALFORGE_ENV).
-            Environment: { AWS_REGION: config.region, SIGNALFORGE_ENV: config.envName },
-            ...(this.options.subnetIds?.length
-              ? {
-                  VpcConfig: { Subnets: this.options.subnetIds, SecurityGroupIds: this.options.securityGroupIds ?? [] },
-                }
-              : {}),
-            Tags: Object.entries(trainerTags(request, config)).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        );
-        return {
-          backend: this.backend,
-          id: name,
-          instanceType: `ml.${type}`,
-          instanceTypeIndex: index,
-          launchedAt: new Date().toISOString(),
-        };
-      } catch (err) {
-        if (!isCapacityError(err)) throw err;
-        failures.push(`ml.${type}: ${(err as Error).name}`);
-      }
-    }
-    throw new InsufficientCapacityError(`no SageMaker capacity for ${name}: ${failures.join('; ')}`);
+    const placements = instanceTypeOrder(config.training.instanceTypes, request.instanceTypeIndex).map((p) => ({
+      ...p,
+      label: `ml.${p.type}`,
+    }));
+    return launchOnFirstWithCapacity(placements, `no SageMaker capacity for ${name}`, async ({ type, index }) => {
+      await this.client.send(
+        new CreateTrainingJobCommand({
+          TrainingJobName: name,
+          RoleArn: this.options.roleArn,
+          AlgorithmSpecification: {
+            TrainingImage: image,
+            TrainingInputMode: 'File',
+            ContainerEntrypoint: ['npm', 'run', 'train', '--'],
+            ContainerArguments: trainerCliArgs(request, config, { ...gpuRuntime(config), spotWatch: false }),
+          },
+          ResourceConfig: {
+            InstanceType: `ml.${type}` as never,
+            InstanceCount: 1,
+            VolumeSizeInGB: 50,
+            VolumeKmsKeyId: this.options.volumeKmsKeyId,
+          },
+          OutputDataConfig: {
+            S3OutputPath: `${request.outUri.replace(/\/$/, '')}/sagemaker/`,
+            KmsKeyId: this.options.volumeKmsKeyId,
+          },
+          StoppingCondition: { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait },
+          EnableManagedSpotTraining: true,
+          CheckpointConfig: { S3Uri: request.checkpointUri, LocalPath: '/opt/ml/checkpoints' },
+          // Environment values are capped at 512 characters, so the image carries its config profile
+          // (SIGNALFORGE_ENV).
+          Environment: { AWS_REGION: config.region, SIGNALFORGE_ENV: config.envName },
+          ...(this.options.subnetIds?.length
+            ? {
+                VpcConfig: { Subnets: this.options.subnetIds, SecurityGroupIds: this.options.securityGroupIds ?? [] },
+              }
+            : {}),
+          Tags: trainerTagList(trainerTags(request, config)),
+        }),
+      );
+      return {
+        backend: this.backend,
+        id: name,
+        instanceType: `ml.${type}`,
+        instanceTypeIndex: index,
+        launchedAt: new Date().toISOString(),
+      };
+    });
   }
 
   async describe(handle: TrainerHandle): Promise<TrainerProcessStatus> {

@@ -158,3 +158,38 @@ export function instanceTypeOrder(types: readonly string[], start: number): { ty
     return { type: types[index]!, index };
   });
 }
+
+/** Where one launch attempt goes: an instance type (its index in the config's list) and, for EC2, a subnet. */
+export interface Placement {
+  type: string;
+  index: number;
+  /** How a failure names it, e.g. `g5.12xlarge in subnet-1` or `ml.g5.12xlarge`. */
+  label: string;
+}
+
+/**
+ * Tries `placements` in order until one launches: a capacity error moves on to the next, anything else
+ * propagates; when none had capacity, InsufficientCapacityError says why each failed, so the state machine
+ * retries later.
+ */
+export async function launchOnFirstWithCapacity<P extends Placement, T>(
+  placements: readonly P[],
+  noCapacity: string,
+  launch: (placement: P) => Promise<T>,
+): Promise<T> {
+  const failures: string[] = [];
+  for (const placement of placements) {
+    try {
+      return await launch(placement);
+    } catch (err) {
+      if (!isCapacityError(err)) throw err;
+      failures.push(`${placement.label}: ${(err as Error).name}`);
+    }
+  }
+  throw new InsufficientCapacityError(`${noCapacity}: ${failures.join('; ')}`);
+}
+
+/** Trainer tags as the AWS APIs take them. */
+export function trainerTagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}

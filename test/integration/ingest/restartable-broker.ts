@@ -1,14 +1,14 @@
 // A private single-node KRaft broker that can be stopped and started again on the same ports and data
 // directory, i.e. a real broker restart. Built from local/services' pieces; the shared test broker is
 // never restarted because other test files use it concurrently.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  formatKafkaStorage,
   installKafka,
+  kafkaServerArgs,
   jvmOptions,
-  newClusterId,
   renderLog4j2Properties,
   renderServerProperties,
   waitForKafkaReady,
@@ -36,25 +36,7 @@ export async function createRestartableBroker(): Promise<RestartableBroker> {
   const [brokerPort, controllerPort] = await pickFreePorts(2);
   const props = join(dir, 'server.properties');
   writeFileSync(props, renderServerProperties({ brokerPort: brokerPort!, controllerPort: controllerPort!, dataDir }));
-  const classpath = `${install.libsDir}/*`;
-  const format = spawnSync(
-    java,
-    [
-      '-Xmx256m',
-      '-XX:TieredStopAtLevel=1',
-      `-Dlog4j2.configurationFile=${log4j}`,
-      '-cp',
-      classpath,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      newClusterId(),
-      '-c',
-      props,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (format.status !== 0) throw new Error(`storage format failed: ${format.stdout}${format.stderr}`);
+  await formatKafkaStorage(java, install, log4j, props);
   const brokers = [`${LOOPBACK}:${brokerPort}`];
   let proc: SupervisedProcess | undefined;
   const api: RestartableBroker = {
@@ -62,7 +44,7 @@ export async function createRestartableBroker(): Promise<RestartableBroker> {
     async start() {
       proc = spawnSupervised({
         command: java,
-        args: [...jvmOptions(384, log4j, dir), '-cp', classpath, 'kafka.Kafka', props],
+        args: kafkaServerArgs(jvmOptions(384, log4j, dir), install, props),
         cwd: dir,
         env: process.env,
         logFile: join(dir, 'stdout.log'),

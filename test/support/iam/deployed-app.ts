@@ -32,6 +32,23 @@ const AWS_MANAGED: Record<string, PolicyDocument> = {
 
 type Resource = Template['Resources'][string] & { Properties?: Record<string, any> };
 
+/** Resource types whose Ref is their name property (the logical id when the template leaves it unnamed). */
+const NAME_PROPERTY: Partial<Record<string, string>> = {
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::IAM::InstanceProfile': 'InstanceProfileName',
+  'AWS::Lambda::Function': 'FunctionName',
+};
+
+/** Resource types whose Ref is an id: a stand-in made of the type's id prefix and the logical id. */
+const ID_PREFIX: Partial<Record<string, string>> = {
+  'AWS::KMS::Key': 'key',
+  'AWS::EC2::LaunchTemplate': 'lt',
+  'AWS::EC2::Subnet': 'subnet',
+  'AWS::EC2::SecurityGroup': 'sg',
+  'AWS::EC2::VPC': 'vpc',
+};
+
 /**
  * The synthesized app as if deployed into DEPLOY_ACCOUNT in the config's region: one resolver for
  * every intrinsic the templates use (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split,
@@ -86,31 +103,17 @@ export class DeployedApp {
     if (param) return String(param.Type).includes('AWS::EC2::Image::Id') ? 'ami-0123456789abcdef0' : `resolved-${name}`;
     const r = this.resource(stack, name);
     const lower = name.toLowerCase();
+    const named = NAME_PROPERTY[r.Type];
+    if (named) return this.prop(stack, name, named) ?? name;
+    const prefix = ID_PREFIX[r.Type];
+    if (prefix) return `${prefix}-${lower}`;
     switch (r.Type) {
       case 'AWS::S3::Bucket':
         return this.prop(stack, name, 'BucketName') ?? lower;
-      case 'AWS::DynamoDB::Table':
-        return this.prop(stack, name, 'TableName') ?? name;
-      case 'AWS::KMS::Key':
-        return `key-${lower}`;
       case 'AWS::SNS::Topic':
         return this.getAtt(stack, name, 'TopicArn');
       case 'AWS::SQS::Queue':
         return `https://sqs.${this.region}.amazonaws.com/${this.account}/${this.prop(stack, name, 'QueueName') ?? name}`;
-      case 'AWS::IAM::Role':
-        return this.prop(stack, name, 'RoleName') ?? name;
-      case 'AWS::IAM::InstanceProfile':
-        return this.prop(stack, name, 'InstanceProfileName') ?? name;
-      case 'AWS::Lambda::Function':
-        return this.prop(stack, name, 'FunctionName') ?? name;
-      case 'AWS::EC2::LaunchTemplate':
-        return `lt-${lower}`;
-      case 'AWS::EC2::Subnet':
-        return `subnet-${lower}`;
-      case 'AWS::EC2::SecurityGroup':
-        return `sg-${lower}`;
-      case 'AWS::EC2::VPC':
-        return `vpc-${lower}`;
       case 'AWS::MSK::ServerlessCluster':
       case 'AWS::MSK::Cluster':
       case 'AWS::StepFunctions::StateMachine':
