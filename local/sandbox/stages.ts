@@ -353,7 +353,9 @@ async function livePhase(ctx: SandboxContext, apiUrl: string): Promise<void> {
     predictions: need(ctx.predictions, 'the prediction log'),
   });
   ctx.progress.info(
-    `live phase: ${result.barsLanded} new bars and ${result.textLanded} news items/posts landed for ${keys.length} baking configs, ${result.answered}/${result.requests} predictions answered (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `live phase: ${result.barsLanded} new bars and ${result.textLanded} news items/posts landed for ${keys.length} ` +
+      `baking configs, ${result.answered}/${result.requests} predictions answered ` +
+      `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
 }
 

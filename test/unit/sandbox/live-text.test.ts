@@ -11,7 +11,7 @@ describe('the live phase keeps publishing', () => {
   const lastT = Date.UTC(2020, 3, 17);
   const times = Array.from({ length: 2_000 }, (_, j) => lastT + (j + 1) * DAY);
 
-  it('places live news and posts inside the new bars intervals, deterministically, with ids apart from the replay', () => {
+  it('places live news and posts inside the new bars intervals, deterministically, with their own ids', () => {
     const text = liveText('AAPL#1d', lastT, times, 7);
     expect(text.length).toBeGreaterThan(0.3 * times.length);
     expect(text.length).toBeLessThan(0.5 * times.length);

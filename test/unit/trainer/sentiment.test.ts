@@ -80,7 +80,7 @@ describe('sentiment in the trainer', () => {
     expect(ablated).toEqual(['AAPL#1d']);
   });
 
-  it('is ablated: the best trial scored again without it, same folds, significant only where returns follow the news', async () => {
+  it('is ablated: one trial scored again without it, same folds; significant only where news moves returns', async () => {
     const { result, metadata } = await trainPair(
       [seriesWithNews('AAPL#1d', 900, w, true, 11), seriesWithNews('MSFT#1d', 900, w, false, 12)],
       'ablation',
