@@ -89,7 +89,7 @@ describe('npm start -- --scenario signal-sentiment end to end', () => {
     const { summary, error } = sandbox.outcome;
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ ok: true, configs_trained: 4, execution_status: 'SUCCEEDED' });
-    expect(summary.sentiment_ablation).toEqual({ configs: 4, better_with: 4, significant: 4 });
+    expect(summary.sentiment_ablation).toEqual({ configs: 4, better_with: 4, significant: 4, significant_without: 0 });
     for (const a of sandbox.outcome.ablations) {
       expect(a.withSentimentMse, a.key).toBeLessThan(a.withoutSentimentMse);
       expect(a.dieboldMariano.pValue, a.key).toBeLessThan(0.05);

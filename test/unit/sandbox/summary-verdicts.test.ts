@@ -119,7 +119,7 @@ describe('sandbox summary table', () => {
         dlq_records: 2,
         configs_trained: 1,
         dp_configs: 0,
-        sentiment_ablation: { configs: 1, better_with: 1, significant: 1 },
+        sentiment_ablation: { configs: 1, better_with: 1, significant: 1, significant_without: 0 },
         models_promoted: 0,
         models_rejected: 1,
         execution_status: 'SUCCEEDED',
@@ -136,7 +136,7 @@ describe('sandbox summary table', () => {
     expect(text).toContain('No model is serving: the gate found no out-of-sample edge in the noise scenario');
     expect(text).toContain('npm start -- --scenario signal');
     expect(text).toMatch(
-      /sentiment ablation\s+better with sentiment in 1 of 1 configs, significantly \(DM p < 0\.05\) in 1/,
+      /sentiment ablation\s+better with sentiment in 1 of 1 configs; significantly better with it in 1, without it in 0/,
     );
     expect(text).toMatch(
       /AAPL#1d\s+MSE 1\.000e-4 with vs 1\.250e-4 without \(20\.0% lower\), DM p 0\.0012, 300 samples/,

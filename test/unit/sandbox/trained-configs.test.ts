@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../../core/artifacts/index.js';
 import { parseSandboxArgs } from '../../../local/sandbox/options.js';
 import { sandboxConfig } from '../../../local/sandbox/sandbox-config.js';
-import { trainedConfigs } from '../../../local/sandbox/trained-configs.js';
+import { summariseAblations, trainedConfigs } from '../../../local/sandbox/trained-configs.js';
 import { runTraining } from '../../../gpu-trainer/run.js';
 import { createLog } from '../../../gpu-trainer/log.js';
 
@@ -42,5 +42,20 @@ describe('dp_configs', () => {
     expect(dp.dataParallelConfigs).toEqual(['AAPL#1d']);
     expect(single.dataParallelConfigs).toEqual([]);
     expect(await trainedConfigs(openStore(out), 'rt-1', 2)).toEqual({ trained: 3, dataParallel: 1, ablations: [] });
+  });
+
+  it('counts the sentiment ablations each way: better with, significantly with, significantly without', () => {
+    const a = (withSentimentMse: number, withoutSentimentMse: number, pValue: number) => ({
+      samples: 100,
+      withSentimentMse,
+      withoutSentimentMse,
+      dieboldMariano: { statistic: 0, pValue },
+    });
+    expect(summariseAblations([a(1, 2, 0.01), a(1, 1.1, 0.3), a(2, 1, 0.99), a(1.1, 1, 0.7), a(1, 1, 0.5)])).toEqual({
+      configs: 5,
+      better_with: 2,
+      significant: 1,
+      significant_without: 1,
+    });
   });
 });
