@@ -3,7 +3,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig, Timeframe } from '../../../core/config/index.js';
-import { marketBarEvent, physicalTopic, type MarketBarEvent } from '../../../core/events/index.js';
+import { physicalTopic, type MarketBarEvent } from '../../../core/events/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition, readTrailingBars } from '../../../core/online/index.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
 import { loadSp500Daily, resampleWeekly, type DailyBar } from '../../../local/replay/vega.js';
@@ -16,6 +16,7 @@ import {
   useIngestTestEnv,
 } from '../../support/ingest-env.js';
 import { lastLakeBars } from './lake-reference.js';
+import { barEvent } from '../../support/bars.js';
 
 const DEPTH = 40;
 
@@ -24,19 +25,7 @@ const daily = loadSp500Daily().slice(0, 400);
 const weekly = resampleWeekly(daily);
 
 function bar(b: DailyBar, timeframe: Timeframe, ingestTime: string): MarketBarEvent {
-  return marketBarEvent({
-    source: 'vega-datasets',
-    synthetic: false,
-    symbol: 'SPX',
-    timeframe,
-    eventTime: `${b.date}T00:00:00.000Z`,
-    ingestTime,
-    o: b.o,
-    h: b.h,
-    l: b.l,
-    c: b.c,
-    v: b.v,
-  });
+  return barEvent('SPX', timeframe, b, { source: 'vega-datasets', synthetic: false, ingestTime });
 }
 
 /** Deterministic shuffle (xorshift), so a failure replays the same order. */
