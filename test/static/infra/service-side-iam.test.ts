@@ -115,17 +115,15 @@ describe('Kafka clients outside the mapping (producers, the topic custom resourc
 });
 
 describe('EC2 launcher (retrain launch task)', () => {
+  const launchDecides = (action: string, resource: string, context: IamRequest['context']) =>
+    decide(launch, { action, resource, context });
   it('may have EC2 use the data key for the encrypted root volume, only through EC2 and only for a grant to an AWS resource', async () => {
     expect(launchTemplate.volumeKeys).toHaveLength(1);
     const key = launchTemplate.volumeKeys[0]!;
     const viaEc2 = { 'kms:ViaService': `ec2.${app.region}.amazonaws.com` };
-    expect(
-      await decide(launch, {
-        action: 'kms:CreateGrant',
-        resource: key,
-        context: { ...viaEc2, 'kms:GrantIsForAWSResource': 'true' },
-      }),
-    ).toBe('Allowed');
+    expect(await launchDecides('kms:CreateGrant', key, { ...viaEc2, 'kms:GrantIsForAWSResource': 'true' })).toBe(
+      'Allowed',
+    );
     for (const action of [
       'kms:Decrypt',
       'kms:DescribeKey',
@@ -133,20 +131,15 @@ describe('EC2 launcher (retrain launch task)', () => {
       'kms:ReEncryptFrom',
       'kms:ReEncryptTo',
     ]) {
-      expect(await decide(launch, { action, resource: key, context: viaEc2 }), action).toBe('Allowed');
+      expect(await launchDecides(action, key, viaEc2), action).toBe('Allowed');
     }
+    expect(await launchDecides('kms:CreateGrant', key, { ...viaEc2, 'kms:GrantIsForAWSResource': 'false' })).not.toBe(
+      'Allowed',
+    );
     expect(
-      await decide(launch, {
-        action: 'kms:CreateGrant',
-        resource: key,
-        context: { ...viaEc2, 'kms:GrantIsForAWSResource': 'false' },
-      }),
-    ).not.toBe('Allowed');
-    expect(
-      await decide(launch, {
-        action: 'kms:CreateGrant',
-        resource: key,
-        context: { 'kms:ViaService': `s3.${app.region}.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' },
+      await launchDecides('kms:CreateGrant', key, {
+        'kms:ViaService': `s3.${app.region}.amazonaws.com`,
+        'kms:GrantIsForAWSResource': 'true',
       }),
     ).not.toBe('Allowed');
   });
@@ -166,25 +159,17 @@ describe('EC2 launcher (retrain launch task)', () => {
   it('may create exactly the spot service-linked role', async () => {
     const role = `arn:aws:iam::${app.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`;
     expect(
-      await decide(launch, {
-        action: 'iam:CreateServiceLinkedRole',
-        resource: role,
-        context: { 'iam:AWSServiceName': 'spot.amazonaws.com' },
-      }),
+      await launchDecides('iam:CreateServiceLinkedRole', role, { 'iam:AWSServiceName': 'spot.amazonaws.com' }),
     ).toBe('Allowed');
     expect(
-      await decide(launch, {
-        action: 'iam:CreateServiceLinkedRole',
-        resource: role,
-        context: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' },
-      }),
+      await launchDecides('iam:CreateServiceLinkedRole', role, { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }),
     ).not.toBe('Allowed');
     expect(
-      await decide(launch, {
-        action: 'iam:CreateServiceLinkedRole',
-        resource: `arn:aws:iam::${app.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-        context: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' },
-      }),
+      await launchDecides(
+        'iam:CreateServiceLinkedRole',
+        `arn:aws:iam::${app.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+        { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' },
+      ),
     ).not.toBe('Allowed');
   });
 
@@ -201,19 +186,11 @@ describe('EC2 launcher (retrain launch task)', () => {
     expect(passRole).toEqual([
       { policy: expect.stringMatching(/RetrainLaunchTaskRoleDefaultPolicy/), resources: [trainerRole] },
     ]);
+    expect(await launchDecides('iam:PassRole', trainerRole, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe(
+      'Allowed',
+    );
     expect(
-      await decide(launch, {
-        action: 'iam:PassRole',
-        resource: trainerRole,
-        context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
-      }),
-    ).toBe('Allowed');
-    expect(
-      await decide(launch, {
-        action: 'iam:PassRole',
-        resource: launch.roleArn,
-        context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
-      }),
+      await launchDecides('iam:PassRole', launch.roleArn, { 'iam:PassedToService': 'ec2.amazonaws.com' }),
     ).not.toBe('Allowed');
   });
 });
