@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig } from '../../core/config/index.js';
-import { parsePreflightArgs, PREFLIGHT_HELP, UsageError } from './args.js';
+import { ConfigError, loadConfig, type SignalForgeConfig } from '../../core/config/index.js';
+import { parsePreflightArgs, PREFLIGHT_HELP, UsageError, type PreflightArgs } from './args.js';
 import { createPreflightClients } from './clients.js';
 import { AccountUnreachableError, formatReport, runPreflight } from './runner.js';
 import type { PreflightClients } from './types.js';
@@ -17,8 +17,8 @@ export interface PreflightIo {
 /** One preflight invocation; returns the exit code (0 no failure, 1 failure, 2 usage). */
 export async function runPreflightCli(argv: string[], io: PreflightIo): Promise<number> {
   const env = io.env ?? process.env;
-  let args;
-  let config;
+  let args: PreflightArgs;
+  let config: SignalForgeConfig;
   try {
     args = parsePreflightArgs(argv);
     if (args.help) {
