@@ -330,7 +330,7 @@ export function lambdaCodeSizes(outdir: string, templates: Record<string, CfnTem
       bytes += assetSize(
         outdir,
         `${where} layer ${ref}`,
-        (layerResource.Properties?.Content as { S3Key?: unknown }).S3Key,
+        (layerResource.Properties?.Content as { S3Key?: unknown } | undefined)?.S3Key,
       );
     }
     return { where, bytes, limit: LIMITS.lambdaUnzippedCodeBytes };

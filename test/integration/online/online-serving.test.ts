@@ -362,7 +362,10 @@ describe('online path on the real S&P 500 series', () => {
 
   it('fuzzed bodies on /v1/predict and /v1/predict/batch never answer 5xx', async () => {
     let seed = 2024;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const leaf = () =>
       pick<unknown>([

@@ -3,7 +3,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig, type Timeframe } from '../../../core/config/index.js';
-import { type MarketBarEvent } from '../../../core/events/index.js';
+import type { MarketBarEvent } from '../../../core/events/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition } from '../../../core/online/index.js';
 import { OnlineWindowCache } from '../../../lambdas/serving/inference/online-window.js';
 import { loadSp500Daily } from '../../../local/replay/vega.js';

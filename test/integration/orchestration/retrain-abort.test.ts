@@ -48,7 +48,7 @@ describe('aborting a local retrain execution', () => {
     expect(seen.filter((e) => e.at.getTime() > abortedAt + 50 && e.kind === 'entered')).toEqual([]);
     // The report path shows the two Waits that were cut short.
     const builder = new StatePathBuilder();
-    result.events.forEach((e) => builder.add(e));
+    for (const e of result.events) builder.add(e);
     const path = builder.path(result.status, 'abort-test');
     expect(
       path.visits
@@ -143,7 +143,7 @@ describe('state events of a local execution', () => {
     expect(retried).toMatchObject({ attempt: 1, mapIndex: failed!.mapIndex });
     expect(retried!.at.getTime()).toBeGreaterThanOrEqual(failed!.at.getTime());
     const builder = new StatePathBuilder();
-    result.events.forEach((e) => builder.add(e));
+    for (const e of result.events) builder.add(e);
     const visits = builder.path(result.status, 'retry-test').visits;
     const retriedVisit = visits.find((v) => v.status === 'retried');
     expect(retriedVisit).toMatchObject({

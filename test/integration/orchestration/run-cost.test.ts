@@ -1,4 +1,3 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
@@ -24,7 +23,6 @@ const HOUR_MS = 3_600_000;
 const MOTO_SPOT_PRICE = 0.00001;
 
 describe('run cost: EC2 spot instances priced from DescribeSpotPriceHistory (moto)', () => {
-  const ec2 = new EC2Client(awsClientConfig());
   let deps: TrainingDeps;
   let clock = new Date();
 

@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Cl
 import * as ort from 'onnxruntime-node';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig } from '../../../core/config/index.js';
-import { type SignalEvent } from '../../../core/events/index.js';
+import type { SignalEvent } from '../../../core/events/index.js';
 import { encodeLakeFile } from '../../../core/lake/index.js';
 import { buildModelInput } from '../../../core/features/index.js';
 import {

@@ -283,7 +283,10 @@ describe('fast accept path', () => {
 
   it('never accepts what the zod schema rejects (fuzzed mutations)', () => {
     let seed = 12345;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const weird: unknown[] = [
       0,
