@@ -16,6 +16,14 @@ const decide = (
 const ec2Arn = (type: string, id: string) => `arn:aws:ec2:${app.region}:${app.account}:${type}/${id}`;
 const launch = app.functionRole(synth.stacks.training.retrain.functions.launch);
 const launchTemplate = app.launchTemplate(launch.environment.TRAINER_LAUNCH_TEMPLATE_ID!)!;
+/** What EC2 or SageMaker does with an encrypted volume's key besides the grant, with the caller's permissions. */
+const VOLUME_KEY_ACTIONS = [
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 describe('MSK event source mapping (runs with each sink role)', () => {
   const [cluster] = app.resourcesOfType('AWS::MSK::ServerlessCluster');
@@ -124,13 +132,7 @@ describe('EC2 launcher (retrain launch task)', () => {
     expect(await launchDecides('kms:CreateGrant', key, { ...viaEc2, 'kms:GrantIsForAWSResource': 'true' })).toBe(
       'Allowed',
     );
-    for (const action of [
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:GenerateDataKeyWithoutPlaintext',
-      'kms:ReEncryptFrom',
-      'kms:ReEncryptTo',
-    ]) {
+    for (const action of VOLUME_KEY_ACTIONS) {
       expect(await launchDecides(action, key, viaEc2), action).toBe('Allowed');
     }
     expect(await launchDecides('kms:CreateGrant', key, { ...viaEc2, 'kms:GrantIsForAWSResource': 'false' })).not.toBe(
@@ -230,14 +232,7 @@ describe('SageMaker backend (experimental)', () => {
     ];
     const key = JSON.parse(smLaunch.environment.SAGEMAKER_SETTINGS_JSON!).volumeKmsKeyId as string;
     requests.push({ action: 'kms:CreateGrant', resource: key, context: { 'kms:GrantIsForAWSResource': 'true' } });
-    for (const action of [
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:GenerateDataKeyWithoutPlaintext',
-      'kms:ReEncryptFrom',
-      'kms:ReEncryptTo',
-    ])
-      requests.push({ action, resource: key });
+    for (const action of VOLUME_KEY_ACTIONS) requests.push({ action, resource: key });
     for (const r of requests) expect(await decideSm(r), `${r.action} on ${r.resource}`).toBe('Allowed');
     expect(
       await decideSm({ action: 'ec2:CreateNetworkInterface', resource: at('subnet', 'subnet-elsewhere') }),

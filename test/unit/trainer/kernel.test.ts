@@ -29,6 +29,18 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
     return at;
   }
   const random = (n: number, rng: Rng) => new Float32Array(n).map(() => rng.next() * 2 - 1);
+  /** Two random operands and a NaN-filled result (an entry the kernel leaves unwritten fails), placed in memory. */
+  function operands(rng: Rng, aLength: number, bLength: number, resultLength: number) {
+    const a = random(aLength, rng);
+    const b = random(bLength, rng);
+    const [pa, pb, pc] = place([a, b, new Float32Array(resultLength).fill(Number.NaN)]);
+    return { a, b, pa: pa!, pb: pb!, pc: pc! };
+  }
+  const sum = (n: number, term: (q: number) => number) => {
+    let s = 0;
+    for (let q = 0; q < n; q++) s += term(q);
+    return s;
+  };
   /** Every entry of the rows x cols result the kernel wrote at `at`, against the reference `want(i, j)`. */
   function expectResult(at: number, rows: number, cols: number, want: (i: number, j: number) => number, tol: number) {
     const c = new Float32Array(k.memory.buffer, at, rows * cols);
@@ -43,16 +55,9 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
       [8, 46, 12],
       [12, 7, 24],
     ] as const) {
-      const a = random(M * K, rng);
-      const b = random(K * N, rng);
-      const [pa, pb, pc] = place([a, b, new Float32Array(M * N).fill(Number.NaN)]);
-      k.gemmNN(pa!, K, pb!, N, pc!, N, M, K, N);
-      const ab = (i: number, j: number) => {
-        let sum = 0;
-        for (let q = 0; q < K; q++) sum += a[i * K + q]! * b[q * N + j]!;
-        return sum;
-      };
-      expectResult(pc!, M, N, ab, 1e-5);
+      const { a, b, pa, pb, pc } = operands(rng, M * K, K * N, M * N);
+      k.gemmNN(pa, K, pb, N, pc, N, M, K, N);
+      expectResult(pc, M, N, (i, j) => sum(K, (q) => a[i * K + q]! * b[q * N + j]!), 1e-5);
     }
   });
 
@@ -63,16 +68,9 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
       [50, 8, 16],
       [97, 12, 8],
     ] as const) {
-      const a = random(R * K, rng);
-      const d = random(R * N, rng);
-      const [pa, pd, pc] = place([a, d, new Float32Array(K * N).fill(Number.NaN)]);
-      k.gemmTN(pa!, K, pd!, N, pc!, R, K, N);
-      const atd = (i: number, j: number) => {
-        let sum = 0;
-        for (let r = 0; r < R; r++) sum += a[r * K + i]! * d[r * N + j]!;
-        return sum;
-      };
-      expectResult(pc!, K, N, atd, 1e-4);
+      const { a, b: d, pa, pb: pd, pc } = operands(rng, R * K, R * N, K * N);
+      k.gemmTN(pa, K, pd, N, pc, R, K, N);
+      expectResult(pc, K, N, (i, j) => sum(R, (r) => a[r * K + i]! * d[r * N + j]!), 1e-4);
     }
   });
 });
