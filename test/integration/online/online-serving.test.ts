@@ -24,6 +24,7 @@ import { toMskEvent, toMskRecord } from '../../../local/event-source/index.js';
 import { startLocalApi, type LocalApi } from '../../../local/http/server.js';
 import { buildRealModel, type RealModel } from '../serving/real-model.js';
 import { lastLakeBars } from './lake-reference.js';
+import { readAnswer } from '../../support/api-answer.js';
 import { barEvent, dailyOhlcv } from '../../support/bars.js';
 
 // Real data: S&P 500 daily bars 2000-2020 (vega-datasets), and weekly bars resampled from them.
@@ -80,10 +81,7 @@ async function post(path: string, body: unknown) {
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return {
-    status: res.status,
-    json: (await res.json()) as Record<string, any>,
-  };
+  return readAnswer(res);
 }
 
 async function onnxPrediction(x: Float32Array): Promise<number> {
@@ -316,7 +314,7 @@ describe('online path on the real S&P 500 series', () => {
       ],
     });
     expect(res.status).toBe(200);
-    const r = res.json.results as Record<string, any>[];
+    const r = res.json.results;
     expect(r).toHaveLength(6);
     expect(r[0]).toMatchObject({
       symbol: 'SPX',

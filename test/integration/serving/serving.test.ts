@@ -19,6 +19,7 @@ import { startLocalApi, type LocalApi } from '../../../local/http/server.js';
 import { makeBars } from '../../unit/serving/fixtures.js';
 import { createStandInStateMachine, uniqueName } from '../../support/aws-fixtures.js';
 import { buildRealModel, type RealModel } from './real-model.js';
+import { readAnswer } from '../../support/api-answer.js';
 import { barEvent } from '../../support/bars.js';
 
 const ops = { who: 'serving-test', why: 'integration test' };
@@ -116,12 +117,9 @@ async function post(body: unknown, headers: Record<string, string> = {}) {
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return readAnswer(res);
 }
-const health = async () => {
-  const res = await fetch(`${api.url}/health`);
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-};
+const health = async () => readAnswer(await fetch(`${api.url}/health`));
 
 // Request bars continue the training series: same process, later in time.
 const liveBars = makeBars(400, 43, TRAIN_START + 700 * HOUR);
