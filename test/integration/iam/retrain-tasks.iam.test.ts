@@ -67,7 +67,9 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
       documentCalls
         .filter((c) => c.command === 'TransactWrite')
         .flatMap((c) =>
-          c.input.TransactItems.map((i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName),
+          (c.input.TransactItems ?? []).map(
+            (i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName,
+          ),
         ),
     ).toContain(world.registry.tableName);
   });
