@@ -257,8 +257,9 @@ export interface Measurement {
   limit: number;
 }
 
-function resources(
-  templates: Record<string, CfnTemplate>,
+/** Every resource of a type across the stacks' templates. */
+export function templateResources(
+  templates: Record<string, Pick<CfnTemplate, 'Resources'>>,
   type: string,
 ): { stack: string; id: string; resource: Resource }[] {
   return Object.entries(templates).flatMap(([stack, t]) =>
@@ -290,7 +291,7 @@ export function lambdaEnvironmentSizes(
   worst: WorstCase = WORST_CASE,
 ): Measurement[] {
   const resolver = new WorstCaseResolver(templates, worst);
-  return resources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
+  return templateResources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
     const vars = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
       ?.Variables ?? {}) as Record<string, unknown>;
     const bytes = Object.entries(vars).reduce(
@@ -320,7 +321,7 @@ function assetSize(outdir: string, where: string, s3Key: unknown): number {
 
 /** Unzipped size of every function's code plus its layers (staged asset folders in cdk.out; inline code by length). */
 export function lambdaCodeSizes(outdir: string, templates: Record<string, CfnTemplate>): Measurement[] {
-  return resources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
+  return templateResources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
     const where = `${stack}/${id}`;
     const code = resource.Properties?.Code as { S3Key?: unknown; ZipFile?: string };
     let bytes = code.ZipFile !== undefined ? Buffer.byteLength(code.ZipFile) : assetSize(outdir, where, code.S3Key);
@@ -347,12 +348,12 @@ export function userDataSizes(templates: Record<string, CfnTemplate>, worst: Wor
     return Buffer.byteLength(resolver.str(stack, userData));
   };
   const out: Measurement[] = [];
-  for (const { stack, id, resource } of resources(templates, 'AWS::EC2::LaunchTemplate')) {
+  for (const { stack, id, resource } of templateResources(templates, 'AWS::EC2::LaunchTemplate')) {
     const userData = (resource.Properties?.LaunchTemplateData as { UserData?: unknown } | undefined)?.UserData;
     if (userData !== undefined)
       out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
   }
-  for (const { stack, id, resource } of resources(templates, 'AWS::EC2::Instance')) {
+  for (const { stack, id, resource } of templateResources(templates, 'AWS::EC2::Instance')) {
     const userData = resource.Properties?.UserData;
     if (userData !== undefined)
       out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
@@ -400,7 +401,7 @@ export function mapStates(
   taskName: string,
 ): MapConcurrency[] {
   const out: MapConcurrency[] = [];
-  for (const { stack, id, resource } of resources(templates, 'AWS::StepFunctions::StateMachine')) {
+  for (const { stack, id, resource } of templateResources(templates, 'AWS::StepFunctions::StateMachine')) {
     const marker = (logicalId: string, type: string) =>
       type === 'AWS::Lambda::Function' ? `fn-${logicalId}` : undefined;
     const resolver = new WorstCaseResolver(templates, WORST_CASE, marker);
@@ -408,7 +409,7 @@ export function mapStates(
     const definition = JSON.parse(
       resolver.str(stack, props.DefinitionString ?? JSON.stringify(props.Definition)),
     ) as AslMachine;
-    const launchArns = resources(templates, 'AWS::Lambda::Function')
+    const launchArns = templateResources(templates, 'AWS::Lambda::Function')
       .filter((f) => f.stack === stack && f.resource.Metadata?.[metadataKey] === taskName)
       .map((f) => `:function:fn-${f.id}`);
     const invokesLaunch = (states: Record<string, AslState>): boolean =>

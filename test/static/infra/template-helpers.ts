@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenReference } from '../../../lib/nag/wildcard-acknowledgements.js';
 import type { CfnProperties, CfnStatement } from '../../support/cfn.js';
+import { templateResources } from '../../support/template-limits.js';
 
 export type { CfnProperties, CfnStatement };
 
@@ -21,11 +22,11 @@ export function resourcesOfType(
   templates: Record<string, Template>,
   type: string,
 ): { stack: string; id: string; props: CfnProperties }[] {
-  return Object.entries(templates).flatMap(([stack, t]) =>
-    Object.entries(t.Resources)
-      .filter(([, r]) => r.Type === type)
-      .map(([id, r]) => ({ stack, id, props: r.Properties ?? ({} as CfnProperties) })),
-  );
+  return templateResources(templates, type).map(({ stack, id, resource }) => ({
+    stack,
+    id,
+    props: (resource.Properties ?? {}) as CfnProperties,
+  }));
 }
 
 export interface FlatStatement {
