@@ -170,8 +170,7 @@ export function runChild(
     let done = false;
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (!done && onLine(line, child)) {

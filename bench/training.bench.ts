@@ -188,7 +188,9 @@ async function resumeDiff(): Promise<number> {
     await trainConfig({
       ...common,
       group: g1,
-      saveCheckpoint: async (cp) => void (saved = structuredClone(cp)),
+      saveCheckpoint: async (cp) => {
+        saved = structuredClone(cp);
+      },
       stopRequested: () => (++steps === 13 ? 'bench' : undefined),
     });
   } catch (err) {

@@ -3,7 +3,7 @@ import type { FeatureSpec } from '../core/features/index.js';
 import { checkpointKey, type ArtifactStore } from '../core/artifacts/index.js';
 import type { BackendName } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { buildDataset, datasetConfig, DatasetError } from './dataset.js';
+import { buildDataset, datasetConfig, DatasetError, type Dataset } from './dataset.js';
 import type { TrainingData } from './data-source.js';
 import { evaluateAndExport } from './export.js';
 import type { DataParallelGroup } from './group.js';
@@ -72,7 +72,7 @@ export async function trainKey(ctx: RunContext, group: DataParallelGroup, key: s
   const featureSpec = series.sentiment?.length ? ctx.featureSpecs.withText : ctx.featureSpecs.withoutText;
   const ev = ctx.cfg.evaluation;
   const planned = ctx.searchFor(key);
-  let dataset;
+  let dataset: Dataset;
   try {
     dataset = buildDataset(bars, featureSpec, datasetConfig(ctx.cfg, planned.datasetWindow), series.sentiment);
   } catch (err) {

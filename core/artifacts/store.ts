@@ -74,7 +74,8 @@ export class S3Store implements ArtifactStore {
     if (client) this.client = Promise.resolve(client);
   }
   private s3(): Promise<S3Client> {
-    return (this.client ??= defaultClient());
+    this.client ??= defaultClient();
+    return this.client;
   }
   private key(key: string): string {
     return this.prefix ? `${this.prefix.replace(/\/$/, '')}/${key}` : key;

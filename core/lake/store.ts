@@ -223,7 +223,10 @@ export async function readLakeRefs(
   for (const ref of refs) {
     const id = `${ref.key}@${ref.versionId ?? ''}`;
     let entry = byVersion.get(id);
-    if (!entry) byVersion.set(id, (entry = { key: ref.key, versionId: ref.versionId ?? null, symbols: new Set() }));
+    if (!entry) {
+      entry = { key: ref.key, versionId: ref.versionId ?? null, symbols: new Set() };
+      byVersion.set(id, entry);
+    }
     if (ref.symbol == null) entry.symbols = null;
     else entry.symbols?.add(ref.symbol);
   }

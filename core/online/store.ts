@@ -79,7 +79,10 @@ export class OnlineBarStore {
     for (const event of events) {
       const key = seriesKey(event.symbol, event.timeframe);
       let series = bySeries.get(key);
-      if (!series) bySeries.set(key, (series = new Map()));
+      if (!series) {
+        series = new Map();
+        bySeries.set(key, series);
+      }
       const candidate = { event, t: Date.parse(event.eventTime), ingestMs: Date.parse(event.ingestTime) };
       const seen = series.get(candidate.t);
       if (

@@ -85,9 +85,15 @@ const parsedStarts = new WeakMap<QualityConfig, Map<string, number>>();
 /** When the instrument's history starts: its own entry, else the global start (parsed once per config: hot path). */
 export function historyStartMs(symbol: string, q: QualityConfig): number {
   let starts = parsedStarts.get(q);
-  if (!starts) parsedStarts.set(q, (starts = new Map()));
+  if (!starts) {
+    starts = new Map();
+    parsedStarts.set(q, starts);
+  }
   let ms = starts.get(symbol);
-  if (ms === undefined) starts.set(symbol, (ms = Date.parse(q.historyStartBySymbol[symbol] ?? q.historyStart)));
+  if (ms === undefined) {
+    ms = Date.parse(q.historyStartBySymbol[symbol] ?? q.historyStart);
+    starts.set(symbol, ms);
+  }
   return ms;
 }
 

@@ -95,7 +95,10 @@ class Lane {
     const byTopic = new Map<string, Message[]>();
     for (const m of messages) {
       let list = byTopic.get(m.topic);
-      if (!list) byTopic.set(m.topic, (list = []));
+      if (!list) {
+        list = [];
+        byTopic.set(m.topic, list);
+      }
       list.push({ key: m.key, value: m.value, headers: m.headers, partition: m.partition });
     }
     await this.producer.sendBatch({

@@ -107,7 +107,10 @@ function groupByPartition(records: readonly Record_[]): PartitionBatch[] {
   for (const r of records) {
     const id = `${r.topic}-${r.partition}`;
     let batch = byKey.get(id);
-    if (!batch) byKey.set(id, (batch = { topic: r.topic, partition: r.partition, records: [] }));
+    if (!batch) {
+      batch = { topic: r.topic, partition: r.partition, records: [] };
+      byKey.set(id, batch);
+    }
     batch.records.push(r);
   }
   return [...byKey.values()];
@@ -166,7 +169,10 @@ async function writePartition(
       lastOffset,
     });
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
+    if (!group) {
+      group = [];
+      groups.set(key, group);
+    }
     group.push(row);
   }
   const keys = [...groups.keys()];

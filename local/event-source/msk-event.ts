@@ -39,7 +39,12 @@ export interface MskEventSource {
 /** Records grouped under `<topic>-<partition>`, as in the MSK event Lambda receives. */
 export function toMskEvent(source: MskEventSource, records: readonly MskRecord[]): MSKEvent {
   const grouped: Record<string, MskRecord[]> = {};
-  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+  for (const r of records) {
+    const key = `${r.topic}-${r.partition}`;
+    const list = grouped[key] ?? [];
+    list.push(r);
+    grouped[key] = list;
+  }
   return {
     eventSource: 'aws:kafka',
     eventSourceArn: source.eventSourceArn,

@@ -49,13 +49,17 @@ export function toProxyEvent(req: IncomingMessage, body: string, stage: string):
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    const values = multiValueHeaders[name] ?? [];
+    values.push(value);
+    multiValueHeaders[name] = values;
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of url.searchParams) {
     query[k] = v;
-    (multiQuery[k] ??= []).push(v);
+    const values = multiQuery[k] ?? [];
+    values.push(v);
+    multiQuery[k] = values;
   }
   const hasQuery = url.searchParams.size > 0;
   const method = req.method ?? 'GET';

@@ -51,7 +51,10 @@ export class StatePathBuilder {
   add(event: RetrainStateEvent): void {
     const slot = slotOf(event);
     const at = iso(event.at);
-    if (event.kind === 'entered') return this.enter(event, slot, at);
+    if (event.kind === 'entered') {
+      this.enter(event, slot, at);
+      return;
+    }
     const attempt = this.running.get(slot);
     if (!attempt) return;
     switch (event.kind) {
@@ -67,9 +70,11 @@ export class StatePathBuilder {
       case 'retried':
         this.end(slot, attempt, 'retried', `${attempt.error ?? 'failed'} → retry ${event.attempt}`, at);
         // The executor runs the state again at once, without another StateEntered.
-        return this.enter(event, slot, at);
+        this.enter(event, slot, at);
+        return;
       case 'caught':
-        return this.end(slot, attempt, 'caught', `${attempt.error ?? 'failed'} → caught, next ${event.next}`, at);
+        this.end(slot, attempt, 'caught', `${attempt.error ?? 'failed'} → caught, next ${event.next}`, at);
+        return;
     }
   }
 

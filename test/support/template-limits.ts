@@ -97,18 +97,20 @@ export class WorstCaseResolver {
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     if (Array.isArray(value)) return value.map((v) => this.str(stack, v, seen));
     if (typeof value !== 'object' || value === null) throw new Error(`cannot resolve ${JSON.stringify(value)}`);
-    const [fn, arg] = Object.entries(value)[0] as [string, any];
+    // An intrinsic: one key, its function; the argument's shape is the function's, as CloudFormation defines it.
+    const [fn, arg] = Object.entries(value)[0] as [string, unknown];
+    const pair = arg as [unknown, unknown];
     switch (fn) {
       case 'Ref':
-        return this.ref(stack, arg, seen);
+        return this.ref(stack, arg as string, seen);
       case 'Fn::GetAtt':
-        return this.getAtt(stack, arg[0], arg[1], seen);
+        return this.getAtt(stack, pair[0] as string, pair[1] as string, seen);
       case 'Fn::Join':
-        return (arg[1] as unknown[]).map((p) => this.str(stack, p, seen)).join(arg[0]);
+        return (pair[1] as unknown[]).map((p) => this.str(stack, p, seen)).join(pair[0] as string);
       case 'Fn::Select':
-        return this.list(stack, arg[1], seen)[Number(this.str(stack, arg[0], seen))]!;
+        return this.list(stack, pair[1], seen)[Number(this.str(stack, pair[0], seen))]!;
       case 'Fn::Split':
-        return this.str(stack, arg[1], seen).split(arg[0]);
+        return this.str(stack, pair[1], seen).split(pair[0] as string);
       case 'Fn::Base64':
         return Buffer.from(this.str(stack, arg, seen), 'utf8').toString('base64');
       case 'Fn::GetAZs':
@@ -255,8 +257,9 @@ export interface Measurement {
   limit: number;
 }
 
-function resources(
-  templates: Record<string, CfnTemplate>,
+/** Every resource of a type across the stacks' templates. */
+export function templateResources(
+  templates: Record<string, Pick<CfnTemplate, 'Resources'>>,
   type: string,
 ): { stack: string; id: string; resource: Resource }[] {
   return Object.entries(templates).flatMap(([stack, t]) =>
@@ -288,7 +291,7 @@ export function lambdaEnvironmentSizes(
   worst: WorstCase = WORST_CASE,
 ): Measurement[] {
   const resolver = new WorstCaseResolver(templates, worst);
-  return resources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
+  return templateResources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
     const vars = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
       ?.Variables ?? {}) as Record<string, unknown>;
     const bytes = Object.entries(vars).reduce(
@@ -318,7 +321,7 @@ function assetSize(outdir: string, where: string, s3Key: unknown): number {
 
 /** Unzipped size of every function's code plus its layers (staged asset folders in cdk.out; inline code by length). */
 export function lambdaCodeSizes(outdir: string, templates: Record<string, CfnTemplate>): Measurement[] {
-  return resources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
+  return templateResources(templates, 'AWS::Lambda::Function').map(({ stack, id, resource }) => {
     const where = `${stack}/${id}`;
     const code = resource.Properties?.Code as { S3Key?: unknown; ZipFile?: string };
     let bytes = code.ZipFile !== undefined ? Buffer.byteLength(code.ZipFile) : assetSize(outdir, where, code.S3Key);
@@ -330,7 +333,7 @@ export function lambdaCodeSizes(outdir: string, templates: Record<string, CfnTem
       bytes += assetSize(
         outdir,
         `${where} layer ${ref}`,
-        (layerResource.Properties?.Content as { S3Key?: unknown }).S3Key,
+        (layerResource.Properties?.Content as { S3Key?: unknown } | undefined)?.S3Key,
       );
     }
     return { where, bytes, limit: LIMITS.lambdaUnzippedCodeBytes };
@@ -345,12 +348,12 @@ export function userDataSizes(templates: Record<string, CfnTemplate>, worst: Wor
     return Buffer.byteLength(resolver.str(stack, userData));
   };
   const out: Measurement[] = [];
-  for (const { stack, id, resource } of resources(templates, 'AWS::EC2::LaunchTemplate')) {
+  for (const { stack, id, resource } of templateResources(templates, 'AWS::EC2::LaunchTemplate')) {
     const userData = (resource.Properties?.LaunchTemplateData as { UserData?: unknown } | undefined)?.UserData;
     if (userData !== undefined)
       out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
   }
-  for (const { stack, id, resource } of resources(templates, 'AWS::EC2::Instance')) {
+  for (const { stack, id, resource } of templateResources(templates, 'AWS::EC2::Instance')) {
     const userData = resource.Properties?.UserData;
     if (userData !== undefined)
       out.push({ where: `${stack}/${id}`, bytes: base64Length(stack, userData), limit: LIMITS.userDataBase64Bytes });
@@ -375,35 +378,50 @@ export interface MapConcurrency {
  * Every Map state of every state machine, and whether its iterations invoke the function whose
  * `metadataKey` metadata equals `taskName` (the trainer launch), found through the Task's ARN.
  */
+/** An Amazon States Language state, as far as the Map bound reads it. */
+interface AslState {
+  Type: string;
+  Resource?: unknown;
+  Parameters?: { FunctionName?: unknown };
+  MaxConcurrency?: number;
+  ItemProcessor?: AslMachine;
+  Iterator?: AslMachine;
+  Branches?: AslMachine[];
+}
+interface AslMachine {
+  States: Record<string, AslState>;
+}
+/** The state machines a Map or Parallel state runs. */
+const nestedMachines = (s: AslState): AslMachine[] =>
+  [s.ItemProcessor, s.Iterator, ...(s.Branches ?? [])].filter((m): m is AslMachine => m !== undefined);
+
 export function mapStates(
   templates: Record<string, CfnTemplate>,
   metadataKey: string,
   taskName: string,
 ): MapConcurrency[] {
   const out: MapConcurrency[] = [];
-  for (const { stack, id, resource } of resources(templates, 'AWS::StepFunctions::StateMachine')) {
+  for (const { stack, id, resource } of templateResources(templates, 'AWS::StepFunctions::StateMachine')) {
     const marker = (logicalId: string, type: string) =>
       type === 'AWS::Lambda::Function' ? `fn-${logicalId}` : undefined;
     const resolver = new WorstCaseResolver(templates, WORST_CASE, marker);
     const props = resource.Properties ?? {};
-    const definition = JSON.parse(resolver.str(stack, props.DefinitionString ?? JSON.stringify(props.Definition))) as {
-      States: Record<string, any>;
-    };
-    const launchArns = resources(templates, 'AWS::Lambda::Function')
+    const definition = JSON.parse(
+      resolver.str(stack, props.DefinitionString ?? JSON.stringify(props.Definition)),
+    ) as AslMachine;
+    const launchArns = templateResources(templates, 'AWS::Lambda::Function')
       .filter((f) => f.stack === stack && f.resource.Metadata?.[metadataKey] === taskName)
       .map((f) => `:function:fn-${f.id}`);
-    const invokesLaunch = (states: Record<string, any>): boolean =>
+    const invokesLaunch = (states: Record<string, AslState>): boolean =>
       Object.values(states).some((s) => {
         const target = JSON.stringify([s.Resource, s.Parameters?.FunctionName]);
         if (s.Type === 'Task' && launchArns.some((arn) => target.includes(arn))) return true;
-        const nested = [s.ItemProcessor, s.Iterator, ...(s.Branches ?? [])].filter(Boolean);
-        return nested.some((n: { States: Record<string, any> }) => invokesLaunch(n.States));
+        const nested = nestedMachines(s);
+        return nested.some((n) => invokesLaunch(n.States));
       });
-    const walk = (states: Record<string, any>, path: string) => {
+    const walk = (states: Record<string, AslState>, path: string) => {
       for (const [name, s] of Object.entries(states)) {
-        const nested = [s.ItemProcessor, s.Iterator, ...(s.Branches ?? [])].filter(Boolean) as {
-          States: Record<string, any>;
-        }[];
+        const nested = nestedMachines(s);
         if (s.Type === 'Map')
           out.push({
             where: `${stack}/${id}${path}/${name}`,

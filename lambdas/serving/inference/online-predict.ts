@@ -34,7 +34,7 @@ export function createOnlinePredictor(
         'model_unavailable',
         'this deployment has no online bar store; send the bars in the request',
       );
-    let bars;
+    let bars: Awaited<ReturnType<OnlineWindowCache['window']>>;
     try {
       bars = await deps.windows.window(symbol, timeframe);
     } catch {

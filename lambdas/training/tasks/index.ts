@@ -19,9 +19,9 @@ import { registerCandidates } from './registration.js';
 import { snapshotDataset } from './snapshot.js';
 import { checkTrainer, launchTrainer, prepareRelaunch, stopRunTrainers, stopTrainer } from './trainer.js';
 
-// Each task takes its own payload type; the map is keyed by name, so the common signature stays loose.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TaskHandler = (input: any) => Promise<unknown>;
+// Each task takes its own payload type; a caller dispatching by name passes the state's JSON input. A method
+// signature's parameter is bivariant, so every handler fits the map without widening its input to `any`.
+export type TaskHandler = { handle(input: unknown): Promise<unknown> }['handle'];
 export type TaskHandlers = Record<RetrainTaskName, TaskHandler>;
 
 /**

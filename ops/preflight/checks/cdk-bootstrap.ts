@@ -1,4 +1,4 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { bootstrapRequirement, CDK_TOOLKIT_STACK_NAME } from '../bootstrap-requirement.js';
 import { errorName, type CheckResult, type PreflightCheck } from '../types.js';
@@ -20,7 +20,7 @@ const USABLE = new Set([
 export const checkCdkBootstrap: PreflightCheck = async (clients, _config, { account }) => {
   const bootstrap = `npx cdk bootstrap aws://${account}/${clients.region}`;
   const { minVersion, versionParameter } = bootstrapRequirement();
-  let stack;
+  let stack: Stack | undefined;
   try {
     stack = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: CDK_TOOLKIT_STACK_NAME })))
       .Stacks?.[0];

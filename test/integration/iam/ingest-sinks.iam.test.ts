@@ -1,17 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOPIC_NAMES, type TopicName } from '../../../core/config/index.js';
 import { logicalTopic, physicalTopic } from '../../../core/events/index.js';
 import { auditLake, listLakeObjects } from '../../../core/lake/index.js';
-import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
-import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
+import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
 import { produceReplay } from '../../../local/replay/replay-producer.js';
-import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
 import { replayEvents } from '../../../local/replay/replay.js';
-import { startEventSourceRunner, toMskEvent, toMskRecord, waitForDrain } from '../../../local/event-source/index.js';
-import { ingestTestEnv, type IngestTestEnv } from '../ingest/harness.js';
+import { startEventSourceRunner, waitForDrain, type MskRecord } from '../../../local/event-source/index.js';
+import { envSinkHandler, invokeSink, mskRecords, useIngestTestEnv } from '../../support/ingest-env.js';
 import { asHandler, deployedApp, expectCallsAllowed, type FunctionRole } from '../../support/iam/index.js';
 
 /**
@@ -24,11 +21,7 @@ describe('ingest sinks run under their deployed IAM policies', () => {
   const roles = new Map<TopicName, FunctionRole>(
     TOPIC_NAMES.map((t) => [t, app.functionRole(synth.stacks.ingest.sinks.get(t)!)]),
   );
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('iam-sink');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('iam-sink');
 
   const names = () => ({
     exact: { [env.bucket]: roles.get('market-data')!.environment.LAKE_BUCKET! },
@@ -36,14 +29,7 @@ describe('ingest sinks run under their deployed IAM policies', () => {
     s3Key: (key: string) => key.replaceAll(`topic=${env.namespace}.`, 'topic='),
   });
 
-  const handler = () =>
-    createSinkHandler({
-      config: env.config,
-      s3: env.s3,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: new Logger({ logLevel: 'ERROR' }),
-    });
+  const handler = () => envSinkHandler(env, env.config);
   /**
    * Runs an invocation as the sink of the topic its records come from (one topic per invocation, as a mapping
    * delivers).
@@ -95,19 +81,12 @@ describe('ingest sinks run under their deployed IAM policies', () => {
     );
     const symbols = [...new Set(bars.map((b) => b.symbol))].slice(0, 2);
     const picked = symbols.flatMap((s) => bars.filter((b) => b.symbol === s).slice(0, 5));
-    const records = picked.map((e, i) => {
-      const m = eventMessage({ ...e, ingestTime: new Date().toISOString() });
-      return toMskRecord(topic, 5, {
-        key: Buffer.from(m.key),
-        value: Buffer.from(m.value),
-        offset: String(90_000 + i),
-        timestamp: String(Date.now()),
-        attributes: 0,
-        headers: {},
-      } as never);
-    });
-    const invoke = (slice: typeof records) =>
-      sink(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
+    const now = new Date().toISOString();
+    const records = mskRecords(
+      picked.map((e) => ({ ...e, ingestTime: now })),
+      { partition: 5, firstOffset: 90_000, topic },
+    );
+    const invoke = (slice: MskRecord[]) => invokeSink(sink, slice);
     expect((await invoke(records)).batchItemFailures).toEqual([]);
     expect((await invoke(records.slice(0, 5))).batchItemFailures).toEqual([]);
     const left = (await listLakeObjects(env.s3, env.bucket, env.config.ingest.lakePrefix)).filter(

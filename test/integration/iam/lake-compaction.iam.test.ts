@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOPIC_NAMES } from '../../../core/config/index.js';
 import {
   batchObjectKey,
@@ -8,7 +8,7 @@ import {
   putObjectBytes,
 } from '../../../core/lake/index.js';
 import { replayEvents } from '../../../local/replay/replay.js';
-import { ingestTestEnv, type IngestTestEnv } from '../ingest/harness.js';
+import { useIngestTestEnv } from '../../support/ingest-env.js';
 import { asHandler, deployedApp, expectCallsAllowed } from '../../support/iam/index.js';
 
 /**
@@ -17,11 +17,7 @@ import { asHandler, deployedApp, expectCallsAllowed } from '../../support/iam/in
 describe('lake compaction runs under its deployed IAM policy', () => {
   const { synth, app } = deployedApp();
   const role = app.functionRole(synth.stacks.ingest.lakeCompaction);
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('iam-compact');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('iam-compact');
 
   it('compacts a closed day of every topic and makes only calls its role allows', async () => {
     const prefix = env.config.ingest.lakePrefix;

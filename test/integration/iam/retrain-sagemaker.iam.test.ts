@@ -1,14 +1,13 @@
 import { CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerLauncher } from '../../../lambdas/training/launchers/index.js';
 import { deployedApp, expectCallsAllowed, recordedCalls } from '../../support/iam/index.js';
-import { uniqueName } from '../orchestration/support/aws-fixtures.js';
-import { FakeTrainerLauncher, SimClock } from '../orchestration/support/fake-trainer.js';
+import { uniqueName } from '../../support/aws-fixtures.js';
+import { SimClock } from '../orchestration/support/fake-trainer.js';
 import { createRetrainWorld, testConfig, type RetrainWorld } from '../orchestration/support/retrain-world.js';
-import { RealLauncherFakeTrainer } from './support/real-launcher-fake-trainer.js';
+import { interruptOnceFakeTrainer } from './support/real-launcher-fake-trainer.js';
 import { retrainTaskRoles, retrainWorldNames, runRetrainAsDeployed } from './support/retrain-as-deployed.js';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/signalforge-trainer:1';
@@ -67,7 +66,7 @@ describe('retrain tasks run under their deployed IAM policies (SageMaker backend
     world = await createRetrainWorld({
       config,
       launcher: ({ artifactBucket }) =>
-        new RealLauncherFakeTrainer(
+        interruptOnceFakeTrainer(
           // The deployed settings (role, image, volume key), with moto's network ids in place of the template's.
           new SageMakerLauncher({
             config,
@@ -78,15 +77,7 @@ describe('retrain tasks run under their deployed IAM policies (SageMaker backend
             securityGroupIds: [moto.securityGroupId],
             client: sagemakerWithStop(),
           }),
-          new FakeTrainerLauncher({
-            s3: new S3Client(awsClientConfig()),
-            artifactBucket,
-            clock,
-            heartbeatTimeoutSeconds: 60,
-            behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'),
-            valMse: () => 0.5,
-            skill: () => 0.5,
-          }),
+          { artifactBucket, clock },
         ),
     });
   });

@@ -1,19 +1,12 @@
-import {
-  CreateLaunchTemplateCommand,
-  CreateSecurityGroupCommand,
-  DescribeImagesCommand,
-  DescribeSubnetsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { Ec2SpotLauncher } from '../../../lambdas/training/launchers/index.js';
 import { deployedApp, expectCallsAllowed, recordedCalls } from '../../support/iam/index.js';
-import { RealLauncherFakeTrainer } from './support/real-launcher-fake-trainer.js';
+import { interruptOnceFakeTrainer } from './support/real-launcher-fake-trainer.js';
 import { retrainTaskRoles, retrainWorldNames, runRetrainAsDeployed } from './support/retrain-as-deployed.js';
-import { uniqueName } from '../orchestration/support/aws-fixtures.js';
-import { FakeTrainerLauncher, SimClock } from '../orchestration/support/fake-trainer.js';
+import { createTrainerLaunchTemplate, uniqueName } from '../../support/aws-fixtures.js';
+import { SimClock } from '../orchestration/support/fake-trainer.js';
 import { createRetrainWorld, testConfig, type RetrainWorld } from '../orchestration/support/retrain-world.js';
 
 /**
@@ -30,49 +23,29 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
   let moto: { launchTemplateId: string; subnetIds: string[]; securityGroupId: string };
 
   beforeAll(async () => {
-    const images = await ec2.send(new DescribeImagesCommand({}));
-    const template = await ec2.send(
-      new CreateLaunchTemplateCommand({
-        LaunchTemplateName: uniqueName('trainer'),
-        LaunchTemplateData: { ImageId: images.Images![0]!.ImageId!, InstanceInitiatedShutdownBehavior: 'terminate' },
-      }),
-    );
-    const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2);
+    const { launchTemplateId, subnetIds, vpcId } = await createTrainerLaunchTemplate({
+      subnets: 2,
+      terminateOnShutdown: true,
+    });
     const sg = await ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: uniqueName('trainer-sg'),
-        Description: 'trainers',
-        VpcId: subnets[0]!.VpcId,
-      }),
+      new CreateSecurityGroupCommand({ GroupName: uniqueName('trainer-sg'), Description: 'trainers', VpcId: vpcId }),
     );
-    moto = {
-      launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
-      subnetIds: subnets.map((s) => s.SubnetId!),
-      securityGroupId: sg.GroupId!,
-    };
+    moto = { launchTemplateId, subnetIds, securityGroupId: sg.GroupId! };
     const config = testConfig({ training: { backend: 'ec2' } });
     const clock = new SimClock();
     world = await createRetrainWorld({
       config,
+      // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard
+      // relaunches.
       launcher: ({ artifactBucket }) =>
-        new RealLauncherFakeTrainer(
+        interruptOnceFakeTrainer(
           new Ec2SpotLauncher({
             config,
             launchTemplateId: moto.launchTemplateId,
             subnetIds: moto.subnetIds,
             securityGroupIds: [moto.securityGroupId],
           }),
-          // The first attempt of shard s000 is interrupted, so PrepareRelaunch terminates its instance and the shard
-          // relaunches.
-          new FakeTrainerLauncher({
-            s3: new S3Client(awsClientConfig()),
-            artifactBucket,
-            clock,
-            heartbeatTimeoutSeconds: 60,
-            behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'),
-            valMse: () => 0.5,
-            skill: () => 0.5,
-          }),
+          { artifactBucket, clock },
         ),
     });
   });
@@ -94,7 +67,9 @@ describe('retrain tasks run under their deployed IAM policies (EC2 backend)', ()
       documentCalls
         .filter((c) => c.command === 'TransactWrite')
         .flatMap((c) =>
-          c.input.TransactItems.map((i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName),
+          (c.input.TransactItems ?? []).map(
+            (i: Record<string, { TableName: string }>) => Object.values(i)[0]!.TableName,
+          ),
         ),
     ).toContain(world.registry.tableName);
   });

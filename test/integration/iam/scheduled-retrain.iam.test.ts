@@ -1,7 +1,7 @@
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
-import { uniqueName } from '../orchestration/support/aws-fixtures.js';
+import { createStandInStateMachine } from '../../support/aws-fixtures.js';
 import { asHandler, deployedApp, expectCallsAllowed } from '../../support/iam/index.js';
 
 /**
@@ -17,14 +17,7 @@ describe('the weekly retrain schedule goes through the guarded retrain entry', (
 
   beforeAll(async () => {
     // Executions of this definition stay RUNNING for ten minutes.
-    const created = await sfn.send(
-      new CreateStateMachineCommand({
-        name: uniqueName('retrain'),
-        roleArn: 'arn:aws:iam::123456789012:role/retrain',
-        definition: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 600, End: true } } }),
-      }),
-    );
-    machine = created.stateMachineArn!;
+    machine = await createStandInStateMachine({ waitSeconds: 600 });
     process.env.RETRAIN_STATE_MACHINE_ARN = machine;
   });
   afterAll(() => {

@@ -1,12 +1,11 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bar } from '../../../core/api/index.js';
 import { metadataKey, modelKey } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig } from '../../../core/config/index.js';
-import { marketBarEvent } from '../../../core/events/index.js';
 import { encodeLakeFile, lakeObjectKey } from '../../../core/lake/index.js';
 import { ModelRegistry, registryTableDefinition } from '../../../core/registry/index.js';
 import { runDriftCheck } from '../../../lambdas/serving/drift/drift-check.js';
@@ -14,8 +13,9 @@ import { createInferenceServiceFromEnv } from '../../../lambdas/serving/inferenc
 import { startRetrain } from '../../../lambdas/training/start-retrain.js';
 import { asHandler, deployedApp, expectCallsAllowed } from '../../support/iam/index.js';
 import { makeBars } from '../../unit/serving/fixtures.js';
-import { uniqueName } from '../orchestration/support/aws-fixtures.js';
+import { createStandInStateMachine, uniqueName } from '../../support/aws-fixtures.js';
 import { buildRealModel } from '../serving/real-model.js';
+import { barEvent } from '../../support/bars.js';
 
 const HOUR = 3_600_000;
 const TRAIN_START = Date.UTC(2024, 0, 1);
@@ -47,26 +47,11 @@ describe('serving functions run under their deployed IAM policies', () => {
   const saved = { ...process.env };
 
   async function writeLake(bars: readonly Bar[]): Promise<void> {
-    const rows = bars.map((b, i) => {
-      const time = new Date(b.t).toISOString();
-      return {
-        event: marketBarEvent({
-          source: 'iam-test',
-          synthetic: true,
-          symbol: 'AAPL',
-          timeframe: '1h',
-          eventTime: time,
-          ingestTime: time,
-          o: b.o,
-          h: b.h,
-          l: b.l,
-          c: b.c,
-          v: b.v,
-        }),
-        kafkaPartition: 0,
-        kafkaOffset: i,
-      };
-    });
+    const rows = bars.map((b, i) => ({
+      event: barEvent('AAPL', '1h', b, { source: 'iam-test' }),
+      kafkaPartition: 0,
+      kafkaOffset: i,
+    }));
     const key = lakeObjectKey(config.ingest.lakePrefix, {
       topic: 'market-data',
       symbol: 'AAPL',
@@ -113,14 +98,7 @@ describe('serving functions run under their deployed IAM policies', () => {
     await registry.promote('AAPL#1h', ops, { version: version.version });
     // A regime change in the lake (volatility 0.12 against 0.02 in training), so the drift check starts a retrain.
     await writeLake(makeBars(400, 44, TRAIN_START + 700 * HOUR, 0.12));
-    const machine = await sfn.send(
-      new CreateStateMachineCommand({
-        name: uniqueName('retrain'),
-        roleArn: 'arn:aws:iam::123456789012:role/retrain',
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
-      }),
-    );
-    moto.machine = machine.stateMachineArn!;
+    moto.machine = await createStandInStateMachine();
     Object.assign(process.env, {
       REGISTRY_TABLE: moto.table,
       LAKE_BUCKET: moto.lake,

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLake, listKeys, listLakeObjects } from '../../../core/lake/index.js';
 import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
 import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
 import { consumerLag, waitForDrain } from '../../../local/event-source/index.js';
-import { ingestTestEnv, type IngestTestEnv } from './harness.js';
+import { useIngestTestEnv, type IngestTestEnv } from '../../support/ingest-env.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/sink-process.ts', import.meta.url));
 const EVENTS = 20_000;
@@ -22,11 +22,7 @@ function runSink(env: IngestTestEnv, groupId: string, extra: Record<string, stri
 }
 
 describe('sink runner killed mid-batch', () => {
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('crash');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('crash');
 
   it('loses nothing and duplicates nothing across two SIGKILLs and restarts with different batch sizes', async () => {
     const options = { config: env.config, events: EVENTS, namespace: env.namespace };

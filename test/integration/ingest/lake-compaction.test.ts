@@ -1,7 +1,5 @@
 import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetManifestSchema, readUri, type DatasetManifest } from '../../../core/artifacts/index.js';
 import { TOPIC_NAMES } from '../../../core/config/index.js';
 import { marketBarEvent, topicForEvent, type SignalEvent } from '../../../core/events/index.js';
@@ -17,15 +15,20 @@ import {
   readLiveLakeEvents,
   type LakeRow,
 } from '../../../core/lake/index.js';
-import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
 import { loadFromManifest } from '../../../gpu-trainer/data-source.js';
 import { eventMessage } from '../../../lambdas/ingest/producer.js';
-import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
 import { replayEvents } from '../../../local/replay/replay.js';
 import type { TrainingDeps } from '../../../lambdas/training/deps.js';
 import { snapshotDataset } from '../../../lambdas/training/tasks/snapshot.js';
-import { toMskEvent, toMskRecord, type MskRecord } from '../../../local/event-source/index.js';
-import { ingestTestEnv, type IngestTestEnv } from './harness.js';
+import type { MskRecord } from '../../../local/event-source/index.js';
+import {
+  envSinkHandler,
+  invokeSink,
+  mskRecord,
+  mskRecords,
+  useIngestTestEnv,
+  withLakePrefix,
+} from '../../support/ingest-env.js';
 
 const CLOSED_DAY = '2024-05-01';
 const OPEN_DAY = '2024-05-02';
@@ -33,29 +36,18 @@ const OPEN_DAY = '2024-05-02';
 const NOW = new Date(`${OPEN_DAY}T12:00:00.000Z`);
 
 describe('lake compaction under a concurrent reader', () => {
-  let env: IngestTestEnv;
+  const env = useIngestTestEnv('compact');
   beforeAll(async () => {
-    env = await ingestTestEnv('compact');
     // The lake bucket is versioned in every deployment (lib/data); dataset manifests pin versions.
     await env.s3.send(
       new PutBucketVersioningCommand({ Bucket: env.bucket, VersioningConfiguration: { Status: 'Enabled' } }),
     );
   });
-  afterAll(async () => env?.close());
 
   it('rewrites a closed day into one object per topic/symbol/day; pinned manifests, live readers and the audit see every row once', async () => {
-    const config = {
-      ...env.config,
-      ingest: { ...env.config.ingest, lakePrefix: 'compact-lake', deadLetterPrefix: 'compact-dlq' },
-    };
+    const config = withLakePrefix(env.config, 'compact');
     const prefix = config.ingest.lakePrefix;
-    const handler = createSinkHandler({
-      config,
-      s3: env.s3,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: new Logger({ logLevel: 'ERROR' }),
-    });
+    const handler = envSinkHandler(env, config);
 
     // 3,000 events of every type: two thirds ingested on the closed day, the rest today.
     const events = [...replayEvents({ config, events: 3_000, seed: 11 })].flatMap((i) =>
@@ -73,19 +65,11 @@ describe('lake compaction under a concurrent reader', () => {
       const id = `${m.topic}/${partition}`;
       const offset = nextOffset.get(id) ?? 0;
       nextOffset.set(id, offset + 1);
-      return toMskRecord(m.topic, partition, {
-        key: Buffer.from(m.key),
-        value: Buffer.from(m.value),
-        offset: String(offset),
-        timestamp: String(Date.now()),
-        attributes: 0,
-        headers: {},
-      } as never);
+      return mskRecord(e, { partition, offset, namespace: env.namespace });
     });
     const batches: MskRecord[][] = [];
     for (let i = 0; i < records.length; i += 250) batches.push(records.slice(i, i + 250));
-    const invoke = (slice: MskRecord[]) =>
-      handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
+    const invoke = (slice: MskRecord[]) => invokeSink(handler, slice);
     for (const batch of batches) expect((await invoke(batch)).batchItemFailures).toEqual([]);
 
     // A lake written before the batch layout: per-symbol objects at offsets no batch above used.
@@ -229,36 +213,16 @@ describe('lake compaction under a concurrent reader', () => {
   });
 
   it('folds a late sink retry into a compacted day without a second copy of any row', async () => {
-    const config = {
-      ...env.config,
-      ingest: { ...env.config.ingest, lakePrefix: 'late-lake', deadLetterPrefix: 'late-dlq' },
-    };
+    const config = withLakePrefix(env.config, 'late');
     const prefix = config.ingest.lakePrefix;
-    const handler = createSinkHandler({
-      config,
-      s3: env.s3,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: new Logger({ logLevel: 'ERROR' }),
-    });
+    const handler = envSinkHandler(env, config);
     const bars = [...replayEvents({ config, events: 600, seed: 13 })].flatMap((i) =>
       i.kind === 'event' && i.event.type === 'market-bar'
         ? [{ ...i.event, ingestTime: `${CLOSED_DAY}T23:59:00.000Z` }]
         : [],
     );
-    const records = bars.map((e, i) => {
-      const m = eventMessage(e, env.namespace);
-      return toMskRecord(m.topic, 2, {
-        key: Buffer.from(m.key),
-        value: Buffer.from(m.value),
-        offset: String(i),
-        timestamp: String(Date.now()),
-        attributes: 0,
-        headers: {},
-      } as never);
-    });
-    const invoke = (slice: MskRecord[]) =>
-      handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
+    const records = mskRecords(bars, { partition: 2, firstOffset: 0, namespace: env.namespace });
+    const invoke = (slice: MskRecord[]) => invokeSink(handler, slice);
     const compact = () =>
       compactLake(env.s3, env.bucket, { lakePrefix: prefix, topics: ['market-data'], graceHours: 2, now: NOW });
 

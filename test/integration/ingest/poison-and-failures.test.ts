@@ -1,50 +1,30 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLake } from '../../../core/lake/index.js';
-import { physicalTopic } from '../../../core/events/index.js';
-import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
-import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
+import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
 import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
-import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
 import { replayEvents } from '../../../local/replay/replay.js';
+import { startEventSourceRunner, waitForDrain } from '../../../local/event-source/index.js';
 import {
-  startEventSourceRunner,
-  startLocalSink,
-  toMskEvent,
-  toMskRecord,
-  waitForDrain,
-} from '../../../local/event-source/index.js';
-import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
-
-const quietLogger = () => new Logger({ serviceName: 'ingest-it', logLevel: 'ERROR' });
+  envSinkHandler,
+  invokeSink,
+  mskRecords,
+  readDeadLetters,
+  startEnvSink,
+  useIngestTestEnv,
+  withLakePrefix,
+} from '../../support/ingest-env.js';
 
 describe('poison records and failed writes', () => {
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('poison');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('poison');
 
   it('dead-letters invalid JSON, schema violations, oversized and wrong-topic records with reason and bytes; the rest lands', async () => {
-    const groupId = `${env.namespace}-sink`;
     const options = { config: env.config, events: 3_000, poison: 8, namespace: env.namespace };
-    const sink = await startLocalSink({
-      config: env.config,
-      kafka: env.kafka,
-      lakeBucket: env.bucket,
-      namespace: env.namespace,
-      groupId,
-      batchSize: 500,
-      batchWindowMs: 100,
-      logger: quietLogger(),
-    });
+    const sink = await startEnvSink(env, { batchSize: 500, batchWindowMs: 100 });
     const producer = await connectEventProducer(env.kafka);
     const report = await produceReplay(producer, options);
     await producer.disconnect();
-    await waitForDrain(env.admin, groupId, env.topics, 60_000);
-    await sink.stop();
+    await sink.drainAndStop(60_000);
 
     const letters = await readDeadLetters(env);
     expect(letters.map((l) => l.reason).sort()).toEqual(
@@ -69,38 +49,18 @@ describe('poison records and failed writes', () => {
   });
 
   it('dead-letters a record with bad base64 while the valid records of the same MSK batch land', async () => {
-    const bucketPrefix = 'b64';
-    const config = {
-      ...env.config,
-      ingest: { ...env.config.ingest, lakePrefix: `${bucketPrefix}-lake`, deadLetterPrefix: `${bucketPrefix}-dlq` },
-    };
-    const handler = createSinkHandler({
-      config,
-      s3: env.s3,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: quietLogger(),
-    });
+    const config = withLakePrefix(env.config, 'b64');
+    const handler = envSinkHandler(env, config);
     const events = [...replayEvents({ config, events: 400 })]
       .flatMap((i) => (i.kind === 'event' && i.event.type === 'news' ? [i.event] : []))
       .slice(0, 5);
-    const topic = physicalTopic('financial-news', env.namespace);
-    const records = events.map((e, i) => {
-      const m = eventMessage({ ...e, ingestTime: new Date().toISOString() });
-      return toMskRecord(topic, 0, {
-        key: Buffer.from(m.key),
-        value: Buffer.from(m.value),
-        offset: String(100 + i),
-        timestamp: String(Date.now()),
-        attributes: 0,
-        headers: {},
-      } as never);
-    });
-    records[2]!.value = 'not*base64!';
-    const response = await handler(
-      toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records),
-      {} as Context,
+    const now = new Date().toISOString();
+    const records = mskRecords(
+      events.map((e) => ({ ...e, ingestTime: now })),
+      { partition: 0, firstOffset: 100, namespace: env.namespace },
     );
+    records[2]!.value = 'not*base64!';
+    const response = await invokeSink(handler, records);
     expect(response.batchItemFailures).toEqual([]);
     const letters = (await readDeadLetters({ ...env, config })).filter((l) => l.offset === 102);
     expect(letters).toHaveLength(1);
@@ -118,10 +78,7 @@ describe('poison records and failed writes', () => {
   });
 
   it('reports a failed lake write as a batch item failure; the runner retries it and the lake ends exactly-once', async () => {
-    const config = {
-      ...env.config,
-      ingest: { ...env.config.ingest, lakePrefix: 'retry-lake', deadLetterPrefix: 'retry-dlq' },
-    };
+    const config = withLakePrefix(env.config, 'retry');
     let injected = 0;
     // moto cannot fail on demand, so wrap the real client: the first three data writes to partition 1 fail.
     const flaky = new Proxy(env.s3, {
@@ -140,13 +97,7 @@ describe('poison records and failed writes', () => {
         };
       },
     }) as S3Client;
-    const handler = createSinkHandler({
-      config,
-      s3: flaky,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: quietLogger(),
-    });
+    const handler = envSinkHandler({ ...env, s3: flaky }, config);
     let failuresReported = 0;
     const groupId = `${env.namespace}-retry`;
     const runner = await startEventSourceRunner({

@@ -1,8 +1,7 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { OnlineBarStore, onlineStoreTableDefinition } from '../../../core/online/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLake, getObjectBytes, listKeys, listLakeObjects, readLakeObjectRows } from '../../../core/lake/index.js';
 import {
   eventIdFor,
@@ -14,22 +13,21 @@ import {
 import { listQuarantine, readQuarantineEntry } from '../../../core/quality/index.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
 import { poisonRecord, replayEvents } from '../../../local/replay/replay.js';
-import { startLocalSink, toMskEvent, toMskRecord, waitForDrain } from '../../../local/event-source/index.js';
-import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
-import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
-import type { Context } from 'aws-lambda';
 import { physicalTopic } from '../../../core/events/index.js';
 import { runLakeCli } from '../../../ops/lake/cli.js';
-import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
-
-const quietLogger = () => new Logger({ serviceName: 'quarantine-it', logLevel: 'ERROR' });
+import {
+  envSinkHandler,
+  invokeSink,
+  mskRecords,
+  quietLogger,
+  readDeadLetters,
+  startEnvSink,
+  useIngestTestEnv,
+  withLakePrefix,
+} from '../../support/ingest-env.js';
 
 describe('plausibility quarantine', () => {
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('quar');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('quar');
 
   it('lands the plausible, quarantines the implausible, dead-letters the malformed: counts exact; a release lands once', async () => {
     const now = new Date().toISOString();
@@ -96,17 +94,7 @@ describe('plausibility quarantine', () => {
     ];
     const malformed = [0, 1, 2, 3].map((i) => poisonRecord(env.config, i));
 
-    const groupId = `${env.namespace}-sink`;
-    const sink = await startLocalSink({
-      config: env.config,
-      kafka: env.kafka,
-      lakeBucket: env.bucket,
-      namespace: env.namespace,
-      groupId,
-      batchSize: 200,
-      batchWindowMs: 100,
-      logger: quietLogger(),
-    });
+    const sink = await startEnvSink(env, { batchSize: 200, batchWindowMs: 100, logger: quietLogger('quarantine-it') });
     const producer = await connectEventProducer(env.kafka);
     await producer.send(valid.map((e) => eventMessage(e, env.namespace)));
     // After the valid ones: per symbol (the message key) Kafka keeps this order, so the spike follows MSFT's history.
@@ -115,8 +103,7 @@ describe('plausibility quarantine', () => {
       ...malformed.map((p) => ({ topic: physicalTopic(p.topic, env.namespace), key: p.key, value: p.value })),
     ]);
     await producer.disconnect();
-    await waitForDrain(env.admin, groupId, env.topics, 60_000);
-    await sink.stop();
+    await sink.drainAndStop(60_000);
 
     const audit = await auditLake(env.s3, env.bucket, env.config.ingest.lakePrefix);
     expect(audit.rows).toBe(valid.length);
@@ -229,12 +216,8 @@ describe('plausibility quarantine', () => {
     const ddb = new DynamoDBClient(awsClientConfig());
     const tableName = `sf-quar-online-${env.namespace}`;
     await ddb.send(new CreateTableCommand(onlineStoreTableDefinition(tableName)));
-    const config = {
-      ...env.config,
-      ingest: { ...env.config.ingest, lakePrefix: 'cold-lake', deadLetterPrefix: 'cold-dlq' },
-      quality: { ...env.config.quality, quarantinePrefix: 'cold-quarantine' },
-    };
-    const topic = physicalTopic('market-data', env.namespace);
+    const cold = withLakePrefix(env.config, 'cold');
+    const config = { ...cold, quality: { ...cold.quality, quarantinePrefix: 'cold-quarantine' } };
     const now = new Date().toISOString();
     const day = (i: number) => new Date(Date.parse('2024-03-01T00:00:00.000Z') + i * 86_400_000).toISOString();
     const mk = (i: number, price: number) =>
@@ -252,32 +235,13 @@ describe('plausibility quarantine', () => {
         v: 1000,
       });
     const history = Array.from({ length: 25 }, (_, i) => mk(i, 100 * (1 + 0.01 * (i % 2))));
-    const records = (events: MarketBarEvent[], firstOffset: number) =>
-      events.map((e, i) => {
-        const m = eventMessage(e);
-        return toMskRecord(topic, 0, {
-          key: Buffer.from(m.key),
-          value: Buffer.from(m.value),
-          offset: String(firstOffset + i),
-          timestamp: String(Date.now()),
-          attributes: 0,
-          headers: {},
-        } as never);
-      });
     const sink = () =>
-      createSinkHandler({
-        config,
-        s3: env.s3,
-        lakeBucket: env.bucket,
-        scorer: new LexiconSentimentScorer(),
-        logger: quietLogger(),
+      envSinkHandler(env, config, {
+        logger: quietLogger('quarantine-it'),
         onlineStore: new OnlineBarStore({ tableName, config, client: ddb }),
       });
     const invoke = (h: ReturnType<typeof sink>, events: MarketBarEvent[], firstOffset: number) =>
-      h(
-        toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records(events, firstOffset)),
-        {} as Context,
-      );
+      invokeSink(h, mskRecords(events, { partition: 0, firstOffset, namespace: env.namespace }));
     expect((await invoke(sink(), history, 0)).batchItemFailures).toEqual([]);
     // A fresh handler (a cold container): nothing cached, the history is only in the lake and the online store.
     const spike = mk(25, 1_000);

@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLake } from '../../../core/lake/index.js';
 import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
 import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
-import { startLocalSink, waitForDrain } from '../../../local/event-source/index.js';
-import { ingestTestEnv, readDeadLetters, type IngestTestEnv } from './harness.js';
+import { readDeadLetters, startEnvSink, useIngestTestEnv } from '../../support/ingest-env.js';
 
 const EVENTS = 100_000;
 const POISON = 12;
 
 describe('replay -> Kafka -> sink -> lake', () => {
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('replay');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('replay');
 
   it(`lands each of ${EVENTS} replayed events in the lake exactly once, poison in the DLQ`, async () => {
-    const groupId = `${env.namespace}-sink`;
-    const sink = await startLocalSink({
-      config: env.config,
-      kafka: env.kafka,
-      lakeBucket: env.bucket,
-      namespace: env.namespace,
-      groupId,
-      batchSize: 2_000,
-      batchWindowMs: 200,
-    });
+    const sink = await startEnvSink(env, { batchSize: 2_000, batchWindowMs: 200 });
     const producer = await connectEventProducer(env.kafka);
     const options = { config: env.config, events: EVENTS, poison: POISON, namespace: env.namespace };
     const report = await produceReplay(producer, options);
@@ -39,8 +25,7 @@ describe('replay -> Kafka -> sink -> lake', () => {
       'social-sentiment',
     ]);
 
-    await waitForDrain(env.admin, groupId, env.topics, 150_000);
-    await sink.stop();
+    await sink.drainAndStop(150_000);
 
     const audit = await auditLake(env.s3, env.bucket, env.config.ingest.lakePrefix);
     const expected = replayEventIds(options);

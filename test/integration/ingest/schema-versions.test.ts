@@ -1,13 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventIdFor, marketBarEvent, type MarketBarEvent } from '../../../core/events/index.js';
 import { lakeObjectKey, listLakeObjects, readLakeEvents } from '../../../core/lake/index.js';
 import { loadFromManifest } from '../../../gpu-trainer/data-source.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
-import { startLocalSink, waitForDrain } from '../../../local/event-source/index.js';
-import { ingestTestEnv, type IngestTestEnv } from './harness.js';
+import { quietLogger, startEnvSink, useIngestTestEnv } from '../../support/ingest-env.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2024-01-01T00:00:00.000Z');
@@ -39,11 +37,7 @@ function v1Bar(i: number, now: string): Record<string, unknown> {
 }
 
 describe('schema versions N and N-1 side by side', () => {
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('versions');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('versions');
 
   it('a lake holding version 1 objects, version 1 records and version 2 records builds one dataset', async () => {
     // An object the sink wrote before version 2: the old column set, no vwap/trades columns at all.
@@ -79,17 +73,7 @@ describe('schema versions N and N-1 side by side', () => {
     const now = new Date().toISOString();
     const v1Live = Array.from({ length: 10 }, (_, k) => v1Bar(20 + k, now));
     const v2Live = Array.from({ length: 10 }, (_, k) => v2Bar(30 + k, now));
-    const groupId = `${env.namespace}-sink`;
-    const sink = await startLocalSink({
-      config: env.config,
-      kafka: env.kafka,
-      lakeBucket: env.bucket,
-      namespace: env.namespace,
-      groupId,
-      batchSize: 100,
-      batchWindowMs: 100,
-      logger: new Logger({ serviceName: 'versions-it', logLevel: 'ERROR' }),
-    });
+    const sink = await startEnvSink(env, { batchSize: 100, batchWindowMs: 100, logger: quietLogger('versions-it') });
     const producer = await connectEventProducer(env.kafka);
     await producer.send(
       [...v1Live, ...v2Live].map((e) => ({
@@ -98,8 +82,7 @@ describe('schema versions N and N-1 side by side', () => {
       })),
     );
     await producer.disconnect();
-    await waitForDrain(env.admin, groupId, env.topics, 60_000);
-    await sink.stop();
+    await sink.drainAndStop(60_000);
 
     const objects = await listLakeObjects(env.s3, env.bucket, env.config.ingest.lakePrefix, { topic: 'market-data' });
     expect(objects.length).toBeGreaterThanOrEqual(2);

@@ -1,35 +1,18 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { physicalTopic } from '../../../core/events/index.js';
 import { auditLake, batchLedgerKey, getObjectBytes, listLakeObjects } from '../../../core/lake/index.js';
-import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
-import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
+import { connectEventProducer } from '../../../lambdas/ingest/producer.js';
 import { produceReplay, replayEventIds } from '../../../local/replay/replay-producer.js';
-import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
 import { replayEvents } from '../../../local/replay/replay.js';
-import { spawnSinkProcess, toMskEvent, toMskRecord } from '../../../local/event-source/index.js';
-import { ingestTestEnv, type IngestTestEnv } from './harness.js';
+import { spawnSinkProcess, type MskRecord } from '../../../local/event-source/index.js';
+import { envSinkHandler, invokeSink, mskRecords, useIngestTestEnv, withLakePrefix } from '../../support/ingest-env.js';
 
 describe('batch ledger and sink process', () => {
-  let env: IngestTestEnv;
-  beforeAll(async () => {
-    env = await ingestTestEnv('ledger');
-  });
-  afterAll(async () => env?.close());
+  const env = useIngestTestEnv('ledger');
 
   it('a retry from the same first offset with a shorter batch removes the longer attempt’s objects (ledger already exists)', async () => {
-    const config = {
-      ...env.config,
-      ingest: { ...env.config.ingest, lakePrefix: 'retry-lake', deadLetterPrefix: 'retry-dlq' },
-    };
-    const handler = createSinkHandler({
-      config,
-      s3: env.s3,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: new Logger({ logLevel: 'ERROR' }),
-    });
+    const config = withLakePrefix(env.config, 'retry');
+    const handler = envSinkHandler(env, config);
     const topic = physicalTopic('market-data', env.namespace);
     const bars = [...replayEvents({ config, events: 2_000 })].flatMap((i) =>
       i.kind === 'event' && i.event.type === 'market-bar' ? [i.event] : [],
@@ -37,19 +20,12 @@ describe('batch ledger and sink process', () => {
     // Two symbols: the batch layout writes them into one object per partition slice.
     const symbols = [...new Set(bars.map((b) => b.symbol))].slice(0, 2);
     const picked = symbols.flatMap((s) => bars.filter((b) => b.symbol === s).slice(0, 5));
-    const records = picked.map((e, i) => {
-      const m = eventMessage({ ...e, ingestTime: new Date().toISOString() });
-      return toMskRecord(topic, 3, {
-        key: Buffer.from(m.key),
-        value: Buffer.from(m.value),
-        offset: String(500 + i),
-        timestamp: String(Date.now()),
-        attributes: 0,
-        headers: {},
-      } as never);
-    });
-    const invoke = (slice: typeof records) =>
-      handler(toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, slice), {} as Context);
+    const now = new Date().toISOString();
+    const records = mskRecords(
+      picked.map((e) => ({ ...e, ingestTime: now })),
+      { partition: 3, firstOffset: 500, topic },
+    );
+    const invoke = (slice: MskRecord[]) => invokeSink(handler, slice);
 
     // First attempt: offsets 500..509, both symbols; then the "crashed" retry re-reads only 500..504 (first symbol).
     expect((await invoke(records)).batchItemFailures).toEqual([]);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metadataKey, modelKey } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig, type SignalForgeConfig, type Timeframe } from '../../../core/config/index.js';
-import { marketBarEvent, physicalTopic, type MarketBarEvent } from '../../../core/events/index.js';
+import { physicalTopic, type MarketBarEvent } from '../../../core/events/index.js';
 import { buildModelInput, makeFeatureSpec, minBarsForWindow, type OhlcvBar } from '../../../core/features/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition } from '../../../core/online/index.js';
 import { ModelRegistry, registryTableDefinition } from '../../../core/registry/index.js';
@@ -17,24 +17,19 @@ import { gatherWindows } from '../../../gpu-trainer/dataset.js';
 import { INPUT_NAME, OUTPUT_NAME } from '../../../gpu-trainer/model/onnx.js';
 import { eventMessage } from '../../../lambdas/ingest/producer.js';
 import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
-import { loadSp500Daily, resampleWeekly } from '../../../local/replay/vega.js';
+import { loadSp500Daily, resampleWeekly, type DailyBar } from '../../../local/replay/vega.js';
 import { createInferenceServiceFromEnv } from '../../../lambdas/serving/inference/runtime.js';
 import type { InferenceService } from '../../../lambdas/serving/inference/service.js';
 import { toMskEvent, toMskRecord } from '../../../local/event-source/index.js';
 import { startLocalApi, type LocalApi } from '../../../local/http/server.js';
 import { buildRealModel, type RealModel } from '../serving/real-model.js';
 import { lastLakeBars } from './lake-reference.js';
+import { readAnswer } from '../../support/api-answer.js';
+import { barEvent, dailyOhlcv } from '../../support/bars.js';
 
 // Real data: S&P 500 daily bars 2000-2020 (vega-datasets), and weekly bars resampled from them.
 const spDaily = loadSp500Daily();
-const sp500: OhlcvBar[] = spDaily.map((d) => ({
-  t: Date.parse(`${d.date}T00:00:00Z`),
-  o: d.o,
-  h: d.h,
-  l: d.l,
-  c: d.c,
-  v: d.v,
-}));
+const sp500: OhlcvBar[] = spDaily.map(dailyOhlcv);
 const spWeekly = resampleWeekly(spDaily);
 const WINDOW = 16;
 const NEED = minBarsForWindow(makeFeatureSpec(), WINDOW);
@@ -72,23 +67,11 @@ let sink: (events: MarketBarEvent[]) => Promise<void>;
 let sample: number;
 let lastBar: number;
 
-function event(
-  symbol: string,
-  timeframe: Timeframe,
-  b: { date: string; o: number; h: number; l: number; c: number; v: number },
-): MarketBarEvent {
-  return marketBarEvent({
+function event(symbol: string, timeframe: Timeframe, b: DailyBar): MarketBarEvent {
+  return barEvent(symbol, timeframe, b, {
     source: 'vega-datasets',
     synthetic: false,
-    symbol,
-    timeframe,
-    eventTime: `${b.date}T00:00:00.000Z`,
     ingestTime: new Date().toISOString(),
-    o: b.o,
-    h: b.h,
-    l: b.l,
-    c: b.c,
-    v: b.v,
   });
 }
 
@@ -98,10 +81,7 @@ async function post(path: string, body: unknown) {
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return {
-    status: res.status,
-    json: (await res.json()) as Record<string, any>,
-  };
+  return readAnswer(res);
 }
 
 async function onnxPrediction(x: Float32Array): Promise<number> {
@@ -334,7 +314,7 @@ describe('online path on the real S&P 500 series', () => {
       ],
     });
     expect(res.status).toBe(200);
-    const r = res.json.results as Record<string, any>[];
+    const r = res.json.results;
     expect(r).toHaveLength(6);
     expect(r[0]).toMatchObject({
       symbol: 'SPX',
@@ -380,7 +360,10 @@ describe('online path on the real S&P 500 series', () => {
 
   it('fuzzed bodies on /v1/predict and /v1/predict/batch never answer 5xx', async () => {
     let seed = 2024;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const leaf = () =>
       pick<unknown>([

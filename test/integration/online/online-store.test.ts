@@ -1,41 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig, Timeframe } from '../../../core/config/index.js';
-import { marketBarEvent, physicalTopic, type MarketBarEvent } from '../../../core/events/index.js';
+import { physicalTopic, type MarketBarEvent } from '../../../core/events/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition, readTrailingBars } from '../../../core/online/index.js';
-import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
 import { connectEventProducer, eventMessage } from '../../../lambdas/ingest/producer.js';
-import { createSinkHandler } from '../../../lambdas/ingest/sink.js';
 import { loadSp500Daily, resampleWeekly, type DailyBar } from '../../../local/replay/vega.js';
-import { startLocalSink, toMskEvent, toMskRecord, waitForDrain } from '../../../local/event-source/index.js';
-import { ingestTestEnv, type IngestTestEnv } from '../ingest/harness.js';
+import {
+  envSinkHandler,
+  invokeSink,
+  mskRecords,
+  quietLogger,
+  startEnvSink,
+  useIngestTestEnv,
+} from '../../support/ingest-env.js';
 import { lastLakeBars } from './lake-reference.js';
+import { barEvent } from '../../support/bars.js';
 
 const DEPTH = 40;
-const quietLogger = () => new Logger({ serviceName: 'online-it', logLevel: 'ERROR' });
 
 // Real S&P 500 bars: daily, and weekly resampled from them, as the sandbox replays them.
 const daily = loadSp500Daily().slice(0, 400);
 const weekly = resampleWeekly(daily);
 
 function bar(b: DailyBar, timeframe: Timeframe, ingestTime: string): MarketBarEvent {
-  return marketBarEvent({
-    source: 'vega-datasets',
-    synthetic: false,
-    symbol: 'SPX',
-    timeframe,
-    eventTime: `${b.date}T00:00:00.000Z`,
-    ingestTime,
-    o: b.o,
-    h: b.h,
-    l: b.l,
-    c: b.c,
-    v: b.v,
-  });
+  return barEvent('SPX', timeframe, b, { source: 'vega-datasets', synthetic: false, ingestTime });
 }
 
 /** Deterministic shuffle (xorshift), so a failure replays the same order. */
@@ -53,7 +43,7 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 }
 
 describe('online bar store fed by the sink', () => {
-  let env: IngestTestEnv;
+  const env = useIngestTestEnv('online');
   let config: SignalForgeConfig;
   let ddb: DynamoDBClient;
 
@@ -73,32 +63,26 @@ describe('online bar store fed by the sink', () => {
   }
 
   beforeAll(async () => {
-    env = await ingestTestEnv('online');
     config = { ...env.config, inference: { ...env.config.inference, minBars: DEPTH } };
     ddb = new DynamoDBClient(awsClientConfig());
   });
-  afterAll(async () => env?.close());
 
   it('under replay, duplicates and out-of-order bars through Kafka, the window equals the last N lake bars after every round', async () => {
     const store = await newStore();
     const prefix = 'replay-lake';
     const cfg = { ...config, ingest: { ...config.ingest, lakePrefix: prefix } };
-    const groupId = `${env.namespace}-online`;
-    const sink = await startLocalSink({
+    const sink = await startEnvSink(env, {
       config: cfg,
-      kafka: env.kafka,
-      lakeBucket: env.bucket,
-      namespace: env.namespace,
-      groupId,
+      groupId: `${env.namespace}-online`,
       batchSize: 100,
       batchWindowMs: 50,
-      logger: quietLogger(),
+      logger: quietLogger('online-it'),
       onlineStore: store,
     });
     const producer = await connectEventProducer(env.kafka);
     const send = async (events: MarketBarEvent[]) => {
       await producer.send(events.map((e) => eventMessage(e, env.namespace)));
-      await waitForDrain(env.admin, groupId, env.topics, 60_000);
+      await sink.drain(60_000);
     };
     try {
       const t1 = '2026-01-01T00:00:00.000Z';
@@ -161,33 +145,15 @@ describe('online bar store fed by the sink', () => {
         throw new Error('sink crashed during the online store update');
       },
     };
-    const handler = createSinkHandler({
-      config: cfg,
-      s3: env.s3,
-      lakeBucket: env.bucket,
-      scorer: new LexiconSentimentScorer(),
-      logger: quietLogger(),
-      onlineStore: crashing,
-    });
+    const handler = envSinkHandler(env, cfg, { logger: quietLogger('online-it'), onlineStore: crashing });
     const topic = physicalTopic('market-data', env.namespace);
     const events = [
       ...daily.slice(0, 120).map((b) => bar(b, '1d', '2026-02-01T00:00:00.000Z')),
       ...weekly.slice(0, 60).map((b) => bar(b, '1w', '2026-02-01T00:00:00.000Z')),
     ];
-    const records = shuffled(events, 5).map((e, i) => {
-      const m = eventMessage(e, env.namespace);
-      return toMskRecord(topic, 0, {
-        key: Buffer.from(m.key),
-        value: Buffer.from(m.value as string),
-        offset: String(1000 + i),
-        timestamp: String(Date.now()),
-        attributes: 0,
-        headers: {},
-      } as never);
-    });
-    const msk = toMskEvent({ eventSourceArn: 'arn:local', bootstrapServers: 'x' }, records);
+    const records = mskRecords(shuffled(events, 5), { partition: 0, firstOffset: 1000, topic });
 
-    const first = await handler(msk, {} as Context);
+    const first = await invokeSink(handler, records);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: { 'topic-partition': `${topic}-0`, offset: 1000 } }]);
     // The lake has the batch; the store holds only what it wrote before the crash.
     const lakeDaily = await lastLakeBars(env.s3, env.bucket, cfg, 'SPX', '1d', DEPTH);
@@ -195,11 +161,11 @@ describe('online bar store fed by the sink', () => {
     expect(await store.trailingBars('SPX', '1d')).not.toEqual(lakeDaily);
 
     crash = false;
-    const retry = await handler(msk, {} as Context);
+    const retry = await invokeSink(handler, records);
     expect(retry.batchItemFailures).toEqual([]);
     await expectWindowsEqualLake(store, prefix);
     // And a redelivery of the same batch after success changes nothing.
-    await handler(msk, {} as Context);
+    await invokeSink(handler, records);
     await expectWindowsEqualLake(store, prefix);
   });
 

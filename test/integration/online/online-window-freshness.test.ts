@@ -3,10 +3,11 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig, type Timeframe } from '../../../core/config/index.js';
-import { marketBarEvent, type MarketBarEvent } from '../../../core/events/index.js';
+import type { MarketBarEvent } from '../../../core/events/index.js';
 import { OnlineBarStore, onlineStoreTableDefinition } from '../../../core/online/index.js';
 import { OnlineWindowCache } from '../../../lambdas/serving/inference/online-window.js';
 import { loadSp500Daily } from '../../../local/replay/vega.js';
+import { barEvent } from '../../support/bars.js';
 
 // The warm window cache with read-ahead and change tokens against the real store on moto: the staleness bound it
 // documents (a bar landed more than two TTLs before a request is in the answer) holds whatever the store's latency,
@@ -17,20 +18,7 @@ const config = loadConfig({ env: {}, overrides: { inference: { minBars: DEPTH } 
 const daily = loadSp500Daily().slice(0, DEPTH + 5);
 
 function bar(i: number, ingestTime = new Date().toISOString()): MarketBarEvent {
-  const d = daily[i]!;
-  return marketBarEvent({
-    source: 'vega-datasets',
-    synthetic: false,
-    symbol: 'SPX',
-    timeframe: '1d',
-    eventTime: `${d.date}T00:00:00.000Z`,
-    ingestTime,
-    o: d.o,
-    h: d.h,
-    l: d.l,
-    c: d.c,
-    v: d.v,
-  });
+  return barEvent('SPX', '1d', daily[i]!, { source: 'vega-datasets', synthetic: false, ingestTime });
 }
 const barTime = (i: number) => Date.parse(`${daily[i]!.date}T00:00:00.000Z`);
 

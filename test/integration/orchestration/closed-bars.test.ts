@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig } from '../../../core/config/index.js';
 import { readClosedBars } from '../../../lambdas/serving/outcomes/lake-io.js';
-import { createBucket } from './support/aws-fixtures.js';
+import { createBucket } from '../../support/aws-fixtures.js';
 import { barSeries, writeLake } from './support/lake-fixtures.js';
 
 describe('the outcome join reads a config its own realised bars', () => {

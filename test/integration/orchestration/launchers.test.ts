@@ -1,11 +1,4 @@
-import {
-  CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeSubnetsCommand,
-  EC2Client,
-  RunInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeTrainingJobCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
@@ -20,7 +13,7 @@ import {
   type TrainerLaunchRequest,
 } from '../../../lambdas/training/launchers/index.js';
 import { testConfig } from './support/retrain-world.js';
-import { createBucket, uniqueName } from './support/aws-fixtures.js';
+import { createBucket, createTrainerLaunchTemplate, uniqueName } from '../../support/aws-fixtures.js';
 import { readUri } from '../../../core/artifacts/index.js';
 
 const config = testConfig({ training: { instanceTypes: ['p3.8xlarge', 'g5.12xlarge', 'g4dn.12xlarge'] } });
@@ -68,15 +61,7 @@ describe('EC2 spot launcher against moto', () => {
 
   beforeAll(async () => {
     bucket = await createBucket('artifacts');
-    const images = await ec2.send(new DescribeImagesCommand({}));
-    const template = await ec2.send(
-      new CreateLaunchTemplateCommand({
-        LaunchTemplateName: uniqueName('trainer'),
-        LaunchTemplateData: { ImageId: images.Images![0]!.ImageId!, InstanceInitiatedShutdownBehavior: 'terminate' },
-      }),
-    );
-    launchTemplateId = template.LaunchTemplate!.LaunchTemplateId!;
-    subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2).map((s) => s.SubnetId!);
+    ({ launchTemplateId, subnetIds } = await createTrainerLaunchTemplate({ subnets: 2, terminateOnShutdown: true }));
   });
 
   it('runs a tagged one-time spot instance from the launch template, sees it running, then gone after terminate', async () => {

@@ -1,4 +1,4 @@
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { LiveQualityStore } from '../../../core/registry/index.js';
@@ -6,7 +6,7 @@ import { createArtifactReader } from '../../../lambdas/serving/inference/model-i
 import { checkDegradation, checkNewData, type LiveTriggerDeps } from '../../../lambdas/serving/live/triggers.js';
 import { runOutcomeJoin } from '../../../lambdas/serving/outcomes/join-task.js';
 import { startRetrain } from '../../../lambdas/training/start-retrain.js';
-import { uniqueName } from './support/aws-fixtures.js';
+import { createStandInStateMachine } from '../../support/aws-fixtures.js';
 import { logLiveTraffic } from './support/live-traffic.js';
 import { createRetrainWorld, testConfig } from './support/retrain-world.js';
 import { seedProduction } from './support/seed-production.js';
@@ -18,23 +18,16 @@ async function setup(overrides: Record<string, unknown> = {}) {
   for (const key of KEYS) await seedProduction(world, key, 0.3);
   const sfn = new SFNClient(awsClientConfig());
   // Executions of this definition stay RUNNING for ten minutes: the guard must see the first one.
-  const machine = await sfn.send(
-    new CreateStateMachineCommand({
-      name: uniqueName('retrain'),
-      roleArn: 'arn:aws:iam::123456789012:role/sfn',
-      definition: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 600, End: true } } }),
-    }),
-  );
+  const stateMachineArn = await createStandInStateMachine({ waitSeconds: 600 });
   const deps: LiveTriggerDeps = {
     config: world.config,
     s3: world.deps.s3,
     lakeBucket: world.deps.lakeBucket,
     registry: world.registry,
     readArtifact: createArtifactReader(world.deps.s3),
-    startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn: machine.stateMachineArn! }),
+    startRetrain: (input) => startRetrain(input, { client: sfn, stateMachineArn }),
   };
-  const executions = async () =>
-    (await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn }))).executions ?? [];
+  const executions = async () => (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? [];
   return { world, deps, executions };
 }
 

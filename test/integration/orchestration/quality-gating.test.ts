@@ -1,23 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readRunDoc } from '../../../lambdas/training/tasks/run-docs.js';
-import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { createRetrainWorld, testConfig, type RetrainWorld } from './support/retrain-world.js';
+import { retrainWorldPerTest, runRetrain, testConfig, type RetrainWorld } from './support/retrain-world.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'JPM', 'IBM'];
-let world: RetrainWorld | undefined;
-afterEach(async () => {
-  await world?.fake?.settle();
-  world = undefined;
-});
+const worlds = retrainWorldPerTest();
 
-const run = (w: RetrainWorld) =>
-  runRetrainLocally({
-    config: w.config,
-    handlers: w.handlers,
-    input: { trigger: 'manual', reason: 'per-config gating', requestedBy: 'vitest' },
-    pollMs: 30,
-    retryMs: 5,
-  });
+const run = (w: RetrainWorld) => runRetrain(w, 'per-config gating');
 const config = () =>
   testConfig({
     universe: { symbols: SYMBOLS, timeframes: ['1d'] },
@@ -25,16 +13,20 @@ const config = () =>
     quality: { maxFailingConfigShare: 0.25 },
   });
 
+/** The four daily series, 40 bars each unless `short` says fewer; JPM has NaN closes: the one bad config. */
+const lake = (short: Record<string, number> = {}) =>
+  SYMBOLS.map((symbol) => ({
+    symbol,
+    timeframe: '1d' as const,
+    bars: short[symbol] ?? 40,
+    ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}),
+  }));
+
 describe('per-config data-quality gate (synthesised ASL, run locally against moto)', () => {
   it('one bad config of four is skipped with its report; the other three train and the notification says why', async () => {
-    world = await createRetrainWorld({
+    const world = await worlds.create({
       config: config(),
-      lake: SYMBOLS.map((symbol) => ({
-        symbol,
-        timeframe: '1d' as const,
-        bars: 40,
-        ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}),
-      })),
+      lake: lake(),
     });
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
@@ -59,14 +51,9 @@ describe('per-config data-quality gate (synthesised ASL, run locally against mot
   });
 
   it('two bad configs of four exceed the 25% share: the run fails and nothing trains', async () => {
-    world = await createRetrainWorld({
+    const world = await worlds.create({
       config: config(),
-      lake: SYMBOLS.map((symbol) => ({
-        symbol,
-        timeframe: '1d' as const,
-        bars: symbol === 'IBM' ? 12 : 40,
-        ...(symbol === 'JPM' ? { nanAt: [3, 9] } : {}),
-      })),
+      lake: lake({ IBM: 12 }),
     });
     const result = await run(world);
     expect(result.status).toBe('FAILED');

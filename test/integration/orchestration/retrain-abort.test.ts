@@ -1,19 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StatePathBuilder } from '../../../local/sandbox/state-path.js';
 import { runRetrainLocally, type RetrainStateEvent } from '../../../local/stepfunctions/index.js';
-import { createRetrainWorld, type RetrainWorld } from './support/retrain-world.js';
+import { retrainWorldPerTest, type RetrainWorld } from './support/retrain-world.js';
 
-let world: RetrainWorld | undefined;
-afterEach(async () => {
-  await world?.fake?.settle();
-  world = undefined;
-});
+const worlds = retrainWorldPerTest();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('aborting a local retrain execution', () => {
   it('aborted mid-Wait: ends ABORTED without waiting the Wait out, and launches nothing more', async () => {
-    world = await createRetrainWorld({ behaviour: () => 'hang' });
+    const world = await worlds.create({ behaviour: () => 'hang' });
     const controller = new AbortController();
     const waiting = new Set<number>();
     const seen: RetrainStateEvent[] = [];
@@ -52,7 +48,7 @@ describe('aborting a local retrain execution', () => {
     expect(seen.filter((e) => e.at.getTime() > abortedAt + 50 && e.kind === 'entered')).toEqual([]);
     // The report path shows the two Waits that were cut short.
     const builder = new StatePathBuilder();
-    result.events.forEach((e) => builder.add(e));
+    for (const e of result.events) builder.add(e);
     const path = builder.path(result.status, 'abort-test');
     expect(
       path.visits
@@ -66,7 +62,7 @@ describe('aborting a local retrain execution', () => {
   });
 
   it('aborted while a Task runs: resolves once that handler has returned, and starts no further state', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     const controller = new AbortController();
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
@@ -101,7 +97,7 @@ describe('aborting a local retrain execution', () => {
   });
 
   it('an already aborted signal runs nothing', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     let calls = 0;
     for (const name of Object.keys(world.handlers) as (keyof RetrainWorld['handlers'])[]) {
       const inner = world.handlers[name];
@@ -123,7 +119,7 @@ describe('aborting a local retrain execution', () => {
 
 describe('state events of a local execution', () => {
   it('reports a transient Task failure as failed + retried with times, and the report path shows the retry', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     const check = world.handlers.check;
     let failedOnce = false;
     world.handlers.check = async (event) => {
@@ -147,7 +143,7 @@ describe('state events of a local execution', () => {
     expect(retried).toMatchObject({ attempt: 1, mapIndex: failed!.mapIndex });
     expect(retried!.at.getTime()).toBeGreaterThanOrEqual(failed!.at.getTime());
     const builder = new StatePathBuilder();
-    result.events.forEach((e) => builder.add(e));
+    for (const e of result.events) builder.add(e);
     const visits = builder.path(result.status, 'retry-test').visits;
     const retriedVisit = visits.find((v) => v.status === 'retried');
     expect(retriedVisit).toMatchObject({

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GateDecision } from '../../../core/evaluation/index.js';
 import { versionStatus } from '../../../core/registry/index.js';
 import { approvalPolls } from '../../../lambdas/training/approval-polls.js';
@@ -6,15 +6,17 @@ import type { RunContext } from '../../../lambdas/training/contracts.js';
 import type { ApprovalState } from '../../../lambdas/training/tasks/approval.js';
 import { readRunDoc, writeRunDoc } from '../../../lambdas/training/tasks/run-docs.js';
 import { runRegistryCli } from '../../../ops/registry/cli.js';
-import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { createRetrainWorld, testConfig, TEST_SYMBOLS, type RetrainWorld } from './support/retrain-world.js';
+import {
+  CANARY_TO_SUCCESS,
+  retrainWorldPerTest,
+  runRetrain,
+  testConfig,
+  TEST_SYMBOLS,
+  type RetrainWorld,
+} from './support/retrain-world.js';
 
 const KEYS = TEST_SYMBOLS.map((s) => `${s}#1d`);
-let world: RetrainWorld | undefined;
-afterEach(async () => {
-  await world?.fake?.settle();
-  world = undefined;
-});
+const worlds = retrainWorldPerTest();
 
 const manual = (approvalTimeoutSeconds: number, approvalPollSeconds = 5) =>
   testConfig({ promotion: { approval: 'manual', approvalTimeoutSeconds, approvalPollSeconds } });
@@ -74,19 +76,11 @@ function reviewerActsDuringTheWait(w: RetrainWorld, decisions: [string, 'approve
   };
 }
 
-const run = (w: RetrainWorld) =>
-  runRetrainLocally({
-    config: w.config,
-    handlers: w.handlers,
-    input: { trigger: 'manual', reason: 'approval test', requestedBy: 'vitest' },
-    pollMs: 30,
-    retryMs: 5,
-    approvalPollMs: 20,
-  });
+const run = (w: RetrainWorld) => runRetrain(w, 'approval test', { approvalPollMs: 20 });
 
 describe('retrain with manual approval (synthesised ASL, run locally against moto)', () => {
   it('approve: the candidate waits as pending-approval, a reviewer approves, only then canary, bake and promotion', async () => {
-    world = await createRetrainWorld({ config: manual(600) });
+    const world = await worlds.create({ config: manual(600) });
     passEveryCandidate(world);
     reviewerActsDuringTheWait(
       world,
@@ -106,13 +100,7 @@ describe('retrain with manual approval (synthesised ASL, run locally against mot
       'WaitForApproval',
       'CheckApproval',
       'ApprovalDecided',
-      'StartCanary',
-      'BakeCanary',
-      'JudgeCanary',
-      'BakeDecided',
-      'PromoteOrRollback',
-      'NotifyOutcome',
-      'RetrainSucceeded',
+      ...CANARY_TO_SUCCESS,
     ]);
     for (const key of KEYS) {
       expect((await world.registry.getServingAliases(key)).production?.version).toBe(1);
@@ -134,7 +122,7 @@ describe('retrain with manual approval (synthesised ASL, run locally against mot
   });
 
   it('reject: the rejected candidate never reaches canary and stays registered with who and why; the approved one goes on', async () => {
-    world = await createRetrainWorld({ config: manual(600) });
+    const world = await worlds.create({ config: manual(600) });
     passEveryCandidate(world);
     reviewerActsDuringTheWait(world, [
       ['AAPL#1d', 'approve', 'looks right'],
@@ -169,7 +157,7 @@ describe('retrain with manual approval (synthesised ASL, run locally against mot
   });
 
   it('timeout: nobody decides, every candidate is rejected as timed out after timeout/poll polls, production untouched', async () => {
-    world = await createRetrainWorld({ config: manual(60, 5) });
+    const world = await worlds.create({ config: manual(60, 5) });
     passEveryCandidate(world);
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');

@@ -1,20 +1,14 @@
-import {
-  CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeSubnetsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import type { SignalForgeConfig } from '../../../core/config/index.js';
 import { Ec2SpotLauncher } from '../../../lambdas/training/launchers/index.js';
 import { sweepTrainers } from '../../../lambdas/training/sweeper.js';
-import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { uniqueName } from './support/aws-fixtures.js';
+import type { RunRetrainLocallyOptions } from '../../../local/stepfunctions/index.js';
+import { createTrainerLaunchTemplate, uniqueName } from '../../support/aws-fixtures.js';
 import { Ec2BackedFakeLauncher } from './support/ec2-fake-trainer.js';
 import { FakeTrainerLauncher, type FakeBehaviour } from './support/fake-trainer.js';
-import { createRetrainWorld, testConfig, type RetrainWorld } from './support/retrain-world.js';
+import { createRetrainWorld, runRetrain, testConfig, type RetrainWorld } from './support/retrain-world.js';
 
 const ec2 = new EC2Client(awsClientConfig());
 let launchTemplateId: string;
@@ -23,15 +17,7 @@ let world: RetrainWorld | undefined;
 let launcher: Ec2BackedFakeLauncher | undefined;
 
 beforeAll(async () => {
-  const images = await ec2.send(new DescribeImagesCommand({}));
-  const template = await ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: uniqueName('trainer'),
-      LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! },
-    }),
-  );
-  launchTemplateId = template.LaunchTemplate!.LaunchTemplateId!;
-  subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 1).map((s) => s.SubnetId!);
+  ({ launchTemplateId, subnetIds } = await createTrainerLaunchTemplate());
 });
 
 afterEach(async () => {
@@ -81,14 +67,20 @@ async function instancesOf(config: SignalForgeConfig, states: string[]): Promise
 }
 
 const live = (config: SignalForgeConfig) => instancesOf(config, ['pending', 'running']);
-const run = (w: RetrainWorld, extra: Partial<Parameters<typeof runRetrainLocally>[0]> = {}) =>
-  runRetrainLocally({
+const run = (w: RetrainWorld, extra: Partial<RunRetrainLocallyOptions> = {}) =>
+  runRetrain(w, 'instance cleanup test', extra);
+/** A named execution, so the sweeper can be told how this one ended. */
+const executionArnOf = (w: RetrainWorld, label: string) =>
+  `arn:aws:states:${w.config.region}:000000000000:execution:signalforge-${w.config.envName}-retrain:${uniqueName(label)}`;
+/** The sweeper after a local run: the local runner stands in for Step Functions, which knows how it ended. */
+const sweepAfter = (w: RetrainWorld, executionArn: string, status: string) =>
+  sweepTrainers({
     config: w.config,
-    handlers: w.handlers,
-    input: { trigger: 'manual', reason: 'instance cleanup test' },
-    pollMs: 30,
-    retryMs: 5,
-    ...extra,
+    ec2,
+    s3: w.deps.s3,
+    artifactBucket: w.deps.artifactBucket,
+    executionStatus: async (arn) => (arn === executionArn ? status : 'RUNNING'),
+    now: () => new Date(),
   });
 
 describe('no trainer instance outlives its run (real EC2 launcher against moto)', () => {
@@ -152,18 +144,11 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     const w = await ec2World(() => 'hang');
     // A status without a state: the TrainerStatus Choice fails with States.Runtime, which no Catch can handle.
     w.handlers.check = async () => ({});
-    const executionArn = `arn:aws:states:${w.config.region}:000000000000:execution:signalforge-${w.config.envName}-retrain:${uniqueName('runtime')}`;
+    const executionArn = executionArnOf(w, 'runtime');
     const result = await run(w, { executionArn });
     expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
     expect(await live(w.config)).toHaveLength(2);
-    const sweep = await sweepTrainers({
-      config: w.config,
-      ec2,
-      s3: w.deps.s3,
-      artifactBucket: w.deps.artifactBucket,
-      executionStatus: async (arn) => (arn === executionArn ? result.status : 'RUNNING'),
-      now: () => new Date(),
-    });
+    const sweep = await sweepAfter(w, executionArn, result.status);
     expect(sweep.terminated).toHaveLength(2);
     expect(await live(w.config)).toEqual([]);
   });
@@ -172,7 +157,7 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     const w = await ec2World(() => 'hang');
     const controller = new AbortController();
     const waiting = new Set<number>();
-    const executionArn = `arn:aws:states:${w.config.region}:000000000000:execution:signalforge-${w.config.envName}-retrain:${uniqueName('abort')}`;
+    const executionArn = executionArnOf(w, 'abort');
     const result = await run(w, {
       executionArn,
       pollMs: 10 * 60_000,
@@ -185,15 +170,7 @@ describe('no trainer instance outlives its run (real EC2 launcher against moto)'
     expect(result.status).toBe('ABORTED');
     const orphans = await live(w.config);
     expect(orphans).toHaveLength(2);
-    const sweep = await sweepTrainers({
-      config: w.config,
-      ec2,
-      s3: w.deps.s3,
-      artifactBucket: w.deps.artifactBucket,
-      // The local runner stands in for Step Functions: it knows this execution ended ABORTED.
-      executionStatus: async (arn) => (arn === executionArn ? result.status : 'RUNNING'),
-      now: () => new Date(),
-    });
+    const sweep = await sweepAfter(w, executionArn, result.status);
     expect(sweep.terminated.map((t) => t.instanceId).sort()).toEqual(orphans.sort());
     expect(sweep.terminated.every((t) => t.reason === 'its execution is ABORTED')).toBe(true);
     expect(await live(w.config)).toEqual([]);

@@ -1,38 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LiveQualityStore } from '../../../core/registry/index.js';
 import { joinConfigOutcomes } from '../../../lambdas/serving/outcomes/join-task.js';
 import { readOutcomes } from '../../../lambdas/serving/outcomes/lake-io.js';
 import { listKeys } from '../../../core/lake/index.js';
-import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
-import { createRetrainWorld, testConfig, type RetrainWorld } from './support/retrain-world.js';
+import { retrainWorldPerTest, runRetrain, testConfig, type RetrainWorld } from './support/retrain-world.js';
 import type { TrafficQuality } from './support/live-traffic.js';
 import { seedProduction } from './support/seed-production.js';
 
 const KEYS = ['AAPL#1d', 'MSFT#1d'];
 
-let world: RetrainWorld | undefined;
-afterEach(async () => {
-  await world?.fake?.settle();
-  world = undefined;
-});
+const worlds = retrainWorldPerTest();
 
-const run = (w: RetrainWorld) =>
-  runRetrainLocally({
-    config: w.config,
-    handlers: w.handlers,
-    input: { trigger: 'manual', reason: 'live outcomes test', requestedBy: 'vitest' },
-    pollMs: 30,
-    retryMs: 5,
-  });
+const run = (w: RetrainWorld) => runRetrain(w, 'live outcomes test');
 
 /** Production v1 (a real model, so the gate can re-score it) serves; the run's v2 canary sees `traffic`. */
 async function againstProduction(traffic: TrafficQuality, mode: 'canary' | 'shadow' = 'canary') {
-  const w = await createRetrainWorld({
+  const w = await worlds.create({
     config: testConfig({ deployment: { mode } }),
     valMse: () => 0.1,
     traffic: () => traffic,
   });
-  world = w;
   for (const key of KEYS) await seedProduction(w, key, 0.3);
   const result = await run(w);
   expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
@@ -42,7 +29,7 @@ async function againstProduction(traffic: TrafficQuality, mode: 'canary' | 'shad
 
 describe('canary and shadow judged on realised outcomes (synthesised state machine, moto)', () => {
   it('a better candidate is promoted on outcomes (Diebold-Mariano against the naive forecast when nothing serves)', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output!.promoted).toHaveLength(2);
@@ -82,7 +69,7 @@ describe('canary and shadow judged on realised outcomes (synthesised state machi
   });
 
   it('zero traffic ends as insufficient evidence after the bake extensions, never a promotion', async () => {
-    world = await createRetrainWorld({ traffic: () => 'none' });
+    const world = await worlds.create({ traffic: () => 'none' });
     const result = await run(world);
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output!.promoted).toEqual([]);
@@ -106,7 +93,7 @@ describe('canary and shadow judged on realised outcomes (synthesised state machi
   });
 
   it('the outcome join is idempotent: a second run over the same data writes nothing and keeps the same metrics', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     await run(world);
     const deps = {
       config: world.config,

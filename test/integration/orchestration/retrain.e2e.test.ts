@@ -1,32 +1,28 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { SERVING_METRICS } from '../../../core/registry/index.js';
 import { readRunDoc } from '../../../lambdas/training/tasks/run-docs.js';
 import { runRetrainLocally } from '../../../local/stepfunctions/index.js';
 import type { GateDecision } from '../../../core/evaluation/index.js';
-import { createRetrainWorld, testConfig, TEST_SYMBOLS, type RetrainWorld } from './support/retrain-world.js';
+import {
+  CANARY_TO_SUCCESS,
+  retrainWorldPerTest,
+  runRetrain,
+  testConfig,
+  TEST_SYMBOLS,
+  type RetrainWorld,
+} from './support/retrain-world.js';
 import { seedProduction } from './support/seed-production.js';
 
 const KEYS = TEST_SYMBOLS.map((s) => `${s}#1d`);
-let world: RetrainWorld | undefined;
-afterEach(async () => {
-  await world?.fake?.settle();
-  world = undefined;
-});
+const worlds = retrainWorldPerTest();
 
-const run = (w: RetrainWorld, reason = 'integration test') =>
-  runRetrainLocally({
-    config: w.config,
-    handlers: w.handlers,
-    input: { trigger: 'manual', reason, requestedBy: 'vitest' },
-    pollMs: 30,
-    retryMs: 5,
-  });
+const run = (w: RetrainWorld, reason = 'integration test') => runRetrain(w, reason);
 
 describe('retrain state machine (synthesised ASL, run locally against moto)', () => {
   it('happy path: trains every shard, registers, canaries, bakes, promotes and notifies', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ outcome: 'promoted', trigger: 'manual', reason: 'integration test' });
@@ -48,13 +44,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
       'RegisterCandidates',
       'GateCandidates',
       'AnyPromotable',
-      'StartCanary',
-      'BakeCanary',
-      'JudgeCanary',
-      'BakeDecided',
-      'PromoteOrRollback',
-      'NotifyOutcome',
-      'RetrainSucceeded',
+      ...CANARY_TO_SUCCESS,
     ]);
     expect(result.path.filter((s) => s === 'LaunchTrainer')).toHaveLength(2);
     for (const key of KEYS) {
@@ -79,7 +69,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
   });
 
   it('quality gate failing: too few rows and NaNs fail the run with a report, nothing is trained', async () => {
-    world = await createRetrainWorld({
+    const world = await worlds.create({
       lake: [
         { symbol: 'AAPL', timeframe: '1d', bars: 12 },
         { symbol: 'MSFT', timeframe: '1d', bars: 40, nanAt: [3, 9] },
@@ -112,7 +102,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
   });
 
   it('trainer killed mid-run: detected, relaunched with --resume on the next instance type, then succeeds', async () => {
-    world = await createRetrainWorld({ behaviour: (attempt) => (attempt === 1 ? 'crash' : 'succeed') });
+    const world = await worlds.create({ behaviour: (attempt) => (attempt === 1 ? 'crash' : 'succeed') });
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(result.output!.outcome).toBe('promoted');
@@ -129,14 +119,14 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
   });
 
   it('hung trainer: a heartbeat older than the limit is declared dead, not waited on, and the shard is relaunched', async () => {
-    world = await createRetrainWorld({ behaviour: (attempt) => (attempt === 1 ? 'hang' : 'succeed') });
+    const world = await worlds.create({ behaviour: (attempt) => (attempt === 1 ? 'hang' : 'succeed') });
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     expect(world.fake!.launches.filter((l) => l.attempt === 2 && l.resume)).toHaveLength(2);
   });
 
   it('candidate with no edge over the naive forecast: registered, rejected by the gate with its p-value, production untouched', async () => {
-    world = await createRetrainWorld({ valMse: () => 0.5, skill: () => 0 });
+    const world = await worlds.create({ valMse: () => 0.5, skill: () => 0 });
     for (const key of KEYS) await seedProduction(world, key, 0.3);
     const result = await run(world);
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
@@ -157,7 +147,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
   });
 
   it('canary with a bad live error rate is rolled back; production keeps serving', async () => {
-    world = await createRetrainWorld({ valMse: () => 0.1 });
+    const world = await worlds.create({ valMse: () => 0.1 });
     for (const key of KEYS) await seedProduction(world, key, 0.3);
     const cloudwatch = new CloudWatchClient(awsClientConfig());
     const canaryTask = world.handlers.canary;
@@ -229,7 +219,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
   });
 
   it('attempts exhausted: every attempt interrupted, the run fails and the failure is notified', async () => {
-    world = await createRetrainWorld({
+    const world = await worlds.create({
       config: testConfig({ training: { maxAttempts: 2 } }),
       behaviour: () => 'interrupt',
     });
@@ -247,7 +237,7 @@ describe('retrain state machine (synthesised ASL, run locally against moto)', ()
   });
 
   it('invalid trigger input: fails at the snapshot without retrying, and the failure is notified with the trigger', async () => {
-    world = await createRetrainWorld();
+    const world = await worlds.create();
     const result = await runRetrainLocally({
       config: world.config,
       handlers: world.handlers,

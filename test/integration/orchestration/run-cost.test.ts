@@ -1,9 +1,3 @@
-import {
-  CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
-  DescribeSubnetsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../core/aws/clients.js';
@@ -15,7 +9,12 @@ import { listUsage } from '../../../lambdas/training/cost/usage-ledger.js';
 import { depsFromEnv, type TrainingDeps } from '../../../lambdas/training/deps.js';
 import { Ec2SpotLauncher } from '../../../lambdas/training/launchers/index.js';
 import { launchTrainer, stopTrainer } from '../../../lambdas/training/tasks/trainer.js';
-import { createBucket, createRegistryTable, uniqueName } from './support/aws-fixtures.js';
+import {
+  createBucket,
+  createRegistryTable,
+  createTrainerLaunchTemplate,
+  uniqueName,
+} from '../../support/aws-fixtures.js';
 import { testConfig } from './support/retrain-world.js';
 
 const config = testConfig({ training: { backend: 'ec2', instanceTypes: ['g5.12xlarge', 'g4dn.12xlarge'] } });
@@ -24,19 +23,11 @@ const HOUR_MS = 3_600_000;
 const MOTO_SPOT_PRICE = 0.00001;
 
 describe('run cost: EC2 spot instances priced from DescribeSpotPriceHistory (moto)', () => {
-  const ec2 = new EC2Client(awsClientConfig());
   let deps: TrainingDeps;
   let clock = new Date();
 
   beforeAll(async () => {
-    const images = await ec2.send(new DescribeImagesCommand({}));
-    const template = await ec2.send(
-      new CreateLaunchTemplateCommand({
-        LaunchTemplateName: uniqueName('trainer'),
-        LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! },
-      }),
-    );
-    const subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 1).map((s) => s.SubnetId!);
+    const { launchTemplateId, subnetIds } = await createTrainerLaunchTemplate();
     const artifactBucket = await createBucket('artifacts');
     deps = depsFromEnv(
       {},
@@ -48,7 +39,7 @@ describe('run cost: EC2 spot instances priced from DescribeSpotPriceHistory (mot
         registry: new ModelRegistry({ tableName: await createRegistryTable() }),
         launcher: new Ec2SpotLauncher({
           config,
-          launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
+          launchTemplateId,
           subnetIds,
           securityGroupIds: [],
         }),

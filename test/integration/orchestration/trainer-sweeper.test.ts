@@ -1,12 +1,6 @@
-import {
-  CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeSubnetsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore, runRecordKey, type RunRecord } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
@@ -17,7 +11,12 @@ import {
 } from '../../../lambdas/training/launchers/index.js';
 import { sfnExecutionStatus } from '../../../lambdas/training/sweep-trainers.handler.js';
 import { sweepTrainers, type SweepDeps } from '../../../lambdas/training/sweeper.js';
-import { createBucket, uniqueName } from './support/aws-fixtures.js';
+import {
+  createBucket,
+  createStandInStateMachine,
+  createTrainerLaunchTemplate,
+  uniqueName,
+} from '../../support/aws-fixtures.js';
 import { testConfig } from './support/retrain-world.js';
 
 // Its own environment name, so the sweep only ever sees this file's instances in the shared moto.
@@ -84,31 +83,15 @@ const deps = (now = new Date()): SweepDeps => ({
 
 beforeAll(async () => {
   bucket = await createBucket('artifacts');
-  const images = await ec2.send(new DescribeImagesCommand({}));
-  const template = await ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: uniqueName('trainer'),
-      LaunchTemplateData: { ImageId: images.Images![0]!.ImageId! },
-    }),
-  );
-  const subnetIds = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 1).map((s) => s.SubnetId!);
+  const { launchTemplateId, subnetIds } = await createTrainerLaunchTemplate();
   launcher = new Ec2SpotLauncher({
     config,
-    launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
+    launchTemplateId,
     subnetIds,
     securityGroupIds: [],
     s3,
   });
-  const definition = JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 3600, End: true } } });
-  stateMachineArn = (
-    await sfn.send(
-      new CreateStateMachineCommand({
-        name: uniqueName('retrain'),
-        definition,
-        roleArn: 'arn:aws:iam::123456789012:role/retrain',
-      }),
-    )
-  ).stateMachineArn!;
+  stateMachineArn = await createStandInStateMachine({ waitSeconds: 3600 });
 });
 
 describe('trainer sweeper against moto (EC2, S3, Step Functions)', () => {

@@ -6,7 +6,7 @@ import {
   versionStatus,
   type RegisterInput,
 } from '../../../core/registry/index.js';
-import { createRegistryTable } from '../orchestration/support/aws-fixtures.js';
+import { createRegistryTable } from '../../support/aws-fixtures.js';
 
 function candidate(key: string, runId: string): RegisterInput {
   const [symbol, timeframe] = key.split('#');

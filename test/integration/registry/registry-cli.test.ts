@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { GateDecision } from '../../../core/evaluation/index.js';
 import { ModelRegistry } from '../../../core/registry/index.js';
 import { REGISTRY_HELP, runRegistryCli } from '../../../ops/registry/cli.js';
-import { createRegistryTable } from '../orchestration/support/aws-fixtures.js';
+import { createRegistryTable } from '../../support/aws-fixtures.js';
 
 async function cli(args: string[], tableName: string) {
   const out: string[] = [];

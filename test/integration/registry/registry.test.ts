@@ -5,7 +5,7 @@ import {
   ModelRegistry,
   type RegisterInput,
 } from '../../../core/registry/index.js';
-import { createRegistryTable } from '../orchestration/support/aws-fixtures.js';
+import { createRegistryTable } from '../../support/aws-fixtures.js';
 
 const sha = (c: string) => c.repeat(64);
 

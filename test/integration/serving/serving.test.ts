@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import * as ort from 'onnxruntime-node';
 import type { Bar } from '../../../core/api/index.js';
 import { modelKey, metadataKey } from '../../../core/artifacts/index.js';
 import { awsClientConfig } from '../../../core/aws/clients.js';
-import { loadConfig, type SignalForgeConfig } from '../../../core/config/index.js';
-import { marketBarEvent } from '../../../core/events/index.js';
+import { loadConfig, type SignalForgeConfig, type Timeframe } from '../../../core/config/index.js';
 import { buildModelInput } from '../../../core/features/index.js';
 import { encodeLakeFile, lakeObjectKey, type LakeRow } from '../../../core/lake/index.js';
 import { ModelRegistry, registryTableDefinition } from '../../../core/registry/index.js';
@@ -19,9 +17,11 @@ import { createInferenceServiceFromEnv } from '../../../lambdas/serving/inferenc
 import type { InferenceService } from '../../../lambdas/serving/inference/service.js';
 import { startLocalApi, type LocalApi } from '../../../local/http/server.js';
 import { makeBars } from '../../unit/serving/fixtures.js';
+import { createStandInStateMachine, uniqueName } from '../../support/aws-fixtures.js';
 import { buildRealModel, type RealModel } from './real-model.js';
+import { readAnswer } from '../../support/api-answer.js';
+import { barEvent } from '../../support/bars.js';
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const ops = { who: 'serving-test', why: 'integration test' };
 const HOUR = 3_600_000;
 const TRAIN_START = Date.UTC(2024, 0, 1);
@@ -45,7 +45,7 @@ let v1: RealModel;
 let v2: RealModel;
 
 async function createBucket(): Promise<string> {
-  const name = unique('serving');
+  const name = uniqueName('serving');
   await s3.send(new CreateBucketCommand({ Bucket: name }));
   return name;
 }
@@ -79,21 +79,8 @@ async function upload(model: RealModel, symbol: string, timeframe: string, runId
 async function writeLake(lakeBucket: string, symbol: string, timeframe: string, bars: readonly Bar[]): Promise<void> {
   const byDate = new Map<string, LakeRow[]>();
   bars.forEach((b, i) => {
-    const time = new Date(b.t).toISOString();
-    const event = marketBarEvent({
-      source: 'serving-test',
-      synthetic: true,
-      symbol,
-      timeframe: timeframe as '1h',
-      eventTime: time,
-      ingestTime: time,
-      o: b.o,
-      h: b.h,
-      l: b.l,
-      c: b.c,
-      v: b.v,
-    });
-    const date = time.slice(0, 10);
+    const event = barEvent(symbol, timeframe as Timeframe, b, { source: 'serving-test' });
+    const date = event.eventTime.slice(0, 10);
     byDate.set(date, [...(byDate.get(date) ?? []), { event, kafkaPartition: 0, kafkaOffset: i }]);
   });
   for (const [date, rows] of byDate) {
@@ -130,12 +117,9 @@ async function post(body: unknown, headers: Record<string, string> = {}) {
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return readAnswer(res);
 }
-const health = async () => {
-  const res = await fetch(`${api.url}/health`);
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-};
+const health = async () => readAnswer(await fetch(`${api.url}/health`));
 
 // Request bars continue the training series: same process, later in time.
 const liveBars = makeBars(400, 43, TRAIN_START + 700 * HOUR);
@@ -144,7 +128,7 @@ const request = { symbol: 'AAPL', timeframe: '1h', bars: liveBars.slice(-200) };
 beforeAll(async () => {
   s3 = new S3Client(awsClientConfig());
   bucket = await createBucket();
-  const table = unique('serving-registry');
+  const table = uniqueName('serving-registry');
   await new DynamoDBClient(awsClientConfig()).send(new CreateTableCommand(registryTableDefinition(table)));
   registry = new ModelRegistry({ tableName: table });
   [v1, v2] = await Promise.all([
@@ -258,7 +242,7 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
         headers: { 'Content-Type': 'application/json' },
         body,
         isBase64Encoded: false,
-        requestContext: { requestId: unique('lambda') },
+        requestContext: { requestId: uniqueName('lambda') },
       }) as never;
     const res = await handler(event('POST', '/v1/predict', JSON.stringify(request)));
     expect(res.statusCode).toBe(200);
@@ -298,16 +282,10 @@ describe('serving against moto (S3 artifacts, DynamoDB registry)', () => {
 
   it('drift: the training distribution stays under the PSI threshold; a regime change starts a retrain', async () => {
     const sfn = new SFNClient(awsClientConfig());
-    const machine = await sfn.send(
-      new CreateStateMachineCommand({
-        name: unique('retrain'),
-        roleArn: 'arn:aws:iam::123456789012:role/retrain',
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
-      }),
-    );
+    const stateMachineArn = await createStandInStateMachine();
     const started: string[] = [];
     const startRetrain = async (input: Parameters<typeof startRetrainExecution>[0]) => {
-      const res = await startRetrainExecution(input, { client: sfn, stateMachineArn: machine.stateMachineArn! });
+      const res = await startRetrainExecution(input, { client: sfn, stateMachineArn });
       started.push(res.executionArn);
       return res;
     };

@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Cl
 import * as ort from 'onnxruntime-node';
 import { awsClientConfig } from '../../../core/aws/clients.js';
 import { loadConfig } from '../../../core/config/index.js';
-import { marketBarEvent, type SignalEvent } from '../../../core/events/index.js';
+import type { SignalEvent } from '../../../core/events/index.js';
 import { encodeLakeFile } from '../../../core/lake/index.js';
 import { buildModelInput } from '../../../core/features/index.js';
 import {
@@ -17,27 +17,13 @@ import {
 import { runTraining } from '../../../gpu-trainer/index.js';
 import { syntheticSeries } from '../../../gpu-trainer/data-source.js';
 import { createLog } from '../../../gpu-trainer/log.js';
+import { barEvent } from '../../support/bars.js';
 
 const s3 = new S3Client(awsClientConfig());
 
 function barEvents(key: string, bars: number, seed: number): SignalEvent[] {
   const s = syntheticSeries(key, bars, seed);
-  return s.bars.map((b) => {
-    const time = new Date(b.t).toISOString();
-    return marketBarEvent({
-      source: 'test',
-      synthetic: true,
-      symbol: s.symbol,
-      timeframe: s.timeframe,
-      eventTime: time,
-      ingestTime: time,
-      o: b.o,
-      h: b.h,
-      l: b.l,
-      c: b.c,
-      v: b.v,
-    });
-  });
+  return s.bars.map((b) => barEvent(s.symbol, s.timeframe, b, { source: 'test' }));
 }
 
 async function putLake(

@@ -105,9 +105,9 @@ describe('data', () => {
         'aws:kms',
     );
     expect(kms.map((b) => b.props.LoggingConfiguration?.DestinationBucketName).every(Boolean)).toBe(true);
-    expect(
-      kms.every((b) => b.props.LifecycleConfiguration?.Rules?.some((r: any) => r.NoncurrentVersionExpiration)),
-    ).toBe(true);
+    expect(kms.every((b) => b.props.LifecycleConfiguration?.Rules?.some((r) => r.NoncurrentVersionExpiration))).toBe(
+      true,
+    );
     for (const p of resourcesOfType(templates, 'AWS::S3::BucketPolicy')) {
       expect(p.props.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([
@@ -267,7 +267,7 @@ describe('training', () => {
   });
 
   it('takes the GPU AMI from a public SSM parameter and installs tfjs-node-gpu from the trainer bundle', () => {
-    const params = JSON.stringify((templates[stackName('Training')] as any).Parameters ?? {});
+    const params = JSON.stringify(templates[stackName('Training')]!.Parameters ?? {});
     expect(params).toContain('/aws/service/deeplearning/ami/');
     const [lt] = resourcesOfType(templates, 'AWS::EC2::LaunchTemplate');
     const userData = JSON.stringify(lt!.props.LaunchTemplateData.UserData);

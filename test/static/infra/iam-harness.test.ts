@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { deployedCall, iamRequestsFor, type DeployedApp, type RecordedCall } from '../../support/iam/index.js';
+import {
+  deployedCall,
+  iamRequestsFor,
+  type CallInput,
+  type CallOutput,
+  type DeployedApp,
+  type RecordedCall,
+} from '../../support/iam/index.js';
 
 /** The IAM harness's call-to-authorization table on the cases the SDK does not spell out. */
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/k1';
@@ -19,9 +26,10 @@ const ctx = { app, ec2Tags: new Map([['i-1', { 'signalforge:env': 'dev' }]]) };
 const call = (
   client: string,
   command: string,
-  input: Record<string, any>,
-  output?: Record<string, any>,
-): RecordedCall => ({ handler: 'h', client, command, input, output });
+  // Each call carries only its own command's fields, as a recorded one does.
+  input: Partial<CallInput>,
+  output?: CallOutput,
+): RecordedCall => ({ handler: 'h', client, command, input: input as CallInput, output });
 const summary = (c: RecordedCall) =>
   iamRequestsFor(c, ctx).map(
     (r) => `${r.action} ${r.resource}${Object.keys(r.context).length ? ` ${JSON.stringify(r.context)}` : ''}`,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
 import { KafkaCluster, MSK_IAM_PORT } from '../../../lib/streaming/kafka-cluster.js';
 import { KafkaTopics } from '../../../lib/streaming/kafka-topics.js';
+import type { CfnProperties } from './template-helpers.js';
 
 /** The construct alone in a bare stack (no Lambda bundling), so each variant synthesizes in well under a second. */
 function clusterStack(cluster: 'serverless' | 'provisioned', options: { nag?: boolean } = {}) {
@@ -40,7 +41,7 @@ const policyOf = (template: Template | undefined, rolePrefix: string) => {
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.entries(policies)
     .filter(([id]) => id.startsWith(rolePrefix))
-    .flatMap(([, p]) => (p as any).Properties.PolicyDocument.Statement as any[]);
+    .flatMap(([, p]) => (p as { Properties: CfnProperties }).Properties.PolicyDocument.Statement);
 };
 
 describe('KafkaCluster', () => {

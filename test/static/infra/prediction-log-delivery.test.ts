@@ -20,11 +20,23 @@ import { DeployedApp, deployedApp, simulateRequest, type IamRequest } from '../.
 const { synth, app } = deployedApp();
 const delivery = synth.stacks.inference.predictionLog;
 const [stream, ...otherStreams] = app.resourcesOfType('AWS::KinesisFirehose::DeliveryStream');
-const s3 = stream!.props.ExtendedS3DestinationConfiguration as Record<string, any>;
-const processors = s3.ProcessingConfiguration.Processors as {
-  Type: string;
-  Parameters?: { ParameterName: string; ParameterValue: string }[];
-}[];
+/** The delivery stream's S3 destination, as far as this test reads it. */
+interface S3Destination {
+  ProcessingConfiguration: {
+    Processors: { Type: string; Parameters?: { ParameterName: string; ParameterValue: string }[] }[];
+  };
+  DynamicPartitioningConfiguration: { Enabled: boolean };
+  EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: unknown } };
+  BucketARN: string;
+  Prefix: string;
+  ErrorOutputPrefix: string;
+  FileExtension: string;
+  CompressionFormat: string;
+  BufferingHints: unknown;
+  CloudWatchLoggingOptions: { Enabled: boolean; LogGroupName: unknown };
+}
+const s3 = stream!.props.ExtendedS3DestinationConfiguration as S3Destination;
+const processors = s3.ProcessingConfiguration.Processors;
 const parameter = (type: string, name: string) =>
   processors.find((p) => p.Type === type)?.Parameters?.find((p) => p.ParameterName === name)?.ParameterValue;
 const lakeArn = s3.BucketARN as string;
@@ -207,7 +219,12 @@ describe('prediction log IAM', () => {
     const other = streamArn.replace(/deliverystream\/.*/, 'deliverystream/another');
     expect(await decide(logs, { action: 'firehose:PutRecordBatch', resource: other })).not.toBe('Allowed');
     const trust = (role: DeployedApp['templates'][string]['Resources'][string]) =>
-      (role.Properties!.AssumeRolePolicyDocument.Statement as Record<string, any>[]).map((s) => ({
+      (
+        role.Properties!.AssumeRolePolicyDocument.Statement as {
+          Principal: { Service: unknown };
+          Condition?: Record<string, Record<string, unknown>>;
+        }[]
+      ).map((s) => ({
         service: s.Principal.Service,
         condition: Object.keys(Object.values(s.Condition ?? {})[0] ?? {}),
       }));

@@ -16,6 +16,14 @@ const decide = (
 const ec2Arn = (type: string, id: string) => `arn:aws:ec2:${app.region}:${app.account}:${type}/${id}`;
 const launch = app.functionRole(synth.stacks.training.retrain.functions.launch);
 const launchTemplate = app.launchTemplate(launch.environment.TRAINER_LAUNCH_TEMPLATE_ID!)!;
+/** What EC2 or SageMaker does with an encrypted volume's key besides the grant, with the caller's permissions. */
+const VOLUME_KEY_ACTIONS = [
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 describe('MSK event source mapping (runs with each sink role)', () => {
   const [cluster] = app.resourcesOfType('AWS::MSK::ServerlessCluster');
@@ -115,38 +123,25 @@ describe('Kafka clients outside the mapping (producers, the topic custom resourc
 });
 
 describe('EC2 launcher (retrain launch task)', () => {
+  const launchDecides = (action: string, resource: string, context: IamRequest['context']) =>
+    decide(launch, { action, resource, context });
   it('may have EC2 use the data key for the encrypted root volume, only through EC2 and only for a grant to an AWS resource', async () => {
     expect(launchTemplate.volumeKeys).toHaveLength(1);
     const key = launchTemplate.volumeKeys[0]!;
     const viaEc2 = { 'kms:ViaService': `ec2.${app.region}.amazonaws.com` };
-    expect(
-      await decide(launch, {
-        action: 'kms:CreateGrant',
-        resource: key,
-        context: { ...viaEc2, 'kms:GrantIsForAWSResource': 'true' },
-      }),
-    ).toBe('Allowed');
-    for (const action of [
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:GenerateDataKeyWithoutPlaintext',
-      'kms:ReEncryptFrom',
-      'kms:ReEncryptTo',
-    ]) {
-      expect(await decide(launch, { action, resource: key, context: viaEc2 }), action).toBe('Allowed');
+    expect(await launchDecides('kms:CreateGrant', key, { ...viaEc2, 'kms:GrantIsForAWSResource': 'true' })).toBe(
+      'Allowed',
+    );
+    for (const action of VOLUME_KEY_ACTIONS) {
+      expect(await launchDecides(action, key, viaEc2), action).toBe('Allowed');
     }
+    expect(await launchDecides('kms:CreateGrant', key, { ...viaEc2, 'kms:GrantIsForAWSResource': 'false' })).not.toBe(
+      'Allowed',
+    );
     expect(
-      await decide(launch, {
-        action: 'kms:CreateGrant',
-        resource: key,
-        context: { ...viaEc2, 'kms:GrantIsForAWSResource': 'false' },
-      }),
-    ).not.toBe('Allowed');
-    expect(
-      await decide(launch, {
-        action: 'kms:CreateGrant',
-        resource: key,
-        context: { 'kms:ViaService': `s3.${app.region}.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' },
+      await launchDecides('kms:CreateGrant', key, {
+        'kms:ViaService': `s3.${app.region}.amazonaws.com`,
+        'kms:GrantIsForAWSResource': 'true',
       }),
     ).not.toBe('Allowed');
   });
@@ -166,25 +161,17 @@ describe('EC2 launcher (retrain launch task)', () => {
   it('may create exactly the spot service-linked role', async () => {
     const role = `arn:aws:iam::${app.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`;
     expect(
-      await decide(launch, {
-        action: 'iam:CreateServiceLinkedRole',
-        resource: role,
-        context: { 'iam:AWSServiceName': 'spot.amazonaws.com' },
-      }),
+      await launchDecides('iam:CreateServiceLinkedRole', role, { 'iam:AWSServiceName': 'spot.amazonaws.com' }),
     ).toBe('Allowed');
     expect(
-      await decide(launch, {
-        action: 'iam:CreateServiceLinkedRole',
-        resource: role,
-        context: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' },
-      }),
+      await launchDecides('iam:CreateServiceLinkedRole', role, { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }),
     ).not.toBe('Allowed');
     expect(
-      await decide(launch, {
-        action: 'iam:CreateServiceLinkedRole',
-        resource: `arn:aws:iam::${app.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-        context: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' },
-      }),
+      await launchDecides(
+        'iam:CreateServiceLinkedRole',
+        `arn:aws:iam::${app.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+        { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' },
+      ),
     ).not.toBe('Allowed');
   });
 
@@ -201,19 +188,11 @@ describe('EC2 launcher (retrain launch task)', () => {
     expect(passRole).toEqual([
       { policy: expect.stringMatching(/RetrainLaunchTaskRoleDefaultPolicy/), resources: [trainerRole] },
     ]);
+    expect(await launchDecides('iam:PassRole', trainerRole, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe(
+      'Allowed',
+    );
     expect(
-      await decide(launch, {
-        action: 'iam:PassRole',
-        resource: trainerRole,
-        context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
-      }),
-    ).toBe('Allowed');
-    expect(
-      await decide(launch, {
-        action: 'iam:PassRole',
-        resource: launch.roleArn,
-        context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
-      }),
+      await launchDecides('iam:PassRole', launch.roleArn, { 'iam:PassedToService': 'ec2.amazonaws.com' }),
     ).not.toBe('Allowed');
   });
 });
@@ -253,14 +232,7 @@ describe('SageMaker backend (experimental)', () => {
     ];
     const key = JSON.parse(smLaunch.environment.SAGEMAKER_SETTINGS_JSON!).volumeKmsKeyId as string;
     requests.push({ action: 'kms:CreateGrant', resource: key, context: { 'kms:GrantIsForAWSResource': 'true' } });
-    for (const action of [
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:GenerateDataKeyWithoutPlaintext',
-      'kms:ReEncryptFrom',
-      'kms:ReEncryptTo',
-    ])
-      requests.push({ action, resource: key });
+    for (const action of VOLUME_KEY_ACTIONS) requests.push({ action, resource: key });
     for (const r of requests) expect(await decideSm(r), `${r.action} on ${r.resource}`).toBe('Allowed');
     expect(
       await decideSm({ action: 'ec2:CreateNetworkInterface', resource: at('subnet', 'subnet-elsewhere') }),

@@ -1,9 +1,14 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenReference } from '../../../lib/nag/wildcard-acknowledgements.js';
+import type { CfnProperties, CfnStatement } from '../../support/cfn.js';
+import { templateResources } from '../../support/template-limits.js';
+
+export type { CfnProperties, CfnStatement };
 
 export type Template = {
-  Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
+  Parameters?: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties?: CfnProperties; Metadata?: Record<string, unknown> }>;
 };
 
 export function readTemplates(outdir: string): Record<string, Template> {
@@ -16,12 +21,12 @@ export function readTemplates(outdir: string): Record<string, Template> {
 export function resourcesOfType(
   templates: Record<string, Template>,
   type: string,
-): { stack: string; id: string; props: Record<string, any> }[] {
-  return Object.entries(templates).flatMap(([stack, t]) =>
-    Object.entries(t.Resources)
-      .filter(([, r]) => r.Type === type)
-      .map(([id, r]) => ({ stack, id, props: r.Properties ?? {} })),
-  );
+): { stack: string; id: string; props: CfnProperties }[] {
+  return templateResources(templates, type).map(({ stack, id, resource }) => ({
+    stack,
+    id,
+    props: (resource.Properties ?? {}) as CfnProperties,
+  }));
 }
 
 export interface FlatStatement {
@@ -37,21 +42,21 @@ const arr = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.is
 /** Every Allow statement of every identity policy (inline role policies and AWS::IAM::Policy), resources flattened. */
 export function allowStatements(templates: Record<string, Template>): FlatStatement[] {
   const out: FlatStatement[] = [];
-  const push = (stack: string, policy: string, doc: any) => {
-    for (const s of arr(doc?.Statement) as any[]) {
+  const push = (stack: string, policy: string, doc: { Statement: CfnStatement | CfnStatement[] } | undefined) => {
+    for (const s of arr(doc?.Statement)) {
       if (s.Effect !== 'Allow') continue;
       out.push({
         stack,
         policy,
         actions: arr(s.Action),
-        resources: arr(s.Resource).map(flattenReference),
+        resources: arr<unknown>(s.Resource).map(flattenReference),
         hasCondition: !!s.Condition,
       });
     }
   };
   for (const p of resourcesOfType(templates, 'AWS::IAM::Policy')) push(p.stack, p.id, p.props.PolicyDocument);
   for (const r of resourcesOfType(templates, 'AWS::IAM::Role'))
-    for (const ip of arr(r.props.Policies) as any[]) push(r.stack, r.id, ip.PolicyDocument);
+    for (const ip of arr(r.props.Policies)) push(r.stack, r.id, ip.PolicyDocument);
   return out;
 }
 

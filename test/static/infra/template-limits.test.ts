@@ -72,9 +72,11 @@ const cases: Case[] = [
   },
 ];
 
-const report = (label: string, measurements: Measurement[]) => {
+/** Prints the largest measurement against its limit, then expects none over its limit. */
+const expectWithinLimits = (label: string, measurements: Measurement[]) => {
   const top = largest(measurements);
   if (top) console.log(`${label}: largest ${top.bytes} B of ${top.limit} B (${top.where})`);
+  expect(overLimit(measurements)).toEqual([]);
 };
 
 describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build, overrides }) => {
@@ -91,21 +93,17 @@ describe.each(cases)('AWS limits of the synthesized app: $name', ({ synth: build
   it('keeps every Lambda environment within 4 KB with references at their longest concrete values', () => {
     const sizes = lambdaEnvironmentSizes(templates);
     expect(sizes.length).toBeGreaterThan(20);
-    report('Lambda environment', sizes);
-    expect(overLimit(sizes)).toEqual([]);
+    expectWithinLimits('Lambda environment', sizes);
   });
 
   it('keeps every function package (code and layers) within 250 MB unzipped', () => {
-    const sizes = lambdaCodeSizes(synth.outdir, templates);
-    report('Lambda code, unzipped', sizes);
-    expect(overLimit(sizes)).toEqual([]);
+    expectWithinLimits('Lambda code, unzipped', lambdaCodeSizes(synth.outdir, templates));
   });
 
   it('keeps EC2 user data within 16 KB base64-encoded', () => {
     const sizes = userDataSizes(templates);
     expect(sizes.length).toBeGreaterThan(0);
-    report('user data', sizes);
-    expect(overLimit(sizes)).toEqual([]);
+    expectWithinLimits('user data', sizes);
   });
 
   it('bounds the trainer Map so concurrent shards x vCPUs of every fallback fit its spot quota group', () => {

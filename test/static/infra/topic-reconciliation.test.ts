@@ -157,7 +157,10 @@ describe('handleTopicsEvent', () => {
   it('a Delete with DeleteTopicsOnRemoval=false touches nothing', async () => {
     const broker = memoryAdmin({ a: 2 });
     let connected = false;
-    const connect = async () => ((connected = true), { admin: broker.admin, close: async () => undefined });
+    const connect = async () => {
+      connected = true;
+      return { admin: broker.admin, close: async () => undefined };
+    };
     const result = await handleTopicsEvent(
       {
         RequestType: 'Delete',

@@ -22,7 +22,9 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 // Other work may edit core/config or lib/ while this runs; the module keys on the sources as it loaded them.
 const keyOf = (config: SignalForgeConfig) => retrainDefinitionKeyFor(config);

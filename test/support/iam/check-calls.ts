@@ -1,7 +1,7 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { DeployedApp, FunctionRole, PolicyDocument } from './deployed-app.js';
 import { iamRequestsFor, launchTags, type IamRequest } from './iam-requests.js';
-import type { RecordedCall } from './recorder.js';
+import type { CallInput, RecordedCall } from './recorder.js';
 
 /**
  * How the test's emulator resources map to the deployed ones: unique moto bucket/table/topic names
@@ -36,7 +36,7 @@ function renameInput(value: unknown, names: NameMap, field = ''): unknown {
 
 /** Renames a recorded call's input into the deployed app's names. */
 export function deployedCall(call: RecordedCall, names: NameMap): RecordedCall {
-  return { ...call, input: renameInput(call.input, names) as Record<string, any> };
+  return { ...call, input: renameInput(call.input, names) as CallInput };
 }
 
 function resourcePolicyFor(app: DeployedApp, request: IamRequest): PolicyDocument | undefined {

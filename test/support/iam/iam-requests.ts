@@ -1,5 +1,5 @@
 import type { DeployedApp } from './deployed-app.js';
-import type { RecordedCall } from './recorder.js';
+import type { CallInput, RecordedCall } from './recorder.js';
 
 /** One authorization IAM makes for a call: the action, the resource ARN and the request context. */
 export interface IamRequest {
@@ -17,7 +17,7 @@ export interface RequestContext {
   readonly ec2Tags: Map<string, Record<string, string>>;
 }
 
-type Mapper = (input: Record<string, any>, ctx: RequestContext, call: RecordedCall) => IamRequest[];
+type Mapper = (input: CallInput, ctx: RequestContext, call: RecordedCall) => IamRequest[];
 
 const s3Object = (app: DeployedApp, bucket: string, key: string) => `arn:${app.partition}:s3:::${bucket}/${key}`;
 const s3Bucket = (app: DeployedApp, bucket: string) => `arn:${app.partition}:s3:::${bucket}`;
@@ -184,7 +184,7 @@ const ec2Arn = (ctx: RequestContext, type: string, id: string) =>
  * in context; tags at launch need CreateTags; the template's instance profile needs PassRole, and its
  * encrypted volume has EC2 use the KMS key with the caller's permissions.
  */
-function runInstances(i: Record<string, any>, ctx: RequestContext, call: RecordedCall): IamRequest[] {
+function runInstances(i: CallInput, ctx: RequestContext, call: RecordedCall): IamRequest[] {
   const { app } = ctx;
   const templateId: string | undefined = i.LaunchTemplate?.LaunchTemplateId;
   const template = templateId ? app.launchTemplate(templateId) : undefined;

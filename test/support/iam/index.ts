@@ -14,6 +14,8 @@ export {
   outsideHandler,
   recordedCalls,
   runAs,
+  type CallInput,
+  type CallOutput,
   type RecordedCall,
 } from './recorder.js';
 export { DeployedApp, DEPLOY_ACCOUNT, type FunctionRole, type PolicyDocument } from './deployed-app.js';

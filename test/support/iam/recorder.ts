@@ -1,5 +1,53 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Client } from '@smithy/core/client';
+import { Client, type SmithyResolvedConfiguration } from '@smithy/core/client';
+import type { MetadataBearer } from '@smithy/types';
+
+/**
+ * The input fields of the commands the IAM mapping reads (iam-requests.ts), as the SDK types them. A command
+ * carries its own subset; each mapper reads only the fields of the command it maps, which the SDK has validated.
+ */
+export interface CallInput {
+  readonly Bucket: string;
+  readonly Key: string;
+  readonly VersionId?: string;
+  readonly CopySource?: string;
+  readonly Prefix?: string;
+  readonly Delete?: { Objects?: { Key: string; VersionId?: string }[] };
+  readonly TableName: string;
+  readonly IndexName?: string;
+  readonly RequestItems?: Record<string, unknown>;
+  readonly TransactItems?: Record<string, { TableName: string }>[];
+  readonly LaunchTemplate?: { LaunchTemplateId?: string };
+  readonly InstanceMarketOptions?: { MarketType?: string };
+  readonly SubnetId?: string;
+  readonly SecurityGroupIds?: string[];
+  readonly ImageId?: string;
+  readonly TagSpecifications?: { ResourceType: string; Tags?: { Key: string; Value: string }[] }[];
+  readonly InstanceIds?: string[];
+  readonly AWSServiceName: string;
+  readonly TopicArn: string;
+  readonly Tags?: { Key: string; Value: string }[];
+  readonly TrainingJobName: string;
+  readonly RoleArn: string;
+  readonly stateMachineArn: string;
+  readonly executionArn: string;
+  readonly Namespace: string;
+  readonly SecretId: string;
+  readonly ClusterArn: string;
+  readonly [field: string]: unknown;
+}
+
+/** What the mapping reads of a response: the instances RunInstances started. */
+export interface CallOutput {
+  readonly Instances?: { InstanceId?: string }[];
+  readonly [field: string]: unknown;
+}
+
+/** Any v3 client, as the prototype every client inherits sees it. */
+type SdkClient = Client<unknown, object, MetadataBearer, SmithyResolvedConfiguration<unknown>>;
+/** What the recorder reads of a command: its class (for the name) and its input. */
+type SdkCommand = { readonly input?: CallInput } | undefined;
+type Send = (this: SdkClient, command: SdkCommand, ...rest: unknown[]) => unknown;
 
 /** One AWS SDK v3 call made while a deployed handler was running, as the SDK was asked to make it. */
 export interface RecordedCall {
@@ -9,11 +57,14 @@ export interface RecordedCall {
   readonly client: string;
   /** The command's class name without the `Command` suffix: `PutObject`, `Put` (document client), ... */
   readonly command: string;
-  readonly input: Record<string, any>;
+  readonly input: CallInput;
   /** The response, when the call succeeded (RunInstances ids, for instance). */
-  output?: Record<string, any>;
+  output?: CallOutput;
   error?: string;
 }
+
+const isPromiseLike = (x: unknown): x is PromiseLike<CallOutput> =>
+  typeof (x as { then?: unknown } | null | undefined)?.then === 'function';
 
 const scope = new AsyncLocalStorage<string>();
 const calls: RecordedCall[] = [];
@@ -27,22 +78,23 @@ let installed = false;
 export function installAwsCallRecorder(): void {
   if (installed) return;
   installed = true;
-  const original = Client.prototype.send as (this: Client<any, any, any, any>, command: any, ...rest: any[]) => any;
-  Client.prototype.send = function recordedSend(this: Client<any, any, any, any>, command: any, ...rest: any[]) {
+  // The prototype's send is generic over every client's command types; the wrapper sees them all as one.
+  const original = Client.prototype.send as unknown as Send;
+  const recordedSend: Send = function (this, command, ...rest) {
     const handler = scope.getStore();
     if (handler === undefined) return original.call(this, command, ...rest);
     const call: RecordedCall = {
       handler,
       client: this.constructor.name,
       command: String(command?.constructor?.name ?? 'Unknown').replace(/Command$/, ''),
-      input: command?.input ?? {},
+      input: command?.input ?? ({} as CallInput),
     };
     calls.push(call);
     const result = original.call(this, command, ...rest);
     // The callback form returns undefined; every SignalForge call site uses the promise form.
-    if (result && typeof result.then === 'function') {
+    if (isPromiseLike(result)) {
       return result.then(
-        (output: any) => {
+        (output: CallOutput) => {
           call.output = output;
           return output;
         },
@@ -53,7 +105,8 @@ export function installAwsCallRecorder(): void {
       );
     }
     return result;
-  } as typeof Client.prototype.send;
+  };
+  Client.prototype.send = recordedSend as unknown as typeof Client.prototype.send;
 }
 
 /** Runs `fn` as the deployed function `handler` (its logical id): every AWS call inside is recorded for it. */

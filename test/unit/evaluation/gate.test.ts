@@ -4,8 +4,9 @@ import { rangesToIndices, type GateDecision } from '../../../core/evaluation/ind
 import { makeFeatureSpec, type OhlcvBar } from '../../../core/features/index.js';
 import { gaussian, seededRandom } from '../../../core/random/index.js';
 import { buildDataset, datasetConfig, sampleBar, type Dataset } from '../../../gpu-trainer/dataset.js';
-import { walkForwardEvaluation } from '../../../gpu-trainer/export.js';
+import type { walkForwardEvaluation } from '../../../gpu-trainer/export.js';
 import { decideGate, type GateCandidate } from '../../../lambdas/training/tasks/gate.js';
+import { evaluateDaily } from '../../support/evaluation.js';
 
 // The real fold construction, statistics and gate decision over predictions from a cheap real learner: ridge
 // AR(p) on the last p bar returns, fitted in closed form on each fold's training part (so no early stopping),
@@ -91,15 +92,7 @@ function gateRun(seed: number, phi: number): GateDecision[] {
     const actual = ds.targets.subarray(ds.folds[0]!.test.start);
     const oosMse = trialsOos.map((o) => o.reduce((s, v, i) => s + (v - actual[i]!) ** 2, 0));
     const selected = oosMse.indexOf(Math.min(...oosMse));
-    const ev = cfg.evaluation;
-    const settings = {
-      costBps: ev.costBps,
-      purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
-      embargoBars: ev.embargoBars,
-      innerValidationFraction: ev.innerValidationFraction,
-      rescoreHistoryBars: ev.rescoreHistoryBars,
-    };
-    const { evaluation } = walkForwardEvaluation({ dataset: ds, bars, trialsOos, selected, timeframe: '1d', settings });
+    const { evaluation } = evaluateDaily(cfg, { dataset: ds, bars, trialsOos, selected });
     candidates.push({ key: `S${c}#1d`, version: 1, evaluation, champion: null });
   }
   return decideGate(candidates, cfg.evaluation);
@@ -143,13 +136,6 @@ describe('the gate on many seeds', () => {
 
 describe('gate decisions', () => {
   const ev = cfg.evaluation;
-  const settings = {
-    costBps: ev.costBps,
-    purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
-    embargoBars: ev.embargoBars,
-    innerValidationFraction: ev.innerValidationFraction,
-    rescoreHistoryBars: ev.rescoreHistoryBars,
-  };
   /** The first seed's AR(phi) evaluation (ridge AR(1), one trial) that satisfies `accept`. */
   const findEvaluation = (
     phi: number,
@@ -158,14 +144,7 @@ describe('gate decisions', () => {
     for (let seed = 1; seed < 200; seed++) {
       const b = series(seed, phi);
       const d = buildDataset(b, spec, datasetConfig(cfg, 8));
-      const e = walkForwardEvaluation({
-        dataset: d,
-        bars: b,
-        trialsOos: [ridgeAr(d, b, 1)],
-        selected: 0,
-        timeframe: '1d',
-        settings,
-      }).evaluation;
+      const e = evaluateDaily(cfg, { dataset: d, bars: b, trialsOos: [ridgeAr(d, b, 1)] }).evaluation;
       if (accept(e)) return { evaluation: e, dataset: d, bars: b };
     }
     throw new Error(`no seed of AR(${phi}) satisfies the condition`);
@@ -219,13 +198,10 @@ describe('gate decisions', () => {
     );
     expect(closed!.verdict).toBe('rejected');
     expect(closed!.reasons[0]).toMatch(/production could not be re-scored .*sha256 differs/);
-    const flat = walkForwardEvaluation({
+    const flat = evaluateDaily(cfg, {
       dataset: ds,
       bars,
       trialsOos: [new Float64Array(skilled.latestFold.times.length * ds.folds.length).fill(0.001)],
-      selected: 0,
-      timeframe: '1d',
-      settings,
     }).evaluation;
     const [constant, none] = decideGate(
       [
@@ -262,32 +238,17 @@ describe('gate decisions', () => {
 
 describe('sanity on diverged predictions', () => {
   it('NaN out-of-sample predictions are counted, scored as the naive forecast, and rejected by the gate', () => {
-    const ev = cfg.evaluation;
-    const settings = {
-      costBps: ev.costBps,
-      purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
-      embargoBars: ev.embargoBars,
-      innerValidationFraction: ev.innerValidationFraction,
-      rescoreHistoryBars: ev.rescoreHistoryBars,
-    };
     const bars = series(3, 0.3);
     const ds = buildDataset(bars, spec, datasetConfig(cfg, 8));
     const oos = ridgeAr(ds, bars, 1);
     for (let i = 0; i < oos.length; i += 7) oos[i] = Number.NaN;
-    const { evaluation } = walkForwardEvaluation({
-      dataset: ds,
-      bars,
-      trialsOos: [oos],
-      selected: 0,
-      timeframe: '1d',
-      settings,
-    });
+    const { evaluation } = evaluateDaily(cfg, { dataset: ds, bars, trialsOos: [oos] });
     expect(evaluation.predictions.nonFinite).toBe(Math.ceil(oos.length / 7));
     expect(Number.isFinite(evaluation.pooled.model.mse)).toBe(true);
     expect(
       JSON.parse(JSON.stringify(evaluation.latestFold.predictions)).every((v: unknown) => typeof v === 'number'),
     ).toBe(true);
-    const [d] = decideGate([{ key: 'N#1d', version: 1, evaluation, champion: null }], ev);
+    const [d] = decideGate([{ key: 'N#1d', version: 1, evaluation, champion: null }], cfg.evaluation);
     expect(d!.verdict).toBe('rejected');
     expect(d!.reasons.join('; ')).toMatch(
       new RegExp(`${evaluation.predictions.nonFinite} out-of-sample predictions are not finite`),

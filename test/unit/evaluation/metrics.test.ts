@@ -69,7 +69,7 @@ describe('sign-strategy backtest net of costs', () => {
     expect(bt.turnover).toBe(5);
     // Gross +0.01, +0.02, +0.01, 0, -0.02; costs 10 bp x (1, 0, 2, 1, 1).
     const net = [0.01 - 0.001, 0.02, 0.01 - 0.002, -0.001, -0.02 - 0.001];
-    Array.from(bt.returns).forEach((r, i) => expect(r).toBeCloseTo(net[i]!, 15));
+    for (const [i, r] of Array.from(bt.returns).entries()) expect(r).toBeCloseTo(net[i]!, 15);
     expect(bt.roi).toBeCloseTo(net.reduce((e, r) => e * (1 + r), 1) - 1, 15);
     expect(bt.sharpe).toBeCloseTo(sharpe(net, 252), 12);
     expect(bt.sharpe).toBeLessThan(sharpe(signStrategyReturns(p, a), 252));

@@ -15,16 +15,10 @@ import {
 import { modelMetadataSchema } from '../../../core/artifacts/index.js';
 import { buildDataset, datasetConfig } from '../../../gpu-trainer/dataset.js';
 import { loadSp500Daily } from '../../../local/replay/vega.js';
+import { dailyOhlcv } from '../../support/bars.js';
 
 // Real data: S&P 500 daily OHLCV 2000-2020 from vega-datasets, through the ingest loader.
-const sp500: OhlcvBar[] = loadSp500Daily().map((d) => ({
-  t: Date.parse(`${d.date}T00:00:00Z`),
-  o: d.o,
-  h: d.h,
-  l: d.l,
-  c: d.c,
-  v: d.v,
-}));
+const sp500: OhlcvBar[] = loadSp500Daily().map(dailyOhlcv);
 const spec = makeFeatureSpec();
 const H = spec.historyBars;
 const cfg = loadConfig({ env: {} });

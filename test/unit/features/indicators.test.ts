@@ -28,7 +28,10 @@ const STOCKCHARTS_RSI = [
 
 function randomWalk(n: number, seed: number): number[] {
   let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
   const out = [100];
   for (let i = 1; i < n; i++) out.push(out[i - 1]! * (1 + (rnd() - 0.5) * 0.04));
   return out;

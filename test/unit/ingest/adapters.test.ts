@@ -135,7 +135,7 @@ describe('source adapters against local fixtures', () => {
     });
     const again = await adapter.fetch({ symbols: ['AAPL'], since, now: new Date(now.getTime() + 60_000) });
     expect(again.map((b) => b.eventId)).toEqual(bars.map((b) => b.eventId));
-    bars.forEach((b) => expect(eventSchema.safeParse(b).success).toBe(true));
+    for (const b of bars) expect(eventSchema.safeParse(b).success).toBe(true);
   });
 
   it('polygon-style bars: a wrong key is an error, not an empty result', async () => {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../../core/config/index.js';
 import { eventIdFor, eventSchema, marketBarSchema, topicForEvent } from '../../../core/events/index.js';
 import { replayEvents, replayPlan, timeGrid } from '../../../local/replay/replay.js';
 import { loadSp500Daily, resampleWeekly } from '../../../local/replay/vega.js';
+import { V1_BAR_RECORD } from '../../support/events.js';
 
 const config = loadConfig({ env: {} });
 
@@ -19,22 +20,7 @@ describe('event ids', () => {
 });
 
 describe('schemas', () => {
-  const bar = {
-    eventId: eventIdFor('x', 'y'),
-    type: 'market-bar',
-    schemaVersion: 1,
-    symbol: 'AAPL',
-    timeframe: '1d',
-    eventTime: '2020-01-02T00:00:00.000Z',
-    ingestTime: '2020-01-02T00:00:01.000Z',
-    source: 'test',
-    synthetic: false,
-    o: 10,
-    h: 12,
-    l: 9,
-    c: 11,
-    v: 1000,
-  };
+  const bar = V1_BAR_RECORD;
   it('accept a valid bar and map it to market-data', () => {
     const parsed = eventSchema.parse(bar);
     expect(topicForEvent(parsed)).toBe('market-data');

@@ -18,37 +18,31 @@ import type { SignalEvent } from '../../../core/events/index.js';
 const config = loadConfig({ env: {} });
 
 describe('lake keys', () => {
-  it('round-trip every layout through parseLakeKey', () => {
-    const slice = { partition: 3, firstOffset: 100, lastOffset: 599 };
-    const batch = batchObjectKey('lake', { topic: 'market-data', date: '2024-05-01', ...slice });
-    expect(batch).toBe('lake/topic=market-data/date=2024-05-01/part-3-100-599.parquet');
-    expect(parseLakeKey(batch)).toEqual({
-      layout: 'batch',
-      topic: 'market-data',
-      symbol: null,
-      date: '2024-05-01',
-      ...slice,
-    });
-    const day = dayObjectKey('lake', { topic: 'news', symbol: 'AAPL', date: '2024-05-01' });
-    expect(day).toBe('lake/topic=news/symbol=AAPL/date=2024-05-01/day.parquet');
-    expect(parseLakeKey(day)).toEqual({
-      layout: 'day',
-      topic: 'news',
-      symbol: 'AAPL',
-      date: '2024-05-01',
-      partition: null,
-      firstOffset: null,
-      lastOffset: null,
-    });
-    const older = lakeObjectKey('lake', { topic: 'market-data', symbol: 'AAPL', date: '2024-05-01', ...slice });
-    expect(older).toBe('lake/topic=market-data/symbol=AAPL/date=2024-05-01/part-3-100-599.parquet');
-    expect(parseLakeKey(older)).toEqual({
-      layout: 'symbol-slice',
-      topic: 'market-data',
-      symbol: 'AAPL',
-      date: '2024-05-01',
-      ...slice,
-    });
+  const date = '2024-05-01';
+  const slice = { partition: 3, firstOffset: 100, lastOffset: 599 };
+  const noSlice = { partition: null, firstOffset: null, lastOffset: null };
+  it.each([
+    {
+      key: batchObjectKey('lake', { topic: 'market-data', date, ...slice }),
+      path: 'lake/topic=market-data/date=2024-05-01/part-3-100-599.parquet',
+      parsed: { layout: 'batch', topic: 'market-data', symbol: null, date, ...slice },
+    },
+    {
+      key: dayObjectKey('lake', { topic: 'news', symbol: 'AAPL', date }),
+      path: 'lake/topic=news/symbol=AAPL/date=2024-05-01/day.parquet',
+      parsed: { layout: 'day', topic: 'news', symbol: 'AAPL', date, ...noSlice },
+    },
+    {
+      key: lakeObjectKey('lake', { topic: 'market-data', symbol: 'AAPL', date, ...slice }),
+      path: 'lake/topic=market-data/symbol=AAPL/date=2024-05-01/part-3-100-599.parquet',
+      parsed: { layout: 'symbol-slice', topic: 'market-data', symbol: 'AAPL', date, ...slice },
+    },
+  ])('round-trips the $parsed.layout layout through parseLakeKey', ({ key, path, parsed }) => {
+    expect(key).toBe(path);
+    expect(parseLakeKey(key)).toEqual(parsed);
+  });
+
+  it('parses no key outside the data layouts', () => {
     expect(parseLakeKey('lake/_batches/topic=x/partition=1/5.json')).toBeUndefined();
   });
 

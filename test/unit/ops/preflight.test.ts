@@ -171,7 +171,7 @@ describe('bootstrap requirement', () => {
     const req = bootstrapRequirement();
     expect(req.versionParameter).toBe(
       DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace(
-        '${Qualifier}',
+        /\$\{Qualifier\}/,
         DefaultStackSynthesizer.DEFAULT_QUALIFIER,
       ),
     );

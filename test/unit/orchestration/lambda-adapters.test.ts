@@ -26,9 +26,10 @@ describe('retrain Lambda adapters', () => {
     vi.stubEnv('REGISTRY_TABLE', 'registry');
     const { handler } = await import('../../../lambdas/training/plan-shards.handler.js');
     const lines: string[] = [];
-    const write = vi
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
     const context = {
       awsRequestId: 'req-1',
       functionName: 'plan',

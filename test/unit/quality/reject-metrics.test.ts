@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { emitRejectionMetrics } from '../../../core/quality/index.js';
+import { emfRecords } from '../../support/emf.js';
 
 describe('reject metrics', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -24,9 +25,9 @@ describe('reject metrics', () => {
       { topic: 'market-data', kind: 'dead-letter', reason: 'invalid-json' },
     ]);
     vi.restoreAllMocks();
-    const records = lines.filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, any>);
+    const records = emfRecords(lines);
     expect(records).toHaveLength(3);
-    for (const r of records) expect(r._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(['reason', 'topic']);
+    for (const r of records) expect(r._aws.CloudWatchMetrics[0]!.Dimensions[0]!.sort()).toEqual(['reason', 'topic']);
     const counts = records.map((r) => [
       r.topic,
       r.reason,

@@ -19,6 +19,7 @@ import {
   checkVolumeBounds,
   screenEvents,
 } from '../../../core/quality/index.js';
+import { V1_BAR_RECORD } from '../../support/events.js';
 
 const q = defaultConfig.quality;
 const DAY = 86_400_000;
@@ -232,22 +233,7 @@ describe('the stateless rules together', () => {
 });
 
 describe('schema versions', () => {
-  const v1 = {
-    eventId: eventIdFor('x', 'y'),
-    type: 'market-bar',
-    schemaVersion: 1,
-    symbol: 'AAPL',
-    timeframe: '1d',
-    eventTime: '2020-01-02T00:00:00.000Z',
-    ingestTime: '2020-01-02T00:00:01.000Z',
-    source: 'test',
-    synthetic: false,
-    o: 10,
-    h: 12,
-    l: 9,
-    c: 11,
-    v: 1000,
-  };
+  const v1 = V1_BAR_RECORD;
   it('reads version 1 bars as the current version 2 shape', () => {
     expect(eventSchema.parse(v1)).toEqual({ ...v1, schemaVersion: 2 });
     expect(eventSchema.parse({ ...v1, schemaVersion: 2, vwap: 10.5, trades: 42 })).toMatchObject({

@@ -4,7 +4,7 @@ import {
   registryRowsFromVersions,
   type MetadataForReport,
 } from '../../../local/report/adapters.js';
-import { parseRunReportData } from '../../../local/report/report-data.js';
+import { parseRunReportData, type RunReportInput } from '../../../local/report/report-data.js';
 import { renderRunReport } from '../../../local/report/render.js';
 
 const evaluation = (mse: number, sharpe: number) => ({
@@ -48,6 +48,21 @@ const meta: MetadataForReport = {
     },
   },
 };
+
+/** A one-second run with nothing ingested: the report data around the models and registry rows a test makes. */
+const runReport = (
+  rows: Pick<RunReportInput, 'models'> & Partial<Pick<RunReportInput, 'registry'>>,
+): RunReportInput => ({
+  runId: 'r',
+  startedAt: '2025-01-01T00:00:00Z',
+  durationSeconds: 1,
+  stages: [],
+  ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] },
+  registry: [],
+  stateMachine: { status: 'SUCCEEDED', visits: [] },
+  cost: { instanceType: 'p3.8xlarge', spotPerHour: 1, onDemandPerHour: 2, hours: 0, spotUsd: 0, onDemandUsd: 0 },
+  ...rows,
+});
 
 describe('report adapters', () => {
   it('maps trainer metadata to a model row: curves as stored, trading metrics from the test split', () => {
@@ -122,17 +137,7 @@ describe('report adapters', () => {
       ['transformer h32 L2 heads4 w32 b256 lr 0.0010', 1, 3, false],
       ['gru h32 w32 b256 lr 0.0010', 0, 1, false],
     ]);
-    const html = renderRunReport({
-      runId: 'r',
-      startedAt: '2025-01-01T00:00:00Z',
-      durationSeconds: 1,
-      stages: [],
-      ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] },
-      models: [row],
-      registry: [],
-      stateMachine: { status: 'SUCCEEDED', visits: [] },
-      cost: { instanceType: 'p3.8xlarge', spotPerHour: 1, onDemandPerHour: 2, hours: 0, spotUsd: 0, onDemandUsd: 0 },
-    });
+    const html = renderRunReport(runReport({ models: [row] }));
     expect(html).toContain('data-leaderboard="AAPL#1d"');
     expect(html).toContain('Search leaderboard (3 trials, out of sample)');
     expect(html).toContain('data-ablation="AAPL#1d"');
@@ -169,17 +174,12 @@ describe('report adapters', () => {
   });
 
   it('produces rows the report schema accepts', () => {
-    const parsed = parseRunReportData({
-      runId: 'r',
-      startedAt: '2025-01-01T00:00:00Z',
-      durationSeconds: 1,
-      stages: [],
-      ingest: { eventsIngested: 0, lakeObjects: 0, deadLetters: [] },
-      models: [modelReportFromMetadata(meta)],
-      registry: registryRowsFromVersions([{ key: 'AAPL#1d', version: 1, metrics: { valMse: 0.1 } }]),
-      stateMachine: { status: 'SUCCEEDED', visits: [] },
-      cost: { instanceType: 'p3.8xlarge', spotPerHour: 1, onDemandPerHour: 2, hours: 0, spotUsd: 0, onDemandUsd: 0 },
-    });
+    const parsed = parseRunReportData(
+      runReport({
+        models: [modelReportFromMetadata(meta)],
+        registry: registryRowsFromVersions([{ key: 'AAPL#1d', version: 1, metrics: { valMse: 0.1 } }]),
+      }),
+    );
     expect(parsed.models[0]!.key).toBe('AAPL#1d');
   });
 });

@@ -87,7 +87,7 @@ describe('lineChart', () => {
     // b is everywhere above a, so it is drawn higher at every index.
     const pa = pathPoints(svg, 'a');
     const pb = pathPoints(svg, 'b');
-    pa.forEach(([, y], i) => expect(pb[i]![1]).toBeLessThan(y));
+    for (const [i, [, y]] of pa.entries()) expect(pb[i]![1]).toBeLessThan(y);
   });
 
   it('switches to a log scale for a steeply falling loss and labels it', () => {

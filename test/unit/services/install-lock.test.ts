@@ -33,7 +33,10 @@ describe('install lock and completion marker', () => {
     const marker = { file: join(dir, '.complete'), fingerprint: 'v1', lockDir: join(dir, '.lock') };
     await installOnce(marker, async () => {});
     let ran = false;
-    expect(await installOnce({ ...marker, fingerprint: 'v2' }, async () => void (ran = true))).toBe('installed');
+    const install = async () => {
+      ran = true;
+    };
+    expect(await installOnce({ ...marker, fingerprint: 'v2' }, install)).toBe('installed');
     expect(ran).toBe(true);
   });
 

@@ -13,28 +13,20 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
   return true;
 }
 
+/** A shell script run as a supervised service, its output discarded. */
+const shService = (script: string) =>
+  spawnSupervised({ command: 'sh', args: ['-c', script], cwd: process.cwd(), env: process.env, logFile: '/dev/null' });
+
 describe('supervised service processes', () => {
   it('stop() ends the whole process group', async () => {
-    const proc = spawnSupervised({
-      command: 'sh',
-      args: ['-c', 'sleep 300 & sleep 300'],
-      cwd: process.cwd(),
-      env: process.env,
-      logFile: '/dev/null',
-    });
+    const proc = shService('sleep 300 & sleep 300');
     expect(isGroupAlive(proc.pid)).toBe(true);
     await proc.stop(2_000);
     expect(isGroupAlive(proc.pid)).toBe(false);
   });
 
   it('reports a service that exits by itself', async () => {
-    const proc = spawnSupervised({
-      command: 'sh',
-      args: ['-c', 'exit 3'],
-      cwd: process.cwd(),
-      env: process.env,
-      logFile: '/dev/null',
-    });
+    const proc = shService('exit 3');
     expect((await proc.exited).code).toBe(3);
     expect(await waitFor(() => proc.hasExited(), 2_000)).toBe(true);
   });

@@ -160,11 +160,30 @@ describe('predict request validation', () => {
   });
 });
 
+/** The parts of a generated JSON Schema these tests read (each schema has those its kind has). */
+interface JsonSchema {
+  type: string;
+  required: string[];
+  additionalProperties: unknown;
+  enum: unknown[];
+  properties: Record<string, JsonSchema>;
+  items: JsonSchema;
+  anyOf: JsonSchema[];
+  oneOf: JsonSchema[];
+}
+
 describe('OpenAPI document', () => {
-  const doc = buildOpenApiDocument(config) as {
+  // The generated document, as far as these tests read it.
+  const doc = buildOpenApiDocument(config) as unknown as {
     openapi: string;
-    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-    components: { schemas: Record<string, Record<string, unknown>> };
+    paths: Record<
+      string,
+      Record<
+        string,
+        { responses: Record<string, unknown>; requestBody: { content: Record<string, { schema: JsonSchema }> } }
+      >
+    >;
+    components: { schemas: Record<string, JsonSchema> };
   };
 
   it('is OpenAPI 3.1 with the four routes; predict takes either form and documents the 409s', () => {
@@ -173,7 +192,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths['/v1/predict']!.post!.responses)).toEqual(
       expect.arrayContaining(['200', '400', '409', '413', '415', '503']),
     );
-    const body = (doc.paths['/v1/predict']!.post as any).requestBody.content['application/json'].schema;
+    const body = doc.paths['/v1/predict']!.post!.requestBody.content['application/json']!.schema;
     expect(body.oneOf).toEqual([
       { $ref: '#/components/schemas/OnlinePredictRequest' },
       { $ref: '#/components/schemas/PredictRequest' },
@@ -181,21 +200,18 @@ describe('OpenAPI document', () => {
     const online = doc.components.schemas.OnlinePredictRequest as { required: string[]; additionalProperties: unknown };
     expect(online.required).toEqual(['symbol', 'timeframe']);
     expect(online.additionalProperties).toBe(false);
-    const batch = doc.components.schemas.BatchPredictRequest as any;
+    const batch = doc.components.schemas.BatchPredictRequest!;
     expect(batch.properties.requests).toMatchObject({ minItems: 1, maxItems: 100 });
-    expect(batch.properties.requests.items.anyOf).toHaveLength(2);
-    const err = (doc.components.schemas.ErrorResponse as any).properties.error.properties;
+    expect(batch.properties.requests!.items.anyOf).toHaveLength(2);
+    const err = doc.components.schemas.ErrorResponse!.properties.error!.properties;
     expect(Object.keys(err)).toEqual(
       expect.arrayContaining(['missingBars', 'asOf', 'featureAgeSeconds', 'staleAfterSeconds', 'status']),
     );
-    expect(err.code.enum).toEqual(expect.arrayContaining(['window_incomplete', 'window_stale']));
+    expect(err.code!.enum).toEqual(expect.arrayContaining(['window_incomplete', 'window_stale']));
   });
 
   it('carries the request schema generated from zod, with the config limits and universe', () => {
-    const req = doc.components.schemas.PredictRequest as {
-      properties: Record<string, Record<string, unknown>>;
-      required: string[];
-    };
+    const req = doc.components.schemas.PredictRequest!;
     expect(req.required).toEqual(['symbol', 'timeframe', 'bars']);
     expect(req.properties.symbol!.enum).toEqual(config.universe.symbols);
     expect(req.properties.timeframe!.enum).toEqual(config.universe.timeframes);
@@ -211,7 +227,7 @@ describe('OpenAPI document', () => {
     const direct = z.toJSONSchema(predictRequestSchema(config), { io: 'input' }) as {
       properties: Record<string, unknown>;
     };
-    const fromDoc = doc.components.schemas.PredictRequest as { properties: Record<string, unknown> };
+    const fromDoc = doc.components.schemas.PredictRequest!;
     expect(fromDoc.properties.symbol).toEqual(direct.properties.symbol);
     expect(Object.keys(fromDoc.properties)).toEqual(Object.keys(direct.properties));
   });
@@ -242,10 +258,8 @@ describe('OpenAPI document', () => {
 describe('API Gateway request model', () => {
   it('is draft-04 JSON Schema generated from the same zod schema, with no references', async () => {
     const { predictRequestJsonSchemaDraft4 } = await import('../../../core/api/index.js');
-    const both = predictRequestJsonSchemaDraft4(config) as {
-      anyOf: { type: string; required: string[]; properties: Record<string, any> }[];
-    };
-    const [online, schema] = both.anyOf as [any, any];
+    const both = predictRequestJsonSchemaDraft4(config) as unknown as JsonSchema;
+    const [online, schema] = both.anyOf as [JsonSchema, JsonSchema];
     expect(online).toMatchObject({ type: 'object', required: ['symbol', 'timeframe'], additionalProperties: false });
     expect(schema.type).toBe('object');
     expect(schema.required).toEqual(['symbol', 'timeframe', 'bars']);
@@ -253,14 +267,14 @@ describe('API Gateway request model', () => {
       minItems: config.inference.minBars,
       maxItems: config.inference.maxBars,
     });
-    expect(schema.properties.bars.items.required).toEqual(['t', 'o', 'h', 'l', 'c', 'v']);
+    expect(schema.properties.bars!.items.required).toEqual(['t', 'o', 'h', 'l', 'c', 'v']);
     expect(JSON.stringify(both)).not.toContain('$ref');
     expect(JSON.stringify(both)).not.toContain('$schema');
   });
 
   it('checks only the batch envelope, so one bad item cannot fail the call at the gateway', async () => {
     const { batchEnvelopeJsonSchemaDraft4 } = await import('../../../core/api/index.js');
-    const schema = batchEnvelopeJsonSchemaDraft4() as any;
+    const schema = batchEnvelopeJsonSchemaDraft4();
     expect(schema).toMatchObject({
       type: 'object',
       required: ['requests'],
@@ -283,7 +297,10 @@ describe('fast accept path', () => {
 
   it('never accepts what the zod schema rejects (fuzzed mutations)', () => {
     let seed = 12345;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const weird: unknown[] = [
       0,
@@ -308,9 +325,10 @@ describe('fast accept path', () => {
     let accepted = 0;
     let rejected = 0;
     for (let n = 0; n < 3000; n++) {
+      // A body being mutated: any field may become any JSON value.
       const body = JSON.parse(JSON.stringify({ ...valid(), bars: makeBars(10 + Math.floor(rnd() * 45), n) })) as Record<
         string,
-        any
+        unknown
       >;
       const mutations = Math.floor(rnd() * 3);
       for (let m = 0; m < mutations; m++) {
@@ -318,7 +336,8 @@ describe('fast accept path', () => {
         if (where < 0.1) body.symbol = pick(['AAPL', 'MSFT', 'ZZZ', 'aapl', 1, null]);
         else if (where < 0.2) body.timeframe = pick(['1h', '1d', '4h', '5m', 1]);
         else if (where < 0.25) body.sentiment = pick([[], null, [{ t: 1, score: 2 }]]);
-        else if (where < 0.3) body.bars = pick([[], null, 'bars', body.bars.slice(0, 3)]);
+        else if (where < 0.3)
+          body.bars = pick([[], null, 'bars', Array.isArray(body.bars) ? body.bars.slice(0, 3) : []]);
         else if (Array.isArray(body.bars) && body.bars.length > 0) {
           const i = Math.floor(rnd() * body.bars.length);
           const field = pick(['t', 'o', 'h', 'l', 'c', 'v', 'extra']);

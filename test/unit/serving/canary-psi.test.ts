@@ -73,7 +73,10 @@ describe('PSI', () => {
   it('agrees with a linear-scan reference on random data and repeated edges', () => {
     const edges = [0, 0.1, 0.1, 0.4, 0.7, 1];
     let s = 7;
-    const values = Array.from({ length: 500 }, () => ((s = (s * 16807) % 2147483647) / 2147483647) * 1.2 - 0.1);
+    const values = Array.from({ length: 500 }, () => {
+      s = (s * 16807) % 2147483647;
+      return (s / 2147483647) * 1.2 - 0.1;
+    });
     const reference = new Array(edges.length - 1).fill(0);
     for (const v of values) {
       let b = 0;

@@ -5,6 +5,7 @@ import type { ServingAliases } from '../../../lambdas/serving/inference/alias-ca
 import { createApiGatewayHandler } from '../../../lambdas/serving/inference/apigw.js';
 import { createInferenceService, type PredictionOutcome } from '../../../lambdas/serving/inference/service.js';
 import { expectedLinear, makeBars, MemoryArtifacts, testAdapter, testConfig } from './fixtures.js';
+import type { ApiAnswer } from '../../support/api-answer.js';
 
 const config = testConfig();
 
@@ -55,7 +56,7 @@ const get = (path: string): HttpRequest => ({
   body: null,
   requestId: `req-${++seq}`,
 });
-const parse = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
+const parse = (res: { body: string }) => JSON.parse(res.body) as ApiAnswer;
 
 describe('inference service', () => {
   it('predicts with onnxruntime from raw bars and names the version and alias', async () => {
@@ -260,7 +261,7 @@ describe('inference service', () => {
     const t = setup();
     const doc = await t.service.handle(get('/openapi.json'));
     expect(doc.statusCode).toBe(200);
-    expect(parse(doc).openapi).toBe('3.1.0');
+    expect((JSON.parse(doc.body) as { openapi: string }).openapi).toBe('3.1.0');
     const missing = await t.service.handle(get('/v2/predict'));
     expect(missing.statusCode).toBe(404);
     expect(parse(missing).error).toMatchObject({ code: 'not_found', field: 'path' });

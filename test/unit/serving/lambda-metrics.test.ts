@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SERVING_METRICS } from '../../../core/registry/live-metrics.js';
+import { emfRecords } from '../../support/emf.js';
 
 describe('inference Lambda metrics', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -14,10 +15,10 @@ describe('inference Lambda metrics', () => {
     recordOutcome({ key: 'AAPL#1h', alias: 'canary', version: 2, ok: false, latencyMs: 0 });
     recordOutcome({ key: 'AAPL#1h', alias: 'production', version: 1, ok: true, latencyMs: 0.2 });
     vi.restoreAllMocks();
-    const records = lines.filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, any>);
+    const records = emfRecords(lines);
     expect(records).toHaveLength(2);
-    expect(records[0]!._aws.CloudWatchMetrics[0].Namespace).toBe(SERVING_METRICS.namespace);
-    expect(records[0]!._aws.CloudWatchMetrics[0].Dimensions[0]).toEqual(
+    expect(records[0]!._aws.CloudWatchMetrics[0]!.Namespace).toBe(SERVING_METRICS.namespace);
+    expect(records[0]!._aws.CloudWatchMetrics[0]!.Dimensions[0]).toEqual(
       expect.arrayContaining(['ModelKey', 'Alias', 'ModelVersion']),
     );
     expect(records[0]).toMatchObject({

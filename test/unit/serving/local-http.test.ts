@@ -6,6 +6,7 @@ import { createInferenceService } from '../../../lambdas/serving/inference/servi
 import type { ServingAliases } from '../../../core/registry/index.js';
 import { startLocalApi, type LocalApi } from '../../../local/http/server.js';
 import { expectedLinear, makeBars, MemoryArtifacts, testAdapter, testConfig } from './fixtures.js';
+import type { ApiAnswer } from '../../support/api-answer.js';
 
 const config = testConfig();
 const artifacts = new MemoryArtifacts();
@@ -38,7 +39,12 @@ function call(
   path: string,
   body?: string | Buffer,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  // The OpenAPI document is served too: its paths are all a test reads of it.
+  json: ApiAnswer & { paths: Record<string, unknown> };
+}> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${api.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];

@@ -99,11 +99,16 @@ describe('warm window cache: read-ahead', () => {
     return done;
   }
 
-  it('keeps a hot series fresh so no request waits, sees a new bar within 2 TTLs, and stops when unused', async () => {
+  /** On fake time from 0: a 1 s TTL cache over bars 1..3 (a test may push more) read with `delayMs` latency. */
+  function threeBarCache(delayMs: number, options: { keepWarmMs: number; random: () => number }) {
     vi.useFakeTimers({ now: 0 });
     const bars = [bar(1), bar(2), bar(3)];
-    const source = slowSource(bars, 300);
-    const cache = new OnlineWindowCache(source, 1000, () => Date.now(), { keepWarmMs: 5000, random: () => 0.5 });
+    const source = slowSource(bars, delayMs);
+    return { bars, source, cache: new OnlineWindowCache(source, 1000, () => Date.now(), options) };
+  }
+
+  it('keeps a hot series fresh so no request waits, sees a new bar within 2 TTLs, and stops when unused', async () => {
+    const { bars, source, cache } = threeBarCache(300, { keepWarmMs: 5000, random: () => 0.5 });
     const first = cache.window('SPX', '1h');
     expect(await answeredAtOnce(first)).toBe(false); // a cold series waits for its first read
     await vi.advanceTimersByTimeAsync(300);
@@ -141,13 +146,8 @@ describe('warm window cache: read-ahead', () => {
   });
 
   it('draws each series its own refresh point, so series read together do not refresh together', async () => {
-    vi.useFakeTimers({ now: 0 });
     const draws = [0, 0.99];
-    const source = slowSource([bar(1), bar(2), bar(3)], 10);
-    const cache = new OnlineWindowCache(source, 1000, () => Date.now(), {
-      keepWarmMs: 60_000,
-      random: () => draws.shift() ?? 0.5,
-    });
+    const { source, cache } = threeBarCache(10, { keepWarmMs: 60_000, random: () => draws.shift() ?? 0.5 });
     const both = Promise.all([cache.window('SPX', '1h'), cache.window('NDX', '1h')]);
     await vi.advanceTimersByTimeAsync(10);
     await both;
@@ -157,10 +157,7 @@ describe('warm window cache: read-ahead', () => {
   });
 
   it('a failed read-ahead keeps the entry, which answers until two TTLs, and tries again', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const bars = [bar(1), bar(2), bar(3)];
-    const source = slowSource(bars, 10);
-    const cache = new OnlineWindowCache(source, 1000, () => Date.now(), { keepWarmMs: 60_000, random: () => 0 });
+    const { bars, source, cache } = threeBarCache(10, { keepWarmMs: 60_000, random: () => 0 });
     const first = cache.window('SPX', '1h');
     await vi.advanceTimersByTimeAsync(10);
     await first;

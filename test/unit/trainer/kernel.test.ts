@@ -25,10 +25,28 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
       end += Math.ceil(a.length / 4) * 16;
     }
     if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
-    arrays.forEach((a, i) => new Float32Array(k.memory.buffer, at[i], a.length).set(a));
+    for (const [i, a] of arrays.entries()) new Float32Array(k.memory.buffer, at[i], a.length).set(a);
     return at;
   }
   const random = (n: number, rng: Rng) => new Float32Array(n).map(() => rng.next() * 2 - 1);
+  /** Two random operands and a NaN-filled result (an entry the kernel leaves unwritten fails), placed in memory. */
+  function operands(rng: Rng, aLength: number, bLength: number, resultLength: number) {
+    const a = random(aLength, rng);
+    const b = random(bLength, rng);
+    const [pa, pb, pc] = place([a, b, new Float32Array(resultLength).fill(Number.NaN)]);
+    return { a, b, pa: pa!, pb: pb!, pc: pc! };
+  }
+  const sum = (n: number, term: (q: number) => number) => {
+    let s = 0;
+    for (let q = 0; q < n; q++) s += term(q);
+    return s;
+  };
+  /** Every entry of the rows x cols result the kernel wrote at `at`, against the reference `want(i, j)`. */
+  function expectResult(at: number, rows: number, cols: number, want: (i: number, j: number) => number, tol: number) {
+    const c = new Float32Array(k.memory.buffer, at, rows * cols);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) expect(Math.abs(c[i * cols + j]! - want(i, j))).toBeLessThan(tol);
+  }
 
   it('gemmNN: c = a b', () => {
     const rng = new Rng(1);
@@ -37,17 +55,9 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
       [8, 46, 12],
       [12, 7, 24],
     ] as const) {
-      const a = random(M * K, rng);
-      const b = random(K * N, rng);
-      const [pa, pb, pc] = place([a, b, new Float32Array(M * N).fill(Number.NaN)]);
-      k.gemmNN(pa!, K, pb!, N, pc!, N, M, K, N);
-      const c = new Float32Array(k.memory.buffer, pc, M * N);
-      for (let i = 0; i < M; i++)
-        for (let j = 0; j < N; j++) {
-          let want = 0;
-          for (let q = 0; q < K; q++) want += a[i * K + q]! * b[q * N + j]!;
-          expect(Math.abs(c[i * N + j]! - want)).toBeLessThan(1e-5);
-        }
+      const { a, b, pa, pb, pc } = operands(rng, M * K, K * N, M * N);
+      k.gemmNN(pa, K, pb, N, pc, N, M, K, N);
+      expectResult(pc, M, N, (i, j) => sum(K, (q) => a[i * K + q]! * b[q * N + j]!), 1e-5);
     }
   });
 
@@ -58,17 +68,9 @@ describe('WebAssembly kernels (gpu-trainer/model/kernel)', () => {
       [50, 8, 16],
       [97, 12, 8],
     ] as const) {
-      const a = random(R * K, rng);
-      const d = random(R * N, rng);
-      const [pa, pd, pc] = place([a, d, new Float32Array(K * N).fill(Number.NaN)]);
-      k.gemmTN(pa!, K, pd!, N, pc!, R, K, N);
-      const c = new Float32Array(k.memory.buffer, pc, K * N);
-      for (let i = 0; i < K; i++)
-        for (let j = 0; j < N; j++) {
-          let want = 0;
-          for (let r = 0; r < R; r++) want += a[r * K + i]! * d[r * N + j]!;
-          expect(Math.abs(c[i * N + j]! - want)).toBeLessThan(1e-4);
-        }
+      const { a, b: d, pa, pb: pd, pc } = operands(rng, R * K, R * N, K * N);
+      k.gemmTN(pa, K, pd, N, pc, R, K, N);
+      expectResult(pc, K, N, (i, j) => sum(R, (r) => a[r * K + i]! * d[r * N + j]!), 1e-4);
     }
   });
 });

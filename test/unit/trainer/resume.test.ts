@@ -53,6 +53,34 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+/**
+ * A long single-model run (200 epochs, no periodic checkpoint) that only an interruption ends early: whatever
+ * checkpoint it writes, the interruption made.
+ */
+const longRunArgs = (model: 'lstm' | 'gru', out: string, runId: string) => [
+  '--data',
+  'synthetic:3000:2',
+  '--configs',
+  KEY,
+  '--epochs',
+  '200',
+  '--batch-size',
+  '32',
+  '--window',
+  '16',
+  '--hidden',
+  '16',
+  '--models',
+  model,
+  '--checkpoint-every',
+  '100000',
+  '--log-every-steps',
+  '1',
+  '--out',
+  out,
+  '--run-id',
+  runId,
+];
 const modelPath = (out: string, runId: string) => join(out, 'models', 'MSFT', '1d', runId, 'model.onnx');
 
 describe('checkpoint and resume', () => {
@@ -129,28 +157,7 @@ describe('checkpoint and resume', () => {
     const out = await mkdtemp(join(tmpdir(), 'sf-spot-'));
     try {
       const cli = startCli([
-        '--data',
-        'synthetic:3000:2',
-        '--configs',
-        KEY,
-        '--epochs',
-        '200',
-        '--batch-size',
-        '32',
-        '--window',
-        '16',
-        '--hidden',
-        '16',
-        '--models',
-        'lstm',
-        '--checkpoint-every',
-        '100000',
-        '--log-every-steps',
-        '1',
-        '--out',
-        out,
-        '--run-id',
-        'spot',
+        ...longRunArgs('lstm', out, 'spot'),
         '--spot-watch',
         '--imds-endpoint',
         `http://127.0.0.1:${port}`,
@@ -182,30 +189,7 @@ describe('checkpoint and resume', () => {
 
   it('SIGTERM checkpoints and exits 0 with status interrupted', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sf-term-'));
-    const cli = startCli([
-      '--data',
-      'synthetic:3000:2',
-      '--configs',
-      KEY,
-      '--epochs',
-      '200',
-      '--batch-size',
-      '32',
-      '--window',
-      '16',
-      '--hidden',
-      '16',
-      '--models',
-      'gru',
-      '--checkpoint-every',
-      '100000',
-      '--log-every-steps',
-      '1',
-      '--out',
-      out,
-      '--run-id',
-      'term',
-    ]);
+    const cli = startCli(longRunArgs('gru', out, 'term'));
     let sent = false;
     cli.onLine((l) => {
       if (l.message === 'step' && !sent) {

@@ -1,7 +1,9 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig } from '../../../../core/aws/clients.js';
 import type { TrainerHandle } from '../../../../lambdas/training/contracts.js';
 import type { TrainerLaunchRequest, TrainerLauncher } from '../../../../lambdas/training/launchers/index.js';
 import { outsideHandler } from '../../../support/iam/index.js';
-import type { FakeTrainerLauncher } from '../../orchestration/support/fake-trainer.js';
+import { FakeTrainerLauncher, type SimClock } from '../../orchestration/support/fake-trainer.js';
 
 /**
  * A real launcher (EC2 or SageMaker against moto) whose "instance" is the fake trainer: the launch,
@@ -32,4 +34,26 @@ export class RealLauncherFakeTrainer implements TrainerLauncher {
   terminate(handle: TrainerHandle) {
     return this.launcher.terminate(handle);
   }
+}
+
+/**
+ * The real launcher over the fake trainer both deployed-role runs use: shard s000's first attempt is interrupted,
+ * so the stop-and-relaunch path runs under the roles too.
+ */
+export function interruptOnceFakeTrainer(
+  launcher: TrainerLauncher,
+  ctx: { artifactBucket: string; clock: SimClock },
+): RealLauncherFakeTrainer {
+  return new RealLauncherFakeTrainer(
+    launcher,
+    new FakeTrainerLauncher({
+      s3: new S3Client(awsClientConfig()),
+      artifactBucket: ctx.artifactBucket,
+      clock: ctx.clock,
+      heartbeatTimeoutSeconds: 60,
+      behaviour: (r) => (r.shardId === 's000' && r.attempt === 1 ? 'interrupt' : 'succeed'),
+      valMse: () => 0.5,
+      skill: () => 0.5,
+    }),
+  );
 }

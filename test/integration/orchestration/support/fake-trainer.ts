@@ -21,7 +21,7 @@ import { makeFeatureSpec } from '../../../../core/features/index.js';
 import { gaussian, seededRandom, seedFor } from '../../../../core/random/index.js';
 import { syntheticSeries } from '../../../../gpu-trainer/data-source.js';
 import { buildDataset, datasetConfig } from '../../../../gpu-trainer/dataset.js';
-import { walkForwardEvaluation } from '../../../../gpu-trainer/export.js';
+import { evaluateDaily } from '../../../support/evaluation.js';
 
 /** What the fake trainer does on one attempt. */
 /** `setup-fail`: the instance setup reports failure (bootstrap status) before any trainer heartbeat. */
@@ -69,16 +69,7 @@ function fakeEvaluation(key: string, runId: string, skill: number) {
   const rand = seededRandom(seedFor(key, runId));
   const actual = ds.targets.subarray(ds.folds[0]!.test.start);
   const oos = Float64Array.from(actual, (a) => skill * a + (1 - skill) * 0.01 * gaussian(rand));
-  const ev = cfg.evaluation;
-  const settings = {
-    costBps: ev.costBps,
-    purgeGapBars: cfg.training.hyperparameters.purgeGapBars,
-    embargoBars: ev.embargoBars,
-    innerValidationFraction: ev.innerValidationFraction,
-    rescoreHistoryBars: ev.rescoreHistoryBars,
-  };
-  return walkForwardEvaluation({ dataset: ds, bars, trialsOos: [oos], selected: 0, timeframe: '1d', settings })
-    .evaluation;
+  return evaluateDaily(cfg, { dataset: ds, bars, trialsOos: [oos] }).evaluation;
 }
 
 const metrics = (mse: number) => ({

@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { afterEach } from 'vitest';
 import { awsClientConfig } from '../../../../core/aws/clients.js';
 import { deepMerge, loadConfig, type SignalForgeConfig } from '../../../../core/config/index.js';
 import { CloudWatchLiveMetrics, ModelRegistry } from '../../../../core/registry/index.js';
@@ -7,13 +8,29 @@ import type { TrainerLauncher } from '../../../../lambdas/training/launchers/ind
 import { SnsNotifier } from '../../../../lambdas/training/notifier.js';
 import { scoreChampion } from '../../../../lambdas/training/tasks/champion.js';
 import { createTaskHandlers, type TaskHandlers } from '../../../../lambdas/training/tasks/index.js';
-import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from './aws-fixtures.js';
+import { createAlertTopic, createBucket, createRegistryTable, uniqueName } from '../../../support/aws-fixtures.js';
 import { FakeTrainerLauncher, SimClock, type FakeBehaviour } from './fake-trainer.js';
 import { writeLake, type BarSeriesSpec } from './lake-fixtures.js';
 import { logLiveTraffic, type TrafficQuality } from './live-traffic.js';
+import {
+  runRetrainLocally,
+  type LocalRetrainResult,
+  type RunRetrainLocallyOptions,
+} from '../../../../local/stepfunctions/index.js';
 import { outsideHandler } from '../../../support/iam/index.js';
 
 export const TEST_SYMBOLS = ['AAPL', 'MSFT'];
+
+/** The states of a run from its canaries to success, when the bake promotes: the tail every promoting path shares. */
+export const CANARY_TO_SUCCESS = [
+  'StartCanary',
+  'BakeCanary',
+  'JudgeCanary',
+  'BakeDecided',
+  'PromoteOrRollback',
+  'NotifyOutcome',
+  'RetrainSucceeded',
+];
 
 /** A small universe (2 configs, one per shard) with thresholds a 40-bar fixture can meet. */
 export function testConfig(overrides: Record<string, unknown> = {}): SignalForgeConfig {
@@ -114,6 +131,40 @@ export async function createRetrainWorld(options: WorldOptions = {}): Promise<Re
   const handlers = createTaskHandlers(deps);
   withCanaryTraffic(handlers, { config, s3, lakeBucket, registry, now: clock.now, traffic: options.traffic });
   return { config, deps, handlers, registry, alerts, fake, clock, metricsNamespace };
+}
+
+/**
+ * A world per test: `create` builds one, and after each test the fake trainer's pending work settles, so a test's
+ * stragglers never write into the next test's run.
+ */
+export function retrainWorldPerTest(): { create(options?: WorldOptions): Promise<RetrainWorld> } {
+  let world: RetrainWorld | undefined;
+  afterEach(async () => {
+    await world?.fake?.settle();
+    world = undefined;
+  });
+  return {
+    async create(options) {
+      world = await createRetrainWorld(options);
+      return world;
+    },
+  };
+}
+
+/** A manual run of the synthesised retrain definition over the world, polling fast (the sim clock moves time). */
+export function runRetrain(
+  w: RetrainWorld,
+  reason: string,
+  extra: Partial<RunRetrainLocallyOptions> = {},
+): Promise<LocalRetrainResult> {
+  return runRetrainLocally({
+    config: w.config,
+    handlers: w.handlers,
+    input: { trigger: 'manual', reason, requestedBy: 'vitest' },
+    pollMs: 30,
+    retryMs: 5,
+    ...extra,
+  });
 }
 
 /**

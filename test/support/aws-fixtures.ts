@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeImagesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { awsClientConfig } from '../../../../core/aws/clients.js';
-import { registryTableDefinition } from '../../../../core/registry/index.js';
+import { awsClientConfig } from '../../core/aws/clients.js';
+import { registryTableDefinition } from '../../core/registry/index.js';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -50,4 +57,46 @@ export async function createAlertTopic(): Promise<{
       return seen;
     },
   };
+}
+
+/** A trainer launch template in moto (on any image moto serves) and the first `subnets` subnets to launch into. */
+export async function createTrainerLaunchTemplate(
+  options: { subnets?: number; terminateOnShutdown?: boolean } = {},
+): Promise<{ launchTemplateId: string; subnetIds: string[]; vpcId: string }> {
+  const ec2 = new EC2Client(awsClientConfig());
+  const images = await ec2.send(new DescribeImagesCommand({}));
+  const template = await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: uniqueName('trainer'),
+      LaunchTemplateData: {
+        ImageId: images.Images![0]!.ImageId!,
+        ...(options.terminateOnShutdown ? { InstanceInitiatedShutdownBehavior: 'terminate' as const } : {}),
+      },
+    }),
+  );
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, options.subnets ?? 1);
+  return {
+    launchTemplateId: template.LaunchTemplate!.LaunchTemplateId!,
+    subnetIds: subnets.map((s) => s.SubnetId!),
+    vpcId: subnets[0]!.VpcId!,
+  };
+}
+
+/**
+ * A state machine in moto standing in for the retrain machine: with `waitSeconds`, its executions stay RUNNING that
+ * long; without, they pass at once.
+ */
+export async function createStandInStateMachine(options: { waitSeconds?: number } = {}): Promise<string> {
+  const definition =
+    options.waitSeconds === undefined
+      ? { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }
+      : { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: options.waitSeconds, End: true } } };
+  const created = await new SFNClient(awsClientConfig()).send(
+    new CreateStateMachineCommand({
+      name: uniqueName('retrain'),
+      roleArn: 'arn:aws:iam::123456789012:role/retrain',
+      definition: JSON.stringify(definition),
+    }),
+  );
+  return created.stateMachineArn!;
 }
