@@ -135,7 +135,7 @@ export function lossAndGradient(
       (...ps: Tensor[]) => tf.mean(tf.squaredDifference(forward(tf, spec, ps, xt), yt)) as tfTypes.Scalar,
     )(params);
     loss = value.dataSync()[0]!;
-    grads.forEach((g, i) => grad.set(g.dataSync() as Float32Array, layout[i]!.offset));
+    for (const [i, g] of grads.entries()) grad.set(g.dataSync() as Float32Array, layout[i]!.offset);
   });
   return { loss, grad };
 }

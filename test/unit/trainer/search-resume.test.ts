@@ -77,7 +77,9 @@ describe('search resume', () => {
         trainConfig({
           ...common,
           group,
-          saveCheckpoint: async (cp) => void (cp.refit === null && (searchSteps = cp.step)),
+          saveCheckpoint: async (cp) => {
+            if (cp.refit === null) searchSteps = cp.step;
+          },
           stopRequested: () => undefined,
         }),
       );
@@ -93,7 +95,9 @@ describe('search resume', () => {
           trainConfig({
             ...common,
             group,
-            saveCheckpoint: async (cp) => void (saved = structuredClone(cp)),
+            saveCheckpoint: async (cp) => {
+              saved = structuredClone(cp);
+            },
             stopRequested: () => (++steps === stopAt ? 'test' : undefined),
           }),
         ),
@@ -109,9 +113,8 @@ describe('search resume', () => {
         }),
       );
       expect(resumed.ensemble!.members).toHaveLength(full.ensemble.members.length);
-      resumed.ensemble!.members.forEach((m, i) =>
-        expect(maxAbsDiff(m.params, full.ensemble!.members[i]!.params)).toBe(0),
-      );
+      for (const [i, m] of resumed.ensemble!.members.entries())
+        expect(maxAbsDiff(m.params, full.ensemble!.members[i]!.params)).toBe(0);
       expect(resumed.trials.map((t) => t.oosMse)).toEqual(full.trials.map((t) => t.oosMse));
       return;
     }

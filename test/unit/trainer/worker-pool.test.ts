@@ -68,8 +68,14 @@ describe('WorkerPool', () => {
 
     // A second DP group waits for two free workers; a single request behind it waits too (no overtaking).
     const order: string[] = [];
-    const dp2 = pool.acquire(2).then((g) => (order.push('dp2'), g));
-    const s3 = pool.acquire(1).then((g) => (order.push('s3'), g));
+    const dp2 = pool.acquire(2).then((g) => {
+      order.push('dp2');
+      return g;
+    });
+    const s3 = pool.acquire(1).then((g) => {
+      order.push('s3');
+      return g;
+    });
     pool.release(s1);
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual([]);
