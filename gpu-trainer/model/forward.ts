@@ -115,15 +115,18 @@ export function paramTensors(tf: Tf, spec: ModelSpec, flat: Float32Array): Tenso
   return paramLayout(spec).map((p) => tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape, 'float32'));
 }
 
-/** Mean squared error and its gradient with respect to every parameter, flattened in layout order. */
-export function lossAndGradient(
+/** A training step's loss function: the batch's MSE and its flat gradient (layout order) at `flat`. */
+export type LossAndGradient = (
   tf: Tf,
   spec: ModelSpec,
   flat: Float32Array,
   x: Float32Array,
   y: Float32Array,
   batch: number,
-): { loss: number; grad: Float32Array } {
+) => { loss: number; grad: Float32Array };
+
+/** Mean squared error and its gradient with respect to every parameter, flattened in layout order. */
+export const lossAndGradient: LossAndGradient = (tf, spec, flat, x, y, batch) => {
   const layout = paramLayout(spec);
   const grad = new Float32Array(flat.length);
   let loss = 0;
@@ -138,7 +141,7 @@ export function lossAndGradient(
     for (const [i, g] of grads.entries()) grad.set(g.dataSync() as Float32Array, layout[i]!.offset);
   });
   return { loss, grad };
-}
+};
 
 export function predict(tf: Tf, spec: ModelSpec, flat: Float32Array, x: Float32Array, batch: number): Float32Array {
   return tf.tidy(() => {

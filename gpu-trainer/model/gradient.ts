@@ -1,7 +1,5 @@
-import type * as tfTypes from '@tensorflow/tfjs';
 import { recurrentLossAndGradient } from './bptt.js';
-import { lossAndGradient } from './forward.js';
-import type { ModelSpec } from './spec.js';
+import { lossAndGradient, type LossAndGradient } from './forward.js';
 
 /**
  * The training step's loss and gradient. On the CPU backends (wasm, cpu) the one-layer LSTM and GRU use the
@@ -12,17 +10,10 @@ import type { ModelSpec } from './spec.js';
  * autodiff path everywhere (for A/B measurements and as a fallback); workers inherit it from the coordinator's
  * environment.
  */
-export function trainingLossAndGradient(
-  tf: typeof tfTypes,
-  spec: ModelSpec,
-  flat: Float32Array,
-  x: Float32Array,
-  y: Float32Array,
-  batch: number,
-): { loss: number; grad: Float32Array } {
+export const trainingLossAndGradient: LossAndGradient = (tf, spec, flat, x, y, batch) => {
   // The kernel is single-layer; stacked cells take autodiff.
   const recurrent = (spec.kind === 'lstm' || spec.kind === 'gru') && (spec.layers ?? 1) === 1;
   if (recurrent && tf.getBackend() !== 'tensorflow' && process.env.SIGNALFORGE_GRADIENT !== 'autodiff')
     return recurrentLossAndGradient(tf, spec, flat, x, y, batch);
   return lossAndGradient(tf, spec, flat, x, y, batch);
-}
+};

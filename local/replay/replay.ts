@@ -235,18 +235,25 @@ function textEventTime(rand: () => number, grids: readonly (readonly number[])[]
   return new Date(grid[k - 1]! + 1 + Math.floor(rand() * gap)).toISOString();
 }
 
+/** What every synthetic text event carries: its id (from its source and `naturalKey`), time and provenance. */
+function textEnvelope(source: string, naturalKey: string, symbol: string, eventTime: string) {
+  return {
+    eventId: eventIdFor(source, naturalKey),
+    symbol,
+    eventTime,
+    ingestTime: UNSENT,
+    source,
+    synthetic: true,
+  };
+}
+
 function news(symbol: string, i: number, rand: () => number, eventTime: string, stream = ''): NewsEvent {
   const tone = rand();
   const phrase = tone < 0.4 ? pick(rand, POSITIVE) : tone < 0.8 ? pick(rand, NEGATIVE) : pick(rand, NEUTRAL);
   return {
-    eventId: eventIdFor('synthetic-news', `${stream}${symbol}|${i}`),
+    ...textEnvelope('synthetic-news', `${stream}${symbol}|${i}`, symbol, eventTime),
     type: 'news',
     schemaVersion: SCHEMA_VERSION,
-    symbol,
-    eventTime,
-    ingestTime: UNSENT,
-    source: 'synthetic-news',
-    synthetic: true,
     headline: `${symbol} ${phrase}`,
     summary: `Synthetic article ${i} about ${symbol}: the company ${phrase}.`,
     publisher: 'SignalForge Synthetic Wire',
@@ -255,14 +262,9 @@ function news(symbol: string, i: number, rand: () => number, eventTime: string, 
 
 function social(symbol: string, i: number, rand: () => number, eventTime: string, stream = ''): SocialPostEvent {
   return {
-    eventId: eventIdFor('synthetic-social', `${stream}${symbol}|${i}`),
+    ...textEnvelope('synthetic-social', `${stream}${symbol}|${i}`, symbol, eventTime),
     type: 'social-post',
     schemaVersion: SCHEMA_VERSION,
-    symbol,
-    eventTime,
-    ingestTime: UNSENT,
-    source: 'synthetic-social',
-    synthetic: true,
     platform: 'synthetic/reddit',
     text: `$${symbol} ${pick(rand, SOCIAL)}`,
     author: `user${Math.floor(rand() * 10_000)}`,
@@ -289,14 +291,9 @@ function filing(symbol: string, i: number, rand: () => number, seed: number, eve
   const accession = `${cik.padStart(10, '0')}-20-${String(i).padStart(6, '0')}`;
   const formType = pick(rand, FORMS);
   return {
-    eventId: eventIdFor('synthetic-filings', accession),
+    ...textEnvelope('synthetic-filings', accession, symbol, eventTime),
     type: 'filing',
     schemaVersion: SCHEMA_VERSION,
-    symbol,
-    eventTime,
-    ingestTime: UNSENT,
-    source: 'synthetic-filings',
-    synthetic: true,
     formType,
     accessionNumber: accession,
     cik,
