@@ -302,6 +302,16 @@ function filing(symbol: string, i: number, rand: () => number, seed: number, eve
   };
 }
 
+/** A well-formed event sent as a deliberately bad record: its JSON on `topic`, keyed by its symbol. */
+function eventRecord(
+  topic: TopicName,
+  event: SignalEvent,
+  expectedReason: PoisonRecord['expectedReason'],
+  expectedOutcome: PoisonRecord['expectedOutcome'],
+): PoisonRecord {
+  return { topic, key: event.symbol, value: Buffer.from(JSON.stringify(event)), expectedReason, expectedOutcome };
+}
+
 export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord {
   const symbol = config.universe.symbols[i % config.universe.symbols.length]!;
   switch (i % 4) {
@@ -336,13 +346,7 @@ export function poisonRecord(config: SignalForgeConfig, i: number): PoisonRecord
         ...filing(symbol, 1_000_000 + i, rand, 1, textEventTime(rand, [], i)),
         ingestTime: new Date(0).toISOString(),
       };
-      return {
-        topic: 'market-data',
-        key: symbol,
-        value: Buffer.from(JSON.stringify(event)),
-        expectedReason: 'wrong-topic',
-        expectedOutcome: 'dead-letter',
-      };
+      return eventRecord('market-data', event, 'wrong-topic', 'dead-letter');
     }
   }
 }
@@ -380,13 +384,7 @@ export function implausibleRecord(
       eventId: eventIdFor(source, String(i)),
       ...over,
     };
-    return {
-      topic: 'market-data',
-      key: event.symbol,
-      value: Buffer.from(JSON.stringify(event)),
-      expectedReason: 'universe',
-      expectedOutcome: 'quarantine',
-    };
+    return eventRecord('market-data', event, 'universe', 'quarantine');
   };
   const last = lastBars[Math.floor(i / 5) % Math.max(1, lastBars.length)];
   switch (i % 5) {
@@ -407,13 +405,7 @@ export function implausibleRecord(
         headline: `${symbol} headline`,
         publisher: 'Wire\u0007Service',
       };
-      return {
-        topic: 'financial-news',
-        key: symbol,
-        value: Buffer.from(JSON.stringify(event)),
-        expectedReason: 'identifier-chars',
-        expectedOutcome: 'quarantine',
-      };
+      return eventRecord('financial-news', event, 'identifier-chars', 'quarantine');
     }
     case 4:
       if (last) {

@@ -196,14 +196,17 @@ function headGradient(d: Dims, gout: Float32Array, grad: Float32Array): void {
   grad[d.oWOut + d.H] = gout[d.Hp]!;
 }
 
-/** Loss and gradient of an LSTM spec, computed by the WebAssembly kernel. */
-export function lstmKernelLossAndGradient(
+/** A kernel's training step: the batch's MSE and flat gradient of a one-layer recurrent spec at `flat`. */
+type KernelLossAndGradient = (
   spec: ModelSpec,
   flat: Float32Array,
   x: Float32Array,
   y: Float32Array,
   B: number,
-): { loss: number; grad: Float32Array } {
+) => { loss: number; grad: Float32Array };
+
+/** Loss and gradient of an LSTM spec, computed by the WebAssembly kernel. */
+export const lstmKernelLossAndGradient: KernelLossAndGradient = (spec, flat, x, y, B) => {
   if (spec.kind !== 'lstm') throw new Error(`lstmKernelLossAndGradient: ${spec.kind} is not an LSTM`);
   const d = dims(spec, B, 4);
   const { T, Hp, Kp, Bp } = d;
@@ -260,16 +263,10 @@ export function lstmKernelLossAndGradient(
   unpackGates(view('gw', Kp * G), d, 0, 4, grad);
   headGradient(d, view('gout', Hp + 1), grad);
   return { loss, grad };
-}
+};
 
 /** Loss and gradient of a GRU spec, computed by the WebAssembly kernel (hidden padded to 8 for its matMuls). */
-export function gruKernelLossAndGradient(
-  spec: ModelSpec,
-  flat: Float32Array,
-  x: Float32Array,
-  y: Float32Array,
-  B: number,
-): { loss: number; grad: Float32Array } {
+export const gruKernelLossAndGradient: KernelLossAndGradient = (spec, flat, x, y, B) => {
   if (spec.kind !== 'gru') throw new Error(`gruKernelLossAndGradient: ${spec.kind} is not a GRU`);
   const d = dims(spec, B, 8);
   const { T, Hp, Kp, Bp } = d;
@@ -336,4 +333,4 @@ export function gruKernelLossAndGradient(
   unpackGates(view('gw2', Kp * Hp), d, 2, 3, grad);
   headGradient(d, view('gout', Hp + 1), grad);
   return { loss, grad };
-}
+};
