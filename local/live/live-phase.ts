@@ -88,13 +88,13 @@ export function liveText(key: string, lastT: number, times: readonly number[], s
 }
 
 /**
- * The next `count` bars after `last`, drawn from the model's own seeded stream for this series; `sentiment` is the
- * scored live text, for models whose returns respond to it.
+ * The bars opening at `times` (nextTimes) after `last`, drawn from the model's own seeded stream for this series;
+ * `sentiment` is the scored live text, for models whose returns respond to it.
  */
 export function nextBars(
   key: string,
   last: { t: string; c: number },
-  count: number,
+  times: readonly number[],
   model: BarSeriesModel,
   seed: number,
   shape: BarShape,
@@ -104,8 +104,7 @@ export function nextBars(
   const rand = seededRandom(seedFor('live', key, seed, last.t));
   // Wicks and volume from their own stream, as in the replay, so the shape does not shift the returns.
   const shapeRand = seededRandom(seedFor('live-shape', key, seed, last.t));
-  const times = nextTimes(timeframe, Date.parse(last.t), count);
-  const returns = model.logReturns(rand, count, 1 / PERIODS_PER_YEAR[timeframe], { times, sentiment });
+  const returns = model.logReturns(rand, times.length, 1 / PERIODS_PER_YEAR[timeframe], { times, sentiment });
   let price = last.c;
   return returns.map((r, j) => {
     const open = price;
@@ -139,7 +138,9 @@ export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResu
     history.set(key, series);
     const last = series.bars[series.bars.length - 1]!;
     const lastT = barTimeMs(last.t);
-    const events = liveText(key, lastT, nextTimes(series.timeframe as Timeframe, lastT, input.bars), input.seed);
+    // One set of new bar times: the live text falls inside their intervals and the bars open at them.
+    const times = nextTimes(series.timeframe as Timeframe, lastT, input.bars);
+    const events = liveText(key, lastT, times, input.seed);
     const scored = scoredTextBySymbol(events).get(series.symbol) ?? [];
     text.set(key, { events, scored });
     fresh.set(
@@ -147,7 +148,7 @@ export async function runLivePhase(input: LivePhaseInput): Promise<LivePhaseResu
       nextBars(
         key,
         { t: new Date(lastT).toISOString(), c: last.c },
-        input.bars,
+        times,
         input.barModel ?? RANDOM_WALK,
         input.seed,
         // The series' own wick and volume shape: live bars differ from history only in their returns' model.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sentimentColumns } from '../../../core/features/index.js';
 import { liveText, nextBars } from '../../../local/live/live-phase.js';
 import { scoredTextBySymbol } from '../../../local/replay/replay.js';
 import { noiseModel, sentimentDriftModel } from '../../../local/sandbox/scenarios.js';
+import { sentimentDrift } from '../../support/sentiment-drift.js';
 
 const DAY = 86_400_000;
 const shape = { wiggle: 0.002, baseVolume: 1e6 };
@@ -32,28 +32,13 @@ describe('the live phase keeps publishing', () => {
   it('moves the live bars with the news under signal-sentiment, and not under noise', () => {
     const scored = scoredTextBySymbol(liveText('AAPL#1d', lastT, times, 7)).get('AAPL')!;
     const correlation = (model: ReturnType<typeof noiseModel>) => {
-      const bars = nextBars(
-        'AAPL#1d',
-        { t: new Date(lastT).toISOString(), c: 100 },
-        times.length,
-        model,
-        7,
-        shape,
-        scored,
-      );
+      const bars = nextBars('AAPL#1d', { t: new Date(lastT).toISOString(), c: 100 }, times, model, 7, shape, scored);
       expect(bars.map((b) => Date.parse(b.eventTime))).toEqual(times);
-      const [trailing] = sentimentColumns(Float64Array.from(times), scored, 12);
-      const x: number[] = [];
-      const y: number[] = [];
-      for (let i = 1; i + 1 < bars.length; i++) {
-        x.push(trailing[i]!);
-        y.push(Math.log(bars[i + 1]!.c / bars[i]!.c));
-      }
-      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-      const [mx, my] = [mean(x), mean(y)];
-      const cov = mean(x.map((v, i) => (v - mx) * (y[i]! - my)));
-      const sd = (v: number[], m: number) => Math.sqrt(mean(v.map((u) => (u - m) ** 2)));
-      return cov / (sd(x, mx) * sd(y, my));
+      return sentimentDrift(
+        bars.map((b) => ({ t: Date.parse(b.eventTime), c: b.c })),
+        scored,
+        12,
+      ).corr;
     };
     expect(correlation(sentimentDriftModel(12))).toBeGreaterThan(0.3);
     // 2,000 bars: the standard error is about 0.02.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
 import { sentimentText, type MarketBarEvent, type SignalEvent } from '../../../core/events/index.js';
-import { sentimentColumns } from '../../../core/features/index.js';
 import { LexiconSentimentScorer } from '../../../core/sentiment/index.js';
 import { seededRandom } from '../../../core/random/index.js';
 import { replayEvents } from '../../../local/replay/replay.js';
+import { sentimentDrift } from '../../support/sentiment-drift.js';
 import { ar1Model, noiseModel, scenarioBarModel, SIGNAL_AR1_COEFFICIENT } from '../../../local/sandbox/scenarios.js';
 
 const DAY = 1 / 252;
@@ -90,31 +90,8 @@ describe('sandbox scenarios', () => {
             .filter((e) => e.symbol === symbol && sentimentText(e) !== undefined)
             .map((e) => ({ t: Date.parse(e.eventTime), score: scorer.scoreText(sentimentText(e)!).score }))
             .sort((a, b) => a.t - b.t);
-          const [trailing] = sentimentColumns(
-            Float64Array.from(bars, (b) => Date.parse(b.eventTime)),
-            points,
-            window,
-          );
-          const x: number[] = [];
-          const y: number[] = [];
-          for (let i = 1; i + 1 < bars.length; i++) {
-            x.push(trailing[i]!);
-            y.push(Math.log(bars[i + 1]!.c / bars[i]!.c));
-          }
-          const mx = mean(x);
-          const my = mean(y);
-          let sxy = 0;
-          let sxx = 0;
-          let syy = 0;
-          for (let i = 0; i < x.length; i++) {
-            sxy += (x[i]! - mx) * (y[i]! - my);
-            sxx += (x[i]! - mx) ** 2;
-            syy += (y[i]! - my) ** 2;
-          }
-          out.set(`${symbol}#${timeframe}`, {
-            corr: sxy / Math.sqrt(sxx * syy),
-            covered: x.filter((v) => v !== 0).length / x.length,
-          });
+          const series = bars.map((b) => ({ t: Date.parse(b.eventTime), c: b.c }));
+          out.set(`${symbol}#${timeframe}`, sentimentDrift(series, points, window));
         }
       return out;
     }
